@@ -1,0 +1,16 @@
+"""vqkit: fast k-means clustering and vector quantization.
+
+``vqkit`` is a drop-in replacement for ``scipy.cluster.vq``::
+
+    from vqkit import kmeans, kmeans2, vq, whiten
+
+gives SciPy 1.18's functions, with the same results for the same seed, on
+vqkit's compiled engine.
+"""
+
+from .exceptions import ClusterError
+from .scipy_vq import kmeans, kmeans2, py_vq, vq, whiten
+
+__version__ = "0.1.0"
+
+__all__ = ["ClusterError", "kmeans", "kmeans2", "py_vq", "vq", "whiten", "__version__"]

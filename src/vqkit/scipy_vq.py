@@ -1,0 +1,514 @@
+"""Drop-in replacements for ``scipy.cluster.vq``.
+
+``whiten``, ``vq``, ``py_vq``, ``kmeans``, ``kmeans2`` and ``ClusterError``
+have SciPy 1.18's signatures, defaults, dtypes, warnings and error messages,
+and draw random numbers in SciPy's order, so the same seed (or the same
+global ``np.random`` state) gives the same result.  The arithmetic runs on
+vqkit's compiled backend.
+
+Where SciPy crashes, hangs or returns garbage, these functions raise a
+``ValueError`` that says what is wrong instead:
+
+* NaN or inf reaching a distance computation with ``check_finite=False``;
+* ``kmeans`` with a negative or NaN ``thresh`` (SciPy loops forever or
+  ignores it);
+* an empty code book given to ``vq`` (SciPy returns uninitialised codes);
+* cluster labels outside ``[0, k)`` (SciPy writes out of bounds).
+
+This module is an interface: it validates and translates arguments and
+shapes results; the algorithms live in ``vqkit.core``.
+"""
+
+import operator
+import warnings
+
+import numpy as np
+
+from .backends import get_backend
+from .core.lloyd import assign_checked, lloyd
+from .core.random import check_random_state, rng_argument
+from .core.seeding import gaussian_init, kmeans_plusplus, random_rows
+from .exceptions import ClusterError
+
+__all__ = ["ClusterError", "kmeans", "kmeans2", "py_vq", "vq", "whiten"]
+
+_FLOAT_TYPES = (np.float32, np.float64)
+_TYPE_MSG = "type other than float or double not supported"
+_EMPTY_CLUSTER_MSG = (
+    "One of the clusters is empty. Re-run kmeans with a different initialization."
+)
+_PY_VQ_DEPRECATION = (
+    "`vqkit.py_vq` was unintentionally public, and will be removed in "
+    "SciPy 1.20.0, use `vqkit.vq` instead."
+)
+
+
+# --------------------------------------------------------------------------
+# argument handling shared by the functions below
+
+
+def _asarray(a, check_finite):
+    """``np.asarray`` plus SciPy's optional finiteness check."""
+    a = np.asarray(a)
+    if check_finite and not np.all(np.isfinite(a)):
+        raise ValueError("array must not contain infs or NaNs")
+    return a
+
+
+def _is_lazy(a):
+    """True for arrays whose values are not computed yet (Dask)."""
+    return type(a).__module__.split(".")[0] == "dask"
+
+
+def _is_real_float(dtype):
+    return np.issubdtype(dtype, np.floating)
+
+
+def _check_vq_pair(obs, code_book):
+    """Raise what SciPy's ``vq`` raises for this pair of arrays, if anything.
+
+    Returns the common dtype when the pair takes the compiled float path,
+    else ``None`` (the integer path of ``py_vq``).
+    """
+    ct = np.result_type(obs, code_book)
+    if not _is_real_float(ct):
+        _check_cdist_pair(obs, code_book)
+        return None
+    if ct not in _FLOAT_TYPES:
+        raise TypeError(_TYPE_MSG)
+    ndim = max(obs.ndim, 1)
+    if ndim != max(code_book.ndim, 1):
+        raise ValueError("observation and code should have same number of dimensions")
+    if ndim == 2 and obs.shape[1] != code_book.shape[1]:
+        raise ValueError("obs and code should have same number of features (columns)")
+    if ndim > 2:
+        raise ValueError("ndim different than 1 or 2 are not supported")
+    return ct
+
+
+def _check_cdist_pair(obs, code_book):
+    """Raise what SciPy's ``py_vq`` (through ``cdist``) raises for this pair."""
+    if obs.ndim != code_book.ndim:
+        raise ValueError("Observation and code_book should have the same rank")
+    if obs.ndim not in (1, 2):
+        raise ValueError("XA must be a 2-dimensional array.")
+    if obs.ndim == 2 and obs.shape[1] != code_book.shape[1]:
+        raise ValueError(
+            "XA and XB must have the same number of columns (i.e. feature dimension.)"
+        )
+    for a in (obs, code_book):
+        if np.issubdtype(a.dtype, np.complexfloating):
+            raise ValueError(f"Unsupported dtype {a.dtype}")
+
+
+def _as_2d(a):
+    """View 0-D and 1-D data as one column; 2-D data is returned as it is."""
+    a = np.atleast_1d(a)
+    return a[:, None] if a.ndim == 1 else a
+
+
+def _nearest(obs, code_book, dtype):
+    """Codes (int32) and non-squared distances of ``obs`` against ``code_book``."""
+    X = _as_2d(obs).astype(dtype, copy=False)
+    C = _as_2d(code_book).astype(dtype, copy=False)
+    if C.shape[0] == 0 and X.shape[0] > 0:
+        raise ValueError(
+            "the code book is empty: it has no code to assign observations to; "
+            "pass a code book with at least one row"
+        )
+    labels, min_d2 = assign_checked(get_backend(X), X, C)
+    return labels, np.sqrt(min_d2)
+
+
+# --------------------------------------------------------------------------
+# whiten
+
+
+def whiten(obs, check_finite=None):
+    """Normalize a group of observations on a per feature basis.
+
+    Each feature (column) is divided by its standard deviation across all
+    observations (population standard deviation, ``ddof=0``), giving it
+    unit variance.  The data is not centred, and features are not
+    decorrelated.  Columns whose standard deviation is zero are left as
+    they are, with a ``RuntimeWarning``.
+
+    Parameters
+    ----------
+    obs : ndarray
+        Each row is an observation, each column a feature.  1-D input is
+        one feature.
+    check_finite : bool, optional
+        Whether to check that the input contains only finite numbers, and
+        to warn about zero-variance columns.  Default: ``None``, meaning
+        True for arrays whose values are computed (everything but Dask).
+
+    Returns
+    -------
+    result : ndarray
+        ``obs`` scaled by the standard deviation of each column.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from vqkit import whiten
+    >>> features  = np.array([[1.9, 2.3, 1.7],
+    ...                       [1.5, 2.5, 2.2],
+    ...                       [0.8, 0.6, 1.7,]])
+    >>> whiten(features)
+    array([[ 4.17944278,  2.69811351,  7.21248917],
+           [ 3.29956009,  2.93273208,  9.33380951],
+           [ 1.75976538,  0.7038557 ,  7.21248917]])
+    """
+    if check_finite is None:
+        check_finite = not _is_lazy(obs)
+    obs = _asarray(obs, check_finite)
+    std_dev = np.asarray(np.std(obs, axis=0))
+    zero_std = std_dev == 0
+    std_dev = np.where(zero_std, std_dev.dtype.type(1), std_dev)
+    if check_finite and np.any(zero_std):
+        warnings.warn(
+            "Some columns have standard deviation zero. "
+            "The values of these columns will not change.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    return obs / std_dev
+
+
+# --------------------------------------------------------------------------
+# vq and py_vq
+
+
+def vq(obs, code_book, check_finite=True):
+    """Assign codes from a code book to observations.
+
+    Each observation (row of ``obs``) is compared with every code (row of
+    ``code_book``) and gets the index of the closest one in Euclidean
+    distance; ties go to the lowest index.
+
+    Parameters
+    ----------
+    obs : ndarray
+        M x N array: M observations of N features (1-D: one feature).
+        Usually whitened with :func:`whiten` first.
+    code_book : ndarray
+        k x N array of codes, usually from :func:`kmeans`.
+    check_finite : bool, optional
+        Whether to check that the inputs contain only finite numbers.
+        Default: True.  With ``False``, non-finite values that leave an
+        observation without a finite distance raise ``ValueError``.
+
+    Returns
+    -------
+    code : ndarray
+        Length-M array with the code of each observation (int32 for
+        floating-point input).
+    dist : ndarray
+        The (non-squared) distance from each observation to its code, in
+        the common floating dtype of the inputs.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from vqkit import vq
+    >>> code_book = np.array([[1., 1., 1.],
+    ...                       [2., 2., 2.]])
+    >>> features  = np.array([[1.9, 2.3, 1.7],
+    ...                       [1.5, 2.5, 2.2],
+    ...                       [0.8, 0.6, 1.7]])
+    >>> vq(features, code_book)
+    (array([1, 1, 0], dtype=int32), array([0.43588989, 0.73484692, 0.83066239]))
+    """
+    obs = _asarray(obs, check_finite)
+    code_book = _asarray(code_book, check_finite)
+    dtype = _check_vq_pair(obs, code_book)
+    if dtype is None:
+        return _py_vq(obs, code_book, check_finite=False)
+    return _nearest(obs, code_book, dtype)
+
+
+def _py_vq(obs, code_book, check_finite=True):
+    """``vq`` for any real dtype, computed in float64 with intp codes."""
+    obs = _asarray(obs, check_finite)
+    code_book = _asarray(code_book, check_finite)
+    _check_cdist_pair(obs, code_book)
+    code, dist = _nearest(obs, code_book, np.float64)
+    return code.astype(np.intp), dist
+
+
+def py_vq(obs, code_book, check_finite=True):
+    """Python version of vq algorithm (deprecated).
+
+    Same results as :func:`vq`, but accepts every real dtype and always
+    returns intp codes and float64 distances.  It is kept for code written
+    against SciPy's ``py_vq``, which SciPy 1.18 deprecated; every call
+    emits a ``DeprecationWarning``.  Use :func:`vq`.
+
+    Parameters
+    ----------
+    obs : ndarray
+        Observations, one per row (1-D: one feature).
+    code_book : ndarray
+        The code book, with the same number of dimensions as ``obs``.
+    check_finite : bool, optional
+        Whether to check that the inputs contain only finite numbers.
+
+    Returns
+    -------
+    code : ndarray
+        The code of each observation (intp).
+    min_dist : ndarray
+        The distance from each observation to its code (float64).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from vqkit import py_vq
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore", DeprecationWarning)
+    ...     code, dist = py_vq([[0, 0], [5, 5]], [[1, 1], [4, 4]])
+    >>> code.tolist(), dist.round(3).tolist()
+    ([0, 1], [1.414, 1.414])
+    """
+    warnings.warn(_PY_VQ_DEPRECATION, DeprecationWarning, stacklevel=2)
+    return _py_vq(obs, code_book, check_finite=check_finite)
+
+
+# --------------------------------------------------------------------------
+# kmeans
+
+
+def _check_update_dtype(data):
+    if data.dtype.type not in _FLOAT_TYPES:
+        raise TypeError(_TYPE_MSG)
+
+
+def _kmeans_single(obs, guess, thresh):
+    """One Lloyd run from ``guess``: distortion-change stop, empty clusters dropped."""
+    _check_vq_pair(obs, guess)
+    _check_update_dtype(obs)
+    X = _as_2d(obs)
+    result = lloyd(
+        X,
+        _as_2d(guess),
+        backend=get_backend(X),
+        distortion_tol=thresh,
+        empty="drop",
+        final_assignment=True,
+    )
+    book = result.centers
+    if obs.ndim == 1:
+        book = book[:, 0]
+    return book, result.distortion
+
+
+def kmeans(obs, k_or_guess, iter=20, thresh=1e-05, check_finite=True,
+           *, rng=None, seed=None):
+    """Performs k-means on a set of observation vectors forming k clusters.
+
+    Runs Lloyd's algorithm from ``iter`` sets of ``k`` randomly chosen
+    observations and keeps the code book with the lowest distortion.  Each
+    run stops once the distortion changes by no more than ``thresh``.
+    Clusters that lose all their observations are dropped, so fewer than
+    ``k`` centroids can come back.
+
+    Parameters
+    ----------
+    obs : ndarray
+        M x N array: M observations of N features (1-D: one feature),
+        float32 or float64.  Usually whitened with :func:`whiten` first.
+    k_or_guess : int or ndarray
+        The number of centroids, or an initial k x N code book (then no
+        random restarts are made and ``iter`` is ignored).
+    iter : int, optional
+        Number of random restarts (not of iterations).  Default: 20.
+    thresh : float, optional
+        Stop a run when the distortion changes by no more than this.
+        Must be non-negative.  Default: 1e-5.
+    check_finite : bool, optional
+        Whether to check that the inputs contain only finite numbers.
+    rng : int, numpy.random.Generator or RandomState, optional
+        Source of randomness, normalised by ``numpy.random.default_rng``.
+    seed : int, numpy.random.Generator or RandomState, optional
+        Legacy spelling with NumPy's ``RandomState`` rules (an integer
+        seeds a ``RandomState``).  Give ``rng`` or ``seed``, not both.
+        With neither, NumPy's global random state is used.
+
+    Returns
+    -------
+    codebook : ndarray
+        The centroids, k x N (or fewer rows), in ``obs``'s dtype.
+    distortion : float
+        Mean (non-squared) Euclidean distance between the observations and
+        the centroids of the returned code book.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from vqkit import kmeans, whiten
+    >>> features = np.array([[1.9, 2.3], [1.5, 2.5], [0.8, 0.6], [0.4, 1.8],
+    ...                      [0.1, 0.1], [0.2, 1.8], [2.0, 0.5], [0.3, 1.5],
+    ...                      [1.0, 1.0]])
+    >>> whitened = whiten(features)
+    >>> book = np.array((whitened[0], whitened[2]))
+    >>> codebook, distortion = kmeans(whitened, book)
+    >>> codebook
+    array([[1.7720831 , 2.74917733],
+           [0.86308335, 0.78891848]])
+    >>> float(distortion)
+    0.6806690283718981
+    >>> codebook, distortion = kmeans(whitened, 2, rng=np.random.default_rng(1))
+    >>> codebook.shape
+    (2, 2)
+    """
+    rng = rng_argument("kmeans", rng, seed)
+    obs = _asarray(obs, check_finite)
+    guess = _asarray(k_or_guess, check_finite)
+    if iter < 1:
+        raise ValueError(f"iter must be at least 1, got {iter}")
+    if not thresh >= 0:
+        raise ValueError(
+            f"thresh must be a non-negative number, got {thresh}: a run stops "
+            "when the distortion changes by no more than thresh, which a "
+            "negative or NaN value never allows. Use thresh=0 to iterate until "
+            "the distortion stops changing."
+        )
+    if guess.size != 1:
+        if guess.size < 1:
+            raise ValueError(f"Asked for 0 clusters. Initial book was {guess}")
+        return _kmeans_single(obs, guess, thresh)
+    k = int(guess)
+    if k != guess:
+        raise ValueError("If k_or_guess is a scalar, it must be an integer.")
+    if k < 1:
+        raise ValueError(f"Asked for {k} clusters.")
+    rng = check_random_state(rng)
+    best_book = best_dist = None
+    for _ in range(iter):
+        book, dist = _kmeans_single(obs, random_rows(obs, k, rng), thresh)
+        if best_dist is None or dist < best_dist:
+            best_book, best_dist = book, dist
+    return best_book, best_dist
+
+
+# --------------------------------------------------------------------------
+# kmeans2
+
+_INIT_METHODS = ("random", "points", "++")
+_MISSING_METHODS = ("warn", "raise")
+
+
+def _initial_centers(X, k, minit, rng, backend):
+    if minit == "points":
+        return random_rows(X, k, rng)
+    if minit == "++":
+        return kmeans_plusplus(X, k, rng, backend)
+    return gaussian_init(X, k, rng)
+
+
+def kmeans2(data, k, iter=10, thresh=1e-05, minit='random', missing='warn',
+            check_finite=True, *, rng=None, seed=None):
+    """Classify a set of observations into k clusters using the k-means algorithm.
+
+    Runs exactly ``iter`` Lloyd iterations (assign, then update) from the
+    initial centroids chosen by ``minit`` or given as ``k``.  A cluster
+    left without observations keeps its previous centroid, and ``missing``
+    says whether that warns or raises.
+
+    Parameters
+    ----------
+    data : ndarray
+        M x N array of M observations of N features (1-D: one feature),
+        float32 or float64.
+    k : int or ndarray
+        The number of clusters, or (with ``minit='matrix'``, or any array of
+        more than one element) the k x N initial centroids.
+    iter : int, optional
+        Number of iterations of the algorithm.  Default: 10.
+    thresh : float, optional
+        Not used (kept for SciPy compatibility).
+    minit : str, optional
+        Initialization: ``'random'`` (Gaussian with the data's mean and
+        covariance), ``'points'`` (k random observations), ``'++'``
+        (k-means++) or ``'matrix'`` (``k`` is the initial centroids).
+    missing : str, optional
+        What to do with an empty cluster: ``'warn'`` (UserWarning) or
+        ``'raise'`` (:class:`ClusterError`).
+    check_finite : bool, optional
+        Whether to check that the inputs contain only finite numbers.
+    rng, seed : optional
+        Source of randomness, as for :func:`kmeans`.
+
+    Returns
+    -------
+    centroid : ndarray
+        k x N array of centroids, in ``data``'s dtype.
+    label : ndarray
+        int32 label of each observation, from the last assignment step
+        (made before the last centroid update).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from vqkit import kmeans2
+    >>> rng = np.random.default_rng(0)
+    >>> a = rng.normal([0, 6], 0.5, size=(40, 2))
+    >>> b = rng.normal([6, 0], 0.5, size=(40, 2))
+    >>> centroid, label = kmeans2(np.vstack([a, b]), 2, minit='++', rng=1)
+    >>> np.round(centroid[np.argsort(centroid[:, 0])])
+    array([[ 0.,  6.],
+           [ 6., -0.]])
+    >>> np.bincount(label).tolist()
+    [40, 40]
+    """
+    if int(iter) < 1:
+        raise ValueError(f"Invalid iter ({iter}), must be a positive integer.")
+    iter = operator.index(iter)
+    if missing not in _MISSING_METHODS:
+        raise ValueError(f"Unknown missing method {missing!r}")
+    rng = rng_argument("kmeans2", rng, seed)
+    data = _asarray(data, check_finite)
+    code_book = np.array(k, copy=True)
+    if data.ndim > 2:
+        raise ValueError("Input of rank > 2 is not supported.")
+    if data.size < 1 or code_book.size < 1:
+        raise ValueError("Empty input is not supported.")
+    X = _as_2d(data)
+    backend = get_backend(X)
+    if minit == "matrix" or code_book.size > 1:
+        if data.ndim != code_book.ndim:
+            raise ValueError("k array doesn't match data rank")
+        nc = code_book.shape[0]
+        if data.ndim > 1 and code_book.shape[1] != X.shape[1]:
+            raise ValueError("k array doesn't match data dimension")
+        centers = _as_2d(code_book)
+    else:
+        nc = int(code_book)
+        if nc < 1:
+            raise ValueError(
+                f"Cannot ask kmeans2 for {nc} clusters (k was {code_book})"
+            )
+        elif nc != code_book:
+            warnings.warn("k was not an integer, was converted.", stacklevel=2)
+        if minit not in _INIT_METHODS:
+            raise ValueError(f"Unknown init method {minit!r}")
+        centers = _initial_centers(X, nc, minit, check_random_state(rng), backend)
+    if check_finite:
+        _asarray(centers, check_finite)
+    _check_vq_pair(data, centers if data.ndim == 2 else centers[:, 0])
+    _check_update_dtype(data)
+
+    def on_empty():
+        if missing == "raise":
+            raise ClusterError(_EMPTY_CLUSTER_MSG)
+        # kmeans2 -> lloyd -> on_empty -> warn: point at kmeans2's caller
+        warnings.warn(_EMPTY_CLUSTER_MSG, UserWarning, stacklevel=4)
+
+    result = lloyd(
+        X, centers, backend=backend, max_iter=iter, empty="keep", on_empty=on_empty
+    )
+    centroid = result.centers
+    if data.ndim == 1:
+        centroid = centroid[:, 0]
+    return centroid, result.labels
