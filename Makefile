@@ -1,0 +1,26 @@
+# Development tasks.  `make demo` and `make test` each create .venv when missing.
+VENV ?= .venv
+PYTHON ?= $(shell tools/pick-python)
+PIP_FLAGS ?= --quiet --disable-pip-version-check
+
+.PHONY: demo test bench clean
+
+demo: $(VENV)/.installed-plot
+	$(VENV)/bin/vqkit demo
+
+test: $(VENV)/.installed-test
+	$(VENV)/bin/python -m pytest
+
+bench: $(VENV)/.installed-test
+	$(VENV)/bin/python benchmarks/run.py
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install $(PIP_FLAGS) --upgrade pip
+
+$(VENV)/.installed-%: pyproject.toml | $(VENV)/bin/python
+	$(VENV)/bin/python -m pip install $(PIP_FLAGS) -e '.[$*]'
+	touch $@
+
+clean:
+	rm -rf $(VENV) build src/*.egg-info .pytest_cache

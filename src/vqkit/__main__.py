@@ -1,0 +1,5 @@
+"""``python -m vqkit`` runs the ``vqkit`` command."""
+
+from .cli import main
+
+main()

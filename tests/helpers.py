@@ -1,0 +1,33 @@
+"""Data generators and reference implementations used across the tests."""
+
+import numpy as np
+
+
+def blobs(n, d, k, *, seed=0, spread=0.4, dtype=np.float64):
+    """``n`` points in ``d`` dimensions around ``k`` well-separated centres."""
+    rng = np.random.default_rng(seed)
+    centres = rng.uniform(-10, 10, size=(k, d))
+    labels = rng.integers(0, k, size=n)
+    X = centres[labels] + rng.normal(scale=spread, size=(n, d))
+    return X.astype(dtype)
+
+
+def nearest_reference(X, C):
+    """Plain NumPy nearest centre: full distance matrix, first index on ties."""
+    d2 = ((X[:, None, :].astype(np.float64) - C[None, :, :]) ** 2).sum(axis=2)
+    labels = d2.argmin(axis=1)
+    return labels, d2[np.arange(len(X)), labels]
+
+
+def lloyd_reference(X, C, n_iter):
+    """Plain NumPy Lloyd: ``n_iter`` (assign, mean) steps; empty clusters keep
+    their centre.  Returns the centres and the labels of the last assignment."""
+    C = np.array(C, dtype=np.float64)
+    labels = None
+    for _ in range(n_iter):
+        labels, _ = nearest_reference(X, C)
+        for j in range(len(C)):
+            members = X[labels == j]
+            if len(members):
+                C[j] = members.mean(axis=0)
+    return C, labels

@@ -1,0 +1,104 @@
+"""The CPU backend's kernels against plain NumPy, and their determinism."""
+
+import numba
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+
+from helpers import blobs, nearest_reference
+from vqkit.backends import cpu
+from vqkit.backends.cpu import CPUBackend
+
+backend = CPUBackend()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("d", [1, 2, 4, 5, 16, 64])
+@pytest.mark.parametrize("n,k", [(1, 1), (7, 3), (5000, 17), (4099, 130)])
+def test_assign_matches_reference(n, k, d, dtype):
+    X = blobs(n, d, max(1, k // 2), seed=n + d, dtype=dtype)
+    C = blobs(k, d, k, seed=k, dtype=dtype)
+    labels, d2 = backend.assign(X, C)
+    ref_labels, ref_d2 = nearest_reference(X.astype(np.float64), C.astype(np.float64))
+    assert labels.dtype == np.int32 and d2.dtype == dtype
+    # float32 may flip near-ties; require the chosen centre to be as near
+    mismatch = labels != ref_labels
+    if dtype == np.float64:
+        assert not mismatch.any()
+    chosen = ((X.astype(np.float64) - C[labels].astype(np.float64)) ** 2).sum(1)
+    tol = 1e-3 if dtype == np.float32 else 1e-9
+    assert_allclose(chosen, ref_d2, rtol=tol, atol=tol * (1 + np.abs(X).max()) ** 2)
+    assert_allclose(d2, ref_d2, rtol=tol, atol=tol * (1 + np.abs(X).max()) ** 2)
+    assert (d2 >= 0).all()
+
+
+def test_blocked_assignment_is_the_same_for_any_block_size(monkeypatch):
+    X = blobs(10_000, 12, 40, seed=3)
+    C = blobs(40, 12, 40, seed=4)
+    labels, d2 = backend.assign(X, C)
+    monkeypatch.setattr(cpu, "BLOCK_BYTES", 40 * 8 * 3)  # a few rows per block
+    labels_small, d2_small = backend.assign(X, C)
+    assert_array_equal(labels, labels_small)
+    assert_array_equal(d2, d2_small)
+
+
+def test_ties_go_to_the_lowest_index():
+    X = np.array([[0.0, 0.0], [1.0, 1.0]])
+    C = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
+    labels, _ = backend.assign(X, C)
+    assert_array_equal(labels, [0, 0])
+
+
+def test_unassignable_rows_get_minus_one():
+    X = np.array([[np.nan, 0.0], [1.0, 1.0], [np.inf, 0.0]])
+    C = np.array([[1.0, 0.0], [0.0, 1.0]])
+    labels, d2 = backend.assign(X, C)
+    assert_array_equal(labels, [-1, 0, -1])
+    assert np.isinf(d2[0]) and np.isinf(d2[2])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cluster_means_match_reference(dtype):
+    X = blobs(3000, 5, 4, seed=9, dtype=dtype)
+    labels = np.random.default_rng(0).integers(0, 6, size=3000).astype(np.int32)
+    labels[labels == 5] = 4  # cluster 5 stays empty
+    means, has = backend.cluster_means(X, labels, 6)
+    assert means.dtype == dtype
+    assert_array_equal(has, [True] * 5 + [False])
+    for j in range(5):
+        assert_allclose(means[j], X[labels == j].astype(np.float64).mean(0),
+                        rtol=1e-6 if dtype == np.float32 else 1e-13)
+    assert_array_equal(means[5], 0)
+
+
+def test_cluster_means_reject_labels_out_of_range():
+    X = np.zeros((3, 2))
+    with pytest.raises(ValueError, match="label 3 at position 1"):
+        backend.cluster_means(X, np.array([0, 3, 1], dtype=np.int32), 3)
+    with pytest.raises(ValueError, match="label -1 at position 2"):
+        backend.cluster_means(X, np.array([0, 1, -1], dtype=np.int32), 3)
+
+
+def test_results_do_not_depend_on_the_number_of_threads():
+    import vqkit
+
+    X = blobs(20_000, 6, 8, seed=1)
+    n_threads = numba.get_num_threads()
+    results = []
+    try:
+        for threads in sorted({1, n_threads}):
+            numba.set_num_threads(threads)
+            results.append(vqkit.kmeans2(X, 8, iter=5, minit="++", rng=3))
+    finally:
+        numba.set_num_threads(n_threads)
+    for centroids, labels in results[1:]:
+        assert_array_equal(centroids, results[0][0])
+        assert_array_equal(labels, results[0][1])
+
+
+def test_min_sq_dist_update():
+    X = blobs(500, 3, 3, seed=2)
+    m = np.full(500, np.inf)
+    for c in X[:4]:
+        backend.update_min_sq_dist(X, c, m)
+    assert_allclose(m, ((X[:, None] - X[None, :4]) ** 2).sum(-1).min(1), rtol=1e-14)
