@@ -279,6 +279,18 @@ def py_vq(obs, code_book, check_finite=True):
 # kmeans
 
 
+def _check_thresh(thresh):
+    """Reject a ``thresh`` that SciPy's loop could never meet (it would hang)."""
+    float("inf") > thresh  # a non-number raises the TypeError SciPy's loop raises
+    if not thresh >= 0:
+        raise ValueError(
+            f"thresh must be a non-negative number, got {thresh}: a run stops "
+            "when the distortion changes by no more than thresh, which a "
+            "negative or NaN value never allows. Use thresh=0 to iterate until "
+            "the distortion stops changing."
+        )
+
+
 def _check_update_dtype(data):
     if data.dtype.type not in _FLOAT_TYPES:
         raise TypeError(_TYPE_MSG)
@@ -367,22 +379,17 @@ def kmeans(obs, k_or_guess, iter=20, thresh=1e-05, check_finite=True,
     guess = _asarray(k_or_guess, check_finite)
     if iter < 1:
         raise ValueError(f"iter must be at least 1, got {iter}")
-    if not thresh >= 0:
-        raise ValueError(
-            f"thresh must be a non-negative number, got {thresh}: a run stops "
-            "when the distortion changes by no more than thresh, which a "
-            "negative or NaN value never allows. Use thresh=0 to iterate until "
-            "the distortion stops changing."
-        )
     if guess.size != 1:
         if guess.size < 1:
             raise ValueError(f"Asked for 0 clusters. Initial book was {guess}")
+        _check_thresh(thresh)
         return _kmeans_single(obs, guess, thresh)
     k = int(guess)
     if k != guess:
         raise ValueError("If k_or_guess is a scalar, it must be an integer.")
     if k < 1:
         raise ValueError(f"Asked for {k} clusters.")
+    _check_thresh(thresh)
     rng = check_random_state(rng)
     best_book = best_dist = None
     for _ in range(iter):
@@ -395,8 +402,9 @@ def kmeans(obs, k_or_guess, iter=20, thresh=1e-05, check_finite=True,
 # --------------------------------------------------------------------------
 # kmeans2
 
-_INIT_METHODS = ("random", "points", "++")
-_MISSING_METHODS = ("warn", "raise")
+# sets, not tuples: an unhashable value raises TypeError, as SciPy's dict lookup does
+_INIT_METHODS = frozenset(("random", "points", "++"))
+_MISSING_METHODS = frozenset(("warn", "raise"))
 
 
 def _initial_centers(X, k, minit, rng, backend):
@@ -462,15 +470,14 @@ def kmeans2(data, k, iter=10, thresh=1e-05, minit='random', missing='warn',
     >>> np.bincount(label).tolist()
     [40, 40]
     """
+    rng = rng_argument("kmeans2", rng, seed)
     if int(iter) < 1:
         raise ValueError(f"Invalid iter ({iter}), must be a positive integer.")
-    iter = operator.index(iter)
     if missing not in _MISSING_METHODS:
         raise ValueError(f"Unknown missing method {missing!r}")
-    rng = rng_argument("kmeans2", rng, seed)
     data = _asarray(data, check_finite)
     code_book = np.array(k, copy=True)
-    if data.ndim > 2:
+    if data.ndim not in (1, 2):
         raise ValueError("Input of rank > 2 is not supported.")
     if data.size < 1 or code_book.size < 1:
         raise ValueError("Empty input is not supported.")
@@ -494,6 +501,7 @@ def kmeans2(data, k, iter=10, thresh=1e-05, minit='random', missing='warn',
         if minit not in _INIT_METHODS:
             raise ValueError(f"Unknown init method {minit!r}")
         centers = _initial_centers(X, nc, minit, check_random_state(rng), backend)
+    n_iter = operator.index(iter)  # after initialisation, like SciPy's range(iter)
     if check_finite:
         _asarray(centers, check_finite)
     _check_vq_pair(data, centers if data.ndim == 2 else centers[:, 0])
@@ -506,7 +514,7 @@ def kmeans2(data, k, iter=10, thresh=1e-05, minit='random', missing='warn',
         warnings.warn(_EMPTY_CLUSTER_MSG, UserWarning, stacklevel=4)
 
     result = lloyd(
-        X, centers, backend=backend, max_iter=iter, empty="keep", on_empty=on_empty
+        X, centers, backend=backend, max_iter=n_iter, empty="keep", on_empty=on_empty
     )
     centroid = result.centers
     if data.ndim == 1:
