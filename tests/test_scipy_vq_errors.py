@@ -747,39 +747,26 @@ UNLISTED_ERRORS = [
 ]
 
 
-@pytest.mark.parametrize("c, exc_type, message", WHITEN_ERRORS)
-def test_whiten_errors(c, exc_type, message):
-    assert_both_raise(c, exc_type, message)
+ERROR_GROUPS = {
+    "whiten": WHITEN_ERRORS,
+    "vq": VQ_ERRORS,
+    "py_vq": PY_VQ_ERRORS,  # py_vq also warns (once, vqkit's text) before it raises
+    "kmeans": KMEANS_ERRORS,
+    "kmeans2": KMEANS2_ERRORS,
+    "order": ORDER_ERRORS,
+    "unlisted": UNLISTED_ERRORS,
+}
 
 
-@pytest.mark.parametrize("c, exc_type, message", VQ_ERRORS)
-def test_vq_errors(c, exc_type, message):
-    assert_both_raise(c, exc_type, message)
-
-
-@pytest.mark.parametrize("c, exc_type, message", PY_VQ_ERRORS)
-def test_py_vq_errors(c, exc_type, message):
-    # also checks that py_vq warns (once, vqkit's text) before it raises
-    assert_both_raise(c, exc_type, message)
-
-
-@pytest.mark.parametrize("c, exc_type, message", KMEANS_ERRORS)
-def test_kmeans_errors(c, exc_type, message):
-    assert_both_raise(c, exc_type, message)
-
-
-@pytest.mark.parametrize("c, exc_type, message", KMEANS2_ERRORS)
-def test_kmeans2_errors(c, exc_type, message):
-    assert_both_raise(c, exc_type, message)
-
-
-@pytest.mark.parametrize("c, exc_type, message", ORDER_ERRORS)
-def test_validation_order(c, exc_type, message):
-    assert_both_raise(c, exc_type, message)
-
-
-@pytest.mark.parametrize("c, exc_type, message", UNLISTED_ERRORS)
-def test_errors_beyond_the_spec_lists(c, exc_type, message):
+@pytest.mark.parametrize(
+    "c, exc_type, message",
+    [
+        pytest.param(*p.values, id=f"{group}-{p.id}")
+        for group, params in ERROR_GROUPS.items()
+        for p in params
+    ],
+)
+def test_same_error_as_scipy(c, exc_type, message):
     assert_both_raise(c, exc_type, message)
 
 

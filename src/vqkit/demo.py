@@ -22,51 +22,34 @@ def tutorial_data(n_per_cluster):
     )
 
 
+def _example(title, data, centroids, labels, center_label, text):
+    return dict(title=title, data=data, centroids=centroids, labels=labels,
+                center_label=center_label, text=text)
+
+
 def run_examples():
     """Run the three examples; return a list of result dicts (one per example)."""
-    results = []
-
     data = tutorial_data(50)
     centroids, distortion = kmeans(data, 3)
-    labels, _ = vq(data, centroids)
-    results.append(
-        dict(
-            title="K-Means Clustering using vqkit",
-            data=data,
-            labels=labels,
-            centroids=centroids,
-            center_label="Centroids",
-            text=f"Centroids:\n{centroids}\nDistortion: {distortion}",
-        )
+    standard = _example(
+        "K-Means Clustering using vqkit", data, centroids, vq(data, centroids)[0],
+        "Centroids", f"Centroids:\n{centroids}\nDistortion: {distortion}",
     )
 
     data = tutorial_data(50)
     centroids, labels = kmeans2(data, 3, minit="++")
-    results.append(
-        dict(
-            title="K-Means++ Clustering using vqkit",
-            data=data,
-            labels=labels,
-            centroids=centroids,
-            center_label="Centroids",
-            text=f"Centroids:\n{centroids}",
-        )
+    plusplus = _example(
+        "K-Means++ Clustering using vqkit", data, centroids, labels,
+        "Centroids", f"Centroids:\n{centroids}",
     )
 
     data = tutorial_data(100)
     centroids, distortion = kmeans(data, 3)
-    labels, _ = vq(data, centroids)
-    results.append(
-        dict(
-            title="Vector Quantization using K-means",
-            data=data,
-            labels=labels,
-            centroids=centroids,
-            center_label="Codebook Vectors",
-            text=f"Codebook Vectors:\n{centroids}\nDistortion: {distortion}",
-        )
+    quantization = _example(
+        "Vector Quantization using K-means", data, centroids, vq(data, centroids)[0],
+        "Codebook Vectors", f"Codebook Vectors:\n{centroids}\nDistortion: {distortion}",
     )
-    return results
+    return [standard, plusplus, quantization]
 
 
 def figure(results):
