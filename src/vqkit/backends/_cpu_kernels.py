@@ -17,16 +17,8 @@ Conventions shared by the assignment kernels:
 
 import os
 
-# Numba's OpenMP threads spin for a while after each parallel kernel, and so
-# do OpenBLAS's after a matrix product; on a machine with few cores each then
-# waits for the other's cores (a 5000x5 by 50 assignment took 17 ms instead
-# of 0.4 ms on 2 cores).  Idle OpenMP threads that sleep avoid that.  Only a
-# default: a value the user set is kept, and it has effect only if OpenMP
-# has not started in this process yet.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
-import numpy as np  # noqa: E402
-from numba import njit, prange  # noqa: E402
+import numpy as np
+from numba import njit, prange
 
 #: Rows handled by one parallel task.  Fixed, so results never depend on threads.
 ROW_CHUNK = 2048
@@ -104,22 +96,43 @@ def row_sq_norms(X, out):
             out[i] = s
 
 
-@njit(cache=True, nogil=True)
-def cluster_sums(X, labels, sums, counts):
-    """Add each row of ``X`` into ``sums[labels[i]]`` in row order (float64).
+@njit(parallel=True, cache=True, nogil=True)
+def cluster_sums(X, weights, labels, parts, sums, wsums):
+    """Add ``weights[i] * X[i]`` into ``sums[labels[i]]`` (float64).
 
-    Rows are visited sequentially so that every centre's sum is accumulated
-    in the order of the observations: the result is bitwise reproducible and,
-    for float64 data, equal to SciPy's ``update_cluster_means``.  The pass is
-    memory bound (O(n d)), far cheaper than the assignment (O(n k d)).
-    Labels are validated by the caller.
+    The rows are cut into ``parts`` contiguous ranges; each range is summed
+    in row order into a buffer of its own, in parallel, and the buffers are
+    then added in range order.  ``parts`` is chosen by the caller from the
+    problem size only, so the result is the same for any number of threads.
+    With ``parts == 1`` and no weights every centre's sum is accumulated in
+    observation order (for float64 data, bitwise what SciPy computes).
+
+    An empty ``weights`` array means unit weights.  Labels are validated by
+    the caller.
     """
     n, d = X.shape
-    for i in range(n):
-        j = labels[i]
-        counts[j] += 1
-        for f in range(d):
-            sums[j, f] += X[i, f]
+    k = sums.shape[0]
+    weighted = weights.shape[0] == n
+    part_sums = np.zeros((parts, k, d))
+    part_wsums = np.zeros((parts, k))
+    rows = (n + parts - 1) // parts
+    for p in prange(parts):
+        for i in range(p * rows, min(n, (p + 1) * rows)):
+            j = labels[i]
+            if weighted:
+                w = np.float64(weights[i])
+                part_wsums[p, j] += w
+                for f in range(d):
+                    part_sums[p, j, f] += w * X[i, f]
+            else:
+                part_wsums[p, j] += 1.0
+                for f in range(d):
+                    part_sums[p, j, f] += X[i, f]
+    for p in range(parts):
+        for j in range(k):
+            wsums[j] += part_wsums[p, j]
+            for f in range(d):
+                sums[j, f] += part_sums[p, j, f]
 
 
 @njit(parallel=True, cache=True, nogil=True)
@@ -137,3 +150,111 @@ def update_min_sq_dist(X, c, min_d2):
                 s += diff * diff
             if s < min_d2[i]:
                 min_d2[i] = s
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def candidate_potentials(X, weights, min_d2, nearest, candidates, cc_d2, pots):
+    """Potential ``sum_i w_i min(D_i^2, |x_i - c|^2)`` of each candidate ``c``.
+
+    ``min_d2[i]`` is row ``i``'s squared distance to its nearest chosen
+    centre ``nearest[i]``, and ``cc_d2[a, c]`` the squared distance between
+    chosen centre ``a`` and candidate ``c``.  When ``cc_d2[a, c] >= 4 D_i^2``
+    the triangle inequality proves the candidate is no closer than ``a``, so
+    the row's distance to it is never computed (Raff-style pruning); the
+    potentials are exactly those of the unpruned computation.  Partial sums
+    over fixed row chunks are added in chunk order (deterministic).
+    """
+    n, d = X.shape
+    L = candidates.shape[0]
+    weighted = weights.shape[0] == n
+    n_chunks = (n + ROW_CHUNK - 1) // ROW_CHUNK
+    partial = np.zeros((n_chunks, L))
+    for chunk in prange(n_chunks):
+        start = chunk * ROW_CHUNK
+        stop = min(n, start + ROW_CHUNK)
+        for i in range(start, stop):
+            w = np.float64(weights[i]) if weighted else 1.0
+            own = min_d2[i]
+            a = nearest[i]
+            for c in range(L):
+                best = own
+                if cc_d2[a, c] < 4.0 * own:
+                    s = 0.0
+                    for f in range(d):
+                        diff = np.float64(X[i, f]) - candidates[c, f]
+                        s += diff * diff
+                    if s < best:
+                        best = s
+                partial[chunk, c] += w * best
+    for chunk in range(n_chunks):
+        for c in range(L):
+            pots[c] += partial[chunk, c]
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def add_center(X, center, index, min_d2, nearest, cc_d2_center):
+    """Make ``center`` (number ``index``) a chosen centre: lower ``min_d2``
+    and update ``nearest`` where it is closer, with the same pruning as
+    :func:`candidate_potentials` (``cc_d2_center[a]`` = squared distance
+    from chosen centre ``a`` to the new one)."""
+    n, d = X.shape
+    n_chunks = (n + ROW_CHUNK - 1) // ROW_CHUNK
+    for chunk in prange(n_chunks):
+        start = chunk * ROW_CHUNK
+        stop = min(n, start + ROW_CHUNK)
+        for i in range(start, stop):
+            own = min_d2[i]
+            if nearest[i] >= 0 and cc_d2_center[nearest[i]] >= 4.0 * own:
+                continue
+            s = 0.0
+            for f in range(d):
+                diff = np.float64(X[i, f]) - center[f]
+                s += diff * diff
+            if s < own:
+                min_d2[i] = s
+                nearest[i] = index
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def column_sums(X, center, power, parts, out):
+    """``out[f] = sum_i (X[i, f] - center[f]) ** power`` in float64, over
+    ``parts`` fixed row ranges added in order (deterministic)."""
+    n, d = X.shape
+    rows = (n + parts - 1) // parts
+    partial = np.zeros((parts, d))
+    for p in prange(parts):
+        for i in range(p * rows, min(n, (p + 1) * rows)):
+            for f in range(d):
+                v = np.float64(X[i, f]) - center[f]
+                partial[p, f] += v if power == 1 else v * v
+    for p in range(parts):
+        for f in range(d):
+            out[f] += partial[p, f]
+
+
+@njit(parallel=True, cache=True)
+def _touch_threads(out):
+    for i in prange(out.shape[0]):
+        out[i] = i
+
+
+def start_threads():
+    """Start numba's worker threads with idle threads that sleep, not spin.
+
+    Numba's OpenMP threads spin for a while after each parallel kernel, and
+    so do OpenBLAS's after a matrix product; on a machine with few cores
+    each then waits for the other's cores (a 5000x5 by 50 assignment took
+    17 ms instead of 0.4 ms on 2 cores).  GNU OpenMP reads
+    ``OMP_WAIT_POLICY`` once, when numba first loads it, so the variable is
+    set to ``PASSIVE`` only around that moment and then restored: other
+    libraries that bring their own OpenMP runtime (scikit-learn, PyTorch)
+    keep their defaults.  A value the user set is left alone.
+    """
+    saved = os.environ.get("OMP_WAIT_POLICY")
+    if saved is None:
+        os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+    try:
+        _touch_threads(np.empty(4))
+    finally:
+        if saved is None:
+            del os.environ["OMP_WAIT_POLICY"]

@@ -17,6 +17,29 @@ EXPANDED_MIN_FEATURES = 5
 #: Upper bound, in bytes, of the dot-product block held at any one time.
 BLOCK_BYTES = 32 * 2**20
 
+#: Upper bound, in bytes, of the per-range buffers of the centre update, and
+#: the rows per range below which the update is not split further.
+SUM_BUFFER_BYTES = 32 * 2**20
+SUM_ROWS_PER_PART = 16384
+MAX_SUM_PARTS = 64
+
+_NO_WEIGHTS = np.empty(0, dtype=np.float64)
+
+kernels.start_threads()
+
+
+def sum_parts(n, k, d):
+    """How many row ranges the centre update is split into.
+
+    A function of the problem size alone, never of the thread count, so
+    the floating-point sums are the same on any machine.  Small problems
+    (fewer than 2 x ``SUM_ROWS_PER_PART`` rows) are summed in one range,
+    in row order.
+    """
+    by_rows = n // SUM_ROWS_PER_PART
+    by_memory = SUM_BUFFER_BYTES // max(1, 8 * k * (d + 1))
+    return int(max(1, min(by_rows, MAX_SUM_PARTS, by_memory)))
+
 
 class CPUBackend:
     """Nearest-centre assignment and centre updates for NumPy arrays.
@@ -29,12 +52,17 @@ class CPUBackend:
     name = "cpu"
     xp = np
 
-    def assign(self, X, C):
+    def assign(self, X, C, origin=None):
         """Label each row of ``X`` with its nearest row of ``C``.
 
         Returns ``(labels, min_d2)``: int32 labels (ties to the lowest
         index; ``-1`` where every distance is NaN or infinite) and the
         squared distances in the common dtype of ``X`` and ``C``.
+
+        ``origin`` (a point near the data, such as its mean) is subtracted
+        from rows and centres before distances are expanded into dot
+        products, which keeps float32 results accurate far from zero; it
+        does not change what is computed, only its rounding.
         """
         dtype = np.result_type(X, C)
         X = np.ascontiguousarray(X, dtype=dtype)
@@ -51,49 +79,96 @@ class CPUBackend:
         elif d == 0:
             labels.fill(0)
             min_d2.fill(0)
-        elif d < EXPANDED_MIN_FEATURES:
+        elif d < EXPANDED_MIN_FEATURES:  # origin does not matter here
             kernels.assign_direct(X, C, labels, min_d2)
         else:
-            self._assign_blocked(X, C, labels, min_d2)
+            self._assign_blocked(X, C, labels, min_d2, origin)
         return labels, min_d2
 
-    def _assign_blocked(self, X, C, labels, min_d2):
+    def _assign_blocked(self, X, C, labels, min_d2, origin):
         n = X.shape[0]
         k = C.shape[0]
-        x_sq = np.empty(n, dtype=X.dtype)
+        if origin is not None:
+            origin = np.asarray(origin, dtype=X.dtype)
+            C = C - origin
         c_sq = np.empty(k, dtype=X.dtype)
-        kernels.row_sq_norms(X, x_sq)
         kernels.row_sq_norms(C, c_sq)
         rows = max(kernels.ROW_CHUNK, BLOCK_BYTES // (k * X.itemsize))
         rows = min(rows, n)
         block = np.empty((rows, k), dtype=X.dtype)
+        x_sq = np.empty(rows, dtype=X.dtype)
         Ct = C.T
         for start in range(0, n, rows):
             stop = min(n, start + rows)
+            Xb = X[start:stop] if origin is None else X[start:stop] - origin
             G = block[: stop - start]
-            np.matmul(X[start:stop], Ct, out=G)
+            np.matmul(Xb, Ct, out=G)
+            kernels.row_sq_norms(Xb, x_sq[: stop - start])
             kernels.argmin_expanded(
-                G, x_sq[start:stop], c_sq, labels[start:stop], min_d2[start:stop]
+                G, x_sq[: stop - start], c_sq, labels[start:stop], min_d2[start:stop]
             )
 
-    def cluster_means(self, X, labels, k):
-        """Mean of the rows of ``X`` in each of ``k`` clusters.
+    def cluster_sums(self, X, labels, k, weights=None):
+        """Weighted sums of the rows of ``X`` per cluster, and the weight totals.
 
-        Sums are accumulated in float64 in row order and divided by the
-        member count; the means come back in ``X``'s dtype.  Returns
-        ``(means, has_members)``; clusters without members get a zero row.
-        Raises ``ValueError`` for labels outside ``[0, k)``.
+        Returns float64 ``(sums, wsums)`` of shapes ``(k, d)`` and ``(k,)``;
+        without ``weights`` every row counts 1.  Deterministic for any
+        number of threads.  Raises ``ValueError`` for labels outside ``[0, k)``.
         """
         X = np.ascontiguousarray(X)
         labels = np.ascontiguousarray(labels)
         check_labels(labels, k)
-        d = X.shape[1]
+        n, d = X.shape
         sums = np.zeros((k, d), dtype=np.float64)
-        counts = np.zeros(k, dtype=np.int64)
-        kernels.cluster_sums(X, labels, sums, counts)
+        wsums = np.zeros(k, dtype=np.float64)
+        w = _NO_WEIGHTS if weights is None else np.ascontiguousarray(weights)
+        kernels.cluster_sums(X, w, labels, sum_parts(n, k, d), sums, wsums)
+        return sums, wsums
+
+    def cluster_means(self, X, labels, k):
+        """Mean of the rows of ``X`` in each of ``k`` clusters.
+
+        Sums are accumulated in float64 (see :meth:`cluster_sums`) and
+        divided by the member count; the means come back in ``X``'s dtype.
+        Returns ``(means, has_members)``; clusters without members get a
+        zero row.  Raises ``ValueError`` for labels outside ``[0, k)``.
+        """
+        sums, counts = self.cluster_sums(X, labels, k)
         has_members = counts > 0
         sums[has_members] /= counts[has_members, None]
         return sums.astype(X.dtype, copy=False), has_members
+
+    def column_mean_var(self, X):
+        """Per-column mean and (population) variance of ``X``, in float64.
+
+        Streams ``X`` twice without any temporary of its size.
+        """
+        n, d = X.shape
+        parts = sum_parts(n, 1, d)
+        X = np.ascontiguousarray(X)
+        total = np.zeros(d)
+        kernels.column_sums(X, np.zeros(d), 1, parts, total)
+        mean = total / max(n, 1)
+        squares = np.zeros(d)
+        kernels.column_sums(X, mean, 2, parts, squares)
+        return mean, squares / max(n, 1)
+
+    def candidate_potentials(self, X, weights, min_d2, nearest, candidates, cc_d2):
+        """k-means++ potential of each candidate centre (see the kernel)."""
+        pots = np.zeros(candidates.shape[0])
+        w = _NO_WEIGHTS if weights is None else weights
+        kernels.candidate_potentials(
+            X, w, min_d2, nearest, np.ascontiguousarray(candidates, dtype=np.float64),
+            np.ascontiguousarray(cc_d2), pots,
+        )
+        return pots
+
+    def add_center(self, X, center, index, min_d2, nearest, cc_d2_center):
+        """Lower ``min_d2``/``nearest`` for a newly chosen centre (pruned)."""
+        kernels.add_center(
+            X, np.ascontiguousarray(center, dtype=np.float64), index, min_d2, nearest,
+            np.ascontiguousarray(cc_d2_center),
+        )
 
     def update_min_sq_dist(self, X, center, min_d2):
         """Lower ``min_d2`` (float64) to each row's squared distance to ``center``."""

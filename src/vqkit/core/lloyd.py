@@ -1,36 +1,47 @@
 """The Lloyd iteration loop: the one fit driver every interface runs on.
 
 One iteration is: assign every row to its nearest centre, then move every
-centre to the mean of its rows.  What varies between interfaces is said by
-arguments, not by separate loops:
+centre to the (weighted) mean of its rows.  What varies between interfaces
+is said by arguments, not by separate loops:
 
-* when to stop -- after ``max_iter`` updates, and/or once the mean
-  (non-squared) distance changes by no more than ``distortion_tol``;
-* what to do with a centre that lost all its rows -- ``"drop"`` it (the
-  code book shrinks) or ``"keep"`` its previous position;
+* when to stop -- after ``max_iter`` updates; once the mean (non-squared)
+  distance changes by no more than ``distortion_tol`` (SciPy's ``kmeans``);
+  once the centres move by no more than ``shift_tol`` in total squared
+  distance (scikit-learn's ``tol``); once no label changes;
+* what to do with a centre that has no rows -- ``"drop"`` it (the code book
+  shrinks), ``"keep"`` its previous position, or ``"relocate"`` it to the
+  row farthest from its centre;
 * what to tell the caller -- ``on_empty`` runs once per iteration that had an
-  empty cluster, ``callback`` once per iteration with its statistics.
+  empty cluster (it may raise), ``callback`` once per iteration with its
+  statistics (it may return True to stop the fit).
 """
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
-EMPTY_POLICIES = ("drop", "keep")
+EMPTY_POLICIES = ("drop", "keep", "relocate")
 
 
 @dataclass
 class IterationStats:
-    """What one Lloyd iteration saw, measured before its update."""
+    """What one Lloyd iteration saw: its assignment and the update after it."""
 
     iteration: int
     #: Mean non-squared Euclidean distance to the nearest centre (SciPy's
-    #: "distortion"), in the working dtype.
+    #: "distortion"), in the working dtype, unweighted.
     distortion: float
-    #: Sum of squared distances to the nearest centre, in float64.
+    #: (Weighted) sum of squared distances to the nearest centre, float64.
     inertia: float
-    #: Number of centres that had no rows.
+    #: Rows whose label differs from the previous assignment (all, at first).
+    n_changed: int
+    #: Centres that had no rows (or only rows of weight zero).
     n_empty: int
+    #: Sum over centres of the squared distance each moved in the update.
+    center_shift: float
+    #: Wall-clock seconds of the iteration.
+    seconds: float
 
 
 @dataclass
@@ -41,21 +52,26 @@ class LloydResult:
     #: Labels of the last assignment step (before the last update) unless
     #: ``final_assignment`` was requested.
     labels: np.ndarray
+    #: Number of updates made.
     n_iter: int
-    #: Distortion of ``labels``: of the last assignment, or of the final
-    #: centres when ``final_assignment`` was requested.
+    #: Mean distance of ``labels`` (of the final centres with
+    #: ``final_assignment``).
     distortion: float
+    #: (Weighted) sum of squared distances of ``labels``, float64.
+    inertia: float
+    #: True when a stopping rule other than ``max_iter`` ended the loop.
+    converged: bool
     history: list = field(default_factory=list)
 
 
-def assign_checked(backend, X, C):
+def assign_checked(backend, X, C, origin=None):
     """Assign rows to centres; raise ``ValueError`` for rows that fit none.
 
     A row gets no centre when all its distances are NaN or infinite, which
     happens with NaN or inf in the data or the centres, or with values so
     large that squared distances overflow.
     """
-    labels, min_d2 = backend.assign(X, C)
+    labels, min_d2 = backend.assign(X, C, origin)
     xp = backend.xp
     unassigned = labels < 0
     if bool(xp.any(unassigned)):
@@ -75,17 +91,51 @@ def mean_distance(xp, min_d2):
     return xp.mean(xp.sqrt(min_d2))
 
 
+def total_inertia(xp, min_d2, weights):
+    """(Weighted) sum of squared distances, accumulated in float64."""
+    if weights is None:
+        return float(xp.sum(min_d2, dtype=xp.float64))
+    return float(xp.sum(weights * min_d2, dtype=xp.float64))
+
+
+def relocate_empty(X, weights, labels, min_d2, sums, wsums, empty):
+    """Move each empty centre onto one of the rows farthest from its centre.
+
+    The farthest rows (largest squared distance, then lowest index; rows of
+    weight zero excluded) are taken in order, one per empty centre, and
+    removed from the sums of the cluster they came from.  Works on the
+    float64 ``sums`` and ``wsums`` in place.
+    """
+    distance = np.asarray(min_d2, dtype=np.float64)
+    if weights is not None:
+        distance = np.where(weights > 0, distance, -np.inf)
+    order = np.argsort(-distance, kind="stable")[: empty.size]
+    for j, i in zip(empty, order):
+        if not np.isfinite(distance[i]):
+            break  # fewer usable rows than empty centres: leave the rest empty
+        w = 1.0 if weights is None else float(weights[i])
+        old = labels[i]
+        sums[old] -= w * X[i]
+        wsums[old] -= w
+        sums[j] = w * X[i]
+        wsums[j] = w
+
+
 def lloyd(
     X,
     centers,
     *,
     backend,
+    weights=None,
     max_iter=None,
     distortion_tol=None,
+    shift_tol=None,
+    stop_when_stable=False,
     empty="keep",
     on_empty=None,
     final_assignment=False,
     callback=None,
+    origin=None,
 ):
     """Run Lloyd iterations on the 2-D data ``X`` from ``centers``.
 
@@ -98,7 +148,9 @@ def lloyd(
         assignment then runs in the common dtype).  Updated centres have
         ``X``'s dtype.
     backend
-        Provides ``assign`` and ``cluster_means`` (see ``vqkit.backends``).
+        Provides ``assign`` and ``cluster_sums`` (see ``vqkit.backends``).
+    weights : 1-D array or None
+        Non-negative weight of each row (float64); None: all ones.
     max_iter : int or None
         Stop after this many updates.  ``None``: no limit.
     distortion_tol : float or None
@@ -106,61 +158,107 @@ def lloyd(
         previous one by no more than this.  The test runs before every
         iteration, the first one included, where the change counts as
         infinite; so at least two iterations run unless the tolerance is
-        infinite.  ``None``: not used.
-    empty : {"keep", "drop"}
+        infinite.
+    shift_tol : float or None
+        Stop after an update that moved the centres by no more than this,
+        in total squared distance.
+    stop_when_stable : bool
+        Stop when an assignment leaves every label unchanged (the update
+        after it would not move any centre).
+    empty : {"keep", "drop", "relocate"}
         What happens to a centre that has no rows after an assignment.
     on_empty : callable or None
         Called with no arguments once for each iteration that had at least
         one empty cluster (before ``empty`` is applied); may raise.
     final_assignment : bool
-        Assign once more after the loop so that ``labels`` and
-        ``distortion`` describe the returned centres.
+        Assign once more after the loop so that ``labels``, ``distortion``
+        and ``inertia`` describe the returned centres.
     callback : callable or None
-        Called with an :class:`IterationStats` after each assignment.
+        Called with an :class:`IterationStats` after each iteration; a
+        return value of True stops the loop.
+    origin : 1-D array or None
+        Passed to the backend's ``assign`` (a point near the data that
+        keeps expanded-form distances accurate).
     """
     if empty not in EMPTY_POLICIES:
         raise ValueError(f"empty must be one of {EMPTY_POLICIES}, got {empty!r}")
     xp = backend.xp
     history = []
-    labels = None
-    distortion = None
+    labels = previous_labels = None
+    distortion = inertia = None
     previous = float("inf")
     change = float("inf")
     n_iter = 0
-    while (max_iter is None or n_iter < max_iter) and (
-        distortion_tol is None or change > distortion_tol
-    ):
-        labels, min_d2 = assign_checked(backend, X, centers)
-        distortion = mean_distance(xp, min_d2)
-        new_centers, has_members = backend.cluster_means(X, labels, centers.shape[0])
-        n_empty = int(has_members.size - xp.sum(has_members))
-        stats = IterationStats(
-            iteration=n_iter,
-            distortion=distortion,
-            inertia=float(xp.sum(min_d2, dtype=xp.float64)),
-            n_empty=n_empty,
+    converged = False
+    labels_fit_centers = False  # do labels describe the current centres?
+    while max_iter is None or n_iter < max_iter:
+        if distortion_tol is not None and not change > distortion_tol:
+            converged = True
+            break
+        start = time.perf_counter()
+        labels, min_d2 = assign_checked(backend, X, centers, origin)
+        n_changed = (
+            labels.shape[0]
+            if previous_labels is None
+            else int(xp.sum(labels != previous_labels))
         )
-        history.append(stats)
-        if callback is not None:
-            callback(stats)
+        distortion = mean_distance(xp, min_d2)
+        inertia = total_inertia(xp, min_d2, weights)
+        if stop_when_stable and n_changed == 0:
+            converged = labels_fit_centers = True
+            break
+        k = centers.shape[0]
+        sums, wsums = backend.cluster_sums(X, labels, k, weights)
+        has_members = wsums > 0
+        n_empty = int(k - xp.sum(has_members))
         if n_empty:
             if on_empty is not None:
                 on_empty()
-            if empty == "drop":
-                new_centers = new_centers[has_members]
-            else:
+            if empty == "relocate":
+                relocate_empty(
+                    X, weights, labels, min_d2, sums, wsums, np.flatnonzero(~has_members)
+                )
+                has_members = wsums > 0
+        sums[has_members] /= wsums[has_members, None]
+        new_centers = sums.astype(X.dtype, copy=False)
+        if n_empty and empty == "drop":
+            new_centers = new_centers[has_members]
+            shift = float("nan")
+        else:
+            if not xp.all(has_members):  # "keep", or relocation ran out of rows
                 new_centers[~has_members] = centers[~has_members]
+            step = new_centers.astype(np.float64) - centers
+            shift = float(xp.sum(step * step))
         centers = new_centers
         change = abs(previous - distortion)
         previous = distortion
+        previous_labels = labels
         n_iter += 1
-    if final_assignment or labels is None:
-        labels, min_d2 = assign_checked(backend, X, centers)
+        stats = IterationStats(
+            iteration=n_iter - 1,
+            distortion=distortion,
+            inertia=inertia,
+            n_changed=n_changed,
+            n_empty=n_empty,
+            center_shift=shift,
+            seconds=time.perf_counter() - start,
+        )
+        history.append(stats)
+        if callback is not None and callback(stats):
+            break
+        if shift_tol is not None and shift <= shift_tol:
+            converged = True
+            break
+    if (final_assignment and not labels_fit_centers) or labels is None:
+        labels, min_d2 = assign_checked(backend, X, centers, origin)
         distortion = mean_distance(xp, min_d2)
+        inertia = total_inertia(xp, min_d2, weights)
     return LloydResult(
         centers=centers,
         labels=labels,
         n_iter=n_iter,
         distortion=distortion,
+        inertia=inertia,
+        converged=converged,
         history=history,
     )

@@ -71,3 +71,120 @@ def gaussian_init(X, k, rng):
         x = z @ np.linalg.cholesky(cov).T
     x += mu
     return x
+
+
+def _weighted_index(rng, weights, n):
+    """One row index drawn with probability proportional to ``weights``."""
+    if weights is None:
+        return int(rng.randint(n)) if hasattr(rng, "randint") else int(rng.integers(n))
+    cumulative = np.cumsum(weights)
+    return int(min(np.searchsorted(cumulative, rng.uniform() * cumulative[-1]), n - 1))
+
+
+def _cross_sq_dist(A, B):
+    """Squared distances between the rows of ``A`` and of ``B`` (float64, >= 0)."""
+    A = np.asarray(A, dtype=np.float64)
+    B = np.asarray(B, dtype=np.float64)
+    d2 = (A * A).sum(1)[:, None] + (B * B).sum(1)[None, :] - 2.0 * (A @ B.T)
+    return np.maximum(d2, 0.0, out=d2)
+
+
+def greedy_kmeans_plusplus(X, k, rng, backend, weights=None, n_local_trials=None):
+    """Greedy, weighted k-means++ seeding.
+
+    Each step draws ``n_local_trials`` candidate rows with probability
+    proportional to ``w_i D_i^2`` and keeps the one that lowers the
+    potential ``sum_i w_i D_i^2`` most (scikit-learn's default seeding;
+    ``2 + log(k)`` trials unless given).  Rows whose nearest chosen centre is
+    provably closer than a candidate are skipped by the triangle inequality,
+    so late steps at large ``k`` touch few rows; the result is the same as
+    without pruning.
+
+    Returns a float64 ``(k, d)`` array.  Needs ``k <= n``; with fewer
+    distinct rows than ``k`` some centres repeat.
+    """
+    n, d = X.shape
+    k = int(k)
+    if n_local_trials is None:
+        n_local_trials = 2 + int(np.log(k))
+    centers = np.empty((k, d), dtype=np.float64)
+    min_d2 = np.full(n, np.inf)
+    nearest = np.full(n, -1, dtype=np.int64)
+    first = _weighted_index(rng, weights, n)
+    centers[0] = X[first]
+    backend.add_center(X, centers[0], 0, min_d2, nearest, np.zeros(1))
+    for step in range(1, k):
+        mass = min_d2 if weights is None else weights * min_d2
+        cumulative = np.cumsum(mass)
+        potential = cumulative[-1]
+        if not potential > 0:  # every row sits on a centre: repeat one
+            centers[step:] = centers[0]
+            break
+        draws = rng.uniform(size=n_local_trials) * potential
+        idx = np.minimum(np.searchsorted(cumulative, draws), n - 1)
+        candidates = np.asarray(X[idx], dtype=np.float64)
+        cc_d2 = _cross_sq_dist(centers[:step], candidates)
+        pots = backend.candidate_potentials(
+            X, weights, min_d2, nearest, candidates, cc_d2
+        )
+        best = int(np.argmin(pots))
+        centers[step] = candidates[best]
+        backend.add_center(X, centers[step], step, min_d2, nearest, cc_d2[:, best])
+    return centers
+
+
+def kmeans_parallel(X, k, rng, backend, weights=None, rounds=5, oversampling=0.5,
+                    origin=None):
+    """k-means|| seeding (Bahmani et al., 2012), weighted.
+
+    Starts from one row drawn in proportion to its weight; each of
+    ``rounds`` rounds keeps every row independently with probability
+    ``min(1, l * w_i D_i^2 / sum_j w_j D_j^2)`` with ``l = oversampling * k``
+    expected new candidates per round, and distances to each round's
+    candidates come from one blocked assignment.  The candidates are then
+    weighted by the total weight of the rows nearest to them and reduced
+    to ``k`` centres by weighted greedy k-means++ and a short weighted Lloyd
+    run.  About ``rounds * oversampling`` Lloyd iterations of work.
+
+    Returns a float64 ``(k, d)`` array.
+    """
+    from .lloyd import lloyd
+
+    n, d = X.shape
+    k = int(k)
+    ell = max(1.0, oversampling * k)
+    chosen = [_weighted_index(rng, weights, n)]
+    labels, min_d2 = backend.assign(X, X[chosen], origin)
+    min_d2 = min_d2.astype(np.float64)
+    nearest = labels.astype(np.int64)
+    for _ in range(rounds):
+        mass = min_d2 if weights is None else weights * min_d2
+        potential = mass.sum()
+        if not potential > 0:
+            break
+        keep = np.flatnonzero(rng.uniform(size=n) < ell * mass / potential)
+        if keep.size == 0:
+            continue
+        labels, d2 = backend.assign(X, X[keep], origin)
+        closer = d2 < min_d2
+        min_d2[closer] = d2[closer]
+        nearest[closer] = len(chosen) + labels[closer]
+        chosen.extend(keep.tolist())
+    candidates = np.asarray(X[chosen], dtype=np.float64)
+    cand_weights = np.bincount(nearest, weights=weights, minlength=len(chosen))
+    useful = cand_weights > 0
+    if useful.sum() < k:  # too few candidates: fall back on the full data
+        return greedy_kmeans_plusplus(X, k, rng, backend, weights)
+    candidates, cand_weights = candidates[useful], cand_weights[useful]
+    start = greedy_kmeans_plusplus(candidates, k, rng, backend, cand_weights)
+    refined = lloyd(candidates, start, backend=backend, weights=cand_weights,
+                    max_iter=10, stop_when_stable=True, empty="keep")
+    return np.asarray(refined.centers, dtype=np.float64)
+
+
+def weighted_random_rows(X, k, rng, weights=None):
+    """``k`` distinct rows drawn without replacement, in proportion to weight."""
+    n = X.shape[0]
+    p = None if weights is None else weights / weights.sum()
+    idx = rng.choice(n, size=int(k), replace=False, p=p)
+    return np.asarray(X[idx], dtype=np.float64)
