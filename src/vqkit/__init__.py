@@ -5,12 +5,25 @@
     from vqkit import kmeans, kmeans2, vq, whiten
 
 gives SciPy 1.18's functions, with the same results for the same seed, on
-vqkit's compiled engine.
+vqkit's compiled engine.  ``vqkit.KMeans`` is a scikit-learn–style estimator
+on the same engine.
 """
 
-from .exceptions import ClusterError
+from .cluster import KMeans
+from .exceptions import ClusterError, ConvergenceWarning, NotFittedError
 from .scipy_vq import kmeans, kmeans2, py_vq, vq, whiten
 
 __version__ = "0.1.0"
 
-__all__ = ["ClusterError", "kmeans", "kmeans2", "py_vq", "vq", "whiten", "__version__"]
+__all__ = [
+    "ClusterError",
+    "ConvergenceWarning",
+    "KMeans",
+    "NotFittedError",
+    "kmeans",
+    "kmeans2",
+    "py_vq",
+    "vq",
+    "whiten",
+    "__version__",
+]

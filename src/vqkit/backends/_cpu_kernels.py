@@ -216,17 +216,20 @@ def add_center(X, center, index, min_d2, nearest, cc_d2_center):
 
 
 @njit(parallel=True, cache=True, nogil=True)
-def column_sums(X, center, power, parts, out):
-    """``out[f] = sum_i (X[i, f] - center[f]) ** power`` in float64, over
-    ``parts`` fixed row ranges added in order (deterministic)."""
+def column_sums(X, weights, center, power, parts, out):
+    """``out[f] = sum_i w_i (X[i, f] - center[f]) ** power`` in float64, over
+    ``parts`` fixed row ranges added in order (deterministic).  An empty
+    ``weights`` array means unit weights."""
     n, d = X.shape
+    weighted = weights.shape[0] == n
     rows = (n + parts - 1) // parts
     partial = np.zeros((parts, d))
     for p in prange(parts):
         for i in range(p * rows, min(n, (p + 1) * rows)):
+            w = np.float64(weights[i]) if weighted else 1.0
             for f in range(d):
                 v = np.float64(X[i, f]) - center[f]
-                partial[p, f] += v if power == 1 else v * v
+                partial[p, f] += w * v if power == 1 else w * v * v
     for p in range(parts):
         for f in range(d):
             out[f] += partial[p, f]
@@ -258,3 +261,21 @@ def start_threads():
     finally:
         if saved is None:
             del os.environ["OMP_WAIT_POLICY"]
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def sq_distances(X, C, out):
+    """``out[i, j] = |X[i] - C[j]|^2`` by direct differences (working dtype)."""
+    n, d = X.shape
+    k = C.shape[0]
+    n_chunks = (n + ROW_CHUNK - 1) // ROW_CHUNK
+    for chunk in prange(n_chunks):
+        start = chunk * ROW_CHUNK
+        stop = min(n, start + ROW_CHUNK)
+        for i in range(start, stop):
+            for j in range(k):
+                s = X.dtype.type(0)
+                for f in range(d):
+                    diff = C[j, f] - X[i, f]
+                    s += diff * diff
+                out[i, j] = s

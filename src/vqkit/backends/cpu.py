@@ -138,20 +138,32 @@ class CPUBackend:
         sums[has_members] /= counts[has_members, None]
         return sums.astype(X.dtype, copy=False), has_members
 
-    def column_mean_var(self, X):
-        """Per-column mean and (population) variance of ``X``, in float64.
+    def sq_distances(self, X, C):
+        """All squared distances, shape ``(n, k)``: only for callers that
+        asked for the full matrix (``KMeans.transform``)."""
+        dtype = np.result_type(X, C)
+        X = np.ascontiguousarray(X, dtype=dtype)
+        C = np.ascontiguousarray(C, dtype=dtype)
+        out = np.empty((X.shape[0], C.shape[0]), dtype=dtype)
+        kernels.sq_distances(X, C, out)
+        return out
+
+    def column_mean_var(self, X, weights=None):
+        """Per-column (weighted) mean and population variance, in float64.
 
         Streams ``X`` twice without any temporary of its size.
         """
         n, d = X.shape
         parts = sum_parts(n, 1, d)
         X = np.ascontiguousarray(X)
+        w = _NO_WEIGHTS if weights is None else weights
+        total_weight = float(n) if weights is None else float(weights.sum())
         total = np.zeros(d)
-        kernels.column_sums(X, np.zeros(d), 1, parts, total)
-        mean = total / max(n, 1)
+        kernels.column_sums(X, w, np.zeros(d), 1, parts, total)
+        mean = total / max(total_weight, 1e-300)
         squares = np.zeros(d)
-        kernels.column_sums(X, mean, 2, parts, squares)
-        return mean, squares / max(n, 1)
+        kernels.column_sums(X, w, mean, 2, parts, squares)
+        return mean, squares / max(total_weight, 1e-300)
 
     def candidate_potentials(self, X, weights, min_d2, nearest, candidates, cc_d2):
         """k-means++ potential of each candidate centre (see the kernel)."""

@@ -74,10 +74,12 @@ def gaussian_init(X, k, rng):
 
 
 def _weighted_index(rng, weights, n):
-    """One row index drawn with probability proportional to ``weights``."""
-    if weights is None:
-        return int(rng.randint(n)) if hasattr(rng, "randint") else int(rng.integers(n))
-    cumulative = np.cumsum(weights)
+    """One row index drawn with probability proportional to ``weights``.
+
+    Always one ``uniform()`` draw inverted through the cumulative weights,
+    so integer weights pick the same row as repeating rows would.
+    """
+    cumulative = np.arange(1.0, n + 1) if weights is None else np.cumsum(weights)
     return int(min(np.searchsorted(cumulative, rng.uniform() * cumulative[-1]), n - 1))
 
 

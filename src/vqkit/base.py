@@ -1,0 +1,170 @@
+"""scikit-learn's estimator conventions, without depending on scikit-learn.
+
+``get_params``/``set_params`` read the constructor's signature, the repr
+shows the parameters that differ from their defaults, and
+``__sklearn_tags__`` answers scikit-learn's tag queries when scikit-learn is
+installed (it is imported only there).
+"""
+
+import inspect
+import sys
+
+import numpy as np
+
+from .exceptions import NotFittedError
+
+
+def _not_fitted_error():
+    """vqkit's ``NotFittedError``; when scikit-learn is already imported, a
+    subclass that is also scikit-learn's, so both ``except`` clauses match."""
+    sklearn_exceptions = sys.modules.get("sklearn.exceptions")
+    if sklearn_exceptions is None:
+        return NotFittedError
+    return type("NotFittedError", (NotFittedError, sklearn_exceptions.NotFittedError), {})
+
+
+class Estimator:
+    """Base class: parameters are the keyword arguments of ``__init__``."""
+
+    _estimator_type = None
+
+    @classmethod
+    def _param_names(cls):
+        signature = inspect.signature(cls.__init__)
+        return sorted(
+            name
+            for name, p in signature.parameters.items()
+            if name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
+        )
+
+    def get_params(self, deep=True):
+        """The estimator's parameters, as a dict (``deep`` is accepted for
+        scikit-learn compatibility; vqkit estimators hold no sub-estimators)."""
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params):
+        """Set parameters by name; unknown names raise ``ValueError``."""
+        valid = self._param_names()
+        for name, value in params.items():
+            if name not in valid:
+                raise ValueError(
+                    f"Invalid parameter {name!r} for estimator {type(self).__name__}. "
+                    f"Valid parameters are: {valid!r}."
+                )
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self):
+        defaults = {
+            name: p.default
+            for name, p in inspect.signature(type(self).__init__).parameters.items()
+        }
+        changed = []
+        for name in self._param_names():
+            value = getattr(self, name)
+            default = defaults.get(name, inspect.Parameter.empty)
+            same = value is default
+            if not same:
+                try:
+                    same = bool(value == default)
+                except Exception:  # arrays and other odd values: show them
+                    same = False
+            if not same:
+                changed.append(f"{name}={value!r}")
+        return f"{type(self).__name__}({', '.join(changed)})"
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "n_features_in_")
+
+    def _check_fitted(self):
+        if not self.__sklearn_is_fitted__():
+            raise _not_fitted_error()(
+                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' "
+                "with appropriate arguments before using this estimator."
+            )
+
+    def __sklearn_tags__(self):
+        from sklearn.utils import InputTags, Tags, TargetTags, TransformerTags
+
+        return Tags(
+            estimator_type=self._estimator_type,
+            target_tags=TargetTags(required=False),
+            transformer_tags=TransformerTags(preserves_dtype=["float64", "float32"]),
+            input_tags=InputTags(two_d_array=True, sparse=False),
+        )
+
+
+def as_float_2d(X, *, name="X", dtypes=(np.float64, np.float32), copy=False):
+    """Validate ``X`` as a finite, non-empty 2-D float array (float32 kept).
+
+    Integer and boolean input becomes float64.  Raises ``ValueError`` (or
+    ``TypeError`` for sparse matrices) with a message that says what was
+    wrong and what to do.
+    """
+    if hasattr(X, "toarray") or type(X).__module__.startswith("scipy.sparse"):
+        raise TypeError(
+            f"{name} is a sparse matrix, which this estimator does not accept yet; "
+            "pass a dense array (X.toarray())."
+        )
+    X = np.asarray(X)
+    if X.dtype.kind == "c":
+        raise ValueError(f"Complex data not supported: {name} has dtype {X.dtype}.")
+    if X.dtype.kind in "OUS":
+        try:
+            X = X.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(
+                f"{name} must hold numbers; converting it to float failed: {exc}"
+            ) from None
+    if X.ndim != 2:
+        hint = (
+            " Reshape your data either using array.reshape(-1, 1) if your data "
+            "has a single feature or array.reshape(1, -1) if it contains a "
+            "single sample."
+            if X.ndim == 1
+            else ""
+        )
+        raise ValueError(
+            f"Expected 2D array, got {X.ndim}D array instead ({name}.shape="
+            f"{X.shape}).{hint}"
+        )
+    if X.shape[0] < 1:
+        raise ValueError(
+            f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 "
+            "is required."
+        )
+    if X.shape[1] < 1:
+        raise ValueError(
+            f"Found array with 0 feature(s) (shape={X.shape}) while a minimum of 1 "
+            "is required."
+        )
+    dtype = X.dtype if X.dtype in dtypes else np.float64
+    X = np.array(X, dtype=dtype, order="C", copy=True) if copy else np.ascontiguousarray(X, dtype=dtype)
+    if not np.isfinite(X).all():
+        bad = "NaN" if np.isnan(X).any() else "infinity"
+        raise ValueError(
+            f"Input {name} contains {bad}; k-means needs finite values. Remove or "
+            "impute the missing or infinite entries first."
+        )
+    return X
+
+
+def as_sample_weight(sample_weight, n, dtype=np.float64):
+    """Validate weights: None, a scalar, or ``n`` finite non-negative numbers
+    that are not all zero.  Returns a float64 array or None (all ones)."""
+    if sample_weight is None:
+        return None
+    w = np.asarray(sample_weight, dtype=np.float64)
+    if w.ndim == 0:
+        w = np.full(n, float(w))
+    if w.ndim != 1 or w.shape[0] != n:
+        raise ValueError(
+            f"sample_weight.shape == {w.shape}, expected ({n},): one weight per row of X."
+        )
+    if not np.isfinite(w).all():
+        raise ValueError("sample_weight contains NaN or infinity.")
+    if (w < 0).any():
+        raise ValueError("Negative values in data passed to sample_weight.")
+    if not w.sum() > 0:
+        raise ValueError("sample_weight sums to zero: at least one row needs a positive weight.")
+    return np.ascontiguousarray(w)

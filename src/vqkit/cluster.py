@@ -1,0 +1,316 @@
+"""``vqkit.KMeans``: a scikit-learn–style k-means estimator on vqkit's engine.
+
+The estimator validates arguments, calls the core fit driver
+(``vqkit.core.fit``) and shapes the results; the algorithms live in the core
+and the arithmetic in the backend.
+"""
+
+import numbers
+import sys
+import warnings
+
+import numpy as np
+
+from .backends import get_backend
+from .base import Estimator, as_float_2d, as_sample_weight
+from .core.fit import INITS, fit_kmeans
+from .core.lloyd import assign_checked
+from .core.random import check_random_state
+from .exceptions import ClusterError, ConvergenceWarning
+
+EMPTY_CLUSTER_POLICIES = ("relocate", "keep", "raise")
+ALGORITHMS = ("auto", "lloyd")
+
+
+class KMeans(Estimator):
+    """K-means clustering (Lloyd's algorithm on a compiled, parallel engine).
+
+    Parameters
+    ----------
+    n_clusters : int, default=8
+        Number of clusters (centres) to form.
+    init : {"k-means++", "k-means||", "random"}, callable or array, default="k-means++"
+        How the first centres are chosen:
+
+        * ``"k-means++"``: greedy k-means++ (``2 + log(k)`` candidates per
+          step, the best kept), weighted by ``sample_weight``; distances a
+          candidate provably cannot improve are skipped, so large ``k``
+          stays cheap;
+        * ``"k-means||"``: scalable k-means++ (Bahmani et al.): 5 rounds of
+          independent sampling, about ``k/2`` candidates each, reduced to
+          ``k`` by weighted k-means++; a few Lloyd iterations of work;
+        * ``"random"``: ``k`` distinct rows drawn in proportion to weight;
+        * an array of shape ``(n_clusters, n_features)``: the centres;
+        * a callable ``init(X, n_clusters, random_state)`` returning such
+          an array.
+    n_init : "auto" or int, default="auto"
+        Number of seedings; the run with the lowest inertia is kept.
+        ``"auto"``: 1 for ``"k-means++"``, ``"k-means||"`` or an array, 10
+        for ``"random"`` or a callable (scikit-learn's meaning).
+    max_iter : int, default=300
+        Maximum number of Lloyd iterations of a run.
+    tol : float, default=1e-4
+        A run has converged when one iteration moves the centres by no
+        more than ``tol`` times the mean per-feature variance of ``X``,
+        measured as the sum over centres of their squared displacement.
+        A run also stops as soon as an iteration changes no label.
+    verbose : int, default=0
+        Print one line per iteration (inertia, labels changed, time).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the seedings.  None: NumPy's global random state.  The same
+        value gives the same result, whatever the number of threads.
+    copy_x : bool, default=True
+        Accepted for scikit-learn compatibility.  vqkit never modifies
+        ``X``: data centring, which keeps float32 distances accurate, is
+        applied block by block without a copy of ``X``.
+    algorithm : {"auto", "lloyd"}, default="auto"
+        The iteration algorithm.  ``"lloyd"``: every point against every
+        centre each iteration, with fused, blocked kernels (direct
+        differences for fewer than 5 features, matrix products otherwise).
+        ``"auto"`` picks the fastest exact algorithm available.
+    empty_clusters : {"relocate", "keep", "raise"}, default="relocate"
+        What happens when a centre ends an assignment with no points (or
+        only points of weight zero): ``"relocate"`` moves it onto the point
+        farthest from its own centre (scikit-learn's behaviour), ``"keep"``
+        leaves it where it was, ``"raise"`` raises
+        :class:`vqkit.ClusterError`.
+    callback : callable or None, default=None
+        Called after every iteration with a ``vqkit.core.lloyd.IterationStats``
+        (iteration, inertia, distortion, n_changed, n_empty, center_shift,
+        seconds); returning True stops the run.
+
+    Attributes
+    ----------
+    cluster_centers_ : ndarray of shape (n_clusters, n_features)
+        The centres, in ``X``'s float dtype (float32 stays float32).
+    labels_ : ndarray of shape (n_samples,), int32
+        Index of the nearest centre of each training row.
+    inertia_ : float
+        Sum of (weighted) squared distances of the rows to their nearest
+        centre.  ``labels_`` and ``inertia_`` always describe
+        ``cluster_centers_``.
+    n_iter_ : int
+        Iterations run by the kept run.
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    history_ : list of IterationStats
+        Per-iteration statistics of the kept run.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from vqkit import KMeans
+    >>> X = np.array([[1, 2], [1, 4], [1, 0],
+    ...               [10, 2], [10, 4], [10, 0]])
+    >>> km = KMeans(n_clusters=2, random_state=0).fit(X)
+    >>> sorted(km.cluster_centers_.tolist())
+    [[1.0, 2.0], [10.0, 2.0]]
+    >>> km.predict([[0, 0], [12, 3]]).tolist() == [km.labels_[0], km.labels_[3]]
+    True
+    >>> float(km.inertia_)
+    16.0
+    """
+
+    _estimator_type = "clusterer"
+
+    def __init__(
+        self,
+        n_clusters=8,
+        *,
+        init="k-means++",
+        n_init="auto",
+        max_iter=300,
+        tol=1e-4,
+        verbose=0,
+        random_state=None,
+        copy_x=True,
+        algorithm="auto",
+        empty_clusters="relocate",
+        callback=None,
+    ):
+        self.n_clusters = n_clusters
+        self.init = init
+        self.n_init = n_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.verbose = verbose
+        self.random_state = random_state
+        self.copy_x = copy_x
+        self.algorithm = algorithm
+        self.empty_clusters = empty_clusters
+        self.callback = callback
+
+    # ------------------------------------------------------------------
+    # validation
+
+    def _check_params(self, X):
+        n, d = X.shape
+        k = self.n_clusters
+        if not isinstance(k, numbers.Integral) or isinstance(k, bool) or k < 1:
+            raise ValueError(f"n_clusters must be an integer >= 1, got {k!r}.")
+        if n < k:
+            raise ValueError(f"n_samples={n} should be >= n_clusters={k}.")
+        if not isinstance(self.max_iter, numbers.Integral) or self.max_iter < 1:
+            raise ValueError(f"max_iter must be an integer >= 1, got {self.max_iter!r}.")
+        if not isinstance(self.tol, numbers.Real) or not self.tol >= 0:
+            raise ValueError(f"tol must be a number >= 0, got {self.tol!r}.")
+        if self.algorithm not in ALGORITHMS:
+            raise ValueError(f"algorithm must be one of {ALGORITHMS}, got {self.algorithm!r}.")
+        if self.empty_clusters not in EMPTY_CLUSTER_POLICIES:
+            raise ValueError(
+                f"empty_clusters must be one of {EMPTY_CLUSTER_POLICIES}, "
+                f"got {self.empty_clusters!r}."
+            )
+        init = self.init
+        if isinstance(init, str):
+            if init not in INITS:
+                raise ValueError(f"init must be one of {INITS}, a callable or an array; got {init!r}.")
+        elif not callable(init):
+            init = np.asarray(init, dtype=X.dtype)
+            if init.shape != (k, d):
+                raise ValueError(
+                    f"The shape of the initial centers {init.shape} does not match "
+                    f"the number of clusters and features: expected ({k}, {d})."
+                )
+            if not np.isfinite(init).all():
+                raise ValueError("The initial centers contain NaN or infinity.")
+        n_init = self.n_init
+        if n_init == "auto":
+            n_init = 10 if (isinstance(init, str) and init == "random") or callable(init) else 1
+        elif not isinstance(n_init, numbers.Integral) or isinstance(n_init, bool) or n_init < 1:
+            raise ValueError(f"n_init must be 'auto' or an integer >= 1, got {n_init!r}.")
+        if not isinstance(init, str) and not callable(init) and n_init != 1:
+            warnings.warn(
+                "Explicit initial center position passed: performing only one init "
+                f"in {type(self).__name__} instead of n_init={n_init}.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+            n_init = 1
+        return init, int(n_init)
+
+    def _check_new_data(self, X):
+        self._check_fitted()
+        X = as_float_2d(X)
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input."
+            )
+        return X.astype(self.cluster_centers_.dtype, copy=False)
+
+    # ------------------------------------------------------------------
+    # fitting
+
+    def fit(self, X, y=None, sample_weight=None):
+        """Compute k-means clustering.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data; float32 is kept, other numbers become float64.
+        y : ignored
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each row (non-negative; used by the seeding too).
+
+        Returns
+        -------
+        self
+        """
+        X = as_float_2d(X)
+        init, n_init = self._check_params(X)
+        weights = as_sample_weight(sample_weight, X.shape[0])
+        backend = get_backend(X)
+        result = fit_kmeans(
+            X,
+            self.n_clusters,
+            backend=backend,
+            init=init,
+            n_init=n_init,
+            max_iter=self.max_iter,
+            tol=self.tol,
+            weights=weights,
+            random_state=check_random_state(self.random_state),
+            empty="keep" if self.empty_clusters == "raise" else self.empty_clusters,
+            on_empty=self._empty_handler(),
+            callback=self._iteration_callback(),
+        )
+        self.cluster_centers_ = result.centers
+        self.labels_ = result.labels
+        self.inertia_ = result.inertia
+        self.n_iter_ = result.n_iter
+        self.history_ = result.history
+        self.n_features_in_ = X.shape[1]
+        distinct = np.unique(result.labels).size
+        if distinct < self.n_clusters:
+            warnings.warn(
+                f"Number of distinct clusters ({distinct}) found smaller than "
+                f"n_clusters ({self.n_clusters}). Possibly due to duplicate points in X.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        return self
+
+    def _empty_handler(self):
+        if self.empty_clusters != "raise":
+            return None
+
+        def raise_empty():
+            raise ClusterError(
+                "A cluster lost all its points during the fit (empty_clusters='raise'). "
+                "Use empty_clusters='relocate' or 'keep', fewer clusters, or another init."
+            )
+
+        return raise_empty
+
+    def _iteration_callback(self):
+        user = self.callback
+        if not self.verbose:
+            return user
+
+        def report(stats):
+            print(
+                f"Iteration {stats.iteration}: inertia {stats.inertia:.6g}, "
+                f"{stats.n_changed} labels changed, {stats.n_empty} empty, "
+                f"centre shift {stats.center_shift:.3g}, {stats.seconds * 1e3:.1f} ms",
+                file=sys.stdout,
+            )
+            return user(stats) if user is not None else None
+
+        return report
+
+    # ------------------------------------------------------------------
+    # using a fitted model
+
+    def _assign(self, X):
+        X = self._check_new_data(X)
+        labels, min_d2 = assign_checked(get_backend(X), X, self.cluster_centers_)
+        return X, labels, min_d2
+
+    def predict(self, X):
+        """Index (int32) of the nearest centre of each row of ``X``."""
+        return self._assign(X)[1]
+
+    def fit_predict(self, X, y=None, sample_weight=None):
+        """Fit, then return ``labels_``."""
+        return self.fit(X, sample_weight=sample_weight).labels_
+
+    def transform(self, X):
+        """Euclidean distance from each row of ``X`` to every centre.
+
+        Returns an array of shape ``(n_samples, n_clusters)`` in the
+        centres' dtype.
+        """
+        X = self._check_new_data(X)
+        return np.sqrt(get_backend(X).sq_distances(X, self.cluster_centers_))
+
+    def fit_transform(self, X, y=None, sample_weight=None):
+        """Fit, then return ``transform(X)``."""
+        return self.fit(X, sample_weight=sample_weight).transform(X)
+
+    def score(self, X, y=None, sample_weight=None):
+        """Opposite of the (weighted) inertia of ``X`` on the fitted centres."""
+        X, _, min_d2 = self._assign(X)
+        weights = as_sample_weight(sample_weight, X.shape[0])
+        d2 = min_d2.astype(np.float64)
+        return -float(d2.sum() if weights is None else (weights * d2).sum())

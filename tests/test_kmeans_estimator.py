@@ -1,0 +1,256 @@
+"""vqkit.KMeans: scikit-learn conventions, plain-NumPy oracles, policies."""
+
+import warnings
+
+import numba
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+
+import vqkit
+from helpers import blobs, lloyd_reference, nearest_reference
+from vqkit.backends import get_backend
+from vqkit.core.seeding import greedy_kmeans_plusplus
+
+
+def test_check_estimator_as_well_as_scikit_learn():
+    estimator_checks = pytest.importorskip("sklearn.utils.estimator_checks")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = estimator_checks.check_estimator(
+            vqkit.KMeans(),
+            on_fail=None,
+            expected_failed_checks={
+                # fits on shuffled rows: no index-based random seeding can
+                # match; scikit-learn's own KMeans fails it too
+                "check_sample_weight_equivalence_on_dense_data": "row order",
+            },
+        )
+    failed = [r["check_name"] for r in results if r["status"] == "failed"]
+    assert failed == []
+    assert sum(r["status"] == "passed" for r in results) >= 45
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("n,d,k", [(500, 2, 4), (800, 7, 6), (300, 40, 5)])
+def test_lloyd_from_given_centres_matches_plain_numpy(n, d, k, dtype):
+    X = blobs(n, d, k, seed=n + d, spread=2.0).astype(dtype)
+    init = X[:k].copy()
+    km = vqkit.KMeans(k, init=init, n_init=1, tol=0, max_iter=100).fit(X)
+    ref_centres, _ = lloyd_reference(X.astype(np.float64), init, km.n_iter_)
+    ref_labels, ref_d2 = nearest_reference(X.astype(np.float64), ref_centres)
+    rtol = 1e-4 if dtype == np.float32 else 1e-10
+    assert km.cluster_centers_.dtype == dtype
+    assert_allclose(km.cluster_centers_, ref_centres, rtol=rtol, atol=rtol)
+    assert_array_equal(km.labels_, ref_labels)
+    assert km.inertia_ == pytest.approx(ref_d2.sum(), rel=1e-4 if dtype == np.float32 else 1e-10)
+
+
+def test_same_path_as_scikit_learn_from_the_same_centres():
+    cluster = pytest.importorskip("sklearn.cluster")
+    X = blobs(2000, 5, 8, seed=11, spread=3.0)
+    init = X[::250].copy()
+    ours = vqkit.KMeans(8, init=init, n_init=1, tol=0, max_iter=300).fit(X)
+    theirs = cluster.KMeans(8, init=init, n_init=1, tol=0, max_iter=300).fit(X)
+    assert_array_equal(ours.labels_, theirs.labels_)
+    assert_allclose(ours.cluster_centers_, theirs.cluster_centers_, rtol=1e-10)
+    assert ours.inertia_ == pytest.approx(theirs.inertia_, rel=1e-10)
+
+
+@pytest.mark.parametrize("init", ["k-means++", "k-means||", "random"])
+def test_inertia_close_to_scikit_learn(init):
+    cluster = pytest.importorskip("sklearn.cluster")
+    X = blobs(5000, 6, 12, seed=3, spread=1.5)
+    ours = [vqkit.KMeans(12, init=init, random_state=s).fit(X).inertia_ for s in range(5)]
+    theirs = [cluster.KMeans(12, random_state=s).fit(X).inertia_ for s in range(5)]
+    assert np.median(ours) <= 1.01 * np.median(theirs)
+
+
+def test_labels_and_inertia_describe_the_returned_centres():
+    X = blobs(3000, 3, 10, seed=5, spread=4.0)
+    km = vqkit.KMeans(10, max_iter=3, random_state=0).fit(X)
+    labels, d2 = nearest_reference(X, km.cluster_centers_)
+    assert_array_equal(km.labels_, labels)
+    assert km.inertia_ == pytest.approx(d2.sum(), rel=1e-12)
+    assert km.score(X) == pytest.approx(-km.inertia_, rel=1e-12)
+
+
+def greedy_reference(X, k, rng, weights, trials):
+    """Greedy k-means++ with full distance computations (no pruning)."""
+    n = len(X)
+    w = np.ones(n) if weights is None else weights
+    cum = np.cumsum(w)
+    first = min(np.searchsorted(cum, rng.uniform() * cum[-1]), n - 1)
+    centres = [X[first].astype(np.float64)]
+    d2 = ((X - centres[0]) ** 2).sum(1)
+    for _ in range(1, k):
+        cum = np.cumsum(w * d2)
+        idx = np.minimum(np.searchsorted(cum, rng.uniform(size=trials) * cum[-1]), n - 1)
+        cand_d2 = np.minimum(d2[None, :], ((X[None, :, :] - X[idx][:, None, :]) ** 2).sum(2))
+        best = int(np.argmin((w * cand_d2).sum(1)))
+        centres.append(X[idx[best]].astype(np.float64))
+        d2 = cand_d2[best]
+    return np.array(centres)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("n,d,k", [(400, 2, 10), (300, 9, 40), (200, 3, 120)])
+def test_pruned_greedy_kmeans_plusplus_equals_unpruned(n, d, k, weighted):
+    X = blobs(n, d, k // 2 + 1, seed=k, spread=0.8)
+    w = np.random.default_rng(k).uniform(0.1, 3, size=n) if weighted else None
+    trials = 2 + int(np.log(k))
+    got = greedy_kmeans_plusplus(X, k, np.random.RandomState(7), get_backend(X), w)
+    expected = greedy_reference(X, k, np.random.RandomState(7), w, trials)
+    assert_allclose(got, expected, rtol=1e-12)
+
+
+def test_integer_weights_act_as_repeated_rows():
+    rng = np.random.RandomState(42)
+    for trial in range(5):
+        X = rng.rand(60, 3)
+        sw = rng.randint(0, 5, size=60)
+        a = vqkit.KMeans(5, random_state=trial, n_init=3).fit(X, sample_weight=sw)
+        b = vqkit.KMeans(5, random_state=trial, n_init=3).fit(X.repeat(sw, axis=0))
+        assert_allclose(a.cluster_centers_, b.cluster_centers_, rtol=1e-10)
+        assert a.inertia_ == pytest.approx(b.inertia_, rel=1e-10)
+
+
+def test_same_result_for_any_number_of_threads():
+    X = blobs(50_000, 6, 20, seed=2, spread=2.0).astype(np.float32)
+    n_threads = numba.get_num_threads()
+    fits = []
+    try:
+        for threads in sorted({1, n_threads}):
+            numba.set_num_threads(threads)
+            fits.append(vqkit.KMeans(20, init="k-means||", random_state=1).fit(X))
+    finally:
+        numba.set_num_threads(n_threads)
+    for km in fits[1:]:
+        assert_array_equal(km.cluster_centers_, fits[0].cluster_centers_)
+        assert_array_equal(km.labels_, fits[0].labels_)
+        assert km.inertia_ == fits[0].inertia_
+
+
+def test_dtypes_kept_and_integers_accepted():
+    X = blobs(200, 3, 3, seed=1)
+    assert vqkit.KMeans(3, random_state=0).fit(X.astype(np.float32)).cluster_centers_.dtype == np.float32
+    km = vqkit.KMeans(3, random_state=0).fit(np.round(X * 10).astype(np.int64))
+    assert km.cluster_centers_.dtype == np.float64
+    assert km.labels_.dtype == km.predict(X).dtype == np.int32
+
+
+@pytest.mark.parametrize("init", ["k-means++", "k-means||", "random"])
+def test_every_init_finds_separated_blobs(init):
+    X = blobs(3000, 4, 6, seed=9, spread=0.3)
+    km = vqkit.KMeans(6, init=init, random_state=0, n_init=3).fit(X)
+    assert len(np.unique(km.labels_)) == 6
+    assert km.inertia_ == pytest.approx(0.3**2 * 4 * 3000, rel=0.15)
+
+
+def test_callable_init_and_n_init_auto():
+    X = blobs(300, 2, 3, seed=4)
+    calls = []
+
+    def init(data, k, random_state):
+        calls.append(k)
+        return data[random_state.choice(len(data), k, replace=False)]
+
+    vqkit.KMeans(3, init=init, random_state=0).fit(X)
+    assert calls == [3] * 10  # n_init="auto" means 10 for a callable
+    with pytest.warns(RuntimeWarning, match="only one init"):
+        vqkit.KMeans(3, init=X[:3], n_init=4).fit(X)
+
+
+def test_empty_cluster_policies():
+    X = np.array([[0.0, 0], [0.1, 0], [5, 5], [5.1, 5], [5, 5.2]])
+    init = np.array([[0.0, 0], [5, 5], [100, 100]])
+    relocated = vqkit.KMeans(3, init=init, n_init=1).fit(X)
+    assert len(np.unique(relocated.labels_)) == 3
+    kept = vqkit.KMeans(3, init=init, n_init=1, empty_clusters="keep")
+    with pytest.warns(vqkit.ConvergenceWarning, match="distinct clusters"):
+        kept.fit(X)
+    assert_array_equal(kept.cluster_centers_[2], [100, 100])
+    with pytest.raises(vqkit.ClusterError, match="lost all its points"):
+        vqkit.KMeans(3, init=init, n_init=1, empty_clusters="raise").fit(X)
+
+
+def test_duplicate_points_warn_about_distinct_clusters():
+    X = np.repeat(np.array([[0.0, 0.0], [1.0, 1.0]]), 10, axis=0)
+    with pytest.warns(vqkit.ConvergenceWarning, match=r"distinct clusters \(2\)"):
+        vqkit.KMeans(3, random_state=0).fit(X)
+
+
+def test_history_verbose_and_callback_can_stop(capsys):
+    X = blobs(2000, 2, 5, seed=6, spread=3.0)
+    seen = []
+    km = vqkit.KMeans(5, random_state=0, verbose=1,
+                      callback=lambda s: seen.append(s) or s.iteration == 1).fit(X)
+    assert km.n_iter_ == 2 and len(seen) == 2 and len(km.history_) == 2
+    assert "Iteration 0: inertia" in capsys.readouterr().out
+    inertias = [s.inertia for s in vqkit.KMeans(5, random_state=0).fit(X).history_]
+    assert all(b <= a * (1 + 1e-12) for a, b in zip(inertias, inertias[1:]))
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"n_clusters": 0}, "n_clusters must be an integer >= 1"),
+        ({"n_clusters": 2.5}, "n_clusters must be an integer >= 1"),
+        ({"n_clusters": 50}, "n_samples=10 should be >= n_clusters=50"),
+        ({"max_iter": 0}, "max_iter must be an integer >= 1"),
+        ({"tol": -1}, "tol must be a number >= 0"),
+        ({"init": "kmeans++"}, "init must be one of"),
+        ({"init": np.zeros((3, 3))}, r"expected \(8, 2\)"),
+        ({"n_init": 0}, "n_init must be 'auto' or an integer"),
+        ({"algorithm": "elkan2"}, "algorithm must be one of"),
+        ({"empty_clusters": "drop"}, "empty_clusters must be one of"),
+    ],
+)
+def test_bad_parameters_are_named(params, message):
+    X = np.random.default_rng(0).normal(size=(10, 2))
+    with pytest.raises(ValueError, match=message):
+        vqkit.KMeans(**params).fit(X)
+
+
+@pytest.mark.parametrize(
+    "X, message",
+    [
+        (np.array([[1.0, np.nan], [2, 3]]), "contains NaN"),
+        (np.array([[1.0, np.inf], [2, 3]]), "contains infinity"),
+        (np.zeros((0, 3)), "0 sample"),
+        (np.zeros((4, 0)), "0 feature"),
+        (np.zeros(5), "Expected 2D array"),
+        (np.zeros((2, 2, 2)), "Expected 2D array"),
+        (np.array([[1 + 1j, 2]]), "Complex data not supported"),
+        (np.array([["a", "b"], ["c", "d"]]), "must hold numbers"),
+    ],
+)
+def test_bad_data_is_named(X, message):
+    with pytest.raises(ValueError, match=message):
+        vqkit.KMeans(1).fit(X)
+
+
+def test_sample_weight_validation():
+    X = np.random.default_rng(0).normal(size=(10, 2))
+    for bad, message in [(np.ones(3), "expected \\(10,\\)"), (-np.ones(10), "Negative"),
+                         (np.zeros(10), "sums to zero"), (np.full(10, np.nan), "NaN")]:
+        with pytest.raises(ValueError, match=message):
+            vqkit.KMeans(2).fit(X, sample_weight=bad)
+
+
+def test_unfitted_and_wrong_width():
+    with pytest.raises(vqkit.NotFittedError, match="not fitted yet"):
+        vqkit.KMeans().predict(np.zeros((2, 2)))
+    km = vqkit.KMeans(2, random_state=0).fit(np.random.default_rng(0).normal(size=(20, 3)))
+    with pytest.raises(ValueError, match="X has 2 features, but KMeans is expecting 3"):
+        km.predict(np.zeros((2, 2)))
+
+
+def test_transform_and_repr():
+    X = blobs(100, 3, 2, seed=0)
+    km = vqkit.KMeans(2, random_state=0)
+    D = km.fit_transform(X)
+    assert D.shape == (100, 2)
+    assert_allclose(D, np.sqrt(((X[:, None] - km.cluster_centers_[None]) ** 2).sum(-1)))
+    assert_array_equal(D.argmin(1), km.labels_)
+    assert repr(km) == "KMeans(n_clusters=2, random_state=0)"
