@@ -102,3 +102,24 @@ def test_min_sq_dist_update():
     for c in X[:4]:
         backend.update_min_sq_dist(X, c, m)
     assert_allclose(m, ((X[:, None] - X[None, :4]) ** 2).sum(-1).min(1), rtol=1e-14)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("d,k", [(2, 3), (3, 40), (6, 20), (32, 64), (20, 300)])
+def test_every_assignment_kernel_agrees(d, k, dtype, monkeypatch):
+    X = blobs(3000, d, 10, seed=d * k, spread=1.0, dtype=dtype)
+    C = X[:k].copy()
+    origin = X.mean(0)
+    results = {}
+    for kernel in ["direct", "direct_t", "fused", "blocked"]:
+        monkeypatch.setattr(cpu, "choose_kernel", lambda d, k, formula="auto", _k=kernel: _k)
+        results[kernel] = backend.assign(X, C, origin)
+    # the two difference kernels do the same arithmetic
+    assert_array_equal(results["direct"][0], results["direct_t"][0])
+    assert_array_equal(results["direct"][1], results["direct_t"][1])
+    ref_labels, ref_d2 = nearest_reference(X.astype(np.float64), C.astype(np.float64))
+    for kernel, (labels, d2) in results.items():
+        chosen = ((X.astype(np.float64) - C[labels].astype(np.float64)) ** 2).sum(1)
+        tol = 1e-3 if dtype == np.float32 else 1e-9
+        assert_allclose(chosen, ref_d2, rtol=tol, atol=tol), kernel
+        assert_allclose(d2, ref_d2, rtol=tol, atol=tol * 10), kernel

@@ -254,3 +254,16 @@ def test_transform_and_repr():
     assert_allclose(D, np.sqrt(((X[:, None] - km.cluster_centers_[None]) ** 2).sum(-1)))
     assert_array_equal(D.argmin(1), km.labels_)
     assert repr(km) == "KMeans(n_clusters=2, random_state=0)"
+
+
+@pytest.mark.parametrize("init", ["k-means++", "random"])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_same_seed_gives_scikit_learns_result(init, seed):
+    cluster = pytest.importorskip("sklearn.cluster")
+    X = blobs(3000, 4, 10, seed=seed, spread=2.5)
+    w = np.random.default_rng(seed).uniform(0.5, 2, size=3000)
+    ours = vqkit.KMeans(10, init=init, n_init=2, random_state=seed).fit(X, sample_weight=w)
+    theirs = cluster.KMeans(10, init=init, n_init=2, random_state=seed).fit(X, sample_weight=w)
+    assert_allclose(ours.cluster_centers_, theirs.cluster_centers_, rtol=1e-8, atol=1e-10)
+    assert_array_equal(ours.labels_, theirs.labels_)
+    assert ours.inertia_ == pytest.approx(theirs.inertia_, rel=1e-10)

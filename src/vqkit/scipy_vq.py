@@ -116,7 +116,7 @@ def _nearest(obs, code_book, dtype):
             "the code book is empty: it has no code to assign observations to; "
             "pass a code book with at least one row"
         )
-    labels, min_d2 = assign_checked(get_backend(X), X, C)
+    labels, min_d2 = assign_checked(get_backend(X), X, C, formula="scipy")
     return labels, np.sqrt(min_d2)
 
 
@@ -305,6 +305,7 @@ def _kmeans_single(obs, guess, thresh):
         X,
         _as_2d(guess),
         backend=get_backend(X),
+        formula="scipy",
         distortion_tol=thresh,
         empty="drop",
         final_assignment=True,
@@ -514,7 +515,8 @@ def kmeans2(data, k, iter=10, thresh=1e-05, minit='random', missing='warn',
         warnings.warn(_EMPTY_CLUSTER_MSG, UserWarning, stacklevel=4)
 
     result = lloyd(
-        X, centers, backend=backend, max_iter=n_iter, empty="keep", on_empty=on_empty
+        X, centers, backend=backend, max_iter=n_iter, empty="keep", on_empty=on_empty,
+        formula="scipy",
     )
     centroid = result.centers
     if data.ndim == 1:

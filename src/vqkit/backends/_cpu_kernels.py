@@ -279,3 +279,90 @@ def sq_distances(X, C, out):
                     diff = C[j, f] - X[i, f]
                     s += diff * diff
                 out[i, j] = s
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def assign_direct_t(X, Ct, labels, min_d2):
+    """:func:`assign_direct` with the centres transposed (``Ct[f, j]``).
+
+    The same operations in the same order for every (row, centre) pair --
+    so bitwise the same result -- but the loop over centres is innermost
+    and contiguous, which the compiler vectorises.
+    """
+    n, d = X.shape
+    k = Ct.shape[1]
+    n_chunks = (n + ROW_CHUNK - 1) // ROW_CHUNK
+    for chunk in prange(n_chunks):
+        acc = np.empty(k, dtype=X.dtype)
+        start = chunk * ROW_CHUNK
+        stop = min(n, start + ROW_CHUNK)
+        for i in range(start, stop):
+            acc[:] = 0
+            for f in range(d):
+                x = X[i, f]
+                for j in range(k):
+                    diff = Ct[f, j] - x
+                    acc[j] += diff * diff
+            best = np.inf
+            best_j = -1
+            for j in range(k):
+                if acc[j] < best:
+                    best = acc[j]
+                    best_j = j
+            labels[i] = best_j
+            min_d2[i] = best
+
+
+@njit(parallel=True, cache=True, nogil=True, fastmath={"contract"})
+def assign_expanded_fused(X, Ct, c_half, origin, labels, min_d2):
+    """Nearest centre from ``|c|^2 / 2 - x.c`` for two rows at a time.
+
+    ``Ct`` holds the centres transposed and shifted by ``origin``, and
+    ``c_half`` half their squared norms; rows are shifted by ``origin`` on
+    the fly.  The dot products are accumulated over features with the
+    loop over centres innermost (vectorised, each centre value loaded once
+    for two rows).  The squared distance ``|x|^2 + 2 min(...)`` is clamped
+    at zero.  Best for up to a few hundred centres; beyond, a blocked matrix
+    product reuses cache better.
+    """
+    n, d = X.shape
+    k = Ct.shape[1]
+    n_chunks = (n + ROW_CHUNK - 1) // ROW_CHUNK
+    for chunk in prange(n_chunks):
+        acc = np.empty((2, k), dtype=X.dtype)
+        xs = np.empty((2, d), dtype=X.dtype)
+        start = chunk * ROW_CHUNK
+        stop = min(n, start + ROW_CHUNK)
+        for i0 in range(start, stop, 2):
+            m = min(2, stop - i0)
+            for r in range(m):
+                for f in range(d):
+                    xs[r, f] = X[i0 + r, f] - origin[f]
+                for j in range(k):
+                    acc[r, j] = c_half[j]
+            if m == 2:
+                for f in range(d):
+                    a = xs[0, f]
+                    b = xs[1, f]
+                    for j in range(k):
+                        c = Ct[f, j]
+                        acc[0, j] -= a * c
+                        acc[1, j] -= b * c
+            else:
+                for f in range(d):
+                    a = xs[0, f]
+                    for j in range(k):
+                        acc[0, j] -= a * Ct[f, j]
+            for r in range(m):
+                best = np.inf
+                best_j = -1
+                for j in range(k):
+                    if acc[r, j] < best:
+                        best = acc[r, j]
+                        best_j = j
+                x_sq = X.dtype.type(0)
+                for f in range(d):
+                    x_sq += xs[r, f] * xs[r, f]
+                value = x_sq + X.dtype.type(2) * best
+                labels[i0 + r] = best_j
+                min_d2[i0 + r] = value if value > 0 else X.dtype.type(0)

@@ -73,16 +73,15 @@ def fit_kmeans(
     Each run stops after ``max_iter`` iterations, when an iteration changes
     no label, or when the centres move by no more than ``tol`` times the
     mean column variance of ``X`` (total squared distance).  The returned
-    labels and inertia are those of the returned centres.  Each run draws
-    from its own ``RandomState``, seeded from ``random_state``, so run ``i``
-    is the same whatever ``n_init`` is.
+    labels and inertia are those of the returned centres.  The runs draw
+    from ``random_state`` one after the other, in the same order and with
+    the same calls as scikit-learn, so for ``"k-means++"`` and ``"random"``
+    the same seed gives scikit-learn's initial centres.
     """
     shift_tol, origin = tolerance(backend, X, tol, weights)
-    seeds = random_state.randint(np.iinfo(np.int32).max, size=n_init)
     best = None
-    for seed in seeds:
-        rng = np.random.RandomState(seed)
-        start = initial_centers(X, k, init, rng, backend, weights, origin)
+    for _ in range(n_init):
+        start = initial_centers(X, k, init, random_state, backend, weights, origin)
         start = start.astype(X.dtype, copy=False)  # never promote X to float64
         run = lloyd(
             X,

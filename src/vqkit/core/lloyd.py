@@ -64,14 +64,14 @@ class LloydResult:
     history: list = field(default_factory=list)
 
 
-def assign_checked(backend, X, C, origin=None):
+def assign_checked(backend, X, C, origin=None, formula="auto"):
     """Assign rows to centres; raise ``ValueError`` for rows that fit none.
 
     A row gets no centre when all its distances are NaN or infinite, which
     happens with NaN or inf in the data or the centres, or with values so
     large that squared distances overflow.
     """
-    labels, min_d2 = backend.assign(X, C, origin)
+    labels, min_d2 = backend.assign(X, C, origin, formula)
     xp = backend.xp
     unassigned = labels < 0
     if bool(xp.any(unassigned)):
@@ -136,6 +136,7 @@ def lloyd(
     final_assignment=False,
     callback=None,
     origin=None,
+    formula="auto",
 ):
     """Run Lloyd iterations on the 2-D data ``X`` from ``centers``.
 
@@ -179,6 +180,9 @@ def lloyd(
     origin : 1-D array or None
         Passed to the backend's ``assign`` (a point near the data that
         keeps expanded-form distances accurate).
+    formula : {"auto", "scipy"}
+        Passed to the backend's ``assign``: ``"scipy"`` computes distances
+        as SciPy's ``vq`` does, for bitwise-close results.
     """
     if empty not in EMPTY_POLICIES:
         raise ValueError(f"empty must be one of {EMPTY_POLICIES}, got {empty!r}")
@@ -196,7 +200,7 @@ def lloyd(
             converged = True
             break
         start = time.perf_counter()
-        labels, min_d2 = assign_checked(backend, X, centers, origin)
+        labels, min_d2 = assign_checked(backend, X, centers, origin, formula)
         n_changed = (
             labels.shape[0]
             if previous_labels is None
@@ -250,7 +254,7 @@ def lloyd(
             converged = True
             break
     if (final_assignment and not labels_fit_centers) or labels is None:
-        labels, min_d2 = assign_checked(backend, X, centers, origin)
+        labels, min_d2 = assign_checked(backend, X, centers, origin, formula)
         distortion = mean_distance(xp, min_d2)
         inertia = total_inertia(xp, min_d2, weights)
     return LloydResult(

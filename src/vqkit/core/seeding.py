@@ -145,8 +145,7 @@ def kmeans_parallel(X, k, rng, backend, weights=None, rounds=5, oversampling=0.5
     expected new candidates per round, and distances to each round's
     candidates come from one blocked assignment.  The candidates are then
     weighted by the total weight of the rows nearest to them and reduced
-    to ``k`` centres by weighted greedy k-means++ and a short weighted Lloyd
-    run.  About ``rounds * oversampling`` Lloyd iterations of work.
+    to ``k`` centres by weighted k-means++ and a short weighted Lloyd run.  About ``rounds * oversampling`` Lloyd iterations of work.
 
     Returns a float64 ``(k, d)`` array.
     """
@@ -178,7 +177,10 @@ def kmeans_parallel(X, k, rng, backend, weights=None, rounds=5, oversampling=0.5
     if useful.sum() < k:  # too few candidates: fall back on the full data
         return greedy_kmeans_plusplus(X, k, rng, backend, weights)
     candidates, cand_weights = candidates[useful], cand_weights[useful]
-    start = greedy_kmeans_plusplus(candidates, k, rng, backend, cand_weights)
+    # plain (one candidate per step) weighted k-means++, then Lloyd, on the
+    # few candidates: cheap next to the passes over X above
+    start = greedy_kmeans_plusplus(candidates, k, rng, backend, cand_weights,
+                                   n_local_trials=1)
     refined = lloyd(candidates, start, backend=backend, weights=cand_weights,
                     max_iter=10, stop_when_stable=True, empty="keep")
     return np.asarray(refined.centers, dtype=np.float64)
@@ -187,6 +189,6 @@ def kmeans_parallel(X, k, rng, backend, weights=None, rounds=5, oversampling=0.5
 def weighted_random_rows(X, k, rng, weights=None):
     """``k`` distinct rows drawn without replacement, in proportion to weight."""
     n = X.shape[0]
-    p = None if weights is None else weights / weights.sum()
-    idx = rng.choice(n, size=int(k), replace=False, p=p)
+    w = np.ones(n) if weights is None else weights
+    idx = rng.choice(n, size=int(k), replace=False, p=w / w.sum())
     return np.asarray(X[idx], dtype=np.float64)
