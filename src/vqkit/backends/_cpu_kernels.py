@@ -152,7 +152,13 @@ def update_min_sq_dist(X, c, min_d2):
                 min_d2[i] = s
 
 
-@njit(parallel=True, cache=True, nogil=True)
+#: Floating-point freedoms for the seeding kernels' inner distance loops:
+#: reassociation and fused multiply-add let the compiler vectorise the sum
+#: over features.  Results stay the same for any number of threads.
+SEEDING_MATH = {"reassoc", "contract", "nsz", "arcp"}
+
+
+@njit(parallel=True, cache=True, nogil=True, fastmath=SEEDING_MATH)
 def candidate_potentials(X, weights, min_d2, nearest, candidates, cc_d2, pots):
     """Potential ``sum_i w_i min(D_i^2, |x_i - c|^2)`` of each candidate ``c``.
 
@@ -191,7 +197,7 @@ def candidate_potentials(X, weights, min_d2, nearest, candidates, cc_d2, pots):
             pots[c] += partial[chunk, c]
 
 
-@njit(parallel=True, cache=True, nogil=True)
+@njit(parallel=True, cache=True, nogil=True, fastmath=SEEDING_MATH)
 def add_center(X, center, index, min_d2, nearest, cc_d2_center):
     """Make ``center`` (number ``index``) a chosen centre: lower ``min_d2``
     and update ``nearest`` where it is closer, with the same pruning as
