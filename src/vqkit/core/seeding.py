@@ -91,16 +91,67 @@ def _cross_sq_dist(A, B):
     return np.maximum(d2, 0.0, out=d2)
 
 
-def greedy_kmeans_plusplus(X, k, rng, backend, weights=None, n_local_trials=None):
+class _PrunedDistances:
+    """Squared distances to the chosen centres, computed on the fly by the
+    backend with triangle-inequality pruning (any number of rows)."""
+
+    def __init__(self, X, weights, backend, k):
+        self.X, self.weights, self.backend = X, weights, backend
+        self.min_d2 = np.full(X.shape[0], np.inf)
+        self.nearest = np.full(X.shape[0], -1, dtype=np.int64)
+        self.centers = np.empty((k, X.shape[1]), dtype=np.float64)
+        self.count = 0
+
+    def potentials(self, idx):
+        candidates = np.asarray(self.X[idx], dtype=np.float64)
+        self.cc_d2 = _cross_sq_dist(self.centers[: self.count], candidates)
+        return self.backend.candidate_potentials(
+            self.X, self.weights, self.min_d2, self.nearest, candidates, self.cc_d2
+        )
+
+    def add(self, i, trial=None):
+        self.centers[self.count] = self.X[i]
+        cc = np.zeros(1) if trial is None else self.cc_d2[:, trial]
+        self.backend.add_center(
+            self.X, self.centers[self.count], self.count, self.min_d2, self.nearest, cc
+        )
+        self.count += 1
+
+
+class _PairwiseDistances:
+    """Squared distances from a precomputed row-by-row matrix (few rows)."""
+
+    def __init__(self, X, weights):
+        self.D = _cross_sq_dist(X, X)
+        self.w = np.ones(X.shape[0]) if weights is None else weights
+        self.min_d2 = np.full(X.shape[0], np.inf)
+
+    def potentials(self, idx):
+        return (self.w * np.minimum(self.min_d2[None, :], self.D[idx])).sum(axis=1)
+
+    def add(self, i, trial=None):
+        np.minimum(self.min_d2, self.D[i], out=self.min_d2)
+
+
+#: Row count up to which k-means|| reclusters its candidates with a
+#: precomputed distance matrix (at most 8 * 4096**2 bytes = 128 MB).
+PAIRWISE_MAX_ROWS = 4096
+
+
+def greedy_kmeans_plusplus(X, k, rng, backend, weights=None, n_local_trials=None,
+                           pairwise=False):
     """Greedy, weighted k-means++ seeding.
 
     Each step draws ``n_local_trials`` candidate rows with probability
     proportional to ``w_i D_i^2`` and keeps the one that lowers the
     potential ``sum_i w_i D_i^2`` most (scikit-learn's default seeding;
-    ``2 + log(k)`` trials unless given).  Rows whose nearest chosen centre is
-    provably closer than a candidate are skipped by the triangle inequality,
-    so late steps at large ``k`` touch few rows; the result is the same as
-    without pruning.
+    ``2 + log(k)`` trials unless given; the same random draws as
+    scikit-learn, so the same ``RandomState`` gives its centres).  Rows
+    whose nearest chosen centre is provably closer than a candidate are
+    skipped by the triangle inequality, so late steps at large ``k`` touch
+    few rows; the result is the same as without pruning.  ``pairwise=True``
+    takes the distances from a precomputed matrix instead (for a few
+    thousand rows, as in k-means||).
 
     Returns a float64 ``(k, d)`` array.  Needs ``k <= n``; with fewer
     distinct rows than ``k`` some centres repeat.
@@ -109,30 +160,25 @@ def greedy_kmeans_plusplus(X, k, rng, backend, weights=None, n_local_trials=None
     k = int(k)
     if n_local_trials is None:
         n_local_trials = 2 + int(np.log(k))
-    centers = np.empty((k, d), dtype=np.float64)
-    min_d2 = np.full(n, np.inf)
-    nearest = np.full(n, -1, dtype=np.int64)
-    first = _weighted_index(rng, weights, n)
-    centers[0] = X[first]
-    backend.add_center(X, centers[0], 0, min_d2, nearest, np.zeros(1))
-    for step in range(1, k):
-        mass = min_d2 if weights is None else weights * min_d2
+    if pairwise:
+        distances = _PairwiseDistances(X, weights)
+    else:
+        distances = _PrunedDistances(X, weights, backend, k)
+    chosen = [_weighted_index(rng, weights, n)]
+    distances.add(chosen[0])
+    for _ in range(1, k):
+        mass = distances.min_d2 if weights is None else weights * distances.min_d2
         cumulative = np.cumsum(mass)
         potential = cumulative[-1]
         if not potential > 0:  # every row sits on a centre: repeat one
-            centers[step:] = centers[0]
+            chosen.extend([chosen[0]] * (k - len(chosen)))
             break
         draws = rng.uniform(size=n_local_trials) * potential
         idx = np.minimum(np.searchsorted(cumulative, draws), n - 1)
-        candidates = np.asarray(X[idx], dtype=np.float64)
-        cc_d2 = _cross_sq_dist(centers[:step], candidates)
-        pots = backend.candidate_potentials(
-            X, weights, min_d2, nearest, candidates, cc_d2
-        )
-        best = int(np.argmin(pots))
-        centers[step] = candidates[best]
-        backend.add_center(X, centers[step], step, min_d2, nearest, cc_d2[:, best])
-    return centers
+        best = int(np.argmin(distances.potentials(idx)))
+        chosen.append(int(idx[best]))
+        distances.add(chosen[-1], best)
+    return np.asarray(X[chosen], dtype=np.float64)
 
 
 def kmeans_parallel(X, k, rng, backend, weights=None, rounds=5, oversampling=0.5,
@@ -145,7 +191,8 @@ def kmeans_parallel(X, k, rng, backend, weights=None, rounds=5, oversampling=0.5
     expected new candidates per round, and distances to each round's
     candidates come from one blocked assignment.  The candidates are then
     weighted by the total weight of the rows nearest to them and reduced
-    to ``k`` centres by weighted k-means++ and a short weighted Lloyd run.  About ``rounds * oversampling`` Lloyd iterations of work.
+    to ``k`` centres by weighted greedy k-means++ and a short weighted Lloyd
+    run.  About ``rounds * oversampling`` Lloyd iterations of work.
 
     Returns a float64 ``(k, d)`` array.
     """
@@ -177,10 +224,10 @@ def kmeans_parallel(X, k, rng, backend, weights=None, rounds=5, oversampling=0.5
     if useful.sum() < k:  # too few candidates: fall back on the full data
         return greedy_kmeans_plusplus(X, k, rng, backend, weights)
     candidates, cand_weights = candidates[useful], cand_weights[useful]
-    # plain (one candidate per step) weighted k-means++, then Lloyd, on the
-    # few candidates: cheap next to the passes over X above
+    # weighted greedy k-means++, then Lloyd, on the few candidates: cheap
+    # next to the passes over X above
     start = greedy_kmeans_plusplus(candidates, k, rng, backend, cand_weights,
-                                   n_local_trials=1)
+                                   pairwise=len(candidates) <= PAIRWISE_MAX_ROWS)
     refined = lloyd(candidates, start, backend=backend, weights=cand_weights,
                     max_iter=10, stop_when_stable=True, empty="keep")
     return np.asarray(refined.centers, dtype=np.float64)
