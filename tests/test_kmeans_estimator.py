@@ -267,3 +267,32 @@ def test_same_seed_gives_scikit_learns_result(init, seed):
     assert_allclose(ours.cluster_centers_, theirs.cluster_centers_, rtol=1e-8, atol=1e-10)
     assert_array_equal(ours.labels_, theirs.labels_)
     assert ours.inertia_ == pytest.approx(theirs.inertia_, rel=1e-10)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("n,d,k,spread", [(4000, 2, 20, 3.0), (3000, 3, 64, 5.0),
+                                          (2000, 8, 16, 4.0), (1500, 1, 7, 2.0)])
+def test_hamerly_bounds_give_lloyds_iterations(n, d, k, spread, dtype):
+    X = blobs(n, d, k // 2 + 1, seed=n + k, spread=spread).astype(dtype)
+    fits = {
+        alg: vqkit.KMeans(k, algorithm=alg, random_state=3, tol=0).fit(X)
+        for alg in ("lloyd", "hamerly")
+    }
+    lloyd, hamerly = fits["lloyd"], fits["hamerly"]
+    assert hamerly.n_iter_ == lloyd.n_iter_
+    assert_array_equal(hamerly.labels_, lloyd.labels_)
+    assert_array_equal(hamerly.cluster_centers_, lloyd.cluster_centers_)
+    assert [s.n_changed for s in hamerly.history_] == [s.n_changed for s in lloyd.history_]
+    # from 5 features on, Lloyd's kernel expands distances into dot products
+    assert_allclose([s.inertia for s in hamerly.history_],
+                    [s.inertia for s in lloyd.history_],
+                    rtol=1e-5 if dtype == np.float32 else 1e-12)
+
+
+def test_auto_algorithm_rule():
+    from vqkit.cluster import resolve_algorithm
+
+    assert resolve_algorithm("auto", 3, 64) == "hamerly"
+    assert resolve_algorithm("auto", 3, 3) == "lloyd"
+    assert resolve_algorithm("auto", 128, 64) == "lloyd"
+    assert resolve_algorithm("lloyd", 3, 64) == "lloyd"

@@ -19,7 +19,22 @@ from .core.random import check_random_state
 from .exceptions import ClusterError, ConvergenceWarning
 
 EMPTY_CLUSTER_POLICIES = ("relocate", "keep", "raise")
-ALGORITHMS = ("auto", "lloyd")
+ALGORITHMS = ("auto", "lloyd", "hamerly")
+
+
+#: ``algorithm="auto"`` uses Hamerly's bounds up to this many features (and
+#: from ``HAMERLY_MIN_CLUSTERS`` clusters on); measured in benchmarks/.
+HAMERLY_MAX_FEATURES = 16
+HAMERLY_MIN_CLUSTERS = 16
+
+
+def resolve_algorithm(algorithm, n_features, n_clusters):
+    """The algorithm ``"auto"`` stands for, given the problem's shape."""
+    if algorithm != "auto":
+        return algorithm
+    if n_features <= HAMERLY_MAX_FEATURES and n_clusters >= HAMERLY_MIN_CLUSTERS:
+        return "hamerly"
+    return "lloyd"
 
 
 class KMeans(Estimator):
@@ -234,6 +249,7 @@ class KMeans(Estimator):
             empty="keep" if self.empty_clusters == "raise" else self.empty_clusters,
             on_empty=self._empty_handler(),
             callback=self._iteration_callback(),
+            algorithm=resolve_algorithm(self.algorithm, X.shape[1], self.n_clusters),
         )
         self.cluster_centers_ = result.centers
         self.labels_ = result.labels

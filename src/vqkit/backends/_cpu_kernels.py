@@ -372,3 +372,63 @@ def assign_expanded_fused(X, Ct, c_half, origin, labels, min_d2):
                 value = x_sq + X.dtype.type(2) * best
                 labels[i0 + r] = best_j
                 min_d2[i0 + r] = value if value > 0 else X.dtype.type(0)
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def hamerly_assign(X, C, Ct, shift, half_gap, margin, full, labels, lower, min_d2):
+    """One exact assignment step with Hamerly's bounds (low dimensions).
+
+    Per row: ``labels[i]`` (current centre ``a``) and ``lower[i]`` (a lower
+    bound on the distance to every other centre, in distance units).  The
+    distance to ``a`` is always computed exactly (it gives the inertia);
+    the lower bound is loosened by the largest centre ``shift``.  When the
+    exact distance is at most ``max(lower, half_gap[a])`` -- ``half_gap[a]``
+    being half the distance from ``a`` to its nearest other centre -- no
+    other centre can be closer and the row is done; otherwise all centres
+    are scanned (``Ct`` is ``C`` transposed, for a vectorised scan; ties
+    to the lowest index, as in Lloyd).  ``margin`` (just below 1) absorbs
+    rounding, so a skipped row is one Lloyd would not move.  ``full``
+    scans every row (the first step).
+    """
+    n, d = X.shape
+    k = C.shape[0]
+    max_shift = 0.0
+    for j in range(k):
+        max_shift = max(max_shift, shift[j])
+    n_chunks = (n + ROW_CHUNK - 1) // ROW_CHUNK
+    for chunk in prange(n_chunks):
+        acc = np.empty(k, dtype=X.dtype)
+        start = chunk * ROW_CHUNK
+        stop = min(n, start + ROW_CHUNK)
+        for i in range(start, stop):
+            if not full:
+                a = labels[i]
+                s = X.dtype.type(0)
+                for f in range(d):
+                    diff = C[a, f] - X[i, f]
+                    s += diff * diff
+                bound = max(lower[i] - max_shift, half_gap[a])
+                if np.sqrt(np.float64(s)) <= bound * margin:
+                    lower[i] = lower[i] - max_shift
+                    min_d2[i] = s
+                    continue
+            acc[:] = 0
+            for f in range(d):
+                x = X[i, f]
+                for j in range(k):
+                    diff = Ct[f, j] - x
+                    acc[j] += diff * diff
+            best = np.inf
+            second = np.inf
+            best_j = -1
+            for j in range(k):
+                s = acc[j]
+                if s < best:
+                    second = best
+                    best = s
+                    best_j = j
+                elif s < second:
+                    second = s
+            labels[i] = best_j
+            min_d2[i] = best
+            lower[i] = np.sqrt(np.float64(second))

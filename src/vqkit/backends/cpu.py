@@ -150,6 +150,10 @@ class CPUBackend:
                 G, x_sq[: stop - start], c_sq, labels[start:stop], min_d2[start:stop]
             )
 
+    def bounded_assigner(self, X):
+        """A stateful assigner for repeated assignments of ``X`` (Hamerly)."""
+        return HamerlyAssigner(X)
+
     def cluster_sums(self, X, labels, k, weights=None):
         """Weighted sums of the rows of ``X`` per cluster, and the weight totals.
 
@@ -229,6 +233,48 @@ class CPUBackend:
         kernels.update_min_sq_dist(
             np.ascontiguousarray(X), np.ascontiguousarray(center), min_d2
         )
+
+
+class HamerlyAssigner:
+    """Exact nearest-centre assignment that carries Hamerly bounds between
+    calls on the same data (see ``kernels.hamerly_assign``).
+
+    Each call takes the new centres, measures how far every centre moved
+    since the previous call, and returns ``(labels, min_d2)`` exactly as
+    :meth:`CPUBackend.assign` would (up to ties and rounding at the level
+    of the data's precision).  Suited to few features, where a scan over
+    all centres is the whole cost and most rows stop moving after a few
+    iterations.
+    """
+
+    def __init__(self, X):
+        self.X = np.ascontiguousarray(X)
+        n, d = self.X.shape
+        self.labels = np.zeros(n, dtype=np.int32)
+        self.lower = np.zeros(n, dtype=np.float64)
+        self.previous = None
+        eps = np.finfo(self.X.dtype).eps
+        self.margin = 1.0 - 8.0 * (d + 2) * eps
+
+    def assign(self, C):
+        C = np.ascontiguousarray(C, dtype=self.X.dtype)
+        k = C.shape[0]
+        C64 = C.astype(np.float64)
+        full = self.previous is None or self.previous.shape != C.shape
+        shift = np.zeros(k) if full else np.sqrt(((C64 - self.previous) ** 2).sum(1))
+        half_gap = np.full(k, np.inf)
+        for start in range(0, k, 64):  # direct differences, 64 centres at a time
+            block = C64[start:start + 64]
+            gaps = np.sqrt(((block[:, None, :] - C64[None, :, :]) ** 2).sum(axis=2))
+            gaps[np.arange(len(block)), np.arange(start, start + len(block))] = np.inf
+            half_gap[start:start + 64] = gaps.min(axis=1) / 2
+        min_d2 = np.empty(self.X.shape[0], dtype=self.X.dtype)
+        kernels.hamerly_assign(
+            self.X, C, np.ascontiguousarray(C.T), shift, half_gap, self.margin, full,
+            self.labels, self.lower, min_d2,
+        )
+        self.previous = C64
+        return self.labels.copy(), min_d2
 
 
 def check_labels(labels, k):

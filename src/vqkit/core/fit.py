@@ -67,6 +67,7 @@ def fit_kmeans(
     empty="relocate",
     on_empty=None,
     callback=None,
+    algorithm="lloyd",
 ):
     """Run ``n_init`` seedings + Lloyd and return the run of lowest inertia.
 
@@ -76,7 +77,9 @@ def fit_kmeans(
     labels and inertia are those of the returned centres.  The runs draw
     from ``random_state`` one after the other, in the same order and with
     the same calls as scikit-learn, so for ``"k-means++"`` and ``"random"``
-    the same seed gives scikit-learn's initial centres.
+    the same seed gives scikit-learn's initial centres.  ``algorithm``
+    ``"hamerly"`` carries distance bounds between iterations to skip rows
+    that cannot change cluster; the iterations are the same as ``"lloyd"``.
     """
     shift_tol, origin = tolerance(backend, X, tol, weights)
     best = None
@@ -96,6 +99,7 @@ def fit_kmeans(
             final_assignment=True,
             callback=callback,
             origin=origin,
+            assigner=backend.bounded_assigner(X) if algorithm == "hamerly" else None,
         )
         if best is None or run.inertia < best.inertia:
             best = run

@@ -64,14 +64,19 @@ class LloydResult:
     history: list = field(default_factory=list)
 
 
-def assign_checked(backend, X, C, origin=None, formula="auto"):
+def assign_checked(backend, X, C, origin=None, formula="auto", assigner=None):
     """Assign rows to centres; raise ``ValueError`` for rows that fit none.
 
     A row gets no centre when all its distances are NaN or infinite, which
     happens with NaN or inf in the data or the centres, or with values so
-    large that squared distances overflow.
+    large that squared distances overflow.  With an ``assigner`` (a
+    stateful, bound-carrying assigner of ``X`` from the backend) it does
+    the work instead of ``backend.assign``.
     """
-    labels, min_d2 = backend.assign(X, C, origin, formula)
+    if assigner is None:
+        labels, min_d2 = backend.assign(X, C, origin, formula)
+    else:
+        labels, min_d2 = assigner.assign(C)
     xp = backend.xp
     unassigned = labels < 0
     if bool(xp.any(unassigned)):
@@ -137,6 +142,7 @@ def lloyd(
     callback=None,
     origin=None,
     formula="auto",
+    assigner=None,
 ):
     """Run Lloyd iterations on the 2-D data ``X`` from ``centers``.
 
@@ -183,6 +189,9 @@ def lloyd(
     formula : {"auto", "scipy"}
         Passed to the backend's ``assign``: ``"scipy"`` computes distances
         as SciPy's ``vq`` does, for bitwise-close results.
+    assigner : object or None
+        A bound-carrying assigner of ``X`` (``backend.bounded_assigner``)
+        used for the iterations instead of full scans; same labels.
     """
     if empty not in EMPTY_POLICIES:
         raise ValueError(f"empty must be one of {EMPTY_POLICIES}, got {empty!r}")
@@ -200,7 +209,7 @@ def lloyd(
             converged = True
             break
         start = time.perf_counter()
-        labels, min_d2 = assign_checked(backend, X, centers, origin, formula)
+        labels, min_d2 = assign_checked(backend, X, centers, origin, formula, assigner)
         n_changed = (
             labels.shape[0]
             if previous_labels is None
