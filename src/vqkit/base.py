@@ -11,6 +11,7 @@ import sys
 
 import numpy as np
 
+from .backends import get_backend
 from .exceptions import NotFittedError
 
 
@@ -140,7 +141,7 @@ def as_float_2d(X, *, name="X", dtypes=(np.float64, np.float32), copy=False):
         )
     dtype = X.dtype if X.dtype in dtypes else np.float64
     X = np.array(X, dtype=dtype, order="C", copy=True) if copy else np.ascontiguousarray(X, dtype=dtype)
-    if not np.isfinite(X).all():
+    if get_backend(X).count_non_finite(X):
         bad = "NaN" if np.isnan(X).any() else "infinity"
         raise ValueError(
             f"Input {name} contains {bad}; k-means needs finite values. Remove or "

@@ -432,3 +432,19 @@ def hamerly_assign(X, C, Ct, shift, half_gap, margin, full, labels, lower, min_d
             labels[i] = best_j
             min_d2[i] = best
             lower[i] = np.sqrt(np.float64(second))
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def count_non_finite(X):
+    """Number of NaN or infinite entries of the 2-D array ``X`` (no temporaries)."""
+    n, d = X.shape
+    n_chunks = (n + ROW_CHUNK - 1) // ROW_CHUNK
+    counts = np.zeros(n_chunks, dtype=np.int64)
+    for chunk in prange(n_chunks):
+        start = chunk * ROW_CHUNK
+        stop = min(n, start + ROW_CHUNK)
+        for i in range(start, stop):
+            for f in range(d):
+                if not np.isfinite(X[i, f]):
+                    counts[chunk] += 1
+    return counts.sum()

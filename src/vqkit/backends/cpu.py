@@ -150,6 +150,10 @@ class CPUBackend:
                 G, x_sq[: stop - start], c_sq, labels[start:stop], min_d2[start:stop]
             )
 
+    def count_non_finite(self, X):
+        """Number of NaN or infinite entries of 2-D ``X``, without temporaries."""
+        return int(kernels.count_non_finite(np.ascontiguousarray(X)))
+
     def bounded_assigner(self, X):
         """A stateful assigner for repeated assignments of ``X`` (Hamerly)."""
         return HamerlyAssigner(X)
