@@ -11,8 +11,8 @@ demo: $(VENV)/.installed-plot
 test: $(VENV)/.installed-test
 	$(VENV)/bin/python -m pytest
 
-bench: $(VENV)/.installed-test
-	$(VENV)/bin/python benchmarks/run.py
+bench: $(VENV)/.installed-bench
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(VENV)/bin/python -m benchmarks $(BENCH_ARGS)
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

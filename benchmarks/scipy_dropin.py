@@ -4,8 +4,9 @@ Runs every case in one process, on the same arrays, alternating the
 libraries, and prints the median time of each with its spread (min-max) and
 the ratio SciPy / vqkit (above 1: vqkit is faster).  Not part of the tests.
 
-    python benchmarks/run.py            # all cases
-    python benchmarks/run.py --repeat 9 --filter kmeans2
+    python -m benchmarks dropin                  # all cases
+    python -m benchmarks dropin --repeat 9 --filter kmeans2
+    python benchmarks/run.py [options]           # the same (kept alias)
 
 For BLAS-heavy cases on machines that set OPENBLAS_CORETYPE, unset it (and
 OPENBLAS_L2_SIZE) in the benchmark command only.
@@ -78,11 +79,12 @@ def timed(fn, repeat):
     return times
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m benchmarks dropin",
+                                     description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--filter", default="", help="run cases whose name contains this")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     import scipy
     import scipy.cluster.vq as scipy_vq
