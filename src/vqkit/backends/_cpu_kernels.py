@@ -448,3 +448,65 @@ def count_non_finite(X):
                 if not np.isfinite(X[i, f]):
                     counts[chunk] += 1
     return counts.sum()
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def argmin_mixed(G, X, origin, C, c_sq, slack, labels, min_d2):
+    """Nearest centre for float64 rows from float32 dot products, exactly.
+
+    ``G[i, j]`` approximates ``(x_i - origin) . c_j`` (float32 product of
+    the shifted rows and the shifted centres ``C``), ``c_sq`` holds
+    ``|c_j|^2``.  The two best scores ``|c|^2 - 2 x.c`` are kept; their
+    float32 error is at most ``slack * |x| * (2 max|c| + ...)`` (a
+    worst-case rounding bound for dot products of this length).  When the
+    gap between them exceeds twice that bound the best centre is certain,
+    and only its distance is computed, in float64; otherwise the row is
+    compared with every centre in float64 (ties to the lowest index).  So
+    the labels are those of float64 Lloyd, at float32 speed.
+    """
+    n, k = G.shape
+    d = X.shape[1]
+    c_max = 0.0
+    for j in range(k):
+        c_max = max(c_max, np.sqrt(c_sq[j]))
+    n_chunks = (n + ROW_CHUNK - 1) // ROW_CHUNK
+    for chunk in prange(n_chunks):
+        start = chunk * ROW_CHUNK
+        stop = min(n, start + ROW_CHUNK)
+        for i in range(start, stop):
+            best = np.inf
+            second = np.inf
+            best_j = -1
+            for j in range(k):
+                s = c_sq[j] - 2.0 * np.float64(G[i, j])
+                if s < best:
+                    second = best
+                    best = s
+                    best_j = j
+                elif s < second:
+                    second = s
+            x_norm = 0.0
+            for f in range(d):
+                v = X[i, f] - origin[f]
+                x_norm += v * v
+            x_norm = np.sqrt(x_norm)
+            bound = slack * (2.0 * x_norm * c_max + c_max * c_max + x_norm * x_norm)
+            if not (second - best > 2.0 * bound):
+                best = np.inf
+                best_j = -1
+                for j in range(k):
+                    s = 0.0
+                    for f in range(d):
+                        diff = C[j, f] - (X[i, f] - origin[f])
+                        s += diff * diff
+                    if s < best:
+                        best = s
+                        best_j = j
+            else:
+                s = 0.0
+                for f in range(d):
+                    diff = C[best_j, f] - (X[i, f] - origin[f])
+                    s += diff * diff
+                best = s
+            labels[i] = best_j
+            min_d2[i] = best

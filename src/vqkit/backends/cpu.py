@@ -34,23 +34,27 @@ kernels.start_threads()
 FUSED_MAX_KD = 32768
 
 
-def choose_kernel(d, k, formula="auto"):
+def choose_kernel(d, k, formula="auto", dtype=np.float64):
     """Which assignment kernel computes ``d``-feature rows against ``k`` centres.
 
     * ``"direct"`` / ``"direct_t"``: differences ``sum((c - x)^2)``, the
       same arithmetic either way (the transposed one vectorises over
       centres and wins from 8 centres on);
     * ``"fused"``: dot products accumulated per row pair, argmin fused;
-    * ``"blocked"``: BLAS matrix products on row blocks, then the argmin.
+    * ``"blocked"``: BLAS matrix products on row blocks, then the argmin;
+    * ``"mixed"``: the same for float64 data with float32 products (twice
+      as fast), rows too close to call rechecked in float64: exact.
 
     ``formula="scipy"`` keeps SciPy's split: differences below 5 features,
     matrix products from 5 on.
     """
     if d < EXPANDED_MIN_FEATURES:
         return "direct_t" if k >= 8 else "direct"
-    if formula == "scipy" or k * d > FUSED_MAX_KD:
+    if formula == "scipy":
         return "blocked"
-    return "fused"
+    if k * d <= FUSED_MAX_KD:
+        return "fused"
+    return "mixed" if np.dtype(dtype) == np.float64 else "blocked"
 
 
 def sum_parts(n, k, d):
@@ -111,7 +115,7 @@ class CPUBackend:
             labels.fill(0)
             min_d2.fill(0)
             return labels, min_d2
-        kernel = choose_kernel(d, k, formula)
+        kernel = choose_kernel(d, k, formula, dtype)
         if kernel == "direct":
             kernels.assign_direct(X, C, labels, min_d2)
         elif kernel == "direct_t":
@@ -123,9 +127,36 @@ class CPUBackend:
             kernels.assign_expanded_fused(
                 X, np.ascontiguousarray(Cs.T), c_half.astype(dtype), shift, labels, min_d2
             )
+        elif kernel == "mixed":
+            self._assign_mixed(X, C, labels, min_d2, origin)
         else:
             self._assign_blocked(X, C, labels, min_d2, origin)
         return labels, min_d2
+
+    def _assign_mixed(self, X, C, labels, min_d2, origin):
+        """Blocked assignment of float64 data with float32 matrix products,
+        exact: rows whose two best centres are too close to call in float32
+        are redone in float64 (``kernels.argmin_mixed``)."""
+        n, d = X.shape
+        k = C.shape[0]
+        shift = np.zeros(d) if origin is None else np.asarray(origin, dtype=np.float64)
+        Cs = C - shift
+        c_sq = (Cs * Cs).sum(axis=1)
+        Ct32 = np.ascontiguousarray(Cs.T, dtype=np.float32)
+        # worst-case relative error of a float32 dot product of length d,
+        # with room for the rounding of the inputs to float32
+        slack = (d + 4) * float(np.finfo(np.float32).eps)
+        rows = min(n, max(kernels.ROW_CHUNK, BLOCK_BYTES // (k * 4)))
+        block = np.empty((rows, k), dtype=np.float32)
+        for start in range(0, n, rows):
+            stop = min(n, start + rows)
+            Xb32 = (X[start:stop] - shift).astype(np.float32)
+            G = block[: stop - start]
+            np.matmul(Xb32, Ct32, out=G)
+            kernels.argmin_mixed(
+                G, X[start:stop], shift, Cs, c_sq, slack, labels[start:stop],
+                min_d2[start:stop],
+            )
 
     def _assign_blocked(self, X, C, labels, min_d2, origin):
         n = X.shape[0]
