@@ -113,7 +113,7 @@ def test_every_assignment_kernel_agrees(d, k, dtype, monkeypatch):
     results = {}
     kernels = ["direct", "direct_t", "fused", "blocked"]
     if dtype == np.float64:
-        kernels.append("mixed")
+        kernels += ["mixed", "fused_mixed"]
     for kernel in kernels:
         monkeypatch.setattr(cpu, "choose_kernel", lambda *args, _k=kernel: _k)
         results[kernel] = backend.assign(X, C, origin)
@@ -128,14 +128,15 @@ def test_every_assignment_kernel_agrees(d, k, dtype, monkeypatch):
         assert_allclose(d2, ref_d2, rtol=tol, atol=tol * 10), kernel
 
 
+@pytest.mark.parametrize("kernel", ["mixed", "fused_mixed"])
 @pytest.mark.parametrize("offset", [0.0, 1e3, 1e6])
-def test_mixed_precision_assignment_is_exact(offset, monkeypatch):
+def test_mixed_precision_assignment_is_exact(offset, kernel, monkeypatch):
     # integer coordinates: many exact ties and near-ties, far from the origin
     rng = np.random.default_rng(int(offset) % 97)
     X = rng.integers(-20, 20, size=(5000, 40)).astype(np.float64) + offset
     C = rng.integers(-20, 20, size=(900, 40)).astype(np.float64) + offset
     C[1] = C[0]  # a duplicated centre: ties must go to the lower index
-    monkeypatch.setattr(cpu, "choose_kernel", lambda *args: "mixed")
+    monkeypatch.setattr(cpu, "choose_kernel", lambda *args: kernel)
     labels, d2 = backend.assign(X, C, X.mean(0))
     ref_labels, ref_d2 = nearest_reference(X, C)
     assert_array_equal(labels, ref_labels)

@@ -450,6 +450,33 @@ def count_non_finite(X):
     return counts.sum()
 
 
+@njit(inline="always")
+def _nearest_exact(X, i, origin, C):
+    """Nearest row of ``C`` to ``X[i] - origin`` by direct float64
+    differences (ties to the lowest index): ``(label, squared distance)``."""
+    d = X.shape[1]
+    best = np.inf
+    best_j = -1
+    for j in range(C.shape[0]):
+        s = 0.0
+        for f in range(d):
+            diff = C[j, f] - (X[i, f] - origin[f])
+            s += diff * diff
+        if s < best:
+            best = s
+            best_j = j
+    return best_j, best
+
+
+@njit(inline="always")
+def _sq_dist_exact(X, i, origin, C, j):
+    s = 0.0
+    for f in range(X.shape[1]):
+        diff = C[j, f] - (X[i, f] - origin[f])
+        s += diff * diff
+    return s
+
+
 @njit(parallel=True, cache=True, nogil=True)
 def argmin_mixed(G, X, origin, C, c_sq, slack, labels, min_d2):
     """Nearest centre for float64 rows from float32 dot products, exactly.
@@ -491,22 +518,71 @@ def argmin_mixed(G, X, origin, C, c_sq, slack, labels, min_d2):
                 x_norm += v * v
             x_norm = np.sqrt(x_norm)
             bound = slack * (2.0 * x_norm * c_max + c_max * c_max + x_norm * x_norm)
-            if not (second - best > 2.0 * bound):
-                best = np.inf
-                best_j = -1
-                for j in range(k):
-                    s = 0.0
-                    for f in range(d):
-                        diff = C[j, f] - (X[i, f] - origin[f])
-                        s += diff * diff
-                    if s < best:
-                        best = s
-                        best_j = j
+            if second - best > 2.0 * bound:
+                best = _sq_dist_exact(X, i, origin, C, best_j)
             else:
-                s = 0.0
-                for f in range(d):
-                    diff = C[best_j, f] - (X[i, f] - origin[f])
-                    s += diff * diff
-                best = s
+                best_j, best = _nearest_exact(X, i, origin, C)
             labels[i] = best_j
             min_d2[i] = best
+
+
+@njit(parallel=True, cache=True, nogil=True, fastmath={"contract"})
+def assign_fused_mixed(X, Ct32, c_half32, origin, C, c_max, slack, labels, min_d2):
+    """:func:`assign_expanded_fused` for float64 rows, computed in float32
+    and made exact: the two best float32 scores are kept, and a row whose
+    gap between them is within the float32 error bound (see
+    :func:`argmin_mixed`) is compared with every centre in float64;
+    otherwise only its distance to the certain winner is computed in
+    float64.  ``C`` holds the shifted centres in float64."""
+    n, d = X.shape
+    k = Ct32.shape[1]
+    n_chunks = (n + ROW_CHUNK - 1) // ROW_CHUNK
+    for chunk in prange(n_chunks):
+        acc = np.empty((2, k), dtype=np.float32)
+        xs = np.empty((2, d), dtype=np.float32)
+        start = chunk * ROW_CHUNK
+        stop = min(n, start + ROW_CHUNK)
+        for i0 in range(start, stop, 2):
+            m = min(2, stop - i0)
+            for r in range(m):
+                for f in range(d):
+                    xs[r, f] = np.float32(X[i0 + r, f] - origin[f])
+                for j in range(k):
+                    acc[r, j] = c_half32[j]
+            if m == 2:
+                for f in range(d):
+                    a = xs[0, f]
+                    b = xs[1, f]
+                    for j in range(k):
+                        c = Ct32[f, j]
+                        acc[0, j] -= a * c
+                        acc[1, j] -= b * c
+            else:
+                for f in range(d):
+                    a = xs[0, f]
+                    for j in range(k):
+                        acc[0, j] -= a * Ct32[f, j]
+            for r in range(m):
+                i = i0 + r
+                best = np.inf
+                second = np.inf
+                best_j = -1
+                for j in range(k):
+                    s = np.float64(acc[r, j])
+                    if s < best:
+                        second = best
+                        best = s
+                        best_j = j
+                    elif s < second:
+                        second = s
+                x_norm = 0.0
+                for f in range(d):
+                    v = X[i, f] - origin[f]
+                    x_norm += v * v
+                x_norm = np.sqrt(x_norm)
+                bound = slack * (2.0 * x_norm * c_max + c_max * c_max + x_norm * x_norm)
+                if 2.0 * (second - best) > 2.0 * bound:
+                    labels[i] = best_j
+                    min_d2[i] = _sq_dist_exact(X, i, origin, C, best_j)
+                else:
+                    labels[i], min_d2[i] = _nearest_exact(X, i, origin, C)

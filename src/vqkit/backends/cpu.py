@@ -42,8 +42,9 @@ def choose_kernel(d, k, formula="auto", dtype=np.float64):
       centres and wins from 8 centres on);
     * ``"fused"``: dot products accumulated per row pair, argmin fused;
     * ``"blocked"``: BLAS matrix products on row blocks, then the argmin;
-    * ``"mixed"``: the same for float64 data with float32 products (twice
-      as fast), rows too close to call rechecked in float64: exact.
+    * ``"mixed"`` / ``"fused_mixed"``: the same two for float64 data with
+      float32 products (about twice as fast), rows whose two best centres
+      are too close to call in float32 rechecked in float64: exact.
 
     ``formula="scipy"`` keeps SciPy's split: differences below 5 features,
     matrix products from 5 on.
@@ -52,9 +53,16 @@ def choose_kernel(d, k, formula="auto", dtype=np.float64):
         return "direct_t" if k >= 8 else "direct"
     if formula == "scipy":
         return "blocked"
+    double = np.dtype(dtype) == np.float64
     if k * d <= FUSED_MAX_KD:
-        return "fused"
-    return "mixed" if np.dtype(dtype) == np.float64 else "blocked"
+        return "fused_mixed" if double else "fused"
+    return "mixed" if double else "blocked"
+
+
+def mixed_slack(d):
+    """Worst-case relative error of a float32 dot product of length ``d``,
+    with room for rounding the inputs to float32 (mixed-precision kernels)."""
+    return (d + 4) * float(np.finfo(np.float32).eps)
 
 
 def sum_parts(n, k, d):
@@ -127,6 +135,15 @@ class CPUBackend:
             kernels.assign_expanded_fused(
                 X, np.ascontiguousarray(Cs.T), c_half.astype(dtype), shift, labels, min_d2
             )
+        elif kernel == "fused_mixed":
+            shift = np.zeros(d) if origin is None else np.asarray(origin, np.float64)
+            Cs = C - shift
+            c_sq = (Cs * Cs).sum(axis=1)
+            kernels.assign_fused_mixed(
+                X, np.ascontiguousarray(Cs.T, dtype=np.float32),
+                (c_sq / 2).astype(np.float32), shift, Cs, float(np.sqrt(c_sq.max())),
+                mixed_slack(d), labels, min_d2,
+            )
         elif kernel == "mixed":
             self._assign_mixed(X, C, labels, min_d2, origin)
         else:
@@ -143,9 +160,7 @@ class CPUBackend:
         Cs = C - shift
         c_sq = (Cs * Cs).sum(axis=1)
         Ct32 = np.ascontiguousarray(Cs.T, dtype=np.float32)
-        # worst-case relative error of a float32 dot product of length d,
-        # with room for the rounding of the inputs to float32
-        slack = (d + 4) * float(np.finfo(np.float32).eps)
+        slack = mixed_slack(d)
         rows = min(n, max(kernels.ROW_CHUNK, BLOCK_BYTES // (k * 4)))
         block = np.empty((rows, k), dtype=np.float32)
         for start in range(0, n, rows):

@@ -30,7 +30,8 @@ class IterationStats:
 
     iteration: int
     #: Mean non-squared Euclidean distance to the nearest centre (SciPy's
-    #: "distortion"), in the working dtype, unweighted.
+    #: "distortion"), in the working dtype, unweighted; None unless the
+    #: loop stops on it (``distortion_tol``).
     distortion: float
     #: (Weighted) sum of squared distances to the nearest centre, float64.
     inertia: float
@@ -55,7 +56,7 @@ class LloydResult:
     #: Number of updates made.
     n_iter: int
     #: Mean distance of ``labels`` (of the final centres with
-    #: ``final_assignment``).
+    #: ``final_assignment``); None unless ``distortion_tol`` was given.
     distortion: float
     #: (Weighted) sum of squared distances of ``labels``, float64.
     inertia: float
@@ -215,7 +216,8 @@ def lloyd(
             if previous_labels is None
             else int(xp.sum(labels != previous_labels))
         )
-        distortion = mean_distance(xp, min_d2)
+        if distortion_tol is not None:
+            distortion = mean_distance(xp, min_d2)
         inertia = total_inertia(xp, min_d2, weights)
         if stop_when_stable and n_changed == 0:
             converged = labels_fit_centers = True
@@ -243,8 +245,9 @@ def lloyd(
             step = new_centers.astype(np.float64) - centers
             shift = float(xp.sum(step * step))
         centers = new_centers
-        change = abs(previous - distortion)
-        previous = distortion
+        if distortion_tol is not None:
+            change = abs(previous - distortion)
+            previous = distortion
         previous_labels = labels
         n_iter += 1
         stats = IterationStats(
@@ -264,7 +267,8 @@ def lloyd(
             break
     if (final_assignment and not labels_fit_centers) or labels is None:
         labels, min_d2 = assign_checked(backend, X, centers, origin, formula)
-        distortion = mean_distance(xp, min_d2)
+        if distortion_tol is not None:
+            distortion = mean_distance(xp, min_d2)
         inertia = total_inertia(xp, min_d2, weights)
     return LloydResult(
         centers=centers,
