@@ -2,20 +2,21 @@
 
 import doctest
 
-import numpy as np
 import pytest
 
+import vqkit
+import vqkit.cluster
 import vqkit.scipy_vq
 
 
 @pytest.mark.usefixtures("restore_global_rng")
-def test_scipy_vq_docstring_examples():
-    result = doctest.testmod(vqkit.scipy_vq, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted >= 15
+@pytest.mark.parametrize("module, at_least", [(vqkit.scipy_vq, 15), (vqkit.cluster, 4)])
+def test_docstring_examples(module, at_least):
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= at_least
     assert result.failed == 0
 
 
 def test_every_public_function_has_an_example():
-    for name in ["whiten", "vq", "py_vq", "kmeans", "kmeans2"]:
+    for name in ["whiten", "vq", "py_vq", "kmeans", "kmeans2", "KMeans"]:
         assert "Examples" in getattr(vqkit, name).__doc__, name
-    assert np is not None
