@@ -319,6 +319,37 @@ def assign_direct_t(X, Ct, labels, min_d2):
             min_d2[i] = best
 
 
+@njit(inline="always", fastmath={"contract"})
+def _pair_scores(X, i0, m, origin, Ct, c_half, xs, acc):
+    """Scores ``|c_j|^2 / 2 - x.c_j`` of rows ``i0 .. i0 + m - 1`` (``m`` is 1
+    or 2) against the transposed centres ``Ct``, in ``acc[r, j]``.
+
+    Rows are shifted by ``origin`` into ``xs`` (in ``xs``'s dtype, which may
+    be narrower than ``X``'s); the loop over centres is innermost
+    (vectorised), and each centre value is loaded once for both rows.
+    """
+    d = X.shape[1]
+    k = Ct.shape[1]
+    for r in range(m):
+        for f in range(d):
+            xs[r, f] = X[i0 + r, f] - origin[f]
+        for j in range(k):
+            acc[r, j] = c_half[j]
+    if m == 2:
+        for f in range(d):
+            a = xs[0, f]
+            b = xs[1, f]
+            for j in range(k):
+                c = Ct[f, j]
+                acc[0, j] -= a * c
+                acc[1, j] -= b * c
+    else:
+        for f in range(d):
+            a = xs[0, f]
+            for j in range(k):
+                acc[0, j] -= a * Ct[f, j]
+
+
 @njit(parallel=True, cache=True, nogil=True, fastmath={"contract"})
 def assign_expanded_fused(X, Ct, c_half, origin, labels, min_d2):
     """Nearest centre from ``|c|^2 / 2 - x.c`` for two rows at a time.
@@ -341,24 +372,7 @@ def assign_expanded_fused(X, Ct, c_half, origin, labels, min_d2):
         stop = min(n, start + ROW_CHUNK)
         for i0 in range(start, stop, 2):
             m = min(2, stop - i0)
-            for r in range(m):
-                for f in range(d):
-                    xs[r, f] = X[i0 + r, f] - origin[f]
-                for j in range(k):
-                    acc[r, j] = c_half[j]
-            if m == 2:
-                for f in range(d):
-                    a = xs[0, f]
-                    b = xs[1, f]
-                    for j in range(k):
-                        c = Ct[f, j]
-                        acc[0, j] -= a * c
-                        acc[1, j] -= b * c
-            else:
-                for f in range(d):
-                    a = xs[0, f]
-                    for j in range(k):
-                        acc[0, j] -= a * Ct[f, j]
+            _pair_scores(X, i0, m, origin, Ct, c_half, xs, acc)
             for r in range(m):
                 best = np.inf
                 best_j = -1
@@ -544,24 +558,7 @@ def assign_fused_mixed(X, Ct32, c_half32, origin, C, c_max, slack, labels, min_d
         stop = min(n, start + ROW_CHUNK)
         for i0 in range(start, stop, 2):
             m = min(2, stop - i0)
-            for r in range(m):
-                for f in range(d):
-                    xs[r, f] = np.float32(X[i0 + r, f] - origin[f])
-                for j in range(k):
-                    acc[r, j] = c_half32[j]
-            if m == 2:
-                for f in range(d):
-                    a = xs[0, f]
-                    b = xs[1, f]
-                    for j in range(k):
-                        c = Ct32[f, j]
-                        acc[0, j] -= a * c
-                        acc[1, j] -= b * c
-            else:
-                for f in range(d):
-                    a = xs[0, f]
-                    for j in range(k):
-                        acc[0, j] -= a * Ct32[f, j]
+            _pair_scores(X, i0, m, origin, Ct32, c_half32, xs, acc)
             for r in range(m):
                 i = i0 + r
                 best = np.inf

@@ -5,8 +5,6 @@ This is the driver behind the estimators.  Arguments arrive validated (a
 parses user input or prints.
 """
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from .lloyd import lloyd
@@ -43,16 +41,6 @@ def initial_centers(X, k, init, rng, backend, weights, origin):
     return np.asarray(init, dtype=np.float64)
 
 
-@dataclass
-class FitResult:
-    centers: np.ndarray
-    labels: np.ndarray
-    inertia: float
-    n_iter: int
-    converged: bool
-    history: list
-
-
 def fit_kmeans(
     X,
     k,
@@ -69,7 +57,8 @@ def fit_kmeans(
     callback=None,
     algorithm="lloyd",
 ):
-    """Run ``n_init`` seedings + Lloyd and return the run of lowest inertia.
+    """Run ``n_init`` seedings + Lloyd and return the run (a
+    :class:`~vqkit.core.lloyd.LloydResult`) of lowest inertia.
 
     Each run stops after ``max_iter`` iterations, when an iteration changes
     no label, or when the centres move by no more than ``tol`` times the
@@ -103,11 +92,4 @@ def fit_kmeans(
         )
         if best is None or run.inertia < best.inertia:
             best = run
-    return FitResult(
-        centers=best.centers,
-        labels=best.labels,
-        inertia=best.inertia,
-        n_iter=best.n_iter,
-        converged=best.converged,
-        history=best.history,
-    )
+    return best
