@@ -15,7 +15,7 @@ from . import _cpu_kernels as kernels
 EXPANDED_MIN_FEATURES = 5
 
 #: Upper bound, in bytes, of the dot-product block held at any one time.
-BLOCK_BYTES = 32 * 2**20
+BLOCK_BYTES = 8 * 2**20
 
 #: Upper bound, in bytes, of the per-range buffers of the centre update, and
 #: the rows per range below which the update is not split further.
