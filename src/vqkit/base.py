@@ -28,6 +28,10 @@ class Estimator:
     """Base class: parameters are the keyword arguments of ``__init__``."""
 
     _estimator_type = None
+    #: Attributes that ``save`` stores and ``load`` restores.
+    _fitted_attributes = ()
+    #: Class of the items of ``history_``, to rebuild them on ``load``.
+    _history_type = None
 
     @classmethod
     def _param_names(cls):
@@ -73,6 +77,29 @@ class Estimator:
             if not same:
                 changed.append(f"{name}={value!r}")
         return f"{type(self).__name__}({', '.join(changed)})"
+
+    def save(self, path):
+        """Save the fitted estimator to ``path`` (a ``.npz`` file, no pickle).
+
+        Parameters and fitted attributes are stored exactly; see
+        ``vqkit.persistence`` for the format.  A callable parameter (an
+        ``init`` function, a ``callback``) cannot be stored: set it to a
+        plain value (or None) first.  Returns ``path``.
+        """
+        from .persistence import save_estimator
+
+        return save_estimator(self, path, self._fitted_attributes)
+
+    @classmethod
+    def load(cls, path):
+        """Load an estimator saved by :meth:`save`.
+
+        Raises ``ValueError`` when ``path`` is not a vqkit model file of
+        this class (damaged, foreign, or another estimator).
+        """
+        from .persistence import load_estimator
+
+        return load_estimator(cls, path, cls._history_type)
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "n_features_in_")

@@ -14,7 +14,7 @@ import numpy as np
 from .backends import get_backend
 from .base import Estimator, as_float_2d, as_sample_weight
 from .core.fit import INITS, fit_kmeans
-from .core.lloyd import assign_checked
+from .core.lloyd import IterationStats, assign_checked
 from .core.random import check_random_state
 from .exceptions import ClusterError, ConvergenceWarning
 
@@ -111,6 +111,9 @@ class KMeans(Estimator):
     history_ : list of IterationStats
         Per-iteration statistics of the kept run.
 
+    ``save(path)`` writes a fitted model to one ``.npz`` file (no pickle)
+    and ``KMeans.load(path)`` reads it back, exactly.
+
     Examples
     --------
     >>> import numpy as np
@@ -127,6 +130,10 @@ class KMeans(Estimator):
     """
 
     _estimator_type = "clusterer"
+    _fitted_attributes = (
+        "cluster_centers_", "labels_", "inertia_", "n_iter_", "n_features_in_", "history_",
+    )
+    _history_type = IterationStats
 
     def __init__(
         self,
