@@ -296,3 +296,37 @@ def test_auto_algorithm_rule():
     assert resolve_algorithm("auto", 3, 3) == "lloyd"
     assert resolve_algorithm("auto", 128, 64) == "lloyd"
     assert resolve_algorithm("lloyd", 3, 64) == "lloyd"
+
+
+@pytest.mark.parametrize("magnitude", [1e-300, 1e-150, 1e150, 1e160, 1e200])
+def test_extreme_magnitudes_fit_as_scaled_data(magnitude):
+    X = blobs(300, 3, 4, seed=8, spread=0.5)
+    km = vqkit.KMeans(4, random_state=0).fit(X)
+    big = vqkit.KMeans(4, random_state=0).fit(X * magnitude)
+    # scaling by a power of two is exact; the nearest one is within a factor 2
+    scale = 2.0 ** np.round(np.log2(magnitude))
+    ref = vqkit.KMeans(4, random_state=0).fit(X * magnitude / scale)
+    assert_array_equal(big.labels_, ref.labels_)
+    assert_allclose(big.cluster_centers_, ref.cluster_centers_ * scale, rtol=1e-12)
+    assert_array_equal(big.predict(X * magnitude), big.labels_)
+    assert len(np.unique(big.labels_)) == 4 and len(np.unique(km.labels_)) == 4
+
+
+@pytest.mark.parametrize(
+    "X, k, warns",
+    [
+        (np.ones((10, 3)), 3, True),  # constant data
+        (np.array([[1.0, 2.0]]), 1, False),  # one row
+        (np.repeat([[0.0, 0.0], [1.0, 1.0]], 5, axis=0), 3, True),  # k > distinct rows
+        (np.random.default_rng(0).random((50, 3)) > 0.5, 2, False),  # booleans
+        (np.array([[1, 2], [3, 4], [5, 6]], dtype=object), 2, False),  # numbers as objects
+    ],
+    ids=["constant", "one-row", "fewer-distinct-than-k", "bool", "object-numbers"],
+)
+def test_degenerate_data_gives_a_documented_result(X, k, warns):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        km = vqkit.KMeans(k, random_state=0).fit(X)
+    assert km.cluster_centers_.shape == (k, np.asarray(X).shape[1])
+    assert np.isfinite(km.cluster_centers_).all() and km.inertia_ >= 0
+    assert any(issubclass(w.category, vqkit.ConvergenceWarning) for w in caught) == warns

@@ -13,7 +13,7 @@ import numpy as np
 
 from .backends import get_backend
 from .base import Estimator, as_float_2d, as_sample_weight
-from .core.fit import INITS, fit_kmeans
+from .core.fit import INITS, exact_scale, fit_kmeans
 from .core.lloyd import IterationStats, assign_checked
 from .core.random import check_random_state
 from .exceptions import ClusterError, ConvergenceWarning
@@ -307,7 +307,12 @@ class KMeans(Estimator):
 
     def _assign(self, X):
         X = self._check_new_data(X)
-        labels, min_d2 = assign_checked(get_backend(X), X, self.cluster_centers_)
+        # extreme magnitudes: compare in exactly rescaled units (see core.fit)
+        scale = X.dtype.type(exact_scale(X, self.cluster_centers_))
+        labels, min_d2 = assign_checked(get_backend(X), X * scale, self.cluster_centers_ * scale)
+        if scale != 1:
+            with np.errstate(over="ignore", under="ignore"):
+                min_d2 = min_d2.astype(np.float64) / float(scale) / float(scale)
         return X, labels, min_d2
 
     def predict(self, X):

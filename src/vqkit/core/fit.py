@@ -26,6 +26,26 @@ def tolerance(backend, X, tol, weights=None):
     return float(tol) * float(var.mean()), mean
 
 
+#: Data whose largest magnitude lies outside [2**-300, 2**300] is scaled by a
+#: power of two for the fit: squared distances of such values would overflow
+#: or underflow float64.  Power-of-two scaling is exact, so the fit is the
+#: one of the unscaled data.
+SAFE_MAGNITUDE = 2.0**300
+
+
+def exact_scale(*arrays):
+    """A power of two ``s`` with ``max|s * A|`` near 1 over the ``arrays``, or
+    1.0 when their magnitudes are safe for squared distances (no temporary
+    of their size)."""
+    largest = max(
+        (max(abs(float(A.max())), abs(float(A.min()))) for A in arrays if A.size),
+        default=0.0,
+    )
+    if largest == 0 or 1 / SAFE_MAGNITUDE <= largest <= SAFE_MAGNITUDE:
+        return 1.0
+    return 2.0 ** -int(np.round(np.log2(largest)))
+
+
 def initial_centers(X, k, init, rng, backend, weights, origin):
     """Centres to start Lloyd from (float64), by name, callable or array."""
     if isinstance(init, str):
@@ -66,10 +86,17 @@ def fit_kmeans(
     labels and inertia are those of the returned centres.  The runs draw
     from ``random_state`` one after the other, in the same order and with
     the same calls as scikit-learn, so for ``"k-means++"`` and ``"random"``
-    the same seed gives scikit-learn's initial centres.  ``algorithm``
+    the same seed gives scikit-learn's initial centres.  Data of extreme
+    magnitude is fitted scaled by an exact power of two (see
+    :data:`SAFE_MAGNITUDE`).  ``algorithm``
     ``"hamerly"`` carries distance bounds between iterations to skip rows
     that cannot change cluster; the iterations are the same as ``"lloyd"``.
     """
+    scale = exact_scale(X)
+    if scale != 1.0:
+        X = X * X.dtype.type(scale)
+        if not isinstance(init, str) and not callable(init):
+            init = np.asarray(init) * scale
     shift_tol, origin = tolerance(backend, X, tol, weights)
     best = None
     for _ in range(n_init):
@@ -92,4 +119,15 @@ def fit_kmeans(
         )
         if best is None or run.inertia < best.inertia:
             best = run
+    if scale != 1.0:  # back to the data's units (inertia may overflow to inf)
+        best.centers = best.centers / best.centers.dtype.type(scale)
+
+        def unscale(squared):
+            with np.errstate(over="ignore", under="ignore"):
+                return float(np.float64(squared) / scale / scale)
+
+        best.inertia = unscale(best.inertia)
+        for stats in best.history:
+            stats.inertia = unscale(stats.inertia)
+            stats.center_shift = unscale(stats.center_shift)
     return best

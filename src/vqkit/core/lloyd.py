@@ -86,8 +86,8 @@ def assign_checked(backend, X, C, origin=None, formula="auto", assigner=None):
             f"{rows.size} observation(s) (the first is row {int(rows[0])}) have no "
             "finite distance to any code: the data or the code book contains NaN "
             "or inf, or values so large that squared distances overflow. Remove "
-            "or impute non-finite values (check_finite=True reports them), or "
-            "rescale the data."
+            "or impute non-finite values (check_finite=True in the SciPy-style "
+            "functions reports them), or rescale the data."
         )
     return labels, min_d2
 
