@@ -330,3 +330,47 @@ def test_degenerate_data_gives_a_documented_result(X, k, warns):
     assert km.cluster_centers_.shape == (k, np.asarray(X).shape[1])
     assert np.isfinite(km.cluster_centers_).all() and km.inertia_ >= 0
     assert any(issubclass(w.category, vqkit.ConvergenceWarning) for w in caught) == warns
+
+
+def spherical_reference(X, C, n_iter):
+    """Plain NumPy spherical k-means: unit rows, max cosine, unit mean centres."""
+    U = X / np.linalg.norm(X, axis=1, keepdims=True)
+    C = C / np.linalg.norm(C, axis=1, keepdims=True)
+    for _ in range(n_iter):
+        labels = (U @ C.T).argmax(axis=1)
+        for j in range(len(C)):
+            if (labels == j).any():
+                m = U[labels == j].sum(0)
+                C[j] = m / np.linalg.norm(m)
+    labels = (U @ C.T).argmax(axis=1)
+    return C, labels, (1 - (U * C[labels]).sum(1)).sum()
+
+
+@pytest.mark.parametrize("algorithm", ["lloyd", "hamerly"])
+def test_cosine_metric_is_spherical_kmeans(algorithm):
+    rng = np.random.default_rng(4)
+    directions = rng.normal(size=(5, 6))
+    X = directions[rng.integers(0, 5, 2000)] * rng.uniform(0.5, 20, (2000, 1))
+    X += rng.normal(scale=0.3, size=X.shape)
+    init = X[:5].copy()
+    km = vqkit.KMeans(5, init=init, n_init=1, tol=0, metric="cosine",
+                      algorithm=algorithm).fit(X)
+    C, labels, inertia = spherical_reference(X, init, km.n_iter_)
+    assert_allclose(km.cluster_centers_, C, atol=1e-10)
+    assert_allclose(np.linalg.norm(km.cluster_centers_, axis=1), 1.0)
+    assert_array_equal(km.labels_, labels)
+    assert km.inertia_ == pytest.approx(inertia, rel=1e-9)
+    # scale invariance: multiplying rows by positive numbers changes nothing
+    assert_array_equal(km.predict(X * rng.uniform(0.1, 9, (2000, 1))), km.labels_)
+    assert km.score(X) == pytest.approx(-km.inertia_, rel=1e-9)
+    assert_allclose(km.transform(X).min(1), 1 - (X / np.linalg.norm(X, axis=1)[:, None]
+                                                  * km.cluster_centers_[km.labels_]).sum(1),
+                    atol=1e-12)
+
+
+def test_cosine_rejects_zero_rows():
+    X = np.array([[1.0, 0], [0, 1], [0, 0]])
+    with pytest.raises(ValueError, match="row 2.*all zeros"):
+        vqkit.KMeans(2, metric="cosine").fit(X)
+    with pytest.raises(ValueError, match="metric must be one of"):
+        vqkit.KMeans(2, metric="cityblock").fit(X)

@@ -13,7 +13,7 @@ import numpy as np
 
 from .backends import get_backend
 from .base import Estimator, as_float_2d, as_sample_weight
-from .core.fit import INITS, exact_scale, fit_kmeans
+from .core.fit import INITS, METRICS, exact_scale, fit_kmeans, unit_rows
 from .core.lloyd import IterationStats, assign_checked
 from .core.random import check_random_state
 from .exceptions import ClusterError, ConvergenceWarning
@@ -93,6 +93,13 @@ class KMeans(Estimator):
         Called after every iteration with a ``vqkit.core.lloyd.IterationStats``
         (iteration, inertia, distortion, n_changed, n_empty, center_shift,
         seconds); returning True stops the run.
+    metric : {"euclidean", "cosine"}, default="euclidean"
+        ``"cosine"`` is spherical k-means: rows are scaled to unit length,
+        each centre is the unit-length (weighted) mean direction of its
+        rows, rows go to the centre of highest cosine similarity, and
+        ``inertia_`` is the (weighted) sum of ``1 - cos``.  All-zero rows
+        are rejected (they have no direction).  ``predict``, ``transform``
+        (``1 - cos``) and ``score`` use the same metric.
 
     Attributes
     ----------
@@ -102,7 +109,7 @@ class KMeans(Estimator):
         Index of the nearest centre of each training row.
     inertia_ : float
         Sum of (weighted) squared distances of the rows to their nearest
-        centre.  ``labels_`` and ``inertia_`` always describe
+        centre (``metric="cosine"``: of ``1 - cos``).  ``labels_`` and ``inertia_`` always describe
         ``cluster_centers_``.
     n_iter_ : int
         Iterations run by the kept run.
@@ -149,6 +156,7 @@ class KMeans(Estimator):
         algorithm="auto",
         empty_clusters="relocate",
         callback=None,
+        metric="euclidean",
     ):
         self.n_clusters = n_clusters
         self.init = init
@@ -161,6 +169,7 @@ class KMeans(Estimator):
         self.algorithm = algorithm
         self.empty_clusters = empty_clusters
         self.callback = callback
+        self.metric = metric
 
     # ------------------------------------------------------------------
     # validation
@@ -176,6 +185,8 @@ class KMeans(Estimator):
             raise ValueError(f"max_iter must be an integer >= 1, got {self.max_iter!r}.")
         if not isinstance(self.tol, numbers.Real) or not self.tol >= 0:
             raise ValueError(f"tol must be a number >= 0, got {self.tol!r}.")
+        if self.metric not in METRICS:
+            raise ValueError(f"metric must be one of {METRICS}, got {self.metric!r}.")
         if self.algorithm not in ALGORITHMS:
             raise ValueError(f"algorithm must be one of {ALGORITHMS}, got {self.algorithm!r}.")
         if self.empty_clusters not in EMPTY_CLUSTER_POLICIES:
@@ -257,6 +268,7 @@ class KMeans(Estimator):
             on_empty=self._empty_handler(),
             callback=self._iteration_callback(),
             algorithm=resolve_algorithm(self.algorithm, X.shape[1], self.n_clusters),
+            metric=self.metric,
         )
         self.cluster_centers_ = result.centers
         self.labels_ = result.labels
@@ -307,12 +319,16 @@ class KMeans(Estimator):
 
     def _assign(self, X):
         X = self._check_new_data(X)
+        if self.metric == "cosine":
+            X = unit_rows(X)
         # extreme magnitudes: compare in exactly rescaled units (see core.fit)
         scale = X.dtype.type(exact_scale(X, self.cluster_centers_))
         labels, min_d2 = assign_checked(get_backend(X), X * scale, self.cluster_centers_ * scale)
         if scale != 1:
             with np.errstate(over="ignore", under="ignore"):
                 min_d2 = min_d2.astype(np.float64) / float(scale) / float(scale)
+        if self.metric == "cosine":
+            min_d2 = min_d2 / 2  # 1 - cos, from |x - c|^2 = 2 (1 - cos) on unit rows
         return X, labels, min_d2
 
     def predict(self, X):
@@ -324,12 +340,15 @@ class KMeans(Estimator):
         return self.fit(X, sample_weight=sample_weight).labels_
 
     def transform(self, X):
-        """Euclidean distance from each row of ``X`` to every centre.
+        """Distance from each row of ``X`` to every centre, in the metric.
 
-        Returns an array of shape ``(n_samples, n_clusters)`` in the
-        centres' dtype.
+        Euclidean distance, or for ``metric="cosine"`` the cosine distance
+        ``1 - cos``.  Returns an array of shape ``(n_samples, n_clusters)``
+        in the centres' dtype.
         """
         X = self._check_new_data(X)
+        if self.metric == "cosine":
+            return get_backend(X).sq_distances(unit_rows(X), self.cluster_centers_) / 2
         return np.sqrt(get_backend(X).sq_distances(X, self.cluster_centers_))
 
     def fit_transform(self, X, y=None, sample_weight=None):

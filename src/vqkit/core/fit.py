@@ -13,6 +13,26 @@ from .seeding import greedy_kmeans_plusplus, kmeans_parallel, weighted_random_ro
 #: Names of the built-in seedings.
 INITS = ("k-means++", "k-means||", "random")
 
+#: Metrics the fit driver handles.
+METRICS = ("euclidean", "cosine")
+
+
+def unit_rows(X):
+    """Rows of ``X`` scaled to unit Euclidean length (a new array).
+
+    Raises ``ValueError`` naming the first all-zero row: it has no
+    direction, so no cosine similarity.
+    """
+    norms = np.sqrt(np.einsum("ij,ij->i", X, X, dtype=np.float64))
+    zero = np.flatnonzero(norms == 0)
+    if zero.size:
+        raise ValueError(
+            f"{zero.size} row(s) of X (the first is row {int(zero[0])}) are all zeros: "
+            "they have no direction, so the cosine metric cannot place them. Remove "
+            "them or use metric='euclidean'."
+        )
+    return (X / norms[:, None]).astype(X.dtype, copy=False)
+
 
 def tolerance(backend, X, tol, weights=None):
     """Absolute centre-shift tolerance: ``tol`` times the mean column variance.
@@ -76,6 +96,7 @@ def fit_kmeans(
     on_empty=None,
     callback=None,
     algorithm="lloyd",
+    metric="euclidean",
 ):
     """Run ``n_init`` seedings + Lloyd and return the run (a
     :class:`~vqkit.core.lloyd.LloydResult`) of lowest inertia.
@@ -92,6 +113,12 @@ def fit_kmeans(
     ``"hamerly"`` carries distance bounds between iterations to skip rows
     that cannot change cluster; the iterations are the same as ``"lloyd"``.
     """
+    if metric == "cosine":
+        # spherical k-means: on unit rows |x - c|^2 = 2 (1 - cos), so the
+        # Euclidean machinery finds the most similar unit centre
+        X = unit_rows(X)
+        if not isinstance(init, str) and not callable(init):
+            init = unit_rows(np.asarray(init, dtype=X.dtype))
     scale = exact_scale(X)
     if scale != 1.0:
         X = X * X.dtype.type(scale)
@@ -116,18 +143,22 @@ def fit_kmeans(
             callback=callback,
             origin=origin,
             assigner=backend.bounded_assigner(X) if algorithm == "hamerly" else None,
+            spherical=metric == "cosine",
         )
         if best is None or run.inertia < best.inertia:
             best = run
-    if scale != 1.0:  # back to the data's units (inertia may overflow to inf)
+    # back to the data's units (inertia may overflow to inf); for cosine,
+    # inertia is the sum of (1 - cos) = |x - c|^2 / 2
+    factor = 2.0 if metric == "cosine" else 1.0
+    if scale != 1.0 or factor != 1.0:
         best.centers = best.centers / best.centers.dtype.type(scale)
 
-        def unscale(squared):
+        def unscale(squared, by=1.0):
             with np.errstate(over="ignore", under="ignore"):
-                return float(np.float64(squared) / scale / scale)
+                return float(np.float64(squared) / scale / scale / by)
 
-        best.inertia = unscale(best.inertia)
+        best.inertia = unscale(best.inertia, factor)
         for stats in best.history:
-            stats.inertia = unscale(stats.inertia)
+            stats.inertia = unscale(stats.inertia, factor)
             stats.center_shift = unscale(stats.center_shift)
     return best

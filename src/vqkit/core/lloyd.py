@@ -144,6 +144,7 @@ def lloyd(
     origin=None,
     formula="auto",
     assigner=None,
+    spherical=False,
 ):
     """Run Lloyd iterations on the 2-D data ``X`` from ``centers``.
 
@@ -193,6 +194,10 @@ def lloyd(
     assigner : object or None
         A bound-carrying assigner of ``X`` (``backend.bounded_assigner``)
         used for the iterations instead of full scans; same labels.
+    spherical : bool
+        Normalise every updated centre to unit length (spherical k-means,
+        for unit-length rows: nearest in Euclidean distance is then nearest
+        in cosine).  A centre whose mean is the zero vector counts as empty.
     """
     if empty not in EMPTY_POLICIES:
         raise ValueError(f"empty must be one of {EMPTY_POLICIES}, got {empty!r}")
@@ -235,6 +240,10 @@ def lloyd(
                 )
                 has_members = wsums > 0
         sums[has_members] /= wsums[has_members, None]
+        if spherical:  # unit-length centres; a zero mean has no direction
+            norms = np.sqrt((sums * sums).sum(axis=1))
+            has_members &= norms > 0
+            sums[has_members] /= norms[has_members, None]
         new_centers = sums.astype(X.dtype, copy=False)
         if n_empty and empty == "drop":
             new_centers = new_centers[has_members]
