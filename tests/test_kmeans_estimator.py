@@ -374,3 +374,46 @@ def test_cosine_rejects_zero_rows():
         vqkit.KMeans(2, metric="cosine").fit(X)
     with pytest.raises(ValueError, match="metric must be one of"):
         vqkit.KMeans(2, metric="cityblock").fit(X)
+
+
+def kmedians_reference(X, C, n_iter, w=None):
+    """Plain NumPy k-medians: L1 assignment, weighted coordinate-wise median."""
+    w = np.ones(len(X)) if w is None else w
+    C = C.astype(np.float64).copy()
+
+    def wmedian(v, wv):
+        order = np.argsort(v, kind="stable")
+        v, wv = v[order], wv[order]
+        cum = np.cumsum(wv)
+        i = int(np.searchsorted(cum, cum[-1] / 2))
+        return (v[i] + v[i + 1]) / 2 if cum[i] == cum[-1] / 2 else v[i]
+
+    for _ in range(n_iter):
+        labels = np.abs(X[:, None] - C[None]).sum(-1).argmin(1)
+        for j in range(len(C)):
+            m = labels == j
+            if w[m].sum() > 0:
+                C[j] = [wmedian(X[m, f], w[m]) for f in range(X.shape[1])]
+    labels = np.abs(X[:, None] - C[None]).sum(-1).argmin(1)
+    return C, labels, (w * np.abs(X - C[labels]).sum(1)).sum()
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_manhattan_metric_is_kmedians(weighted):
+    rng = np.random.default_rng(5)
+    X = blobs(700, 3, 4, seed=5, spread=2.0) + rng.standard_cauchy(size=(700, 3)) * 0.1
+    w = rng.integers(1, 4, size=700).astype(float) if weighted else None
+    init = X[:4].copy()
+    km = vqkit.KMeans(4, init=init, n_init=1, tol=0, metric="manhattan").fit(X, sample_weight=w)
+    C, labels, inertia = kmedians_reference(X, init, km.n_iter_, w)
+    assert_allclose(km.cluster_centers_, C, rtol=1e-12)
+    assert_array_equal(km.labels_, labels)
+    assert km.inertia_ == pytest.approx(inertia, rel=1e-10)
+    assert km.score(X, sample_weight=w) == pytest.approx(-km.inertia_, rel=1e-10)
+    assert_allclose(km.transform(X), np.abs(X[:, None] - km.cluster_centers_[None]).sum(-1))
+
+
+def test_manhattan_centres_resist_outliers():
+    X = np.vstack([np.zeros((50, 2)), [[1e6, 1e6]]])
+    km = vqkit.KMeans(1, metric="manhattan", random_state=0).fit(X)
+    assert_array_equal(km.cluster_centers_, [[0.0, 0.0]])

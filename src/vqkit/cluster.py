@@ -93,13 +93,18 @@ class KMeans(Estimator):
         Called after every iteration with a ``vqkit.core.lloyd.IterationStats``
         (iteration, inertia, distortion, n_changed, n_empty, center_shift,
         seconds); returning True stops the run.
-    metric : {"euclidean", "cosine"}, default="euclidean"
+    metric : {"euclidean", "cosine", "manhattan"}, default="euclidean"
         ``"cosine"`` is spherical k-means: rows are scaled to unit length,
         each centre is the unit-length (weighted) mean direction of its
         rows, rows go to the centre of highest cosine similarity, and
         ``inertia_`` is the (weighted) sum of ``1 - cos``.  All-zero rows
-        are rejected (they have no direction).  ``predict``, ``transform``
-        (``1 - cos``) and ``score`` use the same metric.
+        are rejected (they have no direction).  ``"manhattan"`` is
+        k-medians: rows go to the centre of least L1 distance, each centre
+        is the (weighted) coordinate-wise median of its rows (the midpoint of
+        the two middle values when the weight splits evenly), ``inertia_``
+        is the (weighted) sum of L1 distances; seeding is Euclidean and
+        ``algorithm`` is always Lloyd's.  ``predict``, ``transform`` and
+        ``score`` use the fitted metric.
 
     Attributes
     ----------
@@ -109,7 +114,8 @@ class KMeans(Estimator):
         Index of the nearest centre of each training row.
     inertia_ : float
         Sum of (weighted) squared distances of the rows to their nearest
-        centre (``metric="cosine"``: of ``1 - cos``).  ``labels_`` and ``inertia_`` always describe
+        centre (``metric="cosine"``: of ``1 - cos``; ``"manhattan"``: of L1
+        distances).  ``labels_`` and ``inertia_`` always describe
         ``cluster_centers_``.
     n_iter_ : int
         Iterations run by the kept run.
@@ -321,6 +327,9 @@ class KMeans(Estimator):
         X = self._check_new_data(X)
         if self.metric == "cosine":
             X = unit_rows(X)
+        if self.metric == "manhattan":
+            labels, dist = get_backend(X).assign_l1(X, self.cluster_centers_)
+            return X, labels, dist
         # extreme magnitudes: compare in exactly rescaled units (see core.fit)
         scale = X.dtype.type(exact_scale(X, self.cluster_centers_))
         labels, min_d2 = assign_checked(get_backend(X), X * scale, self.cluster_centers_ * scale)
@@ -342,13 +351,15 @@ class KMeans(Estimator):
     def transform(self, X):
         """Distance from each row of ``X`` to every centre, in the metric.
 
-        Euclidean distance, or for ``metric="cosine"`` the cosine distance
-        ``1 - cos``.  Returns an array of shape ``(n_samples, n_clusters)``
+        Euclidean distance; for ``metric="cosine"`` the cosine distance
+        ``1 - cos``; for ``metric="manhattan"`` the L1 distance.  Returns an array of shape ``(n_samples, n_clusters)``
         in the centres' dtype.
         """
         X = self._check_new_data(X)
         if self.metric == "cosine":
             return get_backend(X).sq_distances(unit_rows(X), self.cluster_centers_) / 2
+        if self.metric == "manhattan":
+            return get_backend(X).l1_distances(X, self.cluster_centers_)
         return np.sqrt(get_backend(X).sq_distances(X, self.cluster_centers_))
 
     def fit_transform(self, X, y=None, sample_weight=None):

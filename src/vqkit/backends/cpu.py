@@ -196,9 +196,46 @@ class CPUBackend:
                 G, x_sq[: stop - start], c_sq, labels[start:stop], min_d2[start:stop]
             )
 
+    def assign_l1(self, X, C):
+        """Nearest centre in Manhattan distance: ``(int32 labels, distances)``
+        (labels ``-1`` where every distance is NaN or infinite)."""
+        dtype = np.result_type(X, C)
+        X = np.ascontiguousarray(X, dtype=dtype)
+        C = np.ascontiguousarray(C, dtype=dtype)
+        labels = np.empty(X.shape[0], dtype=np.int32)
+        dist = np.empty(X.shape[0], dtype=dtype)
+        kernels.assign_l1(X, C, labels, dist)
+        return labels, dist
+
+    def l1_distances(self, X, C):
+        """All Manhattan distances, shape ``(n, k)`` (for ``transform``)."""
+        dtype = np.result_type(X, C)
+        out = np.empty((X.shape[0], C.shape[0]), dtype=dtype)
+        kernels.l1_distances(
+            np.ascontiguousarray(X, dtype=dtype), np.ascontiguousarray(C, dtype=dtype), out
+        )
+        return out
+
+    def cluster_medians(self, X, labels, k, weights=None):
+        """Weighted coordinate-wise medians per cluster (float64) and which
+        clusters have rows of positive weight."""
+        X = np.ascontiguousarray(X)
+        check_labels(labels, k)
+        order = np.argsort(labels, kind="stable")
+        starts = np.concatenate([[0], np.cumsum(np.bincount(labels, minlength=k))])
+        out = np.zeros((k, X.shape[1]))
+        has_members = np.zeros(k, dtype=np.bool_)
+        w = _NO_WEIGHTS if weights is None else np.ascontiguousarray(weights)
+        kernels.cluster_medians(X, w, order, starts, out, has_members)
+        return out, has_members
+
     def count_non_finite(self, X):
         """Number of NaN or infinite entries of 2-D ``X``, without temporaries."""
         return int(kernels.count_non_finite(np.ascontiguousarray(X)))
+
+    def l1_assigner(self, X):
+        """An assigner of ``X`` in Manhattan distance (see :class:`L1Assigner`)."""
+        return L1Assigner(self, X)
 
     def bounded_assigner(self, X):
         """A stateful assigner for repeated assignments of ``X`` (Hamerly)."""
@@ -325,6 +362,18 @@ class HamerlyAssigner:
         )
         self.previous = C64
         return self.labels.copy(), min_d2
+
+
+class L1Assigner:
+    """Assigns the rows of ``X`` in Manhattan distance (for k-medians); the
+    same ``assign(C)`` interface as :class:`HamerlyAssigner`."""
+
+    def __init__(self, backend, X):
+        self.backend = backend
+        self.X = np.ascontiguousarray(X)
+
+    def assign(self, C):
+        return self.backend.assign_l1(self.X, C)
 
 
 def check_labels(labels, k):

@@ -14,7 +14,7 @@ from .seeding import greedy_kmeans_plusplus, kmeans_parallel, weighted_random_ro
 INITS = ("k-means++", "k-means||", "random")
 
 #: Metrics the fit driver handles.
-METRICS = ("euclidean", "cosine")
+METRICS = ("euclidean", "cosine", "manhattan")
 
 
 def unit_rows(X):
@@ -81,6 +81,15 @@ def initial_centers(X, k, init, rng, backend, weights, origin):
     return np.asarray(init, dtype=np.float64)
 
 
+def _assigner(backend, X, algorithm, metric):
+    """The stateful assigner a run needs, or None for plain full scans."""
+    if metric == "manhattan":
+        return backend.l1_assigner(X)
+    if algorithm == "hamerly":
+        return backend.bounded_assigner(X)
+    return None
+
+
 def fit_kmeans(
     X,
     k,
@@ -107,7 +116,10 @@ def fit_kmeans(
     labels and inertia are those of the returned centres.  The runs draw
     from ``random_state`` one after the other, in the same order and with
     the same calls as scikit-learn, so for ``"k-means++"`` and ``"random"``
-    the same seed gives scikit-learn's initial centres.  Data of extreme
+    the same seed gives scikit-learn's initial centres.  ``metric``:
+    ``"euclidean"``; ``"cosine"`` (spherical k-means on unit rows);
+    ``"manhattan"`` (k-medians: Manhattan assignment, coordinate-wise
+    weighted medians, seeded by Euclidean k-means++).  Data of extreme
     magnitude is fitted scaled by an exact power of two (see
     :data:`SAFE_MAGNITUDE`).  ``algorithm``
     ``"hamerly"`` carries distance bounds between iterations to skip rows
@@ -142,8 +154,9 @@ def fit_kmeans(
             final_assignment=True,
             callback=callback,
             origin=origin,
-            assigner=backend.bounded_assigner(X) if algorithm == "hamerly" else None,
+            assigner=_assigner(backend, X, algorithm, metric),
             spherical=metric == "cosine",
+            medians=metric == "manhattan",
         )
         if best is None or run.inertia < best.inertia:
             best = run

@@ -104,27 +104,40 @@ def total_inertia(xp, min_d2, weights):
     return float(xp.sum(weights * min_d2, dtype=xp.float64))
 
 
-def relocate_empty(X, weights, labels, min_d2, sums, wsums, empty):
-    """Move each empty centre onto one of the rows farthest from its centre.
-
-    The farthest rows (largest squared distance, then lowest index; rows of
-    weight zero excluded) are taken in order, one per empty centre, and
-    removed from the sums of the cluster they came from.  Works on the
-    float64 ``sums`` and ``wsums`` in place.
-    """
+def farthest_rows(weights, min_d2, count):
+    """Up to ``count`` rows farthest from their centre (largest distance,
+    then lowest index), rows of weight zero excluded."""
     distance = np.asarray(min_d2, dtype=np.float64)
     if weights is not None:
         distance = np.where(weights > 0, distance, -np.inf)
-    order = np.argsort(-distance, kind="stable")[: empty.size]
-    for j, i in zip(empty, order):
-        if not np.isfinite(distance[i]):
-            break  # fewer usable rows than empty centres: leave the rest empty
+    order = np.argsort(-distance, kind="stable")[:count]
+    return order[np.isfinite(distance[order])]
+
+
+def relocate_empty(X, weights, labels, min_d2, sums, wsums, empty):
+    """Move each empty centre onto one of the rows farthest from its centre.
+
+    The farthest rows are taken in order, one per empty centre, and removed
+    from the sums of the cluster they came from.  Works on the float64
+    ``sums`` and ``wsums`` in place; with fewer usable rows than empty
+    centres the rest stay empty.
+    """
+    for j, i in zip(empty, farthest_rows(weights, min_d2, empty.size)):
         w = 1.0 if weights is None else float(weights[i])
         old = labels[i]
         sums[old] -= w * X[i]
         wsums[old] -= w
         sums[j] = w * X[i]
         wsums[j] = w
+
+
+def relocate_empty_medians(X, weights, min_d2, medians, has_members):
+    """Put each empty centre on one of the rows farthest from its centre
+    (k-medians: the other centres keep their medians)."""
+    empty = np.flatnonzero(~has_members)
+    for j, i in zip(empty, farthest_rows(weights, min_d2, empty.size)):
+        medians[j] = X[i]
+        has_members[j] = True
 
 
 def lloyd(
@@ -145,6 +158,7 @@ def lloyd(
     formula="auto",
     assigner=None,
     spherical=False,
+    medians=False,
 ):
     """Run Lloyd iterations on the 2-D data ``X`` from ``centers``.
 
@@ -198,6 +212,11 @@ def lloyd(
         Normalise every updated centre to unit length (spherical k-means,
         for unit-length rows: nearest in Euclidean distance is then nearest
         in cosine).  A centre whose mean is the zero vector counts as empty.
+    medians : bool
+        Move every centre to the (weighted) coordinate-wise median of its
+        rows instead of their mean (k-medians; pair it with an ``assigner``
+        that assigns in Manhattan distance, whose distances then make
+        ``inertia``).
     """
     if empty not in EMPTY_POLICIES:
         raise ValueError(f"empty must be one of {EMPTY_POLICIES}, got {empty!r}")
@@ -228,18 +247,24 @@ def lloyd(
             converged = labels_fit_centers = True
             break
         k = centers.shape[0]
-        sums, wsums = backend.cluster_sums(X, labels, k, weights)
-        has_members = wsums > 0
+        if medians:
+            sums, has_members = backend.cluster_medians(X, labels, k, weights)
+        else:
+            sums, wsums = backend.cluster_sums(X, labels, k, weights)
+            has_members = wsums > 0
         n_empty = int(k - xp.sum(has_members))
         if n_empty:
             if on_empty is not None:
                 on_empty()
-            if empty == "relocate":
+            if empty == "relocate" and medians:
+                relocate_empty_medians(X, weights, min_d2, sums, has_members)
+            elif empty == "relocate":
                 relocate_empty(
                     X, weights, labels, min_d2, sums, wsums, np.flatnonzero(~has_members)
                 )
                 has_members = wsums > 0
-        sums[has_members] /= wsums[has_members, None]
+        if not medians:
+            sums[has_members] /= wsums[has_members, None]
         if spherical:  # unit-length centres; a zero mean has no direction
             norms = np.sqrt((sums * sums).sum(axis=1))
             has_members &= norms > 0
@@ -275,7 +300,7 @@ def lloyd(
             converged = True
             break
     if (final_assignment and not labels_fit_centers) or labels is None:
-        labels, min_d2 = assign_checked(backend, X, centers, origin, formula)
+        labels, min_d2 = assign_checked(backend, X, centers, origin, formula, assigner)
         if distortion_tol is not None:
             distortion = mean_distance(xp, min_d2)
         inertia = total_inertia(xp, min_d2, weights)

@@ -1,0 +1,321 @@
+"""Mini-batch k-means (Sculley, 2010): the update loop, written once.
+
+One step takes a batch of rows, assigns them to their nearest centre and
+moves every centre that received weight towards the weighted mean of its
+batch rows, with a per-centre learning rate of ``1 / count``::
+
+    sum_j, wsum_j  = weighted sum and total weight of the batch rows of j
+    centre_j      <- (centre_j * count_j + sum_j) / (count_j + wsum_j)
+    count_j       += wsum_j
+
+(float64 accumulation; the centres are stored in the data's float dtype).
+A centre whose count ``count_j`` falls below ``reassignment_ratio`` times
+the largest count is moved onto a random row of the batch (see
+:func:`reassign_low_counts`), as in scikit-learn.
+
+Batches are drawn uniformly with replacement (``randint``), and each row's
+contribution to the update is weighted by its sample weight -- scikit-learn's
+choice; weighted sampling would count the weight twice.
+
+Everything random comes from the ``RandomState`` passed in, and the backend's
+``assign`` and ``cluster_sums`` are deterministic for any thread count, so a
+seed fixes the result.  Arguments arrive validated; nothing here parses user
+input or prints.
+"""
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .fit import initial_centers, tolerance
+from .lloyd import assign_checked, total_inertia
+
+
+@dataclass
+class MiniBatchStats:
+    """What one mini-batch step saw."""
+
+    #: Step number, from 0, counted over the estimator's life (``partial_fit``
+    #: calls continue the count).
+    step: int
+    #: (Weighted) sum of squared distances of the batch rows to the centres
+    #: *before* the step's update, divided by the number of batch rows.
+    batch_inertia: float
+    #: Exponentially weighted average of ``batch_inertia`` (None at the first
+    #: step of a fit, whose inertia only reflects the seeding).
+    ewa_inertia: float
+    #: Centres moved onto batch rows by the low-count reassignment.
+    n_reassigned: int
+    #: Wall-clock seconds of the step.
+    seconds: float
+
+
+@dataclass
+class MiniBatchState:
+    """Centres and what the update and the stopping rules carry between steps."""
+
+    centers: np.ndarray
+    #: Total weight each centre has absorbed so far (float64).
+    counts: np.ndarray
+    #: Point near the data (for accurate expanded-form distances) or None.
+    origin: object = None
+    n_steps: int = 0
+    #: Rows seen since the last reassignment check that fired.
+    since_reassign: int = 0
+    ewa_inertia: float = None
+    ewa_min: float = None
+    no_improvement: int = 0
+    history: list = field(default_factory=list)
+
+
+@dataclass
+class MiniBatchResult:
+    """Outcome of :func:`fit_minibatch`."""
+
+    state: MiniBatchState
+    #: Passes over the data: ``ceil(n_steps * batch_size / n_samples)``.
+    n_iter: int
+    #: True when an early-stopping rule (not ``max_iter``) ended the fit.
+    converged: bool
+
+
+def should_reassign(state, batch_rows, k):
+    """scikit-learn's schedule: check for low counts once some centre has
+    count zero or at least ``10 * k`` rows were seen since the last check."""
+    state.since_reassign += batch_rows
+    if (state.counts == 0).any() or state.since_reassign >= 10 * k:
+        state.since_reassign = 0
+        return True
+    return False
+
+
+def reassign_low_counts(Xb, state, ratio, rng):
+    """Move centres with ``count < ratio * max(count)`` onto batch rows.
+
+    At most half the batch's rows are used: when more centres qualify, the
+    ones with the largest counts (stable order) are spared.  The new rows
+    are drawn uniformly without replacement from the batch
+    (``rng.choice(len(Xb), size, replace=False)``), and the moved centres'
+    counts are set to the smallest count of the others, so that they are
+    not reassigned again at once (scikit-learn's rule).  Returns the number
+    of centres moved.
+    """
+    counts = state.counts
+    to_reassign = counts < ratio * counts.max()
+    limit = int(0.5 * Xb.shape[0])
+    if to_reassign.sum() > limit:
+        spared = np.argsort(counts, kind="stable")[limit:]
+        to_reassign[spared] = False
+    n = int(to_reassign.sum())
+    if n:
+        rows = rng.choice(Xb.shape[0], replace=False, size=n)
+        state.centers[to_reassign] = Xb[rows]
+        counts[to_reassign] = counts[~to_reassign].min()
+    return n
+
+
+def minibatch_step(Xb, wb, state, backend, rng, *, reassign=False, ratio=0.0):
+    """One mini-batch update of ``state`` in place from the batch ``Xb``.
+
+    Returns ``(batch_inertia, n_reassigned, center_shift)``: the weighted
+    sum of squared distances of the batch before the update, the number of
+    reassigned centres and the total squared distance the centres moved.
+    """
+    centers = state.centers
+    k = centers.shape[0]
+    labels, min_d2 = assign_checked(backend, Xb, centers, state.origin)
+    inertia = total_inertia(backend.xp, min_d2, wb)
+    sums, wsums = backend.cluster_sums(Xb, labels, k, wb)
+    old = centers.astype(np.float64)
+    hit = wsums > 0
+    new_counts = state.counts + wsums
+    moved = old.copy()
+    moved[hit] = (old[hit] * state.counts[hit, None] + sums[hit]) / new_counts[hit, None]
+    state.centers = centers = moved.astype(centers.dtype)
+    state.counts = new_counts
+    n_reassigned = 0
+    if reassign and ratio > 0:
+        n_reassigned = reassign_low_counts(Xb, state, ratio, rng)
+    step = state.centers.astype(np.float64) - old
+    return inertia, n_reassigned, float(np.sum(step * step))
+
+
+def _ewa_update(state, batch_inertia, alpha):
+    if state.ewa_inertia is None:
+        state.ewa_inertia = batch_inertia
+    else:
+        state.ewa_inertia = state.ewa_inertia * (1 - alpha) + batch_inertia * alpha
+    return state.ewa_inertia
+
+
+def seed_centers(X, k, *, init, n_init, init_size, rng, backend, weights, origin):
+    """Initial centres (in ``X``'s dtype) from ``n_init`` seedings.
+
+    A validation sample of ``init_size`` rows is drawn first
+    (``rng.randint``, with replacement); then each seeding runs
+    :func:`~vqkit.core.fit.initial_centers` on its own sample of
+    ``init_size`` rows (all of ``X`` when ``init_size >= n``) and the
+    seeding with the lowest (weighted) inertia on the validation sample is
+    kept -- scikit-learn's procedure.
+    """
+    n = X.shape[0]
+    valid = rng.randint(0, n, init_size)
+    X_valid = X[valid]
+    w_valid = None if weights is None else weights[valid]
+    best, best_inertia = None, None
+    for _ in range(n_init):
+        if init_size < n:
+            idx = rng.randint(0, n, init_size)
+            Xs, ws = X[idx], (None if weights is None else weights[idx])
+            if ws is not None and not ws.sum() > 0:  # all-zero sample: unweighted
+                ws = None
+        else:
+            Xs, ws = X, weights
+        centers = initial_centers(Xs, k, init, rng, backend, ws, origin)
+        centers = np.asarray(centers).astype(X.dtype)
+        _, d2 = assign_checked(backend, X_valid, centers, origin)
+        inertia = total_inertia(backend.xp, d2, w_valid)
+        if best is None or inertia < best_inertia:
+            best, best_inertia = centers, inertia
+    return best
+
+
+def fit_minibatch(
+    X,
+    k,
+    *,
+    backend,
+    init="k-means++",
+    n_init=1,
+    init_size,
+    batch_size,
+    max_iter=100,
+    tol=0.0,
+    max_no_improvement=10,
+    reassignment_ratio=0.01,
+    weights=None,
+    random_state,
+    callback=None,
+):
+    """Mini-batch k-means on ``X`` held in memory.
+
+    Seeds with :func:`seed_centers`, then runs up to
+    ``max_iter * n // batch_size`` steps, each on ``batch_size`` rows drawn
+    uniformly with replacement.  Stopping rules (scikit-learn's):
+
+    * ``tol > 0``: stop after a step that moved the centres by no more than
+      ``tol`` times the mean column variance of ``X`` (total squared
+      distance);
+    * ``max_no_improvement``: the batch inertia per row is smoothed by an
+      exponentially weighted average with ``alpha = min(1, 2 * batch_size /
+      (n + 1))`` (the first step, which measures the seeding, is left out);
+      stop when it has not reached a new minimum for that many steps in a
+      row (``None``: never).
+
+    ``callback(stats)`` runs after every step; True stops the fit.  The
+    returned state holds the centres and counts; the caller assigns the
+    full data if it needs labels.
+    """
+    n = X.shape[0]
+    batch_size = min(batch_size, n)
+    shift_tol, origin = tolerance(backend, X, tol, weights)
+    shift_tol = shift_tol if tol > 0 else None
+    centers = seed_centers(
+        X, k, init=init, n_init=n_init, init_size=init_size, rng=random_state,
+        backend=backend, weights=weights, origin=origin,
+    )
+    state = MiniBatchState(centers=centers, counts=np.zeros(k), origin=origin)
+    alpha = min(1.0, batch_size * 2.0 / (n + 1))
+    n_steps = max(1, (max_iter * n) // batch_size)
+    converged = False
+    for i in range(n_steps):
+        start = time.perf_counter()
+        idx = random_state.randint(0, n, batch_size)
+        Xb = X[idx]
+        wb = None if weights is None else weights[idx]
+        reassign = should_reassign(state, batch_size, k)
+        inertia, n_reassigned, shift = minibatch_step(
+            Xb, wb, state, backend, random_state, reassign=reassign,
+            ratio=reassignment_ratio,
+        )
+        batch_inertia = inertia / batch_size
+        stop = False
+        ewa = None
+        if i > 0:  # the first batch inertia measures the seeding
+            ewa = _ewa_update(state, batch_inertia, alpha)
+            if shift_tol is not None and shift <= shift_tol:
+                stop = True
+            if state.ewa_min is None or ewa < state.ewa_min:
+                state.no_improvement = 0
+                state.ewa_min = ewa
+            else:
+                state.no_improvement += 1
+            if max_no_improvement is not None and state.no_improvement >= max_no_improvement:
+                stop = True
+        stats = MiniBatchStats(
+            step=state.n_steps, batch_inertia=batch_inertia, ewa_inertia=ewa,
+            n_reassigned=n_reassigned, seconds=time.perf_counter() - start,
+        )
+        state.n_steps += 1
+        state.history.append(stats)
+        if callback is not None and callback(stats):
+            break
+        if stop:
+            converged = True
+            break
+    n_iter = int(np.ceil(state.n_steps * batch_size / n))
+    return MiniBatchResult(state=state, n_iter=n_iter, converged=converged)
+
+
+def start_partial(X, k, *, init, n_init, init_size, random_state, backend, weights):
+    """The state a stream starts from: centres seeded on the first chunk
+    (:func:`seed_centers` with ``init_size`` capped at the chunk's rows),
+    zero counts, and the chunk's column means as the distance origin."""
+    origin, _ = backend.column_mean_var(X, weights)
+    centers = seed_centers(
+        X, k, init=init, n_init=n_init, init_size=min(init_size, X.shape[0]),
+        rng=random_state, backend=backend, weights=weights, origin=origin,
+    )
+    return MiniBatchState(centers=centers, counts=np.zeros(k), origin=origin)
+
+
+def partial_fit_chunk(X, state, *, backend, batch_size, reassignment_ratio=0.01,
+                      weights=None, random_state, callback=None):
+    """Update ``state`` from one chunk ``X`` only (streaming).
+
+    The chunk's rows are put in a random order (``random_state.permutation``)
+    and cut into consecutive batches of ``batch_size`` rows (the last one
+    shorter); each batch is one :func:`minibatch_step`, with the same
+    reassignment schedule as :func:`fit_minibatch`.  A chunk of at most
+    ``batch_size`` rows is one step on the whole chunk (scikit-learn's
+    ``partial_fit``).  The EWA inertia is tracked with ``alpha = min(1,
+    2 * batch_size / (len(X) + 1))`` for the history; no early stopping.
+    ``callback(stats)`` returning True ends the chunk early.
+    """
+    n = X.shape[0]
+    k = state.centers.shape[0]
+    state.centers = state.centers.astype(X.dtype, copy=False)
+    order = random_state.permutation(n)
+    alpha = min(1.0, batch_size * 2.0 / (n + 1))
+    for lo in range(0, n, batch_size):
+        start = time.perf_counter()
+        idx = order[lo:lo + batch_size]
+        Xb = X[idx]
+        wb = None if weights is None else weights[idx]
+        reassign = should_reassign(state, idx.size, k)
+        inertia, n_reassigned, _ = minibatch_step(
+            Xb, wb, state, backend, random_state, reassign=reassign,
+            ratio=reassignment_ratio,
+        )
+        batch_inertia = inertia / idx.size
+        ewa = _ewa_update(state, batch_inertia, alpha)
+        stats = MiniBatchStats(
+            step=state.n_steps, batch_inertia=batch_inertia, ewa_inertia=ewa,
+            n_reassigned=n_reassigned, seconds=time.perf_counter() - start,
+        )
+        state.n_steps += 1
+        state.history.append(stats)
+        if callback is not None and callback(stats):
+            break
+    return state
