@@ -9,6 +9,7 @@ vqkit's compiled engine.  ``vqkit.KMeans`` is a scikit-learn–style estimator
 on the same engine.
 """
 
+from .bisecting import BisectingKMeans
 from .cluster import KMeans
 from .exceptions import ClusterError, ConvergenceWarning, NotFittedError
 from .scipy_vq import kmeans, kmeans2, py_vq, vq, whiten
@@ -16,6 +17,7 @@ from .scipy_vq import kmeans, kmeans2, py_vq, vq, whiten
 __version__ = "0.1.0"
 
 __all__ = [
+    "BisectingKMeans",
     "ClusterError",
     "ConvergenceWarning",
     "KMeans",
