@@ -5,12 +5,17 @@ import doctest
 import pytest
 
 import vqkit
+import vqkit.bisecting
 import vqkit.cluster
+import vqkit.minibatch
 import vqkit.scipy_vq
 
 
 @pytest.mark.usefixtures("restore_global_rng")
-@pytest.mark.parametrize("module, at_least", [(vqkit.scipy_vq, 15), (vqkit.cluster, 4)])
+@pytest.mark.parametrize(
+    "module, at_least",
+    [(vqkit.scipy_vq, 15), (vqkit.cluster, 4), (vqkit.minibatch, 1), (vqkit.bisecting, 1)],
+)
 def test_docstring_examples(module, at_least):
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= at_least
@@ -18,5 +23,6 @@ def test_docstring_examples(module, at_least):
 
 
 def test_every_public_function_has_an_example():
-    for name in ["whiten", "vq", "py_vq", "kmeans", "kmeans2", "KMeans"]:
+    for name in ["whiten", "vq", "py_vq", "kmeans", "kmeans2", "KMeans",
+                 "MiniBatchKMeans", "BisectingKMeans"]:
         assert "Examples" in getattr(vqkit, name).__doc__, name

@@ -12,6 +12,7 @@ on the same engine.
 from .bisecting import BisectingKMeans
 from .cluster import KMeans
 from .exceptions import ClusterError, ConvergenceWarning, NotFittedError
+from .minibatch import MiniBatchKMeans
 from .scipy_vq import kmeans, kmeans2, py_vq, vq, whiten
 
 __version__ = "0.1.0"
@@ -21,6 +22,7 @@ __all__ = [
     "ClusterError",
     "ConvergenceWarning",
     "KMeans",
+    "MiniBatchKMeans",
     "NotFittedError",
     "kmeans",
     "kmeans2",

@@ -1,0 +1,411 @@
+"""``vqkit.MiniBatchKMeans``: mini-batch k-means as a scikit-learn–style estimator.
+
+The estimator validates arguments, calls the core (``vqkit.core.minibatch``)
+and shapes the results; the algorithm lives in the core and the arithmetic
+in the backend.
+"""
+
+import numbers
+import sys
+import warnings
+
+import numpy as np
+
+from .backends import get_backend
+from .base import Estimator, as_float_2d, as_sample_weight
+from .core.fit import INITS
+from .core.lloyd import assign_checked, total_inertia
+from .core.minibatch import (
+    MiniBatchState,
+    MiniBatchStats,
+    fit_minibatch,
+    partial_fit_chunk,
+    start_partial,
+)
+from .core.random import check_random_state
+
+
+def _is_int(value, minimum):
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= minimum
+
+
+class MiniBatchKMeans(Estimator):
+    """Mini-batch k-means: centres learnt from small random batches.
+
+    Each step assigns a batch of rows to the nearest centres (the compiled
+    kernels of :class:`vqkit.KMeans`) and moves each centre towards the
+    mean of its batch rows with a learning rate of one over the total
+    weight it has absorbed.  Much cheaper than full Lloyd iterations on
+    large data, at a small cost in inertia.
+
+    Parameters
+    ----------
+    n_clusters : int, default=8
+        Number of clusters (centres).
+    init : {"k-means++", "k-means||", "random"}, callable or array, default="k-means++"
+        Seeding, as for :class:`vqkit.KMeans`, run on a random sample of
+        ``init_size`` rows.
+    max_iter : int, default=100
+        Maximum number of passes over the data: at most
+        ``max_iter * n_samples // batch_size`` steps.
+    batch_size : int, default=1024
+        Rows per mini-batch.  Batches are drawn uniformly with replacement;
+        ``sample_weight`` weights each row's contribution to the update
+        (scikit-learn's choice), it does not change which rows are drawn.
+    verbose : int, default=0
+        Print one line per step.
+    compute_labels : bool, default=True
+        After fitting, assign every row of ``X`` once so that ``labels_``
+        and ``inertia_`` describe the final centres.  False: no
+        ``labels_``, and ``inertia_`` is estimated from the smoothed batch
+        inertia (``ewa * n_samples``), as in scikit-learn.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the seeding, the batches and the reassignments.  The same
+        value gives the same result, whatever the number of threads.
+    tol : float, default=0.0
+        Early stopping on centre movement: stop after a step that moved the
+        centres by no more than ``tol`` times the mean per-feature variance
+        of ``X`` (sum of squared displacements).  0 disables it.
+    max_no_improvement : int or None, default=10
+        Early stopping on the smoothed inertia: the per-row batch inertia
+        is averaged with an exponential weight ``alpha = min(1, 2 *
+        batch_size / (n_samples + 1))``; the fit stops when that average
+        has not reached a new minimum for this many consecutive steps.
+        None disables it.
+    init_size : int or None, default=None
+        Rows sampled (with replacement) for each seeding and for comparing
+        seedings.  None: ``3 * batch_size``; raised to ``3 * n_clusters``
+        when smaller than ``n_clusters``; at most ``n_samples``.
+    n_init : "auto" or int, default="auto"
+        Number of seedings; the one with the lowest inertia on a validation
+        sample of ``init_size`` rows is kept.  ``"auto"``: 1 for
+        ``"k-means++"``, ``"k-means||"`` or an array, 3 for ``"random"`` or
+        a callable (scikit-learn's meaning).
+    reassignment_ratio : float, default=0.01
+        A centre whose total weight is below this fraction of the largest
+        centre's is moved onto a random row of the current batch (checked
+        when some centre has weight zero or after every ``10 * n_clusters``
+        rows; at most half the batch is used; the moved centres get the
+        smallest weight of the others).  0 disables it.  Deterministic for
+        a given ``random_state``.
+    callback : callable or None, default=None
+        Called after every step with a
+        ``vqkit.core.minibatch.MiniBatchStats`` (step, batch_inertia,
+        ewa_inertia, n_reassigned, seconds); returning True stops.
+
+    Attributes
+    ----------
+    cluster_centers_ : ndarray of shape (n_clusters, n_features)
+        The centres, in ``X``'s float dtype (float32 stays float32).
+    labels_ : ndarray of shape (n_samples,), int32
+        Nearest centre of each row of the last ``fit`` (or of the last
+        ``partial_fit`` chunk); only with ``compute_labels``.
+    inertia_ : float
+        (Weighted) sum of squared distances of those rows to their nearest
+        centre.
+    counts_ : ndarray of shape (n_clusters,), float64
+        Total weight each centre has absorbed (the inverse learning rate).
+    n_iter_ : int
+        Passes over the data made by ``fit`` (``ceil(n_steps_ *
+        batch_size / n_samples)``); with ``partial_fit``, the number of
+        chunks seen.
+    n_steps_ : int
+        Mini-batch steps made.
+    n_features_in_ : int
+        Number of features seen during fitting.
+    history_ : list of MiniBatchStats
+        Per-step statistics.
+
+    ``save(path)`` writes a fitted model to one ``.npz`` file and
+    ``MiniBatchKMeans.load(path)`` reads it back (``partial_fit`` can go on
+    from a loaded model).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from vqkit.minibatch import MiniBatchKMeans
+    >>> X = np.array([[1, 2], [1, 4], [1, 0],
+    ...               [10, 2], [10, 4], [10, 0]])
+    >>> mbk = MiniBatchKMeans(n_clusters=2, batch_size=6, random_state=0).fit(X)
+    >>> sorted(np.round(mbk.cluster_centers_).tolist())
+    [[1.0, 2.0], [10.0, 2.0]]
+    >>> mbk.predict([[0, 0], [12, 3]]).tolist() == [mbk.labels_[0], mbk.labels_[3]]
+    True
+    """
+
+    _estimator_type = "clusterer"
+    _fitted_attributes = (
+        "cluster_centers_", "labels_", "inertia_", "counts_", "n_iter_", "n_steps_",
+        "n_features_in_", "history_",
+    )
+    _history_type = MiniBatchStats
+
+    def __init__(
+        self,
+        n_clusters=8,
+        *,
+        init="k-means++",
+        max_iter=100,
+        batch_size=1024,
+        verbose=0,
+        compute_labels=True,
+        random_state=None,
+        tol=0.0,
+        max_no_improvement=10,
+        init_size=None,
+        n_init="auto",
+        reassignment_ratio=0.01,
+        callback=None,
+    ):
+        self.n_clusters = n_clusters
+        self.init = init
+        self.max_iter = max_iter
+        self.batch_size = batch_size
+        self.verbose = verbose
+        self.compute_labels = compute_labels
+        self.random_state = random_state
+        self.tol = tol
+        self.max_no_improvement = max_no_improvement
+        self.init_size = init_size
+        self.n_init = n_init
+        self.reassignment_ratio = reassignment_ratio
+        self.callback = callback
+
+    # ------------------------------------------------------------------
+    # validation
+
+    def _check_params(self, X):
+        n, d = X.shape
+        k = self.n_clusters
+        if not _is_int(k, 1):
+            raise ValueError(f"n_clusters must be an integer >= 1, got {k!r}.")
+        if n < k:
+            raise ValueError(f"n_samples={n} should be >= n_clusters={k}.")
+        if not _is_int(self.max_iter, 1):
+            raise ValueError(f"max_iter must be an integer >= 1, got {self.max_iter!r}.")
+        if not _is_int(self.batch_size, 1):
+            raise ValueError(f"batch_size must be an integer >= 1, got {self.batch_size!r}.")
+        if not isinstance(self.tol, numbers.Real) or not self.tol >= 0:
+            raise ValueError(f"tol must be a number >= 0, got {self.tol!r}.")
+        if self.max_no_improvement is not None and not _is_int(self.max_no_improvement, 0):
+            raise ValueError(
+                "max_no_improvement must be None or an integer >= 0, "
+                f"got {self.max_no_improvement!r}."
+            )
+        ratio = self.reassignment_ratio
+        if not isinstance(ratio, numbers.Real) or not ratio >= 0:
+            raise ValueError(f"reassignment_ratio must be a number >= 0, got {ratio!r}.")
+        if self.init_size is not None and not _is_int(self.init_size, 1):
+            raise ValueError(f"init_size must be None or an integer >= 1, got {self.init_size!r}.")
+        init = self.init
+        if isinstance(init, str):
+            if init not in INITS:
+                raise ValueError(f"init must be one of {INITS}, a callable or an array; got {init!r}.")
+        elif not callable(init):
+            init = np.asarray(init, dtype=X.dtype)
+            if init.shape != (k, d):
+                raise ValueError(
+                    f"The shape of the initial centers {init.shape} does not match "
+                    f"the number of clusters and features: expected ({k}, {d})."
+                )
+            if not np.isfinite(init).all():
+                raise ValueError("The initial centers contain NaN or infinity.")
+        n_init = self.n_init
+        if n_init == "auto":
+            n_init = 3 if (isinstance(init, str) and init == "random") or callable(init) else 1
+        elif not _is_int(n_init, 1):
+            raise ValueError(f"n_init must be 'auto' or an integer >= 1, got {n_init!r}.")
+        if not isinstance(init, str) and not callable(init) and n_init != 1:
+            warnings.warn(
+                "Explicit initial center position passed: performing only one init "
+                f"in {type(self).__name__} instead of n_init={n_init}.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+            n_init = 1
+        init_size = self.init_size
+        if init_size is None:
+            init_size = 3 * self.batch_size
+        if init_size < k:
+            init_size = 3 * k
+        return init, int(n_init), int(min(init_size, n))
+
+    def _check_new_data(self, X):
+        self._check_fitted()
+        X = as_float_2d(X)
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input."
+            )
+        return X.astype(self.cluster_centers_.dtype, copy=False)
+
+    def _step_callback(self):
+        user = self.callback
+        if not self.verbose:
+            return user
+
+        def report(stats):
+            ewa = "-" if stats.ewa_inertia is None else f"{stats.ewa_inertia:.6g}"
+            print(
+                f"Step {stats.step}: batch inertia {stats.batch_inertia:.6g}, "
+                f"ewa inertia {ewa}, {stats.n_reassigned} reassigned, "
+                f"{stats.seconds * 1e3:.2f} ms",
+                file=sys.stdout,
+            )
+            return user(stats) if user is not None else None
+
+        return report
+
+    # ------------------------------------------------------------------
+    # fitting
+
+    def fit(self, X, y=None, sample_weight=None):
+        """Compute mini-batch k-means on ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data; float32 is kept, other numbers become float64.
+        y : ignored
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each row (non-negative): weights the seeding and each
+            row's share of the updates; batches are drawn uniformly.
+
+        Returns
+        -------
+        self
+        """
+        X = as_float_2d(X)
+        init, n_init, init_size = self._check_params(X)
+        weights = as_sample_weight(sample_weight, X.shape[0])
+        backend = get_backend(X)
+        rng = check_random_state(self.random_state)
+        result = fit_minibatch(
+            X,
+            self.n_clusters,
+            backend=backend,
+            init=init,
+            n_init=n_init,
+            init_size=init_size,
+            batch_size=self.batch_size,
+            max_iter=self.max_iter,
+            tol=self.tol,
+            max_no_improvement=self.max_no_improvement,
+            reassignment_ratio=self.reassignment_ratio,
+            weights=weights,
+            random_state=rng,
+            callback=self._step_callback(),
+        )
+        state = result.state
+        self._rng, self._state = rng, state
+        self.n_iter_ = result.n_iter
+        self._set_state_attributes(state, X.shape[1])
+        if self.compute_labels:
+            self._label(X, weights, backend)
+        else:
+            self.__dict__.pop("labels_", None)
+            ewa = state.ewa_inertia
+            self.inertia_ = float("nan") if ewa is None else float(ewa * X.shape[0])
+        return self
+
+    def partial_fit(self, X, y=None, sample_weight=None):
+        """Update the centres from one chunk of data only (streaming).
+
+        The first call seeds the centres from its chunk (which needs at
+        least ``n_clusters`` rows); every call then makes one pass over its
+        chunk in batches of ``batch_size`` rows in a random order (a chunk
+        of at most ``batch_size`` rows is a single step, as in
+        scikit-learn).  Chunks never need to be in memory together.  After
+        :meth:`fit`, ``partial_fit`` goes on from the fitted centres.
+
+        Returns
+        -------
+        self
+        """
+        first = not hasattr(self, "cluster_centers_")
+        if first:
+            X = as_float_2d(X)
+            init, n_init, init_size = self._check_params(X)
+        else:
+            X = self._check_new_data(X)
+        weights = as_sample_weight(sample_weight, X.shape[0])
+        backend = get_backend(X)
+        rng = getattr(self, "_rng", None)
+        if rng is None:
+            rng = self._rng = check_random_state(self.random_state)
+        if first:
+            state = start_partial(
+                X, self.n_clusters, init=init, n_init=n_init, init_size=init_size,
+                random_state=rng, backend=backend, weights=weights,
+            )
+            self.n_iter_ = 0
+        else:
+            state = getattr(self, "_state", None)
+            if state is None:  # loaded from a file: rebuild from the attributes
+                state = MiniBatchState(
+                    centers=np.array(self.cluster_centers_),
+                    counts=np.array(self.counts_, dtype=np.float64),
+                    n_steps=int(self.n_steps_),
+                    history=list(self.history_),
+                )
+        partial_fit_chunk(
+            X, state, backend=backend, batch_size=min(self.batch_size, X.shape[0]),
+            reassignment_ratio=self.reassignment_ratio, weights=weights,
+            random_state=rng, callback=self._step_callback(),
+        )
+        self._state = state
+        self.n_iter_ += 1
+        self._set_state_attributes(state, X.shape[1])
+        if self.compute_labels:
+            self._label(X, weights, backend)
+        return self
+
+    def _set_state_attributes(self, state, n_features):
+        self.cluster_centers_ = state.centers
+        self.counts_ = state.counts
+        self.n_steps_ = state.n_steps
+        self.history_ = state.history
+        self.n_features_in_ = n_features
+        self._fitted_attributes = tuple(
+            name for name in type(self)._fitted_attributes
+            if name != "labels_" or self.compute_labels
+        )
+
+    def _label(self, X, weights, backend):
+        labels, min_d2 = assign_checked(backend, X, self.cluster_centers_)
+        self.labels_ = labels
+        self.inertia_ = total_inertia(backend.xp, min_d2, weights)
+
+    # ------------------------------------------------------------------
+    # using a fitted model
+
+    def _assign(self, X):
+        X = self._check_new_data(X)
+        labels, min_d2 = assign_checked(get_backend(X), X, self.cluster_centers_)
+        return X, labels, min_d2
+
+    def predict(self, X):
+        """Index (int32) of the nearest centre of each row of ``X``."""
+        return self._assign(X)[1]
+
+    def fit_predict(self, X, y=None, sample_weight=None):
+        """Fit, then return the nearest centre of each row of ``X``."""
+        self.fit(X, sample_weight=sample_weight)
+        return self.labels_ if self.compute_labels else self.predict(X)
+
+    def transform(self, X):
+        """Euclidean distance from each row of ``X`` to every centre,
+        shape ``(n_samples, n_clusters)``, in the centres' dtype."""
+        X = self._check_new_data(X)
+        return np.sqrt(get_backend(X).sq_distances(X, self.cluster_centers_))
+
+    def fit_transform(self, X, y=None, sample_weight=None):
+        """Fit, then return ``transform(X)``."""
+        return self.fit(X, sample_weight=sample_weight).transform(X)
+
+    def score(self, X, y=None, sample_weight=None):
+        """Opposite of the (weighted) inertia of ``X`` on the fitted centres."""
+        X, _, min_d2 = self._assign(X)
+        weights = as_sample_weight(sample_weight, X.shape[0])
+        return -total_inertia(get_backend(X).xp, min_d2, weights)
