@@ -98,8 +98,8 @@ def main(argv=None):
     print(f"# vqkit {vqkit.__version__}, SciPy {scipy.__version__}, NumPy {np.__version__}")
     print(f"# median of {args.repeat} runs; spread is min-max; ratio = SciPy / vqkit")
     print()
-    print(f"| case | SciPy ms | vqkit ms | SciPy / vqkit |")
-    print(f"|---|---:|---:|---:|")
+    print("| case | SciPy ms | vqkit ms | SciPy / vqkit |")
+    print("|---|---:|---:|---:|")
     warnings.simplefilter("ignore")
     for name, make, call in cases():
         if args.filter not in name:

@@ -7,7 +7,9 @@ installed (it is imported only there).
 """
 
 import inspect
+import numbers
 import sys
+import warnings
 
 import numpy as np
 
@@ -101,6 +103,18 @@ class Estimator:
 
         return load_estimator(cls, path, cls._history_type)
 
+    def _check_new_data(self, X):
+        """Validate ``X`` for a fitted centroid model: finite 2-D numbers with
+        ``n_features_in_`` columns, in the centres' dtype."""
+        self._check_fitted()
+        X = as_float_2d(X)
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input."
+            )
+        return X.astype(self.cluster_centers_.dtype, copy=False)
+
     def __sklearn_is_fitted__(self):
         return hasattr(self, "n_features_in_")
 
@@ -120,6 +134,43 @@ class Estimator:
             transformer_tags=TransformerTags(preserves_dtype=["float64", "float32"]),
             input_tags=InputTags(two_d_array=True, sparse=False),
         )
+
+
+def check_init(init, n_init, X, n_clusters, estimator_name, inits, random_n_init):
+    """Validate ``init`` and resolve ``n_init`` for a k-means estimator.
+
+    ``init`` is one of ``inits``, a callable, or an array of shape
+    ``(n_clusters, n_features)`` (returned in ``X``'s dtype).  ``n_init="auto"``
+    means ``random_n_init`` runs for ``"random"`` or a callable and one run
+    otherwise; an explicit array forces one run, with scikit-learn's
+    ``RuntimeWarning`` when more were asked for.  Returns ``(init, n_init)``.
+    """
+    d = X.shape[1]
+    if isinstance(init, str):
+        if init not in inits:
+            raise ValueError(f"init must be one of {inits}, a callable or an array; got {init!r}.")
+    elif not callable(init):
+        init = np.asarray(init, dtype=X.dtype)
+        if init.shape != (n_clusters, d):
+            raise ValueError(
+                f"The shape of the initial centers {init.shape} does not match "
+                f"the number of clusters and features: expected ({n_clusters}, {d})."
+            )
+        if not np.isfinite(init).all():
+            raise ValueError("The initial centers contain NaN or infinity.")
+    if n_init == "auto":
+        n_init = random_n_init if (isinstance(init, str) and init == "random") or callable(init) else 1
+    elif not isinstance(n_init, numbers.Integral) or isinstance(n_init, bool) or n_init < 1:
+        raise ValueError(f"n_init must be 'auto' or an integer >= 1, got {n_init!r}.")
+    if not isinstance(init, str) and not callable(init) and n_init != 1:
+        warnings.warn(
+            "Explicit initial center position passed: performing only one init "
+            f"in {estimator_name} instead of n_init={n_init}.",
+            RuntimeWarning,
+            stacklevel=4,
+        )
+        n_init = 1
+    return init, int(n_init)
 
 
 def as_float_2d(X, *, name="X", dtypes=(np.float64, np.float32), copy=False):

@@ -170,16 +170,6 @@ class BisectingKMeans(Estimator):
             )
         return int(n_init), ("lloyd" if self.algorithm == "lloyd" else "hamerly")
 
-    def _check_new_data(self, X):
-        self._check_fitted()
-        X = as_float_2d(X)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
-                f"{self.n_features_in_} features as input."
-            )
-        return X.astype(self.cluster_centers_.dtype, copy=False)
-
     # ------------------------------------------------------------------
     # fitting
 

@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 
 from .backends import get_backend
-from .base import Estimator, as_float_2d, as_sample_weight
+from .base import Estimator, as_float_2d, as_sample_weight, check_init
 from .core.fit import INITS, METRICS, exact_scale, fit_kmeans, unit_rows
 from .core.lloyd import IterationStats, assign_checked
 from .core.random import check_random_state
@@ -200,43 +200,7 @@ class KMeans(Estimator):
                 f"empty_clusters must be one of {EMPTY_CLUSTER_POLICIES}, "
                 f"got {self.empty_clusters!r}."
             )
-        init = self.init
-        if isinstance(init, str):
-            if init not in INITS:
-                raise ValueError(f"init must be one of {INITS}, a callable or an array; got {init!r}.")
-        elif not callable(init):
-            init = np.asarray(init, dtype=X.dtype)
-            if init.shape != (k, d):
-                raise ValueError(
-                    f"The shape of the initial centers {init.shape} does not match "
-                    f"the number of clusters and features: expected ({k}, {d})."
-                )
-            if not np.isfinite(init).all():
-                raise ValueError("The initial centers contain NaN or infinity.")
-        n_init = self.n_init
-        if n_init == "auto":
-            n_init = 10 if (isinstance(init, str) and init == "random") or callable(init) else 1
-        elif not isinstance(n_init, numbers.Integral) or isinstance(n_init, bool) or n_init < 1:
-            raise ValueError(f"n_init must be 'auto' or an integer >= 1, got {n_init!r}.")
-        if not isinstance(init, str) and not callable(init) and n_init != 1:
-            warnings.warn(
-                "Explicit initial center position passed: performing only one init "
-                f"in {type(self).__name__} instead of n_init={n_init}.",
-                RuntimeWarning,
-                stacklevel=3,
-            )
-            n_init = 1
-        return init, int(n_init)
-
-    def _check_new_data(self, X):
-        self._check_fitted()
-        X = as_float_2d(X)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
-                f"{self.n_features_in_} features as input."
-            )
-        return X.astype(self.cluster_centers_.dtype, copy=False)
+        return check_init(self.init, self.n_init, X, k, type(self).__name__, INITS, 10)
 
     # ------------------------------------------------------------------
     # fitting

@@ -7,12 +7,11 @@ in the backend.
 
 import numbers
 import sys
-import warnings
 
 import numpy as np
 
 from .backends import get_backend
-from .base import Estimator, as_float_2d, as_sample_weight
+from .base import Estimator, as_float_2d, as_sample_weight, check_init
 from .core.fit import INITS
 from .core.lloyd import assign_checked, total_inertia
 from .core.minibatch import (
@@ -197,48 +196,15 @@ class MiniBatchKMeans(Estimator):
             raise ValueError(f"reassignment_ratio must be a number >= 0, got {ratio!r}.")
         if self.init_size is not None and not _is_int(self.init_size, 1):
             raise ValueError(f"init_size must be None or an integer >= 1, got {self.init_size!r}.")
-        init = self.init
-        if isinstance(init, str):
-            if init not in INITS:
-                raise ValueError(f"init must be one of {INITS}, a callable or an array; got {init!r}.")
-        elif not callable(init):
-            init = np.asarray(init, dtype=X.dtype)
-            if init.shape != (k, d):
-                raise ValueError(
-                    f"The shape of the initial centers {init.shape} does not match "
-                    f"the number of clusters and features: expected ({k}, {d})."
-                )
-            if not np.isfinite(init).all():
-                raise ValueError("The initial centers contain NaN or infinity.")
-        n_init = self.n_init
-        if n_init == "auto":
-            n_init = 3 if (isinstance(init, str) and init == "random") or callable(init) else 1
-        elif not _is_int(n_init, 1):
-            raise ValueError(f"n_init must be 'auto' or an integer >= 1, got {n_init!r}.")
-        if not isinstance(init, str) and not callable(init) and n_init != 1:
-            warnings.warn(
-                "Explicit initial center position passed: performing only one init "
-                f"in {type(self).__name__} instead of n_init={n_init}.",
-                RuntimeWarning,
-                stacklevel=3,
-            )
-            n_init = 1
+        init, n_init = check_init(
+            self.init, self.n_init, X, k, type(self).__name__, INITS, 3
+        )
         init_size = self.init_size
         if init_size is None:
             init_size = 3 * self.batch_size
         if init_size < k:
             init_size = 3 * k
         return init, int(n_init), int(min(init_size, n))
-
-    def _check_new_data(self, X):
-        self._check_fitted()
-        X = as_float_2d(X)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
-                f"{self.n_features_in_} features as input."
-            )
-        return X.astype(self.cluster_centers_.dtype, copy=False)
 
     def _step_callback(self):
         user = self.callback
