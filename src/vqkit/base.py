@@ -136,6 +136,15 @@ class Estimator:
         )
 
 
+def check_n_clusters(n_clusters, n_samples):
+    """``n_clusters`` must be an integer in ``[1, n_samples]``."""
+    k = n_clusters
+    if not isinstance(k, numbers.Integral) or isinstance(k, bool) or k < 1:
+        raise ValueError(f"n_clusters must be an integer >= 1, got {k!r}.")
+    if n_samples < k:
+        raise ValueError(f"n_samples={n_samples} should be >= n_clusters={k}.")
+
+
 def check_init(init, n_init, X, n_clusters, estimator_name, inits, random_n_init):
     """Validate ``init`` and resolve ``n_init`` for a k-means estimator.
 

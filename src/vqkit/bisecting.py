@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 
 from .backends import get_backend
-from .base import Estimator, as_float_2d, as_sample_weight
+from .base import Estimator, as_float_2d, as_sample_weight, check_n_clusters
 from .core.bisecting import STRATEGIES, bisecting_kmeans, descend
 from .core.fit import INITS
 from .core.lloyd import assign_checked
@@ -143,10 +143,7 @@ class BisectingKMeans(Estimator):
     def _check_params(self, X):
         n = X.shape[0]
         k = self.n_clusters
-        if not isinstance(k, numbers.Integral) or isinstance(k, bool) or k < 1:
-            raise ValueError(f"n_clusters must be an integer >= 1, got {k!r}.")
-        if n < k:
-            raise ValueError(f"n_samples={n} should be >= n_clusters={k}.")
+        check_n_clusters(k, n)
         if not isinstance(self.init, str) or self.init not in INITS:
             raise ValueError(
                 f"init must be one of {INITS} for BisectingKMeans (every split seeds "

@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 
 from .backends import get_backend
-from .base import Estimator, as_float_2d, as_sample_weight, check_init
+from .base import Estimator, as_float_2d, as_sample_weight, check_init, check_n_clusters
 from .core.fit import INITS, METRICS, exact_scale, fit_kmeans, unit_rows
 from .core.lloyd import IterationStats, assign_checked
 from .core.random import check_random_state
@@ -183,10 +183,7 @@ class KMeans(Estimator):
     def _check_params(self, X):
         n, d = X.shape
         k = self.n_clusters
-        if not isinstance(k, numbers.Integral) or isinstance(k, bool) or k < 1:
-            raise ValueError(f"n_clusters must be an integer >= 1, got {k!r}.")
-        if n < k:
-            raise ValueError(f"n_samples={n} should be >= n_clusters={k}.")
+        check_n_clusters(k, n)
         if not isinstance(self.max_iter, numbers.Integral) or self.max_iter < 1:
             raise ValueError(f"max_iter must be an integer >= 1, got {self.max_iter!r}.")
         if not isinstance(self.tol, numbers.Real) or not self.tol >= 0:

@@ -11,7 +11,7 @@ import sys
 import numpy as np
 
 from .backends import get_backend
-from .base import Estimator, as_float_2d, as_sample_weight, check_init
+from .base import Estimator, as_float_2d, as_sample_weight, check_init, check_n_clusters
 from .core.fit import INITS
 from .core.lloyd import assign_checked, total_inertia
 from .core.minibatch import (
@@ -176,10 +176,7 @@ class MiniBatchKMeans(Estimator):
     def _check_params(self, X):
         n, d = X.shape
         k = self.n_clusters
-        if not _is_int(k, 1):
-            raise ValueError(f"n_clusters must be an integer >= 1, got {k!r}.")
-        if n < k:
-            raise ValueError(f"n_samples={n} should be >= n_clusters={k}.")
+        check_n_clusters(k, n)
         if not _is_int(self.max_iter, 1):
             raise ValueError(f"max_iter must be an integer >= 1, got {self.max_iter!r}.")
         if not _is_int(self.batch_size, 1):
