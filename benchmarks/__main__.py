@@ -1,4 +1,4 @@
-"""``python -m benchmarks [speed|memory|dropin] [options]``; see benchmarks/README.md."""
+"""``python -m benchmarks [speed|memory|extras|dropin] [options]``; see benchmarks/README.md."""
 
 import argparse
 import sys
@@ -24,8 +24,9 @@ def main(argv=None):
 
         return dropin(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("mode", nargs="?", choices=["speed", "memory", "dropin"],
-                        default="speed", help="speed (default), memory, or dropin "
+    parser.add_argument("mode", nargs="?", choices=["speed", "memory", "extras", "dropin"],
+                        default="speed", help="speed (default), memory, extras "
+                        "(mini-batch, cosine, bisecting), or dropin "
                         "(SciPy drop-in functions; `dropin --help` for its options)")
     parser.add_argument("--quick", action="store_true",
                         help="small data and few repeats: a smoke test, not a measurement")
@@ -46,6 +47,10 @@ def main(argv=None):
     from .machine import ROOT
 
     results = ROOT / "benchmarks" / "results"
+    if args.mode == "extras":
+        from . import extras
+
+        return extras.main(args)
     if args.mode == "memory":
         from . import memory
 
