@@ -24,10 +24,19 @@ def test_check_estimator_as_well_as_scikit_learn():
                 # fits on shuffled rows: no index-based random seeding can
                 # match; scikit-learn's own KMeans fails it too
                 "check_sample_weight_equivalence_on_dense_data": "row order",
+                # the same check on sparse input (run since KMeans accepts
+                # sparse X); scikit-learn's KMeans fails it too
+                "check_sample_weight_equivalence_on_sparse_data": "row order",
             },
         )
     failed = [r["check_name"] for r in results if r["status"] == "failed"]
     assert failed == []
+    sparse_checks = {
+        r["check_name"]: r["status"] for r in results if "sparse" in r["check_name"]
+    }
+    for name in ("check_estimator_sparse_tag", "check_estimator_sparse_array",
+                 "check_estimator_sparse_matrix"):
+        assert sparse_checks[name] == "passed"
     assert sum(r["status"] == "passed" for r in results) >= 45
 
 

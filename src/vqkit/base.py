@@ -103,11 +103,14 @@ class Estimator:
 
         return load_estimator(cls, path, cls._history_type)
 
+    #: Whether ``fit`` and the fitted model accept SciPy sparse ``X``.
+    _accept_sparse = False
+
     def _check_new_data(self, X):
         """Validate ``X`` for a fitted centroid model: finite 2-D numbers with
         ``n_features_in_`` columns, in the centres' dtype."""
         self._check_fitted()
-        X = as_float_2d(X)
+        X = as_float_2d(X, accept_sparse=self._accept_sparse)
         if X.shape[1] != self.n_features_in_:
             raise ValueError(
                 f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
@@ -132,7 +135,7 @@ class Estimator:
             estimator_type=self._estimator_type,
             target_tags=TargetTags(required=False),
             transformer_tags=TransformerTags(preserves_dtype=["float64", "float32"]),
-            input_tags=InputTags(two_d_array=True, sparse=False),
+            input_tags=InputTags(two_d_array=True, sparse=self._accept_sparse),
         )
 
 
@@ -182,18 +185,24 @@ def check_init(init, n_init, X, n_clusters, estimator_name, inits, random_n_init
     return init, int(n_init)
 
 
-def as_float_2d(X, *, name="X", dtypes=(np.float64, np.float32), copy=False):
+def as_float_2d(X, *, name="X", dtypes=(np.float64, np.float32), copy=False,
+                accept_sparse=False):
     """Validate ``X`` as a finite, non-empty 2-D float array (float32 kept).
 
     Integer and boolean input becomes float64.  Raises ``ValueError`` (or
     ``TypeError`` for sparse matrices) with a message that says what was
-    wrong and what to do.
+    wrong and what to do.  With ``accept_sparse=True`` a SciPy sparse
+    matrix or array of any format is accepted and returned as CSR (float32
+    kept, other numbers float64; sorted indices, no duplicates), validated
+    from its stored entries: never densified.
     """
     if hasattr(X, "toarray") or type(X).__module__.startswith("scipy.sparse"):
-        raise TypeError(
-            f"{name} is a sparse matrix, which this estimator does not accept yet; "
-            "pass a dense array (X.toarray())."
-        )
+        if not accept_sparse:
+            raise TypeError(
+                f"{name} is a sparse matrix, which this estimator does not accept yet; "
+                "pass a dense array (X.toarray())."
+            )
+        return _as_float_csr(X, name, dtypes, copy)
     X = np.asarray(X)
     if X.dtype.kind == "c":
         raise ValueError(f"Complex data not supported: {name} has dtype {X.dtype}.")
@@ -216,24 +225,58 @@ def as_float_2d(X, *, name="X", dtypes=(np.float64, np.float32), copy=False):
             f"Expected 2D array, got {X.ndim}D array instead ({name}.shape="
             f"{X.shape}).{hint}"
         )
-    if X.shape[0] < 1:
-        raise ValueError(
-            f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 "
-            "is required."
-        )
-    if X.shape[1] < 1:
-        raise ValueError(
-            f"Found array with 0 feature(s) (shape={X.shape}) while a minimum of 1 "
-            "is required."
-        )
+    _check_shape(X.shape)
     dtype = X.dtype if X.dtype in dtypes else np.float64
     X = np.array(X, dtype=dtype, order="C", copy=True) if copy else np.ascontiguousarray(X, dtype=dtype)
     if get_backend(X).count_non_finite(X):
-        bad = "NaN" if np.isnan(X).any() else "infinity"
+        raise _non_finite_error(name, "NaN" if np.isnan(X).any() else "infinity")
+    return X
+
+
+def _check_shape(shape):
+    """The 0-rows / 0-features messages shared by dense and sparse input."""
+    if shape[0] < 1:
         raise ValueError(
-            f"Input {name} contains {bad}; k-means needs finite values. Remove or "
-            "impute the missing or infinite entries first."
+            f"Found array with 0 sample(s) (shape={shape}) while a minimum of 1 "
+            "is required."
         )
+    if shape[1] < 1:
+        raise ValueError(
+            f"Found array with 0 feature(s) (shape={shape}) while a minimum of 1 "
+            "is required."
+        )
+
+
+def _non_finite_error(name, bad):
+    return ValueError(
+        f"Input {name} contains {bad}; k-means needs finite values. Remove or "
+        "impute the missing or infinite entries first."
+    )
+
+
+def _as_float_csr(X, name, dtypes, copy):
+    """A SciPy sparse ``X`` as a canonical float CSR matrix (see as_float_2d)."""
+    if len(X.shape) != 2:
+        raise ValueError(f"Expected 2D array, got {len(X.shape)}D array instead "
+                         f"({name}.shape={X.shape}).")
+    _check_shape(X.shape)
+    dtype = np.dtype(X.dtype)
+    if dtype.kind == "c":
+        raise ValueError(f"Complex data not supported: {name} has dtype {dtype}.")
+    target = dtype if dtype in dtypes else np.float64
+    original = X
+    X = X.tocsr()
+    if X.dtype != target:
+        X = X.astype(target)
+    if copy and X is original:
+        X = X.copy()
+    if not X.has_canonical_format:
+        if X is original:
+            X = X.copy()
+        X.sum_duplicates()  # also sorts the indices
+    data = X.data
+    if np.count_nonzero(~np.isfinite(data)):
+        raise _non_finite_error(name, "NaN" if np.isnan(data).any() else "infinity")
     return X
 
 

@@ -11,7 +11,7 @@ import warnings
 
 import numpy as np
 
-from .backends import get_backend
+from .backends import get_backend, is_sparse
 from .base import Estimator, as_float_2d, as_sample_weight, check_init, check_n_clusters
 from .core.fit import INITS, METRICS, exact_scale, fit_kmeans, unit_rows
 from .core.lloyd import IterationStats, assign_checked
@@ -28,10 +28,13 @@ HAMERLY_MAX_FEATURES = 16
 HAMERLY_MIN_CLUSTERS = 16
 
 
-def resolve_algorithm(algorithm, n_features, n_clusters):
-    """The algorithm ``"auto"`` stands for, given the problem's shape."""
+def resolve_algorithm(algorithm, n_features, n_clusters, sparse=False):
+    """The algorithm ``"auto"`` stands for, given the problem's shape
+    (Hamerly's bounds are for dense data: sparse data runs Lloyd)."""
     if algorithm != "auto":
         return algorithm
+    if sparse:
+        return "lloyd"
     if n_features <= HAMERLY_MAX_FEATURES and n_clusters >= HAMERLY_MIN_CLUSTERS:
         return "hamerly"
     return "lloyd"
@@ -143,6 +146,7 @@ class KMeans(Estimator):
     """
 
     _estimator_type = "clusterer"
+    _accept_sparse = True
     _fitted_attributes = (
         "cluster_centers_", "labels_", "inertia_", "n_iter_", "n_features_in_", "history_",
     )
@@ -207,8 +211,11 @@ class KMeans(Estimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like or scipy.sparse matrix of shape (n_samples, n_features)
             Training data; float32 is kept, other numbers become float64.
+            Sparse data (any SciPy format, used as CSR; ``metric``
+            ``"euclidean"`` or ``"cosine"``) is never densified: its
+            distances are computed from the nonzeros of each row.
         y : ignored
         sample_weight : array-like of shape (n_samples,), default=None
             Weight of each row (non-negative; used by the seeding too).
@@ -217,7 +224,13 @@ class KMeans(Estimator):
         -------
         self
         """
-        X = as_float_2d(X)
+        X = as_float_2d(X, accept_sparse=True)
+        sparse = is_sparse(X)
+        if sparse and self.metric == "manhattan":
+            raise TypeError(
+                "metric='manhattan' does not accept sparse X; pass a dense array "
+                "(X.toarray()) or use metric='euclidean' or 'cosine'."
+            )
         init, n_init = self._check_params(X)
         weights = as_sample_weight(sample_weight, X.shape[0])
         backend = get_backend(X)
@@ -234,7 +247,7 @@ class KMeans(Estimator):
             empty="keep" if self.empty_clusters == "raise" else self.empty_clusters,
             on_empty=self._empty_handler(),
             callback=self._iteration_callback(),
-            algorithm=resolve_algorithm(self.algorithm, X.shape[1], self.n_clusters),
+            algorithm=resolve_algorithm(self.algorithm, X.shape[1], self.n_clusters, sparse),
             metric=self.metric,
         )
         self.cluster_centers_ = result.centers

@@ -133,6 +133,7 @@ class MiniBatchKMeans(Estimator):
     """
 
     _estimator_type = "clusterer"
+    _accept_sparse = True
     _fitted_attributes = (
         "cluster_centers_", "labels_", "inertia_", "counts_", "n_iter_", "n_steps_",
         "n_features_in_", "history_",
@@ -230,6 +231,7 @@ class MiniBatchKMeans(Estimator):
         ----------
         X : array-like of shape (n_samples, n_features)
             Training data; float32 is kept, other numbers become float64.
+            SciPy sparse data is used as CSR and never densified.
         y : ignored
         sample_weight : array-like of shape (n_samples,), default=None
             Weight of each row (non-negative): weights the seeding and each
@@ -239,7 +241,7 @@ class MiniBatchKMeans(Estimator):
         -------
         self
         """
-        X = as_float_2d(X)
+        X = as_float_2d(X, accept_sparse=True)
         init, n_init, init_size = self._check_params(X)
         weights = as_sample_weight(sample_weight, X.shape[0])
         backend = get_backend(X)
@@ -288,7 +290,7 @@ class MiniBatchKMeans(Estimator):
         """
         first = not hasattr(self, "cluster_centers_")
         if first:
-            X = as_float_2d(X)
+            X = as_float_2d(X, accept_sparse=True)
             init, n_init, init_size = self._check_params(X)
         else:
             X = self._check_new_data(X)

@@ -92,6 +92,23 @@ class CPUBackend:
     name = "cpu"
     xp = np
 
+    @property
+    def dense(self):
+        """The backend for dense arrays derived from the data: this one."""
+        return self
+
+    def dense_rows(self, X, idx):
+        """The rows ``idx`` of ``X`` (a new array in ``X``'s dtype)."""
+        return X[idx]
+
+    def row_sq_norms(self, X):
+        """Squared Euclidean norm of each row (float64)."""
+        return np.einsum("ij,ij->i", X, X, dtype=np.float64)
+
+    def divide_rows(self, X, divisors):
+        """Row ``i`` of ``X`` divided by ``divisors[i]`` (a new array, ``X``'s dtype)."""
+        return (X / divisors[:, None]).astype(X.dtype, copy=False)
+
     def assign(self, X, C, origin=None, formula="auto"):
         """Label each row of ``X`` with its nearest row of ``C``.
 

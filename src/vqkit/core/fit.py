@@ -7,6 +7,7 @@ parses user input or prints.
 
 import numpy as np
 
+from ..backends import get_backend
 from .lloyd import lloyd
 from .seeding import greedy_kmeans_plusplus, kmeans_parallel, weighted_random_rows
 
@@ -18,12 +19,14 @@ METRICS = ("euclidean", "cosine", "manhattan")
 
 
 def unit_rows(X):
-    """Rows of ``X`` scaled to unit Euclidean length (a new array).
+    """Rows of ``X`` scaled to unit Euclidean length (a new array; sparse
+    ``X`` keeps its sparsity).
 
     Raises ``ValueError`` naming the first all-zero row: it has no
     direction, so no cosine similarity.
     """
-    norms = np.sqrt(np.einsum("ij,ij->i", X, X, dtype=np.float64))
+    backend = get_backend(X)
+    norms = np.sqrt(backend.row_sq_norms(X))
     zero = np.flatnonzero(norms == 0)
     if zero.size:
         raise ValueError(
@@ -31,7 +34,7 @@ def unit_rows(X):
             "they have no direction, so the cosine metric cannot place them. Remove "
             "them or use metric='euclidean'."
         )
-    return (X / norms[:, None]).astype(X.dtype, copy=False)
+    return backend.divide_rows(X, norms)
 
 
 def tolerance(backend, X, tol, weights=None):
@@ -74,7 +77,7 @@ def initial_centers(X, k, init, rng, backend, weights, origin):
         if init == "k-means||":
             return kmeans_parallel(X, k, rng, backend, weights, origin=origin)
         if init == "random":
-            return weighted_random_rows(X, k, rng, weights)
+            return weighted_random_rows(X, k, rng, weights, backend)
         raise ValueError(f"unknown init {init!r}; expected one of {INITS}")
     if callable(init):
         return np.asarray(init(X, k, rng), dtype=np.float64)

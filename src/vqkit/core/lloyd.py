@@ -114,7 +114,7 @@ def farthest_rows(weights, min_d2, count):
     return order[np.isfinite(distance[order])]
 
 
-def relocate_empty(X, weights, labels, min_d2, sums, wsums, empty):
+def relocate_empty(X, weights, labels, min_d2, sums, wsums, empty, backend):
     """Move each empty centre onto one of the rows farthest from its centre.
 
     The farthest rows are taken in order, one per empty centre, and removed
@@ -125,9 +125,10 @@ def relocate_empty(X, weights, labels, min_d2, sums, wsums, empty):
     for j, i in zip(empty, farthest_rows(weights, min_d2, empty.size)):
         w = 1.0 if weights is None else float(weights[i])
         old = labels[i]
-        sums[old] -= w * X[i]
+        row = backend.dense_rows(X, [i])[0]
+        sums[old] -= w * row
         wsums[old] -= w
-        sums[j] = w * X[i]
+        sums[j] = w * row
         wsums[j] = w
 
 
@@ -260,7 +261,8 @@ def lloyd(
                 relocate_empty_medians(X, weights, min_d2, sums, has_members)
             elif empty == "relocate":
                 relocate_empty(
-                    X, weights, labels, min_d2, sums, wsums, np.flatnonzero(~has_members)
+                    X, weights, labels, min_d2, sums, wsums, np.flatnonzero(~has_members),
+                    backend,
                 )
                 has_members = wsums > 0
         if not medians:

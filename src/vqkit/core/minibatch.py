@@ -90,7 +90,7 @@ def should_reassign(state, batch_rows, k):
     return False
 
 
-def reassign_low_counts(Xb, state, ratio, rng):
+def reassign_low_counts(Xb, state, ratio, rng, backend):
     """Move centres with ``count < ratio * max(count)`` onto batch rows.
 
     At most half the batch's rows are used: when more centres qualify, the
@@ -110,7 +110,7 @@ def reassign_low_counts(Xb, state, ratio, rng):
     n = int(to_reassign.sum())
     if n:
         rows = rng.choice(Xb.shape[0], replace=False, size=n)
-        state.centers[to_reassign] = Xb[rows]
+        state.centers[to_reassign] = backend.dense_rows(Xb, rows)
         counts[to_reassign] = counts[~to_reassign].min()
     return n
 
@@ -136,7 +136,7 @@ def minibatch_step(Xb, wb, state, backend, rng, *, reassign=False, ratio=0.0):
     state.counts = new_counts
     n_reassigned = 0
     if reassign and ratio > 0:
-        n_reassigned = reassign_low_counts(Xb, state, ratio, rng)
+        n_reassigned = reassign_low_counts(Xb, state, ratio, rng, backend)
     step = state.centers.astype(np.float64) - old
     return inertia, n_reassigned, float(np.sum(step * step))
 

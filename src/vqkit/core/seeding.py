@@ -103,14 +103,14 @@ class _PrunedDistances:
         self.count = 0
 
     def potentials(self, idx):
-        candidates = np.asarray(self.X[idx], dtype=np.float64)
+        candidates = np.asarray(self.backend.dense_rows(self.X, idx), dtype=np.float64)
         self.cc_d2 = _cross_sq_dist(self.centers[: self.count], candidates)
         return self.backend.candidate_potentials(
             self.X, self.weights, self.min_d2, self.nearest, candidates, self.cc_d2
         )
 
     def add(self, i, trial=None):
-        self.centers[self.count] = self.X[i]
+        self.centers[self.count] = self.backend.dense_rows(self.X, [i])[0]
         cc = np.zeros(1) if trial is None else self.cc_d2[:, trial]
         self.backend.add_center(
             self.X, self.centers[self.count], self.count, self.min_d2, self.nearest, cc
@@ -178,7 +178,7 @@ def greedy_kmeans_plusplus(X, k, rng, backend, weights=None, n_local_trials=None
         best = int(np.argmin(distances.potentials(idx)))
         chosen.append(int(idx[best]))
         distances.add(chosen[-1], best)
-    return np.asarray(X[chosen], dtype=np.float64)
+    return np.asarray(backend.dense_rows(X, chosen), dtype=np.float64)
 
 
 def kmeans_parallel(X, k, rng, backend, weights=None, rounds=5, oversampling=0.5,
@@ -202,7 +202,7 @@ def kmeans_parallel(X, k, rng, backend, weights=None, rounds=5, oversampling=0.5
     k = int(k)
     ell = max(1.0, oversampling * k)
     chosen = [_weighted_index(rng, weights, n)]
-    labels, min_d2 = backend.assign(X, X[chosen], origin)
+    labels, min_d2 = backend.assign(X, backend.dense_rows(X, chosen), origin)
     min_d2 = min_d2.astype(np.float64)
     nearest = labels.astype(np.int64)
     for _ in range(rounds):
@@ -213,29 +213,31 @@ def kmeans_parallel(X, k, rng, backend, weights=None, rounds=5, oversampling=0.5
         keep = np.flatnonzero(rng.uniform(size=n) < ell * mass / potential)
         if keep.size == 0:
             continue
-        labels, d2 = backend.assign(X, X[keep], origin)
+        labels, d2 = backend.assign(X, backend.dense_rows(X, keep), origin)
         closer = d2 < min_d2
         min_d2[closer] = d2[closer]
         nearest[closer] = len(chosen) + labels[closer]
         chosen.extend(keep.tolist())
-    candidates = np.asarray(X[chosen], dtype=np.float64)
+    candidates = np.asarray(backend.dense_rows(X, chosen), dtype=np.float64)
     cand_weights = np.bincount(nearest, weights=weights, minlength=len(chosen))
     useful = cand_weights > 0
     if useful.sum() < k:  # too few candidates: fall back on the full data
         return greedy_kmeans_plusplus(X, k, rng, backend, weights)
     candidates, cand_weights = candidates[useful], cand_weights[useful]
-    # weighted greedy k-means++, then Lloyd, on the few candidates: cheap
-    # next to the passes over X above
-    start = greedy_kmeans_plusplus(candidates, k, rng, backend, cand_weights,
+    # weighted greedy k-means++, then Lloyd, on the few (dense) candidates:
+    # cheap next to the passes over X above
+    dense = backend.dense
+    start = greedy_kmeans_plusplus(candidates, k, rng, dense, cand_weights,
                                    pairwise=len(candidates) <= PAIRWISE_MAX_ROWS)
-    refined = lloyd(candidates, start, backend=backend, weights=cand_weights,
+    refined = lloyd(candidates, start, backend=dense, weights=cand_weights,
                     max_iter=10, stop_when_stable=True, empty="keep")
     return np.asarray(refined.centers, dtype=np.float64)
 
 
-def weighted_random_rows(X, k, rng, weights=None):
+def weighted_random_rows(X, k, rng, weights=None, backend=None):
     """``k`` distinct rows drawn without replacement, in proportion to weight."""
     n = X.shape[0]
     w = np.ones(n) if weights is None else weights
     idx = rng.choice(n, size=int(k), replace=False, p=w / w.sum())
-    return np.asarray(X[idx], dtype=np.float64)
+    rows = X[idx] if backend is None else backend.dense_rows(X, idx)
+    return np.asarray(rows, dtype=np.float64)
