@@ -89,3 +89,14 @@ def test_corrupted_and_foreign_files_are_refused(fitted, tmp_path):
             vqkit.KMeans.load(path)
     with pytest.raises(FileNotFoundError):
         vqkit.KMeans.load(tmp_path / "missing.npz")
+
+
+def test_saved_file_has_ordinary_permissions(fitted, tmp_path):
+    import os
+    import stat
+
+    km, _ = fitted
+    path = km.save(tmp_path / "m.npz")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o666 & ~umask

@@ -18,10 +18,11 @@ or ``callback``) make ``save`` fail with a message saying so.
 import dataclasses
 import json
 import os
-import tempfile
 import zipfile
 
 import numpy as np
+
+from ._files import atomic_write
 
 FORMAT = "vqkit-model"
 VERSION = 1
@@ -88,18 +89,7 @@ def save_estimator(estimator, path, fitted_attributes):
         "array_attributes": array_attributes,
     }
     arrays[META_KEY] = np.array(json.dumps(meta))
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".vqkit-", suffix=".npz", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    return atomic_write(path, lambda fh: np.savez(fh, **arrays), suffix=".npz")
 
 
 def load_estimator(cls, path, history_type=None):

@@ -5,12 +5,15 @@ Figures are built with ``matplotlib.figure.Figure`` directly, never through
 """
 
 import os
-import tempfile
+
+from ._files import atomic_write
 
 
 def _require_matplotlib():
+    import importlib
+
     try:
-        import matplotlib  # noqa: F401
+        importlib.import_module("matplotlib")
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError(
             "plotting needs matplotlib; install it with "
@@ -48,21 +51,11 @@ def clusters(ax, X, labels, centers, *, title=None, center_label="Centroids"):
 
 
 def save_figure(fig, path, *, dpi=100):
-    """Write ``fig`` to ``path`` atomically: a complete file or none at all.
-
-    The image is written to a temporary file beside ``path`` and renamed
-    over it, so an existing file is never left half-written.
-    """
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    suffix = os.path.splitext(path)[1] or ".png"
-    fd, tmp = tempfile.mkstemp(prefix=".vqkit-", suffix=suffix, dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fig.savefig(fh, format=suffix.lstrip(".").lower(), dpi=dpi)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    """Write ``fig`` to ``path`` atomically: a complete file or none at all
+    (an existing file is never left half-written).  The format follows the
+    file name's extension (PNG when it has none)."""
+    suffix = os.path.splitext(os.fspath(path))[1] or ".png"
+    return atomic_write(
+        path, lambda fh: fig.savefig(fh, format=suffix.lstrip(".").lower(), dpi=dpi),
+        suffix=suffix,
+    )
