@@ -67,16 +67,11 @@ def test_demo_unwritable_output_is_a_usage_error(tmp_path):
 
 @pytest.mark.usefixtures("restore_global_rng")
 def test_demo_without_matplotlib_says_how_to_get_it(tmp_path, monkeypatch):
-    import builtins
+    import sys
 
-    real_import = builtins.__import__
-
-    def no_matplotlib(name, *args, **kwargs):
-        if name.split(".")[0] == "matplotlib":
-            raise ImportError("No module named 'matplotlib'")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_matplotlib)
+    # a None entry makes every import of the module fail, as if not installed
+    for name in [m for m in sys.modules if m.split(".")[0] == "matplotlib"] + ["matplotlib"]:
+        monkeypatch.setitem(sys.modules, name, None)
     result = CliRunner().invoke(main, ["demo", "-o", str(tmp_path / "d.png")])
     assert result.exit_code == 0
     assert "vqkit[plot]" in result.output
