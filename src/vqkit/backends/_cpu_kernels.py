@@ -270,8 +270,10 @@ def start_threads():
 
 
 @njit(parallel=True, cache=True, nogil=True)
-def sq_distances(X, C, out):
-    """``out[i, j] = |X[i] - C[j]|^2`` by direct differences (working dtype)."""
+def pairwise_distances(X, C, l1, out):
+    """``out[i, j]``: squared Euclidean distance ``sum_f (C[j, f] - X[i, f])^2``
+    by direct differences, or with ``l1`` the Manhattan distance (working
+    dtype).  Only for callers that asked for the full matrix."""
     n, d = X.shape
     k = C.shape[0]
     n_chunks = (n + ROW_CHUNK - 1) // ROW_CHUNK
@@ -283,7 +285,7 @@ def sq_distances(X, C, out):
                 s = X.dtype.type(0)
                 for f in range(d):
                     diff = C[j, f] - X[i, f]
-                    s += diff * diff
+                    s += abs(diff) if l1 else diff * diff
                 out[i, j] = s
 
 
@@ -607,23 +609,6 @@ def assign_l1(X, C, labels, min_dist):
                     best_j = j
             labels[i] = best_j
             min_dist[i] = best
-
-
-@njit(parallel=True, cache=True, nogil=True)
-def l1_distances(X, C, out):
-    """``out[i, j] = sum_f |X[i, f] - C[j, f]|``."""
-    n, d = X.shape
-    k = C.shape[0]
-    n_chunks = (n + ROW_CHUNK - 1) // ROW_CHUNK
-    for chunk in prange(n_chunks):
-        start = chunk * ROW_CHUNK
-        stop = min(n, start + ROW_CHUNK)
-        for i in range(start, stop):
-            for j in range(k):
-                s = X.dtype.type(0)
-                for f in range(d):
-                    s += abs(C[j, f] - X[i, f])
-                out[i, j] = s
 
 
 @njit(parallel=True, cache=True, nogil=True)

@@ -8,6 +8,7 @@ many) and the memory bound on temporaries; the core never sees either.
 import numpy as np
 
 from . import _cpu_kernels as kernels
+from ._common import assignment_arrays
 
 #: From this many features on, distances come from blocked matrix products
 #: (``|x|^2 - 2 x.c + |c|^2``); below it, from direct differences.  SciPy's
@@ -131,13 +132,8 @@ class CPUBackend:
         C = np.ascontiguousarray(C, dtype=dtype)
         n, d = X.shape
         k = C.shape[0]
-        labels = np.empty(n, dtype=np.int32)
-        min_d2 = np.empty(n, dtype=dtype)
-        if n == 0:
-            return labels, min_d2
-        if k == 0:
-            labels.fill(-1)
-            min_d2.fill(np.inf)
+        labels, min_d2, done = assignment_arrays(n, k, dtype)
+        if done:
             return labels, min_d2
         if d == 0:
             labels.fill(0)
@@ -231,8 +227,8 @@ class CPUBackend:
         """All Manhattan distances, shape ``(n, k)`` (for ``transform``)."""
         dtype = np.result_type(X, C)
         out = np.empty((X.shape[0], C.shape[0]), dtype=dtype)
-        kernels.l1_distances(
-            np.ascontiguousarray(X, dtype=dtype), np.ascontiguousarray(C, dtype=dtype), out
+        kernels.pairwise_distances(
+            np.ascontiguousarray(X, dtype=dtype), np.ascontiguousarray(C, dtype=dtype), True, out
         )
         return out
 
@@ -298,7 +294,7 @@ class CPUBackend:
         X = np.ascontiguousarray(X, dtype=dtype)
         C = np.ascontiguousarray(C, dtype=dtype)
         out = np.empty((X.shape[0], C.shape[0]), dtype=dtype)
-        kernels.sq_distances(X, C, out)
+        kernels.pairwise_distances(X, C, False, out)
         return out
 
     def column_mean_var(self, X, weights=None):

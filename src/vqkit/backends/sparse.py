@@ -13,6 +13,7 @@ SciPy is imported only here, and this module only when the data is sparse.
 import numpy as np
 
 from . import _sparse_kernels as kernels
+from ._common import assignment_arrays
 from .cpu import _NO_WEIGHTS, CPUBackend, check_labels, sum_parts
 
 
@@ -51,14 +52,8 @@ class SparseBackend:
         ``origin`` and ``formula`` are accepted for the protocol and unused."""
         dtype = np.result_type(X.dtype, C.dtype)
         n = X.shape[0]
-        k = C.shape[0]
-        labels = np.empty(n, dtype=np.int32)
-        min_d2 = np.empty(n, dtype=dtype)
-        if n == 0:
-            return labels, min_d2
-        if k == 0:
-            labels.fill(-1)
-            min_d2.fill(np.inf)
+        labels, min_d2, done = assignment_arrays(n, C.shape[0], dtype)
+        if done:
             return labels, min_d2
         C = np.ascontiguousarray(C, dtype=np.float64)
         data, indices, indptr = _csr_arrays(X)

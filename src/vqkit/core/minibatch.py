@@ -181,6 +181,18 @@ def seed_centers(X, k, *, init, n_init, init_size, rng, backend, weights, origin
     return best
 
 
+def _record_step(state, batch_inertia, ewa, n_reassigned, start, callback):
+    """Append a step's statistics to ``state.history``; True when the
+    ``callback`` asks to stop."""
+    stats = MiniBatchStats(
+        step=state.n_steps, batch_inertia=batch_inertia, ewa_inertia=ewa,
+        n_reassigned=n_reassigned, seconds=time.perf_counter() - start,
+    )
+    state.n_steps += 1
+    state.history.append(stats)
+    return callback is not None and bool(callback(stats))
+
+
 def fit_minibatch(
     X,
     k,
@@ -253,13 +265,7 @@ def fit_minibatch(
                 state.no_improvement += 1
             if max_no_improvement is not None and state.no_improvement >= max_no_improvement:
                 stop = True
-        stats = MiniBatchStats(
-            step=state.n_steps, batch_inertia=batch_inertia, ewa_inertia=ewa,
-            n_reassigned=n_reassigned, seconds=time.perf_counter() - start,
-        )
-        state.n_steps += 1
-        state.history.append(stats)
-        if callback is not None and callback(stats):
+        if _record_step(state, batch_inertia, ewa, n_reassigned, start, callback):
             break
         if stop:
             converged = True
@@ -310,12 +316,6 @@ def partial_fit_chunk(X, state, *, backend, batch_size, reassignment_ratio=0.01,
         )
         batch_inertia = inertia / idx.size
         ewa = _ewa_update(state, batch_inertia, alpha)
-        stats = MiniBatchStats(
-            step=state.n_steps, batch_inertia=batch_inertia, ewa_inertia=ewa,
-            n_reassigned=n_reassigned, seconds=time.perf_counter() - start,
-        )
-        state.n_steps += 1
-        state.history.append(stats)
-        if callback is not None and callback(stats):
+        if _record_step(state, batch_inertia, ewa, n_reassigned, start, callback):
             break
     return state
