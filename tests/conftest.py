@@ -1,7 +1,17 @@
-"""Shared fixtures for the test suite."""
+"""Shared fixtures and settings for the test suite."""
+
+import os
 
 import numpy as np
 import pytest
+from hypothesis import settings
+
+# Hypothesis draws the same examples on every run, so CI cannot fail on a
+# rare example that passed locally; HYPOTHESIS_PROFILE=explore searches with
+# fresh randomness instead.
+settings.register_profile("repeatable", derandomize=True, deadline=None)
+settings.register_profile("explore", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
 @pytest.fixture
