@@ -7,6 +7,7 @@ import pytest
 import vqkit
 import vqkit.bisecting
 import vqkit.cluster
+import vqkit.metrics
 import vqkit.minibatch
 import vqkit.scipy_vq
 
@@ -14,7 +15,8 @@ import vqkit.scipy_vq
 @pytest.mark.usefixtures("restore_global_rng")
 @pytest.mark.parametrize(
     "module, at_least",
-    [(vqkit.scipy_vq, 15), (vqkit.cluster, 4), (vqkit.minibatch, 1), (vqkit.bisecting, 1)],
+    [(vqkit.scipy_vq, 15), (vqkit.cluster, 4), (vqkit.minibatch, 1), (vqkit.bisecting, 1),
+     (vqkit.metrics, 10)],
 )
 def test_docstring_examples(module, at_least):
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)

@@ -13,6 +13,7 @@ from .bisecting import BisectingKMeans
 from .cluster import KMeans
 from .exceptions import ClusterError, ConvergenceWarning, NotFittedError
 from .minibatch import MiniBatchKMeans
+from . import metrics
 from .scipy_vq import kmeans, kmeans2, py_vq, vq, whiten
 
 __version__ = "0.1.0"
@@ -26,6 +27,7 @@ __all__ = [
     "NotFittedError",
     "kmeans",
     "kmeans2",
+    "metrics",
     "py_vq",
     "vq",
     "whiten",
