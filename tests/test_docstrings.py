@@ -8,6 +8,7 @@ import vqkit
 import vqkit.bisecting
 import vqkit.cluster
 import vqkit.metrics
+import vqkit.quantize
 import vqkit.minibatch
 import vqkit.scipy_vq
 
@@ -16,7 +17,7 @@ import vqkit.scipy_vq
 @pytest.mark.parametrize(
     "module, at_least",
     [(vqkit.scipy_vq, 15), (vqkit.cluster, 4), (vqkit.minibatch, 1), (vqkit.bisecting, 1),
-     (vqkit.metrics, 10)],
+     (vqkit.metrics, 10), (vqkit.quantize, 10)],
 )
 def test_docstring_examples(module, at_least):
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)

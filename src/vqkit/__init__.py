@@ -14,6 +14,7 @@ from .cluster import KMeans
 from .exceptions import ClusterError, ConvergenceWarning, NotFittedError
 from .minibatch import MiniBatchKMeans
 from . import metrics
+from .quantize import Codebook, quantize_image
 from .scipy_vq import kmeans, kmeans2, py_vq, vq, whiten
 
 __version__ = "0.1.0"
@@ -21,6 +22,7 @@ __version__ = "0.1.0"
 __all__ = [
     "BisectingKMeans",
     "ClusterError",
+    "Codebook",
     "ConvergenceWarning",
     "KMeans",
     "MiniBatchKMeans",
@@ -29,6 +31,7 @@ __all__ = [
     "kmeans2",
     "metrics",
     "py_vq",
+    "quantize_image",
     "vq",
     "whiten",
     "__version__",
