@@ -48,6 +48,51 @@ def _jsonable(value, what):
     )
 
 
+def write_archive(path, arrays, meta):
+    """Write ``arrays`` and the JSON ``meta`` to ``path`` as one ``.npz``
+    (atomically).  Returns ``path``."""
+    arrays = dict(arrays)
+    arrays[META_KEY] = np.array(json.dumps(meta))
+    return atomic_write(path, lambda fh: np.savez(fh, **arrays), suffix=".npz")
+
+
+def read_archive(path, fmt, version, what):
+    """``(meta, arrays)`` of a vqkit ``.npz`` archive of format ``fmt``.
+
+    Loads without pickle.  Raises ``ValueError`` starting with ``what`` for
+    anything that is not such an archive (not an ``.npz``, damaged, no or
+    other metadata), and for a different format version;
+    ``FileNotFoundError`` passes through.
+    """
+    path = os.fspath(path)
+    try:
+        archive = np.load(path, allow_pickle=False)
+        if not isinstance(archive, np.lib.npyio.NpzFile):
+            raise ValueError(f"{what}: it is a bare .npy array, not an .npz archive")
+        with archive:
+            if META_KEY not in archive.files:
+                raise ValueError(f"{what}: it has no {META_KEY!r} entry")
+            meta = json.loads(str(archive[META_KEY]))
+            arrays = {key: archive[key] for key in archive.files if key != META_KEY}
+    except FileNotFoundError:
+        raise
+    except (zipfile.BadZipFile, OSError, EOFError, json.JSONDecodeError,
+            UnicodeDecodeError) as exc:
+        raise ValueError(f"{what} (or it is damaged): {exc}") from None
+    except ValueError as exc:
+        if str(exc).startswith(what):
+            raise
+        raise ValueError(f"{what} (or it is damaged): {exc}") from None
+    if not isinstance(meta, dict) or meta.get("format") != fmt:
+        raise ValueError(f"{what}: its metadata does not say {fmt!r}")
+    if meta.get("version") != version:
+        raise ValueError(
+            f"{path!r} uses {fmt} format version {meta.get('version')!r}; this "
+            f"vqkit reads version {version}. Upgrade vqkit to load it."
+        )
+    return meta, arrays
+
+
 def save_estimator(estimator, path, fitted_attributes):
     """Write ``estimator`` (its parameters and ``fitted_attributes``) to ``path``.
 
@@ -88,8 +133,7 @@ def save_estimator(estimator, path, fitted_attributes):
         "array_params": array_params,
         "array_attributes": array_attributes,
     }
-    arrays[META_KEY] = np.array(json.dumps(meta))
-    return atomic_write(path, lambda fh: np.savez(fh, **arrays), suffix=".npz")
+    return write_archive(path, arrays, meta)
 
 
 def load_estimator(cls, path, history_type=None):
@@ -99,30 +143,8 @@ def load_estimator(cls, path, history_type=None):
     ``.npz``, damaged, or written by something else), or that holds another
     estimator class or a newer format version.
     """
-    path = os.fspath(path)
-    what = f"{path!r} is not a vqkit model file"
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            if META_KEY not in archive.files:
-                raise ValueError(f"{what}: it has no {META_KEY!r} entry")
-            meta = json.loads(str(archive[META_KEY]))
-            arrays = {key: archive[key] for key in archive.files if key != META_KEY}
-    except FileNotFoundError:
-        raise
-    except (zipfile.BadZipFile, OSError, EOFError, json.JSONDecodeError,
-            UnicodeDecodeError) as exc:
-        raise ValueError(f"{what} (or it is damaged): {exc}") from None
-    except ValueError as exc:
-        if str(exc).startswith(what):
-            raise
-        raise ValueError(f"{what} (or it is damaged): {exc}") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise ValueError(f"{what}: its metadata does not say {FORMAT!r}")
-    if meta.get("version") != VERSION:
-        raise ValueError(
-            f"{path!r} uses vqkit model format version {meta.get('version')!r}; this "
-            f"vqkit reads version {VERSION}. Upgrade vqkit to load it."
-        )
+    what = f"{os.fspath(path)!r} is not a vqkit model file"
+    meta, arrays = read_archive(path, FORMAT, VERSION, what)
     if meta.get("class") != cls.__name__:
         raise ValueError(
             f"{path!r} holds a {meta.get('class')} model, not a {cls.__name__}; "

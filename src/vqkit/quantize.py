@@ -29,14 +29,13 @@ Definitions used throughout:
 """
 
 import dataclasses
-import json
 import numbers
 import os
-import zipfile
 
 import numpy as np
 
 from ._files import atomic_write
+from .persistence import read_archive, write_archive
 from .backends import get_backend
 from .base import as_float_2d, as_sample_weight, check_n_clusters
 from .core.fit import exact_scale
@@ -46,7 +45,6 @@ __all__ = ["Codebook", "Distortion", "QuantizedImage", "code_dtype", "quantize_i
 
 FORMAT = "vqkit-codebook"
 VERSION = 1
-META_KEY = "__vqkit__"
 METHODS = ("kmeans", "minibatch")
 #: Rows per block when distortion is computed by direct differences.
 _CHUNK = 65536
@@ -331,8 +329,7 @@ class Codebook:
         from . import __version__
 
         meta = {"format": FORMAT, "version": VERSION, "vqkit": __version__}
-        arrays = {"codewords": self._codewords, META_KEY: np.array(json.dumps(meta))}
-        return atomic_write(path, lambda fh: np.savez(fh, **arrays), suffix=".npz")
+        return write_archive(path, {"codewords": self._codewords}, meta)
 
     @classmethod
     def load(cls, path):
@@ -341,35 +338,11 @@ class Codebook:
         Raises ``ValueError`` for a file that is not a vqkit code book
         (not an ``.npz``, damaged, or written by something else).
         """
-        path = os.fspath(path)
-        what = f"{path!r} is not a vqkit code book file"
-        try:
-            archive = np.load(path, allow_pickle=False)
-            if not isinstance(archive, np.lib.npyio.NpzFile):
-                raise ValueError(f"{what}: it is a bare .npy array, not an .npz archive")
-            with archive:
-                if META_KEY not in archive.files:
-                    raise ValueError(f"{what}: it has no {META_KEY!r} entry")
-                meta = json.loads(str(archive[META_KEY]))
-                if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-                    raise ValueError(f"{what}: its metadata does not say {FORMAT!r}")
-                if "codewords" not in archive.files:
-                    raise ValueError(f"{what}: it has no 'codewords' entry")
-                codewords = archive["codewords"]
-        except FileNotFoundError:
-            raise
-        except (zipfile.BadZipFile, OSError, EOFError, json.JSONDecodeError,
-                UnicodeDecodeError) as exc:
-            raise ValueError(f"{what} (or it is damaged): {exc}") from None
-        except ValueError as exc:
-            if str(exc).startswith(what):
-                raise
-            raise ValueError(f"{what} (or it is damaged): {exc}") from None
-        if meta.get("version") != VERSION:
-            raise ValueError(
-                f"{path!r} uses code book format version {meta.get('version')!r}; this "
-                f"vqkit reads version {VERSION}. Upgrade vqkit to load it."
-            )
+        what = f"{os.fspath(path)!r} is not a vqkit code book file"
+        _, arrays = read_archive(path, FORMAT, VERSION, what)
+        if "codewords" not in arrays:
+            raise ValueError(f"{what}: it has no 'codewords' entry")
+        codewords = arrays["codewords"]
         try:
             return cls(codewords)
         except (ValueError, TypeError) as exc:
