@@ -25,7 +25,6 @@ import warnings
 import numpy as np
 
 from .backends import get_backend
-from .backends import _metric_kernels as kernels
 from .base import as_float_2d
 from .core.random import check_random_state
 
@@ -45,7 +44,6 @@ __all__ = [
 #: (``vqkit.metrics.exact_max = 50_000``) to change the limit.
 exact_max = 20000
 
-_NO_WEIGHTS = np.empty(0, dtype=np.float64)
 
 
 def _check_X_labels(X, labels):
@@ -94,12 +92,7 @@ def _means(X, codes, k, weights=None):
 
 def _distance_sums(X, codes, C, squared, weights=None):
     """Per-cluster sums of (weighted) distances of rows to their centre."""
-    out = np.zeros(C.shape[0], dtype=np.float64)
-    w = _NO_WEIGHTS if weights is None else np.ascontiguousarray(weights, dtype=np.float64)
-    kernels.cluster_distance_sums(
-        X, codes, np.ascontiguousarray(C, dtype=np.float64), w, bool(squared), out
-    )
-    return out
+    return get_backend(X).cluster_distance_sums(X, codes, C, weights, squared)
 
 
 def silhouette_samples(X, labels):
@@ -149,9 +142,7 @@ def silhouette_samples(X, labels):
 
 def _silhouette(X, codes, counts, k):
     n = X.shape[0]
-    XT = np.ascontiguousarray(X.T, dtype=np.float64)
-    sums = np.zeros((n, k), dtype=np.float64)
-    kernels.silhouette_sums(XT, codes, k, sums)
+    sums = get_backend(X).silhouette_sums(X, codes, k)
     rows = np.arange(n)
     intra = sums[rows, codes]
     sums[rows, codes] = np.inf

@@ -8,6 +8,7 @@ many) and the memory bound on temporaries; the core never sees either.
 import numpy as np
 
 from . import _cpu_kernels as kernels
+from . import _metric_kernels as metric_kernels
 from ._common import assignment_arrays
 
 #: From this many features on, distances come from blocked matrix products
@@ -265,13 +266,8 @@ class CPUBackend:
         number of threads.  Raises ``ValueError`` for labels outside ``[0, k)``.
         """
         X = np.ascontiguousarray(X)
-        labels = np.ascontiguousarray(labels)
-        check_labels(labels, k)
-        n, d = X.shape
-        sums = np.zeros((k, d), dtype=np.float64)
-        wsums = np.zeros(k, dtype=np.float64)
-        w = _NO_WEIGHTS if weights is None else np.ascontiguousarray(weights)
-        kernels.cluster_sums(X, w, labels, sum_parts(n, k, d), sums, wsums)
+        labels, w, sums, wsums = sum_buffers(labels, k, X.shape[1], weights)
+        kernels.cluster_sums(X, w, labels, sum_parts(X.shape[0], k, X.shape[1]), sums, wsums)
         return sums, wsums
 
     def cluster_means(self, X, labels, k):
@@ -296,6 +292,26 @@ class CPUBackend:
         out = np.empty((X.shape[0], C.shape[0]), dtype=dtype)
         kernels.pairwise_distances(X, C, False, out)
         return out
+
+    def cluster_distance_sums(self, X, labels, C, weights=None, squared=True):
+        """Per-cluster sums of (weighted) distances of rows to their centre
+        ``C[labels[i]]`` (squared or not), in float64."""
+        out = np.zeros(C.shape[0], dtype=np.float64)
+        w = _NO_WEIGHTS if weights is None else np.ascontiguousarray(weights, dtype=np.float64)
+        metric_kernels.cluster_distance_sums(
+            np.ascontiguousarray(X), labels, np.ascontiguousarray(C, dtype=np.float64), w,
+            bool(squared), out,
+        )
+        return out
+
+    def silhouette_sums(self, X, labels, k):
+        """``(n, k)``: each row's summed distance to the rows of every cluster
+        (streamed, never an n x n matrix)."""
+        sums = np.zeros((X.shape[0], k), dtype=np.float64)
+        metric_kernels.silhouette_sums(
+            np.ascontiguousarray(X.T, dtype=np.float64), labels, k, sums
+        )
+        return sums
 
     def column_mean_var(self, X, weights=None):
         """Per-column (weighted) mean and population variance, in float64.
@@ -390,6 +406,15 @@ class L1Assigner:
 
     def assign(self, C):
         return self.backend.assign_l1(self.X, C)
+
+
+def sum_buffers(labels, k, d, weights):
+    """Checked contiguous labels, kernel-ready weights (empty: unit), and
+    zeroed float64 ``sums`` (k, d) and ``wsums`` (k,) for a centre update."""
+    labels = np.ascontiguousarray(labels)
+    check_labels(labels, k)
+    w = _NO_WEIGHTS if weights is None else np.ascontiguousarray(weights)
+    return labels, w, np.zeros((k, d), dtype=np.float64), np.zeros(k, dtype=np.float64)
 
 
 def check_labels(labels, k):

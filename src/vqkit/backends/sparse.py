@@ -14,7 +14,7 @@ import numpy as np
 
 from . import _sparse_kernels as kernels
 from ._common import assignment_arrays
-from .cpu import _NO_WEIGHTS, CPUBackend, check_labels, sum_parts
+from .cpu import _NO_WEIGHTS, CPUBackend, sum_buffers, sum_parts
 
 
 def _csr_arrays(X):
@@ -80,12 +80,8 @@ class SparseBackend:
     def cluster_sums(self, X, labels, k, weights=None):
         """Float64 ``(sums, wsums)`` per cluster from the nonzeros (see
         :meth:`CPUBackend.cluster_sums`)."""
-        labels = np.ascontiguousarray(labels)
-        check_labels(labels, k)
         n, d = X.shape
-        sums = np.zeros((k, d), dtype=np.float64)
-        wsums = np.zeros(k, dtype=np.float64)
-        w = _NO_WEIGHTS if weights is None else np.ascontiguousarray(weights)
+        labels, w, sums, wsums = sum_buffers(labels, k, d, weights)
         data, indices, indptr = _csr_arrays(X)
         kernels.cluster_sums(data, indices, indptr, w, labels, sum_parts(n, k, d), sums, wsums)
         return sums, wsums
