@@ -45,7 +45,6 @@ __all__ = [
 exact_max = 20000
 
 
-
 def _check_X_labels(X, labels):
     """Validated ``X`` (float32/float64, C order) and raw 1-D ``labels``."""
     X = as_float_2d(X)
