@@ -59,10 +59,10 @@ def figure(results):
     fig, axes = plot.new_figure(len(results))
     for ax, r in zip(axes, results):
         plot.clusters(
-            ax,
             r["data"],
             r["labels"],
             r["centroids"],
+            ax=ax,
             title=r["title"],
             center_label=r["center_label"],
         )
