@@ -13,7 +13,8 @@ import warnings
 
 import numpy as np
 
-from .backends import get_backend
+from .backends import get_backend, is_array_api
+from .core.arrays import astype, host, like, namespace
 from .exceptions import NotFittedError
 
 
@@ -105,17 +106,24 @@ class Estimator:
 
     #: Whether ``fit`` and the fitted model accept SciPy sparse ``X``.
     _accept_sparse = False
+    #: Whether they keep arrays of other Array API libraries (PyTorch, CuPy)
+    #: on their device; otherwise such arrays are copied to NumPy.
+    _accept_array_api = False
 
     def _check_new_data(self, X):
         """Validate ``X`` for a fitted centroid model: finite 2-D numbers with
         ``n_features_in_`` columns, in the centres' dtype."""
         self._check_fitted()
-        X = as_float_2d(X, accept_sparse=self._accept_sparse)
+        X = as_float_2d(X, accept_sparse=self._accept_sparse,
+                        accept_array_api=self._accept_array_api)
         if X.shape[1] != self.n_features_in_:
             raise ValueError(
                 f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
                 f"{self.n_features_in_} features as input."
             )
+        if is_array_api(X) or is_array_api(self.cluster_centers_):
+            # the centres' precision, in X's library
+            return astype(X, like(self.cluster_centers_[:0, ...], X).dtype)
         return X.astype(self.cluster_centers_.dtype, copy=False)
 
     def __sklearn_is_fitted__(self):
@@ -162,7 +170,7 @@ def check_init(init, n_init, X, n_clusters, estimator_name, inits, random_n_init
         if init not in inits:
             raise ValueError(f"init must be one of {inits}, a callable or an array; got {init!r}.")
     elif not callable(init):
-        init = np.asarray(init, dtype=X.dtype)
+        init = np.asarray(host(init), dtype=numpy_dtype(X))
         if init.shape != (n_clusters, d):
             raise ValueError(
                 f"The shape of the initial centers {init.shape} does not match "
@@ -186,7 +194,7 @@ def check_init(init, n_init, X, n_clusters, estimator_name, inits, random_n_init
 
 
 def as_float_2d(X, *, name="X", dtypes=(np.float64, np.float32), copy=False,
-                accept_sparse=False):
+                accept_sparse=False, accept_array_api=False):
     """Validate ``X`` as a finite, non-empty 2-D float array (float32 kept).
 
     Integer and boolean input becomes float64.  Raises ``ValueError`` (or
@@ -196,6 +204,12 @@ def as_float_2d(X, *, name="X", dtypes=(np.float64, np.float32), copy=False,
     kept, other numbers float64; sorted indices, no duplicates), validated
     from its stored entries: never densified.
     """
+    if type(X).__module__.startswith(("dask.array", "dask.dataframe")):
+        return _as_float_dask(X, name, dtypes)
+    if is_array_api(X):  # PyTorch, CuPy ...
+        if accept_array_api:  # validated and kept where it lives
+            return _as_float_array_api(X, name)
+        X = host(X)  # a NumPy copy for interfaces that compute on the CPU
     if hasattr(X, "toarray") or type(X).__module__.startswith("scipy.sparse"):
         if not accept_sparse:
             raise TypeError(
@@ -230,6 +244,72 @@ def as_float_2d(X, *, name="X", dtypes=(np.float64, np.float32), copy=False,
     X = np.array(X, dtype=dtype, order="C", copy=True) if copy else np.ascontiguousarray(X, dtype=dtype)
     if get_backend(X).count_non_finite(X):
         raise _non_finite_error(name, "NaN" if np.isnan(X).any() else "infinity")
+    return X
+
+
+def _as_float_dask(X, name, dtypes):
+    """A Dask array or DataFrame as a lazily converted 2-D float Dask array.
+
+    Only metadata is checked here: a DataFrame's partition lengths are
+    computed (one cheap pass, no values to the client) and its columns
+    must be numeric; finiteness is checked by the first pass of a fit, and
+    rows that cannot be assigned make ``predict`` raise when computed.
+    """
+    if type(X).__module__.startswith("dask.dataframe"):
+        bad = [c for c, t in X.dtypes.items() if np.dtype(t).kind not in "biuf"]
+        if bad:
+            raise ValueError(
+                f"{name} is a Dask DataFrame with non-numeric column(s) {bad[:5]}; "
+                "select the numeric columns first."
+            )
+        X = X.to_dask_array(lengths=True)
+    if X.dtype.kind == "c":
+        raise ValueError(f"Complex data not supported: {name} has dtype {X.dtype}.")
+    if X.ndim != 2:
+        raise ValueError(
+            f"Expected 2D array, got {X.ndim}D array instead ({name}.shape={X.shape})."
+        )
+    if any(np.isnan(c) for c in X.chunks[0]):
+        raise ValueError(
+            f"{name} has unknown chunk sizes; call {name}.compute_chunk_sizes() first "
+            "(or to_dask_array(lengths=True) for a DataFrame)."
+        )
+    _check_shape(X.shape)
+    if X.dtype not in dtypes:
+        X = X.astype(np.float64)
+    if X.numblocks[1] != 1:
+        X = X.rechunk({1: -1})
+    return X
+
+
+def numpy_dtype(X):
+    """The NumPy float dtype of ``X``'s precision (any array library)."""
+    if not is_array_api(X):
+        return X.dtype
+    return np.float32 if X.dtype == namespace(X).float32 else np.float64
+
+
+def _as_float_array_api(X, name):
+    """An array of another Array API library (PyTorch, CuPy ...) validated
+    on its device: 2-D, non-empty, finite; float32 and float64 are kept,
+    other numbers become float64 on a CPU device and float32 elsewhere
+    (GPUs, where float64 is slow).  Returned in the same library."""
+    xp = namespace(X)
+    if xp.isdtype(X.dtype, "complex floating"):
+        raise ValueError(f"Complex data not supported: {name} has dtype {X.dtype}.")
+    if X.ndim != 2:
+        raise ValueError(
+            f"Expected 2D array, got {X.ndim}D array instead ({name}.shape="
+            f"{tuple(X.shape)})."
+        )
+    _check_shape(tuple(X.shape))
+    if X.dtype not in (xp.float32, xp.float64):
+        from array_api_compat import device
+
+        on_cpu = "cpu" in str(device(X)).lower()
+        X = xp.astype(X, xp.float64 if on_cpu else xp.float32)
+    if get_backend(X).count_non_finite(X):
+        raise _non_finite_error(name, "NaN" if bool(xp.any(xp.isnan(X))) else "infinity")
     return X
 
 
@@ -285,6 +365,16 @@ def as_sample_weight(sample_weight, n, dtype=np.float64):
     that are not all zero.  Returns a float64 array or None (all ones)."""
     if sample_weight is None:
         return None
+    if is_array_api(sample_weight):  # validated on the host, like NumPy weights
+        sample_weight = host(sample_weight)
+    if type(sample_weight).__module__.startswith("dask.array"):
+        # checked (finite, non-negative, positive sum) by the fit's first pass
+        if sample_weight.shape != (n,):
+            raise ValueError(
+                f"sample_weight.shape == {sample_weight.shape}, expected ({n},): one "
+                "weight per row of X."
+            )
+        return sample_weight.astype(np.float64)
     w = np.asarray(sample_weight, dtype=np.float64)
     if w.ndim == 0:
         w = np.full(n, float(w))

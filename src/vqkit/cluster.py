@@ -11,8 +11,9 @@ import warnings
 
 import numpy as np
 
-from .backends import get_backend, is_sparse
+from .backends import get_backend, is_array_api, is_dask, is_sparse
 from .base import Estimator, as_float_2d, as_sample_weight, check_init, check_n_clusters
+from .core.arrays import astype, float64, like, n_distinct, namespace, scalar_like, total
 from .core.fit import INITS, METRICS, exact_scale, fit_kmeans, unit_rows
 from .core.lloyd import IterationStats, assign_checked
 from .core.random import check_random_state
@@ -47,8 +48,11 @@ class KMeans(Estimator):
     ----------
     n_clusters : int, default=8
         Number of clusters (centres) to form.
-    init : {"k-means++", "k-means||", "random"}, callable or array, default="k-means++"
-        How the first centres are chosen:
+    init : {"auto", "k-means++", "k-means||", "random"}, callable or array, default="auto"
+        How the first centres are chosen (``"auto"``: ``"k-means++"`` for
+        data in memory, ``"k-means||"`` for a Dask array, where it is
+        weighted, 5 rounds of about ``2 k`` candidates each -- see
+        ``docs/dask.md``):
 
         * ``"k-means++"``: greedy k-means++ (``2 + log(k)`` candidates per
           step, the best kept), weighted by ``sample_weight``; distances a
@@ -147,6 +151,7 @@ class KMeans(Estimator):
 
     _estimator_type = "clusterer"
     _accept_sparse = True
+    _accept_array_api = True
     _fitted_attributes = (
         "cluster_centers_", "labels_", "inertia_", "n_iter_", "n_features_in_", "history_",
     )
@@ -156,7 +161,7 @@ class KMeans(Estimator):
         self,
         n_clusters=8,
         *,
-        init="k-means++",
+        init="auto",
         n_init="auto",
         max_iter=300,
         tol=1e-4,
@@ -201,7 +206,12 @@ class KMeans(Estimator):
                 f"empty_clusters must be one of {EMPTY_CLUSTER_POLICIES}, "
                 f"got {self.empty_clusters!r}."
             )
-        return check_init(self.init, self.n_init, X, k, type(self).__name__, INITS, 10)
+        init = self.init
+        if isinstance(init, str) and init == "auto":
+            init = "k-means||" if is_dask(X) else "k-means++"
+        if is_dask(X):
+            _check_dask_params(self, init)
+        return check_init(init, self.n_init, X, k, type(self).__name__, INITS, 10)
 
     # ------------------------------------------------------------------
     # fitting
@@ -215,7 +225,10 @@ class KMeans(Estimator):
             Training data; float32 is kept, other numbers become float64.
             Sparse data (any SciPy format, used as CSR; ``metric``
             ``"euclidean"`` or ``"cosine"``) is never densified: its
-            distances are computed from the nonzeros of each row.
+            distances are computed from the nonzeros of each row.  Arrays
+            of other Array API libraries (PyTorch, CuPy) are computed on
+            their device, and the fitted arrays are of their library (see
+            docs/gpu.md).
         y : ignored
         sample_weight : array-like of shape (n_samples,), default=None
             Weight of each row (non-negative; used by the seeding too).
@@ -224,12 +237,17 @@ class KMeans(Estimator):
         -------
         self
         """
-        X = as_float_2d(X, accept_sparse=True)
+        X = as_float_2d(X, accept_sparse=True, accept_array_api=True)
         sparse = is_sparse(X)
         if sparse and self.metric == "manhattan":
             raise TypeError(
                 "metric='manhattan' does not accept sparse X; pass a dense array "
                 "(X.toarray()) or use metric='euclidean' or 'cosine'."
+            )
+        if is_array_api(X) and self.metric == "manhattan":
+            raise TypeError(
+                "metric='manhattan' is not available for arrays of this library yet; "
+                "pass a NumPy array or use metric='euclidean' or 'cosine'."
             )
         init, n_init = self._check_params(X)
         weights = as_sample_weight(sample_weight, X.shape[0])
@@ -247,7 +265,9 @@ class KMeans(Estimator):
             empty="keep" if self.empty_clusters == "raise" else self.empty_clusters,
             on_empty=self._empty_handler(),
             callback=self._iteration_callback(),
-            algorithm=resolve_algorithm(self.algorithm, X.shape[1], self.n_clusters, sparse),
+            algorithm=resolve_algorithm(
+                self.algorithm, X.shape[1], self.n_clusters, sparse or is_dask(X)
+            ),
             metric=self.metric,
         )
         self.cluster_centers_ = result.centers
@@ -256,7 +276,7 @@ class KMeans(Estimator):
         self.n_iter_ = result.n_iter
         self.history_ = result.history
         self.n_features_in_ = X.shape[1]
-        distinct = np.unique(result.labels).size
+        distinct = _distinct_labels(result.labels, self.n_clusters)
         if distinct < self.n_clusters:
             warnings.warn(
                 f"Number of distinct clusters ({distinct}) found smaller than "
@@ -299,17 +319,22 @@ class KMeans(Estimator):
 
     def _assign(self, X):
         X = self._check_new_data(X)
+        if is_dask(X):  # lazy labels and distances, computed block by block
+            _check_dask_metric(self.metric)
+            labels, min_d2 = get_backend(X).assign(X, self.cluster_centers_)
+            return X, labels, min_d2
         if self.metric == "cosine":
             X = unit_rows(X)
         if self.metric == "manhattan":
             labels, dist = get_backend(X).assign_l1(X, self.cluster_centers_)
             return X, labels, dist
         # extreme magnitudes: compare in exactly rescaled units (see core.fit)
-        scale = X.dtype.type(exact_scale(X, self.cluster_centers_))
-        labels, min_d2 = assign_checked(get_backend(X), X * scale, self.cluster_centers_ * scale)
+        centers = like(self.cluster_centers_, X)  # in X's library, on its device
+        scale = scalar_like(X, exact_scale(X, centers))
+        labels, min_d2 = assign_checked(get_backend(X), X * scale, centers * scale)
         if scale != 1:
             with np.errstate(over="ignore", under="ignore"):
-                min_d2 = min_d2.astype(np.float64) / float(scale) / float(scale)
+                min_d2 = astype(min_d2, float64(min_d2)) / float(scale) / float(scale)
         if self.metric == "cosine":
             min_d2 = min_d2 / 2  # 1 - cos, from |x - c|^2 = 2 (1 - cos) on unit rows
         return X, labels, min_d2
@@ -330,11 +355,15 @@ class KMeans(Estimator):
         in the centres' dtype.
         """
         X = self._check_new_data(X)
+        if is_dask(X):  # a lazy (n_samples, n_clusters) Dask array
+            _check_dask_metric(self.metric)
+            return get_backend(X).sq_distances(X, self.cluster_centers_, squared=False)
         if self.metric == "cosine":
             return get_backend(X).sq_distances(unit_rows(X), self.cluster_centers_) / 2
         if self.metric == "manhattan":
             return get_backend(X).l1_distances(X, self.cluster_centers_)
-        return np.sqrt(get_backend(X).sq_distances(X, self.cluster_centers_))
+        d2 = get_backend(X).sq_distances(X, self.cluster_centers_)
+        return namespace(d2).sqrt(d2)
 
     def fit_transform(self, X, y=None, sample_weight=None):
         """Fit, then return ``transform(X)``."""
@@ -344,5 +373,39 @@ class KMeans(Estimator):
         """Opposite of the (weighted) inertia of ``X`` on the fitted centres."""
         X, _, min_d2 = self._assign(X)
         weights = as_sample_weight(sample_weight, X.shape[0])
-        d2 = min_d2.astype(np.float64)
-        return -float(d2.sum() if weights is None else (weights * d2).sum())
+        d2 = astype(min_d2, float64(min_d2))
+        return -float(total(d2) if weights is None else total(like(weights, d2) * d2))
+
+
+def _check_dask_metric(metric):
+    if metric != "euclidean":
+        raise ValueError(
+            f"metric={metric!r} is not available for Dask arrays yet; use "
+            "metric='euclidean', or compute the data into memory first."
+        )
+
+
+def _check_dask_params(estimator, init):
+    """What a fit on a Dask array supports (every read of X is a pass over
+    the cluster, so only the seedings that need few passes)."""
+    _check_dask_metric(estimator.metric)
+    if isinstance(init, str) and init in ("k-means++", "random"):
+        raise ValueError(
+            f"init={init!r} needs the data in memory; for a Dask array use "
+            "init='k-means||' (the default, 'auto'), an array of centres or a callable."
+        )
+    if estimator.algorithm == "hamerly":
+        raise ValueError(
+            "algorithm='hamerly' keeps bounds per row in memory and is not available "
+            "for Dask arrays; use algorithm='auto' or 'lloyd'."
+        )
+
+
+def _distinct_labels(labels, k):
+    """How many of the ``k`` clusters have at least one label (for a Dask
+    array, from per-block counts: ``k`` numbers reach the client)."""
+    if is_dask(labels):
+        import dask.array as da
+
+        return int((da.bincount(labels, minlength=k) > 0).sum().compute())
+    return n_distinct(labels)

@@ -5,19 +5,21 @@ and shapes the results; the algorithm lives in the core and the arithmetic
 in the backend.
 """
 
+import functools
 import numbers
 import sys
 
 import numpy as np
 
-from .backends import get_backend
+from .backends import get_backend, is_dask
 from .base import Estimator, as_float_2d, as_sample_weight, check_init, check_n_clusters
 from .core.fit import INITS
-from .core.lloyd import assign_checked, total_inertia
+from .core.lloyd import assign_checked, fused_step, total_inertia
 from .core.minibatch import (
     MiniBatchState,
     MiniBatchStats,
     fit_minibatch,
+    partial_fit_carry,
     partial_fit_chunk,
     start_partial,
 )
@@ -284,10 +286,19 @@ class MiniBatchKMeans(Estimator):
         scikit-learn).  Chunks never need to be in memory together.  After
         :meth:`fit`, ``partial_fit`` goes on from the fitted centres.
 
+        A Dask array (or DataFrame) is a stream of chunks: its row blocks
+        are taken in order, each on the worker that holds it, exactly as
+        if ``partial_fit`` were called on each block in turn (the first
+        block seeds, so it needs ``n_clusters`` rows); only the centres
+        travel.  ``callback`` and ``verbose`` are not called for them, and
+        ``labels_`` is a lazy Dask array.
+
         Returns
         -------
         self
         """
+        if is_dask(X) or type(X).__module__.startswith("dask.dataframe"):
+            return self._partial_fit_dask(X, sample_weight)
         first = not hasattr(self, "cluster_centers_")
         if first:
             X = as_float_2d(X, accept_sparse=True)
@@ -326,6 +337,44 @@ class MiniBatchKMeans(Estimator):
             self._label(X, weights, backend)
         return self
 
+    def _partial_fit_dask(self, X, sample_weight):
+        first = not hasattr(self, "cluster_centers_")
+        init = n_init = init_size = None
+        state = None
+        if first:
+            X = as_float_2d(X)
+            init, n_init, init_size = self._check_params(X)
+            self.n_iter_ = 0
+        else:
+            X = self._check_new_data(X)
+            state = getattr(self, "_state", None)
+            if state is None:  # loaded from a file: rebuild from the attributes
+                state = MiniBatchState(
+                    centers=np.array(self.cluster_centers_),
+                    counts=np.array(self.counts_, dtype=np.float64),
+                    n_steps=int(self.n_steps_),
+                    history=list(self.history_),
+                )
+        weights = as_sample_weight(sample_weight, X.shape[0])
+        rng = getattr(self, "_rng", None)
+        if rng is None:
+            rng = check_random_state(self.random_state)
+        step = functools.partial(
+            partial_fit_carry, n_clusters=self.n_clusters, init=init, n_init=n_init,
+            init_size=init_size, batch_size=self.batch_size,
+            reassignment_ratio=self.reassignment_ratio,
+        )
+        backend = get_backend(X)
+        state, self._rng = backend.fold_blocks(step, X, weights, (state, rng))
+        self._state = state
+        self.n_iter_ += X.numblocks[0]
+        self._set_state_attributes(state, X.shape[1])
+        if self.compute_labels:  # one read: lazy labels on the workers, the inertia
+            result = fused_step(backend, X, state.centers, weights, None, state.origin,
+                                "auto", 0)
+            self.labels_, self.inertia_ = result.labels, result.inertia
+        return self
+
     def _set_state_attributes(self, state, n_features):
         self.cluster_centers_ = state.centers
         self.counts_ = state.counts
@@ -347,6 +396,9 @@ class MiniBatchKMeans(Estimator):
 
     def _assign(self, X):
         X = self._check_new_data(X)
+        if is_dask(X):  # lazy, block by block
+            labels, min_d2 = get_backend(X).assign(X, self.cluster_centers_)
+            return X, labels, min_d2
         labels, min_d2 = assign_checked(get_backend(X), X, self.cluster_centers_)
         return X, labels, min_d2
 

@@ -23,6 +23,8 @@ import zipfile
 import numpy as np
 
 from ._files import atomic_write
+from .backends import is_array_api
+from .core.arrays import host
 
 FORMAT = "vqkit-model"
 VERSION = 1
@@ -103,17 +105,17 @@ def save_estimator(estimator, path, fitted_attributes):
     arrays = {}
     params, array_params = {}, []
     for name, value in estimator.get_params().items():
-        if isinstance(value, np.ndarray) or (
+        if isinstance(value, np.ndarray) or is_array_api(value) or (
             name == "init" and not isinstance(value, str) and not callable(value)
             and value is not None
         ):
-            arrays[f"param:{name}"] = np.asarray(value)
+            arrays[f"param:{name}"] = np.asarray(host(value))
             array_params.append(name)
         else:
             params[name] = _jsonable(value, name)
     attributes, array_attributes = {}, []
     for name in fitted_attributes:
-        value = getattr(estimator, name)
+        value = host(getattr(estimator, name))  # GPU arrays are stored from the host
         if isinstance(value, np.ndarray):
             arrays[f"attr:{name}"] = value
             array_attributes.append(name)

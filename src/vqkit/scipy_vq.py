@@ -24,7 +24,9 @@ import warnings
 
 import numpy as np
 
-from .backends import get_backend
+from .backends import get_backend, is_array_api
+from .core.arrays import astype, like, namespace
+from .core.arrays import host as to_host
 from .core.lloyd import assign_checked, lloyd
 from .core.random import check_random_state, rng_argument
 from .core.seeding import gaussian_init, kmeans_plusplus, random_rows
@@ -162,6 +164,8 @@ def whiten(obs, check_finite=None):
     """
     if check_finite is None:
         check_finite = not _is_lazy(obs)
+    if is_array_api(obs):  # PyTorch, CuPy ...: computed on the array's device
+        return _whiten_device(obs, check_finite)
     obs = _asarray(obs, check_finite)
     std_dev = np.asarray(np.std(obs, axis=0))
     zero_std = std_dev == 0
@@ -220,6 +224,8 @@ def vq(obs, code_book, check_finite=True):
     >>> vq(features, code_book)
     (array([1, 1, 0], dtype=int32), array([0.43588989, 0.73484692, 0.83066239]))
     """
+    if is_array_api(obs) or is_array_api(code_book):  # on the arrays' device
+        return _vq_device(obs, code_book, check_finite)
     obs = _asarray(obs, check_finite)
     code_book = _asarray(code_book, check_finite)
     dtype = _check_vq_pair(obs, code_book)
@@ -376,6 +382,8 @@ def kmeans(obs, k_or_guess, iter=20, thresh=1e-05, check_finite=True,
     (2, 2)
     """
     rng = rng_argument("kmeans", rng, seed)
+    if is_array_api(obs) or is_array_api(k_or_guess):  # on the arrays' device
+        return _kmeans_device(obs, k_or_guess, iter, thresh, check_finite, rng)
     obs = _asarray(obs, check_finite)
     guess = _asarray(k_or_guess, check_finite)
     if iter < 1:
@@ -476,6 +484,8 @@ def kmeans2(data, k, iter=10, thresh=1e-05, minit='random', missing='warn',
         raise ValueError(f"Invalid iter ({iter}), must be a positive integer.")
     if missing not in _MISSING_METHODS:
         raise ValueError(f"Unknown missing method {missing!r}")
+    if is_array_api(data) or is_array_api(k):  # on the arrays' device
+        return _kmeans2_device(data, k, iter, minit, missing, check_finite, rng)
     data = _asarray(data, check_finite)
     code_book = np.array(k, copy=True)
     if data.ndim not in (1, 2):
@@ -522,3 +532,164 @@ def kmeans2(data, k, iter=10, thresh=1e-05, minit='random', missing='warn',
     if data.ndim == 1:
         centroid = centroid[:, 0]
     return centroid, result.labels
+
+
+# --------------------------------------------------------------------------
+# arrays of other Array API libraries (PyTorch, CuPy, array-api-strict):
+# the same checks, run on NumPy stand-ins of their shape and dtype; the
+# arithmetic on their device; results in their library
+
+
+def _stand_in(a):
+    """A NumPy array of ``a``'s shape and dtype that takes no memory (for
+    the argument checks shared with the NumPy path)."""
+    name = str(a.dtype).rsplit(".", 1)[-1]
+    try:
+        dtype = np.dtype(name)
+    except TypeError:  # bfloat16 and other types NumPy does not know
+        raise TypeError(_TYPE_MSG) from None
+    return np.broadcast_to(np.zeros((), dtype=dtype), tuple(a.shape))
+
+
+def _check_finite_device(a):
+    xp = namespace(a)
+    if not bool(xp.all(xp.isfinite(a))):
+        raise ValueError("array must not contain infs or NaNs")
+
+
+def _as_2d_device(a):
+    return a[:, None] if a.ndim == 1 else a
+
+
+def _whiten_device(obs, check_finite):
+    xp = namespace(obs)
+    if check_finite:
+        _check_finite_device(obs)
+    std_dev = xp.std(obs, axis=0)
+    zero_std = std_dev == 0
+    std_dev = xp.where(zero_std, xp.ones_like(std_dev), std_dev)
+    if check_finite and bool(xp.any(zero_std)):
+        warnings.warn(
+            "Some columns have standard deviation zero. "
+            "The values of these columns will not change.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    return obs / std_dev
+
+
+def _vq_device(obs, code_book, check_finite):
+    ref = obs if is_array_api(obs) else code_book
+    obs, code_book = like(obs, ref), like(code_book, ref)
+    if check_finite:
+        _check_finite_device(obs)
+        _check_finite_device(code_book)
+    xp = namespace(ref)
+    dtype = _check_vq_pair(_stand_in(obs), _stand_in(code_book))
+    X, C = _as_2d_device(obs), _as_2d_device(code_book)
+    wide = dtype is None or dtype == np.float64
+    X = astype(X, xp.float64 if wide else xp.float32)
+    C = astype(C, X.dtype)
+    if C.shape[0] == 0 and X.shape[0] > 0:
+        raise ValueError(
+            "the code book is empty: it has no code to assign observations to; "
+            "pass a code book with at least one row"
+        )
+    # centred on the code book's mean: accurate float32 distances far from 0
+    origin = xp.mean(C, axis=0) if C.shape[0] else None
+    labels, min_d2 = assign_checked(get_backend(X), X, C, origin)
+    if dtype is None:  # integer data: py_vq's wide codes
+        labels = astype(labels, xp.int64)
+    return labels, xp.sqrt(min_d2)
+
+
+def _kmeans2_device(data, k, iter, minit, missing, check_finite, rng):
+    ref = data if is_array_api(data) else k
+    data = like(data, ref)
+    if check_finite:
+        _check_finite_device(data)
+    given = is_array_api(k)
+    code_book = _stand_in(like(k, ref)) if given else np.array(k, copy=True)
+    if data.ndim not in (1, 2):
+        raise ValueError("Input of rank > 2 is not supported.")
+    if any(n == 0 for n in data.shape) or code_book.size < 1:
+        raise ValueError("Empty input is not supported.")
+    X = _as_2d_device(data)
+    backend = get_backend(X)
+    if minit == "matrix" or code_book.size > 1:
+        if data.ndim != code_book.ndim:
+            raise ValueError("k array doesn't match data rank")
+        if data.ndim > 1 and code_book.shape[1] != X.shape[1]:
+            raise ValueError("k array doesn't match data dimension")
+        centers = _as_2d_device(like(k, X))
+    else:
+        nc = int(code_book)
+        if nc < 1:
+            raise ValueError(f"Cannot ask kmeans2 for {nc} clusters (k was {code_book})")
+        elif nc != code_book:
+            warnings.warn("k was not an integer, was converted.", stacklevel=3)
+        if minit not in _INIT_METHODS:
+            raise ValueError(f"Unknown init method {minit!r}")
+        centers = like(_initial_centers(X, nc, minit, check_random_state(rng), backend), X)
+    n_iter = operator.index(iter)
+    if check_finite:
+        _check_finite_device(centers)
+    _check_vq_pair(_stand_in(data), _stand_in(centers if data.ndim == 2 else centers[:, 0]))
+    _check_update_dtype(_stand_in(data))
+
+    def on_empty():
+        if missing == "raise":
+            raise ClusterError(_EMPTY_CLUSTER_MSG)
+        # kmeans2 -> _kmeans2_device -> lloyd -> on_empty -> warn
+        warnings.warn(_EMPTY_CLUSTER_MSG, UserWarning, stacklevel=5)
+
+    result = lloyd(X, centers, backend=backend, max_iter=n_iter, empty="keep", on_empty=on_empty)
+    centroid = result.centers
+    if data.ndim == 1:
+        centroid = centroid[:, 0]
+    return centroid, result.labels
+
+
+def _kmeans_single_device(obs, guess, thresh):
+    _check_vq_pair(_stand_in(obs), _stand_in(guess))
+    _check_update_dtype(_stand_in(obs))
+    X = _as_2d_device(obs)
+    result = lloyd(X, _as_2d_device(guess), backend=get_backend(X), distortion_tol=thresh,
+                   empty="drop", final_assignment=True)
+    book = result.centers
+    if obs.ndim == 1:
+        book = book[:, 0]
+    return book, float(result.distortion)
+
+
+def _kmeans_device(obs, k_or_guess, iter, thresh, check_finite, rng):
+    ref = obs if is_array_api(obs) else k_or_guess
+    obs = like(obs, ref)
+    if check_finite:
+        _check_finite_device(obs)
+    given = is_array_api(k_or_guess)
+    guess = like(k_or_guess, ref) if given else _asarray(k_or_guess, check_finite)
+    if given and check_finite:
+        _check_finite_device(guess)
+    if iter < 1:
+        raise ValueError(f"iter must be at least 1, got {iter}")
+    size = int(np.prod(tuple(guess.shape)))
+    if size != 1:
+        if size < 1:
+            raise ValueError(f"Asked for 0 clusters. Initial book was {guess}")
+        _check_thresh(thresh)
+        return _kmeans_single_device(obs, like(guess, obs), thresh)
+    guess = np.asarray(to_host(guess))
+    k = int(guess)
+    if k != guess:
+        raise ValueError("If k_or_guess is a scalar, it must be an integer.")
+    if k < 1:
+        raise ValueError(f"Asked for {k} clusters.")
+    _check_thresh(thresh)
+    rng = check_random_state(rng)
+    best_book = best_dist = None
+    for _ in range(iter):
+        book, dist = _kmeans_single_device(obs, random_rows(obs, k, rng), thresh)
+        if best_dist is None or dist < best_dist:
+            best_book, best_dist = book, dist
+    return best_book, best_dist

@@ -20,14 +20,35 @@ A backend provides, for arrays of its kind (rows ``X``, dense centres ``C``):
   row access that works the same for dense and sparse ``X``;
 * ``dense`` -- the backend for dense arrays derived from ``X``.
 
+Optional, for backends whose data lives in blocks on other machines (Dask),
+where every read of ``X`` is the cost to save:
+
+* ``assign_and_sum(X, C, weights, previous_labels, origin, formula, n_far)``
+  -- one read that assigns, sums per centre, counts changed labels, sums
+  the inertia and finds the ``n_far`` rows farthest from their centre (for
+  empty-cluster relocation); the core's Lloyd loop uses it when present;
+* ``nearest_tracker(X, weights, origin)`` -- the per-row state of k-means||
+  kept with the rows; ``max_abs(X, weights)`` -- the magnitude from the
+  statistics pass; ``seeding_options`` -- k-means|| rounds and oversampling.
+
+Optional, for backends whose arrays live on a device (the Array API backend):
+
+* ``seeding_distances(X, weights, k)`` -- the state of greedy k-means++
+  (``min_d2``, ``potentials(idx)``, ``add(i, trial)``) kept on the device;
+* ``nearest_tracker`` (above) for k-means||, with ``label_weights(labels, k,
+  weights)`` for the candidates' weights.
+
 The core (``vqkit.core``) writes every algorithm once against this protocol;
 ``get_backend`` picks the implementation from the input's array type.
 """
+
+import numpy as np
 
 from .cpu import CPUBackend
 
 _CPU = CPUBackend()
 _SPARSE = None
+_DASK = None
 
 
 def is_sparse(X):
@@ -35,13 +56,48 @@ def is_sparse(X):
     return type(X).__module__.startswith("scipy.sparse")
 
 
+def is_dask(X):
+    """Whether ``X`` is a Dask array (Dask not imported to find out)."""
+    return type(X).__module__.startswith("dask.array")
+
+
+#: Top-level modules of array libraries whose arrays get the Array API
+#: backend (besides any other array that has ``__array_namespace__``).
+ARRAY_API_MODULES = ("torch", "cupy", "jax", "jaxlib", "array_api_strict", "dpnp", "mlx")
+
+_ARRAY_API = {}
+
+
+def is_array_api(X):
+    """Whether ``X`` is an array of an Array API library other than NumPy
+    (PyTorch, CuPy, array-api-strict ...), found without importing any."""
+    if isinstance(X, (np.ndarray, np.generic)) or is_sparse(X) or is_dask(X):
+        return False
+    return (type(X).__module__.split(".")[0] in ARRAY_API_MODULES
+            or hasattr(X, "__array_namespace__"))
+
+
+def array_api_backend(X):
+    """The Array API backend for the namespace of ``X`` (one per namespace;
+    ``array_api_compat`` is imported only here)."""
+    from .array_api import ArrayAPIBackend, compat
+
+    xp = compat.array_namespace(X)
+    backend = _ARRAY_API.get(xp.__name__)
+    if backend is None:
+        backend = _ARRAY_API[xp.__name__] = ArrayAPIBackend(xp)
+    return backend
+
+
 def get_backend(X):
     """Return the backend that computes on arrays like ``X``.
 
     SciPy sparse matrices and arrays (CSR, as ``vqkit.base.as_float_2d``
-    makes them) get the sparse backend, imported only then; everything else
-    is a NumPy array here (other array types are converted by the
-    interfaces) and gets the CPU backend.
+    makes them) get the sparse backend, imported only then; Dask arrays
+    get the Dask backend, imported only then; arrays of other Array API
+    libraries (PyTorch, CuPy, array-api-strict) get the Array API backend,
+    which computes on their device; everything else is a NumPy array here
+    and gets the CPU backend.
     """
     if is_sparse(X):
         global _SPARSE
@@ -50,7 +106,16 @@ def get_backend(X):
 
             _SPARSE = SparseBackend()
         return _SPARSE
+    if is_dask(X):  # Dask arrays (the optional "dask" extra), imported only then
+        global _DASK
+        if _DASK is None:
+            from .dask import DaskBackend
+
+            _DASK = DaskBackend()
+        return _DASK
+    if is_array_api(X):  # PyTorch, CuPy ...: the "gpu" extra, imported only then
+        return array_api_backend(X)
     return _CPU
 
 
-__all__ = ["CPUBackend", "get_backend", "is_sparse"]
+__all__ = ["CPUBackend", "get_backend", "is_array_api", "is_dask", "is_sparse"]

@@ -8,6 +8,7 @@ parses user input or prints.
 import numpy as np
 
 from ..backends import get_backend
+from .arrays import asarray_like, host, like, max_abs, namespace, scalar_like
 from .lloyd import lloyd
 from .seeding import greedy_kmeans_plusplus, kmeans_parallel, weighted_random_rows
 
@@ -26,8 +27,9 @@ def unit_rows(X):
     direction, so no cosine similarity.
     """
     backend = get_backend(X)
-    norms = np.sqrt(backend.row_sq_norms(X))
-    zero = np.flatnonzero(norms == 0)
+    sq_norms = backend.row_sq_norms(X)
+    norms = namespace(sq_norms).sqrt(sq_norms)
+    zero = np.flatnonzero(host(norms == 0))
     if zero.size:
         raise ValueError(
             f"{zero.size} row(s) of X (the first is row {int(zero[0])}) are all zeros: "
@@ -46,7 +48,7 @@ def tolerance(backend, X, tol, weights=None):
     serve as the origin of expanded-form distances.
     """
     mean, var = backend.column_mean_var(X, weights)
-    return float(tol) * float(var.mean()), mean
+    return float(tol) * float(namespace(var).mean(var)), mean
 
 
 #: Data whose largest magnitude lies outside [2**-300, 2**300] is scaled by a
@@ -56,14 +58,13 @@ def tolerance(backend, X, tol, weights=None):
 SAFE_MAGNITUDE = 2.0**300
 
 
-def exact_scale(*arrays):
+def exact_scale(*arrays, largest=None):
     """A power of two ``s`` with ``max|s * A|`` near 1 over the ``arrays``, or
     1.0 when their magnitudes are safe for squared distances (no temporary
-    of their size)."""
-    largest = max(
-        (max(abs(float(A.max())), abs(float(A.min()))) for A in arrays if A.size),
-        default=0.0,
-    )
+    of their size).  ``largest``: that maximum magnitude, when the backend
+    already knows it (then ``arrays`` are not read)."""
+    if largest is None:
+        largest = max((max_abs(A) for A in arrays), default=0.0)
     if largest == 0 or 1 / SAFE_MAGNITUDE <= largest <= SAFE_MAGNITUDE:
         return 1.0
     return 2.0 ** -int(np.round(np.log2(largest)))
@@ -75,13 +76,15 @@ def initial_centers(X, k, init, rng, backend, weights, origin):
         if init == "k-means++":
             return greedy_kmeans_plusplus(X, k, rng, backend, weights)
         if init == "k-means||":
-            return kmeans_parallel(X, k, rng, backend, weights, origin=origin)
+            # a backend may tune rounds and oversampling to what a read of X costs
+            options = getattr(backend, "seeding_options", {})
+            return kmeans_parallel(X, k, rng, backend, weights, origin=origin, **options)
         if init == "random":
             return weighted_random_rows(X, k, rng, weights, backend)
         raise ValueError(f"unknown init {init!r}; expected one of {INITS}")
     if callable(init):
-        return np.asarray(init(X, k, rng), dtype=np.float64)
-    return np.asarray(init, dtype=np.float64)
+        return np.asarray(host(init(X, k, rng)), dtype=np.float64)
+    return np.asarray(host(init), dtype=np.float64)
 
 
 def _assigner(backend, X, algorithm, metric):
@@ -133,22 +136,25 @@ def fit_kmeans(
         # Euclidean machinery finds the most similar unit centre
         X = unit_rows(X)
         if not isinstance(init, str) and not callable(init):
-            init = unit_rows(np.asarray(init, dtype=X.dtype))
-    scale = exact_scale(X)
+            init = unit_rows(asarray_like(init, X, X.dtype))
+    # a backend that reads X in passes (Dask) knows the magnitude from its
+    # statistics pass, which also checks the data and weights
+    largest = backend.max_abs(X, weights) if hasattr(backend, "max_abs") else None
+    scale = exact_scale(X, largest=largest)
     if scale != 1.0:
-        X = X * X.dtype.type(scale)
+        X = X * scalar_like(X, scale)
         if not isinstance(init, str) and not callable(init):
-            init = np.asarray(init) * scale
+            init = np.asarray(host(init)) * scale
     shift_tol, origin = tolerance(backend, X, tol, weights)
     best = None
     for _ in range(n_init):
         start = initial_centers(X, k, init, random_state, backend, weights, origin)
-        start = start.astype(X.dtype, copy=False)  # never promote X to float64
+        start = asarray_like(start, X, X.dtype)  # never promote X to float64
         run = lloyd(
             X,
             start,
             backend=backend,
-            weights=weights,
+            weights=like(weights, X),
             max_iter=max_iter,
             shift_tol=shift_tol,
             stop_when_stable=True,
@@ -167,7 +173,7 @@ def fit_kmeans(
     # inertia is the sum of (1 - cos) = |x - c|^2 / 2
     factor = 2.0 if metric == "cosine" else 1.0
     if scale != 1.0 or factor != 1.0:
-        best.centers = best.centers / best.centers.dtype.type(scale)
+        best.centers = best.centers / scalar_like(best.centers, scale)
 
         def unscale(squared, by=1.0):
             with np.errstate(over="ignore", under="ignore"):

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .arrays import astype, float64, host, namespace
+
 EMPTY_POLICIES = ("drop", "keep", "relocate")
 
 
@@ -81,15 +83,34 @@ def assign_checked(backend, X, C, origin=None, formula="auto", assigner=None):
     xp = backend.xp
     unassigned = labels < 0
     if bool(xp.any(unassigned)):
-        rows = np.flatnonzero(np.asarray(unassigned))
-        raise ValueError(
-            f"{rows.size} observation(s) (the first is row {int(rows[0])}) have no "
-            "finite distance to any code: the data or the code book contains NaN "
-            "or inf, or values so large that squared distances overflow. Remove "
-            "or impute non-finite values (check_finite=True in the SciPy-style "
-            "functions reports them), or rescale the data."
-        )
+        rows = np.flatnonzero(host(unassigned))
+        raise unassigned_error(rows.size, int(rows[0]))
     return labels, min_d2
+
+
+def unassigned_error(count, first):
+    """The ``ValueError`` for ``count`` rows (the first is row ``first``)
+    that have no finite distance to any centre."""
+    return ValueError(
+        f"{count} observation(s) (the first is row {first}) have no "
+        "finite distance to any code: the data or the code book contains NaN "
+        "or inf, or values so large that squared distances overflow. Remove "
+        "or impute non-finite values (check_finite=True in the SciPy-style "
+        "functions reports them), or rescale the data."
+    )
+
+
+def fused_step(backend, X, centers, weights, previous_labels, origin, formula, n_far):
+    """One read of ``X`` that assigns, sums and measures at once, for
+    backends that offer ``assign_and_sum`` (data on a cluster, where a
+    second read per iteration would double the time).  Returns the
+    backend's step after checking that every row found a centre."""
+    step = backend.assign_and_sum(
+        X, centers, weights, previous_labels, origin=origin, formula=formula, n_far=n_far
+    )
+    if step.n_unassigned:
+        raise unassigned_error(step.n_unassigned, step.first_unassigned)
+    return step
 
 
 def mean_distance(xp, min_d2):
@@ -107,28 +128,35 @@ def total_inertia(xp, min_d2, weights):
 def farthest_rows(weights, min_d2, count):
     """Up to ``count`` rows farthest from their centre (largest distance,
     then lowest index), rows of weight zero excluded."""
-    distance = np.asarray(min_d2, dtype=np.float64)
+    distance = np.asarray(host(min_d2), dtype=np.float64)
     if weights is not None:
-        distance = np.where(weights > 0, distance, -np.inf)
+        distance = np.where(host(weights) > 0, distance, -np.inf)
     order = np.argsort(-distance, kind="stable")[:count]
     return order[np.isfinite(distance[order])]
 
 
-def relocate_empty(X, weights, labels, min_d2, sums, wsums, empty, backend):
+def relocate_empty(X, weights, labels, min_d2, sums, wsums, empty, backend, far=None):
     """Move each empty centre onto one of the rows farthest from its centre.
 
     The farthest rows are taken in order, one per empty centre, and removed
     from the sums of the cluster they came from.  Works on the float64
     ``sums`` and ``wsums`` in place; with fewer usable rows than empty
-    centres the rest stay empty.
+    centres the rest stay empty.  ``far``: the farthest rows already found
+    by the backend, as ``(rows, their labels, their weights)`` (a fused
+    step); otherwise they are taken from ``min_d2``.
     """
-    for j, i in zip(empty, farthest_rows(weights, min_d2, empty.size)):
-        w = 1.0 if weights is None else float(weights[i])
-        old = labels[i]
-        row = backend.dense_rows(X, [i])[0]
-        sums[old] -= w * row
+    if far is None:
+        rows = farthest_rows(weights, min_d2, empty.size)
+        far = (rows, [int(labels[i]) for i in rows],
+               [1.0 if weights is None else float(weights[i]) for i in rows])
+    rows, old_labels, row_weights = (list(part)[: empty.size] for part in far)
+    values = backend.dense_rows(X, rows) if rows else []
+    for r, (j, old, w) in enumerate(zip(empty, old_labels, row_weights)):
+        j, old, w = int(j), int(old), float(w)
+        row = values[r, :]
+        sums[old, :] -= w * row
         wsums[old] -= w
-        sums[j] = w * row
+        sums[j, :] = w * row
         wsums[j] = w
 
 
@@ -230,30 +258,42 @@ def lloyd(
     n_iter = 0
     converged = False
     labels_fit_centers = False  # do labels describe the current centres?
+    # one read of X per iteration where the backend can fuse the steps
+    fused = (hasattr(backend, "assign_and_sum") and assigner is None and not medians
+             and distortion_tol is None)
+    step = None
     while max_iter is None or n_iter < max_iter:
         if distortion_tol is not None and not change > distortion_tol:
             converged = True
             break
         start = time.perf_counter()
-        labels, min_d2 = assign_checked(backend, X, centers, origin, formula, assigner)
-        n_changed = (
-            labels.shape[0]
-            if previous_labels is None
-            else int(xp.sum(labels != previous_labels))
-        )
-        if distortion_tol is not None:
-            distortion = mean_distance(xp, min_d2)
-        inertia = total_inertia(xp, min_d2, weights)
+        if fused:
+            step = fused_step(backend, X, centers, weights, previous_labels, origin,
+                              formula, centers.shape[0] if empty == "relocate" else 0)
+            labels, min_d2, n_changed, inertia = step.labels, None, step.n_changed, step.inertia
+        else:
+            labels, min_d2 = assign_checked(backend, X, centers, origin, formula, assigner)
+            n_changed = (
+                labels.shape[0]
+                if previous_labels is None
+                else int(xp.count_nonzero(labels != previous_labels))
+            )
+            if distortion_tol is not None:
+                distortion = mean_distance(xp, min_d2)
+            inertia = total_inertia(xp, min_d2, weights)
         if stop_when_stable and n_changed == 0:
             converged = labels_fit_centers = True
             break
         k = centers.shape[0]
-        if medians:
+        if fused:
+            sums, wsums = step.sums, step.wsums
+            has_members = wsums > 0
+        elif medians:
             sums, has_members = backend.cluster_medians(X, labels, k, weights)
         else:
             sums, wsums = backend.cluster_sums(X, labels, k, weights)
             has_members = wsums > 0
-        n_empty = int(k - xp.sum(has_members))
+        n_empty = int(k - xp.count_nonzero(has_members))
         if n_empty:
             if on_empty is not None:
                 on_empty()
@@ -261,24 +301,26 @@ def lloyd(
                 relocate_empty_medians(X, weights, min_d2, sums, has_members)
             elif empty == "relocate":
                 relocate_empty(
-                    X, weights, labels, min_d2, sums, wsums, np.flatnonzero(~has_members),
+                    X, weights, labels, min_d2, sums, wsums, np.flatnonzero(host(~has_members)),
                     backend,
+                    far=(step.far_rows, step.far_labels, step.far_weights) if fused else None,
                 )
                 has_members = wsums > 0
         if not medians:
-            sums[has_members] /= wsums[has_members, None]
+            sums[has_members] /= wsums[has_members][:, None]
         if spherical:  # unit-length centres; a zero mean has no direction
-            norms = np.sqrt((sums * sums).sum(axis=1))
+            sxp = namespace(sums)
+            norms = sxp.sqrt(sxp.sum(sums * sums, axis=1))
             has_members &= norms > 0
-            sums[has_members] /= norms[has_members, None]
-        new_centers = sums.astype(X.dtype, copy=False)
+            sums[has_members] /= norms[has_members][:, None]
+        new_centers = astype(sums, X.dtype)
         if n_empty and empty == "drop":
             new_centers = new_centers[has_members]
             shift = float("nan")
         else:
             if not xp.all(has_members):  # "keep", or relocation ran out of rows
                 new_centers[~has_members] = centers[~has_members]
-            step = new_centers.astype(np.float64) - centers
+            step = astype(new_centers, float64(new_centers)) - centers
             shift = float(xp.sum(step * step))
         centers = new_centers
         if distortion_tol is not None:
@@ -301,7 +343,10 @@ def lloyd(
         if shift_tol is not None and shift <= shift_tol:
             converged = True
             break
-    if (final_assignment and not labels_fit_centers) or labels is None:
+    if fused and ((final_assignment and not labels_fit_centers) or labels is None):
+        step = fused_step(backend, X, centers, weights, None, origin, formula, 0)
+        labels, inertia = step.labels, step.inertia
+    elif (final_assignment and not labels_fit_centers) or labels is None:
         labels, min_d2 = assign_checked(backend, X, centers, origin, formula, assigner)
         if distortion_tol is not None:
             distortion = mean_distance(xp, min_d2)

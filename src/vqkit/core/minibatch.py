@@ -319,3 +319,39 @@ def partial_fit_chunk(X, state, *, backend, batch_size, reassignment_ratio=0.01,
         if _record_step(state, batch_inertia, ewa, n_reassigned, start, callback):
             break
     return state
+
+
+def partial_fit_carry(X, weights, carry, *, n_clusters, init, n_init, init_size,
+                      batch_size, reassignment_ratio):
+    """One chunk of a stream as a function of a carried ``(state, rng)``.
+
+    The same work as the estimator's ``partial_fit`` on ``X``: the first
+    chunk (``state`` None) seeds the centres with :func:`start_partial`, then
+    :func:`partial_fit_chunk` makes one pass.  A backend whose chunks live
+    elsewhere (Dask: ``fold_blocks``) runs it next to each chunk in turn, so
+    only the centres, counts and the random state travel.  Returns the new
+    ``(state, rng)``.
+    """
+    from ..backends import get_backend
+
+    state, rng = carry
+    backend = get_backend(X)
+    if weights is not None:
+        weights = np.ascontiguousarray(weights, dtype=np.float64)
+        if not np.isfinite(weights).all() or (weights < 0).any():
+            raise ValueError("sample_weight contains NaN, infinity or negative values.")
+    if state is None:
+        if X.shape[0] < n_clusters:
+            raise ValueError(
+                f"The first chunk has {X.shape[0]} rows, fewer than n_clusters="
+                f"{n_clusters}: the centres are seeded from it. Use larger chunks."
+            )
+        state = start_partial(
+            X, n_clusters, init=init, n_init=n_init, init_size=min(init_size, X.shape[0]),
+            random_state=rng, backend=backend, weights=weights,
+        )
+    partial_fit_chunk(
+        X, state, backend=backend, batch_size=min(batch_size, X.shape[0]),
+        reassignment_ratio=reassignment_ratio, weights=weights, random_state=rng,
+    )
+    return state, rng

@@ -7,6 +7,8 @@ centres.  Data is always 2-D here (``n`` rows, ``d`` features).
 
 import numpy as np
 
+from ..backends import get_backend, is_array_api
+from .arrays import cumsum, draw_sorted, full_rows, host, like, namespace, total
 from .random import random_integer
 
 
@@ -17,7 +19,7 @@ def random_rows(X, k, rng):
     ``ValueError`` when ``k`` exceeds the number of rows.
     """
     idx = rng.choice(X.shape[0], size=int(k), replace=False)
-    return X[idx]
+    return get_backend(X).dense_rows(X, idx) if is_array_api(X) else X[idx]
 
 
 def kmeans_plusplus(X, k, rng, backend):
@@ -35,15 +37,15 @@ def kmeans_plusplus(X, k, rng, backend):
     """
     n, d = X.shape
     centers = np.empty((int(k), d), dtype=np.float64)
-    min_d2 = np.full(n, np.inf, dtype=np.float64)
+    min_d2 = full_rows(X, np.inf)
     for i in range(int(k)):
         if i == 0:
             idx = int(random_integer(rng, n))
         else:
             backend.update_min_sq_dist(X, centers[i - 1], min_d2)
-            cumulative = (min_d2 / min_d2.sum()).cumsum()
-            idx = int(np.searchsorted(cumulative, rng.uniform()))
-        centers[i] = X[idx]
+            cumulative = cumsum(min_d2 / total(min_d2))
+            idx = int(draw_sorted(cumulative, rng.uniform()))
+        centers[i] = host(X[idx, ...])
     return centers
 
 
@@ -60,17 +62,29 @@ def gaussian_init(X, k, rng):
     Returns a float64 ``(k, d)`` array.
     """
     n, d = X.shape
-    mu = X.mean(axis=0)
+    if is_array_api(X) and d > n:  # fewer rows than features: a small SVD, on the host
+        X = host(X)
+    device = is_array_api(X)  # then the statistics come from the device
+    mu = host(namespace(X).mean(X, axis=0)) if device else X.mean(axis=0)
     if d > n:
         _, s, vh = np.linalg.svd(X - mu, full_matrices=False)
         z = rng.standard_normal(size=(int(k), s.size))
         x = z @ (s[:, None] * vh / np.sqrt(n - 1.0))
     else:
-        cov = np.atleast_2d(np.cov(X.T))
+        cov = np.atleast_2d(_covariance(X) if device else np.cov(X.T))
         z = rng.standard_normal(size=(int(k), d))
         x = z @ np.linalg.cholesky(cov).T
     x += mu
     return x
+
+
+def _covariance(X):
+    """Sample covariance (``ddof=1``, float64, on the host) of the rows of an
+    Array API array, computed on its device."""
+    xp = namespace(X)
+    centred = xp.astype(X, xp.float64)
+    centred = centred - xp.mean(centred, axis=0)
+    return host(xp.permute_dims(centred, (1, 0)) @ centred) / (X.shape[0] - 1.0)
 
 
 def _weighted_index(rng, weights, n):
@@ -162,23 +176,66 @@ def greedy_kmeans_plusplus(X, k, rng, backend, weights=None, n_local_trials=None
         n_local_trials = 2 + int(np.log(k))
     if pairwise:
         distances = _PairwiseDistances(X, weights)
+    elif hasattr(backend, "seeding_distances"):  # kept by the backend, on its device
+        distances = backend.seeding_distances(X, weights, k)
     else:
         distances = _PrunedDistances(X, weights, backend, k)
     chosen = [_weighted_index(rng, weights, n)]
     distances.add(chosen[0])
+    w = like(weights, distances.min_d2)  # beside the distances (NumPy: weights)
     for _ in range(1, k):
-        mass = distances.min_d2 if weights is None else weights * distances.min_d2
-        cumulative = np.cumsum(mass)
-        potential = cumulative[-1]
+        mass = distances.min_d2 if weights is None else w * distances.min_d2
+        cumulative = cumsum(mass)
+        potential = float(cumulative[-1])
         if not potential > 0:  # every row sits on a centre: repeat one
             chosen.extend([chosen[0]] * (k - len(chosen)))
             break
         draws = rng.uniform(size=n_local_trials) * potential
-        idx = np.minimum(np.searchsorted(cumulative, draws), n - 1)
-        best = int(np.argmin(distances.potentials(idx)))
+        idx = np.minimum(draw_sorted(cumulative, draws), n - 1)
+        best = int(np.argmin(host(distances.potentials(idx))))
         chosen.append(int(idx[best]))
         distances.add(chosen[-1], best)
-    return np.asarray(backend.dense_rows(X, chosen), dtype=np.float64)
+    return np.asarray(host(backend.dense_rows(X, chosen)), dtype=np.float64)
+
+
+class _NearestChosen:
+    """Distance from every row to its nearest k-means|| candidate, and that
+    candidate's number, as arrays in memory (the default; a backend whose
+    rows live elsewhere offers ``nearest_tracker`` with the same methods)."""
+
+    def __init__(self, X, weights, backend, origin):
+        self.X, self.weights, self.backend, self.origin = X, weights, backend, origin
+        self.min_d2 = self.nearest = None
+        self.count = 0
+
+    def weighted_index(self, rng):
+        return _weighted_index(rng, self.weights, self.X.shape[0])
+
+    def add(self, rows):
+        labels, d2 = self.backend.assign(self.X, rows, self.origin)
+        if self.min_d2 is None:
+            self.min_d2 = d2.astype(np.float64)
+            self.nearest = labels.astype(np.int64)
+        else:
+            closer = d2 < self.min_d2
+            self.min_d2[closer] = d2[closer]
+            self.nearest[closer] = self.count + labels[closer]
+        self.count += rows.shape[0]
+
+    def _mass(self):
+        return self.min_d2 if self.weights is None else self.weights * self.min_d2
+
+    def potential(self):
+        return self._mass().sum()
+
+    def sample(self, rng, ell, potential):
+        return np.flatnonzero(rng.uniform(size=self.X.shape[0]) < ell * self._mass() / potential)
+
+    def candidate_weights(self, m):
+        return np.bincount(self.nearest, weights=self.weights, minlength=m)
+
+    def release(self):
+        self.min_d2 = self.nearest = None
 
 
 def kmeans_parallel(X, k, rng, backend, weights=None, rounds=5, oversampling=0.5,
@@ -192,7 +249,9 @@ def kmeans_parallel(X, k, rng, backend, weights=None, rounds=5, oversampling=0.5
     candidates come from one blocked assignment.  The candidates are then
     weighted by the total weight of the rows nearest to them and reduced
     to ``k`` centres by weighted greedy k-means++ and a short weighted Lloyd
-    run.  About ``rounds * oversampling`` Lloyd iterations of work.
+    run.  About ``rounds * oversampling`` Lloyd iterations of work.  The
+    per-row distances are kept by the backend's ``nearest_tracker`` when
+    it has one (data on a cluster: they stay with the rows), else in memory.
 
     Returns a float64 ``(k, d)`` array.
     """
@@ -201,27 +260,29 @@ def kmeans_parallel(X, k, rng, backend, weights=None, rounds=5, oversampling=0.5
     n, d = X.shape
     k = int(k)
     ell = max(1.0, oversampling * k)
-    chosen = [_weighted_index(rng, weights, n)]
-    labels, min_d2 = backend.assign(X, backend.dense_rows(X, chosen), origin)
-    min_d2 = min_d2.astype(np.float64)
-    nearest = labels.astype(np.int64)
+    if hasattr(backend, "nearest_tracker"):
+        tracker = backend.nearest_tracker(X, weights, origin)
+    else:
+        tracker = _NearestChosen(X, weights, backend, origin)
+    first = tracker.weighted_index(rng)
+    rows = [np.asarray(host(backend.dense_rows(X, [first])))]
+    tracker.add(rows[0])
     for _ in range(rounds):
-        mass = min_d2 if weights is None else weights * min_d2
-        potential = mass.sum()
+        potential = tracker.potential()
         if not potential > 0:
             break
-        keep = np.flatnonzero(rng.uniform(size=n) < ell * mass / potential)
+        keep = tracker.sample(rng, ell, potential)
         if keep.size == 0:
             continue
-        labels, d2 = backend.assign(X, backend.dense_rows(X, keep), origin)
-        closer = d2 < min_d2
-        min_d2[closer] = d2[closer]
-        nearest[closer] = len(chosen) + labels[closer]
-        chosen.extend(keep.tolist())
-    candidates = np.asarray(backend.dense_rows(X, chosen), dtype=np.float64)
-    cand_weights = np.bincount(nearest, weights=weights, minlength=len(chosen))
+        rows.append(np.asarray(host(backend.dense_rows(X, keep))))
+        tracker.add(rows[-1])
+    candidates = np.concatenate(rows).astype(np.float64)
+    cand_weights = tracker.candidate_weights(len(candidates))
+    tracker.release()
     useful = cand_weights > 0
-    if useful.sum() < k:  # too few candidates: fall back on the full data
+    # too few candidates: fall back on the full data where the backend can
+    # run k-means++ on it (else reduce the few candidates, repeating some)
+    if useful.sum() < k and hasattr(backend, "candidate_potentials"):
         return greedy_kmeans_plusplus(X, k, rng, backend, weights)
     candidates, cand_weights = candidates[useful], cand_weights[useful]
     # weighted greedy k-means++, then Lloyd, on the few (dense) candidates:
@@ -240,4 +301,4 @@ def weighted_random_rows(X, k, rng, weights=None, backend=None):
     w = np.ones(n) if weights is None else weights
     idx = rng.choice(n, size=int(k), replace=False, p=w / w.sum())
     rows = X[idx] if backend is None else backend.dense_rows(X, idx)
-    return np.asarray(rows, dtype=np.float64)
+    return np.asarray(host(rows), dtype=np.float64)

@@ -1,0 +1,822 @@
+"""The Array API backend: k-means arithmetic for any array library that
+follows the Python Array API standard (PyTorch, CuPy, array-api-strict,
+NumPy through ``array_api_compat``), on the arrays' own device.
+
+Nothing here copies the data to the host: assignments, centre sums,
+statistics and the distance primitives of seeding run with the array
+library's own functions, in row chunks whose temporaries stay under a fixed
+byte budget (:func:`chunk_rows`).  Only scalars (counts, sums, a few row
+indices) come back to the host, where the core decides what to do next.
+
+Numerics follow the CPU backend: distances are expanded into matrix
+products around an origin near the data (``|x-o|^2 - 2 (x-o).(c-o) +
+|c-o|^2``, clamped at 0), ties go to the lowest centre index, sums and
+statistics accumulate in float64.
+
+Library-specific fast paths are taken where the standard has no
+equivalent: ``index_add_`` (PyTorch) and ``cupyx.scatter_add`` (CuPy) for
+the centre update (the portable fallback multiplies a one-hot chunk by the
+rows), and on CUDA PyTorch a fused Triton distance+argmin kernel
+(``_triton_kernels``) when Triton imports.  A faster TF32/bf16 assignment
+can be switched on for CUDA PyTorch with :func:`configure`; rows whose two
+best centres are too close to call at that precision are recomputed in
+float32, so labels are those of the float32 computation.
+"""
+
+import contextlib
+import math
+import os
+import warnings
+
+import numpy as np
+
+try:
+    import array_api_compat as compat
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        "vqkit needs the 'array-api-compat' package for arrays of libraries other "
+        "than NumPy (PyTorch, CuPy, ...): pip install 'vqkit[gpu]'"
+    ) from exc
+
+#: Upper bound, in bytes, of the temporaries of one assignment chunk (the
+#: centred rows, their squared norms and the chunk x k score matrix).
+ASSIGN_BYTES = 256 * 2**20
+
+#: Upper bound, in bytes, of the temporaries of one chunk of the centre
+#: update and of the statistics (float64 copies of rows, one-hot blocks).
+UPDATE_BYTES = 128 * 2**20
+
+#: Upper bound, in bytes, of the candidates' distances that greedy k-means++
+#: keeps between pricing candidates and adding the chosen one (``n x L``
+#: float64); above it the chosen centre's distances are computed again.
+SEEDING_STORE_BYTES = 1 << 30
+
+#: Precisions of the matrix product of the assignment (CUDA PyTorch only;
+#: elsewhere the data's own dtype is always used).
+PRECISIONS = ("float32", "tf32", "bf16")
+
+_options = {
+    # "float32": the data's dtype; "tf32"/"bf16": faster products with a
+    # float32 recheck of near-ties (CUDA PyTorch only)
+    "precision": "float32",
+    # "auto": the Triton kernel on CUDA PyTorch when Triton imports
+    "triton": "auto",
+    "assign_bytes": ASSIGN_BYTES,
+    "update_bytes": UPDATE_BYTES,
+    # True: only standard Array API operations (no library fast paths), for
+    # tests and benchmarks of the portable code
+    "portable": False,
+    # the centre update: "scatter" (index_add_ / scatter_add), "onehot"
+    # (one-hot matrix products, float64), "auto": one-hot for few centres on
+    # CUDA, where scattering into few addresses serialises the atomics
+    "update": "auto",
+}
+
+#: ``update="auto"`` uses one-hot products up to this many centres on CUDA.
+ONEHOT_MAX_CLUSTERS = 32
+
+
+def configure(**options):
+    """Set options of the Array API backend; returns the previous values.
+
+    ``precision`` (``"float32"``, ``"tf32"`` or ``"bf16"``): the matrix
+    products of the assignment on CUDA PyTorch; the faster two recheck
+    near-ties in float32 (default ``"float32"``).  ``triton``
+    (``"auto"``, True or False): use the fused Triton kernel on CUDA
+    PyTorch.  ``assign_bytes`` / ``update_bytes``: the byte budgets of
+    chunk temporaries.  ``portable`` (bool): use only standard Array API
+    operations, no library-specific fast path (for tests and benchmarks).
+    ``update`` (``"auto"``, ``"scatter"``, ``"onehot"``): how centre sums
+    are accumulated.
+    """
+    previous = {}
+    for name, value in options.items():
+        if name not in _options:
+            raise ValueError(f"unknown option {name!r}; expected one of {sorted(_options)}")
+        if name == "precision" and value not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}, got {value!r}")
+        if name == "update" and value not in ("auto", "scatter", "onehot"):
+            raise ValueError(f"update must be 'auto', 'scatter' or 'onehot', got {value!r}")
+        if name == "portable" and not isinstance(value, bool):
+            raise ValueError(f"portable must be True or False, got {value!r}")
+        if name == "triton" and value not in ("auto", True, False):
+            raise ValueError(f"triton must be 'auto', True or False, got {value!r}")
+        if name.endswith("_bytes") and (not isinstance(value, int) or value < 1):
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        previous[name] = _options[name]
+    _options.update(options)
+    return previous
+
+
+@contextlib.contextmanager
+def options(**values):
+    """Context manager form of :func:`configure` (restores on exit)."""
+    previous = configure(**values)
+    try:
+        yield
+    finally:
+        _options.update(previous)
+
+
+def chunk_rows(n, width, itemsize, budget):
+    """Rows per chunk so that ``rows * width * itemsize <= budget``.
+
+    ``width`` is the number of values held per row (for an assignment: the
+    ``k`` scores plus the centred row and a few scalars).  At least one row,
+    at most ``n``.
+    """
+    rows = budget // max(1, int(width) * int(itemsize))
+    return int(max(1, min(int(n), rows)))
+
+
+def _chunks(n, rows):
+    for start in range(0, n, rows):
+        yield start, min(n, start + rows)
+
+
+def _itemsize(xp, dtype):
+    return 8 if dtype == xp.float64 else 4 if dtype == xp.float32 else 2
+
+
+def to_numpy(a):
+    """A host NumPy copy of array ``a`` of any supported library."""
+    if isinstance(a, np.ndarray):
+        return a
+    if compat.is_torch_array(a):
+        return a.detach().cpu().numpy()
+    if compat.is_cupy_array(a):
+        return a.get()
+    try:
+        return np.asarray(a)
+    except Exception:  # libraries without __array__: go through DLPack
+        return np.from_dlpack(compat.to_device(a, "cpu"))
+
+
+class ArrayAPIBackend:
+    """Nearest-centre assignment and centre updates for the arrays of one
+    Array API namespace ``xp`` (as returned by
+    ``array_api_compat.array_namespace``), on the arrays' device.
+
+    Rows ``X`` are 2-D float32 or float64 arrays; centres may come as
+    arrays of the same library or as host NumPy arrays (moved to ``X``'s
+    device).  Labels are int32 arrays of ``X``'s library.
+    """
+
+    name = "array_api"
+
+    def __init__(self, xp):
+        self.xp = xp
+        self.is_torch = compat.is_torch_namespace(xp)
+        self.is_cupy = compat.is_cupy_namespace(xp)
+        self.is_numpy = compat.is_numpy_namespace(xp)
+        self._triton = None  # None: not tried yet; False: not available
+
+    # ------------------------------------------------------------------
+    # conversions
+
+    @property
+    def dense(self):
+        """The backend for the small host arrays derived from the data
+        (k-means|| candidates): the CPU backend."""
+        from . import get_backend
+
+        return get_backend(np.empty((0, 0)))
+
+    def asarray(self, a, like, dtype=None):
+        """``a`` (host or device) as an array of this library on ``like``'s device."""
+        xp = self.xp
+        if dtype is None and isinstance(a, np.ndarray):
+            dtype = {np.dtype(np.float32): xp.float32, np.dtype(np.float64): xp.float64,
+                     np.dtype(np.int32): xp.int32, np.dtype(np.int64): xp.int64,
+                     np.dtype(np.bool_): xp.bool}.get(a.dtype)
+        if compat.is_array_api_obj(a) and not isinstance(a, np.ndarray) \
+                and compat.array_namespace(a) is not xp:
+            a = to_numpy(a)  # another library's array: through the host
+        return xp.asarray(a, dtype=dtype, device=compat.device(like))
+
+    def to_numpy(self, a):
+        return to_numpy(a)
+
+    def _index(self, idx, like):
+        return self.xp.asarray(np.asarray(idx, dtype=np.int64), device=compat.device(like))
+
+    def dense_rows(self, X, idx):
+        """The rows ``idx`` (host integers) of ``X`` (a new array in ``X``'s dtype)."""
+        if not isinstance(idx, (list, tuple, np.ndarray)):
+            idx = to_numpy(idx)
+        return self.xp.take(X, self._index(idx, X), axis=0)
+
+    def _f64(self, A):
+        return self.xp.astype(A, self.xp.float64)
+
+    # ------------------------------------------------------------------
+    # row-wise helpers
+
+    def row_sq_norms(self, X):
+        """Squared Euclidean norm of each row (float64, exact products)."""
+        xp = self.xp
+        n, d = X.shape
+        out = xp.empty((n,), dtype=xp.float64, device=compat.device(X))
+        rows = chunk_rows(n, 2 * d + 1, 8, _options["update_bytes"])
+        for s, e in _chunks(n, rows):
+            B = self._f64(X[s:e, :])
+            out[s:e] = xp.sum(B * B, axis=1)
+        return out
+
+    def divide_rows(self, X, divisors):
+        """Row ``i`` of ``X`` divided by ``divisors[i]`` (``X``'s dtype)."""
+        xp = self.xp
+        n, d = X.shape
+        divisors = self.asarray(divisors, X, xp.float64)
+        out = xp.empty(X.shape, dtype=X.dtype, device=compat.device(X))
+        rows = chunk_rows(n, 2 * d + 1, 8, _options["update_bytes"])
+        for s, e in _chunks(n, rows):
+            out[s:e, :] = xp.astype(self._f64(X[s:e, :]) / divisors[s:e, None], X.dtype)
+        return out
+
+    def count_non_finite(self, X):
+        """Number of NaN or infinite entries of ``X``."""
+        xp = self.xp
+        n, d = X.shape
+        rows = chunk_rows(n, d, 1, _options["update_bytes"])
+        total = 0
+        for s, e in _chunks(n, rows):  # summed on the device, one scalar read
+            total = total + xp.count_nonzero(~xp.isfinite(X[s:e, :]))
+        return int(total)
+
+    def column_mean_var(self, X, weights=None):
+        """Per-column (weighted) mean and population variance (float64 arrays)."""
+        xp = self.xp
+        n, d = X.shape
+        dev = compat.device(X)
+        w = None if weights is None else self.asarray(weights, X, xp.float64)
+        total_weight = float(n) if w is None else float(xp.sum(w))
+        rows = chunk_rows(n, 2 * d + 1, 8, _options["update_bytes"])
+        total = xp.zeros((d,), dtype=xp.float64, device=dev)
+        for s, e in _chunks(n, rows):
+            B = self._f64(X[s:e, :])
+            total += xp.sum(B if w is None else B * w[s:e, None], axis=0)
+        mean = total / max(total_weight, 1e-300)
+        squares = xp.zeros((d,), dtype=xp.float64, device=dev)
+        for s, e in _chunks(n, rows):
+            B = self._f64(X[s:e, :]) - mean
+            B = B * B
+            squares += xp.sum(B if w is None else B * w[s:e, None], axis=0)
+        return mean, squares / max(total_weight, 1e-300)
+
+    # ------------------------------------------------------------------
+    # assignment
+
+    def _prepare(self, X, C, origin):
+        """Common dtype, centres on ``X``'s device in it, and the origin."""
+        xp = self.xp
+        C = self.asarray(C, X)
+        dtype = xp.result_type(X.dtype, C.dtype)
+        if X.dtype != dtype:
+            X = xp.astype(X, dtype)
+        if C.dtype != dtype:
+            C = xp.astype(C, dtype)
+        o = None if origin is None else xp.astype(self.asarray(origin, X), dtype)
+        return X, C, o, dtype
+
+    def assign(self, X, C, origin=None, formula="auto"):
+        """Label each row of ``X`` with its nearest row of ``C``.
+
+        Returns ``(labels, min_d2)``: int32 labels (ties to the lowest
+        index; ``-1`` where no distance is finite) and squared distances in
+        the common dtype of ``X`` and ``C``, both on ``X``'s device.
+        ``origin`` is subtracted from rows and centres before distances
+        are expanded into matrix products (accuracy only).  ``formula`` is
+        accepted for the protocol; every shape uses the expanded form.
+        """
+        xp = self.xp
+        X, C, o, dtype = self._prepare(X, C, origin)
+        n, d = X.shape
+        k = C.shape[0]
+        dev = compat.device(X)
+        if n == 0 or k == 0:
+            return (xp.full((n,), -1, dtype=xp.int32, device=dev),
+                    xp.full((n,), math.inf, dtype=dtype, device=dev))
+        if d == 0:
+            return (xp.zeros((n,), dtype=xp.int32, device=dev),
+                    xp.zeros((n,), dtype=dtype, device=dev))
+        Cs = C if o is None else C - o
+        fast = self._fast_assign(X, Cs, o, dtype)
+        if fast is not None:
+            return fast
+        return self._assign_chunked(X, Cs, o, dtype)
+
+    def _assign_chunked(self, X, Cs, o, dtype, rows=None):
+        """The portable assignment: per chunk one matrix product, argmin."""
+        xp = self.xp
+        n, d = X.shape
+        k = Cs.shape[0]
+        dev = compat.device(X)
+        c_sq = xp.sum(Cs * Cs, axis=1)
+        minus2_ct = xp.permute_dims(Cs, (1, 0)) * -2  # exact: a power of two
+        labels = xp.empty((n,), dtype=xp.int32, device=dev)
+        min_d2 = xp.empty((n,), dtype=dtype, device=dev)
+        if rows is None:
+            rows = chunk_rows(n, k + 2 * d + 4, _itemsize(xp, dtype), _options["assign_bytes"])
+        for s, e in _chunks(n, rows):
+            B = X[s:e, :] if o is None else X[s:e, :] - o
+            scores = B @ minus2_ct
+            scores += c_sq
+            best = xp.argmin(scores, axis=1)
+            low = xp.min(scores, axis=1)
+            d2 = xp.sum(B * B, axis=1) + low
+            finite = xp.isfinite(d2)
+            labels[s:e] = xp.where(finite, xp.astype(best, xp.int32), -1)
+            min_d2[s:e] = xp.where(finite, xp.where(d2 > 0, d2, 0), math.inf)
+        return labels, min_d2
+
+    def _fast_assign(self, X, Cs, o, dtype):
+        """Library-specific assignment (CUDA PyTorch), or None."""
+        if _options["portable"] or not self.is_torch:
+            return None
+        # CPU tensors take this path only under Triton's interpreter (tests)
+        if X.device.type != "cuda" and os.environ.get("TRITON_INTERPRET", "0") != "1":
+            return None
+        precision = _options["precision"]
+        if dtype != self.xp.float32:
+            precision = "float32"
+        kernels = self._triton_kernels()
+        if kernels is not None:
+            try:
+                fused = kernels.assign(X, Cs, o, precision)
+            except Exception as exc:  # a Triton or driver this kernel does not suit
+                if _options["triton"] is True:
+                    raise
+                self._triton = False
+                warnings.warn(f"vqkit: the Triton kernel failed ({type(exc).__name__}: "
+                              f"{exc}); using PyTorch operations instead", RuntimeWarning,
+                              stacklevel=2)
+                fused = None
+            if fused is not None:  # None: a case the kernel leaves to PyTorch
+                return fused
+        if precision != "float32":
+            return self._assign_low_precision(X, Cs, o, precision)
+        return self._assign_torch(X, Cs, o)
+
+    def _triton_kernels(self):
+        """The Triton kernel module when the options allow it and it works
+        here; raises when ``triton=True`` was asked for and it does not."""
+        if _options["triton"] is False:
+            return None
+        if self._triton is None:
+            try:
+                from . import _triton_kernels
+            except Exception:  # no Triton, or no GPU it can compile for
+                self._triton = False
+            else:
+                self._triton = _triton_kernels if _triton_kernels.available() else False
+        if self._triton is False and _options["triton"] is True:
+            raise RuntimeError(
+                "triton=True, but the Triton kernel is not available here (Triton "
+                "missing, no CUDA device, or it failed before)"
+            )
+        return self._triton or None
+
+    def _assign_torch(self, X, Cs, o):
+        """CUDA PyTorch float32: ``addmm`` per chunk (one temporary), argmin."""
+        import torch
+
+        n, d = X.shape
+        k = Cs.shape[0]
+        c_sq = (Cs * Cs).sum(1)
+        ct = Cs.t().contiguous()
+        labels = torch.empty(n, dtype=torch.int32, device=X.device)
+        min_d2 = torch.empty(n, dtype=X.dtype, device=X.device)
+        rows = chunk_rows(n, k + 2 * d + 4, X.element_size(), _options["assign_bytes"])
+        with _matmul_precision("float32"):
+            for s, e in _chunks(n, rows):
+                B = X[s:e] if o is None else X[s:e] - o
+                scores = torch.addmm(c_sq, B, ct, beta=1, alpha=-2)
+                low, best = scores.min(dim=1)
+                d2 = (B * B).sum(1) + low
+                finite = torch.isfinite(d2)
+                labels[s:e] = torch.where(finite, best.to(torch.int32), -1)
+                min_d2[s:e] = torch.where(finite, d2.clamp_min(0), math.inf)
+        return labels, min_d2
+
+    def _assign_low_precision(self, X, Cs, o, precision):
+        """CUDA PyTorch: products in TF32 or bf16 keeping each row's two best
+        scores; every row whose margin between them is below the products'
+        error bound is redone in float32, so the labels are those of the
+        float32 computation.  Distances are then computed directly to the
+        chosen centre, in float32."""
+        import torch
+
+        n, d = X.shape
+        k = Cs.shape[0]
+        c_sq = (Cs * Cs).sum(1)
+        c_norm = float(c_sq.max().sqrt())
+        ct = Cs.t().contiguous()
+        ct_low = ct.to(torch.bfloat16) if precision == "bf16" else ct
+        labels = torch.empty(n, dtype=torch.int32, device=X.device)
+        min_d2 = torch.empty(n, dtype=X.dtype, device=X.device)
+        slack = error_slack(precision, d)
+        rows = chunk_rows(n, 2 * k + 3 * d + 6, X.element_size(), _options["assign_bytes"])
+        for s, e in _chunks(n, rows):
+            B = X[s:e] if o is None else X[s:e] - o
+            with _matmul_precision(precision):
+                if precision == "bf16":
+                    G = (B.to(torch.bfloat16) @ ct_low).float()
+                else:
+                    G = B @ ct
+            scores = c_sq - 2 * G
+            if k > 1:
+                two = torch.topk(scores, 2, dim=1, largest=False, sorted=True)
+                best = two.indices[:, 0].clone()
+                margin = two.values[:, 1] - two.values[:, 0]
+            else:
+                best = torch.zeros(e - s, dtype=torch.int64, device=X.device)
+                margin = torch.full((e - s,), math.inf, device=X.device)
+            x_norm = (B * B).sum(1).sqrt()
+            # each score is off by at most 2 |x| |c| slack; a label can only
+            # differ from the float32 one where the margin is below twice that
+            doubtful = torch.nonzero(~(margin > 4.0 * slack * c_norm * x_norm)).flatten()
+            if doubtful.numel():
+                with _matmul_precision("float32"):
+                    exact = torch.addmm(c_sq, B[doubtful], ct, beta=1, alpha=-2)
+                best[doubtful] = exact.argmin(dim=1)
+            diff = B - Cs[best]
+            d2 = (diff * diff).sum(1)
+            finite = torch.isfinite(d2)
+            labels[s:e] = torch.where(finite, best.to(torch.int32), -1)
+            min_d2[s:e] = torch.where(finite, d2, math.inf)
+        return labels, min_d2
+
+    def sq_distances(self, X, C):
+        """All squared distances ``(n, k)`` (for ``transform``), computed
+        in float64 around the centres' mean, in the common dtype."""
+        xp = self.xp
+        X, C, _, dtype = self._prepare(X, C, None)
+        n, d = X.shape
+        k = C.shape[0]
+        C64 = self._f64(C)
+        o = xp.mean(C64, axis=0) if k else xp.zeros((d,), dtype=xp.float64,
+                                                   device=compat.device(X))
+        Cs = C64 - o
+        c_sq = xp.sum(Cs * Cs, axis=1)
+        ct = xp.permute_dims(Cs, (1, 0))
+        out = xp.empty((n, k), dtype=dtype, device=compat.device(X))
+        rows = chunk_rows(n, k + 2 * d + 2, 8, _options["update_bytes"])
+        for s, e in _chunks(n, rows):
+            B = self._f64(X[s:e, :]) - o
+            D = xp.sum(B * B, axis=1)[:, None] + c_sq[None, :] - 2.0 * (B @ ct)
+            out[s:e, :] = xp.astype(xp.where(D > 0, D, 0.0), dtype)
+        return out
+
+    # ------------------------------------------------------------------
+    # update
+
+    def cluster_sums(self, X, labels, k, weights=None):
+        """Weighted sums of the rows of ``X`` per cluster and the weight
+        totals: float64 ``(sums, wsums)`` of shapes ``(k, d)``, ``(k,)`` on
+        ``X``'s device.  Raises ``ValueError`` for labels outside ``[0, k)``.
+        """
+        xp = self.xp
+        n, d = X.shape
+        self._check_labels(labels, k)
+        w = None if weights is None else self.asarray(weights, X, xp.float64)
+        if _options["portable"] or self._onehot_update(X, k):
+            return self._sums_onehot(X, labels, k, w)
+        if self.is_torch:
+            return self._sums_torch(X, labels, k, w)
+        if self.is_cupy or self.is_numpy:
+            return self._sums_scatter(X, labels, k, w)
+        return self._sums_onehot(X, labels, k, w)
+
+    def _onehot_update(self, X, k):
+        update = _options["update"]
+        if update == "auto":
+            on_cuda = "cuda" in str(compat.device(X)).lower()
+            return on_cuda and k <= ONEHOT_MAX_CLUSTERS
+        return update == "onehot"
+
+    def _check_labels(self, labels, k):
+        xp = self.xp
+        if labels.shape[0] == 0:
+            return
+        lo = int(xp.min(labels))
+        hi = int(xp.max(labels))
+        if lo < 0 or hi >= k:
+            bad = lo if lo < 0 else hi
+            where = int(to_numpy(xp.argmax(xp.astype(labels == bad, xp.int8))))
+            raise ValueError(
+                f"label {bad} at position {where} is outside the valid range "
+                f"[0, {k - 1}] for {k} clusters; labels must index an existing "
+                "cluster (a negative label usually means the data held NaN or inf)"
+            )
+
+    def _sums_torch(self, X, labels, k, w):
+        import torch
+
+        n, d = X.shape
+        sums = torch.zeros((k, d), dtype=torch.float64, device=X.device)
+        if w is None:
+            wsums = torch.bincount(labels, minlength=k).to(torch.float64)
+        else:
+            wsums = torch.zeros(k, dtype=torch.float64, device=X.device)
+            wsums.index_add_(0, labels, w)
+        rows = chunk_rows(n, 2 * d + 1, 8, _options["update_bytes"])
+        for s, e in _chunks(n, rows):
+            B = X[s:e].to(torch.float64)  # X itself when it is float64: no in-place
+            if w is not None:
+                B = B * w[s:e, None]
+            sums.index_add_(0, labels[s:e], B)
+        return sums, wsums
+
+    def _sums_scatter(self, X, labels, k, w):
+        """NumPy (``np.add.at``) and CuPy (``cupyx.scatter_add``)."""
+        xp = self.xp
+        n, d = X.shape
+        scatter_add = self._scatter_add()
+        dev = compat.device(X)
+        sums = xp.zeros((k, d), dtype=xp.float64, device=dev)
+        wsums = xp.zeros((k,), dtype=xp.float64, device=dev)
+        scatter_add(wsums, labels, 1.0 if w is None else w)
+        rows = chunk_rows(n, 2 * d + 1, 8, _options["update_bytes"])
+        for s, e in _chunks(n, rows):
+            B = self._f64(X[s:e, :])
+            if w is not None:
+                B = B * w[s:e, None]
+            scatter_add(sums, labels[s:e], B)
+        return sums, wsums
+
+    def _scatter_add(self):
+        """``scatter_add(out, index, values)``: ``out[index] += values``
+        with repeated indices accumulated (CuPy or NumPy)."""
+        if self.is_cupy:
+            from cupyx import scatter_add
+
+            return scatter_add
+        return np.add.at
+
+    def _sums_onehot(self, X, labels, k, w):
+        """Any namespace: ``onehot(labels)^T @ rows`` per bounded chunk."""
+        xp = self.xp
+        n, d = X.shape
+        dev = compat.device(X)
+        sums = xp.zeros((k, d), dtype=xp.float64, device=dev)
+        wsums = xp.zeros((k,), dtype=xp.float64, device=dev)
+        ids = xp.arange(k, dtype=labels.dtype, device=dev)
+        rows = chunk_rows(n, k + 2 * d + 1, 8, _options["update_bytes"])
+        for s, e in _chunks(n, rows):
+            onehot = xp.astype(labels[s:e, None] == ids[None, :], xp.float64)
+            if w is not None:
+                onehot = onehot * w[s:e, None]
+            sums += xp.permute_dims(onehot, (1, 0)) @ self._f64(X[s:e, :])
+            wsums += xp.sum(onehot, axis=0)
+        return sums, wsums
+
+    def cluster_means(self, X, labels, k):
+        """Mean of the rows of each cluster (``X``'s dtype) and which
+        clusters have members; empty clusters get a zero row."""
+        xp = self.xp
+        sums, counts = self.cluster_sums(X, labels, k)
+        has_members = counts > 0
+        means = sums / xp.where(has_members, counts, 1.0)[:, None]
+        return xp.astype(means, X.dtype), has_members
+
+    def label_weights(self, labels, k, weights=None):
+        """Total weight (float64) of the rows with each label in ``[0, k)``."""
+        xp = self.xp
+        if self.is_torch:
+            import torch
+
+            return torch.bincount(labels, weights=weights, minlength=k).to(torch.float64)
+        w = (xp.ones(labels.shape, dtype=xp.float64, device=compat.device(labels))
+             if weights is None else self.asarray(weights, labels, xp.float64))
+        if self.is_cupy or self.is_numpy:
+            out = xp.zeros((k,), dtype=xp.float64, device=compat.device(labels))
+            self._scatter_add()(out, labels, w)
+            return out
+        out = xp.zeros((k,), dtype=xp.float64, device=compat.device(labels))
+        ids = xp.arange(k, dtype=labels.dtype, device=compat.device(labels))
+        n = labels.shape[0]
+        for s, e in _chunks(n, chunk_rows(n, k + 1, 8, _options["update_bytes"])):
+            onehot = xp.astype(labels[s:e, None] == ids[None, :], xp.float64)
+            out += w[s:e] @ onehot
+        return out
+
+    # ------------------------------------------------------------------
+    # seeding
+
+    def update_min_sq_dist(self, X, center, min_d2):
+        """Lower ``min_d2`` (float64, on the device) to each row's squared
+        distance to ``center`` (direct differences, float64)."""
+        xp = self.xp
+        n, d = X.shape
+        c = self._f64(self.asarray(center, X))
+        rows = chunk_rows(n, 2 * d + 1, 8, _options["update_bytes"])
+        for s, e in _chunks(n, rows):
+            B = self._f64(X[s:e, :]) - c
+            min_d2[s:e] = xp.minimum(min_d2[s:e], xp.sum(B * B, axis=1))
+
+    def add_center(self, X, center, index, min_d2, nearest, cc_d2_center=None):
+        """Lower ``min_d2`` for a newly chosen centre and point ``nearest``
+        (int64, on the device) at ``index`` where it is now the closest."""
+        xp = self.xp
+        n, d = X.shape
+        c = self._f64(self.asarray(center, X))
+        rows = chunk_rows(n, 2 * d + 1, 8, _options["update_bytes"])
+        for s, e in _chunks(n, rows):
+            B = self._f64(X[s:e, :]) - c
+            d2 = xp.sum(B * B, axis=1)
+            closer = d2 < min_d2[s:e]
+            min_d2[s:e] = xp.where(closer, d2, min_d2[s:e])
+            nearest[s:e] = xp.where(closer, xp.asarray(index, dtype=nearest.dtype,
+                                                       device=compat.device(X)), nearest[s:e])
+
+    def candidate_potentials(self, X, weights, min_d2, nearest, candidates, cc_d2=None,
+                             store=None):
+        """k-means++ potential ``sum_i w_i min(D_i^2, |x_i - c|^2)`` of each
+        candidate ``c`` (float64 array on the device).  Distances come from
+        float64 matrix products around the candidates' mean, clamped at 0;
+        ``store`` (``n x L`` float64), when given, receives them."""
+        xp = self.xp
+        n, d = X.shape
+        cand = self._f64(self.asarray(candidates, X))
+        L = cand.shape[0]
+        o = xp.mean(cand, axis=0)
+        cs = cand - o
+        c_sq = xp.sum(cs * cs, axis=1)
+        ct = xp.permute_dims(cs, (1, 0))
+        w = None if weights is None else self.asarray(weights, X, xp.float64)
+        pots = xp.zeros((L,), dtype=xp.float64, device=compat.device(X))
+        rows = chunk_rows(n, 2 * d + 2 * L + 2, 8, _options["update_bytes"])
+        for s, e in _chunks(n, rows):
+            B = self._f64(X[s:e, :]) - o
+            D = xp.sum(B * B, axis=1)[:, None] + c_sq[None, :] - 2.0 * (B @ ct)
+            D = xp.where(D > 0, D, 0.0)
+            if store is not None:
+                store[s:e, :] = D
+            D = xp.minimum(D, min_d2[s:e, None])
+            pots += xp.sum(D if w is None else D * w[s:e, None], axis=0)
+        return pots
+
+    def nearest_tracker(self, X, weights, origin):
+        """The per-row state of k-means|| on the device (see
+        :class:`NearestCandidates`)."""
+        return NearestCandidates(self, X, weights, origin)
+
+    def seeding_distances(self, X, weights, k):
+        """The state of greedy k-means++ on the device (see
+        :class:`SeedingDistances`)."""
+        return SeedingDistances(self, X, weights, k)
+
+    # ------------------------------------------------------------------
+    # not supported on this backend
+
+    def bounded_assigner(self, X):
+        """Hamerly bounds are CPU-only: full scans here (None)."""
+        return None
+
+    def _unsupported(self, what):
+        raise TypeError(
+            f"{what} is not available for arrays of this library yet; pass a NumPy "
+            "array (to_numpy) or use metric='euclidean' or 'cosine'."
+        )
+
+    def l1_assigner(self, X):
+        self._unsupported("metric='manhattan'")
+
+    def assign_l1(self, X, C):
+        self._unsupported("metric='manhattan'")
+
+    def l1_distances(self, X, C):
+        self._unsupported("metric='manhattan'")
+
+    def cluster_medians(self, X, labels, k, weights=None):
+        self._unsupported("metric='manhattan'")
+
+
+class SeedingDistances:
+    """Squared distances (float64, on the device) of the rows of ``X`` to
+    the centres chosen so far by greedy k-means++; the same interface as
+    the core's CPU trackers (``min_d2``, ``potentials``, ``add``)."""
+
+    def __init__(self, backend, X, weights, k):
+        xp = backend.xp
+        self.backend, self.X = backend, X
+        self.weights = None if weights is None else backend.asarray(weights, X, xp.float64)
+        n = X.shape[0]
+        dev = compat.device(X)
+        self.min_d2 = xp.full((n,), math.inf, dtype=xp.float64, device=dev)
+        self.nearest = xp.full((n,), -1, dtype=xp.int64, device=dev)
+        self.count = 0
+        self.store = None  # the last candidates' distances, when they fit
+
+    def potentials(self, idx):
+        """Potential after adding each of the rows ``idx`` (host integers);
+        their distances are kept (up to ``SEEDING_STORE_BYTES``) so that
+        :meth:`add` needs no pass over ``X``."""
+        xp = self.backend.xp
+        n, L = self.X.shape[0], len(idx)
+        self.store = None
+        if n * L * 8 <= SEEDING_STORE_BYTES:
+            self.store = xp.empty((n, L), dtype=xp.float64, device=compat.device(self.X))
+        candidates = self.backend.dense_rows(self.X, idx)
+        return self.backend.candidate_potentials(
+            self.X, self.weights, self.min_d2, self.nearest, candidates, store=self.store
+        )
+
+    def add(self, i, trial=None):
+        """Choose row ``i`` as the next centre (``trial``: its position in
+        the last :meth:`potentials` call, whose distances are reused)."""
+        xp = self.backend.xp
+        if trial is None or self.store is None:
+            center = self.backend.dense_rows(self.X, [int(i)])[0, ...]
+            self.backend.add_center(self.X, center, self.count, self.min_d2, self.nearest)
+        else:
+            d2 = self.store[:, int(trial)]
+            closer = d2 < self.min_d2
+            self.min_d2 = xp.where(closer, d2, self.min_d2)
+            self.nearest = xp.where(closer, xp.asarray(self.count, dtype=xp.int64,
+                                                       device=compat.device(self.X)),
+                                    self.nearest)
+            self.min_d2[int(i)] = 0.0  # exactly: the row is now a centre
+            self.nearest[int(i)] = self.count
+        self.store = None
+        self.count += 1
+
+
+class NearestCandidates:
+    """Each row's squared distance (float64) to its nearest k-means||
+    candidate and that candidate's number, on the device.  Random numbers
+    are drawn on the host from the caller's generator, in the order the
+    in-memory version draws them (one uniform per row and round)."""
+
+    def __init__(self, backend, X, weights, origin):
+        self.backend, self.X, self.origin = backend, X, origin
+        self.host_weights = None if weights is None else to_numpy(weights)
+        xp = backend.xp
+        self.weights = None if weights is None else backend.asarray(weights, X, xp.float64)
+        self.min_d2 = self.nearest = None
+        self.count = 0
+
+    def weighted_index(self, rng):
+        """One row drawn in proportion to its weight (one uniform)."""
+        n = self.X.shape[0]
+        w = self.host_weights
+        cumulative = np.arange(1.0, n + 1) if w is None else np.cumsum(w)
+        return int(min(np.searchsorted(cumulative, rng.uniform() * cumulative[-1]), n - 1))
+
+    def add(self, rows):
+        """Take the candidate ``rows`` (host or device) into account."""
+        xp = self.backend.xp
+        labels, d2 = self.backend.assign(self.X, rows, self.origin)
+        d2 = xp.astype(d2, xp.float64)
+        labels = xp.astype(labels, xp.int64)
+        if self.min_d2 is None:
+            self.min_d2, self.nearest = d2, labels
+        else:
+            closer = d2 < self.min_d2
+            self.min_d2 = xp.where(closer, d2, self.min_d2)
+            self.nearest = xp.where(closer, labels + self.count, self.nearest)
+        self.count += rows.shape[0]
+
+    def _mass(self):
+        return self.min_d2 if self.weights is None else self.weights * self.min_d2
+
+    def potential(self):
+        return float(self.backend.xp.sum(self._mass()))
+
+    def sample(self, rng, ell, potential):
+        """Rows kept with probability ``ell * w_i D_i^2 / potential`` (host indices)."""
+        xp = self.backend.xp
+        u = self.backend.asarray(rng.uniform(size=self.X.shape[0]), self.X, xp.float64)
+        keep = xp.nonzero(u < ell * self._mass() / potential)[0]
+        return to_numpy(keep).astype(np.int64)
+
+    def candidate_weights(self, m):
+        """Total weight of the rows nearest to each of the ``m`` candidates (host)."""
+        return to_numpy(self.backend.label_weights(self.nearest, m, self.weights))
+
+    def release(self):
+        self.min_d2 = self.nearest = None
+
+
+def error_slack(precision, d):
+    """Bound on the relative error of a ``d``-term dot product whose inputs
+    are rounded to ``precision`` (unit roundoff ``u``: 2u for the inputs)
+    and summed in float32 (``(d + 2)`` float32 units), as a multiple of
+    ``|x| |c|``."""
+    unit = {"float32": 2.0**-24, "tf32": 2.0**-11, "bf16": 2.0**-8}[precision]
+    return 2 * unit + (d + 2) * 2.0**-24
+
+
+@contextlib.contextmanager
+def _matmul_precision(precision):
+    """Temporarily set PyTorch's float32 matrix-product precision on CUDA
+    (``"float32"``: full IEEE; ``"tf32"``: tensor cores)."""
+    import torch
+
+    previous = torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = precision == "tf32"
+    try:
+        yield
+    finally:
+        torch.backends.cuda.matmul.allow_tf32 = previous
