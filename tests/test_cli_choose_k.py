@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-import vqkit.cli
+import vqkit.cli._terminal
 from vqkit.cli import main
 
 pytest.importorskip("vqkit.choose_k")
@@ -132,7 +132,7 @@ def test_plot(tmp_path, csv_file):
 def test_progress_bar_only_on_a_terminal(csv_file, monkeypatch):
     args = ["choose-k", csv_file, "--k", "2:4", "--seed", 0] + FAST
     assert "choosing k" not in _invoke(args).stderr
-    monkeypatch.setattr(vqkit.cli, "_stderr_is_terminal", lambda: True)
+    monkeypatch.setattr(vqkit.cli._terminal, "_stderr_is_terminal", lambda: True)
     result = _invoke(args)
     assert result.exit_code == 0 and "choosing k" in result.stderr
     assert "choosing k" not in _invoke(args + ["-q"]).stderr
@@ -155,8 +155,8 @@ def test_progress_callable_drives_the_bar(monkeypatch):
             self.pos += n
             seen.append((self.pos, self.length, item))
 
-    monkeypatch.setattr(vqkit.cli.click, "progressbar", lambda **kw: Bar(**kw))
-    progress, close = vqkit.cli._choose_k_progress(True)
+    monkeypatch.setattr(vqkit.cli._terminal.click, "progressbar", lambda **kw: Bar(**kw))
+    progress, close = vqkit.cli._terminal._choose_k_progress(True)
     progress(1, 4, "k=1")
     progress(3, 4, "gap")
     close()

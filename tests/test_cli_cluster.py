@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-import vqkit.cli
+import vqkit.cli._output
+import vqkit.cli._terminal
 from vqkit.cli import main
 
 CENTRES = np.array([[0.0, 0.0], [10.0, 10.0], [0.0, 10.0]])
@@ -282,7 +283,7 @@ def test_plot_of_many_features(tmp_path):
 def test_progress_bar_only_on_a_terminal(csv_file, monkeypatch):
     result = _invoke(["cluster", csv_file, "-k", 3, "--seed", 0])
     assert "k-means, k=3" not in result.stderr  # not a terminal
-    monkeypatch.setattr(vqkit.cli, "_stderr_is_terminal", lambda: True)
+    monkeypatch.setattr(vqkit.cli._terminal, "_stderr_is_terminal", lambda: True)
     result = _invoke(["cluster", csv_file, "-k", 3, "--seed", 0, "--n-init", 2])
     assert result.exit_code == 0
     assert "k-means, k=3" in result.stderr
@@ -310,8 +311,8 @@ def test_progress_callback_counts_runs_and_iterations(monkeypatch):
             self.pos += n
             calls.append((self.pos, item))
 
-    monkeypatch.setattr(vqkit.cli.click, "progressbar", lambda **kw: Bar(**kw))
-    with vqkit.cli._kmeans_progress(True, "t", 2, 10) as callback:
+    monkeypatch.setattr(vqkit.cli._terminal.click, "progressbar", lambda **kw: Bar(**kw))
+    with vqkit.cli._terminal._kmeans_progress(True, "t", 2, 10) as callback:
         from vqkit.core.lloyd import IterationStats
 
         for run in range(2):
@@ -550,5 +551,7 @@ def test_output_directory_not_writable(csv_file, tmp_path, monkeypatch):
 
 
 def test_json_is_strict(capsys):
-    vqkit.cli._json_out({"a": float("nan"), "b": [float("inf"), 1.5], "c": {"d": -float("inf")}})
+    vqkit.cli._output._json_out(
+        {"a": float("nan"), "b": [float("inf"), 1.5], "c": {"d": -float("inf")}}
+    )
     assert json.loads(capsys.readouterr().out) == {"a": None, "b": [None, 1.5], "c": {"d": None}}

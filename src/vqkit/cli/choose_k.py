@@ -1,0 +1,158 @@
+"""``vqkit choose-k``: suggest a number of clusters; also the runner that
+``vqkit cluster -k auto`` uses."""
+
+import click
+
+from ..choose_k import METHODS  # the criteria, in report order
+from ._input import _check_k_rows, _check_scaling, _read, _scale
+from ._options import (
+    _file_argument, _input_options, _json_option, _plot_option, _quiet_option, _seed_option,
+    command,
+)
+from ._output import _check_plot_output, _json_out, _saving_plot
+from ._terminal import _choose_k_progress, _show_progress, _warnings_reported
+
+
+def _parse_k_range(text):
+    """``"2:10"`` (both ends included) or ``"2,4,8"`` -> list of ints."""
+    text = text.strip()
+    try:
+        if ":" in text:
+            low, high = (int(part) for part in text.split(":", 1))
+            ks = list(range(low, high + 1))
+        else:
+            ks = sorted({int(part) for part in text.split(",") if part.strip()})
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r} is not a range such as 2:10 or a list such as 2,4,8", param_hint="--k"
+        ) from None
+    if not ks:
+        raise click.BadParameter(f"{text!r} holds no k (is the range reversed?)",
+                                 param_hint="--k")
+    if ks[0] < 1:
+        raise click.BadParameter(f"k must be at least 1, got {ks[0]}", param_hint="--k")
+    return ks
+
+
+def _check_k_bounds(low, high):
+    if low > high:
+        raise click.BadParameter(f"--k-min {low} is more than --k-max {high}",
+                                 param_hint="--k-min")
+
+
+def _parse_methods(values):
+    if not values:
+        return None
+    methods = []
+    for value in values:
+        for name in value.split(","):
+            name = name.strip().lower().replace("-", "_")
+            if not name:
+                continue
+            if name not in METHODS:
+                raise click.BadParameter(
+                    f"unknown method {name!r}; choose from {', '.join(METHODS)}",
+                    param_hint="--methods",
+                )
+            if name not in methods:
+                methods.append(name)
+    return methods or None
+
+
+def _run_choose_k(X, ks, *, methods, seed, quiet):
+    from ..choose_k import choose_k
+
+    progress, close = _choose_k_progress(_show_progress(quiet))
+    with _warnings_reported(quiet):
+        try:
+            kwargs = {"methods": methods, "random_state": seed}
+            if progress is not None:
+                kwargs["progress"] = progress
+            result = choose_k(X, ks, **kwargs)
+        except ValueError as exc:
+            raise click.ClickException(f"cannot choose k: {exc}") from None
+        finally:
+            close()
+    return result
+
+
+def _picks_line(result):
+    picks = ", ".join(
+        f"{m} {v if v is not None else '-'}" for m, v in result.picks.items()
+    )
+    ks = list(result.ks)
+    return f"Chose k={result.best_k} from k={ks[0]}..{ks[-1]} (picks: {picks})"
+
+
+@command("choose-k")
+@_file_argument("file")
+@click.option("--k", "k_range", default=None, metavar="RANGE",
+              help="The k to try: a range such as 2:10 (both ends included) or a list "
+              "such as 2,4,8.  Default: 1:10.")
+@click.option("--k-min", type=click.IntRange(min=1), default=None,
+              help="Smallest k to try (default 1).")
+@click.option("--k-max", type=click.IntRange(min=1), default=None,
+              help="Largest k to try (default 10, or the number of rows if fewer).")
+@click.option("--methods", "-m", multiple=True, metavar="NAMES",
+              help="Criteria, comma-separated or repeated: " + ", ".join(METHODS)
+              + ".  Default: the library's default set.")
+@_seed_option()
+@click.option("--standardize", is_flag=True,
+              help="Centre each column and scale it to unit variance first.")
+@click.option("--whiten", is_flag=True, help="Scale each column to unit variance first.")
+@_input_options
+@_json_option("Print one JSON object (best_k, picks, ks, table, notes).")
+@_plot_option("Save the criteria against k as a figure (PNG).")
+@_quiet_option("No warnings or progress bar.")
+def choose_k(file, k_range, k_min, k_max, methods, seed, standardize, whiten, columns, key,
+             delimiter, header, missing, as_json, plot, quiet):
+    """Suggest a number of clusters for the rows of FILE.
+
+    Runs k-means for each k and scores the results by several criteria
+    (elbow of the inertia curve, silhouette, Calinski-Harabasz,
+    Davies-Bouldin, gap statistic, held-out distortion); prints a table of
+    the scores, each criterion's pick and the overall choice.  FILE is read
+    as by "vqkit cluster".
+
+    \b
+    Examples:
+      vqkit choose-k points.csv
+      vqkit choose-k points.csv --k 2:8 --seed 0 --plot choose-k.png
+      vqkit choose-k points.csv --k-min 2 --k-max 12 --methods silhouette,gap
+      vqkit choose-k data.parquet --columns 0:4 --standardize --json
+    """
+    _check_scaling(standardize, whiten)
+    if k_range is not None and (k_min is not None or k_max is not None):
+        raise click.UsageError("give either --k or --k-min/--k-max, not both.")
+    ks = _parse_k_range(k_range) if k_range is not None else None
+    if ks is None and k_min is not None and k_max is not None:
+        _check_k_bounds(k_min, k_max)
+    method_list = _parse_methods(methods)
+    if plot is not None:
+        _check_plot_output(plot)
+
+    table = _read(file, columns, key, delimiter, header, missing, quiet)
+    n = table.X.shape[0]
+    if ks is None:
+        low = k_min if k_min is not None else 1
+        high = k_max if k_max is not None else max(low, min(10, n))
+        _check_k_bounds(low, high)
+        ks = list(range(low, high + 1))
+    _check_k_rows(max(ks), table, "the largest k")
+    X, _ = _scale(table.X, standardize, whiten)
+    result = _run_choose_k(X, ks, methods=method_list, seed=seed, quiet=quiet)
+
+    if plot is not None:
+        with _saving_plot(plot):
+            result.plot(path=plot, X=X)
+    if as_json:
+        document = result.to_dict()
+        document.setdefault("input", table.path)
+        document.setdefault("n_samples", int(n))
+        document.setdefault("n_features", int(table.X.shape[1]))
+        document.setdefault("seed", seed)
+        _json_out(document)
+        return
+    click.echo(result.report())
+    if plot is not None and not quiet:
+        click.echo(f"Saved the plot to {plot}")
