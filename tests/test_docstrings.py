@@ -1,6 +1,7 @@
 """The Examples sections of the public docstrings run and print what they say."""
 
 import doctest
+import importlib
 
 import pytest
 
@@ -17,7 +18,12 @@ import vqkit.scipy_vq
 @pytest.mark.parametrize(
     "module, at_least",
     [(vqkit.scipy_vq, 15), (vqkit.cluster, 4), (vqkit.minibatch, 1), (vqkit.bisecting, 1),
-     (vqkit.metrics, 10), (vqkit.quantize, 10)],
+     (vqkit.metrics, 10), (vqkit.quantize, 10),
+     # vqkit.choose_k is the function; the module is reached through importlib
+     (importlib.import_module("vqkit.choose_k"), 10),
+     (importlib.import_module("vqkit.core.knee"), 3),
+     (importlib.import_module("vqkit.core.gap"), 2),
+     (importlib.import_module("vqkit.core.prediction_strength"), 2)],
 )
 def test_docstring_examples(module, at_least):
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
@@ -27,5 +33,5 @@ def test_docstring_examples(module, at_least):
 
 def test_every_public_function_has_an_example():
     for name in ["whiten", "vq", "py_vq", "kmeans", "kmeans2", "KMeans",
-                 "MiniBatchKMeans", "BisectingKMeans"]:
+                 "MiniBatchKMeans", "BisectingKMeans", "choose_k"]:
         assert "Examples" in getattr(vqkit, name).__doc__, name

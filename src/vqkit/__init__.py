@@ -10,6 +10,7 @@ on the same engine.
 """
 
 from .bisecting import BisectingKMeans
+from .choose_k import choose_k
 from .cluster import KMeans
 from .exceptions import ClusterError, ConvergenceWarning, NotFittedError
 from .minibatch import MiniBatchKMeans
@@ -22,6 +23,7 @@ __version__ = "0.1.0"
 __all__ = [
     "BisectingKMeans",
     "ClusterError",
+    "choose_k",
     "Codebook",
     "ConvergenceWarning",
     "KMeans",

@@ -1,0 +1,88 @@
+"""Prediction strength (Tibshirani and Walther, JCGS 14:511-528, 2005).
+
+Split the rows at random into two halves, a "test" and a "training" half,
+and cluster both into k clusters.  For each test cluster, count the pairs of
+its members that the training clustering (its centres, applied to the test
+rows) also puts together; the prediction strength is the smallest of these
+proportions over the test clusters.  When k matches real structure, both
+halves find the same clusters and the strength is near 1; when k is too
+large, some true cluster is cut differently in the two halves and the
+strength drops.  ``ps(1) = 1`` always, so k = 1 is a possible answer.
+
+Here each split is used both ways round (each half serves once as test and
+once as training set; the two strengths are averaged), and ``repeats``
+random splits are averaged.  The estimate is the largest k whose mean
+strength reaches a threshold (0.8 in the paper's examples).
+"""
+
+import numpy as np
+
+from ..backends import get_backend
+from .fit import fit_kmeans
+from .lloyd import assign_checked
+
+
+def pair_agreement(test_labels, predicted, k):
+    """Smallest proportion, over test clusters with >= 2 members, of member
+    pairs that ``predicted`` also puts in one cluster (NaN if no cluster has
+    two members)."""
+    table = np.bincount(np.asarray(test_labels, dtype=np.int64) * k + predicted,
+                        minlength=k * k).reshape(k, k).astype(np.float64)
+    sizes = table.sum(axis=1)
+    together = (table * (table - 1)).sum(axis=1)
+    valid = sizes >= 2
+    if not valid.any():
+        return np.nan
+    return float((together[valid] / (sizes[valid] * (sizes[valid] - 1))).min())
+
+
+def prediction_strength(X, ks, rng, *, repeats=2, n_init=1, max_iter=300, on_repeat=None):
+    """Mean prediction strength of k-means for each k of ``ks``.
+
+    ``X`` is a float array, ``rng`` a ``RandomState`` (splits and seedings).
+    A k larger than a half's number of rows gets NaN.  ``on_repeat(r)`` is
+    called after each split.
+    """
+    backend = get_backend(X)
+    n = X.shape[0]
+    half = n // 2
+    strengths = np.full((repeats, len(ks)), np.nan)
+    for r in range(repeats):
+        order = rng.permutation(n)
+        halves = [np.ascontiguousarray(X[np.sort(order[:half])]),
+                  np.ascontiguousarray(X[np.sort(order[half:])])]
+        for i, k in enumerate(ks):
+            k = int(k)
+            if k == 1:
+                strengths[r, i] = 1.0
+                continue
+            if k > half:
+                continue
+            fits = [fit_kmeans(H, k, backend=backend, n_init=n_init, max_iter=max_iter,
+                               random_state=rng) for H in halves]
+            both = []
+            for test, train in ((0, 1), (1, 0)):
+                predicted, _ = assign_checked(backend, halves[test], fits[train].centers)
+                both.append(pair_agreement(fits[test].labels, np.asarray(predicted), k))
+            strengths[r, i] = np.mean(both)
+        if on_repeat is not None:
+            on_repeat(r + 1)
+    return strengths.mean(axis=0)
+
+
+def strength_pick(ks, strength, threshold=0.8):
+    """The largest k whose prediction strength is at least ``threshold``
+    (None if none is, which cannot happen when k = 1 is among ``ks``).
+
+    Examples
+    --------
+    >>> strength_pick([1, 2, 3, 4], [1.0, 0.97, 0.55, 0.82])
+    4
+    >>> strength_pick([1, 2, 3], [1.0, 0.6, 0.5])
+    1
+    """
+    best = None
+    for k, s in zip(ks, strength):
+        if s >= threshold:
+            best = int(k)
+    return best
