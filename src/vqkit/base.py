@@ -109,13 +109,16 @@ class Estimator:
     #: Whether they keep arrays of other Array API libraries (PyTorch, CuPy)
     #: on their device; otherwise such arrays are copied to NumPy.
     _accept_array_api = False
+    #: Whether the model takes Dask arrays lazily (else they are computed).
+    _accept_dask = False
 
     def _check_new_data(self, X):
         """Validate ``X`` for a fitted centroid model: finite 2-D numbers with
         ``n_features_in_`` columns, in the centres' dtype."""
         self._check_fitted()
         X = as_float_2d(X, accept_sparse=self._accept_sparse,
-                        accept_array_api=self._accept_array_api)
+                        accept_array_api=self._accept_array_api,
+                        accept_dask=self._accept_dask)
         if X.shape[1] != self.n_features_in_:
             raise ValueError(
                 f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
@@ -194,7 +197,7 @@ def check_init(init, n_init, X, n_clusters, estimator_name, inits, random_n_init
 
 
 def as_float_2d(X, *, name="X", dtypes=(np.float64, np.float32), copy=False,
-                accept_sparse=False, accept_array_api=False):
+                accept_sparse=False, accept_array_api=False, accept_dask=False):
     """Validate ``X`` as a finite, non-empty 2-D float array (float32 kept).
 
     Integer and boolean input becomes float64.  Raises ``ValueError`` (or
@@ -202,10 +205,12 @@ def as_float_2d(X, *, name="X", dtypes=(np.float64, np.float32), copy=False,
     wrong and what to do.  With ``accept_sparse=True`` a SciPy sparse
     matrix or array of any format is accepted and returned as CSR (float32
     kept, other numbers float64; sorted indices, no duplicates), validated
-    from its stored entries: never densified.
+    from its stored entries: never densified.  With ``accept_dask=True`` a
+    Dask array or DataFrame stays lazy (see ``_as_float_dask``); otherwise
+    it is computed into memory.
     """
-    if type(X).__module__.startswith(("dask.array", "dask.dataframe")):
-        return _as_float_dask(X, name, dtypes)
+    if accept_dask and type(X).__module__.startswith(("dask.array", "dask.dataframe")):
+        return _as_float_dask(X, name, dtypes)  # else computed by np.asarray below
     if is_array_api(X):  # PyTorch, CuPy ...
         if accept_array_api:  # validated and kept where it lives
             return _as_float_array_api(X, name)
@@ -256,7 +261,8 @@ def _as_float_dask(X, name, dtypes):
     rows that cannot be assigned make ``predict`` raise when computed.
     """
     if type(X).__module__.startswith("dask.dataframe"):
-        bad = [c for c, t in X.dtypes.items() if np.dtype(t).kind not in "biuf"]
+        bad = [c for c, t in X.dtypes.items()
+               if not (isinstance(t, np.dtype) and t.kind in "biuf")]
         if bad:
             raise ValueError(
                 f"{name} is a Dask DataFrame with non-numeric column(s) {bad[:5]}; "

@@ -48,16 +48,15 @@ class KMeans(Estimator):
     ----------
     n_clusters : int, default=8
         Number of clusters (centres) to form.
-    init : {"auto", "k-means++", "k-means||", "random"}, callable or array, default="auto"
-        How the first centres are chosen (``"auto"``: ``"k-means++"`` for
-        data in memory, ``"k-means||"`` for a Dask array, where it is
-        weighted, 5 rounds of about ``2 k`` candidates each -- see
-        ``docs/dask.md``):
+    init : {"k-means++", "k-means||", "random"}, callable or array, default="k-means++"
+        How the first centres are chosen:
 
         * ``"k-means++"``: greedy k-means++ (``2 + log(k)`` candidates per
           step, the best kept), weighted by ``sample_weight``; distances a
           candidate provably cannot improve are skipped, so large ``k``
-          stays cheap;
+          stays cheap.  For a Dask array, whose every read is a pass over
+          the cluster, it runs as its scalable form ``"k-means||"`` (k
+          sequential passes would be needed otherwise; see ``docs/dask.md``);
         * ``"k-means||"``: scalable k-means++ (Bahmani et al.): 5 rounds of
           independent sampling, about ``k/2`` candidates each, reduced to
           ``k`` by weighted k-means++; a few Lloyd iterations of work;
@@ -152,6 +151,7 @@ class KMeans(Estimator):
     _estimator_type = "clusterer"
     _accept_sparse = True
     _accept_array_api = True
+    _accept_dask = True
     _fitted_attributes = (
         "cluster_centers_", "labels_", "inertia_", "n_iter_", "n_features_in_", "history_",
     )
@@ -161,7 +161,7 @@ class KMeans(Estimator):
         self,
         n_clusters=8,
         *,
-        init="auto",
+        init="k-means++",
         n_init="auto",
         max_iter=300,
         tol=1e-4,
@@ -207,10 +207,8 @@ class KMeans(Estimator):
                 f"got {self.empty_clusters!r}."
             )
         init = self.init
-        if isinstance(init, str) and init == "auto":
-            init = "k-means||" if is_dask(X) else "k-means++"
         if is_dask(X):
-            _check_dask_params(self, init)
+            init = _dask_init(self, init)
         return check_init(init, self.n_init, X, k, type(self).__name__, INITS, 10)
 
     # ------------------------------------------------------------------
@@ -237,7 +235,7 @@ class KMeans(Estimator):
         -------
         self
         """
-        X = as_float_2d(X, accept_sparse=True, accept_array_api=True)
+        X = as_float_2d(X, accept_sparse=True, accept_array_api=True, accept_dask=True)
         sparse = is_sparse(X)
         if sparse and self.metric == "manhattan":
             raise TypeError(
@@ -266,7 +264,7 @@ class KMeans(Estimator):
             on_empty=self._empty_handler(),
             callback=self._iteration_callback(),
             algorithm=resolve_algorithm(
-                self.algorithm, X.shape[1], self.n_clusters, sparse or is_dask(X)
+                self.algorithm, X.shape[1], self.n_clusters, sparse
             ),
             metric=self.metric,
         )
@@ -385,20 +383,20 @@ def _check_dask_metric(metric):
         )
 
 
-def _check_dask_params(estimator, init):
-    """What a fit on a Dask array supports (every read of X is a pass over
-    the cluster, so only the seedings that need few passes)."""
+def _dask_init(estimator, init):
+    """The seeding a fit on a Dask array runs (every read of X is a pass over
+    the cluster, so only seedings that need few passes): k-means++ becomes
+    its scalable form k-means||; "random" is refused."""
     _check_dask_metric(estimator.metric)
-    if isinstance(init, str) and init in ("k-means++", "random"):
+    if isinstance(init, str) and init == "k-means++":
+        return "k-means||"
+    if isinstance(init, str) and init == "random":
         raise ValueError(
-            f"init={init!r} needs the data in memory; for a Dask array use "
-            "init='k-means||' (the default, 'auto'), an array of centres or a callable."
+            "init='random' needs the data in memory; for a Dask array use "
+            "init='k-means++' (run as k-means||, the default), 'k-means||', an array "
+            "of centres or a callable."
         )
-    if estimator.algorithm == "hamerly":
-        raise ValueError(
-            "algorithm='hamerly' keeps bounds per row in memory and is not available "
-            "for Dask arrays; use algorithm='auto' or 'lloyd'."
-        )
+    return init
 
 
 def _distinct_labels(labels, k):

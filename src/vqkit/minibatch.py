@@ -136,6 +136,7 @@ class MiniBatchKMeans(Estimator):
 
     _estimator_type = "clusterer"
     _accept_sparse = True
+    _accept_dask = True
     _fitted_attributes = (
         "cluster_centers_", "labels_", "inertia_", "counts_", "n_iter_", "n_steps_",
         "n_features_in_", "history_",
@@ -342,7 +343,7 @@ class MiniBatchKMeans(Estimator):
         init = n_init = init_size = None
         state = None
         if first:
-            X = as_float_2d(X)
+            X = as_float_2d(X, accept_dask=True)
             init, n_init, init_size = self._check_params(X)
             self.n_iter_ = 0
         else:

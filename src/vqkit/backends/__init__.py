@@ -23,10 +23,12 @@ A backend provides, for arrays of its kind (rows ``X``, dense centres ``C``):
 Optional, for backends whose data lives in blocks on other machines (Dask),
 where every read of ``X`` is the cost to save:
 
-* ``assign_and_sum(X, C, weights, previous_labels, origin, formula, n_far)``
-  -- one read that assigns, sums per centre, counts changed labels, sums
-  the inertia and finds the ``n_far`` rows farthest from their centre (for
-  empty-cluster relocation); the core's Lloyd loop uses it when present;
+* ``assign_and_sum(X, C, weights, previous_labels, origin, formula, n_far,
+  assigner=None)`` -- one read that assigns (with the bounds of an
+  ``assigner`` from ``bounded_assigner``, if given), sums per centre,
+  counts changed labels, sums the inertia and finds the ``n_far`` rows
+  farthest from their centre (for empty-cluster relocation); the core's
+  Lloyd loop uses it when present;
 * ``nearest_tracker(X, weights, origin)`` -- the per-row state of k-means||
   kept with the rows; ``max_abs(X, weights)`` -- the magnitude from the
   statistics pass; ``seeding_options`` -- k-means|| rounds and oversampling.

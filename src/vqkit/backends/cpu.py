@@ -377,16 +377,9 @@ class HamerlyAssigner:
 
     def assign(self, C):
         C = np.ascontiguousarray(C, dtype=self.X.dtype)
-        k = C.shape[0]
         C64 = C.astype(np.float64)
         full = self.previous is None or self.previous.shape != C.shape
-        shift = np.zeros(k) if full else np.sqrt(((C64 - self.previous) ** 2).sum(1))
-        half_gap = np.full(k, np.inf)
-        for start in range(0, k, 64):  # direct differences, 64 centres at a time
-            block = C64[start:start + 64]
-            gaps = np.sqrt(((block[:, None, :] - C64[None, :, :]) ** 2).sum(axis=2))
-            gaps[np.arange(len(block)), np.arange(start, start + len(block))] = np.inf
-            half_gap[start:start + 64] = gaps.min(axis=1) / 2
+        shift, half_gap = hamerly_geometry(C64, None if full else self.previous)
         min_d2 = np.empty(self.X.shape[0], dtype=self.X.dtype)
         kernels.hamerly_assign(
             self.X, C, np.ascontiguousarray(C.T), shift, half_gap, self.margin, full,
@@ -394,6 +387,21 @@ class HamerlyAssigner:
         )
         self.previous = C64
         return self.labels.copy(), min_d2
+
+
+def hamerly_geometry(C64, previous):
+    """What Hamerly's bounds need from the centres: how far each centre
+    moved since ``previous`` (zeros without), and half the distance from
+    each centre to its nearest other centre (float64)."""
+    k = C64.shape[0]
+    shift = np.zeros(k) if previous is None else np.sqrt(((C64 - previous) ** 2).sum(1))
+    half_gap = np.full(k, np.inf)
+    for start in range(0, k, 64):  # direct differences, 64 centres at a time
+        block = C64[start:start + 64]
+        gaps = np.sqrt(((block[:, None, :] - C64[None, :, :]) ** 2).sum(axis=2))
+        gaps[np.arange(len(block)), np.arange(start, start + len(block))] = np.inf
+        half_gap[start:start + 64] = gaps.min(axis=1) / 2
+    return shift, half_gap
 
 
 class L1Assigner:

@@ -100,13 +100,17 @@ def unassigned_error(count, first):
     )
 
 
-def fused_step(backend, X, centers, weights, previous_labels, origin, formula, n_far):
+def fused_step(backend, X, centers, weights, previous_labels, origin, formula, n_far,
+               assigner=None):
     """One read of ``X`` that assigns, sums and measures at once, for
     backends that offer ``assign_and_sum`` (data on a cluster, where a
-    second read per iteration would double the time).  Returns the
-    backend's step after checking that every row found a centre."""
+    second read per iteration would double the time; an ``assigner`` from
+    the backend's ``bounded_assigner`` carries bounds between steps).
+    Returns the backend's step after checking that every row found a centre."""
+    kwargs = {} if assigner is None else {"assigner": assigner}
     step = backend.assign_and_sum(
-        X, centers, weights, previous_labels, origin=origin, formula=formula, n_far=n_far
+        X, centers, weights, previous_labels, origin=origin, formula=formula, n_far=n_far,
+        **kwargs,
     )
     if step.n_unassigned:
         raise unassigned_error(step.n_unassigned, step.first_unassigned)
@@ -201,6 +205,11 @@ def lloyd(
         ``X``'s dtype.
     backend
         Provides ``assign`` and ``cluster_sums`` (see ``vqkit.backends``).
+        A backend with ``assign_and_sum`` (Dask) gets one fused call per
+        iteration instead -- assignment, sums, inertia, changed labels and
+        the farthest rows from one read of ``X``, with the ``assigner``'s
+        bounds if given -- unless ``medians`` or ``distortion_tol`` ask for
+        the separate steps.
     weights : 1-D array or None
         Non-negative weight of each row (float64); None: all ones.
     max_iter : int or None
@@ -259,8 +268,7 @@ def lloyd(
     converged = False
     labels_fit_centers = False  # do labels describe the current centres?
     # one read of X per iteration where the backend can fuse the steps
-    fused = (hasattr(backend, "assign_and_sum") and assigner is None and not medians
-             and distortion_tol is None)
+    fused = hasattr(backend, "assign_and_sum") and not medians and distortion_tol is None
     step = None
     while max_iter is None or n_iter < max_iter:
         if distortion_tol is not None and not change > distortion_tol:
@@ -269,7 +277,8 @@ def lloyd(
         start = time.perf_counter()
         if fused:
             step = fused_step(backend, X, centers, weights, previous_labels, origin,
-                              formula, centers.shape[0] if empty == "relocate" else 0)
+                              formula, centers.shape[0] if empty == "relocate" else 0,
+                              assigner)
             labels, min_d2, n_changed, inertia = step.labels, None, step.n_changed, step.inertia
         else:
             labels, min_d2 = assign_checked(backend, X, centers, origin, formula, assigner)
@@ -344,7 +353,7 @@ def lloyd(
             converged = True
             break
     if fused and ((final_assignment and not labels_fit_centers) or labels is None):
-        step = fused_step(backend, X, centers, weights, None, origin, formula, 0)
+        step = fused_step(backend, X, centers, weights, None, origin, formula, 0, assigner)
         labels, inertia = step.labels, step.inertia
     elif (final_assignment and not labels_fit_centers) or labels is None:
         labels, min_d2 = assign_checked(backend, X, centers, origin, formula, assigner)

@@ -1,0 +1,679 @@
+"""The Dask backend: data in a ``dask.array``, arithmetic in the CPU kernels.
+
+Every pass over the data is one task per row block of ``X`` (the block is
+loaded or generated where it lives, on a worker), running the compiled
+kernels of :class:`~vqkit.backends.cpu.CPUBackend` on it.  Only small
+results travel: per block, ``k x d`` float64 sums, ``k`` weight totals, a
+few scalars and at most ``n_far`` candidate rows for empty-cluster
+relocation (index, distance, label, weight); they are added up in a fixed
+tree (``FAN_IN`` partial results per task, always in block order), so the
+result does not depend on which worker ran what.  Row-sized results
+(labels, seeding distances) stay on the workers as persisted blocks.  The
+client never gathers ``X``.
+
+Which scheduler runs the tasks is Dask's choice: a ``distributed.Client``
+made current (``Client(address)``) sends them to its cluster; without one,
+Dask's local threads run them.
+
+Dask is imported when this module is, and this module only when the data is
+a Dask array (see :func:`vqkit.backends.get_backend`).  The algorithms stay
+in the core: this backend answers the core's questions (the protocol in
+:mod:`vqkit.backends`, plus :meth:`DaskBackend.assign_and_sum` -- the fused
+Lloyd step, optionally with Hamerly's bounds kept per block
+(:class:`BoundsState`) --, :meth:`DaskBackend.nearest_tracker` for
+k-means|| and :meth:`DaskBackend.fold_blocks` for streaming).
+"""
+
+from concurrent.futures import CancelledError
+from dataclasses import dataclass
+
+import dask
+import dask.array as da
+import numpy as np
+from dask import delayed
+
+from . import _cpu_kernels as kernels
+from .cpu import CPUBackend, hamerly_geometry
+
+_CPU = CPUBackend()
+
+#: Partial results combined per reduction task (the tree's fan-in).
+FAN_IN = 8
+
+
+class ClusterLostError(RuntimeError):
+    """The Dask cluster dropped intermediate results of a fit."""
+
+
+def _lost(exc):
+    return ClusterLostError(
+        "The Dask cluster lost intermediate results of this computation (a "
+        "client.restart() or a scheduler failure cancels every task; a single "
+        f"worker loss is recomputed automatically): {exc}. Run the fit again."
+    )
+
+
+def compute(*args):
+    """``dask.compute``, with cancelled work reported as :class:`ClusterLostError`."""
+    try:
+        return dask.compute(*args)
+    except CancelledError as exc:
+        raise _lost(exc) from exc
+
+
+def persist(*args):
+    """``dask.persist``, with cancelled work reported as :class:`ClusterLostError`."""
+    try:
+        return dask.persist(*args)
+    except CancelledError as exc:
+        raise _lost(exc) from exc
+
+
+# ----------------------------------------------------------------------
+# block views
+
+
+def row_blocks(X):
+    """The row blocks of 2-D ``X`` as Delayed objects, with their first rows.
+
+    ``X`` must have known chunk sizes; its columns are brought into one
+    chunk first (a task per block, no data through the client).
+    """
+    if any(np.isnan(c) for c in X.chunks[0]):
+        raise ValueError(
+            "X has unknown chunk sizes; call X.compute_chunk_sizes() (or pass "
+            "lengths=True to to_dask_array) before fitting."
+        )
+    if X.numblocks[1] != 1:
+        X = X.rechunk({1: -1})
+    blocks = list(X.to_delayed(optimize_graph=False)[:, 0])
+    starts = np.concatenate([[0], np.cumsum(X.chunks[0])[:-1]]).astype(np.int64)
+    return blocks, starts
+
+
+def aligned_blocks(v, X):
+    """Row blocks of the 1-D array ``v`` aligned with those of ``X`` (or a
+    list of None for ``v`` None)."""
+    if v is None:
+        return [None] * len(X.chunks[0])
+    if not isinstance(v, da.Array):
+        v = da.from_array(np.asarray(v), chunks=(X.chunks[0],))
+    elif v.chunks[0] != X.chunks[0]:
+        v = v.rechunk((X.chunks[0],))
+    return list(v.to_delayed(optimize_graph=False))
+
+
+def tree_reduce(parts, combine):
+    """Combine Delayed partial results ``FAN_IN`` at a time, in order."""
+    parts = list(parts)
+    while len(parts) > 1:
+        parts = [
+            delayed(combine, pure=True)(*parts[i:i + FAN_IN])
+            for i in range(0, len(parts), FAN_IN)
+        ]
+    return parts[0]
+
+
+def blocks_to_array(blocks, sizes, dtype):
+    """A 1-D dask array from Delayed (or persisted) blocks of known sizes."""
+    return da.concatenate(
+        [da.from_delayed(b, shape=(int(m),), dtype=dtype) for b, m in zip(blocks, sizes)]
+    )
+
+
+# ----------------------------------------------------------------------
+# block functions (run on the workers)
+
+
+def _summary_block(x, w):
+    n, d = x.shape
+    nonfinite = _CPU.count_non_finite(x)
+    summary = {
+        "rows": n,
+        "nonfinite": nonfinite,
+        "max_abs": 0.0,
+        "w_nonfinite": 0,
+        "w_negative": 0,
+    }
+    if n and not nonfinite:
+        summary["max_abs"] = max(abs(float(x.max())), abs(float(x.min())))
+    if w is not None:
+        w = np.asarray(w, dtype=np.float64)
+        summary["w_nonfinite"] = int(np.count_nonzero(~np.isfinite(w)))
+        summary["w_negative"] = int(np.count_nonzero(w < 0))
+        if summary["w_nonfinite"]:
+            w = None  # reported by the client; keep the statistics finite
+    total = float(n) if w is None else float(w.sum())
+    if nonfinite or total <= 0:
+        summary.update(weight=0.0, mean=np.zeros(d), m2=np.zeros(d))
+    else:
+        mean, var = _CPU.column_mean_var(x, w)
+        summary.update(weight=total, mean=mean, m2=var * total)
+    return summary
+
+
+def _combine_summaries(*parts):
+    out = dict(parts[0])
+    for p in parts[1:]:
+        for key in ("rows", "nonfinite", "w_nonfinite", "w_negative"):
+            out[key] += p[key]
+        out["max_abs"] = max(out["max_abs"], p["max_abs"])
+        wa, wb = out["weight"], p["weight"]
+        if wb > 0:  # Chan et al.'s pairwise update of mean and squared deviations
+            total = wa + wb
+            delta = p["mean"] - out["mean"]
+            out["mean"] = out["mean"] + delta * (wb / total)
+            out["m2"] = out["m2"] + p["m2"] + delta * delta * (wa * wb / total)
+            out["weight"] = total
+    return out
+
+
+def _far_rows(d2, w, labels, row0, count):
+    """The ``count`` rows of a block farthest from their centre (largest
+    distance, then lowest index; weight-zero rows excluded)."""
+    dist = np.asarray(d2, dtype=np.float64)
+    if w is not None:
+        dist = np.where(w > 0, dist, -np.inf)
+    if count == 0:
+        sel = np.zeros(0, dtype=np.int64)
+    elif count < dist.size:
+        kth = np.partition(dist, dist.size - count)[dist.size - count]
+        sel = np.flatnonzero(dist >= kth)
+    else:
+        sel = np.arange(dist.size)
+    sel = sel[np.argsort(-dist[sel], kind="stable")][:count]
+    sel = sel[np.isfinite(dist[sel])]
+    return {
+        "d2": dist[sel],
+        "row": sel.astype(np.int64) + row0,
+        "label": labels[sel].astype(np.int64),
+        "weight": np.ones(sel.size) if w is None else np.asarray(w, np.float64)[sel],
+    }
+
+
+def _merge_far(fars, count):
+    merged = {key: np.concatenate([f[key] for f in fars]) for key in fars[0]}
+    order = np.lexsort((merged["row"], -merged["d2"]))[:count]
+    return {key: value[order] for key, value in merged.items()}
+
+
+def _bounded_assign(x, C, state, shift, half_gap, margin):
+    """Hamerly's exact assignment of a block from its bounds (``state`` is
+    ``(labels, lower)`` of the previous step, or None: scan every row)."""
+    x = np.ascontiguousarray(x)
+    C = np.ascontiguousarray(C, dtype=x.dtype)
+    if state is None:
+        labels, lower, full = np.zeros(x.shape[0], np.int32), np.zeros(x.shape[0]), True
+    else:
+        labels, lower, full = state[0].copy(), state[1].copy(), False
+    d2 = np.empty(x.shape[0], dtype=x.dtype)
+    kernels.hamerly_assign(x, C, np.ascontiguousarray(C.T), shift, half_gap, margin, full,
+                           labels, lower, d2)
+    return labels, lower, d2
+
+
+def _fused_block(x, w, previous, C, origin, formula, n_far, row0, bounds=None):
+    """Assignment, centre sums and statistics of one block in one read
+    (with ``bounds = (state, shift, half_gap, margin)``: Hamerly's)."""
+    k = C.shape[0]
+    lower = None
+    if bounds is None:
+        labels, d2 = _CPU.assign(x, C, origin, formula)
+    else:
+        state = bounds[0]
+        previous = None if state is None else state[0]
+        labels, lower, d2 = _bounded_assign(x, C, *bounds)
+    bad = labels < 0
+    n_bad = int(np.count_nonzero(bad))
+    part = {
+        "n_bad": n_bad,
+        "first_bad": row0 + int(np.flatnonzero(bad)[0]) if n_bad else -1,
+        "n_changed": labels.size if previous is None else int(np.count_nonzero(labels != previous)),
+    }
+    if n_bad:  # the fit stops with an error: no sums to make
+        sums, wsums, inertia = np.zeros((k, x.shape[1])), np.zeros(k), np.nan
+        far = _far_rows(np.zeros(0), None, np.zeros(0, np.int32), row0, 0)
+    else:
+        sums, wsums = _CPU.cluster_sums(x, labels, k, w)
+        d2_64 = d2.astype(np.float64)
+        inertia = float(d2_64.sum()) if w is None else float(np.dot(w, d2_64))
+        far = _far_rows(d2, w, labels, row0, n_far)
+    part.update(sums=sums, wsums=wsums, inertia=inertia, far=far, n_far=n_far)
+    return labels, lower, part
+
+
+def _combine_fused(*parts):
+    out = dict(parts[0])
+    for p in parts[1:]:
+        out["sums"] = out["sums"] + p["sums"]
+        out["wsums"] = out["wsums"] + p["wsums"]
+        out["inertia"] += p["inertia"]
+        out["n_changed"] += p["n_changed"]
+        if p["n_bad"] and not out["n_bad"]:
+            out["first_bad"] = p["first_bad"]
+        out["n_bad"] += p["n_bad"]
+    out["far"] = _merge_far([p["far"] for p in parts], out["n_far"])
+    return out
+
+
+def _assign_block(x, C, origin, row0):
+    labels, d2 = _CPU.assign(x, C, origin)
+    bad = labels < 0
+    if bad.any():
+        raise ValueError(
+            f"{int(bad.sum())} row(s) of X (the first is row {row0 + int(np.flatnonzero(bad)[0])}) "
+            "have no finite distance to any centre: X contains NaN or infinity, or values "
+            "so large that squared distances overflow. Remove or impute them, or rescale X."
+        )
+    return labels, d2
+
+
+def _labels_block(x, C, origin, row0):
+    return _assign_block(x, C, origin, row0)[0]
+
+
+def _d2_block(x, C, origin, row0):
+    return _assign_block(x, C, origin, row0)[1]
+
+
+def _distances_block(x, C, squared):
+    d2 = _CPU.sq_distances(x, C)
+    return d2 if squared else np.sqrt(d2, out=d2)
+
+
+def _sums_block(x, labels, w, k):
+    sums, wsums = _CPU.cluster_sums(x, labels, k, w)
+    return {"sums": sums, "wsums": wsums}
+
+
+def _add_sums(*parts):
+    return {
+        "sums": sum(p["sums"] for p in parts[1:]) + parts[0]["sums"],
+        "wsums": sum(p["wsums"] for p in parts[1:]) + parts[0]["wsums"],
+    }
+
+
+def _nearest_block(x, w, state, rows, origin, offset):
+    """Lower a block's seeding distances with new candidate ``rows``."""
+    labels, d2 = _CPU.assign(x, rows, origin)
+    if state is None:
+        min_d2 = d2.astype(np.float64)
+        nearest = labels.astype(np.int32)
+    else:
+        min_d2, nearest = state[0].copy(), state[1].copy()
+        closer = d2 < min_d2
+        min_d2[closer] = d2[closer]
+        nearest[closer] = offset + labels[closer]
+    potential = float(min_d2.sum()) if w is None else float(np.dot(w, min_d2))
+    return (min_d2, nearest), potential
+
+
+def _sample_block(state, w, seed, ell, potential, row0):
+    min_d2 = state[0]
+    mass = min_d2 if w is None else w * min_d2
+    u = np.random.RandomState(seed).uniform(size=min_d2.size)
+    return np.flatnonzero(u < ell * mass / potential).astype(np.int64) + row0
+
+
+def _nearest_weights(state, w, m):
+    return np.bincount(state[1], weights=w, minlength=m).astype(np.float64)
+
+
+def _weight_total(w):
+    return float(np.sum(w, dtype=np.float64))
+
+
+def _weighted_pick(w, target):
+    cumulative = np.cumsum(w, dtype=np.float64)
+    return int(min(np.searchsorted(cumulative, target), w.size - 1))
+
+
+def _concat(*parts):
+    return np.concatenate(parts)
+
+
+def _fold_block(x, w, carry, fn):
+    return fn(x, w, carry)
+
+
+# ----------------------------------------------------------------------
+# results
+
+
+@dataclass
+class FusedStep:
+    """One fused pass of :meth:`DaskBackend.assign_and_sum`."""
+
+    #: int32 labels, a dask array of persisted blocks (stays on the workers).
+    labels: object
+    #: float64 ``(k, d)`` weighted sums and ``(k,)`` weight totals per centre.
+    sums: np.ndarray
+    wsums: np.ndarray
+    #: (Weighted) sum of squared distances, float64.
+    inertia: float
+    #: Rows whose label differs from ``previous_labels`` (all without).
+    n_changed: int
+    #: Rows with no finite distance to any centre, and the first of them.
+    n_unassigned: int
+    first_unassigned: int
+    #: Up to ``n_far`` rows farthest from their centre, farthest first
+    #: (ties: lowest row), weight-zero rows left out: global row indices,
+    #: their current labels and weights.
+    far_rows: np.ndarray
+    far_labels: np.ndarray
+    far_weights: np.ndarray
+
+
+@dataclass
+class _Summary:
+    rows: int
+    weight: float
+    mean: np.ndarray
+    var: np.ndarray
+    max_abs: float
+    nonfinite: int
+
+
+# ----------------------------------------------------------------------
+# the backend
+
+
+class DaskBackend:
+    """k-means arithmetic for ``dask.array`` data (rows in row blocks).
+
+    Centres, sums and statistics come back as NumPy arrays; labels and
+    distances stay Dask arrays.  Weights may be a Dask or NumPy array;
+    they are rechunked to ``X``'s row blocks.
+    """
+
+    name = "dask"
+    xp = np
+    #: Small arrays derived from the data (k-means|| candidates) are NumPy.
+    dense = _CPU
+    #: k-means|| settings for data on a cluster: every round is one read of
+    #: the data, so fewer rounds each drawing more candidates (``2 k``
+    #: expected per round, Bahmani et al.'s recommended ``l = 2k``).
+    seeding_options = {"rounds": 5, "oversampling": 2.0}
+
+    def __init__(self):
+        self._summaries = {}
+
+    # -- statistics -----------------------------------------------------
+
+    def summary(self, X, weights=None):
+        """Rows, weight, column mean/variance, max |x| and non-finite count
+        of ``X`` in one pass (cached per graph, so repeated questions about
+        the same data cost nothing).  Raises ``ValueError`` for NaN or
+        infinity in ``X`` or invalid ``weights``."""
+        if weights is None:
+            wkey = None
+        elif isinstance(weights, da.Array):
+            wkey = weights.name
+        else:
+            wkey = dask.base.tokenize(np.asarray(weights))
+        key = (X.name, wkey)
+        found = self._summaries.get(key)
+        if found is not None:
+            return found
+        blocks, _ = row_blocks(X)
+        wblocks = aligned_blocks(weights, X)
+        parts = [delayed(_summary_block, pure=True)(x, w) for x, w in zip(blocks, wblocks)]
+        (total,) = compute(tree_reduce(parts, _combine_summaries))
+        if total["nonfinite"]:
+            raise ValueError(
+                f"Input X contains NaN or infinity ({total['nonfinite']} entries); k-means "
+                "needs finite values. Remove or impute them first (for a Dask array, "
+                "for instance X[da.isfinite(X).all(axis=1)])."
+            )
+        if total["w_nonfinite"]:
+            raise ValueError("sample_weight contains NaN or infinity.")
+        if total["w_negative"]:
+            raise ValueError("Negative values in data passed to sample_weight.")
+        if not total["weight"] > 0:
+            raise ValueError(
+                "sample_weight sums to zero: at least one row needs a positive weight."
+            )
+        found = _Summary(
+            rows=total["rows"], weight=total["weight"], mean=total["mean"],
+            var=total["m2"] / total["weight"], max_abs=total["max_abs"],
+            nonfinite=total["nonfinite"],
+        )
+        if len(self._summaries) > 8:
+            self._summaries.clear()
+        self._summaries[key] = found
+        return found
+
+    def column_mean_var(self, X, weights=None):
+        """Per-column (weighted) mean and population variance, float64."""
+        s = self.summary(X, weights)
+        return s.mean.copy(), s.var.copy()
+
+    def max_abs(self, X, weights=None):
+        """Largest absolute value in ``X`` (from the same pass)."""
+        return self.summary(X, weights).max_abs
+
+    def count_non_finite(self, X):
+        """NaN and infinite entries of ``X`` (a pass; 0, or it raises)."""
+        return self.summary(X).nonfinite
+
+    # -- rows -------------------------------------------------------------
+
+    def dense_rows(self, X, idx):
+        """The rows ``idx`` of ``X`` as a NumPy array (only their blocks are read)."""
+        idx = np.asarray(idx, dtype=np.int64).reshape(-1)
+        if idx.size == 0:
+            return np.empty((0, X.shape[1]), dtype=X.dtype)
+        unique, inverse = np.unique(idx, return_inverse=True)
+        (rows,) = compute(X[unique])
+        return np.asarray(rows)[inverse]
+
+    # -- assignment -------------------------------------------------------
+
+    def assign(self, X, C, origin=None, formula="auto"):
+        """Lazy ``(labels, min_d2)`` dask arrays; computing them raises
+        ``ValueError`` for rows with no finite distance."""
+        blocks, starts = row_blocks(X)
+        C = np.ascontiguousarray(C)
+        dtype = np.result_type(X.dtype, C.dtype)
+        sizes = X.chunks[0]
+        labels = blocks_to_array(
+            [delayed(_labels_block, pure=True)(x, C, origin, r) for x, r in zip(blocks, starts)],
+            sizes, np.int32,
+        )
+        d2 = blocks_to_array(
+            [delayed(_d2_block, pure=True)(x, C, origin, r) for x, r in zip(blocks, starts)],
+            sizes, dtype,
+        )
+        return labels, d2
+
+    def sq_distances(self, X, C, squared=True):
+        """Lazy ``(n, k)`` squared distances (Euclidean with ``squared=False``)."""
+        C = np.ascontiguousarray(C)
+        dtype = np.result_type(X.dtype, C.dtype)
+        if X.numblocks[1] != 1:
+            X = X.rechunk({1: -1})
+        return X.map_blocks(
+            _distances_block, C, squared, chunks=(X.chunks[0], (C.shape[0],)), dtype=dtype
+        )
+
+    def bounded_assigner(self, X):
+        """Hamerly's bounds for repeated fused steps on ``X``: a
+        :class:`BoundsState` to pass to :meth:`assign_and_sum` (the bounds,
+        8 bytes per row, stay on the workers with the labels)."""
+        return BoundsState(X)
+
+    def cluster_sums(self, X, labels, k, weights=None):
+        """Weighted sums and weight totals per cluster (float64, NumPy)."""
+        blocks, _ = row_blocks(X)
+        lblocks = aligned_blocks(labels, X)
+        wblocks = aligned_blocks(weights, X)
+        parts = [
+            delayed(_sums_block, pure=True)(x, lab, w, int(k))
+            for x, lab, w in zip(blocks, lblocks, wblocks)
+        ]
+        (total,) = compute(tree_reduce(parts, _add_sums))
+        return total["sums"], total["wsums"]
+
+    def assign_and_sum(self, X, C, weights=None, previous_labels=None, origin=None,
+                       formula="auto", n_far=0, assigner=None):
+        """One read of ``X``: labels, centre sums, inertia, changed labels and
+        the farthest rows, per block; returns a :class:`FusedStep`.
+
+        Per block the workers send ``8 k (d + 1)`` bytes of sums, about
+        ``32 n_far`` bytes of far-row candidates and a few scalars into the
+        reduction tree; the labels stay on the workers.  With an
+        ``assigner`` from :meth:`bounded_assigner`, rows are assigned with
+        Hamerly's bounds (the same labels; most rows skip the scan once the
+        centres settle) and the bounds are updated in place.
+        """
+        blocks, starts = row_blocks(X)
+        wblocks = aligned_blocks(weights, X)
+        # labels of a previous step: their persisted blocks, no graph to run
+        pblocks = getattr(previous_labels, "_vqkit_blocks", None)
+        if pblocks is None or len(pblocks) != len(blocks):
+            pblocks = aligned_blocks(previous_labels, X)
+        C = np.ascontiguousarray(C)
+        n_far = int(min(n_far, C.shape[0]))
+        bounds = [None] * len(blocks)
+        if assigner is not None:
+            C64 = np.ascontiguousarray(C, dtype=X.dtype).astype(np.float64)
+            full = assigner.blocks is None or assigner.previous.shape != C64.shape
+            shift, half_gap = hamerly_geometry(C64, None if full else assigner.previous)
+            states = [None] * len(blocks) if full else assigner.blocks
+            bounds = [(s, shift, half_gap, assigner.margin) for s in states]
+            pblocks = [None] * len(blocks)  # the bounds hold the previous labels
+        steps = [
+            delayed(_fused_block, pure=True, nout=3)(x, w, p, C, origin, formula, n_far, r, b)
+            for x, w, p, r, b in zip(blocks, wblocks, pblocks, starts, bounds)
+        ]
+        label_blocks = [s[0] for s in steps]
+        lower_blocks = [s[1] for s in steps] if assigner is not None else []
+        total = tree_reduce([s[2] for s in steps], _combine_fused)
+        label_blocks, lower_blocks, total = persist(label_blocks, lower_blocks, total)
+        (total,) = compute(total)
+        if assigner is not None:
+            assigner.blocks = list(zip(label_blocks, lower_blocks))
+            assigner.previous = C64
+        far = total["far"]
+        labels = blocks_to_array(label_blocks, X.chunks[0], np.int32)
+        labels._vqkit_blocks = label_blocks
+        return FusedStep(
+            labels=labels,
+            sums=total["sums"], wsums=total["wsums"], inertia=float(total["inertia"]),
+            n_changed=int(total["n_changed"]), n_unassigned=int(total["n_bad"]),
+            first_unassigned=int(total["first_bad"]), far_rows=far["row"],
+            far_labels=far["label"], far_weights=far["weight"],
+        )
+
+    # -- seeding ----------------------------------------------------------
+
+    def nearest_tracker(self, X, weights=None, origin=None):
+        """Distances of every row to the k-means|| candidates chosen so far,
+        kept on the workers (12 bytes per row); see :class:`NearestTracker`."""
+        return NearestTracker(X, weights, origin)
+
+    # -- streaming --------------------------------------------------------
+
+    def fold_blocks(self, fn, X, weights, carry):
+        """``carry = fn(block, weight_block, carry)`` over the row blocks of
+        ``X`` in order, each call on the worker holding the block (only
+        ``carry`` travels); returns the final ``carry``."""
+        blocks, _ = row_blocks(X)
+        for x, w in zip(blocks, aligned_blocks(weights, X)):
+            carry = delayed(_fold_block, pure=False)(x, w, carry, fn)
+        (carry,) = compute(carry)
+        return carry
+
+
+class BoundsState:
+    """Hamerly's per-row state of a Dask fit: per block the labels and a
+    lower bound on the distance to every other centre (persisted on the
+    workers), and the centres they were computed for (in the client)."""
+
+    def __init__(self, X):
+        self.blocks = None
+        self.previous = None
+        self.margin = 1.0 - 8.0 * (X.shape[1] + 2) * float(np.finfo(X.dtype).eps)
+
+
+class NearestTracker:
+    """Squared distance from every row to its nearest k-means|| candidate,
+    and that candidate's number, as persisted blocks on the workers.
+
+    The core's ``kmeans_parallel`` drives it: ``weighted_index`` (the first
+    candidate), ``add`` (one read of ``X`` per round), ``potential``,
+    ``sample`` (reads only the distances) and ``candidate_weights``.
+    Random numbers: one ``uniform()`` for the first candidate, then per
+    round one ``randint`` array of per-block seeds, so a seed and a
+    chunking fix the candidates.
+    """
+
+    def __init__(self, X, weights, origin):
+        self.X = X
+        self.blocks, self.starts = row_blocks(X)
+        self.wblocks = aligned_blocks(weights, X)
+        self.weighted = weights is not None
+        self.origin = origin
+        self.state = None
+        self.count = 0
+        self._potential = None
+
+    def weighted_index(self, rng):
+        n = self.X.shape[0]
+        u = rng.uniform()
+        if not self.weighted:  # as a search in cumulative unit weights would give
+            return int(min(max(np.ceil(u * n) - 1, 0), n - 1))
+        totals = np.asarray(
+            compute(*[delayed(_weight_total, pure=True)(w) for w in self.wblocks])
+        )
+        cumulative = np.cumsum(totals)
+        target = u * cumulative[-1]
+        b = int(min(np.searchsorted(cumulative, target), len(totals) - 1))
+        before = cumulative[b - 1] if b else 0.0
+        (i,) = compute(delayed(_weighted_pick, pure=True)(self.wblocks[b], target - before))
+        return int(self.starts[b] + i)
+
+    def add(self, rows):
+        rows = np.ascontiguousarray(rows)
+        states = self.state or [None] * len(self.blocks)
+        steps = [
+            delayed(_nearest_block, pure=True, nout=2)(x, w, s, rows, self.origin, self.count)
+            for x, w, s in zip(self.blocks, self.wblocks, states)
+        ]
+        new_states = [s[0] for s in steps]
+        total = tree_reduce([s[1] for s in steps], _sum_floats)
+        new_states, total = persist(new_states, total)
+        (self._potential,) = compute(total)
+        self.state = new_states
+        self.count += rows.shape[0]
+
+    def potential(self):
+        return float(self._potential)
+
+    def sample(self, rng, ell, potential):
+        seeds = rng.randint(0, 2**31 - 1, size=len(self.blocks))
+        picks = [
+            delayed(_sample_block, pure=True)(s, w, int(seed), float(ell), float(potential), r)
+            for s, w, seed, r in zip(self.state, self.wblocks, seeds, self.starts)
+        ]
+        (keep,) = compute(tree_reduce(picks, _concat))
+        return keep
+
+    def candidate_weights(self, m):
+        parts = [
+            delayed(_nearest_weights, pure=True)(s, w, int(m))
+            for s, w in zip(self.state, self.wblocks)
+        ]
+        (total,) = compute(tree_reduce(parts, _sum_floats))
+        return total
+
+    def release(self):
+        """Drop the per-row state held on the workers."""
+        self.state = None
+
+
+def _sum_floats(*parts):
+    total = parts[0]
+    for p in parts[1:]:
+        total = total + p
+    return total
