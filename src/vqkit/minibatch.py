@@ -318,14 +318,7 @@ class MiniBatchKMeans(Estimator):
             )
             self.n_iter_ = 0
         else:
-            state = getattr(self, "_state", None)
-            if state is None:  # loaded from a file: rebuild from the attributes
-                state = MiniBatchState(
-                    centers=np.array(self.cluster_centers_),
-                    counts=np.array(self.counts_, dtype=np.float64),
-                    n_steps=int(self.n_steps_),
-                    history=list(self.history_),
-                )
+            state = self._current_state()
         partial_fit_chunk(
             X, state, backend=backend, batch_size=min(self.batch_size, X.shape[0]),
             reassignment_ratio=self.reassignment_ratio, weights=weights,
@@ -338,6 +331,19 @@ class MiniBatchKMeans(Estimator):
             self._label(X, weights, backend)
         return self
 
+    def _current_state(self):
+        """The streaming state to continue from: the one of the last call, or
+        for a model loaded from a file one rebuilt from its attributes."""
+        state = getattr(self, "_state", None)
+        if state is None:
+            state = MiniBatchState(
+                centers=np.array(self.cluster_centers_),
+                counts=np.array(self.counts_, dtype=np.float64),
+                n_steps=int(self.n_steps_),
+                history=list(self.history_),
+            )
+        return state
+
     def _partial_fit_dask(self, X, sample_weight):
         first = not hasattr(self, "cluster_centers_")
         init = n_init = init_size = None
@@ -348,14 +354,7 @@ class MiniBatchKMeans(Estimator):
             self.n_iter_ = 0
         else:
             X = self._check_new_data(X)
-            state = getattr(self, "_state", None)
-            if state is None:  # loaded from a file: rebuild from the attributes
-                state = MiniBatchState(
-                    centers=np.array(self.cluster_centers_),
-                    counts=np.array(self.counts_, dtype=np.float64),
-                    n_steps=int(self.n_steps_),
-                    history=list(self.history_),
-                )
+            state = self._current_state()
         weights = as_sample_weight(sample_weight, X.shape[0])
         rng = getattr(self, "_rng", None)
         if rng is None:

@@ -386,13 +386,21 @@ def kmeans(obs, k_or_guess, iter=20, thresh=1e-05, check_finite=True,
         return _kmeans_device(obs, k_or_guess, iter, thresh, check_finite, rng)
     obs = _asarray(obs, check_finite)
     guess = _asarray(k_or_guess, check_finite)
+    return _kmeans_runs(obs, guess, guess.size, iter, thresh, rng, _kmeans_single)
+
+
+def _kmeans_runs(obs, guess, size, iter, thresh, rng, single):
+    """The runs of ``kmeans`` after its inputs are arrays: one run from a
+    code book ``guess`` (``size`` entries), or ``iter`` runs from random
+    rows for a number of clusters (``size == 1``), the lowest distortion
+    kept.  ``single(obs, book, thresh)`` is one run."""
     if iter < 1:
         raise ValueError(f"iter must be at least 1, got {iter}")
-    if guess.size != 1:
-        if guess.size < 1:
+    if size != 1:
+        if size < 1:
             raise ValueError(f"Asked for 0 clusters. Initial book was {guess}")
         _check_thresh(thresh)
-        return _kmeans_single(obs, guess, thresh)
+        return single(obs, guess, thresh)
     k = int(guess)
     if k != guess:
         raise ValueError("If k_or_guess is a scalar, it must be an integer.")
@@ -402,7 +410,7 @@ def kmeans(obs, k_or_guess, iter=20, thresh=1e-05, check_finite=True,
     rng = check_random_state(rng)
     best_book = best_dist = None
     for _ in range(iter):
-        book, dist = _kmeans_single(obs, random_rows(obs, k, rng), thresh)
+        book, dist = single(obs, random_rows(obs, k, rng), thresh)
         if best_dist is None or dist < best_dist:
             best_book, best_dist = book, dist
     return best_book, best_dist
@@ -671,25 +679,6 @@ def _kmeans_device(obs, k_or_guess, iter, thresh, check_finite, rng):
     guess = like(k_or_guess, ref) if given else _asarray(k_or_guess, check_finite)
     if given and check_finite:
         _check_finite_device(guess)
-    if iter < 1:
-        raise ValueError(f"iter must be at least 1, got {iter}")
     size = int(np.prod(tuple(guess.shape)))
-    if size != 1:
-        if size < 1:
-            raise ValueError(f"Asked for 0 clusters. Initial book was {guess}")
-        _check_thresh(thresh)
-        return _kmeans_single_device(obs, like(guess, obs), thresh)
-    guess = np.asarray(to_host(guess))
-    k = int(guess)
-    if k != guess:
-        raise ValueError("If k_or_guess is a scalar, it must be an integer.")
-    if k < 1:
-        raise ValueError(f"Asked for {k} clusters.")
-    _check_thresh(thresh)
-    rng = check_random_state(rng)
-    best_book = best_dist = None
-    for _ in range(iter):
-        book, dist = _kmeans_single_device(obs, random_rows(obs, k, rng), thresh)
-        if best_dist is None or dist < best_dist:
-            best_book, best_dist = book, dist
-    return best_book, best_dist
+    guess = like(guess, obs) if size != 1 else np.asarray(to_host(guess))
+    return _kmeans_runs(obs, guess, size, iter, thresh, rng, _kmeans_single_device)
