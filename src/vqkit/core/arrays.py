@@ -136,3 +136,12 @@ def full_rows(X, value, dtype=np.float64):
     xp = namespace(X)
     dtype = {np.dtype(np.float64): xp.float64, np.dtype(np.int64): xp.int64}[np.dtype(dtype)]
     return xp.full((X.shape[0],), value, dtype=dtype, device=device(X))
+
+
+def take_rows(X, idx):
+    """The rows ``idx`` of ``X`` as a new array: ``np.take`` for NumPy arrays
+    (the same rows, 2-3x faster than fancy indexing), ``X[idx]`` for sparse
+    matrices and the arrays of other libraries."""
+    if isinstance(X, np.ndarray):
+        return X.take(idx, axis=0)
+    return X[idx]
