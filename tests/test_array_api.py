@@ -517,3 +517,16 @@ def test_triton_kernel_in_the_interpreter():
                          env=env, timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().endswith("ok")
+
+
+@pytest.mark.parametrize("library", ["numpy", "array_api_strict"])
+def test_kmeans2_warnings_point_at_the_caller(library):
+    xp = np if library == "numpy" else pytest.importorskip("array_api_strict")
+    data = xp.asarray(np.vstack([np.zeros((5, 2)), np.ones((5, 2))]))
+    book = xp.asarray([[0.0, 0.0], [0.5, 0.5], [9.0, 9.0]])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        kmeans2(data, 2.5, minit="++", rng=0)  # k converted
+        kmeans2(data, book, minit="matrix", iter=1)  # an empty cluster
+    assert len(caught) == 2
+    assert all(w.filename == __file__ for w in caught)

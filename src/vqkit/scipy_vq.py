@@ -495,46 +495,58 @@ def kmeans2(data, k, iter=10, thresh=1e-05, minit='random', missing='warn',
     if is_array_api(data) or is_array_api(k):  # on the arrays' device
         return _kmeans2_device(data, k, iter, minit, missing, check_finite, rng)
     data = _asarray(data, check_finite)
-    code_book = np.array(k, copy=True)
+    return _kmeans2_run(data, k, np.array(k, copy=True), iter, minit, missing,
+                        check_finite, rng, device=False)
+
+
+def _kmeans2_run(data, k, code_book, iter, minit, missing, check_finite, rng, device):
+    """The body of ``kmeans2`` once ``data`` is an array: NumPy (``device``
+    False; SciPy's distance formula) or another Array API library (checks
+    on NumPy stand-ins, arithmetic on the arrays' device).  ``code_book`` is
+    ``k`` as a NumPy array, or a stand-in of it."""
+    as_2d = _as_2d_device if device else _as_2d
+    plain = _stand_in if device else (lambda a: a)
+    depth = 4 if device else 3  # stacklevel of kmeans2's caller from here
     if data.ndim not in (1, 2):
         raise ValueError("Input of rank > 2 is not supported.")
-    if data.size < 1 or code_book.size < 1:
+    if any(n == 0 for n in data.shape) or code_book.size < 1:
         raise ValueError("Empty input is not supported.")
-    X = _as_2d(data)
+    X = as_2d(data)
     backend = get_backend(X)
     if minit == "matrix" or code_book.size > 1:
         if data.ndim != code_book.ndim:
             raise ValueError("k array doesn't match data rank")
-        nc = code_book.shape[0]
         if data.ndim > 1 and code_book.shape[1] != X.shape[1]:
             raise ValueError("k array doesn't match data dimension")
-        centers = _as_2d(code_book)
+        centers = _as_2d_device(like(k, X)) if device else _as_2d(code_book)
     else:
         nc = int(code_book)
         if nc < 1:
-            raise ValueError(
-                f"Cannot ask kmeans2 for {nc} clusters (k was {code_book})"
-            )
+            raise ValueError(f"Cannot ask kmeans2 for {nc} clusters (k was {code_book})")
         elif nc != code_book:
-            warnings.warn("k was not an integer, was converted.", stacklevel=2)
+            warnings.warn("k was not an integer, was converted.", stacklevel=depth)
         if minit not in _INIT_METHODS:
             raise ValueError(f"Unknown init method {minit!r}")
         centers = _initial_centers(X, nc, minit, check_random_state(rng), backend)
+        if device:
+            centers = like(centers, X)
     n_iter = operator.index(iter)  # after initialisation, like SciPy's range(iter)
-    if check_finite:
+    if check_finite and device:
+        _check_finite_device(centers)
+    elif check_finite:
         _asarray(centers, check_finite)
-    _check_vq_pair(data, centers if data.ndim == 2 else centers[:, 0])
-    _check_update_dtype(data)
+    _check_vq_pair(plain(data), plain(centers if data.ndim == 2 else centers[:, 0]))
+    _check_update_dtype(plain(data))
 
     def on_empty():
         if missing == "raise":
             raise ClusterError(_EMPTY_CLUSTER_MSG)
-        # kmeans2 -> lloyd -> on_empty -> warn: point at kmeans2's caller
-        warnings.warn(_EMPTY_CLUSTER_MSG, UserWarning, stacklevel=4)
+        # warn from lloyd -> on_empty: point at kmeans2's caller
+        warnings.warn(_EMPTY_CLUSTER_MSG, UserWarning, stacklevel=depth + 2)
 
     result = lloyd(
         X, centers, backend=backend, max_iter=n_iter, empty="keep", on_empty=on_empty,
-        formula="scipy",
+        formula="auto" if device else "scipy",
     )
     centroid = result.centers
     if data.ndim == 1:
@@ -616,46 +628,9 @@ def _kmeans2_device(data, k, iter, minit, missing, check_finite, rng):
     data = like(data, ref)
     if check_finite:
         _check_finite_device(data)
-    given = is_array_api(k)
-    code_book = _stand_in(like(k, ref)) if given else np.array(k, copy=True)
-    if data.ndim not in (1, 2):
-        raise ValueError("Input of rank > 2 is not supported.")
-    if any(n == 0 for n in data.shape) or code_book.size < 1:
-        raise ValueError("Empty input is not supported.")
-    X = _as_2d_device(data)
-    backend = get_backend(X)
-    if minit == "matrix" or code_book.size > 1:
-        if data.ndim != code_book.ndim:
-            raise ValueError("k array doesn't match data rank")
-        if data.ndim > 1 and code_book.shape[1] != X.shape[1]:
-            raise ValueError("k array doesn't match data dimension")
-        centers = _as_2d_device(like(k, X))
-    else:
-        nc = int(code_book)
-        if nc < 1:
-            raise ValueError(f"Cannot ask kmeans2 for {nc} clusters (k was {code_book})")
-        elif nc != code_book:
-            warnings.warn("k was not an integer, was converted.", stacklevel=3)
-        if minit not in _INIT_METHODS:
-            raise ValueError(f"Unknown init method {minit!r}")
-        centers = like(_initial_centers(X, nc, minit, check_random_state(rng), backend), X)
-    n_iter = operator.index(iter)
-    if check_finite:
-        _check_finite_device(centers)
-    _check_vq_pair(_stand_in(data), _stand_in(centers if data.ndim == 2 else centers[:, 0]))
-    _check_update_dtype(_stand_in(data))
-
-    def on_empty():
-        if missing == "raise":
-            raise ClusterError(_EMPTY_CLUSTER_MSG)
-        # kmeans2 -> _kmeans2_device -> lloyd -> on_empty -> warn
-        warnings.warn(_EMPTY_CLUSTER_MSG, UserWarning, stacklevel=5)
-
-    result = lloyd(X, centers, backend=backend, max_iter=n_iter, empty="keep", on_empty=on_empty)
-    centroid = result.centers
-    if data.ndim == 1:
-        centroid = centroid[:, 0]
-    return centroid, result.labels
+    code_book = _stand_in(like(k, ref)) if is_array_api(k) else np.array(k, copy=True)
+    return _kmeans2_run(data, k, code_book, iter, minit, missing, check_finite, rng,
+                        device=True)
 
 
 def _kmeans_single_device(obs, guess, thresh):
