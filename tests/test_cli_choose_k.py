@@ -1,15 +1,17 @@
 """The ``vqkit choose-k`` command: report, JSON, plot, k ranges, methods, errors."""
 
+import functools
 import json
 import subprocess
 import sys
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
 import vqkit.cli._terminal
-from vqkit.cli import main
+from cli_helpers import assert_error, invoke, json_output
+
+_assert_error = functools.partial(assert_error, system_exit=False)
 
 pytest.importorskip("vqkit.choose_k")
 
@@ -34,26 +36,11 @@ def csv_file(tmp_path):
     return path
 
 
-def _invoke(args, input=None):
-    return CliRunner().invoke(main, [str(a) for a in args], input=input)
 
-
-def _json(result):
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
-
-
-def _assert_error(result, code, *fragments):
-    assert result.exit_code == code, result.output
-    assert "Traceback" not in result.output
-    assert result.stderr.startswith(("Error:", "Usage:")), result.stderr
-    for fragment in fragments:
-        assert fragment in result.stderr, result.stderr
-    assert result.stdout == ""
 
 
 def test_report(csv_file):
-    result = _invoke(["choose-k", csv_file, "--seed", 0])
+    result = invoke(["choose-k", csv_file, "--seed", 0])
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert f"{N} rows x 2 features, k = 1..10" in out
@@ -64,7 +51,7 @@ def test_report(csv_file):
 
 
 def test_json(csv_file):
-    doc = _json(_invoke(["choose-k", csv_file, "--seed", 0, "--json", "--k", "2:6"] + FAST))
+    doc = json_output(invoke(["choose-k", csv_file, "--seed", 0, "--json", "--k", "2:6"] + FAST))
     assert doc["best_k"] == 3
     assert doc["ks"] == [2, 3, 4, 5, 6]
     assert set(doc["picks"]) == {"silhouette", "calinski_harabasz", "davies_bouldin"}
@@ -75,29 +62,29 @@ def test_json(csv_file):
 
 
 def test_k_ranges(csv_file):
-    doc = _json(_invoke(["choose-k", csv_file, "--json", "--k-min", 2, "--k-max", 4,
+    doc = json_output(invoke(["choose-k", csv_file, "--json", "--k-min", 2, "--k-max", 4,
                          "--seed", 1] + FAST))
     assert doc["ks"] == [2, 3, 4]
-    doc = _json(_invoke(["choose-k", csv_file, "--json", "--k", "2,3,5", "--seed", 1] + FAST))
+    doc = json_output(invoke(["choose-k", csv_file, "--json", "--k", "2,3,5", "--seed", 1] + FAST))
     assert doc["ks"] == [2, 3, 5]
-    doc = _json(_invoke(["choose-k", csv_file, "--json", "--k-min", 7, "--seed", 1] + FAST))
+    doc = json_output(invoke(["choose-k", csv_file, "--json", "--k-min", 7, "--seed", 1] + FAST))
     assert doc["ks"] == [7, 8, 9, 10]
 
 
 def test_default_range_shrinks_to_the_rows(tmp_path):
     np.save(tmp_path / "six.npy", X[:6])
-    doc = _json(_invoke(["choose-k", tmp_path / "six.npy", "--json", "--seed", 0] + FAST))
+    doc = json_output(invoke(["choose-k", tmp_path / "six.npy", "--json", "--seed", 0] + FAST))
     assert doc["ks"] == [1, 2, 3, 4, 5, 6]
 
 
 def test_methods_repeated_and_dashed(csv_file):
-    doc = _json(_invoke(["choose-k", csv_file, "--json", "--k", "2:4", "-m", "silhouette",
+    doc = json_output(invoke(["choose-k", csv_file, "--json", "--k", "2:4", "-m", "silhouette",
                          "-m", "davies-bouldin", "--seed", 0]))
     assert set(doc["picks"]) == {"silhouette", "davies_bouldin"}
 
 
 def test_gap_and_heldout(csv_file):
-    doc = _json(_invoke(["choose-k", csv_file, "--json", "--k", "1:5", "--methods",
+    doc = json_output(invoke(["choose-k", csv_file, "--json", "--k", "1:5", "--methods",
                          "gap,heldout", "--seed", 0]))
     assert doc["picks"] == {"gap": 3, "heldout": 3}
     assert len(doc["table"]["gap_sd"]) == 5
@@ -108,13 +95,13 @@ def test_input_options_and_scaling(tmp_path):
     rows = ["id\tname\tu\tv"] + [f"{i}\tp{i}\t{x!r}\t{1000 * y!r}" for i, (x, y) in
                                    enumerate(X.tolist())]
     path.write_text("\n".join(rows) + "\n")
-    doc = _json(_invoke(["choose-k", path, "--columns", "u,v", "--standardize", "--json",
+    doc = json_output(invoke(["choose-k", path, "--columns", "u,v", "--standardize", "--json",
                          "--k", "2:5", "--seed", 0] + FAST))
     assert doc["best_k"] == 3 and doc["n_features"] == 2
 
 
 def test_stdin(csv_file):
-    doc = _json(_invoke(["choose-k", "-", "--json", "--k", "2:4", "--seed", 0] + FAST,
+    doc = json_output(invoke(["choose-k", "-", "--json", "--k", "2:4", "--seed", 0] + FAST,
                         input=csv_file.read_text()))
     assert doc["best_k"] == 3 and doc["input"] == "<stdin>"
 
@@ -122,7 +109,7 @@ def test_stdin(csv_file):
 def test_plot(tmp_path, csv_file):
     pytest.importorskip("matplotlib")
     png = tmp_path / "choose.png"
-    result = _invoke(["choose-k", csv_file, "--k", "1:6", "--seed", 0, "--plot", png])
+    result = invoke(["choose-k", csv_file, "--k", "1:6", "--seed", 0, "--plot", png])
     assert result.exit_code == 0, result.output
     assert f"Saved the plot to {png}" in result.stdout
     assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
@@ -131,11 +118,11 @@ def test_plot(tmp_path, csv_file):
 
 def test_progress_bar_only_on_a_terminal(csv_file, monkeypatch):
     args = ["choose-k", csv_file, "--k", "2:4", "--seed", 0] + FAST
-    assert "choosing k" not in _invoke(args).stderr
+    assert "choosing k" not in invoke(args).stderr
     monkeypatch.setattr(vqkit.cli._terminal, "_stderr_is_terminal", lambda: True)
-    result = _invoke(args)
+    result = invoke(args)
     assert result.exit_code == 0 and "choosing k" in result.stderr
-    assert "choosing k" not in _invoke(args + ["-q"]).stderr
+    assert "choosing k" not in invoke(args + ["-q"]).stderr
 
 
 def test_progress_callable_drives_the_bar(monkeypatch):
@@ -170,31 +157,31 @@ def test_progress_callable_drives_the_bar(monkeypatch):
 
 @pytest.mark.parametrize("spec", ["two", "2:x", "5:2", "0:3", ":", ""])
 def test_bad_k_range(csv_file, spec):
-    _assert_error(_invoke(["choose-k", csv_file, "--k", spec]), 2, "--k")
+    _assert_error(invoke(["choose-k", csv_file, "--k", spec]), 2, "--k")
 
 
 def test_conflicting_and_bad_options(csv_file):
-    _assert_error(_invoke(["choose-k", csv_file, "--k", "2:4", "--k-max", 5]), 2,
+    _assert_error(invoke(["choose-k", csv_file, "--k", "2:4", "--k-max", 5]), 2,
                   "either --k or --k-min/--k-max")
-    _assert_error(_invoke(["choose-k", csv_file, "--k-min", 5, "--k-max", 3]), 2, "--k-min")
-    _assert_error(_invoke(["choose-k", csv_file, "--k-min", 0]), 2, "--k-min")
-    _assert_error(_invoke(["choose-k", csv_file, "--methods", "bic"]), 2,
+    _assert_error(invoke(["choose-k", csv_file, "--k-min", 5, "--k-max", 3]), 2, "--k-min")
+    _assert_error(invoke(["choose-k", csv_file, "--k-min", 0]), 2, "--k-min")
+    _assert_error(invoke(["choose-k", csv_file, "--methods", "bic"]), 2,
                   "unknown method 'bic'", "silhouette")
-    _assert_error(_invoke(["choose-k", csv_file, "--standardize", "--whiten"]), 2)
-    _assert_error(_invoke(["choose-k", csv_file, "--plot", "/no/such/dir/p.png"]), 2,
+    _assert_error(invoke(["choose-k", csv_file, "--standardize", "--whiten"]), 2)
+    _assert_error(invoke(["choose-k", csv_file, "--plot", "/no/such/dir/p.png"]), 2,
                   "does not exist")
 
 
 def test_k_above_rows(csv_file):
-    _assert_error(_invoke(["choose-k", csv_file, "--k", f"2:{N + 1}"]), 1,
+    _assert_error(invoke(["choose-k", csv_file, "--k", f"2:{N + 1}"]), 1,
                   f"the largest k={N + 1} is more than the number of rows ({N})")
 
 
 def test_data_errors(tmp_path):
-    _assert_error(_invoke(["choose-k", tmp_path / "none.csv"]), 1, "none.csv: no such file")
+    _assert_error(invoke(["choose-k", tmp_path / "none.csv"]), 1, "none.csv: no such file")
     bad = tmp_path / "bad.csv"
     bad.write_text("a,b\n1,2\n3,NA\n")
-    _assert_error(_invoke(["choose-k", bad]), 1, "bad.csv, line 3, column 2 ('b'): missing")
+    _assert_error(invoke(["choose-k", bad]), 1, "bad.csv, line 3, column 2 ('b'): missing")
 
 
 def test_subprocess_json(csv_file):

@@ -7,11 +7,10 @@ import sys
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
 import vqkit.cli._output
 import vqkit.cli._terminal
-from vqkit.cli import main
+from cli_helpers import assert_error, invoke, json_output
 
 CENTRES = np.array([[0.0, 0.0], [10.0, 10.0], [0.0, 10.0]])
 
@@ -39,13 +38,6 @@ def csv_file(tmp_path):
     return path
 
 
-def _invoke(args, input=None):
-    return CliRunner().invoke(main, [str(a) for a in args], input=input)
-
-
-def _json(result):
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
 
 
 def _same_partition(a, b):
@@ -58,22 +50,13 @@ def _truth():
     return np.repeat(np.arange(3), N // 3)
 
 
-def _assert_error(result, code, *fragments):
-    assert result.exit_code == code, result.output
-    assert "Traceback" not in result.output
-    assert result.stderr.startswith(("Error:", "Usage:")), result.stderr
-    for fragment in fragments:
-        assert fragment in result.stderr, result.stderr
-    assert result.stdout == ""
-    assert isinstance(result.exception, SystemExit)
-
 
 # ----------------------------------------------------------------------
 # success
 
 
 def test_summary(csv_file):
-    result = _invoke(["cluster", csv_file, "-k", 3, "--seed", 0])
+    result = invoke(["cluster", csv_file, "-k", 3, "--seed", 0])
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert f"{csv_file}: {N} rows x 2 columns (x, y)" in out
@@ -85,7 +68,7 @@ def test_summary(csv_file):
 
 
 def test_json(csv_file):
-    doc = _json(_invoke(["cluster", csv_file, "-k", 3, "--seed", 0, "--json"]))
+    doc = json_output(invoke(["cluster", csv_file, "-k", 3, "--seed", 0, "--json"]))
     assert {"k", "centroids", "labels", "inertia", "n_iter", "metric", "init", "seed"} <= set(doc)
     assert doc["k"] == 3 and doc["metric"] == "euclidean" and doc["init"] == "k-means++"
     assert doc["seed"] == 0 and doc["columns"] == ["x", "y"] and doc["n_samples"] == N
@@ -101,8 +84,8 @@ def test_json(csv_file):
 
 
 def test_same_seed_same_result(csv_file):
-    a = _json(_invoke(["cluster", csv_file, "-k", 4, "--seed", 7, "--json"]))
-    b = _json(_invoke(["cluster", csv_file, "-k", 4, "--seed", 7, "--json"]))
+    a = json_output(invoke(["cluster", csv_file, "-k", 4, "--seed", 7, "--json"]))
+    b = json_output(invoke(["cluster", csv_file, "-k", 4, "--seed", 7, "--json"]))
     assert a == b
 
 
@@ -122,13 +105,13 @@ def test_same_seed_same_result(csv_file):
 def test_csv_variants(tmp_path, name, text):
     path = tmp_path / name
     path.write_bytes(text.encode("utf-8"))
-    doc = _json(_invoke(["cluster", path, "-k", 3, "--seed", 0, "--json"]))
+    doc = json_output(invoke(["cluster", path, "-k", 3, "--seed", 0, "--json"]))
     assert doc["n_samples"] == N and doc["n_features"] == 2
     assert _same_partition(doc["labels"], _truth())
 
 
 def test_npy_npz_parquet_and_stdin(tmp_path, csv_file):
-    ref = _json(_invoke(["cluster", csv_file, "-k", 3, "--seed", 0, "--json"]))
+    ref = json_output(invoke(["cluster", csv_file, "-k", 3, "--seed", 0, "--json"]))
     np.save(tmp_path / "p.npy", X)
     np.savez(tmp_path / "one.npz", X)
     np.savez(tmp_path / "two.npz", train=X, other=np.zeros((3, 2)))
@@ -147,10 +130,10 @@ def test_npy_npz_parquet_and_stdin(tmp_path, csv_file):
     except ImportError:  # pragma: no cover - pyarrow is in the test extra
         pass
     for args in runs:
-        doc = _json(_invoke(args + ["-k", 3, "--seed", 0, "--json"]))
+        doc = json_output(invoke(args + ["-k", 3, "--seed", 0, "--json"]))
         assert doc["labels"] == ref["labels"], args
         np.testing.assert_allclose(doc["centroids"], ref["centroids"])
-    doc = _json(_invoke(["cluster", "-", "-k", 3, "--seed", 0, "--json"], input=_csv_text("\t")))
+    doc = json_output(invoke(["cluster", "-", "-k", 3, "--seed", 0, "--json"], input=_csv_text("\t")))
     assert doc["labels"] == ref["labels"] and doc["input"] == "<stdin>"
 
 
@@ -159,24 +142,24 @@ def test_columns_option(tmp_path):
     rows = ["id,name,x,y"] + [f"{i},p{i},{a},{b}" for i, (a, b) in enumerate(X.tolist())]
     path.write_text("\n".join(rows) + "\n")
     for spec in ("x,y", "2,3", "2:4", "-2:"):
-        doc = _json(_invoke(["cluster", path, "-k", 3, "--columns", spec, "--json", "--seed", 1]))
+        doc = json_output(invoke(["cluster", path, "-k", 3, "--columns", spec, "--json", "--seed", 1]))
         assert doc["columns"] == ["x", "y"] and _same_partition(doc["labels"], _truth())
 
 
 def test_delimiter_and_header_options(tmp_path):
     path = tmp_path / "pipe.txt"
     path.write_text(_csv_text("|", header=False))
-    doc = _json(_invoke(["cluster", path, "-k", 3, "-d", "|", "--json", "--seed", 0]))
+    doc = json_output(invoke(["cluster", path, "-k", 3, "-d", "|", "--json", "--seed", 0]))
     assert doc["n_samples"] == N and doc["columns"] is None
     path = tmp_path / "num-header.csv"
     path.write_text("1,2\n" + _csv_text(header=False))
-    doc = _json(_invoke(["cluster", path, "-k", 3, "--header", "--json", "--seed", 0]))
+    doc = json_output(invoke(["cluster", path, "-k", 3, "--header", "--json", "--seed", 0]))
     assert doc["columns"] == ["1", "2"] and doc["n_samples"] == N
 
 
 def test_labels_and_centres_files(tmp_path, csv_file):
     labels, centres = tmp_path / "labels.txt", tmp_path / "centres.csv"
-    result = _invoke(["cluster", csv_file, "-k", 3, "--seed", 0, "--labels", labels,
+    result = invoke(["cluster", csv_file, "-k", 3, "--seed", 0, "--labels", labels,
                       "--centers", centres])
     assert result.exit_code == 0, result.output
     assert f"Saved the labels to {labels}" in result.stdout
@@ -188,7 +171,7 @@ def test_labels_and_centres_files(tmp_path, csv_file):
     for j in range(3):
         np.testing.assert_allclose(C[j], X[np.array(got) == j].mean(axis=0))
     # .csv labels with an index column, .npy centres
-    result = _invoke(["cluster", csv_file, "-k", 3, "--seed", 0, "--labels",
+    result = invoke(["cluster", csv_file, "-k", 3, "--seed", 0, "--labels",
                       tmp_path / "l.csv", "--centres", tmp_path / "c.npy", "-q"])
     assert result.exit_code == 0 and result.output == ""
     assert (tmp_path / "l.csv").read_text().splitlines()[:2] == ["row,label", f"0,{got[0]}"]
@@ -196,14 +179,14 @@ def test_labels_and_centres_files(tmp_path, csv_file):
 
 
 def test_labels_to_stdout(csv_file):
-    result = _invoke(["cluster", csv_file, "-k", 3, "--seed", 0, "--labels", "-"])
+    result = invoke(["cluster", csv_file, "-k", 3, "--seed", 0, "--labels", "-"])
     assert result.exit_code == 0
     labels = [int(v) for v in result.stdout.split()]
     assert len(labels) == N and _same_partition(labels, _truth())
 
 
 def test_centres_to_stdout(csv_file):
-    result = _invoke(["cluster", csv_file, "-k", 3, "--seed", 0, "--centers", "-"])
+    result = invoke(["cluster", csv_file, "-k", 3, "--seed", 0, "--centers", "-"])
     assert result.exit_code == 0
     assert result.stdout.splitlines()[0] == "x,y" and len(result.stdout.splitlines()) == 4
 
@@ -212,7 +195,7 @@ def test_standardize_and_whiten_report_centres_in_input_units(tmp_path):
     Y = X * np.array([1.0, 1000.0])  # very different scales
     np.save(tmp_path / "scaled.npy", Y)
     for flag in ("--standardize", "--whiten"):
-        doc = _json(_invoke(["cluster", tmp_path / "scaled.npy", "-k", 3, flag, "--json",
+        doc = json_output(invoke(["cluster", tmp_path / "scaled.npy", "-k", 3, flag, "--json",
                              "--seed", 0]))
         assert doc["scaling"] == flag.lstrip("-")
         labels = np.array(doc["labels"])
@@ -224,16 +207,16 @@ def test_standardize_and_whiten_report_centres_in_input_units(tmp_path):
 @pytest.mark.parametrize("metric", ["cosine", "manhattan"])
 def test_metrics(tmp_path, metric):
     np.save(tmp_path / "p.npy", X + 1.0)  # no all-zero rows for cosine
-    doc = _json(_invoke(["cluster", tmp_path / "p.npy", "-k", 2, "--metric", metric,
+    doc = json_output(invoke(["cluster", tmp_path / "p.npy", "-k", 2, "--metric", metric,
                          "--json", "--seed", 0]))
     assert doc["metric"] == metric and len(doc["labels"]) == N
 
 
 def test_init_and_n_init(csv_file):
-    doc = _json(_invoke(["cluster", csv_file, "-k", 3, "--init", "random", "--json",
+    doc = json_output(invoke(["cluster", csv_file, "-k", 3, "--init", "random", "--json",
                          "--seed", 0]))
     assert doc["init"] == "random" and doc["n_init"] == 10
-    doc = _json(_invoke(["cluster", csv_file, "-k", 3, "--init", "k-means||", "--n-init", 3,
+    doc = json_output(invoke(["cluster", csv_file, "-k", 3, "--init", "k-means||", "--n-init", 3,
                          "--max-iter", 5, "--json", "--seed", 0]))
     assert doc["n_init"] == 3 and doc["max_iter"] == 5 and doc["n_iter"] <= 5
 
@@ -243,18 +226,18 @@ def test_missing_drop_reports_on_stderr(tmp_path):
     text[5] = "NA," + text[5].split(",")[1]
     path = tmp_path / "holes.csv"
     path.write_text("\n".join(text) + "\n")
-    result = _invoke(["cluster", path, "-k", 3, "--missing", "drop", "--json", "--seed", 0])
-    doc = _json(result)
+    result = invoke(["cluster", path, "-k", 3, "--missing", "drop", "--json", "--seed", 0])
+    doc = json_output(result)
     assert doc["n_samples"] == N - 1 and doc["rows_dropped"] == 1
     assert "Dropped 1 row with missing values (line 6)." in result.stderr
 
 
 def test_k_auto(csv_file):
     pytest.importorskip("vqkit.choose_k")
-    doc = _json(_invoke(["cluster", csv_file, "-k", "auto", "--seed", 0, "--json"]))
+    doc = json_output(invoke(["cluster", csv_file, "-k", "auto", "--seed", 0, "--json"]))
     assert doc["k"] == 3 and doc["choose_k"]["best_k"] == 3
     assert set(doc["choose_k"]["picks"]) >= {"silhouette", "gap"}
-    result = _invoke(["cluster", csv_file, "-k", "auto", "--seed", 0])
+    result = invoke(["cluster", csv_file, "-k", "auto", "--seed", 0])
     assert result.exit_code == 0
     assert "Chose k=3 from k=1..10" in result.stdout
 
@@ -262,7 +245,7 @@ def test_k_auto(csv_file):
 def test_plot(tmp_path, csv_file):
     pytest.importorskip("matplotlib")
     png = tmp_path / "clusters.png"
-    result = _invoke(["cluster", csv_file, "-k", 3, "--seed", 0, "--plot", png])
+    result = invoke(["cluster", csv_file, "-k", 3, "--seed", 0, "--plot", png])
     assert result.exit_code == 0, result.output
     assert f"Saved the plot to {png}" in result.stdout
     data = png.read_bytes()
@@ -275,19 +258,19 @@ def test_plot_of_many_features(tmp_path):
     rng = np.random.default_rng(3)
     np.save(tmp_path / "d5.npy", np.vstack([rng.normal(m, 1, (30, 5)) for m in (0, 6)]))
     png = tmp_path / "pca.png"
-    result = _invoke(["cluster", tmp_path / "d5.npy", "-k", 2, "--plot", png, "-q"])
+    result = invoke(["cluster", tmp_path / "d5.npy", "-k", 2, "--plot", png, "-q"])
     assert result.exit_code == 0, result.output
     assert png.read_bytes().startswith(b"\x89PNG")
 
 
 def test_progress_bar_only_on_a_terminal(csv_file, monkeypatch):
-    result = _invoke(["cluster", csv_file, "-k", 3, "--seed", 0])
+    result = invoke(["cluster", csv_file, "-k", 3, "--seed", 0])
     assert "k-means, k=3" not in result.stderr  # not a terminal
     monkeypatch.setattr(vqkit.cli._terminal, "_stderr_is_terminal", lambda: True)
-    result = _invoke(["cluster", csv_file, "-k", 3, "--seed", 0, "--n-init", 2])
+    result = invoke(["cluster", csv_file, "-k", 3, "--seed", 0, "--n-init", 2])
     assert result.exit_code == 0
     assert "k-means, k=3" in result.stderr
-    result = _invoke(["cluster", csv_file, "-k", 3, "--seed", 0, "--quiet"])
+    result = invoke(["cluster", csv_file, "-k", 3, "--seed", 0, "--quiet"])
     assert result.output == ""
 
 
@@ -325,16 +308,16 @@ def test_progress_callback_counts_runs_and_iterations(monkeypatch):
 def test_help_has_examples():
     for command in ("cluster", "choose-k", "encode", "decode", "train-codebook", "quantize",
                     "demo"):
-        result = _invoke([command, "--help"])
+        result = invoke([command, "--help"])
         assert result.exit_code == 0
         assert "Examples:" in result.output and f"vqkit {command}" in result.output
-    result = _invoke(["--help"])
+    result = invoke(["--help"])
     for command in ("cluster", "choose-k", "encode", "decode", "train-codebook"):
         assert command in result.output
 
 
 def test_version():
-    result = _invoke(["--version"])
+    result = invoke(["--version"])
     assert result.exit_code == 0 and vqkit.__version__ in result.output
 
 
@@ -343,38 +326,38 @@ def test_version():
 
 
 def test_missing_file(tmp_path):
-    _assert_error(_invoke(["cluster", tmp_path / "nope.csv", "-k", 2]), 1,
+    assert_error(invoke(["cluster", tmp_path / "nope.csv", "-k", 2]), 1,
                   "nope.csv: no such file")
 
 
 def test_directory(tmp_path):
-    _assert_error(_invoke(["cluster", tmp_path, "-k", 2]), 1, "is a directory")
+    assert_error(invoke(["cluster", tmp_path, "-k", 2]), 1, "is a directory")
 
 
 def test_unreadable_file(csv_file, monkeypatch):
     real = os.access
     monkeypatch.setattr(os, "access", lambda p, m: False if m == os.R_OK else real(p, m))
-    _assert_error(_invoke(["cluster", csv_file, "-k", 2]), 1, "points.csv: permission denied")
+    assert_error(invoke(["cluster", csv_file, "-k", 2]), 1, "points.csv: permission denied")
 
 
 @pytest.mark.parametrize("content", ["", "\n\n", "x,y\n"])
 def test_empty_file(tmp_path, content):
     path = tmp_path / "empty.csv"
     path.write_text(content)
-    _assert_error(_invoke(["cluster", path, "-k", 1]), 1, "empty.csv")
+    assert_error(invoke(["cluster", path, "-k", 1]), 1, "empty.csv")
 
 
 def test_ragged_rows(tmp_path):
     path = tmp_path / "ragged.csv"
     path.write_text("x,y\n1,2\n3,4\n5,6,7\n")
-    _assert_error(_invoke(["cluster", path, "-k", 1]), 1,
+    assert_error(invoke(["cluster", path, "-k", 1]), 1,
                   "ragged.csv, line 4: expected 2 fields", "found 3")
 
 
 def test_non_numeric_cell(tmp_path):
     path = tmp_path / "text.csv"
     path.write_text("x,y\n1,2\n3,four\n5,6\n")
-    _assert_error(_invoke(["cluster", path, "-k", 1]), 1,
+    assert_error(invoke(["cluster", path, "-k", 1]), 1,
                   "text.csv, line 3, column 2 ('y'): 'four' is not a number")
 
 
@@ -382,7 +365,7 @@ def test_non_numeric_cell(tmp_path):
 def test_missing_cell(tmp_path, cell):
     path = tmp_path / "holes.csv"
     path.write_text(f"x,y\n1,2\n{cell},4\n5,6\n")
-    _assert_error(_invoke(["cluster", path, "-k", 1]), 1,
+    assert_error(invoke(["cluster", path, "-k", 1]), 1,
                   "holes.csv, line 3, column 1 ('x'): missing value", "--missing drop")
 
 
@@ -390,64 +373,64 @@ def test_nan_in_npy(tmp_path):
     Y = X.copy()
     Y[4, 1] = np.nan
     np.save(tmp_path / "nan.npy", Y)
-    _assert_error(_invoke(["cluster", tmp_path / "nan.npy", "-k", 2]), 1,
+    assert_error(invoke(["cluster", tmp_path / "nan.npy", "-k", 2]), 1,
                   "nan.npy, row 5, column 2: missing value")
 
 
 @pytest.mark.parametrize("k", ["0", "-1", "two", "2.5", ""])
 def test_bad_k_is_a_usage_error(csv_file, k):
-    _assert_error(_invoke(["cluster", csv_file, "-k", k]), 2, "'-k'")
+    assert_error(invoke(["cluster", csv_file, "-k", k]), 2, "'-k'")
 
 
 def test_k_more_than_rows(csv_file):
-    _assert_error(_invoke(["cluster", csv_file, "-k", N + 1]), 1,
+    assert_error(invoke(["cluster", csv_file, "-k", N + 1]), 1,
                   f"k={N + 1} is more than the number of rows ({N})")
 
 
 def test_missing_k_and_unknown_option(csv_file):
-    _assert_error(_invoke(["cluster", csv_file]), 2, "Missing option '-k'")
-    _assert_error(_invoke(["cluster", csv_file, "-k", 2, "--colour"]), 2, "No such option")
-    _assert_error(_invoke(["cluster", csv_file, "-k", 2, "--metric", "cheb"]), 2, "--metric")
-    _assert_error(_invoke(["cluster", csv_file, "-k", 2, "--n-init", "0"]), 2, "--n-init")
-    _assert_error(_invoke(["cluster", csv_file, "-k", 2, "--missing", "zero"]), 2, "--missing")
+    assert_error(invoke(["cluster", csv_file]), 2, "Missing option '-k'")
+    assert_error(invoke(["cluster", csv_file, "-k", 2, "--colour"]), 2, "No such option")
+    assert_error(invoke(["cluster", csv_file, "-k", 2, "--metric", "cheb"]), 2, "--metric")
+    assert_error(invoke(["cluster", csv_file, "-k", 2, "--n-init", "0"]), 2, "--n-init")
+    assert_error(invoke(["cluster", csv_file, "-k", 2, "--missing", "zero"]), 2, "--missing")
 
 
 def test_bad_columns_is_a_usage_error(csv_file):
-    _assert_error(_invoke(["cluster", csv_file, "-k", 2, "--columns", "z"]), 2,
+    assert_error(invoke(["cluster", csv_file, "-k", 2, "--columns", "z"]), 2,
                   "Invalid value for --columns", "no column named 'z'; the columns are: 'x', 'y'")
-    _assert_error(_invoke(["cluster", csv_file, "-k", 2, "--columns", "7"]), 2,
+    assert_error(invoke(["cluster", csv_file, "-k", 2, "--columns", "7"]), 2,
                   "column index 7 is out of range")
 
 
 def test_npz_needs_key(tmp_path):
     np.savez(tmp_path / "two.npz", train=X, test=X[:5])
-    _assert_error(_invoke(["cluster", tmp_path / "two.npz", "-k", 2]), 2,
+    assert_error(invoke(["cluster", tmp_path / "two.npz", "-k", 2]), 2,
                   "Invalid value for --key", "holds 2 arrays ('train', 'test')")
-    _assert_error(_invoke(["cluster", tmp_path / "two.npz", "-k", 2, "--key", "val"]), 2,
+    assert_error(invoke(["cluster", tmp_path / "two.npz", "-k", 2, "--key", "val"]), 2,
                   "no array named 'val'")
 
 
 def test_unknown_extension(tmp_path):
     path = tmp_path / "points.xlsx"
     path.write_bytes(b"PK\x03\x04")
-    _assert_error(_invoke(["cluster", path, "-k", 2]), 1,
+    assert_error(invoke(["cluster", path, "-k", 2]), 1,
                   "unsupported file type '.xlsx'", ".csv", ".npy", ".parquet")
 
 
 def test_conflicting_options(csv_file, tmp_path):
-    _assert_error(_invoke(["cluster", csv_file, "-k", 2, "--standardize", "--whiten"]), 2,
+    assert_error(invoke(["cluster", csv_file, "-k", 2, "--standardize", "--whiten"]), 2,
                   "either --standardize or --whiten")
-    _assert_error(_invoke(["cluster", csv_file, "-k", 2, "--json", "--labels", "-"]), 2)
-    _assert_error(_invoke(["cluster", csv_file, "-k", 2, "--labels", "-", "--centers", "-"]), 2)
+    assert_error(invoke(["cluster", csv_file, "-k", 2, "--json", "--labels", "-"]), 2)
+    assert_error(invoke(["cluster", csv_file, "-k", 2, "--labels", "-", "--centers", "-"]), 2)
 
 
 def test_output_directory_missing(csv_file, tmp_path):
     for option in ("--labels", "--centers", "--plot"):
-        _assert_error(
-            _invoke(["cluster", csv_file, "-k", 2, option, tmp_path / "no" / "out.txt"]), 2,
+        assert_error(
+            invoke(["cluster", csv_file, "-k", 2, option, tmp_path / "no" / "out.txt"]), 2,
             option, "does not exist",
         )
-    _assert_error(_invoke(["cluster", csv_file, "-k", 2, "--labels", tmp_path]), 2,
+    assert_error(invoke(["cluster", csv_file, "-k", 2, "--labels", tmp_path]), 2,
                   "is a directory")
 
 
@@ -457,8 +440,8 @@ def test_failure_leaves_no_output_and_keeps_old_files(tmp_path):
     labels = tmp_path / "labels.txt"
     labels.write_text("old labels\n")
     centres = tmp_path / "centres.csv"
-    result = _invoke(["cluster", bad, "-k", 1, "--labels", labels, "--centers", centres])
-    _assert_error(result, 1, "bad.csv, line 3, column 2")
+    result = invoke(["cluster", bad, "-k", 1, "--labels", labels, "--centers", centres])
+    assert_error(result, 1, "bad.csv, line 3, column 2")
     assert labels.read_text() == "old labels\n"
     assert not centres.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv", "labels.txt"]
@@ -473,8 +456,8 @@ def test_write_failure_is_a_file_error(csv_file, tmp_path, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(np, "save", broken_save)
-    result = _invoke(["cluster", csv_file, "-k", 2, "--labels", out])
-    _assert_error(result, 1, "labels.npy", "No space left on device")
+    result = invoke(["cluster", csv_file, "-k", 2, "--labels", out])
+    assert_error(result, 1, "labels.npy", "No space left on device")
     assert out.read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["labels.npy", "points.csv"]
 
@@ -528,7 +511,7 @@ def test_plot_without_matplotlib(csv_file, tmp_path, monkeypatch):
     monkeypatch.setattr(importlib.util, "find_spec",
                         lambda name, *a: None if name == "matplotlib" else real(name, *a))
     png = tmp_path / "p.png"
-    _assert_error(_invoke(["cluster", csv_file, "-k", 2, "--plot", png]), 1,
+    assert_error(invoke(["cluster", csv_file, "-k", 2, "--plot", png]), 1,
                   "pip install 'vqkit[plot]'")
     assert not png.exists()
 
@@ -536,7 +519,7 @@ def test_plot_without_matplotlib(csv_file, tmp_path, monkeypatch):
 def test_cosine_needs_directions(tmp_path):
     path = tmp_path / "z.csv"
     path.write_text("x,y\n1,2\n0,0\n3,1\n0,0\n")
-    _assert_error(_invoke(["cluster", path, "-k", 2, "--metric", "cosine"]), 1,
+    assert_error(invoke(["cluster", path, "-k", 2, "--metric", "cosine"]), 1,
                   "z.csv, line 3: the row is all zeros (and 1 more)", "--metric cosine")
 
 
@@ -545,7 +528,7 @@ def test_output_directory_not_writable(csv_file, tmp_path, monkeypatch):
     real = os.access
     monkeypatch.setattr(os, "access", lambda p, m: False if m == os.W_OK else real(p, m))
     out = tmp_path / "labels.txt"
-    _assert_error(_invoke(["cluster", csv_file, "-k", 2, "--labels", out]), 2,
+    assert_error(invoke(["cluster", csv_file, "-k", 2, "--labels", out]), 2,
                   "--labels", "not writable")
     assert not out.exists()
 

@@ -1,15 +1,17 @@
 """``vqkit train-codebook``, ``vqkit encode`` and ``vqkit decode``: round trips and errors."""
 
+import functools
 import json
 import subprocess
 import sys
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
 from vqkit import Codebook
-from vqkit.cli import main
+from cli_helpers import assert_error, invoke
+
+_assert_error = functools.partial(assert_error, stdout_empty=False)
 
 
 def _vectors(n=200, d=3, seed=0):
@@ -30,27 +32,16 @@ def data(tmp_path):
 @pytest.fixture
 def codebook(tmp_path, data):
     path = tmp_path / "cb.npz"
-    result = _invoke(["train-codebook", data, "-k", 8, "-o", path, "--seed", 0, "-q"])
+    result = invoke(["train-codebook", data, "-k", 8, "-o", path, "--seed", 0, "-q"])
     assert result.exit_code == 0, result.output
     return path
 
 
-def _invoke(args, input=None):
-    return CliRunner().invoke(main, [str(a) for a in args], input=input)
-
-
-def _assert_error(result, code, *fragments):
-    assert result.exit_code == code, result.output
-    assert "Traceback" not in result.output
-    assert result.stderr.startswith(("Error:", "Usage:")), result.stderr
-    for fragment in fragments:
-        assert fragment in result.stderr, result.stderr
-    assert isinstance(result.exception, SystemExit)
 
 
 def test_train_codebook(tmp_path, data):
     out = tmp_path / "cb.npz"
-    result = _invoke(["train-codebook", data, "-k", 16, "-o", out, "--seed", 0])
+    result = invoke(["train-codebook", data, "-k", 16, "-o", out, "--seed", 0])
     assert result.exit_code == 0, result.output
     assert "Trained 16 code words x 3 features on 200 rows" in result.stdout
     assert "Bits per vector:   4" in result.stdout
@@ -62,13 +53,13 @@ def test_train_codebook(tmp_path, data):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cb.npz", "vectors.npy"]
     # same seed, same code book
     again = tmp_path / "again.npz"
-    assert _invoke(["train-codebook", data, "-k", 16, "-o", again, "--seed", 0, "-q"]).output == ""
+    assert invoke(["train-codebook", data, "-k", 16, "-o", again, "--seed", 0, "-q"]).output == ""
     np.testing.assert_array_equal(Codebook.load(again).codewords, cb.codewords)
 
 
 def test_train_codebook_json_and_minibatch(tmp_path, data):
     out = tmp_path / "mb.npz"
-    result = _invoke(["train-codebook", data, "-k", 4, "-o", out, "--method", "minibatch",
+    result = invoke(["train-codebook", data, "-k", 4, "-o", out, "--method", "minibatch",
                       "--seed", 1, "--json"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
@@ -83,14 +74,14 @@ def test_train_codebook_from_csv_columns(tmp_path):
     rows = ["name,a,b"] + [f"p{i},{x!r},{y!r}" for i, (x, y) in enumerate(V[:, :2].tolist())]
     path.write_text("\n".join(rows) + "\n")
     out = tmp_path / "cb.npz"
-    result = _invoke(["train-codebook", path, "-k", 3, "-o", out, "--columns", "a,b", "-q"])
+    result = invoke(["train-codebook", path, "-k", 3, "-o", out, "--columns", "a,b", "-q"])
     assert result.exit_code == 0, result.output
     assert Codebook.load(out).n_features == 2
 
 
 def test_encode_decode_round_trip(tmp_path, data, codebook):
     codes = tmp_path / "codes.npy"
-    result = _invoke(["encode", data, "--codebook", codebook, "-o", codes])
+    result = invoke(["encode", data, "--codebook", codebook, "-o", codes])
     assert result.exit_code == 0, result.output
     assert "Encoded 200 rows" in result.stdout and "3 bits per vector" in result.stdout
     assert "Saved the codes (uint8)" in result.stdout
@@ -100,7 +91,7 @@ def test_encode_decode_round_trip(tmp_path, data, codebook):
     np.testing.assert_array_equal(got, cb.encode(V))
 
     approx = tmp_path / "approx.npy"
-    result = _invoke(["decode", codes, "--codebook", codebook, "-o", approx])
+    result = invoke(["decode", codes, "--codebook", codebook, "-o", approx])
     assert result.exit_code == 0, result.output
     assert "Decoded 200 codes" in result.stdout
     back = np.load(approx)
@@ -111,17 +102,17 @@ def test_encode_decode_round_trip(tmp_path, data, codebook):
 
     # and decoding is idempotent through encode
     codes2 = tmp_path / "codes2.npy"
-    assert _invoke(["encode", approx, "-b", codebook, "-o", codes2, "-q"]).exit_code == 0
+    assert invoke(["encode", approx, "-b", codebook, "-o", codes2, "-q"]).exit_code == 0
     np.testing.assert_array_equal(np.load(codes2), got)
 
 
 def test_text_codes_and_csv_output(tmp_path, data, codebook):
     codes = tmp_path / "codes.txt"
-    assert _invoke(["encode", data, "-b", codebook, "-o", codes, "-q"]).exit_code == 0
+    assert invoke(["encode", data, "-b", codebook, "-o", codes, "-q"]).exit_code == 0
     values = [int(v) for v in codes.read_text().split()]
     assert len(values) == 200 and max(values) < 8
     out = tmp_path / "approx.csv"
-    result = _invoke(["decode", codes, "-b", codebook, "-o", out, "-q"])
+    result = invoke(["decode", codes, "-b", codebook, "-o", out, "-q"])
     assert result.exit_code == 0, result.output
     lines = out.read_text().splitlines()
     assert lines[0] == "x0,x1,x2" and len(lines) == 201
@@ -132,11 +123,11 @@ def test_text_codes_and_csv_output(tmp_path, data, codebook):
 
 def test_stdin_and_stdout(tmp_path, codebook):
     text = "\n".join(",".join(repr(v) for v in row) for row in V.tolist()) + "\n"
-    result = _invoke(["encode", "-", "-b", codebook, "-o", "-"], input=text)
+    result = invoke(["encode", "-", "-b", codebook, "-o", "-"], input=text)
     assert result.exit_code == 0, result.output
     values = [int(v) for v in result.stdout.split()]
     np.testing.assert_array_equal(values, Codebook.load(codebook).encode(V))
-    result = _invoke(["decode", "-", "-b", codebook, "-o", "-"], input=result.stdout)
+    result = invoke(["decode", "-", "-b", codebook, "-o", "-"], input=result.stdout)
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0] == "x0,x1,x2"
     assert len(result.stdout.splitlines()) == 201
@@ -145,10 +136,10 @@ def test_stdin_and_stdout(tmp_path, codebook):
 def test_codes_in_npz_with_key(tmp_path, codebook):
     np.savez(tmp_path / "c.npz", codes=np.array([0, 7, 3], dtype=np.uint8), other=np.ones(2))
     out = tmp_path / "o.npy"
-    result = _invoke(["decode", tmp_path / "c.npz", "--key", "codes", "-b", codebook, "-o", out])
+    result = invoke(["decode", tmp_path / "c.npz", "--key", "codes", "-b", codebook, "-o", out])
     assert result.exit_code == 0, result.output
     np.testing.assert_array_equal(np.load(out), Codebook.load(codebook).codewords[[0, 7, 3]])
-    _assert_error(_invoke(["decode", tmp_path / "c.npz", "-b", codebook, "-o", out]), 2,
+    _assert_error(invoke(["decode", tmp_path / "c.npz", "-b", codebook, "-o", out]), 2,
                   "--key")
 
 
@@ -158,22 +149,22 @@ def test_codes_in_npz_with_key(tmp_path, codebook):
 
 def test_codebook_file_errors(tmp_path, data):
     out = tmp_path / "codes.npy"
-    _assert_error(_invoke(["encode", data, "-b", tmp_path / "none.npz", "-o", out]), 1,
+    _assert_error(invoke(["encode", data, "-b", tmp_path / "none.npz", "-o", out]), 1,
                   "none.npz: no such file")
-    _assert_error(_invoke(["encode", data, "-b", tmp_path, "-o", out]), 1, "is a directory")
-    _assert_error(_invoke(["encode", data, "-b", data, "-o", out]), 1,
+    _assert_error(invoke(["encode", data, "-b", tmp_path, "-o", out]), 1, "is a directory")
+    _assert_error(invoke(["encode", data, "-b", data, "-o", out]), 1,
                   "vectors.npy: not a code book file", "vqkit train-codebook")
     np.savez(tmp_path / "other.npz", a=np.ones(3))
-    _assert_error(_invoke(["encode", data, "-b", tmp_path / "other.npz", "-o", out]), 1,
+    _assert_error(invoke(["encode", data, "-b", tmp_path / "other.npz", "-o", out]), 1,
                   "not a vqkit code book file")
     assert not out.exists()
-    _assert_error(_invoke(["encode", data, "-o", out]), 2, "--codebook")
+    _assert_error(invoke(["encode", data, "-o", out]), 2, "--codebook")
 
 
 def test_feature_mismatch(tmp_path, codebook):
     np.save(tmp_path / "two.npy", V[:, :2])
     out = tmp_path / "codes.npy"
-    _assert_error(_invoke(["encode", tmp_path / "two.npy", "-b", codebook, "-o", out]), 1,
+    _assert_error(invoke(["encode", tmp_path / "two.npy", "-b", codebook, "-o", out]), 1,
                   "two.npy has 2 columns, but the code book", "has 3 features")
     assert not out.exists()
 
@@ -181,7 +172,7 @@ def test_feature_mismatch(tmp_path, codebook):
 def test_bad_data_for_encode(tmp_path, codebook):
     path = tmp_path / "bad.csv"
     path.write_text("1,2,3\n4,5\n")
-    _assert_error(_invoke(["encode", path, "-b", codebook, "-o", tmp_path / "c.npy"]), 1,
+    _assert_error(invoke(["encode", path, "-b", codebook, "-o", tmp_path / "c.npy"]), 1,
                   "bad.csv, line 2: expected 3 fields")
 
 
@@ -201,25 +192,25 @@ def test_bad_codes(tmp_path, codebook, content, fragments):
     path.write_text(content)
     out = tmp_path / "out.npy"
     out.write_bytes(b"keep me")
-    _assert_error(_invoke(["decode", path, "-b", codebook, "-o", out]), 1, *fragments)
+    _assert_error(invoke(["decode", path, "-b", codebook, "-o", out]), 1, *fragments)
     assert out.read_bytes() == b"keep me"
 
 
 def test_bad_codes_npy(tmp_path, codebook):
     np.save(tmp_path / "c.npy", np.array([1, 2, 99]))
-    _assert_error(_invoke(["decode", tmp_path / "c.npy", "-b", codebook, "-o",
+    _assert_error(invoke(["decode", tmp_path / "c.npy", "-b", codebook, "-o",
                            tmp_path / "o.npy"]), 1, "c.npy, row 3: code 99 is out of range")
 
 
 def test_train_codebook_errors(tmp_path, data):
     out = tmp_path / "cb.npz"
-    _assert_error(_invoke(["train-codebook", data, "-k", 201, "-o", out]), 1,
+    _assert_error(invoke(["train-codebook", data, "-k", 201, "-o", out]), 1,
                   "k=201 is more than the number of rows (200)")
-    _assert_error(_invoke(["train-codebook", data, "-k", 0, "-o", out]), 2, "-k")
-    _assert_error(_invoke(["train-codebook", data, "-k", 2]), 2, "--output")
-    _assert_error(_invoke(["train-codebook", data, "-k", 2, "-o", tmp_path / "no" / "cb.npz"]),
+    _assert_error(invoke(["train-codebook", data, "-k", 0, "-o", out]), 2, "-k")
+    _assert_error(invoke(["train-codebook", data, "-k", 2]), 2, "--output")
+    _assert_error(invoke(["train-codebook", data, "-k", 2, "-o", tmp_path / "no" / "cb.npz"]),
                   2, "does not exist")
-    _assert_error(_invoke(["train-codebook", tmp_path / "x.csv", "-k", 2, "-o", out]), 1,
+    _assert_error(invoke(["train-codebook", tmp_path / "x.csv", "-k", 2, "-o", out]), 1,
                   "x.csv: no such file")
     assert not out.exists()
 
@@ -229,14 +220,14 @@ def test_existing_codebook_kept_when_training_fails(tmp_path, data):
     out.write_bytes(b"old")
     bad = tmp_path / "bad.csv"
     bad.write_text("a,b\n1,x\n")
-    _assert_error(_invoke(["train-codebook", bad, "-k", 1, "-o", out]), 1,
+    _assert_error(invoke(["train-codebook", bad, "-k", 1, "-o", out]), 1,
                   "bad.csv, line 2, column 2 ('b'): 'x' is not a number")
     assert out.read_bytes() == b"old"
 
 
 def test_decode_output_directory_missing(tmp_path, codebook):
     np.save(tmp_path / "c.npy", np.array([1, 2]))
-    _assert_error(_invoke(["decode", tmp_path / "c.npy", "-b", codebook, "-o",
+    _assert_error(invoke(["decode", tmp_path / "c.npy", "-b", codebook, "-o",
                            tmp_path / "no" / "o.npy"]), 2, "does not exist")
 
 
@@ -261,4 +252,4 @@ def test_subprocess_round_trip(tmp_path, data):
 
 
 def test_codebook_cannot_go_to_stdout(data):
-    _assert_error(_invoke(["train-codebook", data, "-k", 2, "-o", "-"]), 2, "give a file name")
+    _assert_error(invoke(["train-codebook", data, "-k", 2, "-o", "-"]), 2, "give a file name")

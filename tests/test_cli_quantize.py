@@ -6,9 +6,8 @@ import sys
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
-from vqkit.cli import main
+from cli_helpers import invoke
 
 Image = pytest.importorskip("PIL.Image")
 
@@ -40,10 +39,6 @@ def jpeg(tmp_path):
     return path
 
 
-def _invoke(args):
-    return CliRunner().invoke(main, [str(a) for a in args])
-
-
 def _n_colours(path):
     with Image.open(path) as im:
         a = np.asarray(im.convert("RGB"))
@@ -55,7 +50,7 @@ def _n_colours(path):
 def test_quantize_writes_png_with_at_most_k_colours(kind, k, request, tmp_path):
     src = request.getfixturevalue(kind)
     out = tmp_path / "out.png"
-    result = _invoke(["quantize", src, "-k", k, "-o", out, "--seed", 0])
+    result = invoke(["quantize", src, "-k", k, "-o", out, "--seed", 0])
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output
     with Image.open(out) as im:
@@ -72,7 +67,7 @@ def test_quantize_writes_png_with_at_most_k_colours(kind, k, request, tmp_path):
 
 def test_jpeg_colours_in_and_out(jpeg, tmp_path):
     out = tmp_path / "out.png"
-    result = _invoke(["quantize", jpeg, "-k", 4, "-o", out, "--seed", 1])
+    result = invoke(["quantize", jpeg, "-k", 4, "-o", out, "--seed", 1])
     assert result.exit_code == 0, result.output
     assert "-> 4" in result.output or "-> 3" in result.output
     assert _n_colours(out) <= 4
@@ -80,7 +75,7 @@ def test_jpeg_colours_in_and_out(jpeg, tmp_path):
 
 def test_k_equal_to_colours_gives_inf_psnr(png, tmp_path):
     out = tmp_path / "out.png"
-    result = _invoke(["quantize", png, "-k", 4, "-o", out, "--seed", 0])
+    result = invoke(["quantize", png, "-k", 4, "-o", out, "--seed", 0])
     assert result.exit_code == 0, result.output
     assert "PSNR:" in result.output
     assert "inf dB" in result.output
@@ -91,7 +86,7 @@ def test_k_equal_to_colours_gives_inf_psnr(png, tmp_path):
 
 def test_sample_size_option(png, tmp_path):
     out = tmp_path / "out.png"
-    result = _invoke(["quantize", png, "-k", 4, "-o", out, "--sample-size", 200, "--seed", 3])
+    result = invoke(["quantize", png, "-k", 4, "-o", out, "--sample-size", 200, "--seed", 3])
     assert result.exit_code == 0, result.output
     assert _n_colours(out) <= 4
 
@@ -99,7 +94,7 @@ def test_sample_size_option(png, tmp_path):
 def test_compare_writes_side_by_side(png, tmp_path):
     out = tmp_path / "out.png"
     cmp_ = tmp_path / "cmp.png"
-    result = _invoke(["quantize", png, "-k", 2, "-o", out, "--compare", cmp_, "--seed", 0])
+    result = invoke(["quantize", png, "-k", 2, "-o", out, "--compare", cmp_, "--seed", 0])
     assert result.exit_code == 0, result.output
     with Image.open(cmp_) as im:
         assert im.format == "PNG"
@@ -113,7 +108,7 @@ def test_compare_writes_side_by_side(png, tmp_path):
 
 def test_quiet_prints_nothing(png, tmp_path):
     out = tmp_path / "out.png"
-    result = _invoke(["quantize", png, "-k", 2, "-o", out, "--quiet"])
+    result = invoke(["quantize", png, "-k", 2, "-o", out, "--quiet"])
     assert result.exit_code == 0
     assert result.output == ""
     assert out.exists()
@@ -122,14 +117,14 @@ def test_quiet_prints_nothing(png, tmp_path):
 def test_existing_output_is_replaced(png, tmp_path):
     out = tmp_path / "out.png"
     out.write_bytes(b"old contents")
-    result = _invoke(["quantize", png, "-k", 2, "-o", out, "-q"])
+    result = invoke(["quantize", png, "-k", 2, "-o", out, "-q"])
     assert result.exit_code == 0
     with Image.open(out) as im:
         assert im.size == (W, H)
 
 
 def test_help_has_examples():
-    result = _invoke(["quantize", "--help"])
+    result = invoke(["quantize", "--help"])
     assert result.exit_code == 0
     assert "Examples:" in result.output
     assert "vqkit quantize photo.jpg -k 16 -o photo-16.png" in result.output
@@ -152,7 +147,7 @@ def _assert_error(result, code, *fragments):
 
 def test_missing_file(tmp_path):
     out = tmp_path / "out.png"
-    result = _invoke(["quantize", tmp_path / "nope.png", "-k", 2, "-o", out])
+    result = invoke(["quantize", tmp_path / "nope.png", "-k", 2, "-o", out])
     _assert_error(result, 1, "nope.png", "no such file")
     assert not out.exists()
 
@@ -161,7 +156,7 @@ def test_not_an_image(tmp_path):
     csv = tmp_path / "data.csv"
     csv.write_text("a,b\n1,2\n3,4\n")
     out = tmp_path / "out.png"
-    result = _invoke(["quantize", csv, "-k", 2, "-o", out])
+    result = invoke(["quantize", csv, "-k", 2, "-o", out])
     _assert_error(result, 1, "data.csv", "not an image")
     assert not out.exists()
 
@@ -169,12 +164,12 @@ def test_not_an_image(tmp_path):
 def test_truncated_image(png, tmp_path):
     bad = tmp_path / "bad.png"
     bad.write_bytes(png.read_bytes()[:60])
-    result = _invoke(["quantize", bad, "-k", 2, "-o", tmp_path / "out.png"])
+    result = invoke(["quantize", bad, "-k", 2, "-o", tmp_path / "out.png"])
     _assert_error(result, 1, "bad.png")
 
 
 def test_directory_as_image(tmp_path):
-    result = _invoke(["quantize", tmp_path, "-k", 2, "-o", tmp_path / "out.png"])
+    result = invoke(["quantize", tmp_path, "-k", 2, "-o", tmp_path / "out.png"])
     _assert_error(result, 1, "not an image")
 
 
@@ -184,7 +179,7 @@ def test_directory_as_image(tmp_path):
 def test_unreadable_file(png, tmp_path):
     os.chmod(png, 0)
     try:
-        result = _invoke(["quantize", png, "-k", 2, "-o", tmp_path / "out.png"])
+        result = invoke(["quantize", png, "-k", 2, "-o", tmp_path / "out.png"])
     finally:
         os.chmod(png, 0o644)
     _assert_error(result, 1, "blocks.png", "permission denied")
@@ -193,29 +188,29 @@ def test_unreadable_file(png, tmp_path):
 @pytest.mark.parametrize("k", ["0", "-3", str(2**24 + 1), "2.5", "many"])
 def test_bad_k_is_a_usage_error(png, tmp_path, k):
     out = tmp_path / "out.png"
-    result = _invoke(["quantize", png, "-k", k, "-o", out])
+    result = invoke(["quantize", png, "-k", k, "-o", out])
     _assert_error(result, 2, "-k")
     assert not out.exists()
 
 
 def test_k_more_than_pixels_is_a_data_error(png, tmp_path):
-    result = _invoke(["quantize", png, "-k", 2**24, "-o", tmp_path / "out.png"])
+    result = invoke(["quantize", png, "-k", 2**24, "-o", tmp_path / "out.png"])
     _assert_error(result, 1, "blocks.png")
 
 
 def test_missing_k_or_output_is_a_usage_error(png, tmp_path):
-    _assert_error(_invoke(["quantize", png, "-o", tmp_path / "o.png"]), 2)
-    _assert_error(_invoke(["quantize", png, "-k", 2]), 2)
+    _assert_error(invoke(["quantize", png, "-o", tmp_path / "o.png"]), 2)
+    _assert_error(invoke(["quantize", png, "-k", 2]), 2)
 
 
 def test_output_directory_missing(png, tmp_path):
-    result = _invoke(["quantize", png, "-k", 2, "-o", tmp_path / "no" / "out.png"])
+    result = invoke(["quantize", png, "-k", 2, "-o", tmp_path / "no" / "out.png"])
     _assert_error(result, 2, "does not exist")
 
 
 def test_compare_directory_missing(png, tmp_path):
     out = tmp_path / "out.png"
-    result = _invoke(
+    result = invoke(
         ["quantize", png, "-k", 2, "-o", out, "--compare", tmp_path / "no" / "c.png"]
     )
     _assert_error(result, 2, "--compare", "does not exist")
@@ -230,7 +225,7 @@ def test_output_directory_not_writable(png, tmp_path):
     locked.mkdir()
     os.chmod(locked, 0o555)
     try:
-        result = _invoke(["quantize", png, "-k", 2, "-o", locked / "out.png"])
+        result = invoke(["quantize", png, "-k", 2, "-o", locked / "out.png"])
     finally:
         os.chmod(locked, 0o755)
     _assert_error(result, 2, "not writable")
@@ -238,7 +233,7 @@ def test_output_directory_not_writable(png, tmp_path):
 
 def test_output_directory_check_comes_before_reading(tmp_path):
     # the input is missing too, but the usage error is reported first
-    result = _invoke(["quantize", tmp_path / "nope.png", "-k", 2, "-o", tmp_path / "no" / "o.png"])
+    result = invoke(["quantize", tmp_path / "nope.png", "-k", 2, "-o", tmp_path / "no" / "o.png"])
     _assert_error(result, 2, "does not exist")
 
 
@@ -278,7 +273,7 @@ def test_permission_denied_reading_is_a_data_error(png, tmp_path, monkeypatch):
         raise PermissionError(13, "Permission denied", str(path))
 
     monkeypatch.setattr(vqkit.quantize, "_read_image", deny)
-    result = _invoke(["quantize", png, "-k", 2, "-o", tmp_path / "out.png"])
+    result = invoke(["quantize", png, "-k", 2, "-o", tmp_path / "out.png"])
     _assert_error(result, 1, "blocks.png", "permission denied")
 
 
@@ -289,6 +284,6 @@ def test_not_writable_directory_is_a_usage_error(png, tmp_path, monkeypatch):
         os, "access", lambda path, mode: False if mode == os.W_OK else real_access(path, mode)
     )
     out = tmp_path / "out.png"
-    result = _invoke(["quantize", png, "-k", 2, "-o", out])
+    result = invoke(["quantize", png, "-k", 2, "-o", out])
     _assert_error(result, 2, "not writable")
     assert not out.exists()
