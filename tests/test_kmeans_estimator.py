@@ -113,6 +113,19 @@ def test_pruned_greedy_kmeans_plusplus_equals_unpruned(n, d, k, weighted):
     assert_allclose(got, expected, rtol=1e-12)
 
 
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("trials", [5, 12])
+def test_greedy_kmeans_plusplus_on_several_row_chunks(trials, weighted):
+    # 9000 rows span several of the kernels' row chunks: rows are drawn from
+    # the chunk totals of the mass, and only marked rows are revisited
+    X = blobs(9000, 4, 16, seed=3, spread=1.0)
+    w = np.random.default_rng(2).uniform(0.1, 3, size=len(X)) if weighted else None
+    got = greedy_kmeans_plusplus(X, 30, np.random.RandomState(5), get_backend(X), w,
+                                 n_local_trials=trials)
+    expected = greedy_reference(X, 30, np.random.RandomState(5), w, trials)
+    assert_allclose(got, expected, rtol=1e-12)
+
+
 def test_integer_weights_act_as_repeated_rows():
     rng = np.random.RandomState(42)
     for trial in range(5):
@@ -298,12 +311,68 @@ def test_hamerly_bounds_give_lloyds_iterations(n, d, k, spread, dtype):
                     rtol=1e-5 if dtype == np.float32 else 1e-12)
 
 
+@pytest.mark.parametrize("rescan_all", [0.0, 0.5, 1.0])
+@pytest.mark.parametrize("n,d,k,offset,weighted", [
+    (6000, 24, 40, 0.0, False),      # fused mixed-precision scans
+    (5000, 40, 900, 0.0, True),      # blocked matrix-product scans
+    (4000, 20, 30, 1e4, False),      # far from the origin
+    (3000, 32, 6, 0.0, False),       # too few centres for the mixed kernels: no bound
+])
+def test_wide_hamerly_bounds_give_lloyds_iterations(n, d, k, offset, weighted, rescan_all,
+                                                     monkeypatch):
+    # float64 rows of many features: the exact distance to the own centre
+    # decides which rows are rescanned (gathered, or all in place)
+    from vqkit.backends import cpu
+
+    monkeypatch.setattr(cpu, "WIDE_HAMERLY_RESCAN_ALL", rescan_all)
+    X = blobs(n, d, max(2, k // 3), seed=d + k, spread=6.0) + offset
+    w = np.random.default_rng(k).uniform(0.2, 3, size=n) if weighted else None
+    fits = {
+        alg: vqkit.KMeans(k, algorithm=alg, random_state=1, tol=0, max_iter=60).fit(
+            X, sample_weight=w)
+        for alg in ("lloyd", "hamerly")
+    }
+    lloyd, hamerly = fits["lloyd"], fits["hamerly"]
+    assert lloyd.n_iter_ > 2
+    assert hamerly.n_iter_ == lloyd.n_iter_
+    assert_array_equal(hamerly.labels_, lloyd.labels_)
+    assert_array_equal(hamerly.cluster_centers_, lloyd.cluster_centers_)
+    assert [s.n_changed for s in hamerly.history_] == [s.n_changed for s in lloyd.history_]
+    assert_allclose([s.inertia for s in hamerly.history_],
+                    [s.inertia for s in lloyd.history_], rtol=1e-12)
+
+
+def test_wide_hamerly_skips_rows_and_bounds_hold():
+    # the lower bounds are true lower bounds on the distance to the
+    # second-nearest centre, and after a small move most rows are skipped
+    from vqkit.backends.cpu import CPUBackend, WideHamerlyAssigner
+
+    X = blobs(8000, 48, 50, seed=4, spread=8.0)
+    backend = CPUBackend()
+    C = X[np.random.default_rng(0).choice(len(X), 60, replace=False)]
+    assigner = backend.bounded_assigner(X)
+    assert isinstance(assigner, WideHamerlyAssigner)
+    labels, _ = assigner.assign(C)
+    d2 = ((X[:, None, :] - C[None]) ** 2).sum(2)
+    d2[np.arange(len(X)), labels] = np.inf
+    assert (assigner.lower <= np.sqrt(d2.min(1)) * (1 + 1e-12)).all()
+    assert (assigner.lower > 0).mean() > 0.9
+    C2 = C + 1e-3
+    labels2, min_d2 = assigner.assign(C2)
+    assert assigner.rescan.mean() < 0.05
+    ref_labels, ref_d2 = backend.assign(X, C2)
+    assert_array_equal(labels2, ref_labels)
+    assert_allclose(min_d2, ref_d2, rtol=1e-12)
+
+
 def test_auto_algorithm_rule():
     from vqkit.cluster import resolve_algorithm
 
     assert resolve_algorithm("auto", 3, 64) == "hamerly"
     assert resolve_algorithm("auto", 3, 3) == "lloyd"
-    assert resolve_algorithm("auto", 128, 64) == "lloyd"
+    assert resolve_algorithm("auto", 128, 64) == "hamerly"
+    assert resolve_algorithm("auto", 128, 64, dtype=np.float32) == "lloyd"
+    assert resolve_algorithm("auto", 128, 8) == "lloyd"
     assert resolve_algorithm("lloyd", 3, 64) == "lloyd"
 
 
@@ -426,3 +495,23 @@ def test_manhattan_centres_resist_outliers():
     X = np.vstack([np.zeros((50, 2)), [[1e6, 1e6]]])
     km = vqkit.KMeans(1, metric="manhattan", random_state=0).fit(X)
     assert_array_equal(km.cluster_centers_, [[0.0, 0.0]])
+
+
+@pytest.mark.parametrize("offset", [0.0, 1e4])
+def test_kmeans_parallel_rounds_skip_only_rows_no_candidate_can_reach(offset):
+    # the in-memory k-means|| tracker compares a round's candidates only with
+    # rows they could be closer to; its distances equal a full comparison
+    from vqkit.core.seeding import _NearestChosen
+
+    X = blobs(6000, 12, 40, seed=8, spread=0.7) + offset
+    rng = np.random.default_rng(0)
+    tracker = _NearestChosen(X, None, get_backend(X), X.mean(axis=0))
+    chosen = []
+    for size in (1, 30, 45, 60):
+        rows = X[rng.choice(len(X), size, replace=False)] + rng.normal(scale=1e-3, size=(size, 12))
+        tracker.add(rows)
+        chosen.append(rows)
+        C = np.concatenate(chosen)
+        d2 = ((X[:, None, :] - C[None]) ** 2).sum(2)
+        assert_array_equal(tracker.nearest, d2.argmin(1))
+        assert_allclose(tracker.min_d2, d2.min(1), rtol=1e-9, atol=1e-9 * (1 + offset) ** 2)

@@ -17,7 +17,9 @@ import warnings
 import numpy as np
 
 from .base import as_float_2d, as_sample_weight
+from .backends import get_backend
 from .cluster import KMeans
+from .core.fit import fit_kmeans
 from .core.gap import REFERENCES, gap_pick, gap_statistic
 from .core.knee import kneedle
 from .core.prediction_strength import prediction_strength, strength_pick
@@ -562,12 +564,18 @@ def _fit(X, k, n_init, seed, max_iter, weights, sample, notes):
     rows."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        restarts = KMeans(n_clusters=k, n_init=n_init, max_iter=max_iter, random_state=seed)
         if sample is None:
-            model = restarts.fit(X, sample_weight=weights)
+            model = KMeans(n_clusters=k, n_init=n_init, max_iter=max_iter,
+                           random_state=seed).fit(X, sample_weight=weights)
         else:
-            restarts.fit(sample[0], sample_weight=sample[1])
-            model = KMeans(n_clusters=k, init=restarts.cluster_centers_, n_init=1,
+            # only the restarts' best centres are kept: the core fits them
+            # without a history (small samples: in one compiled call)
+            rows, w = sample
+            start = fit_kmeans(rows, k, backend=get_backend(rows), n_init=n_init,
+                               max_iter=max_iter, weights=w,
+                               random_state=check_random_state(seed),
+                               keep_history=False).centers
+            model = KMeans(n_clusters=k, init=start, n_init=1,
                            max_iter=max_iter, random_state=seed).fit(X, sample_weight=weights)
     for w in caught:
         notes.append(f"k={k}: {w.message}")

@@ -23,20 +23,23 @@ EMPTY_CLUSTER_POLICIES = ("relocate", "keep", "raise")
 ALGORITHMS = ("auto", "lloyd", "hamerly")
 
 
-#: ``algorithm="auto"`` uses Hamerly's bounds up to this many features (and
-#: from ``HAMERLY_MIN_CLUSTERS`` clusters on); measured in benchmarks/.
+#: ``algorithm="auto"`` uses Hamerly's bounds from ``HAMERLY_MIN_CLUSTERS``
+#: clusters on: for any float64 data, and for float32 data up to
+#: ``HAMERLY_MAX_FEATURES`` features (wider float32 rows have no bound-giving
+#: scan kernel); measured in benchmarks/.
 HAMERLY_MAX_FEATURES = 16
 HAMERLY_MIN_CLUSTERS = 16
 
 
-def resolve_algorithm(algorithm, n_features, n_clusters, sparse=False):
-    """The algorithm ``"auto"`` stands for, given the problem's shape
-    (Hamerly's bounds are for dense data: sparse data runs Lloyd)."""
+def resolve_algorithm(algorithm, n_features, n_clusters, sparse=False, dtype=np.float64):
+    """The algorithm ``"auto"`` stands for, given the problem's shape and
+    dtype (Hamerly's bounds are for dense data: sparse data runs Lloyd;
+    ``dtype=None``: arrays without the wide bound-giving kernels)."""
     if algorithm != "auto":
         return algorithm
-    if sparse:
+    if sparse or n_clusters < HAMERLY_MIN_CLUSTERS:
         return "lloyd"
-    if n_features <= HAMERLY_MAX_FEATURES and n_clusters >= HAMERLY_MIN_CLUSTERS:
+    if n_features <= HAMERLY_MAX_FEATURES or (dtype is not None and np.dtype(dtype) == np.float64):
         return "hamerly"
     return "lloyd"
 
@@ -84,11 +87,15 @@ class KMeans(Estimator):
         Accepted for scikit-learn compatibility.  vqkit never modifies
         ``X``: data centring, which keeps float32 distances accurate, is
         applied block by block without a copy of ``X``.
-    algorithm : {"auto", "lloyd"}, default="auto"
+    algorithm : {"auto", "lloyd", "hamerly"}, default="auto"
         The iteration algorithm.  ``"lloyd"``: every point against every
         centre each iteration, with fused, blocked kernels (direct
         differences for fewer than 5 features, matrix products otherwise).
-        ``"auto"`` picks the fastest exact algorithm available.
+        ``"hamerly"``: the same iterations, but each point keeps a lower
+        bound on its distance to its second-nearest centre, and points that
+        provably keep their centre skip the scan.  ``"auto"`` picks
+        ``"hamerly"`` from 16 clusters on (float32 data: up to 16
+        features), ``"lloyd"`` otherwise.
     empty_clusters : {"relocate", "keep", "raise"}, default="relocate"
         What happens when a centre ends an assignment with no points (or
         only points of weight zero): ``"relocate"`` moves it onto the point
@@ -264,7 +271,8 @@ class KMeans(Estimator):
             on_empty=self._empty_handler(),
             callback=self._iteration_callback(),
             algorithm=resolve_algorithm(
-                self.algorithm, X.shape[1], self.n_clusters, sparse
+                self.algorithm, X.shape[1], self.n_clusters, sparse,
+                X.dtype if isinstance(X, np.ndarray) else None,  # wide bounds: NumPy only
             ),
             metric=self.metric,
         )

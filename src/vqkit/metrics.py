@@ -26,6 +26,7 @@ import numpy as np
 
 from .backends import get_backend
 from .base import as_float_2d
+from .core.arrays import label_counts
 from .core.random import check_random_state
 
 __all__ = [
@@ -68,8 +69,14 @@ def _encode(labels, n_samples):
 
     Raises the scikit-learn error unless ``2 <= k <= n_samples - 1``.
     """
-    classes, codes = np.unique(labels, return_inverse=True)
-    codes = np.ascontiguousarray(codes.ravel(), dtype=np.int64)
+    counts = label_counts(labels)
+    if counts is None:
+        classes, codes = np.unique(labels, return_inverse=True)
+        codes = np.ascontiguousarray(codes.ravel(), dtype=np.int64)
+    else:  # small non-negative integers: code = rank among the labels present
+        present = counts > 0
+        codes = (np.cumsum(present) - 1)[labels]
+        classes = np.flatnonzero(present)
     n_labels = len(classes)
     if not 1 < n_labels < n_samples:
         raise ValueError(

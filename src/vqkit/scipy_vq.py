@@ -25,6 +25,7 @@ import warnings
 import numpy as np
 
 from .backends import get_backend, is_array_api
+from .backends.cpu import EXPANDED_MIN_FEATURES
 from .core.arrays import astype, like, namespace
 from .core.arrays import host as to_host
 from .core.lloyd import assign_checked, lloyd
@@ -499,6 +500,19 @@ def kmeans2(data, k, iter=10, thresh=1e-05, minit='random', missing='warn',
                         check_finite, rng, device=False)
 
 
+def _kmeans2_engine(X, backend, device):
+    """How ``kmeans2`` computes distances: the fastest kernels on a device;
+    for float64 NumPy data from 5 features on, exact float64 distances with
+    Hamerly's bounds (the same labels as SciPy's expanded formula except
+    where that formula's rounding decides a near-tie); otherwise SciPy's
+    own formula, for bitwise-close float32 results."""
+    if device:
+        return {"formula": "auto"}
+    if X.dtype == np.float64 and X.shape[1] >= EXPANDED_MIN_FEATURES:
+        return {"formula": "auto", "assigner": backend.bounded_assigner(X)}
+    return {"formula": "scipy"}
+
+
 def _kmeans2_run(data, k, code_book, iter, minit, missing, check_finite, rng, device):
     """The body of ``kmeans2`` once ``data`` is an array: NumPy (``device``
     False; SciPy's distance formula) or another Array API library (checks
@@ -546,7 +560,7 @@ def _kmeans2_run(data, k, code_book, iter, minit, missing, check_finite, rng, de
 
     result = lloyd(
         X, centers, backend=backend, max_iter=n_iter, empty="keep", on_empty=on_empty,
-        formula="auto" if device else "scipy",
+        **_kmeans2_engine(X, backend, device),
     )
     centroid = result.centers
     if data.ndim == 1:

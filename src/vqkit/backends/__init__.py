@@ -40,6 +40,14 @@ Optional, for backends whose arrays live on a device (the Array API backend):
 * ``nearest_tracker`` (above) for k-means||, with ``label_weights(labels, k,
   weights)`` for the candidates' weights.
 
+Optional, for small fits whose per-iteration overhead outweighs their
+arithmetic (the CPU backend):
+
+* ``runs_compiled(n, d, k)`` / ``lloyd_runs(datasets, weights, starts,
+  which, shift_tols, max_iter)`` -- whole Lloyd fits from given centres,
+  many at once, in one compiled call; the core uses them for fits that
+  want no per-iteration history (``vqkit.core.fit.fit_starts``).
+
 The core (``vqkit.core``) writes every algorithm once against this protocol;
 ``get_backend`` picks the implementation from the input's array type.
 """

@@ -24,6 +24,25 @@ from numba import njit, prange
 ROW_CHUNK = 2048
 
 
+@njit(inline="always")
+def nearest_direct(X, i, C):
+    """``(label, squared distance)`` of row ``i``'s nearest row of ``C`` by
+    ``sum((c - x) ** 2)`` in the working dtype (ties to the lowest index;
+    ``(-1, inf)`` when no distance is finite)."""
+    d = X.shape[1]
+    best = np.inf
+    best_j = -1
+    for j in range(C.shape[0]):
+        s = X.dtype.type(0)  # accumulate in the working dtype
+        for f in range(d):
+            diff = C[j, f] - X[i, f]
+            s += diff * diff
+        if s < best:
+            best = s
+            best_j = j
+    return best_j, best
+
+
 @njit(parallel=True, cache=True, nogil=True)
 def assign_direct(X, C, labels, min_d2):
     """Nearest centre by the direct formula ``sum((c - x) ** 2)``.
@@ -32,25 +51,13 @@ def assign_direct(X, C, labels, min_d2):
     row of ``X``.  Accurate for any magnitude; best when the number of
     features is small.
     """
-    n, d = X.shape
-    k = C.shape[0]
+    n = X.shape[0]
     n_chunks = (n + ROW_CHUNK - 1) // ROW_CHUNK
     for chunk in prange(n_chunks):
         start = chunk * ROW_CHUNK
         stop = min(n, start + ROW_CHUNK)
         for i in range(start, stop):
-            best = np.inf
-            best_j = -1
-            for j in range(k):
-                s = X.dtype.type(0)  # accumulate in the working dtype
-                for f in range(d):
-                    diff = C[j, f] - X[i, f]
-                    s += diff * diff
-                if s < best:
-                    best = s
-                    best_j = j
-            labels[i] = best_j
-            min_d2[i] = best
+            labels[i], min_d2[i] = nearest_direct(X, i, C)
 
 
 @njit(parallel=True, cache=True, nogil=True)
@@ -158,8 +165,19 @@ def update_min_sq_dist(X, c, min_d2):
 SEEDING_MATH = {"reassoc", "contract", "nsz", "arcp"}
 
 
+@njit(inline="always", fastmath=SEEDING_MATH)
+def _seed_sq_dist(X, i, c):
+    """``|X[i] - c|^2`` in float64: the one distance formula of seeding, so
+    that :func:`candidate_potentials` and :func:`add_center` agree."""
+    s = 0.0
+    for f in range(X.shape[1]):
+        diff = np.float64(X[i, f]) - c[f]
+        s += diff * diff
+    return s
+
+
 @njit(parallel=True, cache=True, nogil=True, fastmath=SEEDING_MATH)
-def candidate_potentials(X, weights, min_d2, nearest, candidates, cc_d2, pots):
+def candidate_potentials(X, weights, min_d2, nearest, candidates, cc_d2, pots, closer):
     """Potential ``sum_i w_i min(D_i^2, |x_i - c|^2)`` of each candidate ``c``.
 
     ``min_d2[i]`` is row ``i``'s squared distance to its nearest chosen
@@ -169,10 +187,15 @@ def candidate_potentials(X, weights, min_d2, nearest, candidates, cc_d2, pots):
     the row's distance to it is never computed (Raff-style pruning); the
     potentials are exactly those of the unpruned computation.  Partial sums
     over fixed row chunks are added in chunk order (deterministic).
+
+    ``closer`` (one unsigned integer per row, or empty) records bit ``c``
+    for each candidate strictly closer to the row than ``D_i``, so that
+    :func:`add_center` revisits only those rows once a candidate is kept.
     """
     n, d = X.shape
     L = candidates.shape[0]
     weighted = weights.shape[0] == n
+    marking = closer.shape[0] == n
     n_chunks = (n + ROW_CHUNK - 1) // ROW_CHUNK
     partial = np.zeros((n_chunks, L))
     for chunk in prange(n_chunks):
@@ -182,43 +205,88 @@ def candidate_potentials(X, weights, min_d2, nearest, candidates, cc_d2, pots):
             w = np.float64(weights[i]) if weighted else 1.0
             own = min_d2[i]
             a = nearest[i]
+            bits = 0
             for c in range(L):
                 best = own
                 if cc_d2[a, c] < 4.0 * own:
-                    s = 0.0
-                    for f in range(d):
-                        diff = np.float64(X[i, f]) - candidates[c, f]
-                        s += diff * diff
+                    s = _seed_sq_dist(X, i, candidates[c])
                     if s < best:
                         best = s
+                        bits |= 1 << c
                 partial[chunk, c] += w * best
+            if marking:
+                closer[i] = bits
     for chunk in range(n_chunks):
         for c in range(L):
             pots[c] += partial[chunk, c]
 
 
 @njit(parallel=True, cache=True, nogil=True, fastmath=SEEDING_MATH)
-def add_center(X, center, index, min_d2, nearest, cc_d2_center):
+def add_center(X, center, index, min_d2, nearest, cc_d2_center, closer, bit):
     """Make ``center`` (number ``index``) a chosen centre: lower ``min_d2``
     and update ``nearest`` where it is closer, with the same pruning as
     :func:`candidate_potentials` (``cc_d2_center[a]`` = squared distance
-    from chosen centre ``a`` to the new one)."""
+    from chosen centre ``a`` to the new one).  With ``bit >= 0`` the centre
+    is candidate number ``bit`` of the last :func:`candidate_potentials`
+    call, and only the rows that call marked in ``closer`` are visited."""
     n, d = X.shape
+    marked = bit >= 0 and closer.shape[0] == n
     n_chunks = (n + ROW_CHUNK - 1) // ROW_CHUNK
     for chunk in prange(n_chunks):
         start = chunk * ROW_CHUNK
         stop = min(n, start + ROW_CHUNK)
         for i in range(start, stop):
             own = min_d2[i]
-            if nearest[i] >= 0 and cc_d2_center[nearest[i]] >= 4.0 * own:
+            if marked:
+                if (np.int64(closer[i]) >> bit) & 1 == 0:
+                    continue
+            elif nearest[i] >= 0 and cc_d2_center[nearest[i]] >= 4.0 * own:
                 continue
-            s = 0.0
-            for f in range(d):
-                diff = np.float64(X[i, f]) - center[f]
-                s += diff * diff
+            s = _seed_sq_dist(X, i, center)
             if s < own:
                 min_d2[i] = s
                 nearest[i] = index
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def mass_chunk_sums(min_d2, weights, out):
+    """``out[c] = sum_i w_i min_d2[i]`` over row chunk ``c`` (chunks of
+    ``ROW_CHUNK`` rows, summed in row order): the k-means++ sampling mass."""
+    n = min_d2.shape[0]
+    weighted = weights.shape[0] == n
+    for chunk in prange(out.shape[0]):
+        s = 0.0
+        for i in range(chunk * ROW_CHUNK, min(n, (chunk + 1) * ROW_CHUNK)):
+            s += (np.float64(weights[i]) * min_d2[i]) if weighted else min_d2[i]
+        out[chunk] = s
+
+
+@njit(cache=True, nogil=True)
+def draw_rows(min_d2, weights, chunk_sums, values, out):
+    """For each value ``v``, the first row ``i`` whose cumulative mass
+    ``sum_{r <= i} w_r min_d2[r]`` reaches ``v`` (``np.searchsorted`` on the
+    cumulative sum, found through the chunk totals of
+    :func:`mass_chunk_sums` and one chunk's rows), ``n - 1`` if none does.
+    When rounding leaves ``v`` just beyond the rows of the chunk whose
+    total reaches it, that chunk's last row of positive mass is taken."""
+    n = min_d2.shape[0]
+    weighted = weights.shape[0] == n
+    for t in range(values.shape[0]):
+        v = values[t]
+        out[t] = n - 1
+        before = 0.0
+        for chunk in range(chunk_sums.shape[0]):
+            if before + chunk_sums[chunk] >= v:
+                running = before
+                for i in range(chunk * ROW_CHUNK, min(n, (chunk + 1) * ROW_CHUNK)):
+                    m = (np.float64(weights[i]) * min_d2[i]) if weighted else min_d2[i]
+                    running += m
+                    if m > 0 or running >= v:
+                        out[t] = i
+                    if running >= v:
+                        break
+                break
+            before += chunk_sums[chunk]
 
 
 @njit(parallel=True, cache=True, nogil=True)
@@ -506,8 +574,47 @@ def _sq_dist_exact(X, i, origin, C, j):
     return s
 
 
+@njit(inline="always")
+def _second_lower(x_norm, second, bound, certain):
+    """A lower bound on a row's distance to its second-nearest centre from
+    the mixed kernels' float32 scores: ``second`` (``|c|^2 - 2 x.c`` of the
+    runner-up) is off by at most ``bound``, so ``|x|^2 + second - bound``
+    bounds the squared distance from below.  Rows whose winner was not
+    certain get 0 (no bound), and so does a non-finite result."""
+    if not certain:
+        return 0.0
+    low = x_norm * x_norm + second - bound
+    return np.sqrt(low) if low > 0.0 and low < np.inf else 0.0
+
+
 @njit(parallel=True, cache=True, nogil=True)
-def argmin_mixed(G, X, origin, C, c_sq, slack, labels, min_d2):
+def hamerly_check(X, origin, C, shift, half_gap, margin, labels, lower, min_d2, rescan):
+    """The bound test of Hamerly's algorithm, for any width of rows: the
+    exact (float64) squared distance of each row to its current centre
+    (``X[i] - origin`` against ``C``, the centres shifted by ``origin``, as
+    the mixed kernels compute it) goes to ``min_d2``; when its root is at most ``max(lower - max shift,
+    half_gap[a]) * margin`` no other centre can be closer, the row keeps
+    its label and ``lower`` is loosened by the largest centre ``shift``;
+    otherwise ``rescan[i] = 1`` and the caller scans all centres for it."""
+    n = X.shape[0]
+    max_shift = 0.0
+    for j in range(C.shape[0]):
+        max_shift = max(max_shift, shift[j])
+    n_chunks = (n + ROW_CHUNK - 1) // ROW_CHUNK
+    for chunk in prange(n_chunks):
+        for i in range(chunk * ROW_CHUNK, min(n, (chunk + 1) * ROW_CHUNK)):
+            a = labels[i]
+            s = _sq_dist_exact(X, i, origin, C, a)
+            min_d2[i] = s
+            if np.sqrt(s) <= max(lower[i] - max_shift, half_gap[a]) * margin:
+                lower[i] -= max_shift
+                rescan[i] = 0
+            else:
+                rescan[i] = 1
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def argmin_mixed(G, X, origin, C, c_sq, slack, labels, min_d2, lower):
     """Nearest centre for float64 rows from float32 dot products, exactly.
 
     ``G[i, j]`` approximates ``(x_i - origin) . c_j`` (float32 product of
@@ -519,9 +626,13 @@ def argmin_mixed(G, X, origin, C, c_sq, slack, labels, min_d2):
     and only its distance is computed, in float64; otherwise the row is
     compared with every centre in float64 (ties to the lowest index).  So
     the labels are those of float64 Lloyd, at float32 speed.
+
+    ``lower`` (length ``n``, or empty) receives a lower bound on each row's
+    distance to its second-nearest centre (see :func:`_second_lower`).
     """
     n, k = G.shape
     d = X.shape[1]
+    bounds = lower.shape[0] == n
     c_max = 0.0
     for j in range(k):
         c_max = max(c_max, np.sqrt(c_sq[j]))
@@ -547,7 +658,10 @@ def argmin_mixed(G, X, origin, C, c_sq, slack, labels, min_d2):
                 x_norm += v * v
             x_norm = np.sqrt(x_norm)
             bound = slack * (2.0 * x_norm * c_max + c_max * c_max + x_norm * x_norm)
-            if second - best > 2.0 * bound:
+            certain = second - best > 2.0 * bound
+            if bounds:
+                lower[i] = _second_lower(x_norm, second, bound, certain)
+            if certain:
                 best = _sq_dist_exact(X, i, origin, C, best_j)
             else:
                 best_j, best = _nearest_exact(X, i, origin, C)
@@ -556,15 +670,17 @@ def argmin_mixed(G, X, origin, C, c_sq, slack, labels, min_d2):
 
 
 @njit(parallel=True, cache=True, nogil=True, fastmath={"contract"})
-def assign_fused_mixed(X, Ct32, c_half32, origin, C, c_max, slack, labels, min_d2):
+def assign_fused_mixed(X, Ct32, c_half32, origin, C, c_max, slack, labels, min_d2, lower):
     """:func:`assign_expanded_fused` for float64 rows, computed in float32
     and made exact: the two best float32 scores are kept, and a row whose
     gap between them is within the float32 error bound (see
     :func:`argmin_mixed`) is compared with every centre in float64;
     otherwise only its distance to the certain winner is computed in
-    float64.  ``C`` holds the shifted centres in float64."""
+    float64.  ``C`` holds the shifted centres in float64.  ``lower``: as
+    in :func:`argmin_mixed`."""
     n, d = X.shape
     k = Ct32.shape[1]
+    bounds = lower.shape[0] == n
     n_chunks = (n + ROW_CHUNK - 1) // ROW_CHUNK
     for chunk in prange(n_chunks):
         acc = np.empty((2, k), dtype=np.float32)
@@ -593,7 +709,10 @@ def assign_fused_mixed(X, Ct32, c_half32, origin, C, c_max, slack, labels, min_d
                     x_norm += v * v
                 x_norm = np.sqrt(x_norm)
                 bound = slack * (2.0 * x_norm * c_max + c_max * c_max + x_norm * x_norm)
-                if 2.0 * (second - best) > 2.0 * bound:
+                certain = 2.0 * (second - best) > 2.0 * bound
+                if bounds:
+                    lower[i] = _second_lower(x_norm, 2.0 * second, bound, certain)
+                if certain:
                     labels[i] = best_j
                     min_d2[i] = _sq_dist_exact(X, i, origin, C, best_j)
                 else:

@@ -9,6 +9,7 @@ import numpy as np
 
 from . import _cpu_kernels as kernels
 from . import _metric_kernels as metric_kernels
+from . import _small_fit_kernels as small_fit_kernels
 from ._common import assignment_arrays
 
 #: From this many features on, distances come from blocked matrix products
@@ -26,6 +27,8 @@ SUM_ROWS_PER_PART = 16384
 MAX_SUM_PARTS = 64
 
 _NO_WEIGHTS = np.empty(0, dtype=np.float64)
+_NO_MARKS = np.empty(0, dtype=np.uint8)
+_NO_BOUNDS = np.empty(0, dtype=np.float64)
 
 kernels.start_threads()
 
@@ -34,6 +37,19 @@ kernels.start_threads()
 #: matrix products (measured on 2 cores, AVX-512: equal at 100000x64, k=512;
 #: the kernel is ahead below, BLAS above).
 FUSED_MAX_KD = 32768
+
+
+#: Features from which float64 data gets :class:`WideHamerlyAssigner`
+#: (mixed-precision scans of the rows whose bounds fail) instead of
+#: :class:`HamerlyAssigner` (direct differences for every scanned row).
+WIDE_HAMERLY_MIN_FEATURES = 17
+
+#: Centres per block of the centre-to-centre gaps (a block x k matrix).
+GEOMETRY_BLOCK = 1024
+
+#: Share of failing rows above which the wide assigner rescans all rows in
+#: place rather than gathering the failing ones.
+WIDE_HAMERLY_RESCAN_ALL = 0.5
 
 
 def choose_kernel(d, k, formula="auto", dtype=np.float64):
@@ -152,25 +168,35 @@ class CPUBackend:
             kernels.assign_expanded_fused(
                 X, np.ascontiguousarray(Cs.T), c_half.astype(dtype), shift, labels, min_d2
             )
-        elif kernel == "fused_mixed":
-            shift = np.zeros(d) if origin is None else np.asarray(origin, np.float64)
-            Cs = C - shift
-            c_sq = (Cs * Cs).sum(axis=1)
-            kernels.assign_fused_mixed(
-                X, np.ascontiguousarray(Cs.T, dtype=np.float32),
-                (c_sq / 2).astype(np.float32), shift, Cs, float(np.sqrt(c_sq.max())),
-                mixed_slack(d), labels, min_d2,
-            )
-        elif kernel == "mixed":
-            self._assign_mixed(X, C, labels, min_d2, origin)
+        elif kernel in ("fused_mixed", "mixed"):
+            self._assign_mixed(X, C, labels, min_d2, origin, kernel == "fused_mixed")
         else:
             self._assign_blocked(X, C, labels, min_d2, origin)
         return labels, min_d2
 
-    def _assign_mixed(self, X, C, labels, min_d2, origin):
-        """Blocked assignment of float64 data with float32 matrix products,
-        exact: rows whose two best centres are too close to call in float32
-        are redone in float64 (``kernels.argmin_mixed``)."""
+    def assign_with_lower(self, X, C, origin=None):
+        """:meth:`assign` of float64 ``X``, also returning a lower bound on
+        each row's distance to its second-nearest centre (Hamerly's bound).
+        The mixed-precision kernels (5 features and 8 centres on) give it
+        from their float32 scores; it is 0 where they could not tell, and
+        everywhere for other shapes."""
+        X = np.ascontiguousarray(X, dtype=np.float64)
+        C = np.ascontiguousarray(C, dtype=np.float64)
+        n, d = X.shape
+        kernel = choose_kernel(d, C.shape[0], "auto", np.float64)
+        if kernel not in ("fused_mixed", "mixed") or n == 0:
+            labels, min_d2 = self.assign(X, C, origin)
+            return labels, min_d2, np.zeros(n)
+        labels, min_d2, _ = assignment_arrays(n, C.shape[0], np.float64)
+        lower = np.empty(n)
+        self._assign_mixed(X, C, labels, min_d2, origin, kernel == "fused_mixed", lower)
+        return labels, min_d2, lower
+
+    def _assign_mixed(self, X, C, labels, min_d2, origin, fused, lower=_NO_BOUNDS):
+        """Assignment of float64 data with float32 dot products, exact: rows
+        whose two best centres are too close to call in float32 are redone
+        in float64.  ``fused``: the fused kernel (``assign_fused_mixed``),
+        else blocked BLAS products (``argmin_mixed``)."""
         n, d = X.shape
         k = C.shape[0]
         shift = np.zeros(d) if origin is None else np.asarray(origin, dtype=np.float64)
@@ -178,6 +204,12 @@ class CPUBackend:
         c_sq = (Cs * Cs).sum(axis=1)
         Ct32 = np.ascontiguousarray(Cs.T, dtype=np.float32)
         slack = mixed_slack(d)
+        if fused:
+            kernels.assign_fused_mixed(
+                X, Ct32, (c_sq / 2).astype(np.float32), shift, Cs, float(np.sqrt(c_sq.max())),
+                slack, labels, min_d2, lower,
+            )
+            return
         rows = min(n, max(kernels.ROW_CHUNK, BLOCK_BYTES // (k * 4)))
         block = np.empty((rows, k), dtype=np.float32)
         for start in range(0, n, rows):
@@ -187,7 +219,7 @@ class CPUBackend:
             np.matmul(Xb32, Ct32, out=G)
             kernels.argmin_mixed(
                 G, X[start:stop], shift, Cs, c_sq, slack, labels[start:stop],
-                min_d2[start:stop],
+                min_d2[start:stop], lower[start:stop] if len(lower) else lower,
             )
 
     def _assign_blocked(self, X, C, labels, min_d2, origin):
@@ -255,7 +287,13 @@ class CPUBackend:
         return L1Assigner(self, X)
 
     def bounded_assigner(self, X):
-        """A stateful assigner for repeated assignments of ``X`` (Hamerly)."""
+        """A stateful assigner for repeated assignments of ``X`` (Hamerly):
+        :class:`WideHamerlyAssigner` for float64 rows of more than
+        :data:`WIDE_HAMERLY_MIN_FEATURES` features, else
+        :class:`HamerlyAssigner`."""
+        X = np.ascontiguousarray(X)
+        if X.dtype == np.float64 and X.shape[1] >= WIDE_HAMERLY_MIN_FEATURES:
+            return WideHamerlyAssigner(self, X)
         return HamerlyAssigner(X)
 
     def cluster_sums(self, X, labels, k, weights=None):
@@ -330,28 +368,99 @@ class CPUBackend:
         kernels.column_sums(X, w, mean, 2, parts, squares)
         return mean, squares / max(total_weight, 1e-300)
 
-    def candidate_potentials(self, X, weights, min_d2, nearest, candidates, cc_d2):
-        """k-means++ potential of each candidate centre (see the kernel)."""
+    def candidate_potentials(self, X, weights, min_d2, nearest, candidates, cc_d2,
+                             closer=None):
+        """k-means++ potential of each candidate centre (see the kernel);
+        marks in ``closer`` (from :func:`closer_marks`) the candidates each
+        row is closer to, for :meth:`add_center`."""
         pots = np.zeros(candidates.shape[0])
         w = _NO_WEIGHTS if weights is None else weights
         kernels.candidate_potentials(
             X, w, min_d2, nearest, np.ascontiguousarray(candidates, dtype=np.float64),
-            np.ascontiguousarray(cc_d2), pots,
+            np.ascontiguousarray(cc_d2), pots, _NO_MARKS if closer is None else closer,
         )
         return pots
 
-    def add_center(self, X, center, index, min_d2, nearest, cc_d2_center):
-        """Lower ``min_d2``/``nearest`` for a newly chosen centre (pruned)."""
+    def add_center(self, X, center, index, min_d2, nearest, cc_d2_center, closer=None,
+                   trial=None):
+        """Lower ``min_d2``/``nearest`` for a newly chosen centre (pruned);
+        when it is candidate ``trial`` of the last :meth:`candidate_potentials`
+        call that filled ``closer``, only the rows marked there are visited."""
         kernels.add_center(
             X, np.ascontiguousarray(center, dtype=np.float64), index, min_d2, nearest,
-            np.ascontiguousarray(cc_d2_center),
+            np.ascontiguousarray(cc_d2_center), _NO_MARKS if closer is None else closer,
+            -1 if closer is None or trial is None else int(trial),
         )
+
+    def closer_marks(self, n, trials):
+        """A per-row bit set with room for ``trials`` candidates (uint8 up to
+        8, uint64 up to 64), or None beyond that (then nothing is marked)."""
+        if trials <= 8:
+            return np.zeros(n, dtype=np.uint8)
+        return np.zeros(n, dtype=np.uint64) if trials <= 64 else None
+
+    def sampling_mass(self, min_d2, weights=None):
+        """Per-chunk totals of the k-means++ sampling mass ``w_i min_d2[i]``
+        (their sum is the potential), for :meth:`draw_rows`."""
+        out = np.empty(-(-min_d2.shape[0] // kernels.ROW_CHUNK))
+        kernels.mass_chunk_sums(min_d2, _NO_WEIGHTS if weights is None else weights, out)
+        return out
+
+    def draw_rows(self, min_d2, weights, chunk_mass, values):
+        """Rows drawn by ``values`` (each in ``[0, potential)``) on the
+        cumulative sampling mass: what ``np.searchsorted(np.cumsum(w *
+        min_d2), values)`` gives, without the cumulative array."""
+        out = np.empty(len(values), dtype=np.int64)
+        kernels.draw_rows(min_d2, _NO_WEIGHTS if weights is None else weights, chunk_mass,
+                          np.asarray(values, dtype=np.float64), out)
+        return out
 
     def update_min_sq_dist(self, X, center, min_d2):
         """Lower ``min_d2`` (float64) to each row's squared distance to ``center``."""
         kernels.update_min_sq_dist(
             np.ascontiguousarray(X), np.ascontiguousarray(center), min_d2
         )
+
+    def runs_compiled(self, n, d, k):
+        """Whether a Lloyd fit of ``n`` rows, ``d`` features and ``k`` centres
+        is small enough for :meth:`lloyd_runs` to beat per-iteration kernels."""
+        return n * d * k <= small_fit_kernels.SMALL_FIT_WORK
+
+    def lloyd_runs(self, datasets, weights, starts, which, shift_tols, max_iter):
+        """Independent Lloyd fits, each to convergence, in one compiled call.
+
+        ``datasets``: arrays of one shape and dtype; ``weights``: None, or
+        one float64 array per data set; fit ``r`` starts from the centres
+        ``starts[r]`` on ``datasets[which[r]]`` with centre-shift tolerance
+        ``shift_tols[r]`` (the stopping rules of
+        :func:`vqkit.core.fit.fit_kmeans`, empty centres relocated).  The
+        fits run in parallel, each on one thread.  Returns one tuple
+        ``(centers, labels, n_iter, inertia, converged, unassigned)`` per
+        fit; ``unassigned`` is None, or ``(count, first row)`` of the rows
+        that found no finite distance to any centre (the fit stopped there).
+        """
+        data = np.ascontiguousarray(np.stack(datasets) if len(datasets) > 1
+                                    else datasets[0][None])
+        w = (np.empty((0, 0)) if weights is None
+             else np.ascontiguousarray(np.stack(weights), dtype=np.float64))
+        runs = len(starts)
+        ks = np.array([len(c) for c in starts], dtype=np.int64)
+        centers = np.zeros((runs, max(ks), data.shape[2]), dtype=data.dtype)
+        for r, c in enumerate(starts):
+            centers[r, : ks[r]] = c
+        labels = np.empty((runs, data.shape[1]), dtype=np.int32)
+        inertia = np.empty(runs)
+        info = np.empty((runs, 4), dtype=np.int64)
+        small_fit_kernels.lloyd_runs(
+            data, w, np.asarray(which, dtype=np.int64), centers, ks, int(max_iter),
+            np.asarray(shift_tols, dtype=np.float64), labels, inertia, info,
+        )
+        return [
+            (centers[r, : ks[r]], labels[r], int(n_iter), float(inertia[r]),
+             status == small_fit_kernels.CONVERGED,
+             (int(n_bad), int(first)) if status == small_fit_kernels.UNASSIGNED else None)
+            for r, (n_iter, status, first, n_bad) in enumerate(info)
+        ]
 
 
 class HamerlyAssigner:
@@ -389,18 +498,72 @@ class HamerlyAssigner:
         return self.labels.copy(), min_d2
 
 
+class WideHamerlyAssigner:
+    """Hamerly's bounds for rows of many features (float64 data).
+
+    The first call scans every centre with the mixed-precision kernels,
+    which also bound each row's distance to its second-nearest centre from
+    below.  Each later call computes every row's exact distance to its
+    current centre (``kernels.hamerly_check``: ``d`` operations a row
+    instead of ``k d``) and rescans only the rows whose bound fails, as
+    one gathered block; when more than :data:`WIDE_HAMERLY_RESCAN_ALL` of
+    the rows fail, all are rescanned in place.  Labels are those of
+    :meth:`CPUBackend.assign` (exact float64 Lloyd); the squared distances
+    are computed by the same formula, so iterations match Lloyd's.
+    """
+
+    def __init__(self, backend, X):
+        self.backend, self.X = backend, X
+        n, d = X.shape
+        total = np.zeros(d)
+        kernels.column_sums(X, _NO_WEIGHTS, np.zeros(d), 1, sum_parts(n, 1, d), total)
+        self.origin = total / max(n, 1)  # distances are expanded around the mean
+        self.labels = self.lower = self.previous = None
+        self.rescan = np.empty(n, dtype=np.uint8)
+        self.margin = 1.0 - 8.0 * (d + 2) * float(np.finfo(np.float64).eps)
+
+    def assign(self, C):
+        C = np.ascontiguousarray(C, dtype=np.float64)
+        if self.previous is None or self.previous.shape != C.shape:
+            self.labels, min_d2, self.lower = self.backend.assign_with_lower(
+                self.X, C, self.origin)
+        else:
+            shift, half_gap = hamerly_geometry(C, self.previous)
+            min_d2 = np.empty(self.X.shape[0])
+            kernels.hamerly_check(
+                self.X, self.origin, C - self.origin, shift, half_gap, self.margin,
+                self.labels, self.lower, min_d2, self.rescan,
+            )
+            rows = np.flatnonzero(self.rescan)
+            if len(rows) > WIDE_HAMERLY_RESCAN_ALL * len(self.rescan):
+                self.labels, min_d2, self.lower = self.backend.assign_with_lower(
+                    self.X, C, self.origin)
+            elif len(rows):
+                labels, d2, lower = self.backend.assign_with_lower(
+                    np.take(self.X, rows, axis=0), C, self.origin)
+                self.labels[rows], min_d2[rows], self.lower[rows] = labels, d2, lower
+        self.previous = C
+        return self.labels.copy(), min_d2
+
+
 def hamerly_geometry(C64, previous):
     """What Hamerly's bounds need from the centres: how far each centre
     moved since ``previous`` (zeros without), and half the distance from
     each centre to its nearest other centre (float64)."""
-    k = C64.shape[0]
+    k, d = C64.shape
     shift = np.zeros(k) if previous is None else np.sqrt(((C64 - previous) ** 2).sum(1))
+    # squared gaps from matrix products around the centres' mean, lowered by
+    # their worst-case rounding error so that half_gap never overstates
+    C = C64 - C64.mean(axis=0)
+    sq = (C * C).sum(axis=1)
+    rounding = 4.0 * (d + 2) * float(np.finfo(np.float64).eps)
     half_gap = np.full(k, np.inf)
-    for start in range(0, k, 64):  # direct differences, 64 centres at a time
-        block = C64[start:start + 64]
-        gaps = np.sqrt(((block[:, None, :] - C64[None, :, :]) ** 2).sum(axis=2))
-        gaps[np.arange(len(block)), np.arange(start, start + len(block))] = np.inf
-        half_gap[start:start + 64] = gaps.min(axis=1) / 2
+    for start in range(0, k, GEOMETRY_BLOCK):
+        stop = min(k, start + GEOMETRY_BLOCK)
+        both = sq[start:stop, None] + sq[None, :]
+        gap2 = both - 2.0 * (C[start:stop] @ C.T) - rounding * both
+        gap2[np.arange(stop - start), np.arange(start, stop)] = np.inf
+        half_gap[start:stop] = np.sqrt(np.maximum(gap2.min(axis=1), 0.0)) / 2
     return shift, half_gap
 
 

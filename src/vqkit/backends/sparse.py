@@ -46,6 +46,8 @@ class SparseBackend:
     #: The backend for the dense arrays derived from sparse data (candidate
     #: centres of k-means||, for instance).
     dense = CPUBackend()
+    sampling_mass = CPUBackend.sampling_mass  # the mass is a dense per-row array
+    draw_rows = CPUBackend.draw_rows
 
     def assign(self, X, C, origin=None, formula="auto"):
         """``(int32 labels, min_d2)`` of the rows of ``X`` (see the kernels);

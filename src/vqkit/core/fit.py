@@ -9,7 +9,7 @@ import numpy as np
 
 from ..backends import get_backend
 from .arrays import asarray_like, host, like, max_abs, namespace, scalar_like
-from .lloyd import lloyd
+from .lloyd import LloydResult, lloyd, unassigned_error
 from .seeding import greedy_kmeans_plusplus, kmeans_parallel, weighted_random_rows
 
 #: Names of the built-in seedings.
@@ -112,6 +112,7 @@ def fit_kmeans(
     callback=None,
     algorithm="lloyd",
     metric="euclidean",
+    keep_history=True,
 ):
     """Run ``n_init`` seedings + Lloyd and return the run (a
     :class:`~vqkit.core.lloyd.LloydResult`) of lowest inertia.
@@ -130,6 +131,10 @@ def fit_kmeans(
     :data:`SAFE_MAGNITUDE`).  ``algorithm``
     ``"hamerly"`` carries distance bounds between iterations to skip rows
     that cannot change cluster; the iterations are the same as ``"lloyd"``.
+    ``keep_history=False`` (no per-iteration ``history`` wanted) lets a
+    backend with ``lloyd_runs`` run small Euclidean fits without
+    ``callback`` or ``on_empty`` in one compiled call: the restarts are
+    seeded first (the same draws, in the same order), then fitted together.
     """
     if metric == "cosine":
         # spherical k-means: on unit rows |x - c|^2 = 2 (1 - cos), so the
@@ -146,11 +151,19 @@ def fit_kmeans(
         if not isinstance(init, str) and not callable(init):
             init = np.asarray(host(init)) * scale
     shift_tol, origin = tolerance(backend, X, tol, weights)
-    best = None
-    for _ in range(n_init):
-        start = initial_centers(X, k, init, random_state, backend, weights, origin)
-        start = asarray_like(start, X, X.dtype)  # never promote X to float64
-        run = lloyd(
+    # Lloyd draws no random numbers, so seeding every restart before
+    # fitting any draws exactly what seeding each before its fit does
+    starts = (asarray_like(initial_centers(X, k, init, random_state, backend, weights, origin),
+                           X, X.dtype)  # never promote X to float64
+              for _ in range(n_init))
+    if (not keep_history and metric == "euclidean" and algorithm in ("lloyd", "hamerly")
+            and callback is None and on_empty is None and empty == "relocate"
+            and max_iter is not None and compiled_runs_fit(backend, X, k)):
+        starts = list(starts)
+        runs = compiled_runs(backend, [X], None if weights is None else [weights], starts,
+                             [0] * n_init, [shift_tol] * n_init, max_iter)
+    else:
+        runs = (lloyd(
             X,
             start,
             backend=backend,
@@ -166,7 +179,9 @@ def fit_kmeans(
             assigner=_assigner(backend, X, algorithm, metric),
             spherical=metric == "cosine",
             medians=metric == "manhattan",
-        )
+        ) for start in starts)
+    best = None
+    for run in runs:
         if best is None or run.inertia < best.inertia:
             best = run
     # back to the data's units (inertia may overflow to inf); for cosine,
@@ -184,3 +199,51 @@ def fit_kmeans(
             stats.inertia = unscale(stats.inertia, factor)
             stats.center_shift = unscale(stats.center_shift)
     return best
+
+
+def fit_starts(datasets, starts, which, *, backend, weights=None, max_iter=300, tol=1e-4):
+    """Lloyd fits from given centres: fit ``r`` starts from ``starts[r]`` on
+    ``datasets[which[r]]`` (``weights``: None or one array per data set).
+
+    Each fit is what ``fit_kmeans(datasets[which[r]], init=starts[r],
+    n_init=1, ...)`` returns without its history; when the backend can,
+    all run in one compiled call (data sets of one shape and of magnitudes
+    that need no scaling), spread over the threads.  Returns a list of
+    :class:`~vqkit.core.lloyd.LloydResult`.
+    """
+    if not starts:
+        return []
+    if (len({(Z.shape, Z.dtype) for Z in datasets}) == 1 and max_iter is not None
+            and all(compiled_runs_fit(backend, datasets[0], len(c)) for c in starts)
+            and all(exact_scale(Z) == 1.0 for Z in datasets)):
+        tols = [tolerance(backend, Z, tol, None if weights is None else weights[i])[0]
+                for i, Z in enumerate(datasets)]
+        return compiled_runs(backend, datasets, weights, starts, which,
+                             [tols[i] for i in which], max_iter)
+    return [fit_kmeans(datasets[i], len(c), backend=backend, init=c, max_iter=max_iter,
+                       tol=tol, weights=None if weights is None else weights[i],
+                       random_state=None, keep_history=False)
+            for i, c in zip(which, starts)]
+
+
+def compiled_runs_fit(backend, X, k):
+    """Whether ``backend`` runs Lloyd fits of ``X`` (NumPy) with ``k``
+    centres in one compiled call (:func:`compiled_runs`)."""
+    return (hasattr(backend, "lloyd_runs") and isinstance(X, np.ndarray)
+            and backend.runs_compiled(X.shape[0], X.shape[1], k))
+
+
+def compiled_runs(backend, datasets, weights, starts, which, shift_tols, max_iter):
+    """Lloyd fits of the same-shaped ``datasets`` from ``starts`` (fit ``r``
+    on ``datasets[which[r]]``) in one call of the backend's ``lloyd_runs``,
+    as :class:`~vqkit.core.lloyd.LloydResult` (no history): the stopping
+    rules and empty-cluster relocation of :func:`fit_kmeans`, the labels and
+    inertia of the returned centres."""
+    results = []
+    for centers, labels, n_iter, inertia, converged, unassigned in backend.lloyd_runs(
+            datasets, weights, starts, which, shift_tols, max_iter):
+        if unassigned is not None:
+            raise unassigned_error(*unassigned)
+        results.append(LloydResult(centers=centers, labels=labels, n_iter=n_iter,
+                                   distortion=None, inertia=inertia, converged=converged))
+    return results

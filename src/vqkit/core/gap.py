@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..backends import get_backend
-from .fit import fit_kmeans
+from .fit import compiled_runs_fit, fit_kmeans, fit_starts, initial_centers
 
 REFERENCES = ("uniform", "pca")
 
@@ -46,6 +46,9 @@ REFERENCES = ("uniform", "pca")
 #: iterations leave log W within 0.003 of the converged value, well below
 #: the references' own spread (sd_k ~ 0.01-0.03), at half the cost.
 REFERENCE_MAX_ITER = 30
+
+#: Reference data held at once while their fits wait to run together.
+REFERENCE_BATCH_BYTES = 32 * 2**20
 
 
 @dataclass
@@ -100,21 +103,62 @@ def log_dispersions(Z, ks, rng, *, weights=None, starts=None, n_init=1,
     seeded with k-means++, or start from ``starts[i]`` (centres for
     ``ks[i]``) when ``starts`` is given."""
     backend = get_backend(Z)
+    fitted = [int(k) for k in ks if k > 1]
+    if starts is None:
+        runs = [fit_kmeans(Z, k, backend=backend, n_init=n_init, max_iter=max_iter,
+                           weights=weights, random_state=rng, keep_history=False)
+                for k in fitted]
+    else:
+        inits = [np.asarray(c, dtype=Z.dtype) for k, c in zip(ks, starts) if k > 1]
+        runs = fit_starts([Z], inits, [0] * len(inits), backend=backend,
+                          weights=None if weights is None else [weights], max_iter=max_iter)
+    return _log_w(Z, ks, [run.inertia for run in runs], weights)
+
+
+def _log_w(Z, ks, inertias, weights=None):
+    """``log(W_k / total weight)`` for each k of ``ks``, ``inertias`` those
+    of the fits for the k > 1 in order (k = 1: the dispersion about the mean)."""
     total_weight = float(Z.shape[0] if weights is None else weights.sum())
     mean = np.average(Z, axis=0, weights=weights).astype(np.float64)
     sq = ((Z - mean) ** 2).sum(axis=1, dtype=np.float64)
     spread = float(sq.sum() if weights is None else (weights * sq).sum())
-    out = np.empty(len(ks))
-    for i, k in enumerate(ks):
-        if k == 1:
-            w = spread
-        else:
-            init = "k-means++" if starts is None else np.asarray(starts[i], dtype=Z.dtype)
-            w = fit_kmeans(Z, int(k), backend=backend, init=init,
-                           n_init=n_init if starts is None else 1, max_iter=max_iter,
-                           weights=weights, random_state=rng).inertia
-        out[i] = np.log(max(w, np.finfo(np.float64).tiny) / total_weight)
-    return out
+    fits = iter(inertias)
+    tiny = np.finfo(np.float64).tiny
+    return np.array([np.log(max(spread if k == 1 else next(fits), tiny) / total_weight)
+                     for k in ks])
+
+
+def reference_log_dispersions(box, n, ks, n_references, rng, dtype,
+                              max_iter=REFERENCE_MAX_ITER, on_reference=None):
+    """``log W*_kb`` (shape ``(B, len(ks))``) of ``n_references`` reference
+    sets of ``n`` rows drawn in ``box``.
+
+    Each set is drawn, then seeded for every k (k-means++), in that order
+    from ``rng``; the Lloyd fits, which draw nothing, then run together, up
+    to :data:`REFERENCE_BATCH_BYTES` of reference data at a time, in one
+    compiled call where the backend offers one.  ``on_reference(b)`` is
+    called for each set once its fits are done.
+    """
+    refs = np.empty((n_references, len(ks)))
+    fitted = [int(k) for k in ks if k > 1]
+    batch = []  # (b, Z, seeds) waiting for their fits
+    for b in range(n_references):
+        Z = draw_reference(box, n, rng, dtype)
+        backend = get_backend(Z)
+        batch.append((b, Z, [initial_centers(Z, k, "k-means++", rng, backend, None, None)
+                             for k in fitted]))
+        if (b == n_references - 1 or len(batch) * Z.nbytes >= REFERENCE_BATCH_BYTES
+                or not all(compiled_runs_fit(backend, Z, k) for k in fitted)):
+            runs = iter(fit_starts(
+                [Z for _, Z, _ in batch], [c for _, _, seeds in batch for c in seeds],
+                [i for i in range(len(batch)) for _ in fitted],
+                backend=backend, max_iter=max_iter))
+            for i, Z, _ in batch:
+                refs[i] = _log_w(Z, ks, [next(runs).inertia for _ in fitted])
+                if on_reference is not None:
+                    on_reference(i + 1)
+            batch = []
+    return refs
 
 
 def gap_statistic(X, ks, *, inertias=None, starts=None, weights=None, n_references=10,
@@ -156,12 +200,8 @@ def gap_statistic(X, ks, *, inertias=None, starts=None, weights=None, n_referenc
         log_w = np.log(np.maximum(np.asarray(inertias, dtype=np.float64),
                                   np.finfo(np.float64).tiny) / total_weight)
     box = reference_box(X, weights, reference)
-    refs = np.empty((n_references, len(ks)))
-    for b in range(n_references):
-        Z = draw_reference(box, n, rng, X.dtype)
-        refs[b] = log_dispersions(Z, ks, rng, max_iter=max_iter)
-        if on_reference is not None:
-            on_reference(b + 1)
+    refs = reference_log_dispersions(box, n, ks, n_references, rng, X.dtype, max_iter,
+                                     on_reference)
     log_w_ref = refs.mean(axis=0)
     sd = refs.std(axis=0)  # divided by B, as in the paper
     s = sd * np.sqrt(1.0 + 1.0 / n_references)

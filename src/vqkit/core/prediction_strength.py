@@ -18,7 +18,7 @@ strength reaches a threshold (0.8 in the paper's examples).
 import numpy as np
 
 from ..backends import get_backend
-from .fit import fit_kmeans
+from .fit import fit_starts, initial_centers
 from .lloyd import assign_checked
 
 
@@ -51,15 +51,10 @@ def prediction_strength(X, ks, rng, *, repeats=2, n_init=1, max_iter=300, on_rep
         order = rng.permutation(n)
         halves = [np.ascontiguousarray(X[np.sort(order[:half])]),
                   np.ascontiguousarray(X[np.sort(order[half:])])]
-        for i, k in enumerate(ks):
-            k = int(k)
-            if k == 1:
-                strengths[r, i] = 1.0
-                continue
-            if k > half:
-                continue
-            fits = [fit_kmeans(H, k, backend=backend, n_init=n_init, max_iter=max_iter,
-                               random_state=rng) for H in halves]
+        fitted = [(i, int(k)) for i, k in enumerate(ks) if 1 < k <= half]
+        strengths[r, [i for i, k in enumerate(ks) if k == 1]] = 1.0
+        for (i, k), fits in zip(fitted, _fit_halves(halves, [k for _, k in fitted], rng,
+                                                    backend, n_init, max_iter)):
             both = []
             for test, train in ((0, 1), (1, 0)):
                 predicted, _ = assign_checked(backend, halves[test], fits[train].centers)
@@ -68,6 +63,21 @@ def prediction_strength(X, ks, rng, *, repeats=2, n_init=1, max_iter=300, on_rep
         if on_repeat is not None:
             on_repeat(r + 1)
     return strengths.mean(axis=0)
+
+
+def _fit_halves(halves, ks, rng, backend, n_init, max_iter):
+    """For each k, the best of ``n_init`` k-means++ fits of each half.
+
+    The seedings are drawn from ``rng`` in the order the fits were always
+    made (k by k, half by half, restart by restart); the fits, which draw
+    nothing, then run together (:func:`~vqkit.core.fit.fit_starts`)."""
+    which = [h for _ in ks for h in range(2) for _ in range(n_init)]
+    starts = [initial_centers(halves[h], k, "k-means++", rng, backend, None, None)
+              for k in ks for h in range(2) for _ in range(n_init)]
+    runs = fit_starts(halves, starts, which, backend=backend, max_iter=max_iter)
+    best = [min(runs[g * n_init:(g + 1) * n_init], key=lambda run: run.inertia)
+            for g in range(2 * len(ks))]
+    return [best[2 * j:2 * j + 2] for j in range(len(ks))]
 
 
 def strength_pick(ks, strength, threshold=0.8):

@@ -8,7 +8,7 @@ centres.  Data is always 2-D here (``n`` rows, ``d`` features).
 import numpy as np
 
 from ..backends import get_backend, is_array_api
-from .arrays import cumsum, draw_sorted, full_rows, host, like, namespace, total
+from .arrays import cumsum, draw_sorted, full_rows, host, like, namespace, take_rows, total
 from .random import random_integer
 
 
@@ -107,7 +107,12 @@ def _cross_sq_dist(A, B):
 
 class _PrunedDistances:
     """Squared distances to the chosen centres, computed on the fly by the
-    backend with triangle-inequality pruning (any number of rows)."""
+    backend with triangle-inequality pruning (any number of rows).
+
+    Where the backend marks which rows each candidate is closer to
+    (``closer_marks``), adding a candidate visits only those rows; where it
+    offers ``sampling_mass``/``draw_rows``, rows are drawn from chunk totals
+    of the mass instead of a cumulative sum of all of it (``draw``)."""
 
     def __init__(self, X, weights, backend, k):
         self.X, self.weights, self.backend = X, weights, backend
@@ -115,19 +120,37 @@ class _PrunedDistances:
         self.nearest = np.full(X.shape[0], -1, dtype=np.int64)
         self.centers = np.empty((k, X.shape[1]), dtype=np.float64)
         self.count = 0
+        self.closer = None
+        self.mass = None
+        if hasattr(backend, "draw_rows"):
+            self.draw = self._draw
+
+    def potential(self):
+        """Total sampling mass ``sum_i w_i D_i^2`` (with :meth:`draw`)."""
+        self.mass = self.backend.sampling_mass(self.min_d2, self.weights)
+        return float(self.mass.sum())
+
+    def _draw(self, values):
+        """Rows at ``values`` on the cumulative mass of :meth:`potential`."""
+        return self.backend.draw_rows(self.min_d2, self.weights, self.mass, values)
 
     def potentials(self, idx):
         candidates = np.asarray(self.backend.dense_rows(self.X, idx), dtype=np.float64)
         self.cc_d2 = _cross_sq_dist(self.centers[: self.count], candidates)
+        if self.closer is None and hasattr(self.backend, "closer_marks"):
+            self.closer = self.backend.closer_marks(self.X.shape[0], len(idx))
+        marks = {} if self.closer is None else {"closer": self.closer}
         return self.backend.candidate_potentials(
-            self.X, self.weights, self.min_d2, self.nearest, candidates, self.cc_d2
+            self.X, self.weights, self.min_d2, self.nearest, candidates, self.cc_d2, **marks
         )
 
     def add(self, i, trial=None):
         self.centers[self.count] = self.backend.dense_rows(self.X, [i])[0]
         cc = np.zeros(1) if trial is None else self.cc_d2[:, trial]
+        marks = {} if self.closer is None else {"closer": self.closer, "trial": trial}
         self.backend.add_center(
-            self.X, self.centers[self.count], self.count, self.min_d2, self.nearest, cc
+            self.X, self.centers[self.count], self.count, self.min_d2, self.nearest, cc,
+            **marks,
         )
         self.count += 1
 
@@ -184,43 +207,78 @@ def greedy_kmeans_plusplus(X, k, rng, backend, weights=None, n_local_trials=None
     distances.add(chosen[0])
     w = like(weights, distances.min_d2)  # beside the distances (NumPy: weights)
     for _ in range(1, k):
-        mass = distances.min_d2 if weights is None else w * distances.min_d2
-        cumulative = cumsum(mass)
-        potential = float(cumulative[-1])
+        if hasattr(distances, "draw"):
+            potential = distances.potential()
+        else:
+            cumulative = cumsum(distances.min_d2 if weights is None else w * distances.min_d2)
+            potential = float(cumulative[-1])
         if not potential > 0:  # every row sits on a centre: repeat one
             chosen.extend([chosen[0]] * (k - len(chosen)))
             break
         draws = rng.uniform(size=n_local_trials) * potential
-        idx = np.minimum(draw_sorted(cumulative, draws), n - 1)
+        if hasattr(distances, "draw"):
+            idx = distances.draw(draws)
+        else:
+            idx = np.minimum(draw_sorted(cumulative, draws), n - 1)
         best = int(np.argmin(host(distances.potentials(idx))))
         chosen.append(int(idx[best]))
         distances.add(chosen[-1], best)
     return np.asarray(host(backend.dense_rows(X, chosen)), dtype=np.float64)
 
 
+#: Relative safety margin of the k-means|| skip test (far above the
+#: rounding of float64 distances).
+SKIP_MARGIN = 1e-9
+
+
 class _NearestChosen:
     """Distance from every row to its nearest k-means|| candidate, and that
     candidate's number, as arrays in memory (the default; a backend whose
-    rows live elsewhere offers ``nearest_tracker`` with the same methods)."""
+    rows live elsewhere offers ``nearest_tracker`` with the same methods).
+
+    A round's new candidates are compared only with the rows they could
+    be closer to: if every new candidate ``c`` is at least ``2 D`` from a
+    row's nearest candidate ``a`` (``D`` = the row's distance to ``a``), the
+    triangle inequality puts ``c`` at least ``D`` from the row, so the row
+    is skipped.  The result is the same as comparing every row.
+    """
 
     def __init__(self, X, weights, backend, origin):
         self.X, self.weights, self.backend, self.origin = X, weights, backend, origin
         self.min_d2 = self.nearest = None
+        self.chosen = []  # candidate rows so far (float64), in number order
         self.count = 0
 
     def weighted_index(self, rng):
         return _weighted_index(rng, self.weights, self.X.shape[0])
 
     def add(self, rows):
-        labels, d2 = self.backend.assign(self.X, rows, self.origin)
+        rows64 = np.asarray(rows, dtype=np.float64)
         if self.min_d2 is None:
+            labels, d2 = self.backend.assign(self.X, rows, self.origin)
             self.min_d2 = d2.astype(np.float64)
             self.nearest = labels.astype(np.int64)
         else:
-            closer = d2 < self.min_d2
-            self.min_d2[closer] = d2[closer]
-            self.nearest[closer] = self.count + labels[closer]
+            reach = self._half_gaps(rows64)[self.nearest]
+            todo = np.flatnonzero(reach * reach <= self.min_d2)
+            labels, d2 = self.backend.assign(take_rows(self.X, todo), rows, self.origin)
+            closer = d2 < self.min_d2[todo]
+            todo = todo[closer]
+            self.min_d2[todo] = d2[closer]
+            self.nearest[todo] = self.count + labels[closer]
+        self.chosen.append(rows64)
         self.count += rows.shape[0]
+
+    def _half_gaps(self, new):
+        """Half the distance from each earlier candidate to its nearest new
+        one, rounded down past the error of the expanded products (taken
+        around ``origin``, where the norms are small)."""
+        shift = 0.0 if self.origin is None else np.asarray(self.origin, dtype=np.float64)
+        old, new = np.concatenate(self.chosen) - shift, new - shift
+        d2 = _cross_sq_dist(old, new).min(axis=1)
+        scale = (old * old).sum(1).max() + (new * new).sum(1).max()
+        error = 4.0 * (old.shape[1] + 2) * np.finfo(np.float64).eps * scale
+        return np.sqrt(np.maximum(d2 - error, 0.0)) * (0.5 * (1 - SKIP_MARGIN))
 
     def _mass(self):
         return self.min_d2 if self.weights is None else self.weights * self.min_d2
