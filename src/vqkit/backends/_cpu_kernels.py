@@ -23,6 +23,11 @@ from numba import njit, prange
 #: Rows handled by one parallel task.  Fixed, so results never depend on threads.
 ROW_CHUNK = 2048
 
+#: Rows per parallel task of the argmin over a block of dot products (a
+#: block holds a few thousand rows; each row's result is its own, so any
+#: split gives the same output).
+BLOCK_ROW_CHUNK = 128
+
 
 @njit(inline="always")
 def nearest_direct(X, i, C):
@@ -70,10 +75,10 @@ def argmin_expanded(G, x_sq, c_sq, labels, min_d2):
     """
     n, k = G.shape
     two = G.dtype.type(2)
-    n_chunks = (n + ROW_CHUNK - 1) // ROW_CHUNK
+    n_chunks = (n + BLOCK_ROW_CHUNK - 1) // BLOCK_ROW_CHUNK
     for chunk in prange(n_chunks):
-        start = chunk * ROW_CHUNK
-        stop = min(n, start + ROW_CHUNK)
+        start = chunk * BLOCK_ROW_CHUNK
+        stop = min(n, start + BLOCK_ROW_CHUNK)
         for i in range(start, stop):
             best = np.inf
             best_j = -1
@@ -575,6 +580,27 @@ def _sq_dist_exact(X, i, origin, C, j):
 
 
 @njit(inline="always")
+def _nearest_exact_near(X, i, origin, C, scores, base, scale, limit):
+    """:func:`_nearest_exact` over only the centres whose float32-based
+    score ``base[j] + scale * scores[j]`` is at most ``limit`` (the best
+    score plus twice its error bound): no other centre can be nearest or
+    tie, so the result is the full scan's.  Falls back on the full scan
+    when no centre qualifies (non-finite scores)."""
+    best = np.inf
+    best_j = -1
+    if limit < np.inf:
+        for j in range(C.shape[0]):
+            if base[j] + scale * np.float64(scores[j]) <= limit:
+                s = _sq_dist_exact(X, i, origin, C, j)
+                if s < best:
+                    best = s
+                    best_j = j
+    if best_j < 0:
+        return _nearest_exact(X, i, origin, C)
+    return best_j, best
+
+
+@njit(inline="always")
 def _second_lower(x_norm, second, bound, certain):
     """A lower bound on a row's distance to its second-nearest centre from
     the mixed kernels' float32 scores: ``second`` (``|c|^2 - 2 x.c`` of the
@@ -636,10 +662,10 @@ def argmin_mixed(G, X, origin, C, c_sq, slack, labels, min_d2, lower):
     c_max = 0.0
     for j in range(k):
         c_max = max(c_max, np.sqrt(c_sq[j]))
-    n_chunks = (n + ROW_CHUNK - 1) // ROW_CHUNK
+    n_chunks = (n + BLOCK_ROW_CHUNK - 1) // BLOCK_ROW_CHUNK
     for chunk in prange(n_chunks):
-        start = chunk * ROW_CHUNK
-        stop = min(n, start + ROW_CHUNK)
+        start = chunk * BLOCK_ROW_CHUNK
+        stop = min(n, start + BLOCK_ROW_CHUNK)
         for i in range(start, stop):
             best = np.inf
             second = np.inf
@@ -664,7 +690,8 @@ def argmin_mixed(G, X, origin, C, c_sq, slack, labels, min_d2, lower):
             if certain:
                 best = _sq_dist_exact(X, i, origin, C, best_j)
             else:
-                best_j, best = _nearest_exact(X, i, origin, C)
+                best_j, best = _nearest_exact_near(X, i, origin, C, G[i], c_sq, -2.0,
+                                                   best + 2.0 * bound)
             labels[i] = best_j
             min_d2[i] = best
 
@@ -681,6 +708,7 @@ def assign_fused_mixed(X, Ct32, c_half32, origin, C, c_max, slack, labels, min_d
     n, d = X.shape
     k = Ct32.shape[1]
     bounds = lower.shape[0] == n
+    no_base = np.zeros(k)
     n_chunks = (n + ROW_CHUNK - 1) // ROW_CHUNK
     for chunk in prange(n_chunks):
         acc = np.empty((2, k), dtype=np.float32)
@@ -716,7 +744,8 @@ def assign_fused_mixed(X, Ct32, c_half32, origin, C, c_max, slack, labels, min_d
                     labels[i] = best_j
                     min_d2[i] = _sq_dist_exact(X, i, origin, C, best_j)
                 else:
-                    labels[i], min_d2[i] = _nearest_exact(X, i, origin, C)
+                    labels[i], min_d2[i] = _nearest_exact_near(X, i, origin, C, acc[r], no_base,
+                                                               1.0, best + bound)
 
 
 @njit(parallel=True, cache=True, nogil=True)
