@@ -17,6 +17,13 @@ def _progress(message):
     print(message, file=sys.stderr, flush=True)
 
 
+#: Pause before each timed fit, so that the previous contender's idle thread
+#: pools have gone to sleep: OpenBLAS workers spin for about 0.1 s after a
+#: call, and on 2 cores they took a core from the next fit (W1: vqkit 13 ms
+#: alone, 29 ms right after a scikit-learn fit).
+SETTLE_S = 0.3
+
+
 def run_workload(workload, X, k, contenders, repeat):
     """Warm up each contender once, then ``repeat`` rounds, round-robin."""
     n, d = X.shape
@@ -41,6 +48,7 @@ def run_workload(workload, X, k, contenders, repeat):
     fits = {c.name: [] for c in active}
     for r in range(repeat):  # rotate the order too, so no one always follows the same one
         for c in active[r % len(active):] + active[:r % len(active)]:
+            time.sleep(SETTLE_S)
             fits[c.name].append(c.fit(X, k, SEED, n_iter_hint))
     flops_per_iter = 2.0 * n * k * d
     ref_row = report.summarise(ref.name, fits[ref.name], flops_per_iter=flops_per_iter)
