@@ -17,11 +17,12 @@ def _progress(message):
     print(message, file=sys.stderr, flush=True)
 
 
-#: Pause before each timed fit, so that the previous contender's idle thread
-#: pools have gone to sleep: OpenBLAS workers spin for about 0.1 s after a
-#: call, and on 2 cores they took a core from the next fit (W1: vqkit 13 ms
-#: alone, 29 ms right after a scikit-learn fit).
-SETTLE_S = 0.3
+#: A contender whose warm-up fit took less than this runs once more, untimed,
+#: right before each timed fit: a short fit is otherwise timed in the state
+#: the previous contender left (on 2 cores, OpenBLAS workers still spinning
+#: after a scikit-learn fit doubled vqkit's 13 ms W1 fit; a pause instead
+#: slowed every contender, idle cores waking up slowly).
+REWARM_BELOW_S = 1.0
 
 
 def run_workload(workload, X, k, contenders, repeat):
@@ -48,7 +49,8 @@ def run_workload(workload, X, k, contenders, repeat):
     fits = {c.name: [] for c in active}
     for r in range(repeat):  # rotate the order too, so no one always follows the same one
         for c in active[r % len(active):] + active[:r % len(active)]:
-            time.sleep(SETTLE_S)
+            if warm[c.name][0] < REWARM_BELOW_S:  # short fit: start from its own state
+                c.fit(X, k, SEED, n_iter_hint)
             fits[c.name].append(c.fit(X, k, SEED, n_iter_hint))
     flops_per_iter = 2.0 * n * k * d
     ref_row = report.summarise(ref.name, fits[ref.name], flops_per_iter=flops_per_iter)
