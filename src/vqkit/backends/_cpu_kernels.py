@@ -579,6 +579,16 @@ def _sq_dist_exact(X, i, origin, C, j):
     return s
 
 
+@njit(parallel=True, cache=True, nogil=True)
+def shifted_float32(X, shift, out):
+    """``out = (X - shift)`` rounded to float32, in one parallel pass."""
+    n, d = X.shape
+    for chunk in prange((n + BLOCK_ROW_CHUNK - 1) // BLOCK_ROW_CHUNK):
+        for i in range(chunk * BLOCK_ROW_CHUNK, min(n, (chunk + 1) * BLOCK_ROW_CHUNK)):
+            for f in range(d):
+                out[i, f] = np.float32(X[i, f] - shift[f])
+
+
 @njit(inline="always")
 def _nearest_exact_near(X, i, origin, C, scores, base, scale, limit):
     """:func:`_nearest_exact` over only the centres whose float32-based

@@ -212,9 +212,11 @@ class CPUBackend:
             return
         rows = min(n, max(kernels.ROW_CHUNK, BLOCK_BYTES // (k * 4)))
         block = np.empty((rows, k), dtype=np.float32)
+        rows32 = np.empty((rows, d), dtype=np.float32)
         for start in range(0, n, rows):
             stop = min(n, start + rows)
-            Xb32 = (X[start:stop] - shift).astype(np.float32)
+            Xb32 = rows32[: stop - start]
+            kernels.shifted_float32(X[start:stop], shift, Xb32)
             G = block[: stop - start]
             np.matmul(Xb32, Ct32, out=G)
             kernels.argmin_mixed(
@@ -560,8 +562,10 @@ def hamerly_geometry(C64, previous):
     half_gap = np.full(k, np.inf)
     for start in range(0, k, GEOMETRY_BLOCK):
         stop = min(k, start + GEOMETRY_BLOCK)
-        both = sq[start:stop, None] + sq[None, :]
-        gap2 = both - 2.0 * (C[start:stop] @ C.T) - rounding * both
+        gap2 = C[start:stop] @ C.T  # then in place: (1 - r)(|a|^2 + |c|^2) - 2 a.c
+        gap2 *= -2.0
+        gap2 += (1.0 - rounding) * sq[start:stop, None]
+        gap2 += (1.0 - rounding) * sq[None, :]
         gap2[np.arange(stop - start), np.arange(start, stop)] = np.inf
         half_gap[start:stop] = np.sqrt(np.maximum(gap2.min(axis=1), 0.0)) / 2
     return shift, half_gap

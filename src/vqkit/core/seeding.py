@@ -101,7 +101,10 @@ def _cross_sq_dist(A, B):
     """Squared distances between the rows of ``A`` and of ``B`` (float64, >= 0)."""
     A = np.asarray(A, dtype=np.float64)
     B = np.asarray(B, dtype=np.float64)
-    d2 = (A * A).sum(1)[:, None] + (B * B).sum(1)[None, :] - 2.0 * (A @ B.T)
+    d2 = A @ B.T  # then in place: |a|^2 + |b|^2 - 2 a.b, without temporaries
+    d2 *= -2.0
+    d2 += np.einsum("ij,ij->i", A, A)[:, None]
+    d2 += np.einsum("ij,ij->i", B, B)[None, :]
     return np.maximum(d2, 0.0, out=d2)
 
 
