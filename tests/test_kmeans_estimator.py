@@ -515,3 +515,23 @@ def test_kmeans_parallel_rounds_skip_only_rows_no_candidate_can_reach(offset):
         d2 = ((X[:, None, :] - C[None]) ** 2).sum(2)
         assert_array_equal(tracker.nearest, d2.argmin(1))
         assert_allclose(tracker.min_d2, d2.min(1), rtol=1e-9, atol=1e-9 * (1 + offset) ** 2)
+
+
+def test_kmeans_parallel_keeps_the_best_candidate_reclustering(monkeypatch):
+    # with several reclusterings of the candidates, the centres returned are
+    # those of the lowest weighted inertia among them
+    from vqkit.core import lloyd as lloyd_module
+    from vqkit.core import seeding
+
+    X = blobs(4000, 3, 12, seed=6, spread=2.0)
+    real_lloyd, runs = lloyd_module.lloyd, []
+
+    def recording_lloyd(*args, **kwargs):
+        runs.append(real_lloyd(*args, **kwargs))
+        return runs[-1]
+
+    monkeypatch.setattr(lloyd_module, "lloyd", recording_lloyd)
+    centres = seeding.kmeans_parallel(X, 8, np.random.RandomState(0), get_backend(X))
+    assert len(runs) == seeding.RECLUSTER_RESTARTS
+    assert_array_equal(centres, min(runs, key=lambda r: r.inertia).centers)
+    assert len({float(r.inertia) for r in runs}) > 1  # the restarts differ

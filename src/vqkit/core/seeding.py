@@ -299,6 +299,14 @@ class _NearestChosen:
         self.min_d2 = self.nearest = None
 
 
+#: k-means|| reclusters its candidates this many times (keeping the lowest
+#: weighted inertia) when candidates x k is at most ``RECLUSTER_RESTART_WORK``;
+#: on W4 (china.jpg pixels, k=64) this took the final inertia from 1.44% to
+#: 0.32% above scikit-learn's k-means++ fit (seed 0; seeds 0-3: 0.99-1.011).
+RECLUSTER_RESTARTS = 3
+RECLUSTER_RESTART_WORK = 2 ** 20
+
+
 def kmeans_parallel(X, k, rng, backend, weights=None, rounds=5, oversampling=0.5,
                     origin=None):
     """k-means|| seeding (Bahmani et al., 2012), weighted.
@@ -310,7 +318,8 @@ def kmeans_parallel(X, k, rng, backend, weights=None, rounds=5, oversampling=0.5
     candidates come from one blocked assignment.  The candidates are then
     weighted by the total weight of the rows nearest to them and reduced
     to ``k`` centres by weighted greedy k-means++ and a short weighted Lloyd
-    run.  About ``rounds * oversampling`` Lloyd iterations of work.  The
+    run (the best of :data:`RECLUSTER_RESTARTS` such runs when the candidates
+    are few).  About ``rounds * oversampling`` Lloyd iterations of work.  The
     per-row distances are kept by the backend's ``nearest_tracker`` when
     it has one (data on a cluster: they stay with the rows), else in memory.
 
@@ -347,13 +356,19 @@ def kmeans_parallel(X, k, rng, backend, weights=None, rounds=5, oversampling=0.5
         return greedy_kmeans_plusplus(X, k, rng, backend, weights)
     candidates, cand_weights = candidates[useful], cand_weights[useful]
     # weighted greedy k-means++, then Lloyd, on the few (dense) candidates:
-    # cheap next to the passes over X above
+    # cheap next to the passes over X above; where very cheap, the best of a
+    # few such reclusterings (lowest weighted inertia on the candidates)
     dense = backend.dense
-    start = greedy_kmeans_plusplus(candidates, k, rng, dense, cand_weights,
-                                   pairwise=len(candidates) <= PAIRWISE_MAX_ROWS)
-    refined = lloyd(candidates, start, backend=dense, weights=cand_weights,
-                    max_iter=10, stop_when_stable=True, empty="keep")
-    return np.asarray(refined.centers, dtype=np.float64)
+    restarts = RECLUSTER_RESTARTS if len(candidates) * k <= RECLUSTER_RESTART_WORK else 1
+    best = None
+    for _ in range(restarts):
+        start = greedy_kmeans_plusplus(candidates, k, rng, dense, cand_weights,
+                                       pairwise=len(candidates) <= PAIRWISE_MAX_ROWS)
+        refined = lloyd(candidates, start, backend=dense, weights=cand_weights,
+                        max_iter=10, stop_when_stable=True, empty="keep")
+        if best is None or refined.inertia < best.inertia:
+            best = refined
+    return np.asarray(best.centers, dtype=np.float64)
 
 
 def weighted_random_rows(X, k, rng, weights=None, backend=None):
