@@ -48,6 +48,20 @@ arithmetic (the CPU backend):
   many at once, in one compiled call; the core uses them for fits that
   want no per-iteration history (``vqkit.core.fit.fit_starts``).
 
+Optional, to save passes over in-memory rows (the CPU backend):
+
+* ``closer_marks(n, trials)`` -- a per-row bit set that
+  ``candidate_potentials(..., closer=)`` fills with the candidates each row
+  gets closer to, so that ``add_center(..., closer=, trial=)`` revisits only
+  those rows;
+* ``sampling_mass(min_d2, weights)`` / ``draw_rows(min_d2, weights,
+  chunk_mass, values)`` -- k-means++ draws from per-chunk totals of the
+  mass instead of a cumulative sum over every row (also on the sparse
+  backend, whose per-row mass is dense);
+* ``assign_with_lower(X, C, origin)`` -- an assignment that also bounds each
+  row's distance to its second-nearest centre from below (the wide Hamerly
+  assigner behind ``bounded_assigner``).
+
 The core (``vqkit.core``) writes every algorithm once against this protocol;
 ``get_backend`` picks the implementation from the input's array type.
 """
