@@ -1126,3 +1126,26 @@ def test_kmeans2_non_integer_k_is_converted_as_the_warning_says(minit):
         centroids, labels = vqkit.kmeans2(X, 2.5, minit=minit, rng=0)
     assert centroids.shape == (2, 2)
     assert set(labels.tolist()) <= {0, 1}
+
+
+@pytest.mark.parametrize("d", [6, 30])
+def test_kmeans2_on_too_large_values_raises_without_runtime_warnings(d):
+    # squares that overflow float64 (and, from 5 features, products that
+    # overflow float32) end in the clear ValueError, with no NumPy warnings
+    data = np.random.default_rng(d).normal(size=(300, d)) * 1e160
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match="rescale the data"):
+            vqkit.kmeans2(data, 8, iter=3, minit="points", rng=0)
+
+
+def test_kmeans2_beyond_float32_range_matches_scipy():
+    # values far beyond float32 but fine in float64: every row is compared in
+    # float64, and the result is SciPy's
+    data = np.random.default_rng(5).normal(size=(400, 30)) * 1e40
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        cent_v, lab_v = vqkit.kmeans2(data, 12, iter=4, minit="points", rng=3)
+    cent_s, lab_s = scipy_vq.kmeans2(data, 12, iter=4, minit="points", rng=3)
+    np.testing.assert_array_equal(lab_v, lab_s)
+    np.testing.assert_allclose(cent_v, cent_s, rtol=1e-12)

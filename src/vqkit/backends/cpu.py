@@ -201,12 +201,17 @@ class CPUBackend:
         k = C.shape[0]
         shift = np.zeros(d) if origin is None else np.asarray(origin, dtype=np.float64)
         Cs = C - shift
-        c_sq = (Cs * Cs).sum(axis=1)
-        Ct32 = np.ascontiguousarray(Cs.T, dtype=np.float32)
+        # centres too large for float32 or to square: the error bound becomes
+        # infinite and every row is compared in float64 (label -1 if no
+        # distance is finite), so no warning is wanted here
+        with np.errstate(over="ignore", invalid="ignore"):
+            c_sq = (Cs * Cs).sum(axis=1)
+            Ct32 = np.ascontiguousarray(Cs.T, dtype=np.float32)
+            c_half32 = (c_sq / 2).astype(np.float32)
         slack = mixed_slack(d)
         if fused:
             kernels.assign_fused_mixed(
-                X, Ct32, (c_sq / 2).astype(np.float32), shift, Cs, float(np.sqrt(c_sq.max())),
+                X, Ct32, c_half32, shift, Cs, float(np.sqrt(c_sq.max())),
                 slack, labels, min_d2, lower,
             )
             return
@@ -553,22 +558,27 @@ def hamerly_geometry(C64, previous):
     moved since ``previous`` (zeros without), and half the distance from
     each centre to its nearest other centre (float64)."""
     k, d = C64.shape
-    shift = np.zeros(k) if previous is None else np.sqrt(((C64 - previous) ** 2).sum(1))
-    # squared gaps from matrix products around the centres' mean, lowered by
-    # their worst-case rounding error so that half_gap never overstates
-    C = C64 - C64.mean(axis=0)
-    sq = (C * C).sum(axis=1)
-    rounding = 4.0 * (d + 2) * float(np.finfo(np.float64).eps)
-    half_gap = np.full(k, np.inf)
-    for start in range(0, k, GEOMETRY_BLOCK):
-        stop = min(k, start + GEOMETRY_BLOCK)
-        gap2 = C[start:stop] @ C.T  # then in place: (1 - r)(|a|^2 + |c|^2) - 2 a.c
-        gap2 *= -2.0
-        gap2 += (1.0 - rounding) * sq[start:stop, None]
-        gap2 += (1.0 - rounding) * sq[None, :]
-        gap2[np.arange(stop - start), np.arange(start, stop)] = np.inf
-        half_gap[start:stop] = np.sqrt(np.maximum(gap2.min(axis=1), 0.0)) / 2
-    return shift, half_gap
+    # centres too large to square (kmeans2 does not rescale) give no bound:
+    # non-finite values become 0, and those rows are rescanned
+    with np.errstate(over="ignore", invalid="ignore"):
+        shift = np.zeros(k) if previous is None else np.sqrt(((C64 - previous) ** 2).sum(1))
+        # squared gaps from matrix products around the centres' mean, lowered
+        # by their worst-case rounding error so that half_gap never overstates
+        C = C64 - C64.mean(axis=0)
+        sq = (C * C).sum(axis=1)
+        rounding = 4.0 * (d + 2) * float(np.finfo(np.float64).eps)
+        half_gap = np.full(k, np.inf)
+        for start in range(0, k, GEOMETRY_BLOCK):
+            stop = min(k, start + GEOMETRY_BLOCK)
+            gap2 = C[start:stop] @ C.T  # then in place: (1 - r)(|a|^2 + |c|^2) - 2 a.c
+            gap2 *= -2.0
+            gap2 += (1.0 - rounding) * sq[start:stop, None]
+            gap2 += (1.0 - rounding) * sq[None, :]
+            gap2[np.arange(stop - start), np.arange(start, stop)] = np.inf
+            half_gap[start:stop] = np.sqrt(np.maximum(gap2.min(axis=1), 0.0)) / 2
+    finite = np.isfinite(shift).all()
+    half_gap[~np.isfinite(half_gap) & (k > 1)] = 0.0
+    return (shift if finite else np.full(k, np.inf)), half_gap
 
 
 class L1Assigner:
