@@ -325,6 +325,7 @@ def test_wide_hamerly_bounds_give_lloyds_iterations(n, d, k, offset, weighted, r
     from vqkit.backends import cpu
 
     monkeypatch.setattr(cpu, "WIDE_HAMERLY_RESCAN_ALL", rescan_all)
+    monkeypatch.setattr(cpu, "GATHER_ROWS", 257)  # several gathered blocks
     X = blobs(n, d, max(2, k // 3), seed=d + k, spread=6.0) + offset
     w = np.random.default_rng(k).uniform(0.2, 3, size=n) if weighted else None
     fits = {
@@ -498,11 +499,13 @@ def test_manhattan_centres_resist_outliers():
 
 
 @pytest.mark.parametrize("offset", [0.0, 1e4])
-def test_kmeans_parallel_rounds_skip_only_rows_no_candidate_can_reach(offset):
+def test_kmeans_parallel_rounds_skip_only_rows_no_candidate_can_reach(offset, monkeypatch):
     # the in-memory k-means|| tracker compares a round's candidates only with
     # rows they could be closer to; its distances equal a full comparison
+    from vqkit.core import seeding
     from vqkit.core.seeding import _NearestChosen
 
+    monkeypatch.setattr(seeding, "GATHER_ROWS", 500)  # several gathered blocks
     X = blobs(6000, 12, 40, seed=8, spread=0.7) + offset
     rng = np.random.default_rng(0)
     tracker = _NearestChosen(X, None, get_backend(X), X.mean(axis=0))

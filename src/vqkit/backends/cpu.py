@@ -44,6 +44,9 @@ FUSED_MAX_KD = 32768
 #: :class:`HamerlyAssigner` (direct differences for every scanned row).
 WIDE_HAMERLY_MIN_FEATURES = 17
 
+#: Rows gathered at a time for a rescan (a copy of at most this many rows).
+GATHER_ROWS = 65536
+
 #: Centres per block of the centre-to-centre gaps (a block x k matrix).
 GEOMETRY_BLOCK = 1024
 
@@ -545,10 +548,12 @@ class WideHamerlyAssigner:
             if len(rows) > WIDE_HAMERLY_RESCAN_ALL * len(self.rescan):
                 self.labels, min_d2, self.lower = self.backend.assign_with_lower(
                     self.X, C, self.origin)
-            elif len(rows):
-                labels, d2, lower = self.backend.assign_with_lower(
-                    np.take(self.X, rows, axis=0), C, self.origin)
-                self.labels[rows], min_d2[rows], self.lower[rows] = labels, d2, lower
+            else:  # gathered in bounded blocks: no copy of a large share of X
+                for start in range(0, len(rows), GATHER_ROWS):
+                    part = rows[start:start + GATHER_ROWS]
+                    labels, d2, lower = self.backend.assign_with_lower(
+                        np.take(self.X, part, axis=0), C, self.origin)
+                    self.labels[part], min_d2[part], self.lower[part] = labels, d2, lower
         self.previous = C
         return self.labels.copy(), min_d2
 

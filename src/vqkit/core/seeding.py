@@ -233,6 +233,9 @@ def greedy_kmeans_plusplus(X, k, rng, backend, weights=None, n_local_trials=None
 #: rounding of float64 distances).
 SKIP_MARGIN = 1e-9
 
+#: Rows a k-means|| round gathers at a time (a copy of at most this many rows).
+GATHER_ROWS = 65536
+
 
 class _NearestChosen:
     """Distance from every row to its nearest k-means|| candidate, and that
@@ -264,11 +267,13 @@ class _NearestChosen:
         else:
             reach = self._half_gaps(rows64)[self.nearest]
             todo = np.flatnonzero(reach * reach <= self.min_d2)
-            labels, d2 = self.backend.assign(take_rows(self.X, todo), rows, self.origin)
-            closer = d2 < self.min_d2[todo]
-            todo = todo[closer]
-            self.min_d2[todo] = d2[closer]
-            self.nearest[todo] = self.count + labels[closer]
+            for start in range(0, len(todo), GATHER_ROWS):  # bounded copies of X
+                part = todo[start:start + GATHER_ROWS]
+                labels, d2 = self.backend.assign(take_rows(self.X, part), rows, self.origin)
+                closer = d2 < self.min_d2[part]
+                part = part[closer]
+                self.min_d2[part] = d2[closer]
+                self.nearest[part] = self.count + labels[closer]
         self.chosen.append(rows64)
         self.count += rows.shape[0]
 
