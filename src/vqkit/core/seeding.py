@@ -113,9 +113,7 @@ class _PrunedDistances:
     backend with triangle-inequality pruning (any number of rows).
 
     Where the backend marks which rows each candidate is closer to
-    (``closer_marks``), adding a candidate visits only those rows; where it
-    offers ``sampling_mass``/``draw_rows``, rows are drawn from chunk totals
-    of the mass instead of a cumulative sum of all of it (``draw``)."""
+    (``closer_marks``), adding a candidate visits only those rows."""
 
     def __init__(self, X, weights, backend, k):
         self.X, self.weights, self.backend = X, weights, backend
@@ -124,18 +122,6 @@ class _PrunedDistances:
         self.centers = np.empty((k, X.shape[1]), dtype=np.float64)
         self.count = 0
         self.closer = None
-        self.mass = None
-        if hasattr(backend, "draw_rows"):
-            self.draw = self._draw
-
-    def potential(self):
-        """Total sampling mass ``sum_i w_i D_i^2`` (with :meth:`draw`)."""
-        self.mass = self.backend.sampling_mass(self.min_d2, self.weights)
-        return float(self.mass.sum())
-
-    def _draw(self, values):
-        """Rows at ``values`` on the cumulative mass of :meth:`potential`."""
-        return self.backend.draw_rows(self.min_d2, self.weights, self.mass, values)
 
     def potentials(self, idx):
         candidates = np.asarray(self.backend.dense_rows(self.X, idx), dtype=np.float64)
@@ -209,24 +195,54 @@ def greedy_kmeans_plusplus(X, k, rng, backend, weights=None, n_local_trials=None
     chosen = [_weighted_index(rng, weights, n)]
     distances.add(chosen[0])
     w = like(weights, distances.min_d2)  # beside the distances (NumPy: weights)
+    if hasattr(backend, "draw_rows") and isinstance(distances.min_d2, np.ndarray):
+        sampler = _ChunkSampler(distances, w, backend)
+    else:
+        sampler = _CumulativeSampler(distances, w)
     for _ in range(1, k):
-        if hasattr(distances, "draw"):
-            potential = distances.potential()
-        else:
-            cumulative = cumsum(distances.min_d2 if weights is None else w * distances.min_d2)
-            potential = float(cumulative[-1])
+        potential = sampler.potential()
         if not potential > 0:  # every row sits on a centre: repeat one
             chosen.extend([chosen[0]] * (k - len(chosen)))
             break
         draws = rng.uniform(size=n_local_trials) * potential
-        if hasattr(distances, "draw"):
-            idx = distances.draw(draws)
-        else:
-            idx = np.minimum(draw_sorted(cumulative, draws), n - 1)
+        idx = sampler.draw(draws)
         best = int(np.argmin(host(distances.potentials(idx))))
         chosen.append(int(idx[best]))
         distances.add(chosen[-1], best)
     return np.asarray(host(backend.dense_rows(X, chosen)), dtype=np.float64)
+
+
+class _CumulativeSampler:
+    """k-means++ draws on the cumulative sum of the mass ``w_i D_i^2`` (any
+    array library): ``potential()`` takes the sum, ``draw(values)`` the rows
+    where the cumulative mass reaches each value."""
+
+    def __init__(self, distances, weights):
+        self.distances, self.weights = distances, weights
+
+    def potential(self):
+        d2 = self.distances.min_d2
+        self.cumulative = cumsum(d2 if self.weights is None else self.weights * d2)
+        return float(self.cumulative[-1])
+
+    def draw(self, values):
+        return np.minimum(draw_sorted(self.cumulative, values), self.cumulative.shape[0] - 1)
+
+
+class _ChunkSampler(_CumulativeSampler):
+    """The same draws from per-chunk totals of the mass (the backend's
+    ``sampling_mass``/``draw_rows``): no cumulative array over all rows."""
+
+    def __init__(self, distances, weights, backend):
+        super().__init__(distances, weights)
+        self.backend = backend
+
+    def potential(self):
+        self.mass = self.backend.sampling_mass(self.distances.min_d2, self.weights)
+        return float(self.mass.sum())
+
+    def draw(self, values):
+        return self.backend.draw_rows(self.distances.min_d2, self.weights, self.mass, values)
 
 
 #: Relative safety margin of the k-means|| skip test (far above the
