@@ -604,27 +604,26 @@ class ArrayAPIBackend:
     # ------------------------------------------------------------------
     # seeding
 
+    def _sq_dists_to(self, X, center):
+        """``(start, stop, d2)`` for bounded row chunks of ``X``: the squared
+        distances of those rows to ``center`` (direct differences, float64)."""
+        n, d = X.shape
+        c = self._f64(self.asarray(center, X))
+        for s, e in _chunks(n, chunk_rows(n, 2 * d + 1, 8, _options["update_bytes"])):
+            B = self._f64(X[s:e, :]) - c
+            yield s, e, self.xp.sum(B * B, axis=1)
+
     def update_min_sq_dist(self, X, center, min_d2):
         """Lower ``min_d2`` (float64, on the device) to each row's squared
         distance to ``center`` (direct differences, float64)."""
-        xp = self.xp
-        n, d = X.shape
-        c = self._f64(self.asarray(center, X))
-        rows = chunk_rows(n, 2 * d + 1, 8, _options["update_bytes"])
-        for s, e in _chunks(n, rows):
-            B = self._f64(X[s:e, :]) - c
-            min_d2[s:e] = xp.minimum(min_d2[s:e], xp.sum(B * B, axis=1))
+        for s, e, d2 in self._sq_dists_to(X, center):
+            min_d2[s:e] = self.xp.minimum(min_d2[s:e], d2)
 
     def add_center(self, X, center, index, min_d2, nearest, cc_d2_center=None):
         """Lower ``min_d2`` for a newly chosen centre and point ``nearest``
         (int64, on the device) at ``index`` where it is now the closest."""
         xp = self.xp
-        n, d = X.shape
-        c = self._f64(self.asarray(center, X))
-        rows = chunk_rows(n, 2 * d + 1, 8, _options["update_bytes"])
-        for s, e in _chunks(n, rows):
-            B = self._f64(X[s:e, :]) - c
-            d2 = xp.sum(B * B, axis=1)
+        for s, e, d2 in self._sq_dists_to(X, center):
             closer = d2 < min_d2[s:e]
             min_d2[s:e] = xp.where(closer, d2, min_d2[s:e])
             nearest[s:e] = xp.where(closer, xp.asarray(index, dtype=nearest.dtype,
