@@ -31,3 +31,12 @@ def lloyd_reference(X, C, n_iter):
             if len(members):
                 C[j] = members.mean(axis=0)
     return C, labels
+
+
+def break_np_save(monkeypatch):
+    """Make ``np.save`` write a few bytes and then fail as a full disk does."""
+    def broken_save(fh, array, **kwargs):
+        fh.write(b"partial")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(np, "save", broken_save)

@@ -11,6 +11,7 @@ import pytest
 import vqkit.cli._output
 import vqkit.cli._terminal
 from cli_helpers import assert_error, invoke, json_output
+from helpers import break_np_save
 
 CENTRES = np.array([[0.0, 0.0], [10.0, 10.0], [0.0, 10.0]])
 
@@ -450,12 +451,7 @@ def test_failure_leaves_no_output_and_keeps_old_files(tmp_path):
 def test_write_failure_is_a_file_error(csv_file, tmp_path, monkeypatch):
     out = tmp_path / "labels.npy"
     out.write_bytes(b"old")
-
-    def broken_save(fh, array, **kwargs):
-        fh.write(b"partial")
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(np, "save", broken_save)
+    break_np_save(monkeypatch)
     result = invoke(["cluster", csv_file, "-k", 2, "--labels", out])
     assert_error(result, 1, "labels.npy", "No space left on device")
     assert out.read_bytes() == b"old"

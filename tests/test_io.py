@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import vqkit.io as vio
+from helpers import break_np_save
 from vqkit.io import DataFileError, read_data, write_codes, write_labels, write_matrix
 
 X3 = [[1.0, 2.0], [3.0, 4.5], [-5.0, 6e-3]]
@@ -631,12 +632,7 @@ def test_write_codes(tmp_path):
 def test_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path, monkeypatch):
     out = tmp_path / "labels.npy"
     out.write_bytes(b"old")
-
-    def broken_save(fh, array, **kwargs):
-        fh.write(b"partial")
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(np, "save", broken_save)
+    break_np_save(monkeypatch)
     with pytest.raises(OSError):
         write_labels(out, [1, 2])
     assert out.read_bytes() == b"old"
