@@ -21,7 +21,10 @@ def _progress(message):
 #: right before each timed fit: a short fit is otherwise timed in the state
 #: the previous contender left (on 2 cores, OpenBLAS workers still spinning
 #: after a scikit-learn fit doubled vqkit's 13 ms W1 fit; a pause instead
-#: slowed every contender, idle cores waking up slowly).
+#: slowed every contender, idle cores waking up slowly).  That extra fit is
+#: the contender's own call alone: the suite's inertia measurement (a BLAS
+#: product) between it and the timed fit would leave BLAS workers spinning
+#: again, which slowed vqkit's 0.25 s W2 fit by 50 ms.
 REWARM_BELOW_S = 1.0
 
 
@@ -50,7 +53,7 @@ def run_workload(workload, X, k, contenders, repeat):
     for r in range(repeat):  # rotate the order too, so no one always follows the same one
         for c in active[r % len(active):] + active[:r % len(active)]:
             if warm[c.name][0] < REWARM_BELOW_S:  # short fit: start from its own state
-                c.fit(X, k, SEED, n_iter_hint)
+                c.run(X, k, SEED, n_iter_hint, MAX_ITER)
             fits[c.name].append(c.fit(X, k, SEED, n_iter_hint))
     flops_per_iter = 2.0 * n * k * d
     ref_row = report.summarise(ref.name, fits[ref.name], flops_per_iter=flops_per_iter)

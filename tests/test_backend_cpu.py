@@ -191,3 +191,31 @@ def test_marked_add_center_equals_a_full_pass(trials, weighted):
     assert_array_equal(states[0][3], states[1][3])
     ref = np.minimum(((X - first) ** 2).sum(1), ((X - X[states[0][2][best]]) ** 2).sum(1))
     assert_allclose(states[1][0], ref, rtol=1e-12)
+
+
+@pytest.mark.parametrize("d", [1, 3, 7])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_candidate_potentials_kernels_match_a_plain_computation(d, weighted, dtype, monkeypatch):
+    # both seeding kernels (rows of a few features compared many at once, and
+    # one row at a time) against NumPy: potentials, and the marks of the
+    # candidates each row is strictly closer to; pruned rows included
+    X = blobs(3 * 2048 + 301, d, 9, seed=d, spread=0.5, dtype=dtype)
+    rng = np.random.default_rng(d)
+    w = rng.uniform(0.5, 2, size=len(X)) if weighted else None
+    X64 = X.astype(np.float64)
+    chosen = X64[rng.choice(len(X), size=4, replace=False)]
+    d2 = ((X64[:, None, :] - chosen[None]) ** 2).sum(-1)
+    min_d2, nearest = d2.min(1), d2.argmin(1).astype(np.int64)
+    cand = X64[rng.choice(len(X), size=6, replace=False)]
+    cc = ((chosen[:, None, :] - cand[None]) ** 2).sum(-1)
+    s = ((X64[:, None, :] - cand[None]) ** 2).sum(-1)
+    ww = np.ones(len(X)) if w is None else w
+    expected = (ww[:, None] * np.minimum(s, min_d2[:, None])).sum(0)
+    expected_marks = ((s < min_d2[:, None]) << np.arange(6)).sum(1)
+    for narrow in (0, 8):
+        monkeypatch.setattr(cpu, "NARROW_SEEDING_FEATURES", narrow)
+        closer = backend.closer_marks(len(X), 6)
+        pots = backend.candidate_potentials(X, w, min_d2, nearest, cand, cc, closer=closer)
+        assert_allclose(pots, expected, rtol=1e-12)
+        assert_array_equal(closer, expected_marks)

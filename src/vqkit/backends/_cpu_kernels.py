@@ -181,17 +181,46 @@ def _seed_sq_dist(X, i, c):
     return s
 
 
+@njit(inline="always")
+def _candidate_reach(cc_d2):
+    """``reach[a]``: a quarter of the smallest squared distance from chosen
+    centre ``a`` to any candidate.  A row whose nearest chosen centre is
+    ``a`` and whose ``min_d2`` is at most ``reach[a]`` is, by the triangle
+    inequality, no closer to any candidate than to ``a`` (Raff-style
+    pruning), so its distances to the candidates are never computed."""
+    reach = np.empty(cc_d2.shape[0])
+    for a in range(cc_d2.shape[0]):
+        m = np.inf
+        for c in range(cc_d2.shape[1]):
+            m = min(m, cc_d2[a, c])
+        reach[a] = 0.25 * m
+    return reach
+
+
+@njit(inline="always")
+def _add_partials(partial, pots):
+    """``pots[c] += sum over chunks of (partial[chunk, c] + partial[chunk, L])``
+    in chunk order; column ``L`` holds each chunk's pruned rows' share,
+    which every candidate gets."""
+    L = pots.shape[0]
+    for chunk in range(partial.shape[0]):
+        for c in range(L):
+            pots[c] += partial[chunk, c] + partial[chunk, L]
+
+
 @njit(parallel=True, cache=True, nogil=True, fastmath=SEEDING_MATH)
 def candidate_potentials(X, weights, min_d2, nearest, candidates, cc_d2, pots, closer):
     """Potential ``sum_i w_i min(D_i^2, |x_i - c|^2)`` of each candidate ``c``.
 
     ``min_d2[i]`` is row ``i``'s squared distance to its nearest chosen
     centre ``nearest[i]``, and ``cc_d2[a, c]`` the squared distance between
-    chosen centre ``a`` and candidate ``c``.  When ``cc_d2[a, c] >= 4 D_i^2``
-    the triangle inequality proves the candidate is no closer than ``a``, so
-    the row's distance to it is never computed (Raff-style pruning); the
-    potentials are exactly those of the unpruned computation.  Partial sums
-    over fixed row chunks are added in chunk order (deterministic).
+    chosen centre ``a`` and candidate ``c``.  Rows that the triangle
+    inequality proves closer to their centre than to every candidate (see
+    :func:`_candidate_reach`) add ``w_i D_i^2`` to every potential without
+    a distance computed; the others are compared with every candidate,
+    without a branch per pair (unpredictable branches cost more than the
+    distances they would save).  Partial sums over fixed row chunks are
+    added in chunk order (deterministic).
 
     ``closer`` (one unsigned integer per row, or empty) records bit ``c``
     for each candidate strictly closer to the row than ``D_i``, so that
@@ -201,29 +230,95 @@ def candidate_potentials(X, weights, min_d2, nearest, candidates, cc_d2, pots, c
     L = candidates.shape[0]
     weighted = weights.shape[0] == n
     marking = closer.shape[0] == n
+    reach = _candidate_reach(cc_d2)
     n_chunks = (n + ROW_CHUNK - 1) // ROW_CHUNK
-    partial = np.zeros((n_chunks, L))
+    partial = np.zeros((n_chunks, L + 1))
+    for chunk in prange(n_chunks):
+        acc = partial[chunk]
+        pruned = 0.0
+        for i in range(chunk * ROW_CHUNK, min(n, (chunk + 1) * ROW_CHUNK)):
+            w = np.float64(weights[i]) if weighted else 1.0
+            own = min_d2[i]
+            if own <= reach[nearest[i]]:
+                pruned += w * own
+                if marking:
+                    closer[i] = 0
+                continue
+            bits = 0
+            for c in range(L):
+                s = _seed_sq_dist(X, i, candidates[c])
+                bits |= np.int64(s < own) << c
+                acc[c] += w * min(s, own)
+            if marking:
+                closer[i] = bits
+        acc[L] = pruned
+    _add_partials(partial, pots)
+
+
+@njit(parallel=True, cache=True, nogil=True, fastmath=SEEDING_MATH)
+def candidate_potentials_narrow(X, weights, min_d2, nearest, candidates, cc_d2, pots,
+                                closer):
+    """:func:`candidate_potentials` for rows of a few features.
+
+    Each chunk's unpruned rows are copied feature by feature into a small
+    buffer, so that the distances to one candidate are computed for many
+    rows at once (the loop over rows is innermost and vectorised) instead
+    of one short sum per pair.  The arithmetic per pair is the same: the
+    squared differences summed in feature order.
+    """
+    n, d = X.shape
+    L = candidates.shape[0]
+    weighted = weights.shape[0] == n
+    marking = closer.shape[0] == n
+    reach = _candidate_reach(cc_d2)
+    n_chunks = (n + ROW_CHUNK - 1) // ROW_CHUNK
+    partial = np.zeros((n_chunks, L + 1))
     for chunk in prange(n_chunks):
         start = chunk * ROW_CHUNK
         stop = min(n, start + ROW_CHUNK)
+        rows = np.empty(stop - start, dtype=np.int64)
+        m = 0
+        pruned = 0.0
         for i in range(start, stop):
-            w = np.float64(weights[i]) if weighted else 1.0
             own = min_d2[i]
-            a = nearest[i]
-            bits = 0
-            for c in range(L):
-                best = own
-                if cc_d2[a, c] < 4.0 * own:
-                    s = _seed_sq_dist(X, i, candidates[c])
-                    if s < best:
-                        best = s
-                        bits |= 1 << c
-                partial[chunk, c] += w * best
-            if marking:
-                closer[i] = bits
-    for chunk in range(n_chunks):
+            if own <= reach[nearest[i]]:
+                pruned += (np.float64(weights[i]) * own) if weighted else own
+                if marking:
+                    closer[i] = 0
+            else:
+                rows[m] = i
+                m += 1
+        partial[chunk, L] = pruned
+        if m == 0:
+            continue
+        cols = np.empty((d, m))
+        own = np.empty(m)
+        w = np.ones(m)
+        s = np.empty(m)
+        bits = np.zeros(m, dtype=np.int64)
+        for r in range(m):
+            i = rows[r]
+            own[r] = min_d2[i]
+            if weighted:
+                w[r] = weights[i]
+            for f in range(d):
+                cols[f, r] = X[i, f]
         for c in range(L):
-            pots[c] += partial[chunk, c]
+            s[:] = 0.0
+            for f in range(d):
+                value = np.float64(candidates[c, f])
+                for r in range(m):
+                    diff = cols[f, r] - value
+                    s[r] += diff * diff
+            total = 0.0
+            for r in range(m):
+                total += w[r] * min(s[r], own[r])
+                bits[r] |= np.int64(s[r] < own[r]) << c
+            partial[chunk, c] = total
+        if marking:
+            for r in range(m):
+                closer[rows[r]] = bits[r]
+    _add_partials(partial, pots)
 
 
 @njit(parallel=True, cache=True, nogil=True, fastmath=SEEDING_MATH)
@@ -375,36 +470,74 @@ def pairwise_distances(X, C, l1, out):
                 out[i, j] = s
 
 
+#: Rows whose distances to the centres are computed together by
+#: :func:`_scan_rows` (their columns and results stay in the L1 cache).
+SCAN_ROWS = 256
+
+
+@njit(inline="always")
+def _scan_buffers(d, dtype):
+    """Work arrays of :func:`_scan_rows` for one thread."""
+    return (np.empty((d, SCAN_ROWS), dtype=dtype), np.empty(SCAN_ROWS, dtype=dtype),
+            np.empty(SCAN_ROWS, dtype=dtype), np.empty(SCAN_ROWS, dtype=dtype),
+            np.empty(SCAN_ROWS, dtype=np.int64))
+
+
+@njit(inline="always")
+def _scan_rows(X, rows, Ct, cols, acc, best, second, best_j):
+    """Nearest and second-nearest centre of the rows ``X[rows]`` (at most
+    :data:`SCAN_ROWS` of them) by ``sum((c - x) ** 2)`` in X's dtype.
+
+    The rows are copied feature by feature into ``cols`` and every centre
+    is compared with all of them at once: the loops over rows are innermost
+    and free of branches, so they are vectorised -- the selection of the
+    two best centres included, which a loop over one row's centres does
+    with a hard-to-predict branch per centre.  Each (row, centre) pair gets
+    the same operations in the same order as in :func:`nearest_direct`, and
+    centres are taken in index order with the same comparisons, so ties go
+    to the lowest index and the results are bitwise those of a row-by-row
+    scan.  Writes ``best_j[r]`` (-1 when no distance is finite),
+    ``best[r]`` and ``second[r]`` (the runner-up's squared distance).
+    """
+    d = X.shape[1]
+    m = rows.shape[0]
+    zero = X.dtype.type(0)
+    for r in range(m):
+        for f in range(d):
+            cols[f, r] = X[rows[r], f]
+        best[r] = np.inf
+        second[r] = np.inf
+        best_j[r] = -1
+    for j in range(Ct.shape[1]):
+        acc[:m] = zero
+        for f in range(d):
+            c = Ct[f, j]
+            for r in range(m):
+                diff = c - cols[f, r]
+                acc[r] += diff * diff
+        for r in range(m):
+            s = acc[r]
+            b = best[r]
+            closer = s < b
+            second[r] = b if closer else (s if s < second[r] else second[r])
+            best_j[r] = j if closer else best_j[r]
+            best[r] = s if closer else b
+
+
 @njit(parallel=True, cache=True, nogil=True)
 def assign_direct_t(X, Ct, labels, min_d2):
-    """:func:`assign_direct` with the centres transposed (``Ct[f, j]``).
-
-    The same operations in the same order for every (row, centre) pair --
-    so bitwise the same result -- but the loop over centres is innermost
-    and contiguous, which the compiler vectorises.
-    """
+    """:func:`assign_direct` with the centres transposed (``Ct[f, j]``),
+    computed for :data:`SCAN_ROWS` rows at a time by :func:`_scan_rows`:
+    bitwise the same result, with the work vectorised over rows."""
     n, d = X.shape
-    k = Ct.shape[1]
-    n_chunks = (n + ROW_CHUNK - 1) // ROW_CHUNK
+    n_chunks = (n + SCAN_ROWS - 1) // SCAN_ROWS
     for chunk in prange(n_chunks):
-        acc = np.empty(k, dtype=X.dtype)
-        start = chunk * ROW_CHUNK
-        stop = min(n, start + ROW_CHUNK)
-        for i in range(start, stop):
-            acc[:] = 0
-            for f in range(d):
-                x = X[i, f]
-                for j in range(k):
-                    diff = Ct[f, j] - x
-                    acc[j] += diff * diff
-            best = np.inf
-            best_j = -1
-            for j in range(k):
-                if acc[j] < best:
-                    best = acc[j]
-                    best_j = j
-            labels[i] = best_j
-            min_d2[i] = best
+        cols, acc, best, second, best_j = _scan_buffers(d, X.dtype)
+        rows = np.arange(chunk * SCAN_ROWS, min(n, (chunk + 1) * SCAN_ROWS))
+        _scan_rows(X, rows, Ct, cols, acc, best, second, best_j)
+        for r in range(rows.shape[0]):
+            labels[rows[r]] = best_j[r]
+            min_d2[rows[r]] = best[r]
 
 
 @njit(inline="always", fastmath={"contract"})
@@ -487,8 +620,9 @@ def hamerly_assign(X, C, Ct, shift, half_gap, margin, full, labels, lower, min_d
     exact distance is at most ``max(lower, half_gap[a])`` -- ``half_gap[a]``
     being half the distance from ``a`` to its nearest other centre -- no
     other centre can be closer and the row is done; otherwise all centres
-    are scanned (``Ct`` is ``C`` transposed, for a vectorised scan; ties
-    to the lowest index, as in Lloyd).  ``margin`` (just below 1) absorbs
+    are scanned, for the failing rows of a chunk together
+    (:func:`_scan_rows`; ``Ct`` is ``C`` transposed; ties to the lowest
+    index, as in Lloyd).  ``margin`` (just below 1) absorbs
     rounding, so a skipped row is one Lloyd would not move.  ``full``
     scans every row (the first step).
     """
@@ -499,9 +633,10 @@ def hamerly_assign(X, C, Ct, shift, half_gap, margin, full, labels, lower, min_d
         max_shift = max(max_shift, shift[j])
     n_chunks = (n + ROW_CHUNK - 1) // ROW_CHUNK
     for chunk in prange(n_chunks):
-        acc = np.empty(k, dtype=X.dtype)
         start = chunk * ROW_CHUNK
         stop = min(n, start + ROW_CHUNK)
+        rows = np.empty(stop - start, dtype=np.int64)
+        m = 0
         for i in range(start, stop):
             if not full:
                 a = labels[i]
@@ -514,26 +649,17 @@ def hamerly_assign(X, C, Ct, shift, half_gap, margin, full, labels, lower, min_d
                     lower[i] = lower[i] - max_shift
                     min_d2[i] = s
                     continue
-            acc[:] = 0
-            for f in range(d):
-                x = X[i, f]
-                for j in range(k):
-                    diff = Ct[f, j] - x
-                    acc[j] += diff * diff
-            best = np.inf
-            second = np.inf
-            best_j = -1
-            for j in range(k):
-                s = acc[j]
-                if s < best:
-                    second = best
-                    best = s
-                    best_j = j
-                elif s < second:
-                    second = s
-            labels[i] = best_j
-            min_d2[i] = best
-            lower[i] = np.sqrt(np.float64(second))
+            rows[m] = i
+            m += 1
+        cols, acc, best, second, best_j = _scan_buffers(d, X.dtype)
+        for r0 in range(0, m, SCAN_ROWS):
+            block = rows[r0:min(m, r0 + SCAN_ROWS)]
+            _scan_rows(X, block, Ct, cols, acc, best, second, best_j)
+            for r in range(block.shape[0]):
+                i = block[r]
+                labels[i] = best_j[r]
+                min_d2[i] = best[r]
+                lower[i] = np.sqrt(np.float64(second[r]))
 
 
 @njit(parallel=True, cache=True, nogil=True)

@@ -47,6 +47,12 @@ WIDE_HAMERLY_MIN_FEATURES = 17
 #: Rows gathered at a time for a rescan (a copy of at most this many rows).
 GATHER_ROWS = 65536
 
+#: Up to this many features, k-means++ candidates are compared with many
+#: rows at once (``candidate_potentials_narrow``); measured on 273,280x3
+#: pixels, k=64: 0.11 -> 0.07 s of seeding, while at 8 or more features the
+#: per-row kernel is as fast or faster.
+NARROW_SEEDING_FEATURES = 4
+
 #: Centres per block of the centre-to-centre gaps (a block x k matrix).
 GEOMETRY_BLOCK = 1024
 
@@ -385,7 +391,8 @@ class CPUBackend:
         row is closer to, for :meth:`add_center`."""
         pots = np.zeros(candidates.shape[0])
         w = _NO_WEIGHTS if weights is None else weights
-        kernels.candidate_potentials(
+        narrow = X.shape[1] <= NARROW_SEEDING_FEATURES
+        (kernels.candidate_potentials_narrow if narrow else kernels.candidate_potentials)(
             X, w, min_d2, nearest, np.ascontiguousarray(candidates, dtype=np.float64),
             np.ascontiguousarray(cc_d2), pots, _NO_MARKS if closer is None else closer,
         )
