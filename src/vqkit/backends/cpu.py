@@ -10,6 +10,7 @@ import numpy as np
 from . import _cpu_kernels as kernels
 from . import _metric_kernels as metric_kernels
 from . import _small_fit_kernels as small_fit_kernels
+from ._blocks import for_each_block
 from ._common import assignment_arrays
 
 #: From this many features on, distances come from blocked matrix products
@@ -225,18 +226,18 @@ class CPUBackend:
             )
             return
         rows = min(n, max(kernels.ROW_CHUNK, BLOCK_BYTES // (k * 4)))
-        block = np.empty((rows, k), dtype=np.float32)
-        rows32 = np.empty((rows, d), dtype=np.float32)
-        for start in range(0, n, rows):
-            stop = min(n, start + rows)
-            Xb32 = rows32[: stop - start]
+
+        def block(start, stop, scratch):
+            Xb32 = scratch.array("rows", (rows, d), np.float32)[: stop - start]
             kernels.shifted_float32(X[start:stop], shift, Xb32)
-            G = block[: stop - start]
+            G = scratch.array("products", (rows, k), np.float32)[: stop - start]
             np.matmul(Xb32, Ct32, out=G)
             kernels.argmin_mixed(
                 G, X[start:stop], shift, Cs, c_sq, slack, labels[start:stop],
                 min_d2[start:stop], lower[start:stop] if len(lower) else lower,
             )
+
+        for_each_block(n, rows, block)
 
     def _assign_blocked(self, X, C, labels, min_d2, origin):
         n = X.shape[0]
@@ -248,18 +249,17 @@ class CPUBackend:
         kernels.row_sq_norms(C, c_sq)
         rows = max(kernels.ROW_CHUNK, BLOCK_BYTES // (k * X.itemsize))
         rows = min(rows, n)
-        block = np.empty((rows, k), dtype=X.dtype)
-        x_sq = np.empty(rows, dtype=X.dtype)
         Ct = C.T
-        for start in range(0, n, rows):
-            stop = min(n, start + rows)
+
+        def block(start, stop, scratch):
             Xb = X[start:stop] if origin is None else X[start:stop] - origin
-            G = block[: stop - start]
+            G = scratch.array("products", (rows, k), X.dtype)[: stop - start]
             np.matmul(Xb, Ct, out=G)
-            kernels.row_sq_norms(Xb, x_sq[: stop - start])
-            kernels.argmin_expanded(
-                G, x_sq[: stop - start], c_sq, labels[start:stop], min_d2[start:stop]
-            )
+            x_sq = scratch.array("norms", (rows,), X.dtype)[: stop - start]
+            kernels.row_sq_norms(Xb, x_sq)
+            kernels.argmin_expanded(G, x_sq, c_sq, labels[start:stop], min_d2[start:stop])
+
+        for_each_block(n, rows, block)
 
     def assign_l1(self, X, C):
         """Nearest centre in Manhattan distance: ``(int32 labels, distances)``
