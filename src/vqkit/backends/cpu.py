@@ -34,10 +34,16 @@ _NO_BOUNDS = np.empty(0, dtype=np.float64)
 kernels.start_threads()
 
 
-#: Largest ``k * d`` for which the fused dot-product kernel beats blocked
-#: matrix products (measured on 2 cores, AVX-512: equal at 100000x64, k=512;
-#: the kernel is ahead below, BLAS above).
+#: Largest ``k * d`` for which the fused dot-product kernel is used: above
+#: it, blocked matrix products always win.  From ``BLOCKED_MIN_FEATURES``
+#: features on they win already from ``BLOCKED_MIN_KD``: measured on 2 cores
+#: (AVX-512) with the blocks shared among threads (``_blocks``), 100,000
+#: rows, fused / blocked time: d=32, k=256: 1.08 (float64) and 1.21
+#: (float32); d=64, k=128: 1.28 and 1.49; d=128, k=64: 1.02 and 1.20; but
+#: d=32, k=64: 0.83 (float64); d=16, k=512: 1.0; d=8, k=1024: 0.75.
 FUSED_MAX_KD = 32768
+BLOCKED_MIN_FEATURES = 32
+BLOCKED_MIN_KD = 8192
 
 
 #: Features from which float64 data gets :class:`WideHamerlyAssigner`
@@ -85,7 +91,7 @@ def choose_kernel(d, k, formula="auto", dtype=np.float64):
     if k < 8:  # a few centres: reading the rows is the cost, differences win
         return "direct"
     double = np.dtype(dtype) == np.float64
-    if k * d <= FUSED_MAX_KD:
+    if k * d <= FUSED_MAX_KD and not (d >= BLOCKED_MIN_FEATURES and k * d >= BLOCKED_MIN_KD):
         return "fused_mixed" if double else "fused"
     return "mixed" if double else "blocked"
 
