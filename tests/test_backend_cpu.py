@@ -219,3 +219,34 @@ def test_candidate_potentials_kernels_match_a_plain_computation(d, weighted, dty
         pots = backend.candidate_potentials(X, w, min_d2, nearest, cand, cc, closer=closer)
         assert_allclose(pots, expected, rtol=1e-12)
         assert_array_equal(closer, expected_marks)
+
+
+def _plain_greedy(D, w, first, uniforms):
+    """Greedy k-means++ on a distance matrix, step by step in NumPy."""
+    chosen = [first]
+    min_d2 = D[first].copy()
+    for u in uniforms:
+        cumulative = np.cumsum(w * min_d2)
+        if not cumulative[-1] > 0:
+            return chosen + [first] * (len(uniforms) + 1 - len(chosen))
+        picks = np.minimum(np.searchsorted(cumulative, u * cumulative[-1]), len(D) - 1)
+        pots = [(w * np.minimum(min_d2, D[p])).sum() for p in picks]
+        chosen.append(int(picks[int(np.argmin(pots))]))
+        min_d2 = np.minimum(min_d2, D[chosen[-1]])
+    return chosen
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("distinct", [300, 6])
+def test_greedy_pairwise_matches_a_plain_loop(weighted, distinct):
+    # distinct=6 < k: every row sits on a chosen one early, the rest repeat the first
+    rng = np.random.default_rng(distinct)
+    X = blobs(300, 4, 10, seed=distinct)[:distinct]
+    X = X[rng.integers(0, distinct, size=300)] if distinct < 300 else X
+    D = ((X[:, None, :] - X[None]) ** 2).sum(-1)
+    w = rng.uniform(0.5, 3, size=len(X)) if weighted else np.ones(len(X))
+    uniforms = rng.uniform(size=(19, 4))
+    got = backend.greedy_pairwise(D, w if weighted else None, 7, uniforms)
+    assert got.tolist() == _plain_greedy(D, w, 7, uniforms)
+    if distinct < 300:
+        assert len(set(X[got, 0].tolist())) == distinct

@@ -952,3 +952,47 @@ def cluster_medians(X, weights, order, starts, out, has_members):
                                 break
                     out[j, f] = v
                     break
+
+
+@njit(cache=True, nogil=True)
+def greedy_pairwise(D, weights, first, uniforms, chosen):
+    """Greedy k-means++ on a precomputed matrix ``D`` of squared distances
+    between ``m`` rows (k-means|| reclustering its candidates), in one
+    compiled loop.
+
+    ``chosen[0] = first``; each later step ``t`` scales the uniform draws
+    ``uniforms[t - 1]`` by the potential ``sum_i w_i D_i^2``, takes for
+    each the first row whose cumulative mass reaches it (a binary search on
+    the cumulative sum, as ``np.searchsorted``) and keeps the candidate
+    whose addition leaves the smallest potential (the first on a tie).
+    When every row sits on a chosen row, the remaining steps repeat
+    ``first``.  Returns the number of steps done by draws.
+    """
+    m = D.shape[0]
+    k = chosen.shape[0]
+    L = uniforms.shape[1]
+    min_d2 = D[first].copy()
+    cumulative = np.empty(m)
+    pots = np.empty(L)
+    picks = np.empty(L, dtype=np.int64)
+    chosen[:] = first
+    for t in range(1, k):
+        total = 0.0
+        for i in range(m):
+            total += weights[i] * min_d2[i]
+            cumulative[i] = total
+        if not total > 0:
+            return t
+        for c in range(L):
+            picks[c] = min(np.searchsorted(cumulative, uniforms[t - 1, c] * total), m - 1)
+            row = D[picks[c]]
+            s = 0.0
+            for i in range(m):
+                s += weights[i] * min(min_d2[i], row[i])
+            pots[c] = s
+        best = picks[np.argmin(pots)]
+        chosen[t] = best
+        row = D[best]
+        for i in range(m):
+            min_d2[i] = min(min_d2[i], row[i])
+    return k

@@ -415,6 +415,16 @@ class CPUBackend:
             -1 if closer is None or trial is None else int(trial),
         )
 
+    def greedy_pairwise(self, D, weights, first, uniforms):
+        """Greedy k-means++ from a precomputed squared-distance matrix (see
+        ``kernels.greedy_pairwise``): the chosen row numbers, one per row
+        of ``uniforms`` plus ``first``."""
+        chosen = np.empty(uniforms.shape[0] + 1, dtype=np.int64)
+        w = np.ones(D.shape[0]) if weights is None else np.ascontiguousarray(weights, np.float64)
+        kernels.greedy_pairwise(np.ascontiguousarray(D), w, int(first),
+                                np.ascontiguousarray(uniforms, dtype=np.float64), chosen)
+        return chosen
+
     def closer_marks(self, n, trials):
         """A per-row bit set with room for ``trials`` candidates (uint8 up to
         8, uint64 up to 64), or None beyond that (then nothing is marked)."""

@@ -146,21 +146,6 @@ class _PrunedDistances:
         self.count += 1
 
 
-class _PairwiseDistances:
-    """Squared distances from a precomputed row-by-row matrix (few rows)."""
-
-    def __init__(self, X, weights):
-        self.D = _cross_sq_dist(X, X)
-        self.w = np.ones(X.shape[0]) if weights is None else weights
-        self.min_d2 = np.full(X.shape[0], np.inf)
-
-    def potentials(self, idx):
-        return (self.w * np.minimum(self.min_d2[None, :], self.D[idx])).sum(axis=1)
-
-    def add(self, i, trial=None):
-        np.minimum(self.min_d2, self.D[i], out=self.min_d2)
-
-
 #: Row count up to which k-means|| reclusters its candidates with a
 #: precomputed distance matrix (at most 8 * 4096**2 bytes = 128 MB).
 PAIRWISE_MAX_ROWS = 4096
@@ -189,16 +174,15 @@ def greedy_kmeans_plusplus(X, k, rng, backend, weights=None, n_local_trials=None
     if n_local_trials is None:
         n_local_trials = 2 + int(np.log(k))
     if pairwise:
-        distances = _PairwiseDistances(X, weights)
-    elif hasattr(backend, "seeding_distances"):  # kept by the backend, on its device
+        return _greedy_pairwise(X, k, rng, backend, weights, n_local_trials)
+    if hasattr(backend, "seeding_distances"):  # kept by the backend, on its device
         distances = backend.seeding_distances(X, weights, k)
     else:
         distances = _PrunedDistances(X, weights, backend, k)
     chosen = [_weighted_index(rng, weights, n)]
     distances.add(chosen[0])
     w = like(weights, distances.min_d2)  # beside the distances (NumPy: weights)
-    if (not pairwise and hasattr(backend, "draw_rows")
-            and isinstance(distances.min_d2, np.ndarray)):
+    if hasattr(backend, "draw_rows") and isinstance(distances.min_d2, np.ndarray):
         sampler = _ChunkSampler(distances, w, backend)
     else:
         sampler = _CumulativeSampler(distances, w)
@@ -212,6 +196,20 @@ def greedy_kmeans_plusplus(X, k, rng, backend, weights=None, n_local_trials=None
         best = int(np.argmin(host(distances.potentials(idx))))
         chosen.append(int(idx[best]))
         distances.add(chosen[-1], best)
+    return np.asarray(host(backend.dense_rows(X, chosen)), dtype=np.float64)
+
+
+def _greedy_pairwise(X, k, rng, backend, weights, n_local_trials):
+    """:func:`greedy_kmeans_plusplus` on a few thousand host rows: the
+    squared distances between all of them are computed once, and the
+    steps run in one compiled loop (``backend.greedy_pairwise``; the
+    dense backend, CPU).  The draws are those of the step-by-step loop:
+    the first row, then ``n_local_trials`` uniforms per step, all drawn
+    up front (when every row sits on a chosen one early, the unused
+    draws are still consumed)."""
+    first = _weighted_index(rng, weights, X.shape[0])
+    uniforms = rng.uniform(size=(k - 1, n_local_trials))
+    chosen = backend.greedy_pairwise(_cross_sq_dist(X, X), weights, first, uniforms)
     return np.asarray(host(backend.dense_rows(X, chosen)), dtype=np.float64)
 
 
@@ -234,10 +232,7 @@ class _CumulativeSampler:
 
 class _ChunkSampler(_CumulativeSampler):
     """The same draws from per-chunk totals of the mass (the backend's
-    ``sampling_mass``/``draw_rows``): no cumulative array over all rows.
-    Not for the pairwise path's few thousand rows, where a parallel kernel
-    launch per step costs more than the cumulative sum (60 of 210 ms of
-    W3's k-means|| reclustering)."""
+    ``sampling_mass``/``draw_rows``): no cumulative array over all rows."""
 
     def __init__(self, distances, weights, backend):
         super().__init__(distances, weights)
