@@ -17,15 +17,18 @@ def _progress(message):
     print(message, file=sys.stderr, flush=True)
 
 
-#: A contender whose warm-up fit took less than this runs once more, untimed,
-#: right before each timed fit: a short fit is otherwise timed in the state
-#: the previous contender left (on 2 cores, OpenBLAS workers still spinning
-#: after a scikit-learn fit doubled vqkit's 13 ms W1 fit; a pause instead
-#: slowed every contender, idle cores waking up slowly).  That extra fit is
-#: the contender's own call alone: the suite's inertia measurement (a BLAS
-#: product) between it and the timed fit would leave BLAS workers spinning
-#: again, which slowed vqkit's 0.25 s W2 fit by 50 ms.
+#: A contender whose warm-up fit took less than ``REWARM_BELOW_S`` runs
+#: again, untimed, right before each timed fit, as many times as it takes
+#: to fill ``REWARM_FOR_S``: a short fit is otherwise timed in the state the
+#: previous contender left.  OpenBLAS's idle workers keep spinning for about
+#: 0.1 s after any multi-threaded product (scikit-learn's fits, the suite's
+#: inertia), and on 2 cores that took vqkit's 11 ms W1 fit to 26-29 ms even
+#: after one untimed fit of its own; a pause instead slowed every contender
+#: (idle cores wake up slowly: 50 ms).  The extra fits are the contender's
+#: own calls alone, with no inertia measurement between them and the timed
+#: fit.
 REWARM_BELOW_S = 1.0
+REWARM_FOR_S = 0.25
 
 
 def run_workload(workload, X, k, contenders, repeat):
@@ -53,7 +56,11 @@ def run_workload(workload, X, k, contenders, repeat):
     for r in range(repeat):  # rotate the order too, so no one always follows the same one
         for c in active[r % len(active):] + active[:r % len(active)]:
             if warm[c.name][0] < REWARM_BELOW_S:  # short fit: start from its own state
-                c.run(X, k, SEED, n_iter_hint, MAX_ITER)
+                until = time.perf_counter() + REWARM_FOR_S
+                while True:
+                    c.run(X, k, SEED, n_iter_hint, MAX_ITER)
+                    if time.perf_counter() >= until:
+                        break
             fits[c.name].append(c.fit(X, k, SEED, n_iter_hint))
     flops_per_iter = 2.0 * n * k * d
     ref_row = report.summarise(ref.name, fits[ref.name], flops_per_iter=flops_per_iter)
