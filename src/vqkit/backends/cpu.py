@@ -596,9 +596,10 @@ def hamerly_geometry(C64, previous):
         sq = (C * C).sum(axis=1)
         rounding = 4.0 * (d + 2) * float(np.finfo(np.float64).eps)
         half_gap = np.full(k, np.inf)
-        for start in range(0, k, GEOMETRY_BLOCK):
+        Ct = np.ascontiguousarray(C.T)  # not a view of C: NumPy would take BLAS's
+        for start in range(0, k, GEOMETRY_BLOCK):  # slower syrk for C @ C.T
             stop = min(k, start + GEOMETRY_BLOCK)
-            gap2 = C[start:stop] @ C.T  # then in place: (1 - r)(|a|^2 + |c|^2) - 2 a.c
+            gap2 = C[start:stop] @ Ct  # then in place: (1 - r)(|a|^2 + |c|^2) - 2 a.c
             gap2 *= -2.0
             gap2 += (1.0 - rounding) * sq[start:stop, None]
             gap2 += (1.0 - rounding) * sq[None, :]
