@@ -198,6 +198,16 @@ def _candidate_reach(cc_d2):
 
 
 @njit(inline="always")
+def _potential_setup(n, weights, closer, cc_d2, L):
+    """What both candidate-potential kernels start from: whether rows are
+    weighted and marked, :func:`_candidate_reach`, the number of row
+    chunks and the per-chunk partial sums (column ``L``: pruned rows)."""
+    n_chunks = (n + ROW_CHUNK - 1) // ROW_CHUNK
+    return (weights.shape[0] == n, closer.shape[0] == n, _candidate_reach(cc_d2), n_chunks,
+            np.zeros((n_chunks, L + 1)))
+
+
+@njit(inline="always")
 def _add_partials(partial, pots):
     """``pots[c] += sum over chunks of (partial[chunk, c] + partial[chunk, L])``
     in chunk order; column ``L`` holds each chunk's pruned rows' share,
@@ -228,11 +238,8 @@ def candidate_potentials(X, weights, min_d2, nearest, candidates, cc_d2, pots, c
     """
     n, d = X.shape
     L = candidates.shape[0]
-    weighted = weights.shape[0] == n
-    marking = closer.shape[0] == n
-    reach = _candidate_reach(cc_d2)
-    n_chunks = (n + ROW_CHUNK - 1) // ROW_CHUNK
-    partial = np.zeros((n_chunks, L + 1))
+    weighted, marking, reach, n_chunks, partial = _potential_setup(
+        n, weights, closer, cc_d2, L)
     for chunk in prange(n_chunks):
         acc = partial[chunk]
         pruned = 0.0
@@ -268,11 +275,8 @@ def candidate_potentials_narrow(X, weights, min_d2, nearest, candidates, cc_d2, 
     """
     n, d = X.shape
     L = candidates.shape[0]
-    weighted = weights.shape[0] == n
-    marking = closer.shape[0] == n
-    reach = _candidate_reach(cc_d2)
-    n_chunks = (n + ROW_CHUNK - 1) // ROW_CHUNK
-    partial = np.zeros((n_chunks, L + 1))
+    weighted, marking, reach, n_chunks, partial = _potential_setup(
+        n, weights, closer, cc_d2, L)
     for chunk in prange(n_chunks):
         start = chunk * ROW_CHUNK
         stop = min(n, start + ROW_CHUNK)
