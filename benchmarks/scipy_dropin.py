@@ -1,7 +1,8 @@
 """Benchmark vqkit's drop-in functions against SciPy on the same data.
 
 Runs every case in one process, on the same arrays, alternating the
-libraries, and prints the median time of each with its spread (min-max) and
+libraries (each timed call after its own library's untimed calls, see
+``speed.rewarm``), and prints the median time of each with its spread (min-max) and
 the ratio SciPy / vqkit (above 1: vqkit is faster).  Not part of the tests.
 
     python -m benchmarks dropin                  # all cases
@@ -20,6 +21,8 @@ import time
 import warnings
 
 import numpy as np
+
+from .speed import rewarm
 
 
 def blobs(n, d, k, seed=0, dtype=np.float64):
@@ -109,8 +112,11 @@ def main(argv=None):
         call(scipy_vq, data)
         t_v, t_s = [], []
         for _ in range(args.repeat):  # alternate so drift hits both alike
-            t_s += timed(lambda: call(scipy_vq, data), 1)
-            t_v += timed(lambda: call(vqkit, data), 1)
+            for module, times in ((scipy_vq, t_s), (vqkit, t_v)):
+                # each timed call starts from the state of its own library's
+                # calls (the other's BLAS workers spin for ~0.1 s after it)
+                rewarm(lambda: call(module, data))
+                times += timed(lambda: call(module, data), 1)
         ms_s = statistics.median(t_s) * 1e3
         ms_v = statistics.median(t_v) * 1e3
         print(f"| {name} | {ms_s:.2f} ({min(t_s)*1e3:.2f}-{max(t_s)*1e3:.2f}) "

@@ -31,6 +31,14 @@ REWARM_BELOW_S = 1.0
 REWARM_FOR_S = 0.25
 
 
+def rewarm(call):
+    """Run ``call`` untimed until ``REWARM_FOR_S`` has passed (at least once)."""
+    until = time.perf_counter() + REWARM_FOR_S
+    call()
+    while time.perf_counter() < until:
+        call()
+
+
 def run_workload(workload, X, k, contenders, repeat):
     """Warm up each contender once, then ``repeat`` rounds, round-robin."""
     n, d = X.shape
@@ -56,11 +64,7 @@ def run_workload(workload, X, k, contenders, repeat):
     for r in range(repeat):  # rotate the order too, so no one always follows the same one
         for c in active[r % len(active):] + active[:r % len(active)]:
             if warm[c.name][0] < REWARM_BELOW_S:  # short fit: start from its own state
-                until = time.perf_counter() + REWARM_FOR_S
-                while True:
-                    c.run(X, k, SEED, n_iter_hint, MAX_ITER)
-                    if time.perf_counter() >= until:
-                        break
+                rewarm(lambda: c.run(X, k, SEED, n_iter_hint, MAX_ITER))
             fits[c.name].append(c.fit(X, k, SEED, n_iter_hint))
     flops_per_iter = 2.0 * n * k * d
     ref_row = report.summarise(ref.name, fits[ref.name], flops_per_iter=flops_per_iter)

@@ -250,3 +250,33 @@ def test_greedy_pairwise_matches_a_plain_loop(weighted, distinct):
     assert got.tolist() == _plain_greedy(D, w, 7, uniforms)
     if distinct < 300:
         assert len(set(X[got, 0].tolist())) == distinct
+
+
+@pytest.mark.parametrize("k", [1, 7, 60, 300])
+def test_centre_geometry_bounds_are_tight_and_never_overstated(k, monkeypatch):
+    # few centres: direct differences in one compiled call; many: matrix
+    # products around the mean; both give the shift of each centre and a
+    # half gap to its nearest other centre that is never above the truth
+    rng = np.random.default_rng(k)
+    C = rng.normal(size=(k, 9)) * 3 + 1e3
+    C[k // 2] = C[0]  # a repeated centre: gap 0
+    previous = C + rng.normal(size=C.shape) * 0.1
+    true_shift = np.sqrt(((C - previous) ** 2).sum(1))
+    gaps = np.sqrt(((C[:, None] - C[None]) ** 2).sum(-1))
+    np.fill_diagonal(gaps, np.inf)
+    true_half = gaps.min(1) / 2
+    for direct_max in (0, 1000):
+        monkeypatch.setattr(cpu, "GEOMETRY_DIRECT_MAX_K", direct_max)
+        shift, half_gap = cpu.hamerly_geometry(C, previous)
+        assert_allclose(shift, true_shift, rtol=1e-12)
+        assert_array_equal(cpu.hamerly_geometry(C, None)[0], np.zeros(k))
+        if k == 1:
+            assert half_gap[0] == np.inf
+            continue
+        assert (half_gap <= true_half).all()
+        assert_allclose(half_gap, true_half, rtol=1e-9, atol=1e-9 * 1e3)
+    C[3 % k] = np.inf  # no bound from a non-finite centre
+    monkeypatch.setattr(cpu, "GEOMETRY_DIRECT_MAX_K", 1000)
+    with np.errstate(invalid="ignore", over="ignore"):
+        shift, half_gap = cpu.hamerly_geometry(C, previous)
+    assert np.isinf(shift).all()

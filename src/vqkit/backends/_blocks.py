@@ -63,17 +63,25 @@ def for_each_block(n, rows, work):
     shared out among ``numba.get_num_threads()`` Python threads, each with
     one numba thread and BLAS limited to one thread (a process-wide
     setting, hence the main thread only: other threads, such as a Dask
-    worker's, keep the plain loop).  ``work`` must release the GIL in its
+    worker's, keep the plain loop).  A single block runs on the calling
+    thread with BLAS limited to one thread and the numba threads as they
+    are, so that no BLAS worker spins while the argmin runs (a 5000x5
+    ``vq`` against 50 centres: about 0.6 ms, with outliers of several ms,
+    before).  ``work`` must release the GIL in its
     heavy parts (NumPy's products and ``nogil`` kernels do) and write only
     its own rows.  Exceptions propagate.
     """
     starts = range(0, n, rows)
     threads = min(numba.get_num_threads(), len(starts))
-    controller = _blas_controller() if threads > 1 else None
+    controller = _blas_controller() if numba.get_num_threads() > 1 else None
     if controller is None or threading.current_thread() is not threading.main_thread():
         scratch = Scratch()
         for start in starts:
             work(start, min(n, start + rows), scratch)
+        return
+    if threads == 1:  # one block: its product on one BLAS thread, its argmin
+        with controller.limit(limits=1, user_api="blas"):  # on all numba threads
+            work(0, n, Scratch())
         return
     local = threading.local()
 

@@ -1000,3 +1000,32 @@ def greedy_pairwise(D, weights, first, uniforms, chosen):
         for i in range(m):
             min_d2[i] = min(min_d2[i], row[i])
     return k
+
+
+@njit(cache=True, nogil=True)
+def centre_geometry(C, previous, moved, shift, half_gap, shrink):
+    """:func:`vqkit.backends.cpu.hamerly_geometry` for a few centres, by
+    direct float64 differences in one compiled call: ``shift[j]`` is how
+    far centre ``j`` moved from ``previous[j]`` (when ``moved``), and
+    ``half_gap[j]`` half its distance to the nearest other centre, the
+    squared distance first multiplied by ``shrink`` (just below 1, for
+    rounding) so that it is never overstated; non-finite values give 0.
+    """
+    k, d = C.shape
+    for j in range(k):
+        s = 0.0
+        if moved:
+            for f in range(d):
+                diff = C[j, f] - previous[j, f]
+                s += diff * diff
+        shift[j] = np.sqrt(s)
+        best = np.inf
+        for other in range(k):
+            if other != j:
+                g = 0.0
+                for f in range(d):
+                    diff = C[j, f] - C[other, f]
+                    g += diff * diff
+                best = min(best, g)
+        gap = np.sqrt(best * shrink) / 2
+        half_gap[j] = gap if np.isfinite(gap) or k == 1 else 0.0
