@@ -54,7 +54,13 @@ def _blas_controller():
     return _controller or None
 
 
-def for_each_block(n, rows, work):
+#: OpenBLAS multiplies on one thread below this many multiply-adds
+#: (``m * n * k``; its ``SMP_THRESHOLD_MIN * GEMM_MULTITHREAD_THRESHOLD``):
+#: a single block that small needs no limit (threadpoolctl's costs 15-30 us).
+BLAS_THREADED_MIN_WORK = 65536 * 4
+
+
+def for_each_block(n, rows, work, row_work=None):
     """Call ``work(start, stop, scratch)`` for the row blocks ``[0, rows)``,
     ``[rows, 2 rows)``, ... of ``n`` rows.
 
@@ -67,7 +73,8 @@ def for_each_block(n, rows, work):
     thread with BLAS limited to one thread and the numba threads as they
     are, so that no BLAS worker spins while the argmin runs (a 5000x5
     ``vq`` against 50 centres: about 0.6 ms, with outliers of several ms,
-    before).  ``work`` must release the GIL in its
+    before); ``row_work`` (multiply-adds per row of the product) skips
+    that limit where BLAS would not use threads anyway.  ``work`` must release the GIL in its
     heavy parts (NumPy's products and ``nogil`` kernels do) and write only
     its own rows.  Exceptions propagate.
     """
@@ -80,6 +87,9 @@ def for_each_block(n, rows, work):
             work(start, min(n, start + rows), scratch)
         return
     if threads == 1:  # one block: its product on one BLAS thread, its argmin
+        if row_work is not None and n * row_work < BLAS_THREADED_MIN_WORK:
+            work(0, n, Scratch())  # (a product this small is not threaded)
+            return
         with controller.limit(limits=1, user_api="blas"):  # on all numba threads
             work(0, n, Scratch())
         return

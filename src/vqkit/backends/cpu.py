@@ -248,10 +248,10 @@ class CPUBackend:
                 min_d2[start:stop], lower[start:stop] if len(lower) else lower,
             )
 
-        for_each_block(n, rows, block)
+        for_each_block(n, rows, block, row_work=k * d)
 
     def _assign_blocked(self, X, C, labels, min_d2, origin):
-        n = X.shape[0]
+        n, d = X.shape
         k = C.shape[0]
         if origin is not None:
             origin = np.asarray(origin, dtype=X.dtype)
@@ -270,7 +270,7 @@ class CPUBackend:
             kernels.row_sq_norms(Xb, x_sq)
             kernels.argmin_expanded(G, x_sq, c_sq, labels[start:stop], min_d2[start:stop])
 
-        for_each_block(n, rows, block)
+        for_each_block(n, rows, block, row_work=k * d)
 
     def assign_l1(self, X, C):
         """Nearest centre in Manhattan distance: ``(int32 labels, distances)``
