@@ -91,3 +91,14 @@ def test_an_error_in_a_block_reaches_the_caller():
 
     with pytest.raises(ValueError, match="block 2 failed"):
         _blocks.for_each_block(5000, 1000, work)
+
+
+def test_without_a_thread_safe_numba_layer_blocks_run_in_order(monkeypatch):
+    # numba's workqueue layer aborts on kernels launched from two threads
+    monkeypatch.setattr(_blocks, "_controller", None)
+    monkeypatch.setattr(numba, "threading_layer", lambda: "workqueue")
+    assert _blocks._blas_controller() is None
+    calls = []
+    _blocks.for_each_block(2500, 1000, lambda a, b, s: calls.append((a, threading.get_ident())))
+    assert [a for a, _ in calls] == [0, 1000, 2000]
+    assert {ident for _, ident in calls} == {threading.get_ident()}

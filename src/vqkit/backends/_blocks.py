@@ -41,16 +41,20 @@ _controller = None
 
 
 def _blas_controller():
-    """threadpoolctl's controller of the loaded BLAS libraries (None when
-    threadpoolctl is not installed: blocks then run one after another)."""
+    """threadpoolctl's controller of the loaded BLAS libraries, or None --
+    blocks then run one after another as before -- when threadpoolctl is
+    not installed or numba's threading layer is not thread-safe (its
+    ``workqueue`` layer, used where neither OpenMP nor TBB is available,
+    aborts on kernels launched from two threads at once)."""
     global _controller
     if _controller is None:
         try:
             from threadpoolctl import ThreadpoolController
-        except ImportError:
-            _controller = False
-        else:
-            _controller = ThreadpoolController()
+
+            safe = numba.threading_layer() in ("omp", "tbb")
+        except (ImportError, ValueError):  # ValueError: no layer started yet
+            safe = False
+        _controller = ThreadpoolController() if safe else False
     return _controller or None
 
 
