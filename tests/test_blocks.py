@@ -102,3 +102,9 @@ def test_without_a_thread_safe_numba_layer_blocks_run_in_order(monkeypatch):
     _blocks.for_each_block(2500, 1000, lambda a, b, s: calls.append((a, threading.get_ident())))
     assert [a for a, _ in calls] == [0, 1000, 2000]
     assert {ident for _, ident in calls} == {threading.get_ident()}
+
+
+def test_no_rows_no_blocks():
+    calls = []
+    _blocks.for_each_block(0, 1000, lambda a, b, s: calls.append(a))
+    assert calls == []

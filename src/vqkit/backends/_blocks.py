@@ -19,6 +19,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numba
+import numpy as np
 
 
 class Scratch:
@@ -31,8 +32,6 @@ class Scratch:
         """An uninitialised array called ``name``, allocated on first use."""
         a = self._arrays.get(name)
         if a is None or a.shape != shape or a.dtype != dtype:
-            import numpy as np
-
             a = self._arrays[name] = np.empty(shape, dtype=dtype)
         return a
 
@@ -78,10 +77,12 @@ def for_each_block(n, rows, work, row_work=None):
     are, so that no BLAS worker spins while the argmin runs (a 5000x5
     ``vq`` against 50 centres: about 0.6 ms, with outliers of several ms,
     before); ``row_work`` (multiply-adds per row of the product) skips
-    that limit where BLAS would not use threads anyway.  ``work`` must release the GIL in its
-    heavy parts (NumPy's products and ``nogil`` kernels do) and write only
-    its own rows.  Exceptions propagate.
+    that limit where BLAS would not use threads anyway.  ``work`` must
+    release the GIL in its heavy parts (NumPy's products and ``nogil``
+    kernels do) and write only its own rows.  Exceptions propagate.
     """
+    if n <= 0:
+        return
     starts = range(0, n, rows)
     threads = min(numba.get_num_threads(), len(starts))
     controller = _blas_controller() if numba.get_num_threads() > 1 else None
