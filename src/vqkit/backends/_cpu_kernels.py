@@ -236,7 +236,7 @@ def candidate_potentials(X, weights, min_d2, nearest, candidates, cc_d2, pots, c
     for each candidate strictly closer to the row than ``D_i``, so that
     :func:`add_center` revisits only those rows once a candidate is kept.
     """
-    n, d = X.shape
+    n = X.shape[0]
     L = candidates.shape[0]
     weighted, marking, reach, n_chunks, partial = _potential_setup(
         n, weights, closer, cc_d2, L)
@@ -970,7 +970,7 @@ def greedy_pairwise(D, weights, first, uniforms, chosen):
     the cumulative sum, as ``np.searchsorted``) and keeps the candidate
     whose addition leaves the smallest potential (the first on a tie).
     When every row sits on a chosen row, the remaining steps repeat
-    ``first``.  Returns the number of steps done by draws.
+    ``first``.
     """
     m = D.shape[0]
     k = chosen.shape[0]
@@ -986,7 +986,7 @@ def greedy_pairwise(D, weights, first, uniforms, chosen):
             total += weights[i] * min_d2[i]
             cumulative[i] = total
         if not total > 0:
-            return t
+            return
         for c in range(L):
             picks[c] = min(np.searchsorted(cumulative, uniforms[t - 1, c] * total), m - 1)
             row = D[picks[c]]
@@ -999,7 +999,6 @@ def greedy_pairwise(D, weights, first, uniforms, chosen):
         row = D[best]
         for i in range(m):
             min_d2[i] = min(min_d2[i], row[i])
-    return k
 
 
 @njit(cache=True, nogil=True)
@@ -1012,6 +1011,7 @@ def centre_geometry(C, previous, moved, shift, half_gap, shrink):
     rounding) so that it is never overstated; non-finite values give 0.
     """
     k, d = C.shape
+    nearest = np.full(k, np.inf)  # squared distance to the nearest other centre
     for j in range(k):
         s = 0.0
         if moved:
@@ -1019,13 +1019,13 @@ def centre_geometry(C, previous, moved, shift, half_gap, shrink):
                 diff = C[j, f] - previous[j, f]
                 s += diff * diff
         shift[j] = np.sqrt(s)
-        best = np.inf
-        for other in range(k):
-            if other != j:
-                g = 0.0
-                for f in range(d):
-                    diff = C[j, f] - C[other, f]
-                    g += diff * diff
-                best = min(best, g)
-        gap = np.sqrt(best * shrink) / 2
+        for other in range(j + 1, k):  # each pair once: (a - b)^2 == (b - a)^2
+            g = 0.0
+            for f in range(d):
+                diff = C[j, f] - C[other, f]
+                g += diff * diff
+            nearest[j] = min(nearest[j], g)
+            nearest[other] = min(nearest[other], g)
+    for j in range(k):
+        gap = np.sqrt(nearest[j] * shrink) / 2
         half_gap[j] = gap if np.isfinite(gap) or k == 1 else 0.0
