@@ -101,6 +101,22 @@ def is_array_api(X):
             or hasattr(X, "__array_namespace__"))
 
 
+def array_kind(X):
+    """What kind of array ``X`` is, as one of ``"sparse"`` (a SciPy sparse
+    matrix or array), ``"dask"`` (a Dask array), ``"array_api"`` (an array
+    of an Array API library other than NumPy: PyTorch, CuPy,
+    array-api-strict ...) or ``"numpy"`` (anything else: NumPy arrays and
+    what NumPy converts).  No library is imported to find out; this is the
+    one place that asks."""
+    if is_sparse(X):
+        return "sparse"
+    if is_dask(X):
+        return "dask"
+    if is_array_api(X):
+        return "array_api"
+    return "numpy"
+
+
 def array_api_backend(X):
     """The Array API backend for the namespace of ``X`` (one per namespace;
     ``array_api_compat`` is imported only here)."""
@@ -142,4 +158,4 @@ def get_backend(X):
     return _CPU
 
 
-__all__ = ["CPUBackend", "get_backend", "is_array_api", "is_dask", "is_sparse"]
+__all__ = ["CPUBackend", "array_kind", "get_backend", "is_array_api", "is_dask", "is_sparse"]
