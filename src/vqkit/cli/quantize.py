@@ -109,7 +109,7 @@ def quantize(image, k, output, compare, sample_size, seed, quiet):
     with _file_errors(output):
         result.save(output)
     if compare is not None:
-        from .._files import atomic_write
+        from ..io.atomic import atomic_write
 
         picture = _side_by_side(pixels, result.image)
         with _file_errors(compare):
