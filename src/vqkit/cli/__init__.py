@@ -6,8 +6,9 @@ non-zero exit status (2 for usage errors, 1 for data or file errors), never
 with a traceback.  Output files are written atomically: a complete new file
 or none, and an existing file is only ever replaced by a complete one.
 
-One module per command (``demo``, ``quantize``, ``cluster``, ``choose_k``;
-``codebook`` holds train-codebook, encode and decode); the shared pieces
+One module per command (``demo``, with the SciPy tutorial's examples it
+runs, ``quantize``, ``cluster``, ``choose_k``; ``codebook`` holds
+train-codebook, encode and decode); the shared pieces
 are ``_options`` (options and parameter types), ``_input`` (reading FILE),
 ``_output`` (writing, JSON, number formats) and ``_terminal`` (progress
 bars and warnings on stderr).
