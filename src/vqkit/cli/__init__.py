@@ -14,6 +14,8 @@ are ``_options`` (options and parameter types), ``_input`` (reading FILE),
 bars and warnings on stderr).
 """
 
+from __future__ import annotations
+
 import click
 
 from .. import __version__
@@ -23,7 +25,7 @@ from ._options import CONTEXT_SETTINGS
 
 @click.group(context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "--version", "-V", prog_name="vqkit")
-def main():
+def main() -> None:
     """Fast k-means clustering and vector quantization.
 
     \b

@@ -58,12 +58,12 @@ from .text import MISSING_TOKENS
 from .writing import default_names, write_codes, write_labels, write_matrix
 
 __all__ = [
-    "DataFileError",
     "MISSING_POLICIES",
     "MISSING_TOKENS",
     "PARQUET_SUFFIXES",
     "SUPPORTED",
     "TEXT_SUFFIXES",
+    "DataFileError",
     "Table",
     "default_names",
     "npy_array",

@@ -38,7 +38,7 @@ def select_columns(columns: ColumnSpec, n_columns: int,
     items = _split_spec(columns)
     if not items:
         raise DataFileError("no columns selected", path=path, option="columns")
-    lookup = {}
+    lookup: dict[str, int] = {}
     for j, name in enumerate(names or ()):
         lookup.setdefault(name, j)
     picked = []

@@ -47,7 +47,8 @@ class DataFileError(ValueError):
         self.column = column
         self.column_name = column_name
         self.option = option
-        parts = [where if where is not None else path] if (where or path) else []
+        head = where if where is not None else path
+        parts = [head] if head is not None and (where or path) else []
         if line is not None:
             parts.append(f"line {line}")
         if row is not None:

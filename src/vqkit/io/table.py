@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+
 @dataclasses.dataclass
 class Table:
     """What :func:`read_data` read.

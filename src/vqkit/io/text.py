@@ -12,6 +12,7 @@ import codecs
 import csv
 import itertools
 import re
+
 import numpy as np
 
 from .columns import ColumnSpec, select_columns

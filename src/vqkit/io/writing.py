@@ -79,7 +79,7 @@ def default_names(n: int) -> list[str]:
 
 def write_matrix(path: str | os.PathLike[str], X: ArrayLike,
                  columns: Sequence[str] | None = None, *,
-                 rows: ArrayLike | None = None) -> str:
+                 rows: np.ndarray | None = None) -> str:
     """Write a 2-D array: ``.npy``, or CSV with a header line of
     ``columns`` (default ``x0, x1, ...``) and numbers in their shortest
     exact form.  With ``rows`` (integer array) the rows written are
