@@ -685,7 +685,7 @@ def test_every_public_plot_has_an_example():
 @needs_mpl
 @pytest.mark.usefixtures("restore_global_rng")
 def test_demo_figure_has_three_panels_with_legends():
-    from vqkit import demo
+    from vqkit.cli import demo
 
     fig = demo.figure(demo.run_examples())
     assert len(fig.axes) == 3

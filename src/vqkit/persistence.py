@@ -22,13 +22,13 @@ import zipfile
 
 import numpy as np
 
-from ._files import atomic_write
 from .backends import is_array_api
 from .core.arrays import host
+from .io.atomic import atomic_write
+from .io.binary import META_KEY
 
 FORMAT = "vqkit-model"
 VERSION = 1
-META_KEY = "__vqkit__"
 
 
 def _jsonable(value, what):

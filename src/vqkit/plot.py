@@ -32,7 +32,7 @@ import warnings
 
 import numpy as np
 
-from ._files import atomic_write
+from .io.atomic import atomic_write
 
 __all__ = [
     "clusters",

@@ -34,7 +34,7 @@ import os
 
 import numpy as np
 
-from ._files import atomic_write
+from .io.atomic import atomic_write
 from .persistence import read_archive, write_archive
 from .backends import get_backend
 from .base import as_float_2d, as_sample_weight, check_n_clusters

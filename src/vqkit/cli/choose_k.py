@@ -1,6 +1,8 @@
 """``vqkit choose-k``: suggest a number of clusters; also the runner that
 ``vqkit cluster -k auto`` uses."""
 
+from __future__ import annotations
+
 import click
 
 from ..choose_k import METHODS  # the criteria, in report order
@@ -104,8 +106,11 @@ def _picks_line(result):
 @_json_option("Print one JSON object (best_k, picks, ks, table, notes).")
 @_plot_option("Save the criteria against k as a figure (PNG).")
 @_quiet_option("No warnings or progress bar.")
-def choose_k(file, k_range, k_min, k_max, methods, seed, standardize, whiten, columns, key,
-             delimiter, header, missing, as_json, plot, quiet):
+def choose_k(file: str, k_range: str | None, k_min: int | None, k_max: int | None,
+             methods: tuple[str, ...], seed: int | None, standardize: bool, whiten: bool,
+             columns: str | None, key: str | None, delimiter: str | None,
+             header: bool | None, missing: str, as_json: bool, plot: str | None,
+             quiet: bool) -> None:
     """Suggest a number of clusters for the rows of FILE.
 
     Runs k-means for each k and scores the results by several criteria

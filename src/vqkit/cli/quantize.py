@@ -1,5 +1,7 @@
 """``vqkit quantize``: reduce an image to K colours."""
 
+from __future__ import annotations
+
 import os
 
 import click
@@ -79,7 +81,8 @@ def _side_by_side(original, quantized):
 )
 @_seed_option()
 @_quiet_option()
-def quantize(image, k, output, compare, sample_size, seed, quiet):
+def quantize(image: str, k: int, output: str, compare: str | None, sample_size: int | None,
+             seed: int | None, quiet: bool) -> None:
     """Reduce IMAGE to K colours by k-means and save it as a PNG.
 
     IMAGE is any image file Pillow reads (PNG, JPEG, ...).  Prints the PSNR
@@ -109,7 +112,7 @@ def quantize(image, k, output, compare, sample_size, seed, quiet):
     with _file_errors(output):
         result.save(output)
     if compare is not None:
-        from .._files import atomic_write
+        from ..io.atomic import atomic_write
 
         picture = _side_by_side(pixels, result.image)
         with _file_errors(compare):

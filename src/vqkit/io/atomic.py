@@ -1,10 +1,15 @@
 """Writing files safely: a complete new file or none at all."""
 
+from __future__ import annotations
+
 import os
 import tempfile
+from collections.abc import Callable
+from typing import BinaryIO
 
 
-def atomic_write(path, write, suffix=""):
+def atomic_write(path: str | os.PathLike[str], write: Callable[[BinaryIO], object],
+                 suffix: str = "") -> str:
     """Call ``write(fh)`` on a temporary file beside ``path``, then rename it
     over ``path``.
 

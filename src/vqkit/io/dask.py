@@ -7,7 +7,7 @@ to the scheduler and the workers.  :func:`npy_array` wraps the file in an
 object that pickles as its path and maps the file only inside the task
 that reads a block, so each worker reads just its rows::
 
-    from vqkit.dask_io import npy_array
+    from vqkit.io import npy_array
     X = npy_array("big.npy", chunk_rows=250_000)   # lazy, nothing read yet
     KMeans(64).fit(X)
 
@@ -17,9 +17,15 @@ local disk).  Parquet and Zarr need no helper: ``dask.dataframe.read_parquet``
 ``dask.array.from_zarr`` read blocks inside tasks already.
 """
 
+from __future__ import annotations
+
 import os
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import dask.array
 
 
 class NpyRows:
@@ -30,27 +36,28 @@ class NpyRows:
     it, so no mapping outlives a task.
     """
 
-    def __init__(self, path):
+    def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = os.fspath(path)
         mm = np.load(self.path, mmap_mode="r")
         self.shape, self.dtype, self.ndim = mm.shape, mm.dtype, mm.ndim
         del mm
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: object) -> np.ndarray:
         mm = np.load(self.path, mmap_mode="r")
         try:
             return np.array(mm[index])
         finally:
             del mm
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.shape[0]
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[NpyRows], tuple[str]]:
         return (type(self), (self.path,))
 
 
-def npy_array(path, chunk_rows=None):
+def npy_array(path: str | os.PathLike[str],
+              chunk_rows: int | None = None) -> dask.array.Array:
     """A lazy Dask array of the 2-D ``.npy`` file at ``path``, in blocks of
     ``chunk_rows`` rows (all columns); ``None`` lets Dask choose (about
     128 MiB blocks)."""
