@@ -10,8 +10,8 @@ from numpy.testing import assert_array_equal
 
 from helpers import nearest_reference
 from vqkit.backends import cpu
-from vqkit.backends.kernels import threaded_blocks
 from vqkit.backends.cpu import CPUBackend
+from vqkit.backends.kernels import threaded_blocks
 
 backend = CPUBackend()
 
