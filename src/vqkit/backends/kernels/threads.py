@@ -55,8 +55,7 @@ def start_threads() -> None:
             del os.environ[name]
 
 
-
-_started = False
+_started = False  # set once start_threads has run in this process
 _starting = threading.Lock()
 
 
