@@ -17,7 +17,8 @@ import pytest
 sp = pytest.importorskip("scipy.sparse")
 
 from vqkit import KMeans  # noqa: E402
-from vqkit.backends import CPUBackend, get_backend, is_sparse  # noqa: E402
+from vqkit.backends import get_backend, is_sparse  # noqa: E402
+from vqkit.backends.cpu import CPUBackend  # noqa: E402
 from vqkit.backends.sparse import SparseBackend  # noqa: E402
 from vqkit.base import as_float_2d  # noqa: E402
 from vqkit.core.fit import unit_rows  # noqa: E402

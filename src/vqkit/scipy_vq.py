@@ -25,7 +25,6 @@ import warnings
 import numpy as np
 
 from .backends import get_backend, is_array_api
-from .backends.cpu import EXPANDED_MIN_FEATURES
 from .core.arrays import astype, like, namespace
 from .core.arrays import host as to_host
 from .core.lloyd import assign_checked, lloyd
@@ -508,6 +507,8 @@ def _kmeans2_engine(X, backend, device):
     own formula, for bitwise-close float32 results."""
     if device:
         return {"formula": "auto"}
+    from .backends.cpu import EXPANDED_MIN_FEATURES  # numba loads with the CPU backend
+
     if X.dtype == np.float64 and X.shape[1] >= EXPANDED_MIN_FEATURES:
         return {"formula": "auto", "assigner": backend.bounded_assigner(X)}
     return {"formula": "scipy"}

@@ -68,9 +68,7 @@ The core (``vqkit.core``) writes every algorithm once against this protocol;
 
 import numpy as np
 
-from .cpu import CPUBackend
-
-_CPU = CPUBackend()
+_CPU = None
 _SPARSE = None
 _DASK = None
 
@@ -155,7 +153,12 @@ def get_backend(X):
         return _DASK
     if is_array_api(X):  # PyTorch, CuPy ...: the "gpu" extra, imported only then
         return array_api_backend(X)
+    global _CPU
+    if _CPU is None:  # numba and the kernels load, and its threads start, only now
+        from .cpu import CPUBackend
+
+        _CPU = CPUBackend()
     return _CPU
 
 
-__all__ = ["CPUBackend", "array_kind", "get_backend", "is_array_api", "is_dask", "is_sparse"]
+__all__ = ["array_kind", "get_backend", "is_array_api", "is_dask", "is_sparse"]

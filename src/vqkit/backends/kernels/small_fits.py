@@ -21,7 +21,7 @@ dtype; sums are accumulated in float64, in row order.
 import numpy as np
 from numba import njit, prange
 
-from ._cpu_kernels import nearest_direct
+from .assign import nearest_direct
 
 #: Largest ``rows * centres * features`` of a fit that the CPU backend runs
 #: in one compiled call (:meth:`CPUBackend.lloyd_runs`).  Measured on 2

@@ -1,8 +1,8 @@
 """Compiled numba kernels behind :mod:`vqkit.metrics`.
 
-Same conventions as :mod:`vqkit.backends._cpu_kernels`: parallel loops run
-over fixed chunks of ``ROW_CHUNK`` rows (independent of the thread count),
-each row's result is computed by one thread alone, and reductions over rows
+Same conventions as the other kernels (:mod:`vqkit.backends.kernels`):
+parallel loops run over fixed chunks of ``ROW_CHUNK`` rows (independent of
+the thread count), each row's result is computed by one thread alone, and reductions over rows
 are per-chunk partial sums added in chunk order, so results are the same
 for any ``numba.get_num_threads()``.  All arithmetic is float64 and every
 distance is computed from direct differences (no expanded form).
@@ -11,7 +11,7 @@ distance is computed from direct differences (no expanded form).
 import numpy as np
 from numba import njit, prange
 
-from ._cpu_kernels import ROW_CHUNK
+from .chunks import ROW_CHUNK
 
 #: Columns handled together in the inner loop of :func:`silhouette_sums`
 #: (a block of distances is computed, then scattered into the cluster sums).

@@ -2,7 +2,7 @@
 
 A CSR matrix arrives as its three arrays: ``data`` (float32 or float64),
 ``indices`` and ``indptr`` (int64).  Centres are dense float64.  The same
-conventions as the CPU kernels (``_cpu_kernels``) hold:
+conventions as the dense kernels (:mod:`vqkit.backends.kernels`) hold:
 
 * rows are split into chunks of ``ROW_CHUNK`` rows, fixed, so results never
   depend on the number of threads, and each row is computed by one thread;
@@ -20,7 +20,8 @@ No kernel allocates anything of size ``n x k`` or ``n x d``.
 import numpy as np
 from numba import njit, prange
 
-from ._cpu_kernels import ROW_CHUNK, SEEDING_MATH
+from .chunks import ROW_CHUNK
+from .seeding import SEEDING_MATH
 
 
 @njit(parallel=True, cache=True, nogil=True)

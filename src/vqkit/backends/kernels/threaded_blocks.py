@@ -15,20 +15,24 @@ Every row's result depends on its own block only, and blocks are the same
 whatever the thread count, so results are too.
 """
 
+from __future__ import annotations
+
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import numba
 import numpy as np
+from numpy.typing import DTypeLike
 
 
 class Scratch:
     """Work arrays of one thread, kept across the blocks it computes."""
 
-    def __init__(self):
-        self._arrays = {}
+    def __init__(self) -> None:
+        self._arrays: dict[str, np.ndarray] = {}
 
-    def array(self, name, shape, dtype):
+    def array(self, name: str, shape: tuple[int, ...], dtype: DTypeLike) -> np.ndarray:
         """An uninitialised array called ``name``, allocated on first use."""
         a = self._arrays.get(name)
         if a is None or a.shape != shape or a.dtype != dtype:
@@ -63,7 +67,8 @@ def _blas_controller():
 BLAS_THREADED_MIN_WORK = 65536 * 4
 
 
-def for_each_block(n, rows, work, row_work=None):
+def for_each_block(n: int, rows: int, work: Callable[[int, int, Scratch], object],
+                   row_work: int | None = None) -> None:
     """Call ``work(start, stop, scratch)`` for the row blocks ``[0, rows)``,
     ``[rows, 2 rows)``, ... of ``n`` rows.
 
