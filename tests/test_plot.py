@@ -1,8 +1,6 @@
 """vqkit.plot: every plot renders to PNG without a display, draws what it
 says, validates its inputs, and says how to get matplotlib when it is missing."""
 
-import doctest
-import importlib.util
 import struct
 import subprocess
 import sys
@@ -14,9 +12,6 @@ import pytest
 
 import vqkit
 from vqkit import KMeans, metrics, plot, vq
-
-HAS_MPL = importlib.util.find_spec("matplotlib") is not None
-needs_mpl = pytest.mark.skipif(not HAS_MPL, reason="matplotlib is not installed")
 
 
 def _blobs(k, d, n_per, seed=0, spread=0.6):
@@ -104,7 +99,6 @@ def _vlines_at(ax, x):
 # ----------------------------------------------------------------------------
 
 
-@needs_mpl
 def test_clusters_2d_renders_png(fitted, tmp_path):
     X, km = fitted
     out = tmp_path / "c.png"
@@ -130,7 +124,6 @@ def test_clusters_2d_renders_png(fitted, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["c.png"]  # no temp file left
 
 
-@needs_mpl
 def test_clusters_projects_with_pca_when_d_above_2():
     X = _blobs(3, 6, 40, seed=1)
     km = KMeans(3, random_state=0).fit(X)
@@ -153,7 +146,6 @@ def test_clusters_projects_with_pca_when_d_above_2():
     assert np.var(P, axis=0).sum() <= np.var(X, axis=0).sum() + 1e-9
 
 
-@needs_mpl
 def test_clusters_pca_projection_is_deterministic():
     X = _blobs(3, 5, 30, seed=2)
     km = KMeans(3, random_state=0).fit(X)
@@ -162,7 +154,6 @@ def test_clusters_pca_projection_is_deterministic():
     np.testing.assert_allclose(a, np.asarray(b.get_offsets())[::-1], atol=1e-9)
 
 
-@needs_mpl
 def test_clusters_one_feature_is_a_strip():
     X = np.concatenate([np.full((10, 1), 0.0), np.full((10, 1), 5.0)])
     labels = np.repeat([0, 1], 10)
@@ -172,7 +163,6 @@ def test_clusters_one_feature_is_a_strip():
     np.testing.assert_allclose(ax.collections[1].get_offsets(), [[0, 0], [5, 1]])
 
 
-@needs_mpl
 def test_clusters_many_clusters_have_no_legend(tmp_path):
     rng = np.random.default_rng(0)
     X = rng.uniform(0, 10, (1500, 2))
@@ -193,7 +183,6 @@ def test_clusters_many_clusters_have_no_legend(tmp_path):
     assert len(np.unique(firsts.round(6), axis=0)) == 40
 
 
-@needs_mpl
 def test_clusters_draws_into_given_axes(fitted):
     from matplotlib.figure import Figure
 
@@ -210,7 +199,6 @@ def test_clusters_draws_into_given_axes(fitted):
     assert plot.clusters(X, km.labels_, km.cluster_centers_, ax=ax) is fig
 
 
-@needs_mpl
 @pytest.mark.parametrize(
     "X, labels, centers, match",
     [
@@ -231,7 +219,6 @@ def test_clusters_rejects_bad_input(X, labels, centers, match):
         plot.clusters(X, labels, centers)
 
 
-@needs_mpl
 def test_clusters_rejects_non_axes(fitted):
     X, km = fitted
     with pytest.raises(TypeError, match="Axes"):
@@ -243,7 +230,6 @@ def test_clusters_rejects_non_axes(fitted):
 # ----------------------------------------------------------------------------
 
 
-@needs_mpl
 def test_voronoi_renders_regions_boundaries_points_centres(fitted, tmp_path):
     from matplotlib.collections import LineCollection
 
@@ -271,7 +257,6 @@ def test_voronoi_renders_regions_boundaries_points_centres(fitted, tmp_path):
     assert len(ax.texts) == 4
 
 
-@needs_mpl
 def test_voronoi_boundaries_are_exact_bisectors():
     from matplotlib.collections import LineCollection
 
@@ -295,7 +280,6 @@ def test_voronoi_boundaries_are_exact_bisectors():
     assert inner >= 7
 
 
-@needs_mpl
 def test_voronoi_colours_points_by_nearest_centre_without_labels():
     X = np.array([[0.0, 0.0], [0.1, 0.0], [5.0, 5.0], [5.1, 5.0]])
     C = np.array([[0.0, 0.0], [5.0, 5.0]])
@@ -306,7 +290,6 @@ def test_voronoi_colours_points_by_nearest_centre_without_labels():
     assert not np.allclose(colours[0], colours[2])
 
 
-@needs_mpl
 def test_voronoi_duplicate_and_single_centres():
     X = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 0.5]])
     plot.voronoi(X, [[0.0, 0.0], [0.0, 0.0], [2.0, 1.0]], resolution=10)
@@ -314,7 +297,6 @@ def test_voronoi_duplicate_and_single_centres():
     assert set(np.unique(np.asarray(ax.images[0].get_array()))) == {0}
 
 
-@needs_mpl
 def test_voronoi_rejects_bad_input():
     X3 = np.zeros((10, 3))
     with pytest.raises(ValueError, match=r"2-D data only.*clusters\(\)"):
@@ -340,7 +322,6 @@ KS = [1, 2, 3, 4, 5, 6, 7, 8]
 INERTIA = [1000.0, 400.0, 120.0, 100.0, 90.0, 82.0, 76.0, 71.0]
 
 
-@needs_mpl
 def test_elbow_marks_the_knee(tmp_path):
     out = tmp_path / "elbow.png"
     fig = plot.elbow(KS, INERTIA, knee=3, path=out)
@@ -357,7 +338,6 @@ def test_elbow_marks_the_knee(tmp_path):
     np.testing.assert_array_equal(ax.get_xticks(), KS)
 
 
-@needs_mpl
 def test_elbow_without_knee_and_unsorted_ks():
     fig = plot.elbow([3, 1, 2], [5.0, 9.0, 6.0])
     ax = fig.axes[0]
@@ -368,7 +348,6 @@ def test_elbow_without_knee_and_unsorted_ks():
     plot.elbow([1, 2, 3], [9.0, np.nan, 5.0], knee=2)
 
 
-@needs_mpl
 @pytest.mark.parametrize(
     "ks, values, knee, match",
     [
@@ -388,7 +367,6 @@ def test_elbow_rejects_bad_input(ks, values, knee, match):
         plot.elbow(ks, values, knee=knee)
 
 
-@needs_mpl
 def test_gap_has_error_bars_and_marks_best_k(tmp_path):
     from matplotlib.container import ErrorbarContainer
 
@@ -408,7 +386,6 @@ def test_gap_has_error_bars_and_marks_best_k(tmp_path):
     assert len(plot.gap([1, 2], [0.1, 0.2], [0.01, 0.01]).axes[0].texts) == 0
 
 
-@needs_mpl
 def test_gap_rejects_bad_input():
     with pytest.raises(ValueError, match="one value per k"):
         plot.gap([1, 2, 3], [0.1, 0.2], [0.1, 0.1, 0.1])
@@ -425,7 +402,6 @@ def test_gap_rejects_bad_input():
 # ----------------------------------------------------------------------------
 
 
-@needs_mpl
 def test_silhouette_bands_and_mean_line(fitted, tmp_path):
     from matplotlib.collections import PolyCollection
 
@@ -451,7 +427,6 @@ def test_silhouette_bands_and_mean_line(fitted, tmp_path):
         assert np.isclose(xs.min(), min(0.0, values[km.labels_ == j].min()))
 
 
-@needs_mpl
 def test_silhouette_sample_size_and_large_data_warning(fitted, monkeypatch):
     X, km = fitted
     ax = plot.silhouette(X, km.labels_, sample_size=100, random_state=0).axes[0]
@@ -462,7 +437,6 @@ def test_silhouette_sample_size_and_large_data_warning(fitted, monkeypatch):
     assert "random sample of 150 of 240 rows" in ax.get_title()
 
 
-@needs_mpl
 def test_silhouette_accepts_any_integer_labels():
     X = _blobs(3, 2, 20, seed=4)
     labels = np.repeat([5, 7, 9], 20)
@@ -473,7 +447,6 @@ def test_silhouette_accepts_any_integer_labels():
     assert len(ax.collections) == 3
 
 
-@needs_mpl
 def test_silhouette_rejects_bad_input(fitted):
     X, km = fitted
     with pytest.raises(ValueError, match="one label per row"):
@@ -491,7 +464,6 @@ def test_silhouette_rejects_bad_input(fitted):
 # ----------------------------------------------------------------------------
 
 
-@needs_mpl
 def test_choose_k_summary_all_panels(tmp_path):
     X = _blobs(3, 2, 50, seed=3)
     result = _stand_in(X)
@@ -527,7 +499,6 @@ def test_choose_k_summary_all_panels(tmp_path):
     assert "best k = 3" in fig.get_suptitle()
 
 
-@needs_mpl
 def test_choose_k_summary_skips_all_nan_columns():
     result = _stand_in(nan_columns=("calinski_harabasz", "davies_bouldin", "gap", "gap_sd",
                                     "heldout"))
@@ -541,7 +512,6 @@ def test_choose_k_summary_skips_all_nan_columns():
     assert "Gap statistic" in [ax.get_title() for ax in fig.axes]
 
 
-@needs_mpl
 def test_choose_k_summary_without_picks_or_knee():
     result = _stand_in(fit=False)
     result.knee = None
@@ -553,7 +523,6 @@ def test_choose_k_summary_without_picks_or_knee():
     assert "best k = 3" in text and "elbow" in text
 
 
-@needs_mpl
 def test_choose_k_summary_predicts_for_other_data():
     X = _blobs(3, 2, 50, seed=3)
     result = _stand_in(X)
@@ -563,7 +532,6 @@ def test_choose_k_summary_predicts_for_other_data():
     assert len(ax.collections[0].get_offsets()) == 40
 
 
-@needs_mpl
 def test_choose_k_summary_rejects_bad_results():
     X = _blobs(3, 2, 50, seed=3)
     result = _stand_in(X)
@@ -581,10 +549,7 @@ def test_choose_k_summary_rejects_bad_results():
         plot.choose_k_summary(result)
 
 
-@needs_mpl
 def test_choose_k_summary_end_to_end(tmp_path):
-    if not hasattr(vqkit, "choose_k"):
-        pytest.skip("vqkit.choose_k is not available yet")
     X = _blobs(3, 2, 80, seed=6)
     result = vqkit.choose_k(X, range(1, 7), random_state=0)
     out = tmp_path / "ck.png"
@@ -596,7 +561,7 @@ def test_choose_k_summary_end_to_end(tmp_path):
 
 
 # ----------------------------------------------------------------------------
-# matplotlib missing; headless; doctests; demo
+# matplotlib missing; headless; examples; demo
 # ----------------------------------------------------------------------------
 
 
@@ -633,7 +598,6 @@ def test_importing_vqkit_plot_does_not_import_matplotlib():
     assert proc.returncode == 0, proc.stderr
 
 
-@needs_mpl
 def test_headless_without_pyplot(tmp_path):
     # no display, no backend chosen: the figures never touch pyplot
     code = textwrap.dedent(f"""
@@ -659,7 +623,6 @@ def test_headless_without_pyplot(tmp_path):
     assert (tmp_path / "d.pdf").read_bytes()[:4] == b"%PDF"
 
 
-@needs_mpl
 def test_failed_save_leaves_no_file(fitted, tmp_path):
     X, km = fitted
     with pytest.raises(ValueError):
@@ -667,22 +630,12 @@ def test_failed_save_leaves_no_file(fitted, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-@needs_mpl
-@pytest.mark.usefixtures("restore_global_rng")
-def test_docstring_examples():
-    result = doctest.testmod(plot, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted >= 15
-    assert result.failed == 0
-
-
-@needs_mpl
 def test_every_public_plot_has_an_example():
     for name in ["clusters", "voronoi", "elbow", "silhouette", "gap", "choose_k_summary"]:
         doc = getattr(plot, name).__doc__
         assert "Examples\n    --------" in doc, name
 
 
-@needs_mpl
 @pytest.mark.usefixtures("restore_global_rng")
 def test_demo_figure_has_three_panels_with_legends():
     from vqkit import demo
@@ -696,7 +649,6 @@ def test_demo_figure_has_three_panels_with_legends():
         "Vector Quantization using K-means"]
 
 
-@needs_mpl
 @pytest.mark.usefixtures("restore_global_rng")
 def test_docs_page_code_runs_and_draws_its_figures(tmp_path):
     import importlib.util as util
@@ -704,8 +656,6 @@ def test_docs_page_code_runs_and_draws_its_figures(tmp_path):
     import re
 
     docs = pathlib.Path(__file__).resolve().parents[1] / "docs"
-    if not hasattr(vqkit, "choose_k"):
-        pytest.skip("vqkit.choose_k is not available yet")
     spec = util.spec_from_file_location("make_plot_examples", docs / "make_plot_examples.py")
     module = util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -1,18 +1,13 @@
-"""vqkit.quantize: code books and image quantization."""
+"""vqkit.quantization: code books and image quantization."""
 
-import doctest
 import sys
 
 import numpy as np
+import PIL.Image as Image
 import pytest
 
-import vqkit.quantize
-from vqkit.quantize import Codebook, QuantizedImage, code_dtype, quantize_image
-
-
-def nearest_numpy(X, C):
-    d2 = ((X[:, None, :].astype(np.float64) - C[None, :, :].astype(np.float64)) ** 2).sum(-1)
-    return d2.argmin(1), d2.min(1)
+from helpers import nearest_reference
+from vqkit.quantization import Codebook, QuantizedImage, code_dtype, quantize_image
 
 
 @pytest.fixture
@@ -43,19 +38,13 @@ def noisy_gradient(seed=0):
 # Codebook
 
 
-def test_docstring_examples():
-    result = doctest.testmod(vqkit.quantize, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted >= 20
-    assert result.failed == 0
-
-
 @pytest.mark.parametrize("method", ["kmeans", "minibatch"])
 def test_encode_decode_is_nearest_codeword(data, method):
     cb = Codebook.train(data, 8, method=method, random_state=0)
     assert cb.codewords.shape == (8, 4) and cb.k == 8 and cb.n_features == 4
     codes = cb.encode(data)
     assert codes.dtype == np.uint8 and codes.shape == (500,)
-    labels, _ = nearest_numpy(data, cb.codewords)
+    labels, _ = nearest_reference(data, cb.codewords)
     np.testing.assert_array_equal(codes, labels)
     np.testing.assert_array_equal(cb.decode(codes), cb.codewords[labels])
 
@@ -92,7 +81,7 @@ def test_dtype_rule_at_65536_without_training():
 
 def test_distortion_matches_numpy(data):
     cb = Codebook.train(data, 5, random_state=1)
-    _, d2 = nearest_numpy(data, cb.codewords)
+    _, d2 = nearest_reference(data, cb.codewords)
     d = cb.distortion(data)
     assert d.n_samples == 500
     assert d.mse_per_vector == pytest.approx(d2.mean(), rel=1e-12)
@@ -232,7 +221,6 @@ def test_rgba_keeps_alpha():
 
 
 def test_from_png_file_and_save(tmp_path):
-    Image = pytest.importorskip("PIL.Image")
     image, _ = block_image()
     src = tmp_path / "in.png"
     Image.fromarray(image).save(src)
@@ -248,7 +236,6 @@ def test_from_png_file_and_save(tmp_path):
 
 
 def test_save_float_and_rgba(tmp_path):
-    Image = pytest.importorskip("PIL.Image")
     image, _ = block_image(np.float64)
     rgba = np.concatenate([image, np.full((64, 48, 1), 0.5)], axis=-1)
     out = tmp_path / "rgba.png"
