@@ -116,8 +116,9 @@ def test_gap_finds_three_blobs_with_either_reference():
     X = blobs_around(THREE_CENTRES, 100)
     ks = range(1, 7)
     for reference in ("uniform", "pca"):
-        result = gap_statistic(X, ks, n_references=10, reference=reference,
-                               rng=np.random.RandomState(0))
+        result = gap_statistic(
+            X, ks, n_references=10, reference=reference, rng=np.random.RandomState(0)
+        )
         assert gap_pick(ks, result.gap, result.s) == 3
         assert np.argmax(result.gap) == 2
 
@@ -144,8 +145,7 @@ def test_standard_error_and_reuse_of_fits():
     X = blobs_around(THREE_CENTRES, 100)
     ks = [1, 2, 3, 4]
     inertias = [KMeans(k, n_init=3, random_state=0).fit(X).inertia_ for k in ks]
-    result = gap_statistic(X, ks, inertias=inertias, n_references=7,
-                           rng=np.random.RandomState(0))
+    result = gap_statistic(X, ks, inertias=inertias, n_references=7, rng=np.random.RandomState(0))
     np.testing.assert_allclose(result.s, result.sd * np.sqrt(1 + 1 / 7))
     np.testing.assert_allclose(result.log_w, np.log(np.array(inertias) / len(X)))
     np.testing.assert_allclose(result.gap, result.log_w_ref - result.log_w)
@@ -159,8 +159,9 @@ def test_standard_error_and_reuse_of_fits():
 def test_same_seed_same_statistic_and_references_are_counted():
     X = blobs_around(THREE_CENTRES, 100)
     seen = []
-    a = gap_statistic(X, range(1, 5), n_references=4, rng=np.random.RandomState(5),
-                      on_reference=seen.append)
+    a = gap_statistic(
+        X, range(1, 5), n_references=4, rng=np.random.RandomState(5), on_reference=seen.append
+    )
     b = gap_statistic(X, range(1, 5), n_references=4, rng=np.random.RandomState(5))
     np.testing.assert_array_equal(a.gap, b.gap)
     np.testing.assert_array_equal(a.sd, b.sd)

@@ -72,11 +72,16 @@ def _stand_in(X=None, *, nan_columns=(), ks=tuple(range(1, 9)), fit=True):
         table[name] = np.full(n, np.nan)
     return SimpleNamespace(
         ks=ks,
-        methods=("elbow", "silhouette", "calinski_harabasz", "davies_bouldin", "gap",
-                 "heldout"),
+        methods=("elbow", "silhouette", "calinski_harabasz", "davies_bouldin", "gap", "heldout"),
         table=table,
-        picks={"elbow": 3, "silhouette": 3, "calinski_harabasz": 3, "davies_bouldin": 3,
-               "gap": 3, "heldout": None},
+        picks={
+            "elbow": 3,
+            "silhouette": 3,
+            "calinski_harabasz": 3,
+            "davies_bouldin": 3,
+            "gap": 3,
+            "heldout": None,
+        },
         best_k=3,
         knee=3,
         notes=["a note about the silhouette sample", "another note " * 12],
@@ -115,7 +120,12 @@ def test_clusters_2d_renders_png(fitted, tmp_path):
     assert sorted(t.get_text() for t in ax.texts) == ["0", "1", "2", "3"]
     legend = ax.get_legend()
     assert [t.get_text() for t in legend.get_texts()] == [
-        "cluster 0", "cluster 1", "cluster 2", "cluster 3", "centres"]
+        "cluster 0",
+        "cluster 1",
+        "cluster 2",
+        "cluster 3",
+        "centres",
+    ]
     # each point has its cluster's colour
     colours = points.get_facecolors()
     for j in range(4):
@@ -269,8 +279,12 @@ def test_voronoi_boundaries_are_exact_bisectors():
     inner = 0
     for seg in lines.get_segments():
         mid = seg.mean(axis=0)
-        on_frame = (np.isclose(seg[:, 0], x0).all() or np.isclose(seg[:, 0], x1).all()
-                    or np.isclose(seg[:, 1], y0).all() or np.isclose(seg[:, 1], y1).all())
+        on_frame = (
+            np.isclose(seg[:, 0], x0).all()
+            or np.isclose(seg[:, 0], x1).all()
+            or np.isclose(seg[:, 1], y0).all()
+            or np.isclose(seg[:, 1], y1).all()
+        )
         if on_frame or np.hypot(*(seg[1] - seg[0])) < 1e-9:
             continue
         inner += 1
@@ -494,17 +508,18 @@ def test_choose_k_summary_all_panels(tmp_path):
     assert "best k = 3" in text and "heldout" in text and "—" in text
     assert "a note about the silhouette sample" in text
     clusters_ax = fig.axes[7]
-    np.testing.assert_allclose(clusters_ax.collections[1].get_offsets(),
-                               result.models[3].cluster_centers_)
+    np.testing.assert_allclose(
+        clusters_ax.collections[1].get_offsets(), result.models[3].cluster_centers_
+    )
     assert "best k = 3" in fig.get_suptitle()
 
 
 def test_choose_k_summary_skips_all_nan_columns():
-    result = _stand_in(nan_columns=("calinski_harabasz", "davies_bouldin", "gap", "gap_sd",
-                                    "heldout"))
+    result = _stand_in(
+        nan_columns=("calinski_harabasz", "davies_bouldin", "gap", "gap_sd", "heldout")
+    )
     fig = plot.choose_k_summary(result)
-    titles = [ax.get_title() for ax in fig.axes if ax.axison
-              or ax.texts]
+    titles = [ax.get_title() for ax in fig.axes if ax.axison or ax.texts]
     assert titles == ["Elbow (inertia)", "Silhouette (higher is better)", "Recommendation"]
     # a gap column without its s(k) still draws (no error bars)
     result = _stand_in(nan_columns=("gap_sd",), fit=False)
@@ -576,8 +591,7 @@ def test_choose_k_summary_end_to_end(tmp_path):
         lambda: plot.choose_k_summary(_stand_in(fit=False)),
         lambda: plot.new_figure(),
     ],
-    ids=["clusters", "voronoi", "elbow", "silhouette", "gap", "choose_k_summary",
-         "new_figure"],
+    ids=["clusters", "voronoi", "elbow", "silhouette", "gap", "choose_k_summary", "new_figure"],
 )
 def test_missing_matplotlib_names_the_extra(call, monkeypatch):
     # a None entry makes every import of the module fail, as if not installed
@@ -593,8 +607,9 @@ def test_importing_vqkit_plot_does_not_import_matplotlib():
         import vqkit, vqkit.plot
         assert "matplotlib" not in sys.modules, "matplotlib imported eagerly"
     """)
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr
 
 
@@ -613,10 +628,14 @@ def test_headless_without_pyplot(tmp_path):
         plot.elbow([1, 2, 3], [3.0, 2.0, 1.5], knee=2, path={str(tmp_path / "d.pdf")!r})
         assert "matplotlib.pyplot" not in sys.modules, "pyplot was imported"
     """)
-    env = {k: v for k, v in __import__("os").environ.items()
-           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "MPLBACKEND")}
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env=env, timeout=300)
+    env = {
+        k: v
+        for k, v in __import__("os").environ.items()
+        if k not in ("DISPLAY", "WAYLAND_DISPLAY", "MPLBACKEND")
+    }
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "b.png", "c.svg", "d.pdf"]
     assert (tmp_path / "c.svg").read_text().lstrip().startswith("<?xml")
@@ -645,8 +664,10 @@ def test_demo_figure_has_three_panels_with_legends():
     legends = [ax.get_legend().get_texts()[-1].get_text() for ax in fig.axes]
     assert legends == ["Centroids", "Centroids", "Codebook Vectors"]
     assert [ax.get_title() for ax in fig.axes] == [
-        "K-Means Clustering using vqkit", "K-Means++ Clustering using vqkit",
-        "Vector Quantization using K-means"]
+        "K-Means Clustering using vqkit",
+        "K-Means++ Clustering using vqkit",
+        "Vector Quantization using K-means",
+    ]
 
 
 @pytest.mark.usefixtures("restore_global_rng")

@@ -25,8 +25,9 @@ def test_strength_is_high_at_the_true_k_and_low_above():
     X = blobs_around(THREE_CENTRES, 200)
     ks = [1, 2, 3, 4, 5]
     done = []
-    strength = prediction_strength(X, ks, np.random.RandomState(1), repeats=2,
-                                   on_repeat=done.append)
+    strength = prediction_strength(
+        X, ks, np.random.RandomState(1), repeats=2, on_repeat=done.append
+    )
     assert done == [1, 2]
     assert strength[0] == 1.0
     assert strength[2] > 0.95

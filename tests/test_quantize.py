@@ -28,8 +28,14 @@ def block_image(dtype=np.uint8):
 def noisy_gradient(seed=0):
     rng = np.random.default_rng(seed)
     ramp = np.linspace(0, 1, 48)
-    image = np.stack([np.tile(ramp, (40, 1)), np.tile(ramp[::-1], (40, 1)),
-                      np.tile(np.linspace(0, 1, 40)[:, None], (1, 48))], axis=-1)
+    image = np.stack(
+        [
+            np.tile(ramp, (40, 1)),
+            np.tile(ramp[::-1], (40, 1)),
+            np.tile(np.linspace(0, 1, 40)[:, None], (1, 48)),
+        ],
+        axis=-1,
+    )
     image = image + rng.normal(scale=0.03, size=image.shape)
     return (np.clip(image, 0, 1) * 255).round().astype(np.uint8)
 
@@ -57,9 +63,17 @@ def test_float32_kept_and_sample_weight(data):
         Codebook.train(X, 3, sample_weight=np.ones(3))
 
 
-@pytest.mark.parametrize("k, dtype", [(1, np.uint8), (2, np.uint8), (256, np.uint8),
-                                      (257, np.uint16), (65536, np.uint16),
-                                      (65537, np.uint32)])
+@pytest.mark.parametrize(
+    "k, dtype",
+    [
+        (1, np.uint8),
+        (2, np.uint8),
+        (256, np.uint8),
+        (257, np.uint16),
+        (65536, np.uint16),
+        (65537, np.uint32),
+    ],
+)
 def test_code_dtype_rule(k, dtype):
     assert code_dtype(k) == dtype
 
@@ -89,8 +103,8 @@ def test_distortion_matches_numpy(data):
 
 
 def test_bits_and_compression():
-    assert [Codebook(np.zeros((k, 3))).bits_per_vector for k in (1, 2, 3, 4, 5, 256, 257)] \
-        == [0, 1, 2, 2, 3, 8, 9]
+    bits = [Codebook(np.zeros((k, 3))).bits_per_vector for k in (1, 2, 3, 4, 5, 256, 257)]
+    assert bits == [0, 1, 2, 2, 3, 8, 9]
     cb = Codebook(np.zeros((16, 3), dtype=np.float32))
     assert cb.compression_ratio(np.uint8) == 6.0
     assert cb.compression_ratio(1) == 6.0
@@ -200,7 +214,7 @@ def test_psnr_matches_definition():
     image = noisy_gradient()
     result = quantize_image(image, 8, random_state=0)
     mse = np.mean((image.astype(float) - result.image.astype(float)) ** 2)
-    assert result.psnr == pytest.approx(10 * np.log10(255 ** 2 / mse))
+    assert result.psnr == pytest.approx(10 * np.log10(255**2 / mse))
     floats = image / 255.0
     fresult = quantize_image(floats, 8, random_state=0)
     assert fresult.image.dtype == np.float64

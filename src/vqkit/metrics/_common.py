@@ -18,9 +18,7 @@ def check_X_labels(X: ArrayLike, labels: ArrayLike) -> tuple[np.ndarray, np.ndar
     if labels.ndim == 2 and labels.shape[1] == 1:
         labels = labels.ravel()
     if labels.ndim != 1:
-        raise ValueError(
-            f"labels must be 1-D (one label per row of X), got shape {labels.shape}."
-        )
+        raise ValueError(f"labels must be 1-D (one label per row of X), got shape {labels.shape}.")
     if labels.shape[0] != X.shape[0]:
         raise ValueError(
             "Found input variables with inconsistent numbers of samples: "
@@ -45,8 +43,7 @@ def encode(labels: np.ndarray, n_samples: int) -> tuple[np.ndarray, np.ndarray, 
     n_labels = len(classes)
     if not 1 < n_labels < n_samples:
         raise ValueError(
-            "Number of labels is %d. Valid values are 2 to n_samples - 1 (inclusive)"
-            % n_labels
+            f"Number of labels is {n_labels}. Valid values are 2 to n_samples - 1 (inclusive)"
         )
     counts = np.bincount(codes, minlength=n_labels)
     return codes, counts, n_labels

@@ -165,6 +165,7 @@ def inertia(
     X, labels = check_X_labels(X, labels)
     n, d = X.shape
     weights = as_sample_weight(sample_weight, n)
+    codes: np.ndarray
     if centers is None:
         classes, codes = np.unique(labels, return_inverse=True)
         codes = np.ascontiguousarray(codes.ravel(), dtype=np.int64)
@@ -172,9 +173,7 @@ def inertia(
     else:
         C = as_float_2d(centers, name="centers")
         if C.shape[1] != d:
-            raise ValueError(
-                f"centers has {C.shape[1]} features, but X has {d} features."
-            )
+            raise ValueError(f"centers has {C.shape[1]} features, but X has {d} features.")
         if labels.dtype.kind not in "iub":
             raise ValueError(
                 "With centers given, labels must be integer indices of rows of "
@@ -185,7 +184,6 @@ def inertia(
         if n and (codes.min() < 0 or codes.max() >= k):
             bad = int(codes.min()) if codes.min() < 0 else int(codes.max())
             raise ValueError(
-                f"label {bad} is outside the valid range [0, {k - 1}] for "
-                f"{k} centers."
+                f"label {bad} is outside the valid range [0, {k - 1}] for {k} centers."
             )
     return float(distance_sums(X, codes, C, squared=True, weights=weights).sum())

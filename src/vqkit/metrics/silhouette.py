@@ -166,5 +166,3 @@ def silhouette_score(
         X, labels = X[indices], labels[indices]
     codes, counts, k = encode(labels, X.shape[0])
     return float(np.mean(_silhouette(X, codes, counts, k)))
-
-

@@ -49,7 +49,8 @@ def save_figure(fig: Figure, path: str | os.PathLike[str], *, dpi: float = 100) 
     file name's extension (PNG when it has none).  Returns ``path``."""
     suffix = os.path.splitext(os.fspath(path))[1] or ".png"
     return atomic_write(
-        path, lambda fh: fig.savefig(fh, format=suffix.lstrip(".").lower(), dpi=dpi),
+        path,
+        lambda fh: fig.savefig(fh, format=suffix.lstrip(".").lower(), dpi=dpi),
         suffix=suffix,
     )
 

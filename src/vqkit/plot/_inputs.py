@@ -45,9 +45,10 @@ def check_labels(
         )
     if labels.dtype.kind == "b" or labels.dtype.kind not in "iuf":
         raise ValueError(f"{name} must be integer cluster numbers, got dtype {labels.dtype}.")
-    if labels.dtype.kind == "f":
-        if not (np.isfinite(labels).all() and (labels == np.round(labels)).all()):
-            raise ValueError(f"{name} must be integer cluster numbers.")
+    if labels.dtype.kind == "f" and not (
+        np.isfinite(labels).all() and (labels == np.round(labels)).all()
+    ):
+        raise ValueError(f"{name} must be integer cluster numbers.")
     labels = labels.astype(np.int64)
     if k is not None and labels.size and (labels.min() < 0 or labels.max() >= k):
         raise ValueError(
@@ -84,8 +85,7 @@ def check_curve(
         raise ValueError(f"{name} must be 1-D, got shape {values.shape}.")
     if values.shape[0] != ks.shape[0]:
         raise ValueError(
-            f"{name} has {values.shape[0]} values but ks has {ks.shape[0]}; "
-            "give one value per k."
+            f"{name} has {values.shape[0]} values but ks has {ks.shape[0]}; give one value per k."
         )
     if np.isinf(values).any():
         raise ValueError(f"{name} must be finite (NaN marks a missing value).")

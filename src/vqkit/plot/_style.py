@@ -66,15 +66,40 @@ def draw_centres(ax: Axes, C: np.ndarray, label: str) -> PathCollection:
     (white crosses, no numbers, when there are too many to number)."""
     k = C.shape[0]
     if k <= MAX_NUMBERED:
-        handle = ax.scatter(C[:, 0], C[:, 1], s=260 if k < 10 else 320, marker="o",
-                            c="white", edgecolors="black", linewidths=1.3,
-                            zorder=4, label=label)
+        handle = ax.scatter(
+            C[:, 0],
+            C[:, 1],
+            s=260 if k < 10 else 320,
+            marker="o",
+            c="white",
+            edgecolors="black",
+            linewidths=1.3,
+            zorder=4,
+            label=label,
+        )
         for j, (cx, cy) in enumerate(C):
-            ax.annotate(str(j), (cx, cy), ha="center", va="center", fontsize=8,
-                        fontweight="bold", zorder=5, annotation_clip=True)
+            ax.annotate(
+                str(j),
+                (cx, cy),
+                ha="center",
+                va="center",
+                fontsize=8,
+                fontweight="bold",
+                zorder=5,
+                annotation_clip=True,
+            )
     else:
-        handle = ax.scatter(C[:, 0], C[:, 1], s=90, marker="X", c="white",
-                            edgecolors="black", linewidths=1.0, zorder=4, label=label)
+        handle = ax.scatter(
+            C[:, 0],
+            C[:, 1],
+            s=90,
+            marker="X",
+            c="white",
+            edgecolors="black",
+            linewidths=1.0,
+            zorder=4,
+            label=label,
+        )
     return handle
 
 
@@ -89,22 +114,47 @@ def cluster_legend(
     if k > MAX_LEGEND:
         return None
     handles = [
-        Line2D([], [], ls="", marker="o", markersize=6, markerfacecolor=colours[j],
-               markeredgecolor="none", label=f"cluster {j}")
+        Line2D(
+            [],
+            [],
+            ls="",
+            marker="o",
+            markersize=6,
+            markerfacecolor=colours[j],
+            markeredgecolor="none",
+            label=f"cluster {j}",
+        )
         for j in range(k)
     ]
     # the centres' entry: their marker at legend size
     marker = "o" if len(colours) <= MAX_NUMBERED else "X"
-    handles.append(Line2D([], [], ls="", marker=marker, markersize=11, markerfacecolor="white",
-                          markeredgecolor="black", markeredgewidth=1.2,
-                          label=centre_handle.get_label()))
+    handles.append(
+        Line2D(
+            [],
+            [],
+            ls="",
+            marker=marker,
+            markersize=11,
+            markerfacecolor="white",
+            markeredgecolor="black",
+            markeredgewidth=1.2,
+            label=centre_handle.get_label(),
+        )
+    )
     if n <= 5000:
-        return ax.legend(handles=handles, loc="best", fontsize="small", framealpha=0.85,
-                         ncols=2 if k > 5 else 1)
+        return ax.legend(
+            handles=handles, loc="best", fontsize="small", framealpha=0.85, ncols=2 if k > 5 else 1
+        )
     # many points cover the whole plot (and "best" would scan them all):
     # the legend goes outside, to the right
-    return ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0),
-                     borderaxespad=0, fontsize="small", frameon=False)
+    return ax.legend(
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=(1.02, 1.0),
+        borderaxespad=0,
+        fontsize="small",
+        frameon=False,
+    )
 
 
 def mark_k(
@@ -120,19 +170,27 @@ def mark_k(
     line at the top or the bottom of the axes, away from the curve there."""
     y = values[np.searchsorted(ks, k)]
     ax.axvline(k, color=colour, ls="--", lw=1.2, zorder=1)
-    low = high = None
+    span = None  # (lowest, highest) of the curve with its spread
     finite = np.isfinite(values)
     if finite.any():
         extra = np.zeros_like(values) if spread is None else np.nan_to_num(spread)
-        low = float(np.min((values - extra)[finite]))
-        high = float(np.max((values + extra)[finite]))
+        span = (float(np.min((values - extra)[finite])), float(np.max((values + extra)[finite])))
     at_top = True
     if np.isfinite(y):
         ax.plot([k], [y], ls="", marker="o", ms=12, mfc="none", mec=colour, mew=2, zorder=3)
-        if high is not None and high > low:
+        if span is not None and span[1] > span[0]:
+            low, high = span
             at_top = (y - low) / (high - low) <= 0.5
     right = k <= (ks[0] + ks[-1]) / 2
-    ax.annotate(text, (k, 0.96 if at_top else 0.04), xycoords=ax.get_xaxis_transform(),
-                xytext=(6 if right else -6, 0), textcoords="offset points",
-                ha="left" if right else "right", va="top" if at_top else "bottom",
-                color=colour, fontsize="small", zorder=4)
+    ax.annotate(
+        text,
+        (k, 0.96 if at_top else 0.04),
+        xycoords=ax.get_xaxis_transform(),
+        xytext=(6 if right else -6, 0),
+        textcoords="offset points",
+        ha="left" if right else "right",
+        va="top" if at_top else "bottom",
+        color=colour,
+        fontsize="small",
+        zorder=4,
+    )

@@ -120,9 +120,7 @@ def clusters(
     C = check_data(centers, "centers")
     n, d = X.shape
     if C.shape[1] != d:
-        raise ValueError(
-            f"centers has {C.shape[1]} features but X has {d}; they must match."
-        )
+        raise ValueError(f"centers has {C.shape[1]} features but X has {d}; they must match.")
     k = C.shape[0]
     labels = check_labels(labels, n, k)
     colours = palette(k)
@@ -142,8 +140,16 @@ def clusters(
         xlabel = f"PC1 ({100 * ratios[0]:.1f}% variance)"
         ylabel = f"PC2 ({100 * ratios[1]:.1f}% variance)"
 
-    ax.scatter(X2[:, 0], X2[:, 1], c=colours[labels], s=size, alpha=alpha,
-               linewidths=0, rasterized=n > 5000, zorder=2)
+    ax.scatter(
+        X2[:, 0],
+        X2[:, 1],
+        c=colours[labels],
+        s=size,
+        alpha=alpha,
+        linewidths=0,
+        rasterized=n > 5000,
+        zorder=2,
+    )
     handle = draw_centres(ax, C2, center_label)
     if d == 1:
         ax.set_yticks(np.arange(k) if k <= MAX_NUMBERED else [])
@@ -155,9 +161,7 @@ def clusters(
     return finish(fig, path)
 
 
-def _voronoi_cells(
-    C: np.ndarray, box: tuple[float, float, float, float]
-) -> list[np.ndarray]:
+def _voronoi_cells(C: np.ndarray, box: tuple[float, float, float, float]) -> list[np.ndarray]:
     """The Voronoi cell of every centre inside ``box = (x0, x1, y0, y1)``,
     as polygons (arrays of vertices, possibly empty), by clipping the box
     with the half-plane of points nearer to the centre than to each other
@@ -281,8 +285,11 @@ def voronoi(
     C = check_data(centers, "centers")
     if C.shape[1] != 2:
         raise ValueError(f"centers must have 2 features like X, got {C.shape[1]}.")
-    if (isinstance(resolution, bool) or not isinstance(resolution, (numbers.Integral, np.integer))
-            or resolution < 10):
+    if (
+        isinstance(resolution, bool)
+        or not isinstance(resolution, (numbers.Integral, np.integer))
+        or resolution < 10
+    ):
         raise ValueError(f"resolution must be an integer of at least 10, got {resolution!r}.")
     n, k = X.shape[0], C.shape[0]
     labels = vq(X, C)[0].astype(np.int64) if labels is None else check_labels(labels, n, k)
@@ -301,9 +308,17 @@ def voronoi(
     grid = np.column_stack([np.tile(gx, r), np.repeat(gy, r)])
     codes = vq(grid, C)[0].reshape(r, r)
     colours = palette(k)
-    ax.imshow(codes, origin="lower", extent=box, aspect="auto", interpolation="nearest",
-              cmap=ListedColormap(lighten(colours, 0.72)), vmin=-0.5, vmax=k - 0.5,
-              zorder=0)
+    ax.imshow(
+        codes,
+        origin="lower",
+        extent=box,
+        aspect="auto",
+        interpolation="nearest",
+        cmap=ListedColormap(lighten(colours, 0.72)),
+        vmin=-0.5,
+        vmax=k - 0.5,
+        zorder=0,
+    )
 
     # exact cell boundaries
     segments = []
@@ -313,8 +328,16 @@ def voronoi(
     ax.add_collection(LineCollection(segments, colors="0.25", linewidths=1.0, zorder=1))
 
     size, alpha = point_style(n)
-    ax.scatter(X[:, 0], X[:, 1], c=colours[labels], s=size, alpha=alpha,
-               edgecolors="none", rasterized=n > 5000, zorder=2)
+    ax.scatter(
+        X[:, 0],
+        X[:, 1],
+        c=colours[labels],
+        s=size,
+        alpha=alpha,
+        edgecolors="none",
+        rasterized=n > 5000,
+        zorder=2,
+    )
     draw_centres(ax, C, "centres")
     ax.set_xlim(box[0], box[1])
     ax.set_ylim(box[2], box[3])

@@ -165,8 +165,19 @@ def draw_gap(
     if np.isinf(sd).any() or (sd < 0).any():
         raise ValueError("gap_sd must be finite and non-negative (NaN marks a missing value).")
     best_k = check_k_in(best_k, ks, "best_k")
-    ax.errorbar(ks, values, yerr=np.nan_to_num(sd), marker="o", ms=5, lw=1.8, capsize=4,
-                color="C0", ecolor="0.35", elinewidth=1.2, zorder=2)
+    ax.errorbar(
+        ks,
+        values,
+        yerr=np.nan_to_num(sd),
+        marker="o",
+        ms=5,
+        lw=1.8,
+        capsize=4,
+        color="C0",
+        ecolor="0.35",
+        elinewidth=1.2,
+        zorder=2,
+    )
     if best_k is not None:
         mark_k(ax, ks, values, best_k, mark.format(best_k), spread=sd)
     ax.set_xlabel("number of clusters k")
@@ -175,7 +186,6 @@ def draw_gap(
     if title:
         ax.set_title(title)
     ax.grid(alpha=0.3)
-
 
 
 def score_curve(
@@ -282,9 +292,11 @@ def silhouette(
             stacklevel=2,
         )
     if sample_size is not None:
-        if (isinstance(sample_size, bool)
-                or not isinstance(sample_size, (numbers.Integral, np.integer))
-                or sample_size < 1):
+        if (
+            isinstance(sample_size, bool)
+            or not isinstance(sample_size, (numbers.Integral, np.integer))
+            or sample_size < 1
+        ):
             raise ValueError(
                 f"sample_size must be a positive integer or None, got {sample_size!r}."
             )
@@ -308,8 +320,9 @@ def silhouette(
         s = np.sort(values[codes == i])[::-1]
         y = top + np.arange(s.size)
         colour = colours[int(lab)] if by_value else colours[i]
-        ax.fill_betweenx(y, 0.0, s, step="mid", facecolor=colour, edgecolor=colour,
-                         linewidth=0.3, alpha=0.85)
+        ax.fill_betweenx(
+            y, 0.0, s, step="mid", facecolor=colour, edgecolor=colour, linewidth=0.3, alpha=0.85
+        )
         centres.append(top + (s.size - 1) / 2)
         top += s.size + gap_rows
     ax.axvline(0.0, color="0.3", lw=0.8)
@@ -324,8 +337,11 @@ def silhouette(
     ax.set_ylabel("cluster")
     ax.legend(loc="lower right", fontsize="small", framealpha=0.9)
     if title is None:
-        title = (f"Silhouette plot: {n} points in {k} clusters" if n == n_total else
-                 f"Silhouette plot: {k} clusters\n(random sample of {n} of {n_total} rows)")
+        title = (
+            f"Silhouette plot: {n} points in {k} clusters"
+            if n == n_total
+            else f"Silhouette plot: {k} clusters\n(random sample of {n} of {n_total} rows)"
+        )
     if title:
         ax.set_title(title)
     return finish(fig, path)

@@ -72,8 +72,11 @@ def _summary_text(ax: Axes, result: Any, best_k: int | None) -> None:
     ks = list(getattr(result, "ks", ()))
     if ks:
         lines.append("")
-        lines.append(f"k tried: {ks[0]} … {ks[-1]}" if ks == list(range(ks[0], ks[-1] + 1))
-                     else "k tried: " + ", ".join(map(str, ks)))
+        lines.append(
+            f"k tried: {ks[0]} … {ks[-1]}"
+            if ks == list(range(ks[0], ks[-1] + 1))
+            else "k tried: " + ", ".join(map(str, ks))
+        )
     notes = [str(s) for s in (getattr(result, "notes", None) or [])]
     if notes:
         lines.append("")
@@ -89,8 +92,17 @@ def _summary_text(ax: Axes, result: Any, best_k: int | None) -> None:
             if budget <= 0:
                 lines.append("  (+ more notes: see result.notes)")
                 break
-    ax.text(0.0, 1.0, "\n".join(lines), transform=ax.transAxes, va="top", ha="left",
-            family="monospace", fontsize=8.5, linespacing=1.35)
+    ax.text(
+        0.0,
+        1.0,
+        "\n".join(lines),
+        transform=ax.transAxes,
+        va="top",
+        ha="left",
+        family="monospace",
+        fontsize=8.5,
+        linespacing=1.35,
+    )
     ax.set_title("Recommendation")
 
 
@@ -157,7 +169,7 @@ def choose_k_summary(
     ['Elbow (inertia)', 'Silhouette (higher is better)', 'Recommendation']
     """
     require_matplotlib()
-    ks = np.asarray(getattr(result, "ks"))
+    ks = np.asarray(result.ks)
     if ks.ndim != 1 or ks.size == 0:
         raise ValueError(f"result.ks must be a non-empty sequence of k, got {result.ks!r}.")
     ks = ks.astype(np.int64)
@@ -167,7 +179,7 @@ def choose_k_summary(
     if best_k is not None and best_k not in set(ks.tolist()):
         raise ValueError(f"result.best_k={best_k} is not one of result.ks ({ks.tolist()}).")
 
-    panels = []  # (kind, payload)
+    panels: list[tuple[str, Any]] = []  # (kind, payload)
     inertia = _column(result, "inertia", n_k)
     if inertia is not None:
         knee = getattr(result, "knee", None)
@@ -246,6 +258,7 @@ def choose_k_summary(
             ax.set_xlim(ks.min() - 0.6, ks.max() + 0.6)
     fig.suptitle(
         "Choosing k" + ("" if best_k is None else f": best k = {best_k}"),
-        fontsize="x-large", fontweight="bold",
+        fontsize="x-large",
+        fontweight="bold",
     )
     return finish(fig, path)

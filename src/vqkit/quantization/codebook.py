@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import numbers
 import os
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
@@ -272,8 +272,8 @@ class Codebook:
         codes = _nearest(X, self._codewords)
         total = 0.0
         for start in range(0, X.shape[0], _CHUNK):
-            block = X[start:start + _CHUNK].astype(np.float64)
-            diff = block - self._codewords[codes[start:start + _CHUNK]].astype(np.float64)
+            block = X[start : start + _CHUNK].astype(np.float64)
+            diff = block - self._codewords[codes[start : start + _CHUNK]].astype(np.float64)
             total += float(np.einsum("ij,ij->", diff, diff))
         n = X.shape[0]
         return Distortion(total / n, total / (n * self.n_features), n)
@@ -297,7 +297,7 @@ class Codebook:
             if itemsize < 1:
                 raise ValueError(f"itemsize must be >= 1 byte, got {itemsize}.")
         else:
-            itemsize = np.dtype(original).itemsize
+            itemsize = np.dtype(cast("DTypeLike", original)).itemsize
         bits = self.n_features * 8 * itemsize
         return float("inf") if self.bits_per_vector == 0 else bits / self.bits_per_vector
 
@@ -332,5 +332,3 @@ class Codebook:
             return cls(codewords)
         except (ValueError, TypeError) as exc:
             raise ValueError(f"{what} (or it is damaged): bad code words: {exc}") from None
-
-

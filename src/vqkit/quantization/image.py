@@ -95,9 +95,7 @@ def _check_image(image: np.ndarray) -> None:
     if image.dtype == np.uint8:
         return
     if image.dtype.kind != "f":
-        raise ValueError(
-            f"image must be uint8 (0-255) or float (0-1); got dtype {image.dtype}."
-        )
+        raise ValueError(f"image must be uint8 (0-255) or float (0-1); got dtype {image.dtype}.")
     if not np.isfinite(image).all():
         raise ValueError("image contains NaN or infinity.")
     if image.min() < 0 or image.max() > 1:
@@ -177,9 +175,7 @@ def quantize_image(
             if random_state is None or isinstance(random_state, numbers.Integral):
                 random_state = rng  # go on from the state the sample left
     if train.shape[0] < k:
-        raise ValueError(
-            f"k={k} colours need at least {k} training pixels; got {train.shape[0]}."
-        )
+        raise ValueError(f"k={k} colours need at least {k} training pixels; got {train.shape[0]}.")
     codebook = Codebook.train(train, k, method=method, random_state=random_state)
     codes = codebook.encode(pixels)
     approx = codebook.codewords[codes].reshape(height, width, 3)
@@ -197,8 +193,11 @@ def quantize_image(
     mse = float(np.mean(err * err))
     psnr = float("inf") if mse == 0 else float(10 * np.log10(peak * peak / mse))
     if image.dtype == np.uint8:
-        packed = (rgb[..., 0].astype(np.uint32) << 16) | (rgb[..., 1].astype(np.uint32) << 8) \
+        packed = (
+            (rgb[..., 0].astype(np.uint32) << 16)
+            | (rgb[..., 1].astype(np.uint32) << 8)
             | rgb[..., 2].astype(np.uint32)
+        )
         unique = int(np.unique(packed).size)
     else:
         unique = int(np.unique(rgb.reshape(-1, 3), axis=0).shape[0])

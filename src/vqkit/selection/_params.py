@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numbers
-from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -12,9 +11,9 @@ from ..core.gap import REFERENCES
 from .criteria import METHODS
 
 
-def check_ks(k: int | Iterable[int], n: int) -> tuple[int, ...]:
+def check_ks(k: Any, n: int) -> tuple[int, ...]:
     """The distinct k to try, increasing; ``k`` an integer K means ``1..K``."""
-    if isinstance(k, (numbers.Integral, np.integer)) and not isinstance(k, bool):
+    if _is_integer(k):
         if k < 1:
             raise ValueError(f"k must be >= 1 (or a range of such numbers), got {k}.")
         k = range(1, int(k) + 1)
@@ -27,7 +26,7 @@ def check_ks(k: int | Iterable[int], n: int) -> tuple[int, ...]:
     if not values:
         raise ValueError("k is empty: give at least one number of clusters, e.g. range(1, 11).")
     for v in values:
-        if not isinstance(v, (numbers.Integral, np.integer)) or isinstance(v, (bool, np.bool_)):
+        if not _is_integer(v):
             raise ValueError(f"k must contain integers only, got {v!r}.")
         if v < 1:
             raise ValueError(f"k must contain numbers >= 1, got {int(v)}.")
@@ -39,7 +38,7 @@ def check_ks(k: int | Iterable[int], n: int) -> tuple[int, ...]:
     return tuple(sorted({int(v) for v in values}))
 
 
-def check_methods(methods: str | Iterable[str] | None) -> tuple[str, ...]:
+def check_methods(methods: Any) -> tuple[str, ...]:
     """The criteria to run, in :data:`METHODS` order (all by default)."""
     if methods is None:
         return METHODS
@@ -48,9 +47,7 @@ def check_methods(methods: str | Iterable[str] | None) -> tuple[str, ...]:
     methods = list(methods)
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
-        raise ValueError(
-            f"unknown method(s) {unknown}; valid methods are: {', '.join(METHODS)}."
-        )
+        raise ValueError(f"unknown method(s) {unknown}; valid methods are: {', '.join(METHODS)}.")
     if not methods:
         raise ValueError(f"methods is empty; choose from: {', '.join(METHODS)}.")
     return tuple(m for m in METHODS if m in methods)
@@ -59,8 +56,7 @@ def check_methods(methods: str | Iterable[str] | None) -> tuple[str, ...]:
 def check_int(name: str, value: Any, low: int) -> int:
     """``value`` as an int; a ``ValueError`` naming ``name`` unless it is an
     integer >= ``low``."""
-    integer = isinstance(value, (numbers.Integral, np.integer)) and not isinstance(value, bool)
-    if not integer or value < low:
+    if not _is_integer(value) or value < low:
         raise ValueError(f"{name} must be an integer >= {low}, got {value!r}.")
     return int(value)
 
@@ -88,9 +84,9 @@ def check_params(
         check_int("heldout_rows", heldout_rows, 4)
     if reference not in REFERENCES:
         raise ValueError(f"reference must be one of {REFERENCES}, got {reference!r}.")
-    if not isinstance(knee_sensitivity, numbers.Real) or not knee_sensitivity >= 0:
+    if not _is_real(knee_sensitivity) or not knee_sensitivity >= 0:
         raise ValueError(f"knee_sensitivity must be a number >= 0, got {knee_sensitivity!r}.")
-    if not isinstance(strength_threshold, numbers.Real) or not 0 < strength_threshold <= 1:
+    if not _is_real(strength_threshold) or not 0 < strength_threshold <= 1:
         raise ValueError(
             f"strength_threshold must be a number in (0, 1], got {strength_threshold!r}."
         )
@@ -99,3 +95,13 @@ def check_params(
             "progress must be None, True/False or a callable progress(done, total, message)."
         )
 
+
+def _is_integer(value: Any) -> bool:
+    """Whether ``value`` is an integer (Python or NumPy), not a bool."""
+    return isinstance(value, (numbers.Integral, np.integer)) and not isinstance(value, bool)
+
+
+def _is_real(value: Any) -> bool:
+    """Whether ``value`` is a real number (``numbers.Real``: int, float, NumPy
+    scalars, ...)."""
+    return isinstance(value, numbers.Real)

@@ -42,11 +42,11 @@ Progress = bool | Callable[[int, int, str], object] | None
 def _reporter(progress: Progress, total: int) -> Callable[[str], None]:
     """A ``step(message)`` that counts units of work and reports them."""
     done = [0]
+    sink: Callable[[int, int, str], object] | None
     if progress is None or progress is False:
         sink = None
     elif progress is True:
-        def sink(d: int, t: int, message: str) -> None:
-            print(f"choose_k [{d}/{t}] {message}", file=sys.stderr, flush=True)
+        sink = _print_progress
     else:
         sink = progress
 
@@ -58,9 +58,16 @@ def _reporter(progress: Progress, total: int) -> Callable[[str], None]:
     return step
 
 
+def _print_progress(done: int, total: int, message: str) -> None:
+    print(f"choose_k [{done}/{total}] {message}", file=sys.stderr, flush=True)
+
+
 def _seed(rng: np.random.RandomState | np.random.Generator) -> int:
-    return int(rng.randint(0, 2**31 - 1)) if isinstance(rng, np.random.RandomState) else int(
-        rng.integers(0, 2**31 - 1))
+    return (
+        int(rng.randint(0, 2**31 - 1))
+        if isinstance(rng, np.random.RandomState)
+        else int(rng.integers(0, 2**31 - 1))
+    )
 
 
 def choose_k(
@@ -210,9 +217,18 @@ def choose_k(
     ks = check_ks(k, n)
     methods = check_methods(methods)
     weights = as_sample_weight(sample_weight, n)
-    check_params(n_references, reference, knee_sensitivity, strength_threshold,
-                 heldout_repeats, silhouette_rows, gap_rows, heldout_rows, max_iter,
-                 progress)
+    check_params(
+        n_references,
+        reference,
+        knee_sensitivity,
+        strength_threshold,
+        heldout_repeats,
+        silhouette_rows,
+        gap_rows,
+        heldout_rows,
+        max_iter,
+        progress,
+    )
     n_init = check_int("n_init", n_init, 1)
     if fit_rows is not None:
         check_int("fit_rows", fit_rows, 1)
@@ -229,8 +245,9 @@ def choose_k(
     sil_rows = None
     if "silhouette" in methods and n > silhouette_rows:
         sil_rows = sample_rows(n, silhouette_rows, seeds["silhouette"])
-        notes.append(f"silhouette was sampled on {silhouette_rows} of {n} rows "
-                     "(the same rows for every k)")
+        notes.append(
+            f"silhouette was sampled on {silhouette_rows} of {n} rows (the same rows for every k)"
+        )
     fit_sample = _fit_sample(X, weights, ks, fit_rows, seeds["fit"], notes)
     models = {}
     for i, kk in enumerate(ks):
@@ -242,36 +259,76 @@ def choose_k(
 
     if "elbow" in methods:
         picks["elbow"] = pick_elbow(ks, table["inertia"], knee_sensitivity, notes)
-    for method, best in (("silhouette", np.argmax), ("calinski_harabasz", np.argmax),
-                         ("davies_bouldin", np.argmin)):
+    for method, best in (
+        ("silhouette", np.argmax),
+        ("calinski_harabasz", np.argmax),
+        ("davies_bouldin", np.argmin),
+    ):
         if method in methods:
             picks[method] = pick_best(ks, table[method], best, method, notes)
     if "gap" in methods:
-        picks["gap"] = run_gap(X, ks, table, models, weights, n_references, reference,
-                               gap_rows, seeds["gap"], step, notes)
+        picks["gap"] = run_gap(
+            X,
+            ks,
+            table,
+            models,
+            weights,
+            n_references,
+            reference,
+            gap_rows,
+            seeds["gap"],
+            step,
+            notes,
+        )
     if "heldout" in methods:
-        picks["heldout"] = run_heldout(X, ks, table, strength_threshold, heldout_repeats,
-                                       heldout_rows, max_iter, seeds["heldout"], step, notes)
-    if weights is not None and set(methods) & {"silhouette", "calinski_harabasz",
-                                               "davies_bouldin", "heldout"}:
-        notes.append("sample_weight is used by the fits, inertia, elbow and gap; silhouette, "
-                     "Calinski-Harabasz, Davies-Bouldin and prediction strength count rows "
-                     "unweighted")
+        picks["heldout"] = run_heldout(
+            X,
+            ks,
+            table,
+            strength_threshold,
+            heldout_repeats,
+            heldout_rows,
+            max_iter,
+            seeds["heldout"],
+            step,
+            notes,
+        )
+    if weights is not None and set(methods) & {
+        "silhouette",
+        "calinski_harabasz",
+        "davies_bouldin",
+        "heldout",
+    }:
+        notes.append(
+            "sample_weight is used by the fits, inertia, elbow and gap; silhouette, "
+            "Calinski-Harabasz, Davies-Bouldin and prediction strength count rows "
+            "unweighted"
+        )
     if 1 not in ks and set(methods) & set(CAN_SAY_ONE):
         notes.append("k = 1 is not in the range, so 'no cluster structure' cannot be the answer")
 
     best_k, votes = consensus(picks, ks)
     if all(p is None for p in picks.values()):
         notes.append(f"no criterion could choose; best_k is the smallest k tried ({best_k})")
-    chosen = [m for m in methods if picks.get(m) is not None]
-    disagree = sorted({picks[m] for m in chosen})
-    if len(disagree) > 1:
-        notes.append("the criteria disagree: " + ", ".join(
-            f"{m} -> {picks[m]}" for m in chosen if picks[m] != best_k))
+    chosen = {m: picks[m] for m in methods if picks.get(m) is not None}
+    if len(set(chosen.values())) > 1:
+        notes.append(
+            "the criteria disagree: "
+            + ", ".join(f"{m} -> {pick}" for m, pick in chosen.items() if pick != best_k)
+        )
     return ChooseKResult(
-        ks=ks, methods=methods, table=table, picks=picks, best_k=best_k,
-        knee=picks.get("elbow"), votes=votes, notes=notes, models=models,
-        n_samples=n, n_features=d, n_init=n_init,
+        ks=ks,
+        methods=methods,
+        table=table,
+        picks=picks,
+        best_k=best_k,
+        knee=picks.get("elbow"),
+        votes=votes,
+        notes=notes,
+        models=models,
+        n_samples=n,
+        n_features=d,
+        n_init=n_init,
     )
 
 
@@ -292,8 +349,10 @@ def _fit_sample(
     w = None if weights is None else weights[keep]
     if w is not None and not w.sum() > 0:
         return None  # all the sampled weight is zero: use every row
-    notes.append(f"the k-means restarts ran on a sample of {size} of {n} rows; "
-                 "the best centres were then refined on all rows")
+    notes.append(
+        f"the k-means restarts ran on a sample of {size} of {n} rows; "
+        "the best centres were then refined on all rows"
+    )
     return X[keep], w
 
 
@@ -313,18 +372,26 @@ def _fit(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         if sample is None:
-            model = KMeans(n_clusters=k, n_init=n_init, max_iter=max_iter,
-                           random_state=seed).fit(X, sample_weight=weights)
+            model = KMeans(n_clusters=k, n_init=n_init, max_iter=max_iter, random_state=seed).fit(
+                X, sample_weight=weights
+            )
         else:
             # only the restarts' best centres are kept: the core fits them
             # without a history (small samples: in one compiled call)
             rows, w = sample
-            start = fit_kmeans(rows, k, backend=get_backend(rows), n_init=n_init,
-                               max_iter=max_iter, weights=w,
-                               random_state=check_random_state(seed),
-                               keep_history=False).centers
-            model = KMeans(n_clusters=k, init=start, n_init=1,
-                           max_iter=max_iter, random_state=seed).fit(X, sample_weight=weights)
-    for w in caught:
-        notes.append(f"k={k}: {w.message}")
+            start = fit_kmeans(
+                rows,
+                k,
+                backend=get_backend(rows),
+                n_init=n_init,
+                max_iter=max_iter,
+                weights=w,
+                random_state=check_random_state(seed),
+                keep_history=False,
+            ).centers
+            model = KMeans(
+                n_clusters=k, init=start, n_init=1, max_iter=max_iter, random_state=seed
+            ).fit(X, sample_weight=weights)
+    for warning in caught:
+        notes.append(f"k={k}: {warning.message}")
     return model

@@ -58,9 +58,7 @@ def score_fit(
             table["silhouette"][i] = silhouette_score(Xs, ls)
 
 
-def pick_elbow(
-    ks: Sequence[int], inertia: np.ndarray, S: float, notes: list[str]
-) -> int | None:
+def pick_elbow(ks: Sequence[int], inertia: np.ndarray, S: float, notes: list[str]) -> int | None:
     """The Kneedle knee of the inertia curve, or None (with a note)."""
     if len(ks) < 3:
         notes.append("the elbow needs at least 3 values of k")
@@ -104,7 +102,8 @@ def run_gap(
     """Fill the ``gap`` and ``gap_sd`` columns; the gap rule's pick."""
     rs = np.random.RandomState(seed)
     n = X.shape[0]
-    inertias, starts = table["inertia"], None
+    inertias: np.ndarray | None = table["inertia"]
+    starts: list[np.ndarray] | None = None
     if rows is not None and n > max(rows, max(ks)):
         rows = max(rows, max(ks))
         # data and references must have the same size: refit a sample,
@@ -112,12 +111,20 @@ def run_gap(
         keep = sample_rows(n, rows, rs.randint(2**31 - 1))
         X, weights, inertias = X[keep], None if weights is None else weights[keep], None
         starts = [models[k].cluster_centers_ for k in ks]
-        notes.append(f"the gap statistic was computed on a sample of {rows} of {n} rows "
-                     "(data sample and reference sets of that size)")
+        notes.append(
+            f"the gap statistic was computed on a sample of {rows} of {n} rows "
+            "(data sample and reference sets of that size)"
+        )
     result = gap_statistic(
-        X, ks, inertias=inertias, starts=starts, weights=weights, n_references=B,
+        X,
+        ks,
+        inertias=inertias,
+        starts=starts,
+        weights=weights,
+        n_references=B,
         reference=reference,
-        rng=rs, on_reference=lambda b: step(f"gap reference {b}/{B}"),
+        rng=rs,
+        on_reference=lambda b: step(f"gap reference {b}/{B}"),
     )
     table["gap"][:] = result.gap
     table["gap_sd"][:] = result.s
@@ -146,7 +153,12 @@ def run_heldout(
         X = X[sample_rows(n, rows, rs.randint(2**31 - 1))]
         notes.append(f"prediction strength was computed on a sample of {rows} of {n} rows")
     strength = prediction_strength(
-        X, ks, rs, repeats=repeats, n_init=1, max_iter=max_iter,
+        X,
+        ks,
+        rs,
+        repeats=repeats,
+        n_init=1,
+        max_iter=max_iter,
         on_repeat=lambda r: step(f"held-out split {r}/{repeats}"),
     )
     table["heldout"][:] = strength

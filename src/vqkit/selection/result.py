@@ -21,8 +21,15 @@ if TYPE_CHECKING:
 __all__ = ["ChooseKResult", "COLUMNS"]
 
 #: Columns of ``ChooseKResult.table``.
-COLUMNS = ("inertia", "silhouette", "calinski_harabasz", "davies_bouldin", "gap", "gap_sd",
-           "heldout")
+COLUMNS = (
+    "inertia",
+    "silhouette",
+    "calinski_harabasz",
+    "davies_bouldin",
+    "gap",
+    "gap_sd",
+    "heldout",
+)
 
 
 class ChooseKResult:
@@ -111,8 +118,8 @@ class ChooseKResult:
         lines.append("")
         lines.append("picks:")
         for method in self.methods:
-            k = self.picks.get(method)
-            lines.append(f"  {method:<18} {'-' if k is None else k:>4}   {RULES[method]}")
+            pick = self.picks.get(method)
+            lines.append(f"  {method:<18} {'-' if pick is None else pick:>4}   {RULES[method]}")
         support = self.votes.get(self.best_k, 0)
         lines.append("")
         lines.append(
@@ -164,4 +171,3 @@ def _range_text(ks: Sequence[int]) -> str:
     if len(ks) > 2 and list(ks) == list(range(ks[0], ks[-1] + 1)):
         return f"{ks[0]}..{ks[-1]}"
     return ", ".join(str(k) for k in ks)
-

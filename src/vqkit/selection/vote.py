@@ -15,9 +15,7 @@ CAN_SAY_ONE = ("gap", "heldout")
 TIE_ORDER = ("gap", "silhouette", "heldout", "calinski_harabasz", "davies_bouldin", "elbow")
 
 
-def consensus(
-    picks: Mapping[str, int | None], ks: Collection[int]
-) -> tuple[int, dict[int, int]]:
+def consensus(picks: Mapping[str, int | None], ks: Collection[int]) -> tuple[int, dict[int, int]]:
     """``best_k`` from the criteria's picks: the documented vote.
 
     1. **No structure.**  If k = 1 is in ``ks`` and every criterion able to
@@ -55,7 +53,7 @@ def consensus(
     tied = [k for k, v in votes.items() if v == top]
     if len(tied) > 1:
         for method in TIE_ORDER:
-            if picks.get(method) in tied:
-                return int(picks[method]), votes
+            pick = picks.get(method)
+            if pick is not None and pick in tied:
+                return int(pick), votes
     return int(tied[0]), votes
-
