@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from ..choose_k import METHODS  # the criteria, in report order
+from ..selection import METHODS  # the criteria, in report order
 from ._input import _check_k_rows, _check_scaling, _read, _scale
 from ._options import (
     _file_argument, _input_options, _json_option, _plot_option, _quiet_option, _seed_option,
@@ -62,7 +62,7 @@ def _parse_methods(values):
 
 
 def _run_choose_k(X, ks, *, methods, seed, quiet):
-    from ..choose_k import choose_k
+    from ..selection import choose_k
 
     progress, close = _choose_k_progress(_show_progress(quiet))
     with _warnings_reported(quiet):

@@ -21,7 +21,7 @@ def _codebook_option(help):
 
 
 def _load_codebook(path):
-    from ..quantize import Codebook
+    from ..quantization import Codebook
 
     if os.path.isdir(path):
         raise click.ClickException(f"{path}: is a directory, not a code book file.")
@@ -85,7 +85,7 @@ def train_codebook(file: str, k: int, output: str, method: str, n_init: int | st
       vqkit encode vectors.npy --codebook codebook.npz -o codes.npy
       vqkit decode codes.npy --codebook codebook.npz -o approx.npy
     """
-    from ..quantize import Codebook
+    from ..quantization import Codebook
 
     if output == "-":
         raise click.BadParameter("the code book is a binary .npz file: give a file name",

@@ -21,13 +21,13 @@ def _read_image_or_fail(path):
         raise click.ClickException(
             "reading images needs Pillow: pip install pillow"
         ) from None
-    from ..quantize import _read_image
+    from ..quantization.image import read_image
 
     if os.path.isdir(path):
         raise click.ClickException(f"{path!r} is a directory, not an image file.")
     try:
         with _missing_or_denied(repr(path)):
-            return _read_image(path)
+            return read_image(path)
     except UnidentifiedImageError:
         raise click.ClickException(
             f"{path!r} is not an image (or not a format Pillow can read)."
@@ -103,7 +103,7 @@ def quantize(image: str, k: int, output: str, compare: str | None, sample_size: 
         _check_writable(compare, "--compare")
     pixels = _read_image_or_fail(image)
 
-    from ..quantize import quantize_image
+    from ..quantization import quantize_image
 
     try:
         result = quantize_image(pixels, k, sample_size=sample_size, random_state=seed)
