@@ -6,18 +6,19 @@ import importlib
 import pytest
 
 import vqkit
-import vqkit.bisecting
-import vqkit.cluster
+import vqkit.estimators.bisecting
+import vqkit.estimators.kmeans
+import vqkit.estimators.minibatch
 import vqkit.metrics
 import vqkit.quantize
-import vqkit.minibatch
 import vqkit.scipy_vq
 
 
 @pytest.mark.usefixtures("restore_global_rng")
 @pytest.mark.parametrize(
     "module, at_least",
-    [(vqkit.scipy_vq, 15), (vqkit.cluster, 4), (vqkit.minibatch, 1), (vqkit.bisecting, 1),
+    [(vqkit.scipy_vq, 15), (vqkit.estimators.kmeans, 4), (vqkit.estimators.minibatch, 1),
+     (vqkit.estimators.bisecting, 1),
      (vqkit.metrics, 10), (vqkit.quantize, 10),
      # vqkit.choose_k is the function; the module is reached through importlib
      (importlib.import_module("vqkit.choose_k"), 10),

@@ -16,9 +16,9 @@ import warnings
 
 import numpy as np
 
-from .base import as_float_2d, as_sample_weight
+from .validation import as_float_2d, as_sample_weight
 from .backends import get_backend
-from .cluster import KMeans
+from .estimators import KMeans
 from .core.fit import fit_kmeans
 from .core.gap import REFERENCES, gap_pick, gap_statistic
 from .core.knee import kneedle

@@ -25,7 +25,7 @@ import warnings
 import numpy as np
 
 from .backends import get_backend
-from .base import as_float_2d
+from .validation import as_float_2d
 from .core.arrays import label_counts
 from .core.random import check_random_state
 
@@ -389,7 +389,7 @@ def inertia(X, labels, centers=None, sample_weight=None):
     >>> inertia(X, [0, 0, 1], sample_weight=[1.0, 3.0, 1.0])
     3.0
     """
-    from .base import as_sample_weight
+    from .validation import as_sample_weight
 
     X, labels = _check_X_labels(X, labels)
     n, d = X.shape

@@ -37,7 +37,7 @@ import numpy as np
 from ._files import atomic_write
 from .persistence import read_archive, write_archive
 from .backends import get_backend
-from .base import as_float_2d, as_sample_weight, check_n_clusters
+from .validation import as_float_2d, as_sample_weight, check_n_clusters
 from .core.fit import exact_scale
 from .core.lloyd import assign_checked
 
@@ -193,8 +193,7 @@ class Codebook:
         >>> cb.k, cb.n_features, cb.codewords.dtype.name
         (4, 3, 'float32')
         """
-        from .cluster import KMeans
-        from .minibatch import MiniBatchKMeans
+        from .estimators import KMeans, MiniBatchKMeans
 
         if method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, got {method!r}.")

@@ -165,7 +165,7 @@ def cluster(file, k, init, metric, n_init, seed, max_iter, standardize, whiten, 
 
 
 def _fit_kmeans(X, k, *, init, metric, n_init, seed, max_iter, progress):
-    from ..cluster import KMeans
+    from ..estimators import KMeans
 
     runs = _n_runs(init, n_init)
     with _kmeans_progress(progress, f"k-means, k={k}", runs, max_iter) as callback:
