@@ -16,7 +16,8 @@ from __future__ import annotations
 import json
 import os
 import zipfile
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -29,9 +30,9 @@ def write_archive(path: str | os.PathLike, arrays: Mapping[str, np.ndarray],
                   meta: dict[str, Any]) -> str | os.PathLike:
     """Write ``arrays`` and the JSON ``meta`` to ``path`` as one ``.npz``
     (atomically).  Returns ``path``."""
-    arrays = dict(arrays)
-    arrays[META_KEY] = np.array(json.dumps(meta))
-    return atomic_write(path, lambda fh: np.savez(fh, **arrays), suffix=".npz")
+    entries: dict[str, Any] = dict(arrays)
+    entries[META_KEY] = np.array(json.dumps(meta))
+    return atomic_write(path, lambda fh: np.savez(fh, **entries), suffix=".npz")
 
 
 def read_archive(path: str | os.PathLike, fmt: str, version: int,

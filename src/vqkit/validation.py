@@ -12,7 +12,8 @@ constraints in :mod:`vqkit.estimators._params`.
 from __future__ import annotations
 
 import warnings
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -30,7 +31,7 @@ def as_float_2d(
     accept_sparse: bool = False,
     accept_array_api: bool = False,
     accept_dask: bool = False,
-) -> Any:
+) -> np.ndarray:
     """Validate ``X`` as a finite, non-empty 2-D float array (float32 kept).
 
     Integer and boolean input becomes float64.  Raises ``ValueError`` (or
@@ -74,23 +75,17 @@ def numpy_dtype(X: Any) -> np.dtype:
     return np.dtype(np.float32 if X.dtype == namespace(X).float32 else np.float64)
 
 
-def as_sample_weight(sample_weight: Any, n: int) -> Any:
+def as_sample_weight(sample_weight: ArrayLike | None, n: int) -> np.ndarray | None:
     """Validate weights: None, a scalar, or ``n`` finite non-negative numbers
     that are not all zero.  Returns a float64 array or None (all ones); a
     Dask array stays lazy (its values are checked by the fit's first pass)."""
     if sample_weight is None:
         return None
     kind = array_kind(sample_weight)
+    if kind == "dask":
+        return _as_dask_weights(sample_weight, n)
     if kind == "array_api":  # validated on the host, like NumPy weights
         sample_weight = host(sample_weight)
-    elif kind == "dask":
-        # checked (finite, non-negative, positive sum) by the fit's first pass
-        if sample_weight.shape != (n,):
-            raise ValueError(
-                f"sample_weight.shape == {sample_weight.shape}, expected ({n},): one "
-                "weight per row of X."
-            )
-        return sample_weight.astype(np.float64)
     w = np.asarray(sample_weight, dtype=np.float64)
     if w.ndim == 0:
         w = np.full(n, float(w))
@@ -144,7 +139,8 @@ def check_init(
         if not np.isfinite(init).all():
             raise ValueError("The initial centers contain NaN or infinity.")
     if n_init == "auto":
-        n_init = random_n_init if (isinstance(init, str) and init == "random") or callable(init) else 1
+        randomised = (isinstance(init, str) and init == "random") or callable(init)
+        n_init = random_n_init if randomised else 1
     if is_array and n_init != 1:
         warnings.warn(
             "Explicit initial center position passed: performing only one init "
@@ -186,7 +182,10 @@ def _as_float_numpy(X: Any, name: str, dtypes: tuple[type, ...], copy: bool) -> 
         )
     _check_shape(X.shape)
     dtype = X.dtype if X.dtype in dtypes else np.float64
-    X = np.array(X, dtype=dtype, order="C", copy=True) if copy else np.ascontiguousarray(X, dtype=dtype)
+    if copy:
+        X = np.array(X, dtype=dtype, order="C", copy=True)
+    else:
+        X = np.ascontiguousarray(X, dtype=dtype)
     if get_backend(X).count_non_finite(X):
         raise _non_finite_error(name, "NaN" if np.isnan(X).any() else "infinity")
     return X
@@ -226,6 +225,18 @@ def _as_float_dask(X: Any, name: str, dtypes: tuple[type, ...]) -> Any:
     if X.numblocks[1] != 1:
         X = X.rechunk({1: -1})
     return X
+
+
+def _as_dask_weights(sample_weight: Any, n: int) -> Any:
+    """Dask weights as float64, lazily; only their shape is checked here
+    (the fit's first pass checks that they are finite, non-negative and
+    not all zero)."""
+    if sample_weight.shape != (n,):
+        raise ValueError(
+            f"sample_weight.shape == {sample_weight.shape}, expected ({n},): one "
+            "weight per row of X."
+        )
+    return sample_weight.astype(np.float64)
 
 
 def _as_float_array_api(X: Any, name: str) -> Any:

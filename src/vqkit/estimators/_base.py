@@ -27,7 +27,8 @@ import os
 import sys
 import warnings
 from abc import ABC, abstractmethod
-from typing import Any, ClassVar, Mapping, TypeVar
+from collections.abc import Mapping
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -178,7 +179,7 @@ class CentroidEstimator(ABC):
                 "with appropriate arguments before using this estimator."
             )
 
-    def _check_new_data(self, X: ArrayLike) -> Any:
+    def _check_new_data(self, X: ArrayLike) -> np.ndarray:
         """Validate ``X`` for the fitted model: finite 2-D numbers with
         ``n_features_in_`` columns, in the centres' dtype."""
         self._check_fitted()

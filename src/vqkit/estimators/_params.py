@@ -23,9 +23,10 @@ of rows, the shape of an ``init`` array) follow in
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from numbers import Integral, Real
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -54,11 +55,8 @@ class Interval(Constraint):
     low: float
 
     def accepts(self, value: Any) -> bool:
-        return (
-            isinstance(value, self.kind)
-            and not isinstance(value, (bool, np.bool_))
-            and value >= self.low
-        )
+        is_number = isinstance(value, self.kind) and not isinstance(value, (bool, np.bool_))
+        return is_number and bool(value >= self.low)
 
     def describe(self) -> str:
         return f"{'an integer' if self.kind is Integral else 'a number'} >= {self.low}"
@@ -93,10 +91,16 @@ class _Test(Constraint):
         return self.description
 
 
+def _shape(value: Any) -> tuple[int, ...]:
+    """The shape of an array of any library; ``()`` for anything else
+    (scalars included)."""
+    return () if isinstance(value, str) else tuple(getattr(value, "shape", ()))
+
+
 def _is_array(value: Any) -> bool:
-    """Whether ``value`` looks like an array: it has a shape (NumPy, Dask and
-    Array API arrays), or it is a list or tuple (of rows)."""
-    return isinstance(value, (list, tuple)) or hasattr(value, "shape")
+    """Whether ``value`` looks like an array: a list or tuple (of rows), or
+    an object with at least one dimension (NumPy, Dask, Array API arrays)."""
+    return isinstance(value, (list, tuple)) or len(_shape(value)) > 0
 
 
 NONE = _Test(lambda value: value is None, "None")
@@ -133,9 +137,8 @@ UNCHECKED = Allowed()
 
 def _show(value: Any) -> str:
     """``value`` for a message: arrays by their shape, the rest by repr."""
-    if not isinstance(value, str) and hasattr(value, "shape"):
-        return f"an array of shape {tuple(value.shape)}"
-    return repr(value)
+    shape = _shape(value)
+    return f"an array of shape {shape}" if shape else repr(value)
 
 
 def validate_params(table: Mapping[str, Allowed], params: Mapping[str, Any]) -> None:

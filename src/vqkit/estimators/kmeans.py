@@ -9,7 +9,8 @@ and the arithmetic in the backend.  Using the fitted model (``predict``,
 from __future__ import annotations
 
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -22,7 +23,6 @@ from ..exceptions import ClusterError
 from ..validation import as_float_2d, as_sample_weight, check_init, check_n_clusters
 from ._base import CentroidEstimator, check_dask_metric
 from ._params import KMEANS
-
 
 #: ``algorithm="auto"`` uses Hamerly's bounds from ``HAMERLY_MIN_CLUSTERS``
 #: clusters on: for any float64 data, and for float32 data up to
@@ -280,7 +280,7 @@ class KMeans(CentroidEstimator):
         if self.empty_clusters != "raise":
             return None
 
-        def raise_empty():
+        def raise_empty() -> None:
             raise ClusterError(
                 "A cluster lost all its points during the fit (empty_clusters='raise'). "
                 "Use empty_clusters='relocate' or 'keep', fewer clusters, or another init."
@@ -293,7 +293,7 @@ class KMeans(CentroidEstimator):
         if not self.verbose:
             return user
 
-        def report(stats):
+        def report(stats: IterationStats) -> Any:
             print(
                 f"Iteration {stats.iteration}: inertia {stats.inertia:.6g}, "
                 f"{stats.n_changed} labels changed, {stats.n_empty} empty, "

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import functools
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -138,7 +139,7 @@ class MiniBatchKMeans(CentroidEstimator):
     _parameter_constraints = MINIBATCH
     _accept_sparse = True
     _accept_dask = True
-    _fitted_attributes = (
+    _fitted_attributes: tuple[str, ...] = (
         "cluster_centers_", "labels_", "inertia_", "counts_", "n_iter_", "n_steps_",
         "n_features_in_", "history_",
     )
@@ -198,7 +199,7 @@ class MiniBatchKMeans(CentroidEstimator):
         if not self.verbose:
             return user
 
-        def report(stats):
+        def report(stats: MiniBatchStats) -> Any:
             ewa = "-" if stats.ewa_inertia is None else f"{stats.ewa_inertia:.6g}"
             print(
                 f"Step {stats.step}: batch inertia {stats.batch_inertia:.6g}, "
