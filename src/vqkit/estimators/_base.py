@@ -12,7 +12,8 @@
 * everything a fitted model does: ``predict``, ``transform``, ``score``,
   ``fit_predict``, ``fit_transform``.  Rows are compared with the centres
   in exactly rescaled units when their magnitudes would overflow squared
-  distances, and Dask arrays give lazy Dask results.
+  distances, and an estimator that takes Dask arrays (``_accept_dask``)
+  gives lazy Dask results for them.
 
 A subclass writes ``fit`` and declares its table, its fitted attributes
 and the kinds of arrays it accepts.  Its clusters are the nearest centres

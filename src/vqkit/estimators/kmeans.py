@@ -306,6 +306,7 @@ class KMeans(CentroidEstimator):
 
     @property
     def _metric(self) -> str:
+        """The metric of ``predict``, ``transform`` and ``score``: ``metric``."""
         return self.metric
 
 
