@@ -5,10 +5,10 @@ import importlib
 import pytest
 
 import vqkit
-import vqkit.bisecting
-import vqkit.cluster
+import vqkit.estimators.bisecting
+import vqkit.estimators.kmeans
+import vqkit.estimators.minibatch
 import vqkit.metrics
-import vqkit.minibatch
 import vqkit.plot
 import vqkit.quantization
 import vqkit.scipy_vq
@@ -19,7 +19,8 @@ from helpers import run_doctests
 @pytest.mark.usefixtures("restore_global_rng")
 @pytest.mark.parametrize(
     "module, at_least",
-    [(vqkit.scipy_vq, 15), (vqkit.cluster, 4), (vqkit.minibatch, 1), (vqkit.bisecting, 1),
+    [(vqkit.scipy_vq, 15), (vqkit.estimators.kmeans, 4), (vqkit.estimators.minibatch, 1),
+     (vqkit.estimators.bisecting, 1),
      (vqkit.metrics, 10), (vqkit.quantization, 20), (vqkit.selection, 10), (vqkit.plot, 15),
      (importlib.import_module("vqkit.core.knee"), 3),
      (importlib.import_module("vqkit.core.gap"), 2),

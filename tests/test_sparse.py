@@ -20,10 +20,10 @@ from vqkit import KMeans  # noqa: E402
 from vqkit.backends import get_backend, is_sparse  # noqa: E402
 from vqkit.backends.cpu import CPUBackend  # noqa: E402
 from vqkit.backends.sparse import SparseBackend  # noqa: E402
-from vqkit.base import as_float_2d  # noqa: E402
+from vqkit.validation import as_float_2d  # noqa: E402
 from vqkit.core.fit import unit_rows  # noqa: E402
 from vqkit.core.seeding import greedy_kmeans_plusplus  # noqa: E402
-from vqkit.minibatch import MiniBatchKMeans  # noqa: E402
+from vqkit import MiniBatchKMeans  # noqa: E402
 
 
 def clustered_csr(n=600, d=120, k=4, seed=0, dtype=np.float64):

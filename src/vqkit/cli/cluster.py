@@ -170,7 +170,7 @@ def cluster(file: str, k: int | str, init: str, metric: str, n_init: int | str,
 
 
 def _fit_kmeans(X, k, *, init, metric, n_init, seed, max_iter, progress):
-    from ..cluster import KMeans
+    from ..estimators import KMeans
 
     runs = _n_runs(init, n_init)
     with _kmeans_progress(progress, f"k-means, k={k}", runs, max_iter) as callback:

@@ -7,7 +7,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ..backends import get_backend
-from ..base import as_float_2d
+from ..validation import as_float_2d
 from ..core.arrays import label_counts
 
 

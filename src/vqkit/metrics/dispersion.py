@@ -7,7 +7,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ..backends import get_backend
-from ..base import as_float_2d, as_sample_weight
+from ..validation import as_float_2d, as_sample_weight
 from ._common import check_X_labels, cluster_means, distance_sums, encode
 
 __all__ = ["calinski_harabasz_score", "davies_bouldin_score", "inertia"]

@@ -12,7 +12,7 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from ..backends import get_backend
-from ..base import as_float_2d, as_sample_weight, check_n_clusters
+from ..validation import as_float_2d, as_sample_weight, check_n_clusters
 from ..core.fit import exact_scale
 from ..core.lloyd import assign_checked
 from ..persistence import read_archive, write_archive
@@ -178,8 +178,7 @@ class Codebook:
         >>> cb.k, cb.n_features, cb.codewords.dtype.name
         (4, 3, 'float32')
         """
-        from ..cluster import KMeans
-        from ..minibatch import MiniBatchKMeans
+        from ..estimators import KMeans, MiniBatchKMeans
 
         if method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, got {method!r}.")

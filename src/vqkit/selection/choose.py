@@ -16,8 +16,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ..backends import get_backend
-from ..base import as_float_2d, as_sample_weight
-from ..cluster import KMeans
+from ..validation import as_float_2d, as_sample_weight
+from ..estimators import KMeans
 from ..core.fit import fit_kmeans
 from ..core.random import check_random_state
 from ._params import check_int, check_ks, check_methods, check_params

@@ -14,7 +14,7 @@ from ..core.prediction_strength import prediction_strength, strength_pick
 from ..metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
 
 if TYPE_CHECKING:
-    from ..cluster import KMeans
+    from ..estimators import KMeans
 
 #: The criteria, in the order they are reported.
 METHODS = ("elbow", "silhouette", "calinski_harabasz", "davies_bouldin", "gap", "heldout")

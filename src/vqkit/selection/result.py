@@ -16,7 +16,7 @@ from .criteria import RULES
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from ..cluster import KMeans
+    from ..estimators import KMeans
 
 __all__ = ["ChooseKResult", "COLUMNS"]
 

@@ -2,28 +2,27 @@
 
 The estimator validates arguments, calls the core
 (``vqkit.core.bisecting``) and shapes the results; the algorithm lives in
-the core and the arithmetic in the backend.
+the core and the arithmetic in the backend.  Using the fitted model
+(``transform``, ``score``) is the base class's; only the assignment behind
+``predict``, a walk down the tree of splits, is this estimator's own.
 """
 
-import numbers
-import warnings
+from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-from .backends import get_backend
-from .base import Estimator, as_float_2d, as_sample_weight, check_n_clusters
-from .core.bisecting import STRATEGIES, bisecting_kmeans, descend
-from .core.fit import INITS
-from .core.lloyd import assign_checked
-from .core.random import check_random_state
-from .exceptions import ConvergenceWarning
-
-#: Accepted ``algorithm`` values; ``"elkan"`` (scikit-learn's name for its
-#: bound-based exact algorithm) runs vqkit's ``"hamerly"``.
-ALGORITHMS = ("lloyd", "elkan", "hamerly")
+from ..backends import get_backend
+from ..core.bisecting import bisecting_kmeans, descend
+from ..core.random import check_random_state
+from ..validation import as_float_2d, as_sample_weight, check_n_clusters
+from ._base import CentroidEstimator
+from ._params import BISECTING
 
 
-class BisectingKMeans(Estimator):
+class BisectingKMeans(CentroidEstimator):
     """Bisecting k-means: split the cluster of largest score in two until
     there are ``n_clusters``.
 
@@ -95,7 +94,7 @@ class BisectingKMeans(Estimator):
     Examples
     --------
     >>> import numpy as np
-    >>> from vqkit.bisecting import BisectingKMeans
+    >>> from vqkit import BisectingKMeans
     >>> X = np.array([[1, 2], [1, 4], [1, 0],
     ...               [10, 2], [10, 4], [10, 0]])
     >>> bk = BisectingKMeans(n_clusters=2, n_init=3, random_state=0).fit(X)
@@ -105,27 +104,26 @@ class BisectingKMeans(Estimator):
     16.0
     """
 
-    _estimator_type = "clusterer"
+    _parameter_constraints = BISECTING
     _fitted_attributes = (
         "cluster_centers_", "labels_", "inertia_", "n_iter_", "n_features_in_",
         "tree_children_", "tree_parent_", "tree_centers_", "tree_labels_",
     )
-    _history_type = None
 
     def __init__(
         self,
-        n_clusters=8,
+        n_clusters: int = 8,
         *,
-        init="random",
-        n_init=1,
-        random_state=None,
-        max_iter=300,
-        verbose=0,
-        tol=1e-4,
-        copy_x=True,
-        algorithm="lloyd",
-        bisecting_strategy="biggest_inertia",
-    ):
+        init: str = "random",
+        n_init: int = 1,
+        random_state: Any = None,
+        max_iter: int = 300,
+        verbose: int = 0,
+        tol: float = 1e-4,
+        copy_x: bool = True,
+        algorithm: str = "lloyd",
+        bisecting_strategy: str = "biggest_inertia",
+    ) -> None:
         self.n_clusters = n_clusters
         self.init = init
         self.n_init = n_init
@@ -140,37 +138,19 @@ class BisectingKMeans(Estimator):
     # ------------------------------------------------------------------
     # validation
 
-    def _check_params(self, X):
-        n = X.shape[0]
-        k = self.n_clusters
-        check_n_clusters(k, n)
-        if not isinstance(self.init, str) or self.init not in INITS:
-            raise ValueError(
-                f"init must be one of {INITS} for BisectingKMeans (every split seeds "
-                f"two centres from its own rows, so arrays and callables are not "
-                f"accepted); got {self.init!r}."
-            )
-        n_init = self.n_init
-        if not isinstance(n_init, numbers.Integral) or isinstance(n_init, bool) or n_init < 1:
-            raise ValueError(f"n_init must be an integer >= 1, got {n_init!r}.")
-        if (not isinstance(self.max_iter, numbers.Integral) or isinstance(self.max_iter, bool)
-                or self.max_iter < 1):
-            raise ValueError(f"max_iter must be an integer >= 1, got {self.max_iter!r}.")
-        if not isinstance(self.tol, numbers.Real) or not self.tol >= 0:
-            raise ValueError(f"tol must be a number >= 0, got {self.tol!r}.")
-        if self.algorithm not in ALGORITHMS:
-            raise ValueError(f"algorithm must be one of {ALGORITHMS}, got {self.algorithm!r}.")
-        if self.bisecting_strategy not in STRATEGIES:
-            raise ValueError(
-                f"bisecting_strategy must be one of {STRATEGIES}, "
-                f"got {self.bisecting_strategy!r}."
-            )
-        return int(n_init), ("lloyd" if self.algorithm == "lloyd" else "hamerly")
+    def _check_params(self, X: Any) -> tuple[int, str]:
+        """Check the parameters (for the data ``X``); returns the number of
+        seedings per split and the iteration algorithm to run (``"elkan"``,
+        scikit-learn's bound-based algorithm, runs vqkit's ``"hamerly"``)."""
+        self._validate_params()
+        check_n_clusters(self.n_clusters, X.shape[0])
+        return int(self.n_init), ("lloyd" if self.algorithm == "lloyd" else "hamerly")
 
     # ------------------------------------------------------------------
     # fitting
 
-    def fit(self, X, y=None, sample_weight=None):
+    def fit(self, X: ArrayLike, y: Any = None,
+            sample_weight: ArrayLike | None = None) -> BisectingKMeans:
         """Compute bisecting k-means clustering.
 
         Parameters
@@ -216,51 +196,18 @@ class BisectingKMeans(Estimator):
                 f"BisectingKMeans: {self.n_clusters} clusters, inertia {self.inertia_:.6g}, "
                 f"{self.n_iter_} Lloyd iterations in {max(self.n_clusters - 1, 0)} splits"
             )
-        distinct = np.unique(result.labels).size
-        if distinct < self.n_clusters:
-            warnings.warn(
-                f"Number of distinct clusters ({distinct}) found smaller than "
-                f"n_clusters ({self.n_clusters}). Possibly due to duplicate points in X.",
-                ConvergenceWarning,
-                stacklevel=2,
-            )
+        self._warn_missing_clusters(result.labels, self.n_clusters)
         return self
 
     # ------------------------------------------------------------------
     # using a fitted model
 
-    def predict(self, X):
-        """Cluster index (int32) of each row of ``X``, found by walking the
-        tree of splits: at each split a row goes to the nearer of the two
-        child centres (the left one on ties), as scikit-learn does.  This
-        can differ from the nearest of ``cluster_centers_``."""
-        X = self._check_new_data(X)
+    def _assign(self, X: Any) -> np.ndarray:
+        """Cluster index (int32) of each row of the validated ``X``, found by
+        walking the tree of splits: at each split a row goes to the nearer
+        of the two child centres (the left one on ties), as scikit-learn
+        does.  This can differ from the nearest of ``cluster_centers_``."""
+        X, tree_centers, _ = self._rescaled(X, self.tree_centers_)
         return descend(
-            get_backend(X), X, self.tree_children_, self.tree_centers_, self.tree_labels_
+            get_backend(X), X, self.tree_children_, tree_centers, self.tree_labels_
         )
-
-    def fit_predict(self, X, y=None, sample_weight=None):
-        """Fit, then return ``labels_``."""
-        return self.fit(X, sample_weight=sample_weight).labels_
-
-    def transform(self, X):
-        """Euclidean distance from each row of ``X`` to every cluster centre.
-
-        Returns an array of shape ``(n_samples, n_clusters)`` in the
-        centres' dtype.
-        """
-        X = self._check_new_data(X)
-        return np.sqrt(get_backend(X).sq_distances(X, self.cluster_centers_))
-
-    def fit_transform(self, X, y=None, sample_weight=None):
-        """Fit, then return ``transform(X)``."""
-        return self.fit(X, sample_weight=sample_weight).transform(X)
-
-    def score(self, X, y=None, sample_weight=None):
-        """Opposite of the (weighted) inertia of ``X`` on the nearest of
-        ``cluster_centers_`` (scikit-learn's definition)."""
-        X = self._check_new_data(X)
-        weights = as_sample_weight(sample_weight, X.shape[0])
-        _, min_d2 = assign_checked(get_backend(X), X, self.cluster_centers_)
-        d2 = np.asarray(min_d2, dtype=np.float64)
-        return -float(d2.sum() if weights is None else (weights * d2).sum())

@@ -2,20 +2,23 @@
 
 The estimator validates arguments, calls the core (``vqkit.core.minibatch``)
 and shapes the results; the algorithm lives in the core and the arithmetic
-in the backend.
+in the backend.  Using the fitted model (``predict``, ``transform``,
+``score``) is the base class's.
 """
 
+from __future__ import annotations
+
 import functools
-import numbers
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-from .backends import get_backend, is_dask
-from .base import Estimator, as_float_2d, as_sample_weight, check_init, check_n_clusters
-from .core.fit import INITS
-from .core.lloyd import assign_checked, fused_step, total_inertia
-from .core.minibatch import (
+from ..backends import get_backend, is_dask
+from ..core.lloyd import assign_checked, fused_step, total_inertia
+from ..core.minibatch import (
     MiniBatchState,
     MiniBatchStats,
     fit_minibatch,
@@ -23,14 +26,13 @@ from .core.minibatch import (
     partial_fit_chunk,
     start_partial,
 )
-from .core.random import check_random_state
+from ..core.random import check_random_state
+from ..validation import as_float_2d, as_sample_weight, check_init, check_n_clusters, is_dask_frame
+from ._base import CentroidEstimator
+from ._params import MINIBATCH
 
 
-def _is_int(value, minimum):
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= minimum
-
-
-class MiniBatchKMeans(Estimator):
+class MiniBatchKMeans(CentroidEstimator):
     """Mini-batch k-means: centres learnt from small random batches.
 
     Each step assigns a batch of rows to the nearest centres (the compiled
@@ -124,7 +126,7 @@ class MiniBatchKMeans(Estimator):
     Examples
     --------
     >>> import numpy as np
-    >>> from vqkit.minibatch import MiniBatchKMeans
+    >>> from vqkit import MiniBatchKMeans
     >>> X = np.array([[1, 2], [1, 4], [1, 0],
     ...               [10, 2], [10, 4], [10, 0]])
     >>> mbk = MiniBatchKMeans(n_clusters=2, batch_size=6, random_state=0).fit(X)
@@ -134,10 +136,10 @@ class MiniBatchKMeans(Estimator):
     True
     """
 
-    _estimator_type = "clusterer"
+    _parameter_constraints = MINIBATCH
     _accept_sparse = True
     _accept_dask = True
-    _fitted_attributes = (
+    _fitted_attributes: tuple[str, ...] = (
         "cluster_centers_", "labels_", "inertia_", "counts_", "n_iter_", "n_steps_",
         "n_features_in_", "history_",
     )
@@ -145,21 +147,21 @@ class MiniBatchKMeans(Estimator):
 
     def __init__(
         self,
-        n_clusters=8,
+        n_clusters: int = 8,
         *,
-        init="k-means++",
-        max_iter=100,
-        batch_size=1024,
-        verbose=0,
-        compute_labels=True,
-        random_state=None,
-        tol=0.0,
-        max_no_improvement=10,
-        init_size=None,
-        n_init="auto",
-        reassignment_ratio=0.01,
-        callback=None,
-    ):
+        init: str | Callable[..., ArrayLike] | ArrayLike = "k-means++",
+        max_iter: int = 100,
+        batch_size: int = 1024,
+        verbose: int = 0,
+        compute_labels: bool = True,
+        random_state: Any = None,
+        tol: float = 0.0,
+        max_no_improvement: int | None = 10,
+        init_size: int | None = None,
+        n_init: str | int = "auto",
+        reassignment_ratio: float = 0.01,
+        callback: Callable[[MiniBatchStats], Any] | None = None,
+    ) -> None:
         self.n_clusters = n_clusters
         self.init = init
         self.max_iter = max_iter
@@ -177,29 +179,14 @@ class MiniBatchKMeans(Estimator):
     # ------------------------------------------------------------------
     # validation
 
-    def _check_params(self, X):
-        n, d = X.shape
+    def _check_params(self, X: Any) -> tuple[Any, int, int]:
+        """Check the parameters (for the data ``X``); returns the seeding to
+        run, the number of seedings and the rows each seeding samples."""
+        self._validate_params()
+        n = X.shape[0]
         k = self.n_clusters
         check_n_clusters(k, n)
-        if not _is_int(self.max_iter, 1):
-            raise ValueError(f"max_iter must be an integer >= 1, got {self.max_iter!r}.")
-        if not _is_int(self.batch_size, 1):
-            raise ValueError(f"batch_size must be an integer >= 1, got {self.batch_size!r}.")
-        if not isinstance(self.tol, numbers.Real) or not self.tol >= 0:
-            raise ValueError(f"tol must be a number >= 0, got {self.tol!r}.")
-        if self.max_no_improvement is not None and not _is_int(self.max_no_improvement, 0):
-            raise ValueError(
-                "max_no_improvement must be None or an integer >= 0, "
-                f"got {self.max_no_improvement!r}."
-            )
-        ratio = self.reassignment_ratio
-        if not isinstance(ratio, numbers.Real) or not ratio >= 0:
-            raise ValueError(f"reassignment_ratio must be a number >= 0, got {ratio!r}.")
-        if self.init_size is not None and not _is_int(self.init_size, 1):
-            raise ValueError(f"init_size must be None or an integer >= 1, got {self.init_size!r}.")
-        init, n_init = check_init(
-            self.init, self.n_init, X, k, type(self).__name__, INITS, 3
-        )
+        init, n_init = check_init(self.init, self.n_init, X, k, type(self).__name__, 3)
         init_size = self.init_size
         if init_size is None:
             init_size = 3 * self.batch_size
@@ -207,12 +194,12 @@ class MiniBatchKMeans(Estimator):
             init_size = 3 * k
         return init, int(n_init), int(min(init_size, n))
 
-    def _step_callback(self):
+    def _step_callback(self) -> Callable[[MiniBatchStats], Any] | None:
         user = self.callback
         if not self.verbose:
             return user
 
-        def report(stats):
+        def report(stats: MiniBatchStats) -> Any:
             ewa = "-" if stats.ewa_inertia is None else f"{stats.ewa_inertia:.6g}"
             print(
                 f"Step {stats.step}: batch inertia {stats.batch_inertia:.6g}, "
@@ -227,7 +214,8 @@ class MiniBatchKMeans(Estimator):
     # ------------------------------------------------------------------
     # fitting
 
-    def fit(self, X, y=None, sample_weight=None):
+    def fit(self, X: ArrayLike, y: Any = None,
+            sample_weight: ArrayLike | None = None) -> MiniBatchKMeans:
         """Compute mini-batch k-means on ``X``.
 
         Parameters
@@ -277,7 +265,8 @@ class MiniBatchKMeans(Estimator):
             self.inertia_ = float("nan") if ewa is None else float(ewa * X.shape[0])
         return self
 
-    def partial_fit(self, X, y=None, sample_weight=None):
+    def partial_fit(self, X: ArrayLike, y: Any = None,
+                    sample_weight: ArrayLike | None = None) -> MiniBatchKMeans:
         """Update the centres from one chunk of data only (streaming).
 
         The first call seeds the centres from its chunk (which needs at
@@ -298,7 +287,7 @@ class MiniBatchKMeans(Estimator):
         -------
         self
         """
-        if is_dask(X) or type(X).__module__.startswith("dask.dataframe"):
+        if is_dask(X) or is_dask_frame(X):
             return self._partial_fit_dask(X, sample_weight)
         first = not hasattr(self, "cluster_centers_")
         if first:
@@ -331,7 +320,7 @@ class MiniBatchKMeans(Estimator):
             self._label(X, weights, backend)
         return self
 
-    def _current_state(self):
+    def _current_state(self) -> MiniBatchState:
         """The streaming state to continue from: the one of the last call, or
         for a model loaded from a file one rebuilt from its attributes."""
         state = getattr(self, "_state", None)
@@ -344,7 +333,7 @@ class MiniBatchKMeans(Estimator):
             )
         return state
 
-    def _partial_fit_dask(self, X, sample_weight):
+    def _partial_fit_dask(self, X: Any, sample_weight: Any) -> MiniBatchKMeans:
         first = not hasattr(self, "cluster_centers_")
         init = n_init = init_size = None
         state = None
@@ -375,7 +364,7 @@ class MiniBatchKMeans(Estimator):
             self.labels_, self.inertia_ = result.labels, result.inertia
         return self
 
-    def _set_state_attributes(self, state, n_features):
+    def _set_state_attributes(self, state: MiniBatchState, n_features: int) -> None:
         self.cluster_centers_ = state.centers
         self.counts_ = state.counts
         self.n_steps_ = state.n_steps
@@ -386,43 +375,7 @@ class MiniBatchKMeans(Estimator):
             if name != "labels_" or self.compute_labels
         )
 
-    def _label(self, X, weights, backend):
+    def _label(self, X: Any, weights: Any, backend: Any) -> None:
         labels, min_d2 = assign_checked(backend, X, self.cluster_centers_)
         self.labels_ = labels
         self.inertia_ = total_inertia(backend.xp, min_d2, weights)
-
-    # ------------------------------------------------------------------
-    # using a fitted model
-
-    def _assign(self, X):
-        X = self._check_new_data(X)
-        if is_dask(X):  # lazy, block by block
-            labels, min_d2 = get_backend(X).assign(X, self.cluster_centers_)
-            return X, labels, min_d2
-        labels, min_d2 = assign_checked(get_backend(X), X, self.cluster_centers_)
-        return X, labels, min_d2
-
-    def predict(self, X):
-        """Index (int32) of the nearest centre of each row of ``X``."""
-        return self._assign(X)[1]
-
-    def fit_predict(self, X, y=None, sample_weight=None):
-        """Fit, then return the nearest centre of each row of ``X``."""
-        self.fit(X, sample_weight=sample_weight)
-        return self.labels_ if self.compute_labels else self.predict(X)
-
-    def transform(self, X):
-        """Euclidean distance from each row of ``X`` to every centre,
-        shape ``(n_samples, n_clusters)``, in the centres' dtype."""
-        X = self._check_new_data(X)
-        return np.sqrt(get_backend(X).sq_distances(X, self.cluster_centers_))
-
-    def fit_transform(self, X, y=None, sample_weight=None):
-        """Fit, then return ``transform(X)``."""
-        return self.fit(X, sample_weight=sample_weight).transform(X)
-
-    def score(self, X, y=None, sample_weight=None):
-        """Opposite of the (weighted) inertia of ``X`` on the fitted centres."""
-        X, _, min_d2 = self._assign(X)
-        weights = as_sample_weight(sample_weight, X.shape[0])
-        return -total_inertia(get_backend(X).xp, min_d2, weights)

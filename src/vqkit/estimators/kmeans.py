@@ -2,26 +2,27 @@
 
 The estimator validates arguments, calls the core fit driver
 (``vqkit.core.fit``) and shapes the results; the algorithms live in the core
-and the arithmetic in the backend.
+and the arithmetic in the backend.  Using the fitted model (``predict``,
+``transform``, ``score``) is the base class's.
 """
 
-import numbers
+from __future__ import annotations
+
 import sys
-import warnings
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-from .backends import get_backend, is_array_api, is_dask, is_sparse
-from .base import Estimator, as_float_2d, as_sample_weight, check_init, check_n_clusters
-from .core.arrays import astype, float64, like, n_distinct, namespace, scalar_like, total
-from .core.fit import INITS, METRICS, exact_scale, fit_kmeans, unit_rows
-from .core.lloyd import IterationStats, assign_checked
-from .core.random import check_random_state
-from .exceptions import ClusterError, ConvergenceWarning
-
-EMPTY_CLUSTER_POLICIES = ("relocate", "keep", "raise")
-ALGORITHMS = ("auto", "lloyd", "hamerly")
-
+from ..backends import get_backend, is_array_api, is_dask, is_sparse
+from ..core.fit import fit_kmeans
+from ..core.lloyd import IterationStats
+from ..core.random import check_random_state
+from ..exceptions import ClusterError
+from ..validation import as_float_2d, as_sample_weight, check_init, check_n_clusters
+from ._base import CentroidEstimator, check_dask_metric
+from ._params import KMEANS
 
 #: ``algorithm="auto"`` uses Hamerly's bounds from ``HAMERLY_MIN_CLUSTERS``
 #: clusters on: for any float64 data, and for float32 data up to
@@ -31,7 +32,8 @@ HAMERLY_MAX_FEATURES = 16
 HAMERLY_MIN_CLUSTERS = 16
 
 
-def resolve_algorithm(algorithm, n_features, n_clusters, sparse=False, dtype=np.float64):
+def resolve_algorithm(algorithm: str, n_features: int, n_clusters: int, sparse: bool = False,
+                      dtype: Any = np.float64) -> str:
     """The algorithm ``"auto"`` stands for, given the problem's shape and
     dtype (Hamerly's bounds are for dense data: sparse data runs Lloyd;
     ``dtype=None``: arrays without the wide bound-giving kernels)."""
@@ -44,7 +46,7 @@ def resolve_algorithm(algorithm, n_features, n_clusters, sparse=False, dtype=np.
     return "lloyd"
 
 
-class KMeans(Estimator):
+class KMeans(CentroidEstimator):
     """K-means clustering (Lloyd's algorithm on a compiled, parallel engine).
 
     Parameters
@@ -155,7 +157,7 @@ class KMeans(Estimator):
     16.0
     """
 
-    _estimator_type = "clusterer"
+    _parameter_constraints = KMEANS
     _accept_sparse = True
     _accept_array_api = True
     _accept_dask = True
@@ -166,20 +168,20 @@ class KMeans(Estimator):
 
     def __init__(
         self,
-        n_clusters=8,
+        n_clusters: int = 8,
         *,
-        init="k-means++",
-        n_init="auto",
-        max_iter=300,
-        tol=1e-4,
-        verbose=0,
-        random_state=None,
-        copy_x=True,
-        algorithm="auto",
-        empty_clusters="relocate",
-        callback=None,
-        metric="euclidean",
-    ):
+        init: str | Callable[..., ArrayLike] | ArrayLike = "k-means++",
+        n_init: str | int = "auto",
+        max_iter: int = 300,
+        tol: float = 1e-4,
+        verbose: int = 0,
+        random_state: Any = None,
+        copy_x: bool = True,
+        algorithm: str = "auto",
+        empty_clusters: str = "relocate",
+        callback: Callable[[IterationStats], Any] | None = None,
+        metric: str = "euclidean",
+    ) -> None:
         self.n_clusters = n_clusters
         self.init = init
         self.n_init = n_init
@@ -196,32 +198,21 @@ class KMeans(Estimator):
     # ------------------------------------------------------------------
     # validation
 
-    def _check_params(self, X):
-        n, d = X.shape
-        k = self.n_clusters
-        check_n_clusters(k, n)
-        if not isinstance(self.max_iter, numbers.Integral) or self.max_iter < 1:
-            raise ValueError(f"max_iter must be an integer >= 1, got {self.max_iter!r}.")
-        if not isinstance(self.tol, numbers.Real) or not self.tol >= 0:
-            raise ValueError(f"tol must be a number >= 0, got {self.tol!r}.")
-        if self.metric not in METRICS:
-            raise ValueError(f"metric must be one of {METRICS}, got {self.metric!r}.")
-        if self.algorithm not in ALGORITHMS:
-            raise ValueError(f"algorithm must be one of {ALGORITHMS}, got {self.algorithm!r}.")
-        if self.empty_clusters not in EMPTY_CLUSTER_POLICIES:
-            raise ValueError(
-                f"empty_clusters must be one of {EMPTY_CLUSTER_POLICIES}, "
-                f"got {self.empty_clusters!r}."
-            )
+    def _check_params(self, X: Any) -> tuple[Any, int]:
+        """Check the parameters (for the data ``X``); returns the seeding to
+        run and the number of runs."""
+        self._validate_params()
+        check_n_clusters(self.n_clusters, X.shape[0])
         init = self.init
         if is_dask(X):
             init = _dask_init(self, init)
-        return check_init(init, self.n_init, X, k, type(self).__name__, INITS, 10)
+        return check_init(init, self.n_init, X, self.n_clusters, type(self).__name__, 10)
 
     # ------------------------------------------------------------------
     # fitting
 
-    def fit(self, X, y=None, sample_weight=None):
+    def fit(self, X: ArrayLike, y: Any = None,
+            sample_weight: ArrayLike | None = None) -> KMeans:
         """Compute k-means clustering.
 
         Parameters
@@ -282,21 +273,14 @@ class KMeans(Estimator):
         self.n_iter_ = result.n_iter
         self.history_ = result.history
         self.n_features_in_ = X.shape[1]
-        distinct = _distinct_labels(result.labels, self.n_clusters)
-        if distinct < self.n_clusters:
-            warnings.warn(
-                f"Number of distinct clusters ({distinct}) found smaller than "
-                f"n_clusters ({self.n_clusters}). Possibly due to duplicate points in X.",
-                ConvergenceWarning,
-                stacklevel=2,
-            )
+        self._warn_missing_clusters(result.labels, self.n_clusters)
         return self
 
-    def _empty_handler(self):
+    def _empty_handler(self) -> Callable[[], None] | None:
         if self.empty_clusters != "raise":
             return None
 
-        def raise_empty():
+        def raise_empty() -> None:
             raise ClusterError(
                 "A cluster lost all its points during the fit (empty_clusters='raise'). "
                 "Use empty_clusters='relocate' or 'keep', fewer clusters, or another init."
@@ -304,12 +288,12 @@ class KMeans(Estimator):
 
         return raise_empty
 
-    def _iteration_callback(self):
+    def _iteration_callback(self) -> Callable[[IterationStats], Any] | None:
         user = self.callback
         if not self.verbose:
             return user
 
-        def report(stats):
+        def report(stats: IterationStats) -> Any:
             print(
                 f"Iteration {stats.iteration}: inertia {stats.inertia:.6g}, "
                 f"{stats.n_changed} labels changed, {stats.n_empty} empty, "
@@ -320,82 +304,17 @@ class KMeans(Estimator):
 
         return report
 
-    # ------------------------------------------------------------------
-    # using a fitted model
-
-    def _assign(self, X):
-        X = self._check_new_data(X)
-        if is_dask(X):  # lazy labels and distances, computed block by block
-            _check_dask_metric(self.metric)
-            labels, min_d2 = get_backend(X).assign(X, self.cluster_centers_)
-            return X, labels, min_d2
-        if self.metric == "cosine":
-            X = unit_rows(X)
-        if self.metric == "manhattan":
-            labels, dist = get_backend(X).assign_l1(X, self.cluster_centers_)
-            return X, labels, dist
-        # extreme magnitudes: compare in exactly rescaled units (see core.fit)
-        centers = like(self.cluster_centers_, X)  # in X's library, on its device
-        scale = scalar_like(X, exact_scale(X, centers))
-        labels, min_d2 = assign_checked(get_backend(X), X * scale, centers * scale)
-        if scale != 1:
-            with np.errstate(over="ignore", under="ignore"):
-                min_d2 = astype(min_d2, float64(min_d2)) / float(scale) / float(scale)
-        if self.metric == "cosine":
-            min_d2 = min_d2 / 2  # 1 - cos, from |x - c|^2 = 2 (1 - cos) on unit rows
-        return X, labels, min_d2
-
-    def predict(self, X):
-        """Index (int32) of the nearest centre of each row of ``X``."""
-        return self._assign(X)[1]
-
-    def fit_predict(self, X, y=None, sample_weight=None):
-        """Fit, then return ``labels_``."""
-        return self.fit(X, sample_weight=sample_weight).labels_
-
-    def transform(self, X):
-        """Distance from each row of ``X`` to every centre, in the metric.
-
-        Euclidean distance; for ``metric="cosine"`` the cosine distance
-        ``1 - cos``; for ``metric="manhattan"`` the L1 distance.  Returns an array of shape ``(n_samples, n_clusters)``
-        in the centres' dtype.
-        """
-        X = self._check_new_data(X)
-        if is_dask(X):  # a lazy (n_samples, n_clusters) Dask array
-            _check_dask_metric(self.metric)
-            return get_backend(X).sq_distances(X, self.cluster_centers_, squared=False)
-        if self.metric == "cosine":
-            return get_backend(X).sq_distances(unit_rows(X), self.cluster_centers_) / 2
-        if self.metric == "manhattan":
-            return get_backend(X).l1_distances(X, self.cluster_centers_)
-        d2 = get_backend(X).sq_distances(X, self.cluster_centers_)
-        return namespace(d2).sqrt(d2)
-
-    def fit_transform(self, X, y=None, sample_weight=None):
-        """Fit, then return ``transform(X)``."""
-        return self.fit(X, sample_weight=sample_weight).transform(X)
-
-    def score(self, X, y=None, sample_weight=None):
-        """Opposite of the (weighted) inertia of ``X`` on the fitted centres."""
-        X, _, min_d2 = self._assign(X)
-        weights = as_sample_weight(sample_weight, X.shape[0])
-        d2 = astype(min_d2, float64(min_d2))
-        return -float(total(d2) if weights is None else total(like(weights, d2) * d2))
+    @property
+    def _metric(self) -> str:
+        """The metric of ``predict``, ``transform`` and ``score``: ``metric``."""
+        return self.metric
 
 
-def _check_dask_metric(metric):
-    if metric != "euclidean":
-        raise ValueError(
-            f"metric={metric!r} is not available for Dask arrays yet; use "
-            "metric='euclidean', or compute the data into memory first."
-        )
-
-
-def _dask_init(estimator, init):
+def _dask_init(estimator: KMeans, init: Any) -> Any:
     """The seeding a fit on a Dask array runs (every read of X is a pass over
     the cluster, so only seedings that need few passes): k-means++ becomes
     its scalable form k-means||; "random" is refused."""
-    _check_dask_metric(estimator.metric)
+    check_dask_metric(estimator.metric)
     if isinstance(init, str) and init == "k-means++":
         return "k-means||"
     if isinstance(init, str) and init == "random":
@@ -405,13 +324,3 @@ def _dask_init(estimator, init):
             "of centres or a callable."
         )
     return init
-
-
-def _distinct_labels(labels, k):
-    """How many of the ``k`` clusters have at least one label (for a Dask
-    array, from per-block counts: ``k`` numbers reach the client)."""
-    if is_dask(labels):
-        import dask.array as da
-
-        return int((da.bincount(labels, minlength=k) > 0).sum().compute())
-    return n_distinct(labels)
