@@ -369,13 +369,26 @@ class CPUBackend:
         )
         return out
 
-    def silhouette_sums(self, X, labels, k):
+    def silhouette_sums(self, X, labels, k, metric="euclidean"):
         """``(n, k)``: each row's summed distance to the rows of every cluster
-        (streamed, never an n x n matrix)."""
+        (streamed, never an n x n matrix), for a metric of
+        ``kernels.metrics.METRIC_CODES``."""
+        if metric == "cosine":  # unit rows, as scikit-learn's normalize makes them
+            X = np.asarray(X, dtype=np.float64)
+            norms = np.sqrt(np.einsum("ij,ij->i", X, X))
+            X = X / np.where(norms == 0.0, 1.0, norms)[:, None]
         sums = np.zeros((X.shape[0], k), dtype=np.float64)
         metrics.silhouette_sums(
-            np.ascontiguousarray(X.T, dtype=np.float64), labels, k, sums
+            np.ascontiguousarray(X.T, dtype=np.float64), labels,
+            metrics.METRIC_CODES[metric], sums,
         )
+        return sums
+
+    def row_cluster_sums(self, D, labels, k):
+        """``(n, k)``: the sums of each row of ``D`` (precomputed distances,
+        float32 or float64) over the columns of every cluster, in float64."""
+        sums = np.zeros((D.shape[0], k), dtype=np.float64)
+        metrics.row_cluster_sums(np.ascontiguousarray(D), labels, sums)
         return sums
 
     def column_mean_var(self, X, weights=None):

@@ -13,7 +13,7 @@ SciPy is imported only here, and this module only when the data is sparse.
 import numpy as np
 
 from .cpu import _NO_WEIGHTS, CPUBackend, sum_buffers, sum_parts
-from .kernels import csr
+from .kernels import csr, metrics
 from .kernels.assign import assignment_arrays
 
 
@@ -30,6 +30,12 @@ def _row_sq_norms(data, indptr):
     out = np.empty(indptr.shape[0] - 1)
     csr.row_sq_norms(data, indptr, out)
     return out
+
+
+#: Fraction of stored entries from which :meth:`SparseBackend.silhouette_sums`
+#: copies ``X`` to a dense array: the dense kernel then wins, and the copy
+#: costs at most a few times the memory of ``X`` itself.
+SILHOUETTE_DENSE_FILL = 0.25
 
 
 class SparseBackend:
@@ -113,6 +119,44 @@ class SparseBackend:
     def count_non_finite(self, X):
         """Number of NaN or infinite stored entries."""
         return int(np.count_nonzero(~np.isfinite(X.data)))
+
+    def silhouette_sums(self, X, labels, k, metric="euclidean"):
+        """``(n, k)``: each row's summed distance to the rows of every cluster
+        (see :meth:`CPUBackend.silhouette_sums`), from the nonzeros of each
+        pair of rows.  A matrix at least :data:`SILHOUETTE_DENSE_FILL` full
+        is summed densely instead (the same terms, faster)."""
+        n, d = X.shape
+        if X.nnz >= SILHOUETTE_DENSE_FILL * n * d:
+            return self.dense.silhouette_sums(X.toarray(), labels, k, metric)
+        data, indices, indptr = _csr_arrays(X)
+        if metric == "cosine":  # unit rows, as for dense data
+            norms = np.sqrt(_row_sq_norms(data, indptr))
+            data = data / np.repeat(np.where(norms == 0.0, 1.0, norms), np.diff(indptr))
+        sums = np.zeros((n, k))
+        metrics.silhouette_sums_csr(
+            data, indices, indptr, labels, metrics.METRIC_CODES[metric], sums
+        )
+        return sums
+
+    def row_cluster_sums(self, D, labels, k):
+        """``(n, k)``: each row of the CSR matrix ``D`` of precomputed
+        distances summed over the columns of every cluster (float64)."""
+        data, indices, indptr = _csr_arrays(D)
+        sums = np.zeros((D.shape[0], k))
+        metrics.row_cluster_sums_csr(data, indices, indptr, labels, sums)
+        return sums
+
+    def cluster_distance_sums(self, X, labels, C, weights=None, squared=True):
+        """Per-cluster sums of (weighted) distances of rows to their centre
+        ``C[labels[i]]`` (squared or not), in float64."""
+        out = np.zeros(C.shape[0])
+        w = _NO_WEIGHTS if weights is None else np.ascontiguousarray(weights, dtype=np.float64)
+        data, indices, indptr = _csr_arrays(X)
+        metrics.cluster_distance_sums_csr(
+            data, indices, indptr, labels, np.ascontiguousarray(C, dtype=np.float64), w,
+            bool(squared), out,
+        )
+        return out
 
     def row_sq_norms(self, X):
         """Squared Euclidean norm of each row (float64)."""

@@ -3,17 +3,28 @@ per-cluster means and distance sums from the backend."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import ArrayLike
 
 from ..backends import get_backend
-from ..validation import as_float_2d
 from ..core.arrays import label_counts
+from ..validation import as_float_2d
+
+FLOATS = (np.float64, np.float32)
 
 
-def check_X_labels(X: ArrayLike, labels: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
-    """Validated ``X`` (float32/float64, C order) and raw 1-D ``labels``."""
-    X = as_float_2d(X)
+def check_X_labels(
+    X: ArrayLike | Any, labels: ArrayLike, *, dtypes: tuple[type, ...] = FLOATS
+) -> tuple[Any, np.ndarray]:
+    """Validated ``X`` and raw 1-D ``labels``.
+
+    ``X`` comes back as a C-ordered array, or a canonical CSR matrix when it
+    is a SciPy sparse matrix or array of any format; its dtype is kept when
+    it is one of ``dtypes`` and becomes float64 otherwise.
+    """
+    X = as_float_2d(X, dtypes=dtypes, accept_sparse=True)
     labels = np.asarray(labels)
     if labels.ndim == 2 and labels.shape[1] == 1:
         labels = labels.ravel()
@@ -50,7 +61,7 @@ def encode(labels: np.ndarray, n_samples: int) -> tuple[np.ndarray, np.ndarray, 
 
 
 def cluster_means(
-    X: np.ndarray, codes: np.ndarray, k: int, weights: np.ndarray | None = None
+    X: Any, codes: np.ndarray, k: int, weights: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-cluster (weighted) means in float64 and the weight totals."""
     sums, wsums = get_backend(X).cluster_sums(X, codes, k, weights)
@@ -61,7 +72,7 @@ def cluster_means(
 
 
 def distance_sums(
-    X: np.ndarray,
+    X: Any,
     codes: np.ndarray,
     C: np.ndarray,
     squared: bool,

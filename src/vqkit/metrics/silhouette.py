@@ -4,37 +4,73 @@ from __future__ import annotations
 
 import numbers
 import warnings
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ..backends import get_backend
 from ..core.random import check_random_state
-from ._common import check_X_labels, encode
+from ._cluster_distances import (
+    Metric,
+    check_data,
+    check_diagonal,
+    check_distances,
+    check_metric,
+    cluster_distance_sums,
+)
+from ._common import encode
 
 __all__ = ["silhouette_samples", "silhouette_score"]
 
 
-def silhouette_samples(X: ArrayLike, labels: ArrayLike) -> np.ndarray:
-    """Silhouette coefficient of every row (Euclidean distance).
+def silhouette_samples(
+    X: ArrayLike | Any, labels: ArrayLike, *, metric: Metric = "euclidean", **kwds: Any
+) -> np.ndarray:
+    """Silhouette coefficient of every row.
 
     For row ``i`` with mean distance ``a`` to the other members of its
     cluster and smallest mean distance ``b`` to the members of another
     cluster, ``s = (b - a) / max(a, b)``; rows of single-member clusters
-    get 0.  Equal to ``sklearn.metrics.silhouette_samples(X, labels)``.
+    get 0.  Equal to ``sklearn.metrics.silhouette_samples(X, labels,
+    metric=metric, **kwds)``.
 
-    The computation is compiled and parallel and never stores the ``n x n``
-    distance matrix: each row's summed distance to every cluster is
-    accumulated by streaming over all rows (``O(n^2 d)`` time, ``O(n k)``
-    memory).
+    For the built-in metrics the computation is compiled and parallel and
+    never stores the ``n x n`` distance matrix: each row's summed distance
+    to every cluster is accumulated by streaming over all rows (``O(n^2 d)``
+    time for dense ``X``, ``O(n nnz)`` for sparse ``X``; ``O(n k)`` memory).
 
     Parameters
     ----------
-    X : array_like, shape (n_samples, n_features)
-        Finite dense data.
+    X : array_like or sparse matrix, shape (n_samples, n_features), or (n_samples, n_samples) when ``metric="precomputed"``
+        Finite data, dense or a SciPy sparse matrix or array of any format;
+        or the matrix of distances between the rows.
     labels : array_like, shape (n_samples,)
         Cluster label of each row (any integers or strings).  There must be
         from 2 to ``n_samples - 1`` distinct labels.
+    metric : str or callable, default "euclidean"
+        The distance between rows, as scikit-learn names it:
+
+        * ``"euclidean"`` (or ``"l2"``), ``"sqeuclidean"`` (squared
+          Euclidean), ``"manhattan"`` (or ``"cityblock"``, ``"l1"``):
+          computed from direct float64 differences;
+        * ``"cosine"``: ``1 - x.y / (|x| |y|)``, clipped to ``[0, 2]`` (rows
+          of zeros are at distance 1 from all others), 0 from a row to
+          itself;
+        * ``"precomputed"``: ``X`` is the square, non-negative matrix of
+          distances, zero on its diagonal (within 100 machine epsilons of
+          its dtype);
+        * a callable ``metric(x, y, **kwds) -> float`` on two rows (1-D
+          arrays in ``X``'s dtype, or 1-row sparse matrices), called once
+          for each pair of rows ``i < j`` and once for each row with itself,
+          as scikit-learn calls it.  ``O(n^2)`` calls from Python: slow.
+
+        Sparse ``X`` works with every metric (scikit-learn refuses it with
+        ``"sqeuclidean"``).
+    **kwds
+        Keyword arguments of a callable metric.  ``n_jobs``,
+        ``working_memory`` and ``ensure_all_finite`` (scikit-learn's
+        options of its pairwise-distance functions) are accepted and change
+        nothing.
 
     Returns
     -------
@@ -44,8 +80,12 @@ def silhouette_samples(X: ArrayLike, labels: ArrayLike) -> np.ndarray:
     Raises
     ------
     ValueError
-        For invalid ``X``, a ``labels`` length other than ``n_samples``, or a
-        number of distinct labels outside ``2 .. n_samples - 1``.
+        For invalid ``X``, a ``labels`` length other than ``n_samples``, a
+        number of distinct labels outside ``2 .. n_samples - 1``, an unknown
+        ``metric``, or a precomputed matrix that is not square, has negative
+        entries or a non-zero diagonal.
+    TypeError
+        For a keyword argument that a built-in metric does not take.
 
     Examples
     --------
@@ -54,15 +94,35 @@ def silhouette_samples(X: ArrayLike, labels: ArrayLike) -> np.ndarray:
     >>> X = np.array([[0.0, 0.0], [0.0, 1.0], [10.0, 0.0], [10.0, 1.0], [20.0, 0.0]])
     >>> silhouette_samples(X, ["a", "a", "b", "b", "c"]).round(4)
     array([0.9002, 0.9002, 0.9   , 0.9002, 0.    ])
+    >>> silhouette_samples(X, ["a", "a", "b", "b", "c"], metric="manhattan").round(4)
+    array([0.9   , 0.9   , 0.9   , 0.9   , 0.    ])
+
+    A precomputed distance matrix, and a callable:
+
+    >>> D = np.abs(X[:, :1] - X[:, 0])
+    >>> silhouette_samples(D, [0, 0, 1, 1, 1], metric="precomputed").round(4)
+    array([1.    , 1.    , 0.5   , 0.5   , 0.3333])
+    >>> chebyshev = lambda x, y: np.abs(x - y).max()
+    >>> silhouette_samples(X, [0, 0, 1, 1, 1], metric=chebyshev).round(4)
+    array([0.9   , 0.9   , 0.1   , 0.1111, 0.    ])
     """
-    X, labels = check_X_labels(X, labels)
+    metric = check_metric(metric, kwds)
+    X, labels, tolerance = check_data(X, labels, metric)
+    return _silhouette(X, labels, metric, kwds, tolerance)
+
+
+def _silhouette(
+    X: Any, labels: np.ndarray, metric: Metric, kwds: dict[str, Any], tolerance: float
+) -> np.ndarray:
+    """The coefficients of checked ``X`` and labels, with the remaining
+    checks in scikit-learn's order."""
+    if metric == "precomputed":
+        check_diagonal(X, tolerance)
     codes, counts, k = encode(labels, X.shape[0])
-    return _silhouette(X, codes, counts, k)
-
-
-def _silhouette(X: np.ndarray, codes: np.ndarray, counts: np.ndarray, k: int) -> np.ndarray:
+    if metric == "precomputed":
+        check_distances(X)
     n = X.shape[0]
-    sums = get_backend(X).silhouette_sums(X, codes, k)
+    sums = cluster_distance_sums(X, codes, k, metric, kwds)
     rows = np.arange(n)
     intra = sums[rows, codes]
     sums[rows, codes] = np.inf
@@ -77,35 +137,46 @@ def _silhouette(X: np.ndarray, codes: np.ndarray, counts: np.ndarray, k: int) ->
 
 
 def silhouette_score(
-    X: ArrayLike,
+    X: ArrayLike | Any,
     labels: ArrayLike,
     *,
+    metric: Metric = "euclidean",
     sample_size: int | None = None,
     random_state: int | np.random.RandomState | np.random.Generator | None = None,
+    **kwds: Any,
 ) -> float:
-    """Mean silhouette coefficient over all rows (Euclidean distance).
+    """Mean silhouette coefficient over all rows.
 
-    Equal to ``sklearn.metrics.silhouette_score(X, labels,
-    sample_size=sample_size, random_state=random_state)``.  The exact score
-    costs ``O(n^2 d)`` time (see :func:`silhouette_samples`); it is computed
-    for up to :data:`exact_max` rows (20000 unless changed).  With more rows
-    and no ``sample_size``, the score of a random sample of ``exact_max``
-    rows is returned instead, and a ``UserWarning`` says so and names the
-    sample size.
+    Equal to ``sklearn.metrics.silhouette_score(X, labels, metric=metric,
+    sample_size=sample_size, random_state=random_state, **kwds)``.  The
+    exact score costs ``O(n^2 d)`` time (see :func:`silhouette_samples`); it
+    is computed for up to :data:`exact_max` rows (20000 unless changed).
+    With more rows and no ``sample_size``, the score of a random sample of
+    ``exact_max`` rows is returned instead, and a ``UserWarning`` says so
+    and names the sample size.
 
     Parameters
     ----------
-    X : array_like, shape (n_samples, n_features)
-        Finite dense data.
+    X : array_like or sparse matrix, shape (n_samples, n_features), or (n_samples, n_samples) when ``metric="precomputed"``
+        Finite data, dense or sparse, or the distances between the rows
+        (see :func:`silhouette_samples`).
     labels : array_like, shape (n_samples,)
         Cluster label of each row (any integers or strings).
+    metric : str or callable, default "euclidean"
+        ``"euclidean"``, ``"sqeuclidean"``, ``"manhattan"``, ``"cosine"``
+        (and their other names), ``"precomputed"`` or a callable, as in
+        :func:`silhouette_samples`.
     sample_size : int or None, default None
         Score a random sample of this many rows (no warning).  The rows are
         ``random_state.permutation(n_samples)[:sample_size]``, as in
-        scikit-learn, so the same seed picks the same rows.
+        scikit-learn, so the same seed picks the same rows (and, for a
+        precomputed matrix, the same columns).
     random_state : None, int, RandomState or Generator, default None
         Randomness for the sample (only used when sampling).  ``None`` uses
         NumPy's global random state.
+    **kwds
+        Keyword arguments of a callable metric (see
+        :func:`silhouette_samples`).
 
     Returns
     -------
@@ -117,6 +188,8 @@ def silhouette_score(
     ValueError
         As :func:`silhouette_samples`, and for a ``sample_size`` that is not a
         positive integer.
+    TypeError
+        For a keyword argument that a built-in metric does not take.
 
     Warns
     -----
@@ -131,16 +204,31 @@ def silhouette_score(
     >>> X = np.array([[0.0, 0.0], [0.0, 1.0], [10.0, 0.0], [10.0, 1.0]])
     >>> round(silhouette_score(X, [0, 0, 1, 1]), 6)
     0.900249
+    >>> round(silhouette_score(X, [0, 0, 1, 1], metric="sqeuclidean"), 6)
+    0.990099
     >>> rng = np.random.default_rng(0)
     >>> Y = np.concatenate([rng.normal(0, 1, (50, 2)), rng.normal(8, 1, (50, 2))])
     >>> labels = np.repeat([0, 1], 50)
     >>> 0.8 < silhouette_score(Y, labels, sample_size=40, random_state=0) < 1
     True
+
+    Sparse data gives the score of its dense copy:
+
+    >>> from scipy.sparse import csr_matrix
+    >>> round(silhouette_score(csr_matrix(X), [0, 0, 1, 1], metric="cosine"), 6)
+    0.5
     """
     from .. import metrics  # the package holds the user-settable limit
 
+    metric = check_metric(metric, kwds)
+    if sample_size is not None and (
+        not isinstance(sample_size, (numbers.Integral, np.integer))
+        or isinstance(sample_size, bool)
+        or sample_size < 1
+    ):
+        raise ValueError(f"sample_size must be a positive integer or None, got {sample_size!r}.")
     exact_max = metrics.exact_max
-    X, labels = check_X_labels(X, labels)
+    X, labels, tolerance = check_data(X, labels, metric)
     n = X.shape[0]
     if sample_size is None and n > exact_max:
         sample_size = int(exact_max)
@@ -153,16 +241,9 @@ def silhouette_score(
             stacklevel=2,
         )
     if sample_size is not None:
-        if (
-            not isinstance(sample_size, (numbers.Integral, np.integer))
-            or isinstance(sample_size, bool)
-            or sample_size < 1
-        ):
-            raise ValueError(
-                f"sample_size must be a positive integer or None, got {sample_size!r}."
-            )
         rng = check_random_state(random_state)
         indices = rng.permutation(n)[:sample_size]
         X, labels = X[indices], labels[indices]
-    codes, counts, k = encode(labels, X.shape[0])
-    return float(np.mean(_silhouette(X, codes, counts, k)))
+        if metric == "precomputed":
+            X = X[:, indices]
+    return float(np.mean(_silhouette(X, labels, metric, kwds, tolerance)))

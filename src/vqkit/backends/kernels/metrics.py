@@ -1,11 +1,20 @@
 """Compiled numba kernels behind :mod:`vqkit.metrics`.
 
 Same conventions as the other kernels (:mod:`vqkit.backends.kernels`):
-parallel loops run over fixed chunks of ``ROW_CHUNK`` rows (independent of
-the thread count), each row's result is computed by one thread alone, and reductions over rows
-are per-chunk partial sums added in chunk order, so results are the same
-for any ``numba.get_num_threads()``.  All arithmetic is float64 and every
-distance is computed from direct differences (no expanded form).
+parallel loops run over fixed chunks of rows (independent of the thread
+count), each row's result is computed by one thread alone, and reductions
+over rows are per-chunk partial sums added in chunk order, so results are
+the same for any ``numba.get_num_threads()``.  All arithmetic is float64.
+
+The silhouette kernels fill an ``(n, k)`` table: each row's summed distance
+to the rows of every cluster, streamed (never an ``n x n`` matrix).  The
+distance is chosen by a metric code (:data:`METRIC_CODES`); Euclidean,
+squared Euclidean and Manhattan distances are computed from direct
+differences, the cosine distance as ``1 - x.y`` of rows scaled to unit norm
+beforehand (clipped to ``[0, 2]``, and 0 from a row to itself), as
+scikit-learn computes it.  Over the features, sparse rows add exactly the
+terms dense rows add (the others are zeros), in the same order, so a sparse
+matrix gives the same sums as its dense copy.
 """
 
 import numpy as np
@@ -13,11 +22,24 @@ from numba import njit, prange
 
 from .chunks import ROW_CHUNK
 
+EUCLIDEAN = 0
+SQEUCLIDEAN = 1
+MANHATTAN = 2
+COSINE = 3
+
+#: Kernel code of each metric the silhouette kernels compute.
+METRIC_CODES = {
+    "euclidean": EUCLIDEAN,
+    "sqeuclidean": SQEUCLIDEAN,
+    "manhattan": MANHATTAN,
+    "cosine": COSINE,
+}
+
 #: Columns handled together in the inner loop of :func:`silhouette_sums`
 #: (a block of distances is computed, then scattered into the cluster sums).
 COL_BLOCK = 256
 
-#: Rows per parallel task of :func:`silhouette_sums`.  Each row costs a pass
+#: Rows per parallel task of the silhouette kernels.  Each row costs a pass
 #: over all ``n`` rows, so small tasks keep both cores busy on the few
 #: thousand rows a silhouette is usually computed on (one ``ROW_CHUNK`` would
 #: leave a 1,500-row silhouette on one thread).  Rows are independent, so
@@ -26,15 +48,16 @@ SILHOUETTE_ROWS = 32
 
 
 @njit(parallel=True, cache=True, nogil=True)
-def silhouette_sums(XT, labels, k, out):
-    """``out[i, c] = sum_{j: labels[j] == c} |X[i] - X[j]|`` (Euclidean).
+def silhouette_sums(XT, labels, metric, out):
+    """``out[i, c] = sum_{j: labels[j] == c} dist(X[i], X[j])``.
 
     ``XT`` is ``X`` transposed, float64 and C-contiguous (shape ``(d, n)``),
     so that the distances from row ``i`` to a block of ``COL_BLOCK`` rows are
-    computed with unit-stride, vectorisable loops.  Each distance is
-    ``sqrt(sum_f (X[i, f] - X[j, f]) ** 2)`` summed over features in order;
-    the sums over ``j`` run in row order.  ``out`` (shape ``(n, k)``,
-    float64) must be zeroed.  Memory: ``O(n k)``; time: ``O(n^2 d)``.
+    computed with unit-stride, vectorisable loops; for the cosine metric its
+    columns are the rows scaled to unit norm.  Each distance is summed over
+    features in order; the sums over ``j`` run in row order.  ``out``
+    (shape ``(n, k)``, float64) must be zeroed.  Memory: ``O(n k)``; time:
+    ``O(n^2 d)``.
     """
     d, n = XT.shape
     n_chunks = (n + SILHOUETTE_ROWS - 1) // SILHOUETTE_ROWS
@@ -51,15 +74,114 @@ def silhouette_sums(XT, labels, k, out):
                 m = j1 - j0
                 for jj in range(m):
                     tmp[jj] = 0.0
-                for f in range(d):
-                    v = xi[f]
+                if metric == MANHATTAN:
+                    for f in range(d):
+                        v = xi[f]
+                        for jj in range(m):
+                            tmp[jj] += abs(v - XT[f, j0 + jj])
+                elif metric == COSINE:
+                    for f in range(d):
+                        v = xi[f]
+                        for jj in range(m):
+                            tmp[jj] += v * XT[f, j0 + jj]
                     for jj in range(m):
-                        diff = v - XT[f, j0 + jj]
-                        tmp[jj] += diff * diff
-                for jj in range(m):
-                    tmp[jj] = np.sqrt(tmp[jj])
+                        tmp[jj] = min(max(1.0 - tmp[jj], 0.0), 2.0)
+                    if j0 <= i < j1:
+                        tmp[i - j0] = 0.0
+                else:
+                    for f in range(d):
+                        v = xi[f]
+                        for jj in range(m):
+                            diff = v - XT[f, j0 + jj]
+                            tmp[jj] += diff * diff
+                    if metric == EUCLIDEAN:
+                        for jj in range(m):
+                            tmp[jj] = np.sqrt(tmp[jj])
                 for jj in range(m):
                     out[i, labels[j0 + jj]] += tmp[jj]
+
+
+@njit(inline="always")
+def _term(diff, metric):
+    """One feature's part of a Manhattan or (squared) Euclidean distance."""
+    return abs(diff) if metric == MANHATTAN else diff * diff
+
+
+@njit(inline="always")
+def _csr_distance(data, indices, p, p1, q, q1, metric):
+    """Distance between the CSR rows ``data[p:p1]`` and ``data[q:q1]``
+    (sorted column indices): the union of their nonzeros is walked in column
+    order.  Cosine rows must be scaled to unit norm already."""
+    s = 0.0
+    if metric == COSINE:
+        while p < p1 and q < q1:
+            if indices[p] == indices[q]:
+                s += np.float64(data[p]) * np.float64(data[q])
+                p += 1
+                q += 1
+            elif indices[p] < indices[q]:
+                p += 1
+            else:
+                q += 1
+        return min(max(1.0 - s, 0.0), 2.0)
+    while p < p1 and q < q1:
+        if indices[p] == indices[q]:
+            s += _term(np.float64(data[p]) - np.float64(data[q]), metric)
+            p += 1
+            q += 1
+        elif indices[p] < indices[q]:
+            s += _term(np.float64(data[p]), metric)
+            p += 1
+        else:
+            s += _term(-np.float64(data[q]), metric)
+            q += 1
+    for r in range(p, p1):
+        s += _term(np.float64(data[r]), metric)
+    for r in range(q, q1):
+        s += _term(-np.float64(data[r]), metric)
+    return np.sqrt(s) if metric == EUCLIDEAN else s
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def silhouette_sums_csr(data, indices, indptr, labels, metric, out):
+    """:func:`silhouette_sums` for a CSR matrix (sorted indices, no
+    duplicates; ``data`` float32 or float64, scaled to unit row norms for
+    the cosine metric).  Each distance walks the two rows' nonzeros, so a
+    row costs ``O(nnz)``: time ``O(n nnz)``, memory ``O(n k)``."""
+    n = indptr.shape[0] - 1
+    n_chunks = (n + SILHOUETTE_ROWS - 1) // SILHOUETTE_ROWS
+    for chunk in prange(n_chunks):
+        for i in range(chunk * SILHOUETTE_ROWS, min(n, (chunk + 1) * SILHOUETTE_ROWS)):
+            p, p1 = indptr[i], indptr[i + 1]
+            for j in range(n):
+                if j == i and metric == COSINE:
+                    continue  # 0 from a row to itself
+                dist = _csr_distance(data, indices, p, p1, indptr[j], indptr[j + 1], metric)
+                out[i, labels[j]] += dist
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def row_cluster_sums(D, labels, out):
+    """``out[i, c] += sum_{j: labels[j] == c} D[i, j]`` for a dense matrix
+    ``D`` of precomputed distances, in float64 and column order."""
+    n, m = D.shape
+    n_chunks = (n + SILHOUETTE_ROWS - 1) // SILHOUETTE_ROWS
+    for chunk in prange(n_chunks):
+        for i in range(chunk * SILHOUETTE_ROWS, min(n, (chunk + 1) * SILHOUETTE_ROWS)):
+            for j in range(m):
+                out[i, labels[j]] += np.float64(D[i, j])
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def row_cluster_sums_csr(data, indices, indptr, labels, out):
+    """:func:`row_cluster_sums` for a CSR matrix of precomputed distances
+    (entries not stored are zero distances)."""
+    n = indptr.shape[0] - 1
+    n_chunks = (n + ROW_CHUNK - 1) // ROW_CHUNK
+    for chunk in prange(n_chunks):
+        for i in range(chunk * ROW_CHUNK, min(n, (chunk + 1) * ROW_CHUNK)):
+            for p in range(indptr[i], indptr[i + 1]):
+                out[i, labels[indices[p]]] += np.float64(data[p])
 
 
 @njit(parallel=True, cache=True, nogil=True)
@@ -85,6 +207,46 @@ def cluster_distance_sums(X, labels, C, weights, squared, out):
             for f in range(d):
                 diff = np.float64(X[i, f]) - C[c, f]
                 s += diff * diff
+            if not squared:
+                s = np.sqrt(s)
+            if weighted:
+                s *= np.float64(weights[i])
+            partial[chunk, c] += s
+    for chunk in range(n_chunks):
+        for c in range(k):
+            out[c] += partial[chunk, c]
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def cluster_distance_sums_csr(data, indices, indptr, labels, C, weights, squared, out):
+    """:func:`cluster_distance_sums` for a CSR matrix (dense float64 ``C``).
+
+    A row's squared distance is ``sum_nz (x_f - c_f)^2`` over its stored
+    entries plus ``|c|^2 - sum_nz c_f^2`` for the features it lacks
+    (clamped at 0): exact in the row's own coordinates.  Both ``|c|^2`` and
+    ``sum_nz c_f^2`` are summed in feature order, so the second term is
+    exactly 0 for a row that stores every feature.
+    """
+    n = indptr.shape[0] - 1
+    k, d = C.shape
+    c_sq = np.zeros(k)
+    for c in range(k):
+        for f in range(d):
+            c_sq[c] += C[c, f] * C[c, f]
+    weighted = weights.shape[0] == n
+    n_chunks = (n + ROW_CHUNK - 1) // ROW_CHUNK
+    partial = np.zeros((n_chunks, k))
+    for chunk in prange(n_chunks):
+        for i in range(chunk * ROW_CHUNK, min(n, (chunk + 1) * ROW_CHUNK)):
+            c = labels[i]
+            s = 0.0
+            on_row = 0.0
+            for p in range(indptr[i], indptr[i + 1]):
+                cf = C[c, indices[p]]
+                diff = np.float64(data[p]) - cf
+                s += diff * diff
+                on_row += cf * cf
+            s += max(c_sq[c] - on_row, 0.0)
             if not squared:
                 s = np.sqrt(s)
             if weighted:
