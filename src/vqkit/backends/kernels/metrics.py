@@ -12,9 +12,9 @@ distance is chosen by a metric code (:data:`METRIC_CODES`); Euclidean,
 squared Euclidean and Manhattan distances are computed from direct
 differences, the cosine distance as ``1 - x.y`` of rows scaled to unit norm
 beforehand (clipped to ``[0, 2]``, and 0 from a row to itself), as
-scikit-learn computes it.  Over the features, sparse rows add exactly the
-terms dense rows add (the others are zeros), in the same order, so a sparse
-matrix gives the same sums as its dense copy.
+scikit-learn computes it.  Sparse rows give the distances of their dense
+copies: the same for the cosine metric, and to rounding for the others
+(see :func:`silhouette_sums_csr`).
 """
 
 import numpy as np
@@ -107,57 +107,55 @@ def _term(diff, metric):
     return abs(diff) if metric == MANHATTAN else diff * diff
 
 
-@njit(inline="always")
-def _csr_distance(data, indices, p, p1, q, q1, metric):
-    """Distance between the CSR rows ``data[p:p1]`` and ``data[q:q1]``
-    (sorted column indices): the union of their nonzeros is walked in column
-    order.  Cosine rows must be scaled to unit norm already."""
-    s = 0.0
-    if metric == COSINE:
-        while p < p1 and q < q1:
-            if indices[p] == indices[q]:
-                s += np.float64(data[p]) * np.float64(data[q])
-                p += 1
-                q += 1
-            elif indices[p] < indices[q]:
-                p += 1
-            else:
-                q += 1
-        return min(max(1.0 - s, 0.0), 2.0)
-    while p < p1 and q < q1:
-        if indices[p] == indices[q]:
-            s += _term(np.float64(data[p]) - np.float64(data[q]), metric)
-            p += 1
-            q += 1
-        elif indices[p] < indices[q]:
-            s += _term(np.float64(data[p]), metric)
-            p += 1
-        else:
-            s += _term(-np.float64(data[q]), metric)
-            q += 1
-    for r in range(p, p1):
-        s += _term(np.float64(data[r]), metric)
-    for r in range(q, q1):
-        s += _term(-np.float64(data[r]), metric)
-    return np.sqrt(s) if metric == EUCLIDEAN else s
-
-
 @njit(parallel=True, cache=True, nogil=True)
-def silhouette_sums_csr(data, indices, indptr, labels, metric, out):
+def silhouette_sums_csr(data, indices, indptr, n_features, labels, metric, out):
     """:func:`silhouette_sums` for a CSR matrix (sorted indices, no
     duplicates; ``data`` float32 or float64, scaled to unit row norms for
-    the cosine metric).  Each distance walks the two rows' nonzeros, so a
-    row costs ``O(nnz)``: time ``O(n nnz)``, memory ``O(n k)``."""
+    the cosine metric).
+
+    Row ``i`` is scattered into a dense vector that each row ``j`` reads at
+    its own stored features: the cosine metric adds ``x_f y_f`` there; the
+    Manhattan and Euclidean distances add the term of ``x_f - y_f`` there,
+    plus the terms of the features of ``i`` that ``j`` lacks, as the
+    difference of two sums of row ``i``'s terms (all of them, and those
+    ``j`` reads, clamped at 0).  So the distance is exact in ``j``'s
+    coordinates, as in the sparse backend's other kernels, and 0 between
+    equal rows (or whenever ``j`` stores every feature ``i`` stores: both
+    sums then add the same numbers in the same order).  A row costs
+    ``O(nnz)``: time ``O(n nnz)``, memory ``O(n k)`` and one vector of
+    ``n_features`` per parallel task.
+    """
     n = indptr.shape[0] - 1
     n_chunks = (n + SILHOUETTE_ROWS - 1) // SILHOUETTE_ROWS
     for chunk in prange(n_chunks):
+        row = np.zeros(n_features)
         for i in range(chunk * SILHOUETTE_ROWS, min(n, (chunk + 1) * SILHOUETTE_ROWS)):
-            p, p1 = indptr[i], indptr[i + 1]
+            p0, p1 = indptr[i], indptr[i + 1]
+            own = 0.0  # the sum of row i's terms
+            for p in range(p0, p1):
+                v = np.float64(data[p])
+                row[indices[p]] = v
+                own += _term(v, metric)
             for j in range(n):
-                if j == i and metric == COSINE:
-                    continue  # 0 from a row to itself
-                dist = _csr_distance(data, indices, p, p1, indptr[j], indptr[j + 1], metric)
+                if metric == COSINE:
+                    if j == i:
+                        continue  # 0 from a row to itself
+                    s = 0.0
+                    for q in range(indptr[j], indptr[j + 1]):
+                        s += row[indices[q]] * np.float64(data[q])
+                    dist = min(max(1.0 - s, 0.0), 2.0)
+                else:
+                    s = 0.0
+                    read = 0.0  # the sum of row i's terms at j's features
+                    for q in range(indptr[j], indptr[j + 1]):
+                        x = row[indices[q]]
+                        s += _term(x - np.float64(data[q]), metric)
+                        read += _term(x, metric)
+                    s += max(own - read, 0.0)
+                    dist = np.sqrt(s) if metric == EUCLIDEAN else s
                 out[i, labels[j]] += dist
+            for p in range(p0, p1):
+                row[indices[p]] = 0.0
 
 
 @njit(parallel=True, cache=True, nogil=True)
