@@ -324,8 +324,15 @@ def test_every_public_function_has_an_example():
 
 METRICS = ["euclidean", "sqeuclidean", "manhattan", "cosine"]
 ALIASES = [("l2", "euclidean"), ("cityblock", "manhattan"), ("l1", "manhattan")]
-SPARSE = [sp.csr_matrix, sp.csr_array, sp.csc_matrix, sp.csc_array, sp.coo_array,
-          sp.lil_matrix, sp.dok_array]
+SPARSE = [
+    sp.csr_matrix,
+    sp.csr_array,
+    sp.csc_matrix,
+    sp.csc_array,
+    sp.coo_array,
+    sp.lil_matrix,
+    sp.dok_array,
+]
 
 
 def _sparse_cases(n_cases=24, seed=2):
@@ -389,7 +396,9 @@ def test_sparse_duplicates_and_singletons_equal_sklearn(metric):
     for X, labels in GRID[::3]:
         np.testing.assert_allclose(
             metrics.silhouette_samples(sp.csr_array(X), labels, metric=metric),
-            sk.silhouette_samples(X, labels, metric=metric), rtol=0, atol=1e-10,
+            sk.silhouette_samples(X, labels, metric=metric),
+            rtol=0,
+            atol=1e-10,
         )
 
 
@@ -397,13 +406,21 @@ def test_sparse_duplicates_and_singletons_equal_sklearn(metric):
 @pytest.mark.parametrize("metric", METRICS)
 def test_sparse_equal_rows_are_at_distance_zero(metric):
     # rows 0 and 1 are equal and alone in their cluster: a = 0, so s = 1 exactly
-    X = np.array([[0.0, 3.0, 0.0, 1e-3], [0.0, 3.0, 0.0, 1e-3], [5.0, 0.0, 1.0, 0.0],
-                  [5.0, 0.0, 2.0, 0.0], [4.0, 1.0, 0.0, 0.0]])
+    X = np.array(
+        [
+            [0.0, 3.0, 0.0, 1e-3],
+            [0.0, 3.0, 0.0, 1e-3],
+            [5.0, 0.0, 1.0, 0.0],
+            [5.0, 0.0, 2.0, 0.0],
+            [4.0, 1.0, 0.0, 0.0],
+        ]
+    )
     labels = [0, 0, 1, 1, 1]
     ours = metrics.silhouette_samples(sp.csr_array(X), labels, metric=metric)
     assert ours[0] == ours[1] == 1.0
-    np.testing.assert_allclose(ours, metrics.silhouette_samples(X, labels, metric=metric),
-                               rtol=0, atol=1e-14)
+    np.testing.assert_allclose(
+        ours, metrics.silhouette_samples(X, labels, metric=metric), rtol=0, atol=1e-14
+    )
 
 
 @pytest.mark.usefixtures("sparse_path")
@@ -431,7 +448,9 @@ def test_metric_aliases(alias, name):
     )
     np.testing.assert_allclose(
         metrics.silhouette_samples(X, labels, metric=alias),
-        sk.silhouette_samples(X, labels, metric=alias), rtol=0, atol=1e-10,
+        sk.silhouette_samples(X, labels, metric=alias),
+        rtol=0,
+        atol=1e-10,
     )
 
 
@@ -463,9 +482,7 @@ def test_precomputed_equal_sklearn(container):
         data = D.tolist() if container is list else container(D)
         ours = metrics.silhouette_samples(data, labels, metric="precomputed")
         np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-12)
-        np.testing.assert_allclose(
-            ours, metrics.silhouette_samples(X, labels), rtol=0, atol=1e-10
-        )
+        np.testing.assert_allclose(ours, metrics.silhouette_samples(X, labels), rtol=0, atol=1e-10)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.int64, np.uint8, np.bool_])
@@ -475,8 +492,10 @@ def test_precomputed_dtypes(dtype):
     ref = sk.silhouette_samples(D, labels, metric="precomputed")
     for data in (D, sp.csr_matrix(D)):
         np.testing.assert_allclose(
-            metrics.silhouette_samples(data, labels, metric="precomputed"), ref,
-            rtol=0, atol=1e-6 if dtype == np.float32 else 1e-12,
+            metrics.silhouette_samples(data, labels, metric="precomputed"),
+            ref,
+            rtol=0,
+            atol=1e-6 if dtype == np.float32 else 1e-12,
         )
 
 
@@ -485,11 +504,11 @@ def test_precomputed_sample_size(seed, monkeypatch):
     X, labels = CASES[8]
     D = _precomputed(X)
     size = X.shape[0] // 2
-    ref = sk.silhouette_score(D, labels, metric="precomputed", sample_size=size,
-                              random_state=seed)
+    ref = sk.silhouette_score(D, labels, metric="precomputed", sample_size=size, random_state=seed)
     for data in (D, sp.csr_matrix(D)):
-        ours = metrics.silhouette_score(data, labels, metric="precomputed",
-                                        sample_size=size, random_state=seed)
+        ours = metrics.silhouette_score(
+            data, labels, metric="precomputed", sample_size=size, random_state=seed
+        )
         assert abs(ours - ref) <= 1e-12
     # above exact_max the sample picks rows and columns alike
     monkeypatch.setattr(metrics, "exact_max", size)
@@ -519,8 +538,11 @@ def test_precomputed_errors():
     D = _precomputed(CASES[0][0][:6])
     labels = [0, 0, 0, 1, 1, 1]
     for f in (metrics.silhouette_samples, sk.silhouette_samples, metrics.silhouette_score):
-        with pytest.raises(ValueError, match=r"requires shape \(n_queries, n_indexed\). "
-                                             r"Got \(6, 5\) for 6 indexed"):
+        with pytest.raises(
+            ValueError,
+            match=r"requires shape \(n_queries, n_indexed\). "
+            r"Got \(6, 5\) for 6 indexed",
+        ):
             f(D[:, :5], labels, metric="precomputed")
         negative = D.copy()
         negative[0, 1] = -1.0
@@ -553,13 +575,11 @@ def test_callable_metric_called_as_sklearn(container, dtype):
     X, labels = GRID[2]
     X = container(X.astype(dtype))
     ours_calls, ref_calls = [], []
-    ours = metrics.silhouette_samples(X, labels, metric=_recorder(ours_calls), scale=2.0,
-                                      n_jobs=2)
+    ours = metrics.silhouette_samples(X, labels, metric=_recorder(ours_calls), scale=2.0, n_jobs=2)
     ref = sk.silhouette_samples(X, labels, metric=_recorder(ref_calls), scale=2.0)
     assert ours_calls == ref_calls  # the same rows, types and dtypes, in the same order
     # scikit-learn keeps float32 distances for float32 X; vqkit float64
-    np.testing.assert_allclose(ours, ref, rtol=0,
-                               atol=1e-6 if dtype == np.float32 else 1e-12)
+    np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-6 if dtype == np.float32 else 1e-12)
 
 
 def test_callable_metric_score_and_sample():
@@ -568,8 +588,13 @@ def test_callable_metric_score_and_sample():
     ref = sk.silhouette_score(X, labels, metric=cheb, sample_size=40, random_state=1)
     ours = metrics.silhouette_score(X, labels, metric=cheb, sample_size=40, random_state=1)
     assert abs(ours - ref) <= 1e-12
-    assert abs(metrics.silhouette_score(X, labels, metric=cheb)
-               - sk.silhouette_score(X, labels, metric=cheb)) <= 1e-12
+    assert (
+        abs(
+            metrics.silhouette_score(X, labels, metric=cheb)
+            - sk.silhouette_score(X, labels, metric=cheb)
+        )
+        <= 1e-12
+    )
 
 
 # checking metric= and **kwds
@@ -592,8 +617,9 @@ def test_keywords(metric):
         sk.silhouette_samples(X, labels, metric=metric, p=3)
     # scikit-learn's own options of its pairwise functions change nothing
     np.testing.assert_array_equal(
-        metrics.silhouette_samples(X, labels, metric=metric, n_jobs=2, working_memory=1,
-                                   ensure_all_finite=True),
+        metrics.silhouette_samples(
+            X, labels, metric=metric, n_jobs=2, working_memory=1, ensure_all_finite=True
+        ),
         metrics.silhouette_samples(X, labels, metric=metric),
     )
     # keywords are ignored for precomputed distances, as scikit-learn does
@@ -644,16 +670,23 @@ def test_memory_bounded(metric):
 def test_other_scores_sparse(container):
     for X, labels in SPARSE_CASES[::2]:
         data = container(X)
-        np.testing.assert_allclose(metrics.calinski_harabasz_score(data, labels),
-                                   sk.calinski_harabasz_score(X, labels), rtol=1e-10)
+        np.testing.assert_allclose(
+            metrics.calinski_harabasz_score(data, labels),
+            sk.calinski_harabasz_score(X, labels),
+            rtol=1e-10,
+        )
         db = metrics.davies_bouldin_score(data, labels)
         np.testing.assert_allclose(db, metrics.davies_bouldin_score(X, labels), rtol=1e-12)
         if np.unique(labels, return_counts=True)[1].min() > 1:
             np.testing.assert_allclose(db, sk.davies_bouldin_score(X, labels), rtol=1e-10)
-        np.testing.assert_allclose(metrics.inertia(data, labels), metrics.inertia(X, labels),
-                                   rtol=1e-12)
-        np.testing.assert_allclose(metrics.inertia(data.astype(np.float32), labels),
-                                   metrics.inertia(X.astype(np.float32), labels), rtol=1e-12)
+        np.testing.assert_allclose(
+            metrics.inertia(data, labels), metrics.inertia(X, labels), rtol=1e-12
+        )
+        np.testing.assert_allclose(
+            metrics.inertia(data.astype(np.float32), labels),
+            metrics.inertia(X.astype(np.float32), labels),
+            rtol=1e-12,
+        )
 
 
 def test_other_scores_sparse_exact_singletons():
@@ -661,6 +694,8 @@ def test_other_scores_sparse_exact_singletons():
     for X, labels in GRID[:10]:
         S = sp.csr_matrix(X)
         assert metrics.davies_bouldin_score(S, labels) == pytest.approx(
-            sk.davies_bouldin_score(X, labels), rel=1e-10, abs=1e-12)
+            sk.davies_bouldin_score(X, labels), rel=1e-10, abs=1e-12
+        )
         assert metrics.calinski_harabasz_score(S, labels) == pytest.approx(
-            sk.calinski_harabasz_score(X, labels), rel=1e-10)
+            sk.calinski_harabasz_score(X, labels), rel=1e-10
+        )

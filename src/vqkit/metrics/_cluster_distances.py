@@ -12,7 +12,7 @@ kernels are parallel already, and ``X`` must be finite anyway).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
@@ -36,11 +36,21 @@ PAIRWISE_OPTIONS = frozenset({"n_jobs", "working_memory", "ensure_all_finite"})
 
 #: The dtypes a callable metric's rows keep (as scikit-learn passes them).
 NUMERIC = (
-    np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32,
-    np.uint64, np.float16, np.float32, np.float64,
+    np.bool_,
+    np.int8,
+    np.int16,
+    np.int32,
+    np.int64,
+    np.uint8,
+    np.uint16,
+    np.uint32,
+    np.uint64,
+    np.float16,
+    np.float32,
+    np.float64,
 )
 
-Metric = Union[str, Callable[..., float]]
+Metric = str | Callable[..., float]
 
 
 def check_metric(metric: Any, kwds: dict[str, Any]) -> Metric:
@@ -65,8 +75,7 @@ def check_metric(metric: Any, kwds: dict[str, Any]) -> Metric:
         )
     if kwds:
         raise TypeError(
-            f"metric={metric!r} takes no keyword arguments, got "
-            f"{', '.join(sorted(kwds))}."
+            f"metric={metric!r} takes no keyword arguments, got {', '.join(sorted(kwds))}."
         )
     return BUILT_IN[metric]
 
@@ -143,8 +152,8 @@ def _callable_sums(
     for i in range(n - 1):
         x = rows[i]
         values = np.array([metric(x, rows[j], **kwds) for j in range(i + 1, n)], dtype=np.float64)
-        sums[i] += np.bincount(codes[i + 1:], weights=values, minlength=k)
-        sums[i + 1:, codes[i]] += values
+        sums[i] += np.bincount(codes[i + 1 :], weights=values, minlength=k)
+        sums[i + 1 :, codes[i]] += values
     for i in range(n):
         sums[i, codes[i]] += metric(rows[i], rows[i], **kwds)
     return sums

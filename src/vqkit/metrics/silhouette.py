@@ -41,9 +41,10 @@ def silhouette_samples(
 
     Parameters
     ----------
-    X : array_like or sparse matrix, shape (n_samples, n_features), or (n_samples, n_samples) when ``metric="precomputed"``
+    X : array_like or sparse matrix, shape (n_samples, n_features) or (n_samples, n_samples)
         Finite data, dense or a SciPy sparse matrix or array of any format;
-        or the matrix of distances between the rows.
+        with ``metric="precomputed"``, the square matrix of distances between
+        the rows.
     labels : array_like, shape (n_samples,)
         Cluster label of each row (any integers or strings).  There must be
         from 2 to ``n_samples - 1`` distinct labels.
@@ -157,9 +158,9 @@ def silhouette_score(
 
     Parameters
     ----------
-    X : array_like or sparse matrix, shape (n_samples, n_features), or (n_samples, n_samples) when ``metric="precomputed"``
-        Finite data, dense or sparse, or the distances between the rows
-        (see :func:`silhouette_samples`).
+    X : array_like or sparse matrix, shape (n_samples, n_features) or (n_samples, n_samples)
+        Finite data, dense or sparse; with ``metric="precomputed"``, the
+        distances between the rows (see :func:`silhouette_samples`).
     labels : array_like, shape (n_samples,)
         Cluster label of each row (any integers or strings).
     metric : str or callable, default "euclidean"
