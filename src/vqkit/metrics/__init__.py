@@ -1,24 +1,28 @@
 """Clustering quality scores: silhouette, Calinski-Harabasz, Davies-Bouldin, inertia.
 
 The scores equal scikit-learn's ``sklearn.metrics`` functions of the same
-names (Euclidean metric) without depending on scikit-learn, and never build
-an ``n x n`` distance matrix:
+names, with the same signatures, without depending on scikit-learn, and
+never build an ``n x n`` distance matrix from features:
 
 * :func:`silhouette_samples` streams over all rows once per row (compiled,
   parallel over fixed row chunks), keeping only each row's summed distance
-  to every cluster: ``O(n^2 d)`` time, ``O(n k)`` memory.
+  to every cluster: ``O(n^2 d)`` time (``O(n nnz)`` for sparse ``X``),
+  ``O(n k)`` memory.  Its ``metric`` is ``"euclidean"``,
+  ``"sqeuclidean"``, ``"manhattan"``, ``"cosine"`` (or their other names),
+  ``"precomputed"`` (``X`` is the distance matrix) or a callable.
 * :func:`silhouette_score` is exact up to :data:`exact_max` rows; above
   that it scores a random sample of ``exact_max`` rows and warns.
 * :func:`calinski_harabasz_score`, :func:`davies_bouldin_score` and
-  :func:`inertia` work from per-cluster sums: ``O(n d)`` time,
-  ``O(k d)`` extra memory.
+  :func:`inertia` work from per-cluster sums: ``O(n d)`` time (``O(nnz)``
+  for sparse ``X``), ``O(k d)`` extra memory.
 
 Labels may be any integers or strings; they are mapped to ``0 .. k-1`` with
 ``np.unique`` (as scikit-learn's ``LabelEncoder`` does).  ``X`` must be a
-dense, finite 2-D array of numbers; distances are computed in float64 from
-direct differences.
+finite 2-D array of numbers, dense or a SciPy sparse matrix or array of any
+format; distances are computed in float64 from direct differences.
 
-The silhouette lives in :mod:`vqkit.metrics.silhouette`, the scores computed
+The silhouette lives in :mod:`vqkit.metrics.silhouette` (the ``metric``
+argument in :mod:`vqkit.metrics._cluster_distances`), the scores computed
 from per-cluster sums in :mod:`vqkit.metrics.dispersion`.
 """
 

@@ -15,9 +15,10 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..backends import get_backend, is_sparse
-from ._common import FLOATS, check_X_labels
+from ._common import FLOATS, Data, check_X_labels
 
 #: The metric names accepted, each with the built-in metric it names.
 BUILT_IN = {
@@ -80,7 +81,7 @@ def check_metric(metric: Any, kwds: dict[str, Any]) -> Metric:
     return BUILT_IN[metric]
 
 
-def check_data(X: Any, labels: Any, metric: Metric) -> tuple[Any, np.ndarray, float]:
+def check_data(X: Data, labels: ArrayLike, metric: Metric) -> tuple[Any, np.ndarray, float]:
     """Validated ``X`` and labels for ``metric``, and the tolerance of the
     zero diagonal of a precomputed matrix.
 
@@ -95,11 +96,10 @@ def check_data(X: Any, labels: Any, metric: Metric) -> tuple[Any, np.ndarray, fl
     if metric != "precomputed":
         X, labels = check_X_labels(X, labels)
         return X, labels, 0.0
-    if not is_sparse(X):
-        X = np.asarray(X)
-    given = np.dtype(X.dtype)
-    X, labels = check_X_labels(X, labels, dtypes=FLOATS)
-    return X, labels, float(np.finfo(given if given.kind == "f" else X.dtype).eps * 100)
+    D: Any = X if is_sparse(X) else np.asarray(X)
+    given = np.dtype(D.dtype)
+    D, labels = check_X_labels(D, labels, dtypes=FLOATS)
+    return D, labels, float(np.finfo(given if given.kind == "f" else D.dtype).eps * 100)
 
 
 def check_diagonal(D: Any, tolerance: float) -> None:

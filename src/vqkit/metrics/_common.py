@@ -14,9 +14,13 @@ from ..validation import as_float_2d
 
 FLOATS = (np.float64, np.float32)
 
+#: What the scores take as ``X``: anything NumPy turns into a 2-D array, or a
+#: SciPy sparse matrix or array (typed loosely: SciPy is optional).
+Data = ArrayLike | Any
+
 
 def check_X_labels(
-    X: ArrayLike | Any, labels: ArrayLike, *, dtypes: tuple[type, ...] = FLOATS
+    X: Data, labels: ArrayLike, *, dtypes: tuple[type, ...] = FLOATS
 ) -> tuple[Any, np.ndarray]:
     """Validated ``X`` and raw 1-D ``labels``.
 

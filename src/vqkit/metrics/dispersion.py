@@ -8,12 +8,12 @@ from numpy.typing import ArrayLike
 
 from ..backends import get_backend
 from ..validation import as_float_2d, as_sample_weight
-from ._common import check_X_labels, cluster_means, distance_sums, encode
+from ._common import Data, check_X_labels, cluster_means, distance_sums, encode
 
 __all__ = ["calinski_harabasz_score", "davies_bouldin_score", "inertia"]
 
 
-def calinski_harabasz_score(X: ArrayLike, labels: ArrayLike) -> float:
+def calinski_harabasz_score(X: Data, labels: ArrayLike) -> float:
     """Calinski-Harabasz score (variance ratio criterion); higher is better.
 
     The ratio of the between-cluster dispersion to the within-cluster
@@ -25,8 +25,9 @@ def calinski_harabasz_score(X: ArrayLike, labels: ArrayLike) -> float:
 
     Parameters
     ----------
-    X : array_like, shape (n_samples, n_features)
-        Finite dense data.
+    X : array_like or sparse matrix, shape (n_samples, n_features)
+        Finite data, dense or a SciPy sparse matrix or array of any format
+        (scored as its dense copy, computed from the stored entries).
     labels : array_like, shape (n_samples,)
         Cluster label of each row (any integers or strings); 2 to
         ``n_samples - 1`` distinct labels.
@@ -48,6 +49,9 @@ def calinski_harabasz_score(X: ArrayLike, labels: ArrayLike) -> float:
     >>> X = np.array([[0.0, 0.0], [0.0, 1.0], [10.0, 0.0], [10.0, 1.0]])
     >>> calinski_harabasz_score(X, [0, 0, 1, 1])
     200.0
+    >>> from scipy.sparse import csr_matrix
+    >>> calinski_harabasz_score(csr_matrix(X), [0, 0, 1, 1])
+    200.0
     """
     X, labels = check_X_labels(X, labels)
     n = X.shape[0]
@@ -64,7 +68,7 @@ def calinski_harabasz_score(X: ArrayLike, labels: ArrayLike) -> float:
     return float(extra * (n - k) / (intra * (k - 1.0)))
 
 
-def davies_bouldin_score(X: ArrayLike, labels: ArrayLike) -> float:
+def davies_bouldin_score(X: Data, labels: ArrayLike) -> float:
     """Davies-Bouldin score; lower is better, 0 is the minimum.
 
     The mean over clusters of the largest ratio
@@ -76,8 +80,9 @@ def davies_bouldin_score(X: ArrayLike, labels: ArrayLike) -> float:
 
     Parameters
     ----------
-    X : array_like, shape (n_samples, n_features)
-        Finite dense data.
+    X : array_like or sparse matrix, shape (n_samples, n_features)
+        Finite data, dense or a SciPy sparse matrix or array of any format
+        (scored as its dense copy, computed from the stored entries).
     labels : array_like, shape (n_samples,)
         Cluster label of each row (any integers or strings); 2 to
         ``n_samples - 1`` distinct labels.
@@ -116,7 +121,7 @@ def davies_bouldin_score(X: ArrayLike, labels: ArrayLike) -> float:
 
 
 def inertia(
-    X: ArrayLike,
+    X: Data,
     labels: ArrayLike,
     centers: ArrayLike | None = None,
     sample_weight: ArrayLike | None = None,
@@ -128,8 +133,9 @@ def inertia(
 
     Parameters
     ----------
-    X : array_like, shape (n_samples, n_features)
-        Finite dense data.
+    X : array_like or sparse matrix, shape (n_samples, n_features)
+        Finite data, dense or a SciPy sparse matrix or array of any format
+        (scored as its dense copy, computed from the stored entries).
     labels : array_like, shape (n_samples,)
         Cluster of each row.  Without ``centers``: any integers or strings
         (mapped with ``np.unique``).  With ``centers``: integer indices of

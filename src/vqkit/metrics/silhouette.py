@@ -18,13 +18,13 @@ from ._cluster_distances import (
     check_metric,
     cluster_distance_sums,
 )
-from ._common import encode
+from ._common import Data, encode
 
 __all__ = ["silhouette_samples", "silhouette_score"]
 
 
 def silhouette_samples(
-    X: ArrayLike | Any, labels: ArrayLike, *, metric: Metric = "euclidean", **kwds: Any
+    X: Data, labels: ArrayLike, *, metric: Metric = "euclidean", **kwds: Any
 ) -> np.ndarray:
     """Silhouette coefficient of every row.
 
@@ -138,7 +138,7 @@ def _silhouette(
 
 
 def silhouette_score(
-    X: ArrayLike | Any,
+    X: Data,
     labels: ArrayLike,
     *,
     metric: Metric = "euclidean",
