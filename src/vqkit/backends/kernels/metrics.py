@@ -35,76 +35,106 @@ METRIC_CODES = {
     "cosine": COSINE,
 }
 
-#: Columns handled together in the inner loop of :func:`silhouette_sums`
-#: (a block of distances is computed, then scattered into the cluster sums).
-COL_BLOCK = 256
-
 #: Rows per parallel task of the silhouette kernels.  Each row costs a pass
 #: over all ``n`` rows, so small tasks keep both cores busy on the few
 #: thousand rows a silhouette is usually computed on (one ``ROW_CHUNK`` would
 #: leave a 1,500-row silhouette on one thread).  Rows are independent, so
-#: the result does not depend on this value or on the thread count.
+#: the result does not depend on this value or on the thread count.  A
+#: multiple of :data:`TILE`.
 SILHOUETTE_ROWS = 32
+
+#: The dense silhouette kernel computes distances in tiles of ``TILE`` rows
+#: by ``TILE`` rows, their sums held in registers (this is written out in
+#: :func:`_tile`).
+TILE = 4
+
+
+@njit(inline="always")
+def _feature_term(x, y, metric):
+    """One feature's part of the distance (the dot product, for cosine)."""
+    if metric == COSINE:
+        return x * y
+    if metric == MANHATTAN:
+        return abs(x - y)
+    diff = x - y
+    return diff * diff
+
+
+@njit(inline="always")
+def _distance(s, metric, same_row):
+    """The distance from the sum of its features' terms."""
+    if metric == EUCLIDEAN:
+        return np.sqrt(s)
+    if metric == COSINE:
+        return 0.0 if same_row else min(max(1.0 - s, 0.0), 2.0)
+    return s
+
+
+@njit(inline="always")
+def _tile(XT, i, j, metric):
+    """The 16 feature sums between rows ``i .. i+3`` and ``j .. j+3``
+    (row-major), each summed over the features in order."""
+    a00 = a01 = a02 = a03 = a10 = a11 = a12 = a13 = 0.0
+    a20 = a21 = a22 = a23 = a30 = a31 = a32 = a33 = 0.0
+    for f in range(XT.shape[0]):
+        y0, y1, y2, y3 = XT[f, j], XT[f, j + 1], XT[f, j + 2], XT[f, j + 3]
+        x = XT[f, i]
+        a00 += _feature_term(x, y0, metric)
+        a01 += _feature_term(x, y1, metric)
+        a02 += _feature_term(x, y2, metric)
+        a03 += _feature_term(x, y3, metric)
+        x = XT[f, i + 1]
+        a10 += _feature_term(x, y0, metric)
+        a11 += _feature_term(x, y1, metric)
+        a12 += _feature_term(x, y2, metric)
+        a13 += _feature_term(x, y3, metric)
+        x = XT[f, i + 2]
+        a20 += _feature_term(x, y0, metric)
+        a21 += _feature_term(x, y1, metric)
+        a22 += _feature_term(x, y2, metric)
+        a23 += _feature_term(x, y3, metric)
+        x = XT[f, i + 3]
+        a30 += _feature_term(x, y0, metric)
+        a31 += _feature_term(x, y1, metric)
+        a32 += _feature_term(x, y2, metric)
+        a33 += _feature_term(x, y3, metric)
+    return (a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33)
 
 
 @njit(parallel=True, cache=True, nogil=True)
 def silhouette_sums(XT, labels, metric, out):
     """``out[i, c] = sum_{j: labels[j] == c} dist(X[i], X[j])``.
 
-    ``XT`` is ``X`` transposed, float64 and C-contiguous (shape ``(d, n)``),
-    so that the distances from row ``i`` to a block of ``COL_BLOCK`` rows are
-    computed with unit-stride, vectorisable loops; for the cosine metric its
-    columns are the rows scaled to unit norm.  Each distance is summed over
-    features in order; the sums over ``j`` run in row order.  ``out``
-    (shape ``(n, k)``, float64) must be zeroed.  Memory: ``O(n k)``; time:
-    ``O(n^2 d)``.
+    ``XT`` is ``X`` transposed, float64 and C-contiguous (shape ``(d, n)``);
+    for the cosine metric its columns are the rows scaled to unit norm.
+    Each task takes ``SILHOUETTE_ROWS`` rows and walks the columns in tiles
+    of ``TILE x TILE`` distances (:func:`_tile`), all its rows' tiles of one
+    column block before the next, so the block is read once per task;
+    leftover rows and columns are computed one distance at a time.  Each
+    distance is summed over features in order, and each row's sums over
+    ``j`` run in row order, whatever the tiling.  ``out`` (shape ``(n, k)``,
+    float64) must be zeroed.  Memory: ``O(n k)``; time: ``O(n^2 d)``.
     """
     d, n = XT.shape
+    tiled_cols = n - n % TILE
     n_chunks = (n + SILHOUETTE_ROWS - 1) // SILHOUETTE_ROWS
     for chunk in prange(n_chunks):
         start = chunk * SILHOUETTE_ROWS
         stop = min(n, start + SILHOUETTE_ROWS)
-        tmp = np.empty(COL_BLOCK)
-        xi = np.empty(d)
+        tiled_rows = start + (stop - start) // TILE * TILE
+        for j in range(0, tiled_cols, TILE):
+            for i in range(start, tiled_rows, TILE):
+                sums = _tile(XT, i, j, metric)
+                for r in range(TILE):
+                    for w in range(TILE):
+                        dist = _distance(sums[TILE * r + w], metric, i + r == j + w)
+                        out[i + r, labels[j + w]] += dist
         for i in range(start, stop):
-            for f in range(d):
-                xi[f] = XT[f, i]
-            for j0 in range(0, n, COL_BLOCK):
-                j1 = min(n, j0 + COL_BLOCK)
-                m = j1 - j0
-                for jj in range(m):
-                    tmp[jj] = 0.0
-                if metric == MANHATTAN:
-                    for f in range(d):
-                        v = xi[f]
-                        for jj in range(m):
-                            tmp[jj] += abs(v - XT[f, j0 + jj])
-                elif metric == COSINE:
-                    for f in range(d):
-                        v = xi[f]
-                        for jj in range(m):
-                            tmp[jj] += v * XT[f, j0 + jj]
-                    for jj in range(m):
-                        tmp[jj] = min(max(1.0 - tmp[jj], 0.0), 2.0)
-                    if j0 <= i < j1:
-                        tmp[i - j0] = 0.0
-                else:
-                    for f in range(d):
-                        v = xi[f]
-                        for jj in range(m):
-                            diff = v - XT[f, j0 + jj]
-                            tmp[jj] += diff * diff
-                    if metric == EUCLIDEAN:
-                        for jj in range(m):
-                            tmp[jj] = np.sqrt(tmp[jj])
-                for jj in range(m):
-                    out[i, labels[j0 + jj]] += tmp[jj]
-
-
-@njit(inline="always")
-def _term(diff, metric):
-    """One feature's part of a Manhattan or (squared) Euclidean distance."""
-    return abs(diff) if metric == MANHATTAN else diff * diff
+            for j in range(tiled_cols if i < tiled_rows else 0, n):
+                s = 0.0
+                for f in range(d):
+                    s += _feature_term(XT[f, i], XT[f, j], metric)
+                out[i, labels[j]] += _distance(s, metric, i == j)
 
 
 @njit(parallel=True, cache=True, nogil=True)
@@ -131,29 +161,20 @@ def silhouette_sums_csr(data, indices, indptr, n_features, labels, metric, out):
         row = np.zeros(n_features)
         for i in range(chunk * SILHOUETTE_ROWS, min(n, (chunk + 1) * SILHOUETTE_ROWS)):
             p0, p1 = indptr[i], indptr[i + 1]
-            own = 0.0  # the sum of row i's terms
+            own = 0.0  # the sum of row i's terms (0 for cosine)
             for p in range(p0, p1):
                 v = np.float64(data[p])
                 row[indices[p]] = v
-                own += _term(v, metric)
+                own += _feature_term(v, 0.0, metric)
             for j in range(n):
-                if metric == COSINE:
-                    if j == i:
-                        continue  # 0 from a row to itself
-                    s = 0.0
-                    for q in range(indptr[j], indptr[j + 1]):
-                        s += row[indices[q]] * np.float64(data[q])
-                    dist = min(max(1.0 - s, 0.0), 2.0)
-                else:
-                    s = 0.0
-                    read = 0.0  # the sum of row i's terms at j's features
-                    for q in range(indptr[j], indptr[j + 1]):
-                        x = row[indices[q]]
-                        s += _term(x - np.float64(data[q]), metric)
-                        read += _term(x, metric)
-                    s += max(own - read, 0.0)
-                    dist = np.sqrt(s) if metric == EUCLIDEAN else s
-                out[i, labels[j]] += dist
+                s = 0.0
+                read = 0.0  # the sum of row i's terms at j's features (0 for cosine)
+                for q in range(indptr[j], indptr[j + 1]):
+                    x = row[indices[q]]
+                    s += _feature_term(x, np.float64(data[q]), metric)
+                    read += _feature_term(x, 0.0, metric)
+                s += max(own - read, 0.0)
+                out[i, labels[j]] += _distance(s, metric, i == j)
             for p in range(p0, p1):
                 row[indices[p]] = 0.0
 
