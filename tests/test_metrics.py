@@ -361,8 +361,8 @@ SPARSE_CASES = _sparse_cases()
 @pytest.fixture(params=["scattered", "dense copy"])
 def sparse_path(request, monkeypatch):
     """Run the sparse silhouette through each of its two kernels."""
-    fill = 2.0 if request.param == "scattered" else 0.0
-    monkeypatch.setattr(vqkit.backends.sparse, "SILHOUETTE_DENSE_FILL", fill)
+    cost = -(10**9) if request.param == "scattered" else 10**9
+    monkeypatch.setattr(vqkit.backends.sparse, "SILHOUETTE_PAIR_COST", cost)
 
 
 @pytest.mark.parametrize("metric", METRICS)

@@ -32,11 +32,16 @@ def _row_sq_norms(data, indptr):
     return out
 
 
-#: Fraction of stored entries from which :meth:`SparseBackend.silhouette_sums`
-#: copies ``X`` to a dense array: the dense kernel is then as fast or faster
-#: (measured from 16 to 512 features: the two break even at 15-25% stored),
-#: and the copy costs a few times the memory of ``X`` itself.
-SILHOUETTE_DENSE_FILL = 0.2
+#: How :meth:`SparseBackend.silhouette_sums` chooses its kernel, from what
+#: one pair of rows costs in units of one dense feature (measured from 16 to
+#: 512 features, 4,000 to 20,000 rows): the sparse kernel costs about
+#: ``SILHOUETTE_PAIR_COST + SILHOUETTE_ENTRY_COST * (stored entries per row)``,
+#: the dense kernel the number of features.  Where the dense kernel costs no
+#: more, ``X`` is copied to a dense array, of at most about
+#: ``SILHOUETTE_PAIR_COST`` values per row plus ``SILHOUETTE_ENTRY_COST`` per
+#: stored entry.
+SILHOUETTE_PAIR_COST = 12
+SILHOUETTE_ENTRY_COST = 6
 
 
 class SparseBackend:
@@ -124,10 +129,10 @@ class SparseBackend:
     def silhouette_sums(self, X, labels, k, metric="euclidean"):
         """``(n, k)``: each row's summed distance to the rows of every cluster
         (see :meth:`CPUBackend.silhouette_sums`), from the stored entries of
-        each pair of rows.  A matrix at least :data:`SILHOUETTE_DENSE_FILL`
-        full is copied to a dense array instead (the same terms, faster)."""
+        each pair of rows; or from a dense copy of ``X`` where that is faster
+        (see :data:`SILHOUETTE_PAIR_COST`): the same terms."""
         n, d = X.shape
-        if X.nnz >= SILHOUETTE_DENSE_FILL * n * d:
+        if d <= SILHOUETTE_PAIR_COST + SILHOUETTE_ENTRY_COST * X.nnz / n:
             return self.dense.silhouette_sums(X.toarray(), labels, k, metric)
         data, indices, indptr = _csr_arrays(X)
         if metric == "cosine":  # unit rows, as for dense data

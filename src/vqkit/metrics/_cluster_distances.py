@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ..backends import get_backend, is_sparse
+from ..backends import array_kind
 from ._common import FLOATS, Data, check_X_labels
 
 #: The metric names accepted, each with the built-in metric it names.
@@ -81,9 +81,9 @@ def check_metric(metric: Any, kwds: dict[str, Any]) -> Metric:
     return BUILT_IN[metric]
 
 
-def check_data(X: Data, labels: ArrayLike, metric: Metric) -> tuple[Any, np.ndarray, float]:
-    """Validated ``X`` and labels for ``metric``, and the tolerance of the
-    zero diagonal of a precomputed matrix.
+def check_data(X: Data, labels: ArrayLike, metric: Metric) -> tuple[Any, np.ndarray, Any, float]:
+    """Validated ``X`` and labels for ``metric``, ``X``'s backend, and the
+    tolerance of the zero diagonal of a precomputed matrix.
 
     Features and distance matrices become float32 or float64; a callable
     gets rows of any real dtype as given (integers stay integers), as
@@ -91,15 +91,18 @@ def check_data(X: Data, labels: ArrayLike, metric: Metric) -> tuple[Any, np.ndar
     float dtype ``X`` came in (of float64 for integers).
     """
     if callable(metric):
-        X, labels = check_X_labels(X, labels, dtypes=NUMERIC)
-        return X, labels, 0.0
+        return (*check_X_labels(X, labels, dtypes=NUMERIC), 0.0)
     if metric != "precomputed":
-        X, labels = check_X_labels(X, labels)
-        return X, labels, 0.0
-    D: Any = X if is_sparse(X) else np.asarray(X)
+        return (*check_X_labels(X, labels), 0.0)
+    D: Any = X if _is_sparse(X) else np.asarray(X)
     given = np.dtype(D.dtype)
-    D, labels = check_X_labels(D, labels, dtypes=FLOATS)
-    return D, labels, float(np.finfo(given if given.kind == "f" else D.dtype).eps * 100)
+    D, labels, backend = check_X_labels(D, labels, dtypes=FLOATS)
+    tolerance = np.finfo(given if given.kind == "f" else D.dtype).eps * 100
+    return D, labels, backend, float(tolerance)
+
+
+def _is_sparse(X: Any) -> bool:
+    return array_kind(X) == "sparse"
 
 
 def check_diagonal(D: Any, tolerance: float) -> None:
@@ -119,7 +122,7 @@ def check_distances(D: Any) -> None:
             "Precomputed metric requires shape (n_queries, n_indexed). Got "
             f"({n}, {m}) for {n} indexed."
         )
-    values = D.data if is_sparse(D) else D
+    values = D.data if _is_sparse(D) else D
     if values.size and values.min() < 0:
         raise ValueError(
             "Negative values in data passed to the precomputed distance matrix X: "
@@ -128,15 +131,15 @@ def check_distances(D: Any) -> None:
 
 
 def cluster_distance_sums(
-    X: Any, codes: np.ndarray, k: int, metric: Metric, kwds: dict[str, Any]
+    backend: Any, X: Any, codes: np.ndarray, k: int, metric: Metric, kwds: dict[str, Any]
 ) -> np.ndarray:
     """``(n, k)`` float64: row ``i``'s summed distance to the rows of each
     cluster (``codes`` in ``0 .. k-1``)."""
     if metric == "precomputed":
-        return get_backend(X).row_cluster_sums(X, codes, k)
+        return backend.row_cluster_sums(X, codes, k)
     if callable(metric):
         return _callable_sums(X, codes, k, metric, kwds)
-    return get_backend(X).silhouette_sums(X, codes, k, metric)
+    return backend.silhouette_sums(X, codes, k, metric)
 
 
 def _callable_sums(
@@ -147,7 +150,7 @@ def _callable_sums(
     once for each row with itself; rows are 1-D arrays, or 1-row sparse
     matrices.  Memory: the sums and one row of distances."""
     n = X.shape[0]
-    rows = [X[[i], :] for i in range(n)] if is_sparse(X) else list(X)
+    rows = [X[[i], :] for i in range(n)] if _is_sparse(X) else list(X)
     sums = np.zeros((n, k))
     for i in range(n - 1):
         x = rows[i]

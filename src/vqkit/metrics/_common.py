@@ -21,8 +21,8 @@ Data = ArrayLike | Any
 
 def check_X_labels(
     X: Data, labels: ArrayLike, *, dtypes: tuple[type, ...] = FLOATS
-) -> tuple[Any, np.ndarray]:
-    """Validated ``X`` and raw 1-D ``labels``.
+) -> tuple[Any, np.ndarray, Any]:
+    """Validated ``X``, raw 1-D ``labels`` and ``X``'s backend.
 
     ``X`` comes back as a C-ordered array, or a canonical CSR matrix when it
     is a SciPy sparse matrix or array of any format; its dtype is kept when
@@ -39,7 +39,7 @@ def check_X_labels(
             "Found input variables with inconsistent numbers of samples: "
             f"[{X.shape[0]}, {labels.shape[0]}]"
         )
-    return X, labels
+    return X, labels, get_backend(X)
 
 
 def encode(labels: np.ndarray, n_samples: int) -> tuple[np.ndarray, np.ndarray, int]:
@@ -65,10 +65,14 @@ def encode(labels: np.ndarray, n_samples: int) -> tuple[np.ndarray, np.ndarray, 
 
 
 def cluster_means(
-    X: Any, codes: np.ndarray, k: int, weights: np.ndarray | None = None
+    backend: Any,
+    X: Any,
+    codes: np.ndarray,
+    k: int,
+    weights: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-cluster (weighted) means in float64 and the weight totals."""
-    sums, wsums = get_backend(X).cluster_sums(X, codes, k, weights)
+    sums, wsums = backend.cluster_sums(X, codes, k, weights)
     nonzero = wsums > 0
     sums[nonzero] /= wsums[nonzero, None]
     sums[~nonzero] = 0.0
@@ -76,6 +80,7 @@ def cluster_means(
 
 
 def distance_sums(
+    backend: Any,
     X: Any,
     codes: np.ndarray,
     C: np.ndarray,
@@ -83,4 +88,4 @@ def distance_sums(
     weights: np.ndarray | None = None,
 ) -> np.ndarray:
     """Per-cluster sums of (weighted) distances of rows to their centre."""
-    return get_backend(X).cluster_distance_sums(X, codes, C, weights, squared)
+    return backend.cluster_distance_sums(X, codes, C, weights, squared)

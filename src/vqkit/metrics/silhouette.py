@@ -88,6 +88,14 @@ def silhouette_samples(
     TypeError
         For a keyword argument that a built-in metric does not take.
 
+    Notes
+    -----
+    With ``metric="cosine"`` a row of zeros is at distance 1 from every
+    other row and 0 from itself.  scikit-learn agrees while it computes the
+    distance matrix in one piece (up to about 11,500 rows at its default
+    ``working_memory``); in pieces, it puts such a row at distance 1 from
+    itself too, and its coefficients for these rows differ from vqkit's.
+
     Examples
     --------
     >>> import numpy as np
@@ -108,12 +116,17 @@ def silhouette_samples(
     array([0.925, 0.925, 0.45 , 0.45 , 0.5  ])
     """
     metric = check_metric(metric, kwds)
-    X, labels, tolerance = check_data(X, labels, metric)
-    return _silhouette(X, labels, metric, kwds, tolerance)
+    X, labels, backend, tolerance = check_data(X, labels, metric)
+    return _silhouette(backend, X, labels, metric, kwds, tolerance)
 
 
 def _silhouette(
-    X: Any, labels: np.ndarray, metric: Metric, kwds: dict[str, Any], tolerance: float
+    backend: Any,
+    X: Any,
+    labels: np.ndarray,
+    metric: Metric,
+    kwds: dict[str, Any],
+    tolerance: float,
 ) -> np.ndarray:
     """The coefficients of checked ``X`` and labels, with the remaining
     checks in scikit-learn's order."""
@@ -123,7 +136,7 @@ def _silhouette(
     if metric == "precomputed":
         check_distances(X)
     n = X.shape[0]
-    sums = cluster_distance_sums(X, codes, k, metric, kwds)
+    sums = cluster_distance_sums(backend, X, codes, k, metric, kwds)
     rows = np.arange(n)
     intra = sums[rows, codes]
     sums[rows, codes] = np.inf
@@ -229,7 +242,7 @@ def silhouette_score(
     ):
         raise ValueError(f"sample_size must be a positive integer or None, got {sample_size!r}.")
     exact_max = metrics.exact_max
-    X, labels, tolerance = check_data(X, labels, metric)
+    X, labels, backend, tolerance = check_data(X, labels, metric)
     n = X.shape[0]
     if sample_size is None and n > exact_max:
         sample_size = int(exact_max)
@@ -247,4 +260,4 @@ def silhouette_score(
         X, labels = X[indices], labels[indices]
         if metric == "precomputed":
             X = X[:, indices]
-    return float(np.mean(_silhouette(X, labels, metric, kwds, tolerance)))
+    return float(np.mean(_silhouette(backend, X, labels, metric, kwds, tolerance)))
