@@ -33,15 +33,15 @@ def _row_sq_norms(data, indptr):
 
 
 #: How :meth:`SparseBackend.silhouette_sums` chooses its kernel, from what
-#: one pair of rows costs in units of one dense feature (measured from 16 to
-#: 512 features, 4,000 to 20,000 rows): the sparse kernel costs about
-#: ``SILHOUETTE_PAIR_COST + SILHOUETTE_ENTRY_COST * (stored entries per row)``,
-#: the dense kernel the number of features.  Where the dense kernel costs no
-#: more, ``X`` is copied to a dense array, of at most about
-#: ``SILHOUETTE_PAIR_COST`` values per row plus ``SILHOUETTE_ENTRY_COST`` per
-#: stored entry.
-SILHOUETTE_PAIR_COST = 12
-SILHOUETTE_ENTRY_COST = 6
+#: one pair of rows costs in units of one feature of the dense kernel
+#: (measured from 16 to 1,000 features and 1% to 60% stored): the sparse
+#: kernel costs about ``SILHOUETTE_PAIR_COST + SILHOUETTE_SHARED_COST * s``,
+#: where ``s`` is the number of features two rows share on average
+#: (``(nnz / n)^2 / d``), the dense kernel ``d``.  Where the dense kernel
+#: costs no more, ``X`` is copied to a dense array (then ``d`` is at most
+#: about 3 times the stored entries per row).
+SILHOUETTE_PAIR_COST = 4
+SILHOUETTE_SHARED_COST = 7
 
 
 class SparseBackend:
@@ -129,18 +129,24 @@ class SparseBackend:
     def silhouette_sums(self, X, labels, k, metric="euclidean"):
         """``(n, k)``: each row's summed distance to the rows of every cluster
         (see :meth:`CPUBackend.silhouette_sums`), from the stored entries of
-        each pair of rows; or from a dense copy of ``X`` where that is faster
-        (see :data:`SILHOUETTE_PAIR_COST`): the same terms."""
+        the pairs of rows that share features (the kernel walks a CSC copy of
+        ``X``); or from a dense copy of ``X`` where that is faster (see
+        :data:`SILHOUETTE_PAIR_COST`)."""
         n, d = X.shape
-        if d <= SILHOUETTE_PAIR_COST + SILHOUETTE_ENTRY_COST * X.nnz / n:
+        shared = (X.nnz / n) ** 2 / d  # features two rows share, on average
+        if d <= SILHOUETTE_PAIR_COST + SILHOUETTE_SHARED_COST * shared:
             return self.dense.silhouette_sums(X.toarray(), labels, k, metric)
         data, indices, indptr = _csr_arrays(X)
+        col_data, col_rows, col_ptr = _csr_arrays(X.T.tocsr())
         if metric == "cosine":  # unit rows, as for dense data
             norms = np.sqrt(_row_sq_norms(data, indptr))
-            data = data / np.repeat(np.where(norms == 0.0, 1.0, norms), np.diff(indptr))
+            norms[norms == 0.0] = 1.0
+            data = data / np.repeat(norms, np.diff(indptr))
+            col_data = col_data / norms[col_rows]
         sums = np.zeros((n, k))
         metrics.silhouette_sums_csr(
-            data, indices, indptr, d, labels, metrics.METRIC_CODES[metric], sums
+            data, indices, indptr, col_data, col_rows, col_ptr, labels,
+            metrics.METRIC_CODES[metric], sums,
         )
         return sums
 

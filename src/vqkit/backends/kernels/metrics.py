@@ -13,8 +13,7 @@ squared Euclidean and Manhattan distances are computed from direct
 differences, the cosine distance as ``1 - x.y`` of rows scaled to unit norm
 beforehand (clipped to ``[0, 2]``, and 0 from a row to itself), as
 scikit-learn computes it.  Sparse rows give the distances of their dense
-copies: the same for the cosine metric, and to rounding for the others
-(see :func:`silhouette_sums_csr`).
+copies, to rounding (see :func:`silhouette_sums_csr`).
 """
 
 import numpy as np
@@ -138,45 +137,50 @@ def silhouette_sums(XT, labels, metric, out):
 
 
 @njit(parallel=True, cache=True, nogil=True)
-def silhouette_sums_csr(data, indices, indptr, n_features, labels, metric, out):
-    """:func:`silhouette_sums` for a CSR matrix (sorted indices, no
-    duplicates; ``data`` float32 or float64, scaled to unit row norms for
-    the cosine metric).
+def silhouette_sums_csr(data, indices, indptr, col_data, col_rows, col_ptr, labels, metric, out):
+    """:func:`silhouette_sums` for a sparse matrix, given as CSR (``data``,
+    ``indices``, ``indptr``) and as CSC (``col_data``, ``col_rows``,
+    ``col_ptr``), float32 or float64, rows scaled to unit norm for the
+    cosine metric.
 
-    Row ``i`` is scattered into a dense vector that each row ``j`` reads at
-    its own stored features: the cosine metric adds ``x_f y_f`` there; the
-    Manhattan and Euclidean distances add the term of ``x_f - y_f`` there,
-    plus the terms of the features of ``i`` that ``j`` lacks, as the
-    difference of two sums of row ``i``'s terms (all of them, and those
-    ``j`` reads, clamped at 0).  So the distance is exact in ``j``'s
-    coordinates, as in the sparse backend's other kernels, and 0 between
-    equal rows (or whenever ``j`` stores every feature ``i`` stores: both
-    sums then add the same numbers in the same order).  A row costs
-    ``O(nnz)``: time ``O(n nnz)``, memory ``O(n k)`` and one vector of
-    ``n_features`` per parallel task.
+    For row ``i``, the columns of its stored features are walked, adding,
+    for every row ``j`` that stores feature ``f`` too, the term of
+    ``x_f - y_f`` (``x_f y_f`` for cosine) and the terms of ``x_f`` and of
+    ``y_f`` alone.  The Manhattan and Euclidean distances then add, for the
+    features only one of the two rows stores, each row's sum of terms less
+    those of the shared features (clamped at 0).  So every distance is exact
+    on the shared features, and 0 between equal rows (both sums of a row add
+    the same numbers in the same order).  Only rows sharing features are
+    visited: a row costs ``O(n + sum of its features' column lengths)``;
+    memory: ``O(n k)`` and three vectors of ``n`` per parallel task.
     """
     n = indptr.shape[0] - 1
+    own = np.zeros(n)  # each row's sum of terms (0 for cosine)
+    for i in prange(n):
+        for p in range(indptr[i], indptr[i + 1]):
+            own[i] += _feature_term(np.float64(data[p]), 0.0, metric)
     n_chunks = (n + SILHOUETTE_ROWS - 1) // SILHOUETTE_ROWS
     for chunk in prange(n_chunks):
-        row = np.zeros(n_features)
+        shared = np.zeros(n)  # row j: terms of x_f - y_f over the shared features
+        mine = np.zeros(n)  # row j: terms of x_f alone over the shared features
+        theirs = np.zeros(n)  # row j: terms of y_f alone over the shared features
         for i in range(chunk * SILHOUETTE_ROWS, min(n, (chunk + 1) * SILHOUETTE_ROWS)):
-            p0, p1 = indptr[i], indptr[i + 1]
-            own = 0.0  # the sum of row i's terms (0 for cosine)
-            for p in range(p0, p1):
-                v = np.float64(data[p])
-                row[indices[p]] = v
-                own += _feature_term(v, 0.0, metric)
+            for p in range(indptr[i], indptr[i + 1]):
+                f = indices[p]
+                x = np.float64(data[p])
+                x_alone = _feature_term(x, 0.0, metric)
+                for q in range(col_ptr[f], col_ptr[f + 1]):
+                    j = col_rows[q]
+                    y = np.float64(col_data[q])
+                    shared[j] += _feature_term(x, y, metric)
+                    mine[j] += x_alone
+                    theirs[j] += _feature_term(y, 0.0, metric)
             for j in range(n):
-                s = 0.0
-                read = 0.0  # the sum of row i's terms at j's features (0 for cosine)
-                for q in range(indptr[j], indptr[j + 1]):
-                    x = row[indices[q]]
-                    s += _feature_term(x, np.float64(data[q]), metric)
-                    read += _feature_term(x, 0.0, metric)
-                s += max(own - read, 0.0)
+                s = shared[j] + max(own[i] - mine[j], 0.0) + max(own[j] - theirs[j], 0.0)
                 out[i, labels[j]] += _distance(s, metric, i == j)
-            for p in range(p0, p1):
-                row[indices[p]] = 0.0
+                shared[j] = 0.0
+                mine[j] = 0.0
+                theirs[j] = 0.0
 
 
 @njit(parallel=True, cache=True, nogil=True)
