@@ -57,28 +57,6 @@ def test_unassignable_rows_get_minus_one():
     assert np.isinf(d2[0]) and np.isinf(d2[2])
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_cluster_means_match_reference(dtype):
-    X = blobs(3000, 5, 4, seed=9, dtype=dtype)
-    labels = np.random.default_rng(0).integers(0, 6, size=3000).astype(np.int32)
-    labels[labels == 5] = 4  # cluster 5 stays empty
-    means, has = backend.cluster_means(X, labels, 6)
-    assert means.dtype == dtype
-    assert_array_equal(has, [True] * 5 + [False])
-    for j in range(5):
-        assert_allclose(means[j], X[labels == j].astype(np.float64).mean(0),
-                        rtol=1e-6 if dtype == np.float32 else 1e-13)
-    assert_array_equal(means[5], 0)
-
-
-def test_cluster_means_reject_labels_out_of_range():
-    X = np.zeros((3, 2))
-    with pytest.raises(ValueError, match="label 3 at position 1"):
-        backend.cluster_means(X, np.array([0, 3, 1], dtype=np.int32), 3)
-    with pytest.raises(ValueError, match="label -1 at position 2"):
-        backend.cluster_means(X, np.array([0, 1, -1], dtype=np.int32), 3)
-
-
 def test_results_do_not_depend_on_the_number_of_threads():
     import vqkit
 

@@ -38,6 +38,8 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "than NumPy (PyTorch, CuPy, ...): pip install 'vqkit[gpu]'"
     ) from exc
 
+from .base import Backend, array_kind, host_array
+
 #: Upper bound, in bytes, of the temporaries of one assignment chunk (the
 #: centred rows, their squared norms and the chunk x k score matrix).
 ASSIGN_BYTES = 256 * 2**20
@@ -152,20 +154,23 @@ def to_numpy(a):
         return np.from_dlpack(compat.to_device(a, "cpu"))
 
 
-class ArrayAPIBackend:
+class ArrayAPIBackend(Backend):
     """Nearest-centre assignment and centre updates for the arrays of one
     Array API namespace ``xp`` (as returned by
     ``array_api_compat.array_namespace``), on the arrays' device.
 
     Rows ``X`` are 2-D float32 or float64 arrays; centres may come as
     arrays of the same library or as host NumPy arrays (moved to ``X``'s
-    device).  Labels are int32 arrays of ``X``'s library.
+    device).  Labels are int32 arrays of ``X``'s library.  No Hamerly
+    bounds (full scans) and no Manhattan distance.
     """
 
     name = "array_api"
+    capabilities = frozenset({"kmeans_plusplus", "seeding_distances", "nearest_tracker"})
 
     def __init__(self, xp):
         self.xp = xp
+        self.arrays = f"arrays of {xp.__name__}"
         self.is_torch = compat.is_torch_namespace(xp)
         self.is_cupy = compat.is_cupy_namespace(xp)
         self.is_numpy = compat.is_numpy_namespace(xp)
@@ -194,9 +199,6 @@ class ArrayAPIBackend:
             a = to_numpy(a)  # another library's array: through the host
         return xp.asarray(a, dtype=dtype, device=compat.device(like))
 
-    def to_numpy(self, a):
-        return to_numpy(a)
-
     def _index(self, idx, like):
         return self.xp.asarray(np.asarray(idx, dtype=np.int64), device=compat.device(like))
 
@@ -208,6 +210,104 @@ class ArrayAPIBackend:
 
     def _f64(self, A):
         return self.xp.astype(A, self.xp.float64)
+
+    # ------------------------------------------------------------------
+    # array helpers of the contract, for this library's arrays
+
+    def to_host(self, a):
+        """A host NumPy copy of ``a`` (an array of any library; other values
+        as they are)."""
+        return host_array(a)
+
+    def like(self, a, X):
+        """``a`` (NumPy or any library, or None) as an array of this library
+        on ``X``'s device: moved only when it is elsewhere, host arrays
+        keep their precision."""
+        if a is None:
+            return a
+        xp = self.xp
+        dev = compat.device(X)
+        if array_kind(a) == "array_api" and compat.array_namespace(a) is xp:
+            return a if compat.device(a) == dev else xp.asarray(a, device=dev)
+        a = np.asarray(host_array(a))
+        dtype = {"f": {4: xp.float32, 8: xp.float64}, "i": {4: xp.int32, 8: xp.int64},
+                 "b": {1: xp.bool}}.get(a.dtype.kind, {}).get(a.dtype.itemsize)
+        return xp.asarray(a, dtype=dtype, device=dev)
+
+    def asarray_like(self, a, X, dtype=None):
+        """``a`` as an array of this library on ``X``'s device, in ``dtype``."""
+        a = self.like(a, X)
+        return a if dtype is None else self.astype(a, dtype)
+
+    def astype(self, a, dtype):
+        """``a`` in ``dtype`` (no copy when it has it already)."""
+        return self.xp.astype(a, dtype, copy=False)
+
+    def scalar_like(self, X, value):
+        """``value`` as a scalar of ``X``'s dtype where the dtype has a scalar
+        type; a Python float otherwise (a weak scalar under the Array API's
+        promotion rules)."""
+        return X.dtype.type(value) if hasattr(X.dtype, "type") else float(value)
+
+    def numpy_dtype(self, X):
+        """The NumPy dtype of ``X``'s elements; ``TypeError`` for dtypes NumPy
+        lacks (bfloat16 ...)."""
+        try:
+            return np.dtype(str(X.dtype).rsplit(".", 1)[-1])
+        except TypeError:
+            raise TypeError(f"arrays of dtype {X.dtype} have no NumPy equivalent") from None
+
+    def numpy_stand_in(self, a):
+        """A NumPy array of ``a``'s shape and dtype that takes no memory."""
+        return np.broadcast_to(np.zeros((), dtype=self.numpy_dtype(a)), tuple(a.shape))
+
+    def n_distinct(self, a):
+        """Number of distinct values of the 1-D array ``a``."""
+        return int(self.xp.unique_values(a).shape[0])
+
+    def max_abs(self, X, weights=None):
+        """Largest magnitude in ``X`` (0.0 for an empty array), on the device."""
+        if any(n == 0 for n in X.shape):
+            return 0.0
+        xp = self.xp
+        return max(abs(float(xp.max(X))), abs(float(xp.min(X))))
+
+    def cumsum(self, a):
+        """Cumulative sum of the 1-D array ``a``."""
+        return self.xp.cumulative_sum(a)
+
+    def total(self, a):
+        """Sum of the 1-D array ``a`` (a 0-d array)."""
+        return self.xp.sum(a)
+
+    def draw_sorted(self, cumulative, values):
+        """``searchsorted`` on the device for host ``values``; the result on
+        the host."""
+        xp = self.xp
+        v = xp.asarray(np.atleast_1d(np.asarray(values, dtype=np.float64)), dtype=xp.float64,
+                       device=compat.device(cumulative))
+        found = to_numpy(xp.searchsorted(cumulative, v))
+        return found if np.ndim(values) else found[0]
+
+    def full_rows(self, X, value, dtype=np.float64):
+        """``X.shape[0]`` copies of ``value`` on ``X``'s device (float64 or int64)."""
+        xp = self.xp
+        dtype = {np.dtype(np.float64): xp.float64, np.dtype(np.int64): xp.int64}[np.dtype(dtype)]
+        return xp.full((X.shape[0],), value, dtype=dtype, device=compat.device(X))
+
+    def take_rows(self, X, idx):
+        """The rows ``idx`` (host integers) of ``X``."""
+        return self.dense_rows(X, idx)
+
+    def mean_covariance(self, X):
+        """Column means (``X``'s precision) and the sample covariance
+        (float64, ``ddof=1``), computed on the device, as host arrays."""
+        xp = self.xp
+        mean = to_numpy(xp.mean(X, axis=0))
+        centred = xp.astype(X, xp.float64)
+        centred = centred - xp.mean(centred, axis=0)
+        cov = to_numpy(xp.permute_dims(centred, (1, 0)) @ centred) / (X.shape[0] - 1.0)
+        return mean, cov
 
     # ------------------------------------------------------------------
     # row-wise helpers
@@ -571,15 +671,6 @@ class ArrayAPIBackend:
             wsums += xp.sum(onehot, axis=0)
         return sums, wsums
 
-    def cluster_means(self, X, labels, k):
-        """Mean of the rows of each cluster (``X``'s dtype) and which
-        clusters have members; empty clusters get a zero row."""
-        xp = self.xp
-        sums, counts = self.cluster_sums(X, labels, k)
-        has_members = counts > 0
-        means = sums / xp.where(has_members, counts, 1.0)[:, None]
-        return xp.astype(means, X.dtype), has_members
-
     def label_weights(self, labels, k, weights=None):
         """Total weight (float64) of the rows with each label in ``[0, k)``."""
         xp = self.xp
@@ -665,31 +756,6 @@ class ArrayAPIBackend:
         """The state of greedy k-means++ on the device (see
         :class:`SeedingDistances`)."""
         return SeedingDistances(self, X, weights, k)
-
-    # ------------------------------------------------------------------
-    # not supported on this backend
-
-    def bounded_assigner(self, X):
-        """Hamerly bounds are CPU-only: full scans here (None)."""
-        return None
-
-    def _unsupported(self, what):
-        raise TypeError(
-            f"{what} is not available for arrays of this library yet; pass a NumPy "
-            "array (to_numpy) or use metric='euclidean' or 'cosine'."
-        )
-
-    def l1_assigner(self, X):
-        self._unsupported("metric='manhattan'")
-
-    def assign_l1(self, X, C):
-        self._unsupported("metric='manhattan'")
-
-    def l1_distances(self, X, C):
-        self._unsupported("metric='manhattan'")
-
-    def cluster_medians(self, X, labels, k, weights=None):
-        self._unsupported("metric='manhattan'")
 
 
 class SeedingDistances:

@@ -12,6 +12,7 @@ from . import _metric_kernels as metric_kernels
 from . import _small_fit_kernels as small_fit_kernels
 from ._blocks import for_each_block
 from ._common import assignment_arrays
+from .base import Backend
 
 #: From this many features on, distances come from blocked matrix products
 #: (``|x|^2 - 2 x.c + |c|^2``); below it, from direct differences.  SciPy's
@@ -120,7 +121,7 @@ def sum_parts(n, k, d):
     return int(max(1, min(by_rows, MAX_SUM_PARTS, by_memory)))
 
 
-class CPUBackend:
+class CPUBackend(Backend):
     """Nearest-centre assignment and centre updates for NumPy arrays.
 
     Inputs are 2-D arrays of float32 or float64.  Both operands of a distance
@@ -129,7 +130,10 @@ class CPUBackend:
     """
 
     name = "cpu"
-    xp = np
+    arrays = "NumPy arrays"
+    capabilities = frozenset({
+        "compiled_runs", "kmeans_plusplus", "closer_marks", "chunk_draws", "scipy_formula",
+    })
 
     @property
     def dense(self):
@@ -139,6 +143,11 @@ class CPUBackend:
     def dense_rows(self, X, idx):
         """The rows ``idx`` of ``X`` (a new array in ``X``'s dtype)."""
         return X[idx]
+
+    def take_rows(self, X, idx):
+        """The rows ``idx`` of ``X``: ``np.take``, the same rows as fancy
+        indexing, 2-3x faster."""
+        return X.take(idx, axis=0)
 
     def row_sq_norms(self, X):
         """Squared Euclidean norm of each row (float64)."""
@@ -334,19 +343,6 @@ class CPUBackend:
         labels, w, sums, wsums = sum_buffers(labels, k, X.shape[1], weights)
         kernels.cluster_sums(X, w, labels, sum_parts(X.shape[0], k, X.shape[1]), sums, wsums)
         return sums, wsums
-
-    def cluster_means(self, X, labels, k):
-        """Mean of the rows of ``X`` in each of ``k`` clusters.
-
-        Sums are accumulated in float64 (see :meth:`cluster_sums`) and
-        divided by the member count; the means come back in ``X``'s dtype.
-        Returns ``(means, has_members)``; clusters without members get a
-        zero row.  Raises ``ValueError`` for labels outside ``[0, k)``.
-        """
-        sums, counts = self.cluster_sums(X, labels, k)
-        has_members = counts > 0
-        sums[has_members] /= counts[has_members, None]
-        return sums.astype(X.dtype, copy=False), has_members
 
     def sq_distances(self, X, C):
         """All squared distances, shape ``(n, k)``: only for callers that

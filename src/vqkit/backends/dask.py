@@ -26,6 +26,7 @@ k-means|| and :meth:`DaskBackend.fold_blocks` for streaming).
 
 from concurrent.futures import CancelledError
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import dask
 import dask.array as da
@@ -33,6 +34,7 @@ import numpy as np
 from dask import delayed
 
 from . import _cpu_kernels as kernels
+from .base import Backend
 from .cpu import CPUBackend, hamerly_geometry
 
 _CPU = CPUBackend()
@@ -378,22 +380,24 @@ class _Summary:
 # the backend
 
 
-class DaskBackend:
+class DaskBackend(Backend):
     """k-means arithmetic for ``dask.array`` data (rows in row blocks).
 
     Centres, sums and statistics come back as NumPy arrays; labels and
     distances stay Dask arrays.  Weights may be a Dask or NumPy array;
-    they are rechunked to ``X``'s row blocks.
+    they are rechunked to ``X``'s row blocks.  No k-means++ over every
+    row (each step would be a pass over the cluster): k-means|| seeds.
     """
 
     name = "dask"
-    xp = np
+    arrays = "Dask arrays"
+    capabilities = frozenset({"assign_and_sum", "nearest_tracker", "lazy", "fold_blocks"})
     #: Small arrays derived from the data (k-means|| candidates) are NumPy.
     dense = _CPU
     #: k-means|| settings for data on a cluster: every round is one read of
     #: the data, so fewer rounds each drawing more candidates (``2 k``
     #: expected per round, Bahmani et al.'s recommended ``l = 2k``).
-    seeding_options = {"rounds": 5, "oversampling": 2.0}
+    seeding_options = MappingProxyType({"rounds": 5, "oversampling": 2.0})
 
     def __init__(self):
         self._summaries = {}
@@ -455,6 +459,12 @@ class DaskBackend:
     def count_non_finite(self, X):
         """NaN and infinite entries of ``X`` (a pass; 0, or it raises)."""
         return self.summary(X).nonfinite
+
+    def n_distinct(self, a):
+        """Number of distinct values of the non-negative integers ``a`` (a
+        Dask array: counted per block, one number reaches the client)."""
+        (count,) = compute((da.bincount(a) > 0).sum())
+        return int(count)
 
     # -- rows -------------------------------------------------------------
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from . import _sparse_kernels as kernels
 from ._common import assignment_arrays
+from .base import Backend
 from .cpu import _NO_WEIGHTS, CPUBackend, sum_buffers, sum_parts
 
 
@@ -32,7 +33,7 @@ def _row_sq_norms(data, indptr):
     return out
 
 
-class SparseBackend:
+class SparseBackend(Backend):
     """Nearest-centre assignment and centre updates for CSR matrices.
 
     ``X`` is a ``scipy.sparse`` CSR matrix or array of float32 or float64
@@ -42,7 +43,8 @@ class SparseBackend:
     """
 
     name = "sparse"
-    xp = np
+    arrays = "SciPy sparse CSR matrices"
+    capabilities = frozenset({"kmeans_plusplus", "chunk_draws"})
     #: The backend for the dense arrays derived from sparse data (candidate
     #: centres of k-means||, for instance).
     dense = CPUBackend()
@@ -87,13 +89,6 @@ class SparseBackend:
         data, indices, indptr = _csr_arrays(X)
         kernels.cluster_sums(data, indices, indptr, w, labels, sum_parts(n, k, d), sums, wsums)
         return sums, wsums
-
-    def cluster_means(self, X, labels, k):
-        """Mean row per cluster, in ``X``'s dtype, and which clusters have rows."""
-        sums, counts = self.cluster_sums(X, labels, k)
-        has_members = counts > 0
-        sums[has_members] /= counts[has_members, None]
-        return sums.astype(X.dtype, copy=False), has_members
 
     def column_mean_var(self, X, weights=None):
         """Per-column (weighted) mean and population variance, float64, from
@@ -157,14 +152,3 @@ class SparseBackend:
         """Lower ``min_d2`` (float64) to each row's squared distance to ``center``."""
         nearest = np.full(X.shape[0], -1, dtype=np.int64)
         self.add_center(X, center, 0, min_d2, nearest, np.zeros(1))
-
-    def bounded_assigner(self, X):
-        """None: Hamerly's bounds are for dense data; Lloyd's full scans
-        give the same iterations."""
-        return None
-
-    def l1_assigner(self, X):
-        raise TypeError(
-            "metric='manhattan' does not accept sparse X; pass a dense array "
-            "(X.toarray()) or use metric='euclidean' or 'cosine'."
-        )

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .arrays import take_rows
 from .fit import fit_kmeans
 from .lloyd import assign_checked
 
@@ -116,7 +115,7 @@ def bisecting_kmeans(
             if rows[leaf].size >= 2 and (best is None or scores[leaf] > scores[best]):
                 best = leaf
         idx = rows.pop(best)
-        Xs = take_rows(X, idx)
+        Xs = backend.take_rows(X, idx)
         ws = _split_weights(weights, idx)
         run = fit_kmeans(
             Xs, 2, backend=backend, init=init, n_init=n_init, max_iter=max_iter,
@@ -185,7 +184,8 @@ def descend(backend, X, children, node_centers, leaf_labels):
             out[idx] = leaf_labels[node]
             continue
         centers = node_centers[[left, right]]
-        labels, _ = assign_checked(backend, take_rows(X, idx), centers, origin=node_centers[node])
+        labels, _ = assign_checked(backend, backend.take_rows(X, idx), centers,
+                                   origin=node_centers[node])
         go_left = np.asarray(labels) == 0
         stack.append((right, idx[~go_left]))
         stack.append((left, idx[go_left]))

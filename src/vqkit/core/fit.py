@@ -8,7 +8,6 @@ parses user input or prints.
 import numpy as np
 
 from ..backends import get_backend
-from .arrays import asarray_like, host, like, max_abs, namespace, scalar_like
 from .lloyd import LloydResult, lloyd, unassigned_error
 from .seeding import greedy_kmeans_plusplus, kmeans_parallel, weighted_random_rows
 
@@ -28,8 +27,8 @@ def unit_rows(X):
     """
     backend = get_backend(X)
     sq_norms = backend.row_sq_norms(X)
-    norms = namespace(sq_norms).sqrt(sq_norms)
-    zero = np.flatnonzero(host(norms == 0))
+    norms = backend.xp.sqrt(sq_norms)
+    zero = np.flatnonzero(backend.to_host(norms == 0))
     if zero.size:
         raise ValueError(
             f"{zero.size} row(s) of X (the first is row {int(zero[0])}) are all zeros: "
@@ -48,7 +47,7 @@ def tolerance(backend, X, tol, weights=None):
     serve as the origin of expanded-form distances.
     """
     mean, var = backend.column_mean_var(X, weights)
-    return float(tol) * float(namespace(var).mean(var)), mean
+    return float(tol) * float(backend.xp.mean(var)), mean
 
 
 #: Data whose largest magnitude lies outside [2**-300, 2**300] is scaled by a
@@ -64,7 +63,7 @@ def exact_scale(*arrays, largest=None):
     of their size).  ``largest``: that maximum magnitude, when the backend
     already knows it (then ``arrays`` are not read)."""
     if largest is None:
-        largest = max((max_abs(A) for A in arrays), default=0.0)
+        largest = max((get_backend(A).max_abs(A) for A in arrays), default=0.0)
     if largest == 0 or 1 / SAFE_MAGNITUDE <= largest <= SAFE_MAGNITUDE:
         return 1.0
     return 2.0 ** -int(np.round(np.log2(largest)))
@@ -77,14 +76,14 @@ def initial_centers(X, k, init, rng, backend, weights, origin):
             return greedy_kmeans_plusplus(X, k, rng, backend, weights)
         if init == "k-means||":
             # a backend may tune rounds and oversampling to what a read of X costs
-            options = getattr(backend, "seeding_options", {})
-            return kmeans_parallel(X, k, rng, backend, weights, origin=origin, **options)
+            return kmeans_parallel(X, k, rng, backend, weights, origin=origin,
+                                   **backend.seeding_options)
         if init == "random":
-            return weighted_random_rows(X, k, rng, weights, backend)
+            return weighted_random_rows(X, k, rng, backend, weights)
         raise ValueError(f"unknown init {init!r}; expected one of {INITS}")
     if callable(init):
-        return np.asarray(host(init(X, k, rng)), dtype=np.float64)
-    return np.asarray(host(init), dtype=np.float64)
+        return np.asarray(backend.to_host(init(X, k, rng)), dtype=np.float64)
+    return np.asarray(backend.to_host(init), dtype=np.float64)
 
 
 def _assigner(backend, X, algorithm, metric):
@@ -132,7 +131,7 @@ def fit_kmeans(
     ``"hamerly"`` carries distance bounds between iterations to skip rows
     that cannot change cluster; the iterations are the same as ``"lloyd"``.
     ``keep_history=False`` (no per-iteration ``history`` wanted) lets a
-    backend with ``lloyd_runs`` run small Euclidean fits without
+    backend with the ``"compiled_runs"`` capability run small Euclidean fits without
     ``callback`` or ``on_empty`` in one compiled call: the restarts are
     seeded first (the same draws, in the same order), then fitted together.
     """
@@ -141,20 +140,20 @@ def fit_kmeans(
         # Euclidean machinery finds the most similar unit centre
         X = unit_rows(X)
         if not isinstance(init, str) and not callable(init):
-            init = unit_rows(asarray_like(init, X, X.dtype))
+            init = unit_rows(backend.asarray_like(init, X, X.dtype))
     # a backend that reads X in passes (Dask) knows the magnitude from its
     # statistics pass, which also checks the data and weights
-    largest = backend.max_abs(X, weights) if hasattr(backend, "max_abs") else None
-    scale = exact_scale(X, largest=largest)
+    scale = exact_scale(largest=backend.max_abs(X, weights))
     if scale != 1.0:
-        X = X * scalar_like(X, scale)
+        X = X * backend.scalar_like(X, scale)
         if not isinstance(init, str) and not callable(init):
-            init = np.asarray(host(init)) * scale
+            init = np.asarray(backend.to_host(init)) * scale
     shift_tol, origin = tolerance(backend, X, tol, weights)
     # Lloyd draws no random numbers, so seeding every restart before
     # fitting any draws exactly what seeding each before its fit does
-    starts = (asarray_like(initial_centers(X, k, init, random_state, backend, weights, origin),
-                           X, X.dtype)  # never promote X to float64
+    starts = (backend.asarray_like(
+        initial_centers(X, k, init, random_state, backend, weights, origin),
+        X, X.dtype)  # never promote X to float64
               for _ in range(n_init))
     if (not keep_history and metric == "euclidean" and algorithm in ("lloyd", "hamerly")
             and callback is None and on_empty is None and empty == "relocate"
@@ -167,7 +166,7 @@ def fit_kmeans(
             X,
             start,
             backend=backend,
-            weights=like(weights, X),
+            weights=backend.like(weights, X),
             max_iter=max_iter,
             shift_tol=shift_tol,
             stop_when_stable=True,
@@ -188,7 +187,7 @@ def fit_kmeans(
     # inertia is the sum of (1 - cos) = |x - c|^2 / 2
     factor = 2.0 if metric == "cosine" else 1.0
     if scale != 1.0 or factor != 1.0:
-        best.centers = best.centers / scalar_like(best.centers, scale)
+        best.centers = best.centers / backend.scalar_like(best.centers, scale)
 
         def unscale(squared, by=1.0):
             with np.errstate(over="ignore", under="ignore"):
@@ -215,7 +214,7 @@ def fit_starts(datasets, starts, which, *, backend, weights=None, max_iter=300, 
         return []
     if (len({(Z.shape, Z.dtype) for Z in datasets}) == 1 and max_iter is not None
             and all(compiled_runs_fit(backend, datasets[0], len(c)) for c in starts)
-            and all(exact_scale(Z) == 1.0 for Z in datasets)):
+            and all(exact_scale(largest=backend.max_abs(Z)) == 1.0 for Z in datasets)):
         tols = [tolerance(backend, Z, tol, None if weights is None else weights[i])[0]
                 for i, Z in enumerate(datasets)]
         return compiled_runs(backend, datasets, weights, starts, which,
@@ -227,9 +226,9 @@ def fit_starts(datasets, starts, which, *, backend, weights=None, max_iter=300, 
 
 
 def compiled_runs_fit(backend, X, k):
-    """Whether ``backend`` runs Lloyd fits of ``X`` (NumPy) with ``k``
-    centres in one compiled call (:func:`compiled_runs`)."""
-    return (hasattr(backend, "lloyd_runs") and isinstance(X, np.ndarray)
+    """Whether ``backend`` runs Lloyd fits of ``X`` with ``k`` centres in
+    one compiled call (:func:`compiled_runs`)."""
+    return ("compiled_runs" in backend.capabilities
             and backend.runs_compiled(X.shape[0], X.shape[1], k))
 
 

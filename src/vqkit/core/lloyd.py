@@ -21,8 +21,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .arrays import astype, float64, host, namespace
-
 EMPTY_POLICIES = ("drop", "keep", "relocate")
 
 
@@ -80,10 +78,9 @@ def assign_checked(backend, X, C, origin=None, formula="auto", assigner=None):
         labels, min_d2 = backend.assign(X, C, origin, formula)
     else:
         labels, min_d2 = assigner.assign(C)
-    xp = backend.xp
     unassigned = labels < 0
-    if bool(xp.any(unassigned)):
-        rows = np.flatnonzero(host(unassigned))
+    if bool(backend.xp.any(unassigned)):
+        rows = np.flatnonzero(backend.to_host(unassigned))
         raise unassigned_error(rows.size, int(rows[0]))
     return labels, min_d2
 
@@ -103,7 +100,7 @@ def unassigned_error(count, first):
 def fused_step(backend, X, centers, weights, previous_labels, origin, formula, n_far,
                assigner=None):
     """One read of ``X`` that assigns, sums and measures at once, for
-    backends that offer ``assign_and_sum`` (data on a cluster, where a
+    backends with the ``"assign_and_sum"`` capability (data on a cluster, where a
     second read per iteration would double the time; an ``assigner`` from
     the backend's ``bounded_assigner`` carries bounds between steps).
     Returns the backend's step after checking that every row found a centre."""
@@ -129,12 +126,12 @@ def total_inertia(xp, min_d2, weights):
     return float(xp.sum(weights * min_d2, dtype=xp.float64))
 
 
-def farthest_rows(weights, min_d2, count):
+def farthest_rows(backend, weights, min_d2, count):
     """Up to ``count`` rows farthest from their centre (largest distance,
     then lowest index), rows of weight zero excluded."""
-    distance = np.asarray(host(min_d2), dtype=np.float64)
+    distance = np.asarray(backend.to_host(min_d2), dtype=np.float64)
     if weights is not None:
-        distance = np.where(host(weights) > 0, distance, -np.inf)
+        distance = np.where(backend.to_host(weights) > 0, distance, -np.inf)
     order = np.argsort(-distance, kind="stable")[:count]
     return order[np.isfinite(distance[order])]
 
@@ -150,7 +147,7 @@ def relocate_empty(X, weights, labels, min_d2, sums, wsums, empty, backend, far=
     step); otherwise they are taken from ``min_d2``.
     """
     if far is None:
-        rows = farthest_rows(weights, min_d2, empty.size)
+        rows = farthest_rows(backend, weights, min_d2, empty.size)
         far = (rows, [int(labels[i]) for i in rows],
                [1.0 if weights is None else float(weights[i]) for i in rows])
     rows, old_labels, row_weights = (list(part)[: empty.size] for part in far)
@@ -164,11 +161,11 @@ def relocate_empty(X, weights, labels, min_d2, sums, wsums, empty, backend, far=
         wsums[j] = w
 
 
-def relocate_empty_medians(X, weights, min_d2, medians, has_members):
+def relocate_empty_medians(X, weights, min_d2, medians, has_members, backend):
     """Put each empty centre on one of the rows farthest from its centre
     (k-medians: the other centres keep their medians)."""
     empty = np.flatnonzero(~has_members)
-    for j, i in zip(empty, farthest_rows(weights, min_d2, empty.size)):
+    for j, i in zip(empty, farthest_rows(backend, weights, min_d2, empty.size)):
         medians[j] = X[i]
         has_members[j] = True
 
@@ -205,7 +202,7 @@ def lloyd(
         ``X``'s dtype.
     backend
         Provides ``assign`` and ``cluster_sums`` (see ``vqkit.backends``).
-        A backend with ``assign_and_sum`` (Dask) gets one fused call per
+        A backend with the ``"assign_and_sum"`` capability (Dask) gets one fused call per
         iteration instead -- assignment, sums, inertia, changed labels and
         the farthest rows from one read of ``X``, with the ``assigner``'s
         bounds if given -- unless ``medians`` or ``distortion_tol`` ask for
@@ -268,7 +265,7 @@ def lloyd(
     converged = False
     labels_fit_centers = False  # do labels describe the current centres?
     # one read of X per iteration where the backend can fuse the steps
-    fused = hasattr(backend, "assign_and_sum") and not medians and distortion_tol is None
+    fused = "assign_and_sum" in backend.capabilities and not medians and distortion_tol is None
     step = None
     while max_iter is None or n_iter < max_iter:
         if distortion_tol is not None and not change > distortion_tol:
@@ -307,10 +304,11 @@ def lloyd(
             if on_empty is not None:
                 on_empty()
             if empty == "relocate" and medians:
-                relocate_empty_medians(X, weights, min_d2, sums, has_members)
+                relocate_empty_medians(X, weights, min_d2, sums, has_members, backend)
             elif empty == "relocate":
                 relocate_empty(
-                    X, weights, labels, min_d2, sums, wsums, np.flatnonzero(host(~has_members)),
+                    X, weights, labels, min_d2, sums, wsums,
+                    np.flatnonzero(backend.to_host(~has_members)),
                     backend,
                     far=(step.far_rows, step.far_labels, step.far_weights) if fused else None,
                 )
@@ -318,19 +316,18 @@ def lloyd(
         if not medians:
             sums[has_members] /= wsums[has_members][:, None]
         if spherical:  # unit-length centres; a zero mean has no direction
-            sxp = namespace(sums)
-            norms = sxp.sqrt(sxp.sum(sums * sums, axis=1))
+            norms = xp.sqrt(xp.sum(sums * sums, axis=1))
             has_members &= norms > 0
             sums[has_members] /= norms[has_members][:, None]
-        new_centers = astype(sums, X.dtype)
+        new_centers = backend.astype(sums, X.dtype)
         if n_empty and empty == "drop":
             new_centers = new_centers[has_members]
             shift = float("nan")
         else:
             if not xp.all(has_members):  # "keep", or relocation ran out of rows
                 new_centers[~has_members] = centers[~has_members]
-            step = astype(new_centers, float64(new_centers)) - centers
-            shift = float(xp.sum(step * step))
+            delta = backend.astype(new_centers, xp.float64) - centers
+            shift = float(xp.sum(delta * delta))
         centers = new_centers
         if distortion_tol is not None:
             change = abs(previous - distortion)

@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .arrays import take_rows
 from .fit import initial_centers, tolerance
 from .lloyd import assign_checked, total_inertia
 
@@ -168,7 +167,7 @@ def seed_centers(X, k, *, init, n_init, init_size, rng, backend, weights, origin
     for _ in range(n_init):
         if init_size < n:
             idx = rng.randint(0, n, init_size)
-            Xs, ws = take_rows(X, idx), (None if weights is None else weights[idx])
+            Xs, ws = backend.take_rows(X, idx), (None if weights is None else weights[idx])
             if ws is not None and not ws.sum() > 0:  # all-zero sample: unweighted
                 ws = None
         else:
@@ -245,7 +244,7 @@ def fit_minibatch(
     for i in range(n_steps):
         start = time.perf_counter()
         idx = random_state.randint(0, n, batch_size)
-        Xb = take_rows(X, idx)
+        Xb = backend.take_rows(X, idx)
         wb = None if weights is None else weights[idx]
         reassign = should_reassign(state, batch_size, k)
         inertia, n_reassigned, shift = minibatch_step(
@@ -308,7 +307,7 @@ def partial_fit_chunk(X, state, *, backend, batch_size, reassignment_ratio=0.01,
     for lo in range(0, n, batch_size):
         start = time.perf_counter()
         idx = order[lo:lo + batch_size]
-        Xb = take_rows(X, idx)
+        Xb = backend.take_rows(X, idx)
         wb = None if weights is None else weights[idx]
         reassign = should_reassign(state, idx.size, k)
         inertia, n_reassigned, _ = minibatch_step(
