@@ -156,68 +156,6 @@ def test_configure_rejects_unknown_values():
 
 
 # ----------------------------------------------------------------------------
-# backend primitives against the CPU backend
-
-
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_assign_and_sums_match_cpu(lib_backend, dtype):
-    convert, backend = lib_backend
-    X = blobs(3000, 12, 20, seed=1, dtype=dtype) + dtype(50)  # far from 0: needs centring
-    C = blobs(20, 12, 20, seed=1, dtype=dtype) + dtype(50)
-    origin = X.astype(np.float64).mean(0)
-    labels, d2 = backend.assign(convert(X), convert(C), convert(origin))
-    ref_labels, ref_d2 = CPU.assign(X, C, origin)
-    assert to_numpy(labels).dtype == np.int32
-    assert_array_equal(to_numpy(labels), ref_labels)
-    assert to_numpy(d2).dtype == dtype
-    tol = 1e-4 if dtype == np.float32 else 1e-10
-    assert_allclose(to_numpy(d2), ref_d2, rtol=tol, atol=tol * float(ref_d2.max()))
-    w = np.random.default_rng(0).uniform(0, 3, size=3000)
-    sums, wsums = backend.cluster_sums(convert(X), labels, 20, convert(w))
-    ref_sums, ref_wsums = CPU.cluster_sums(X, ref_labels, 20, w)
-    assert to_numpy(sums).dtype == np.float64
-    assert_allclose(to_numpy(sums), ref_sums, rtol=1e-12)
-    assert_allclose(to_numpy(wsums), ref_wsums, rtol=1e-12)
-
-
-def test_statistics_and_full_distances_match_cpu(lib_backend):
-    convert, backend = lib_backend
-    X = blobs(500, 7, 4, seed=9)
-    C = X[:6]
-    w = np.linspace(0.5, 2.0, 500)
-    mean, var = backend.column_mean_var(convert(X), convert(w))
-    ref_mean, ref_var = CPU.column_mean_var(X, w)
-    assert_allclose(to_numpy(mean), ref_mean, rtol=1e-12)
-    assert_allclose(to_numpy(var), ref_var, rtol=1e-12)
-    assert_allclose(to_numpy(backend.sq_distances(convert(X), convert(C))),
-                    CPU.sq_distances(X, C), rtol=1e-9, atol=1e-9)
-    assert_allclose(to_numpy(backend.row_sq_norms(convert(X))), CPU.row_sq_norms(X),
-                    rtol=1e-13)
-    Xbad = X.copy()
-    Xbad[3, 2] = np.nan
-    Xbad[7, 0] = np.inf
-    assert backend.count_non_finite(convert(Xbad)) == 2
-
-
-def test_out_of_range_labels_raise(lib_backend):
-    convert, backend = lib_backend
-    X = convert(np.ones((4, 2)))
-    labels = get_backend(X).asarray(np.array([0, 1, 5, 0], dtype=np.int32), X) \
-        if array_kind(X) == "array_api" else np.array([0, 1, 5, 0], dtype=np.int32)
-    with pytest.raises(ValueError, match="label 5 at position 2"):
-        backend.cluster_sums(X, labels, 3)
-
-
-def test_no_finite_distance_gives_minus_one(lib_backend):
-    convert, backend = lib_backend
-    X = np.zeros((3, 6))
-    X[1, 0] = np.nan
-    labels, d2 = backend.assign(convert(X), convert(np.ones((2, 6))))
-    assert to_numpy(labels).tolist() == [0, -1, 0]
-    assert np.isinf(to_numpy(d2)[1])
-
-
-# ----------------------------------------------------------------------------
 # the core on the backend: same run as the NumPy path
 
 

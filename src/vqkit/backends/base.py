@@ -152,7 +152,9 @@ class Backend(ABC):
         ``C``.  ``origin`` (a point near the data) is subtracted before
         distances are expanded into products: it changes rounding only.
         ``formula="scipy"``: SciPy's ``vq`` arithmetic where the backend
-        declares ``"scipy_formula"``; otherwise accepted and ignored.
+        declares ``"scipy_formula"``; otherwise accepted and ignored.  A
+        ``"lazy"`` backend returns lazy arrays whose computation raises
+        ``ValueError`` where a row has no finite distance.
         """
 
     @abstractmethod
@@ -228,6 +230,12 @@ class Backend(ABC):
         """Lower ``min_d2`` for a newly chosen centre (number ``index``) and
         point ``nearest`` at it where it is now the closest."""
         raise self.unsupported("k-means++ seeding")
+
+    def mean_covariance(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Column means of ``X`` (in its dtype) and the sample covariance of
+        its columns (``ddof=1``, float64), as host arrays (SciPy's Gaussian
+        seeding)."""
+        raise self.unsupported("column covariance")
 
     def greedy_pairwise(self, D: Any, weights: Any, first: int, uniforms: Any) -> Any:
         """Greedy k-means++ from a precomputed squared-distance matrix: the
@@ -384,10 +392,6 @@ class Backend(ABC):
         """The rows ``idx`` of ``X`` as a new array of ``X``'s kind."""
         return X[idx]
 
-    def mean_covariance(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
-        """Column means of ``X`` (in its dtype) and the sample covariance
-        of its columns (``ddof=1``, float64), as host arrays."""
-        return X.mean(axis=0), np.cov(X.T)
 
 
 _MANHATTAN_HINT = "pass a dense NumPy array or use metric='euclidean' or 'cosine'."

@@ -373,7 +373,6 @@ class _Summary:
     mean: np.ndarray
     var: np.ndarray
     max_abs: float
-    nonfinite: int
 
 
 # ----------------------------------------------------------------------
@@ -404,11 +403,10 @@ class DaskBackend(Backend):
 
     # -- statistics -----------------------------------------------------
 
-    def summary(self, X, weights=None):
-        """Rows, weight, column mean/variance, max |x| and non-finite count
-        of ``X`` in one pass (cached per graph, so repeated questions about
-        the same data cost nothing).  Raises ``ValueError`` for NaN or
-        infinity in ``X`` or invalid ``weights``."""
+    def _totals(self, X, weights=None):
+        """Rows, weight, column mean and squared deviations, max |x| and the
+        non-finite counts of ``X`` and ``weights``, in one pass (cached per
+        graph, so repeated questions about the same data cost nothing)."""
         if weights is None:
             wkey = None
         elif isinstance(weights, da.Array):
@@ -416,13 +414,22 @@ class DaskBackend(Backend):
         else:
             wkey = dask.base.tokenize(np.asarray(weights))
         key = (X.name, wkey)
-        found = self._summaries.get(key)
-        if found is not None:
-            return found
-        blocks, _ = row_blocks(X)
-        wblocks = aligned_blocks(weights, X)
-        parts = [delayed(_summary_block, pure=True)(x, w) for x, w in zip(blocks, wblocks)]
-        (total,) = compute(tree_reduce(parts, _combine_summaries))
+        total = self._summaries.get(key)
+        if total is None:
+            blocks, _ = row_blocks(X)
+            wblocks = aligned_blocks(weights, X)
+            parts = [delayed(_summary_block, pure=True)(x, w) for x, w in zip(blocks, wblocks)]
+            (total,) = compute(tree_reduce(parts, _combine_summaries))
+            if len(self._summaries) > 8:
+                self._summaries.clear()
+            self._summaries[key] = total
+        return total
+
+    def summary(self, X, weights=None):
+        """Rows, weight, column mean/variance and max |x| of ``X`` from one
+        pass (see :meth:`_totals`).  Raises ``ValueError`` for NaN or
+        infinity in ``X`` or invalid ``weights``."""
+        total = self._totals(X, weights)
         if total["nonfinite"]:
             raise ValueError(
                 f"Input X contains NaN or infinity ({total['nonfinite']} entries); k-means "
@@ -437,15 +444,10 @@ class DaskBackend(Backend):
             raise ValueError(
                 "sample_weight sums to zero: at least one row needs a positive weight."
             )
-        found = _Summary(
+        return _Summary(
             rows=total["rows"], weight=total["weight"], mean=total["mean"],
             var=total["m2"] / total["weight"], max_abs=total["max_abs"],
-            nonfinite=total["nonfinite"],
         )
-        if len(self._summaries) > 8:
-            self._summaries.clear()
-        self._summaries[key] = found
-        return found
 
     def column_mean_var(self, X, weights=None):
         """Per-column (weighted) mean and population variance, float64."""
@@ -457,8 +459,8 @@ class DaskBackend(Backend):
         return self.summary(X, weights).max_abs
 
     def count_non_finite(self, X):
-        """NaN and infinite entries of ``X`` (a pass; 0, or it raises)."""
-        return self.summary(X).nonfinite
+        """NaN and infinite entries of ``X`` (from the statistics pass)."""
+        return int(self._totals(X)["nonfinite"])
 
     def n_distinct(self, a):
         """Number of distinct values of the non-negative integers ``a`` (a
