@@ -11,8 +11,9 @@ optional method with its fallback or refusal, and each declared capability.
 import math
 import pathlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pytest

@@ -161,6 +161,7 @@ def _nearest(backend: Backend, obs: Any, code_book: Any, dtype: Any) -> tuple[An
             "the code book is empty: it has no code to assign observations to; "
             "pass a code book with at least one row"
         )
+    options: dict[str, Any]
     if "scipy_formula" in backend.capabilities:  # bitwise close to SciPy
         options = {"formula": "scipy"}
     else:  # centred on the code book's mean: accurate float32 distances far from 0
@@ -327,7 +328,8 @@ def py_vq(obs, code_book, check_finite=True):
 
 def _check_thresh(thresh: float) -> None:
     """Reject a ``thresh`` that SciPy's loop could never meet (it would hang)."""
-    float("inf") > thresh  # a non-number raises the TypeError SciPy's loop raises
+    # a non-number raises the TypeError SciPy's loop raises
+    float("inf") > thresh  # noqa: B015
     if not thresh >= 0:
         raise ValueError(
             f"thresh must be a non-negative number, got {thresh}: a run stops "

@@ -5,9 +5,14 @@ This is the driver behind the estimators.  Arguments arrive validated (a
 parses user input or prints.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
 import numpy as np
 
-from ..backends import get_backend
+from ..backends import Backend, get_backend
 from .lloyd import LloydResult, lloyd, unassigned_error
 from .seeding import greedy_kmeans_plusplus, kmeans_parallel, weighted_random_rows
 
@@ -38,7 +43,7 @@ def unit_rows(X):
     return backend.divide_rows(X, norms)
 
 
-def tolerance(backend, X, tol, weights=None):
+def tolerance(backend: Backend, X: Any, tol: float, weights: Any = None) -> tuple[float, Any]:
     """Absolute centre-shift tolerance: ``tol`` times the mean column variance.
 
     Scaling by the data's variance makes ``tol`` independent of units
@@ -69,7 +74,8 @@ def exact_scale(*arrays, largest=None):
     return 2.0 ** -int(np.round(np.log2(largest)))
 
 
-def initial_centers(X, k, init, rng, backend, weights, origin):
+def initial_centers(X: Any, k: int, init: Any, rng: Any, backend: Backend, weights: Any,
+                    origin: Any) -> np.ndarray:
     """Centres to start Lloyd from (float64), by name, callable or array."""
     if isinstance(init, str):
         if init == "k-means++":
@@ -86,7 +92,7 @@ def initial_centers(X, k, init, rng, backend, weights, origin):
     return np.asarray(backend.to_host(init), dtype=np.float64)
 
 
-def _assigner(backend, X, algorithm, metric):
+def _assigner(backend: Backend, X: Any, algorithm: str, metric: str) -> Any:
     """The stateful assigner a run needs, or None for plain full scans."""
     if metric == "manhattan":
         return backend.l1_assigner(X)
@@ -96,23 +102,23 @@ def _assigner(backend, X, algorithm, metric):
 
 
 def fit_kmeans(
-    X,
-    k,
+    X: Any,
+    k: int,
     *,
-    backend,
-    init="k-means++",
-    n_init=1,
-    max_iter=300,
-    tol=1e-4,
-    weights=None,
-    random_state,
-    empty="relocate",
-    on_empty=None,
-    callback=None,
-    algorithm="lloyd",
-    metric="euclidean",
-    keep_history=True,
-):
+    backend: Backend,
+    init: Any = "k-means++",
+    n_init: int = 1,
+    max_iter: int | None = 300,
+    tol: float = 1e-4,
+    weights: Any = None,
+    random_state: Any,
+    empty: str = "relocate",
+    on_empty: Callable[[], None] | None = None,
+    callback: Callable[[Any], Any] | None = None,
+    algorithm: str = "lloyd",
+    metric: str = "euclidean",
+    keep_history: bool = True,
+) -> LloydResult:
     """Run ``n_init`` seedings + Lloyd and return the run (a
     :class:`~vqkit.core.lloyd.LloydResult`) of lowest inertia.
 
@@ -151,10 +157,11 @@ def fit_kmeans(
     shift_tol, origin = tolerance(backend, X, tol, weights)
     # Lloyd draws no random numbers, so seeding every restart before
     # fitting any draws exactly what seeding each before its fit does
-    starts = (backend.asarray_like(
+    starts: Any = (backend.asarray_like(
         initial_centers(X, k, init, random_state, backend, weights, origin),
         X, X.dtype)  # never promote X to float64
               for _ in range(n_init))
+    runs: Iterable[LloydResult]
     if (not keep_history and metric == "euclidean" and algorithm in ("lloyd", "hamerly")
             and callback is None and on_empty is None and empty == "relocate"
             and max_iter is not None and compiled_runs_fit(backend, X, k)):
@@ -179,7 +186,7 @@ def fit_kmeans(
             spherical=metric == "cosine",
             medians=metric == "manhattan",
         ) for start in starts)
-    best = None
+    best: Any = None
     for run in runs:
         if best is None or run.inertia < best.inertia:
             best = run
@@ -200,7 +207,9 @@ def fit_kmeans(
     return best
 
 
-def fit_starts(datasets, starts, which, *, backend, weights=None, max_iter=300, tol=1e-4):
+def fit_starts(datasets: list, starts: list, which: list, *, backend: Backend,
+               weights: list | None = None, max_iter: int | None = 300,
+               tol: float = 1e-4) -> list[LloydResult]:
     """Lloyd fits from given centres: fit ``r`` starts from ``starts[r]`` on
     ``datasets[which[r]]`` (``weights``: None or one array per data set).
 
@@ -225,14 +234,15 @@ def fit_starts(datasets, starts, which, *, backend, weights=None, max_iter=300, 
             for i, c in zip(which, starts)]
 
 
-def compiled_runs_fit(backend, X, k):
+def compiled_runs_fit(backend: Backend, X: Any, k: int) -> bool:
     """Whether ``backend`` runs Lloyd fits of ``X`` with ``k`` centres in
     one compiled call (:func:`compiled_runs`)."""
     return ("compiled_runs" in backend.capabilities
             and backend.runs_compiled(X.shape[0], X.shape[1], k))
 
 
-def compiled_runs(backend, datasets, weights, starts, which, shift_tols, max_iter):
+def compiled_runs(backend: Backend, datasets: list, weights: list | None, starts: list,
+                  which: list, shift_tols: list, max_iter: int) -> list[LloydResult]:
     """Lloyd fits of the same-shaped ``datasets`` from ``starts`` (fit ``r``
     on ``datasets[which[r]]``) in one call of the backend's ``lloyd_runs``,
     as :class:`~vqkit.core.lloyd.LloydResult` (no history): the stopping

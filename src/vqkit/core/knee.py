@@ -21,7 +21,10 @@ none (for example a straight line, or too few points after the bend: with
 evenly spaced ``x`` and ``S = 1``, at least two points must follow a knee).
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -52,7 +55,8 @@ def _unit(v):
     return (v - v.min()) / span if span > 0 else np.zeros_like(v)
 
 
-def difference_curve(x, y, curve="convex", direction="decreasing"):
+def difference_curve(x: Any, y: Any, curve: str = "convex",
+                     direction: str = "decreasing") -> tuple[np.ndarray, np.ndarray]:
     """Normalised ``x`` and the Kneedle difference curve of ``(x, y)``.
 
     ``x`` must be increasing.  The curve is brought to the concave,
@@ -71,7 +75,8 @@ def difference_curve(x, y, curve="convex", direction="decreasing"):
     return xn, yn - xn
 
 
-def kneedle(x, y, *, S=1.0, curve="convex", direction="decreasing"):
+def kneedle(x: Any, y: Any, *, S: float = 1.0, curve: str = "convex",
+            direction: str = "decreasing") -> Knee:
     """Find the first knee of the curve ``y(x)`` with Kneedle.
 
     Parameters
@@ -143,7 +148,8 @@ def _first_knee(xs, d, S):
     return None, None
 
 
-def find_knee(x, y, *, S=1.0, curve="convex", direction="decreasing"):
+def find_knee(x: Any, y: Any, *, S: float = 1.0, curve: str = "convex",
+              direction: str = "decreasing") -> Any:
     """The ``x`` of the first Kneedle knee of ``y(x)``, or None (see :func:`kneedle`).
 
     Examples

@@ -23,13 +23,20 @@ seed fixes the result.  Arguments arrive validated; nothing here parses user
 input or prints.
 """
 
+from __future__ import annotations
+
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .fit import initial_centers, tolerance
 from .lloyd import assign_checked, total_inertia
+
+if TYPE_CHECKING:
+    from ..backends import Backend
 
 
 @dataclass
@@ -44,7 +51,7 @@ class MiniBatchStats:
     batch_inertia: float
     #: Exponentially weighted average of ``batch_inertia`` (None at the first
     #: step of a fit, whose inertia only reflects the seeding).
-    ewa_inertia: float
+    ewa_inertia: float | None
     #: Centres moved onto batch rows by the low-count reassignment.
     n_reassigned: int
     #: Wall-clock seconds of the step.
@@ -59,14 +66,14 @@ class MiniBatchState:
     #: Total weight each centre has absorbed so far (float64).
     counts: np.ndarray
     #: Point near the data (for accurate expanded-form distances) or None.
-    origin: object = None
+    origin: Any = None
     n_steps: int = 0
     #: Rows seen since the last reassignment check that fired.
     since_reassign: int = 0
-    ewa_inertia: float = None
-    ewa_min: float = None
+    ewa_inertia: float | None = None
+    ewa_min: float | None = None
     no_improvement: int = 0
-    history: list = field(default_factory=list)
+    history: list[MiniBatchStats] = field(default_factory=list)
 
 
 @dataclass
@@ -80,7 +87,7 @@ class MiniBatchResult:
     converged: bool
 
 
-def should_reassign(state, batch_rows, k):
+def should_reassign(state: MiniBatchState, batch_rows: int, k: int) -> bool:
     """scikit-learn's schedule: check for low counts once some centre has
     count zero or at least ``10 * k`` rows were seen since the last check."""
     state.since_reassign += batch_rows
@@ -90,7 +97,8 @@ def should_reassign(state, batch_rows, k):
     return False
 
 
-def reassign_low_counts(Xb, state, ratio, rng, backend):
+def reassign_low_counts(Xb: Any, state: MiniBatchState, ratio: float, rng: Any,
+                        backend: Backend) -> int:
     """Move centres with ``count < ratio * max(count)`` onto batch rows.
 
     At most half the batch's rows are used: when more centres qualify, the
@@ -115,7 +123,8 @@ def reassign_low_counts(Xb, state, ratio, rng, backend):
     return n
 
 
-def minibatch_step(Xb, wb, state, backend, rng, *, reassign=False, ratio=0.0):
+def minibatch_step(Xb: Any, wb: Any, state: MiniBatchState, backend: Backend, rng: Any, *,
+                   reassign: bool = False, ratio: float = 0.0) -> tuple[float, int, float]:
     """One mini-batch update of ``state`` in place from the batch ``Xb``.
 
     Returns ``(batch_inertia, n_reassigned, center_shift)``: the weighted
@@ -149,7 +158,8 @@ def _ewa_update(state, batch_inertia, alpha):
     return state.ewa_inertia
 
 
-def seed_centers(X, k, *, init, n_init, init_size, rng, backend, weights, origin):
+def seed_centers(X: Any, k: int, *, init: Any, n_init: int, init_size: int, rng: Any,
+                 backend: Backend, weights: Any, origin: Any) -> np.ndarray:
     """Initial centres (in ``X``'s dtype) from ``n_init`` seedings.
 
     A validation sample of ``init_size`` rows is drawn first
@@ -163,7 +173,8 @@ def seed_centers(X, k, *, init, n_init, init_size, rng, backend, weights, origin
     valid = rng.randint(0, n, init_size)
     X_valid = X[valid]
     w_valid = None if weights is None else weights[valid]
-    best, best_inertia = None, None
+    best: Any = None
+    best_inertia: Any = None
     for _ in range(n_init):
         if init_size < n:
             idx = rng.randint(0, n, init_size)
@@ -194,22 +205,22 @@ def _record_step(state, batch_inertia, ewa, n_reassigned, start, callback):
 
 
 def fit_minibatch(
-    X,
-    k,
+    X: Any,
+    k: int,
     *,
-    backend,
-    init="k-means++",
-    n_init=1,
-    init_size,
-    batch_size,
-    max_iter=100,
-    tol=0.0,
-    max_no_improvement=10,
-    reassignment_ratio=0.01,
-    weights=None,
-    random_state,
-    callback=None,
-):
+    backend: Backend,
+    init: Any = "k-means++",
+    n_init: int = 1,
+    init_size: int,
+    batch_size: int,
+    max_iter: int = 100,
+    tol: float = 0.0,
+    max_no_improvement: int | None = 10,
+    reassignment_ratio: float = 0.01,
+    weights: Any = None,
+    random_state: Any,
+    callback: Callable[[MiniBatchStats], Any] | None = None,
+) -> MiniBatchResult:
     """Mini-batch k-means on ``X`` held in memory.
 
     Seeds with :func:`seed_centers`, then runs up to
@@ -231,8 +242,8 @@ def fit_minibatch(
     """
     n = X.shape[0]
     batch_size = min(batch_size, n)
-    shift_tol, origin = tolerance(backend, X, tol, weights)
-    shift_tol = shift_tol if tol > 0 else None
+    tol_shift, origin = tolerance(backend, X, tol, weights)
+    shift_tol = tol_shift if tol > 0 else None
     centers = seed_centers(
         X, k, init=init, n_init=n_init, init_size=init_size, rng=random_state,
         backend=backend, weights=weights, origin=origin,
@@ -274,7 +285,8 @@ def fit_minibatch(
     return MiniBatchResult(state=state, n_iter=n_iter, converged=converged)
 
 
-def start_partial(X, k, *, init, n_init, init_size, random_state, backend, weights):
+def start_partial(X: Any, k: int, *, init: Any, n_init: int, init_size: int, random_state: Any,
+                  backend: Backend, weights: Any) -> MiniBatchState:
     """The state a stream starts from: centres seeded on the first chunk
     (:func:`seed_centers` with ``init_size`` capped at the chunk's rows),
     zero counts, and the chunk's column means as the distance origin."""
@@ -286,8 +298,11 @@ def start_partial(X, k, *, init, n_init, init_size, random_state, backend, weigh
     return MiniBatchState(centers=centers, counts=np.zeros(k), origin=origin)
 
 
-def partial_fit_chunk(X, state, *, backend, batch_size, reassignment_ratio=0.01,
-                      weights=None, random_state, callback=None):
+def partial_fit_chunk(X: Any, state: MiniBatchState, *, backend: Backend, batch_size: int,
+                      reassignment_ratio: float = 0.01, weights: Any = None,
+                      random_state: Any,
+                      callback: Callable[[MiniBatchStats], Any] | None = None
+                      ) -> MiniBatchState:
     """Update ``state`` from one chunk ``X`` only (streaming).
 
     The chunk's rows are put in a random order (``random_state.permutation``)

@@ -5,12 +5,19 @@ Each function draws its random numbers in exactly the order SciPy's
 centres.  Data is always 2-D here (``n`` rows, ``d`` features).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from .random import random_integer
 
+if TYPE_CHECKING:
+    from ..backends import Backend
 
-def random_rows(X, k, rng, backend):
+
+def random_rows(X: Any, k: int, rng: Any, backend: Backend) -> Any:
     """``k`` distinct rows of ``X`` chosen uniformly at random.
 
     One call ``rng.choice(n, size=k, replace=False)``.  NumPy raises
@@ -20,7 +27,7 @@ def random_rows(X, k, rng, backend):
     return backend.take_rows(X, idx)
 
 
-def kmeans_plusplus(X, k, rng, backend):
+def kmeans_plusplus(X: Any, k: int, rng: Any, backend: Backend) -> np.ndarray:
     """k-means++ seeding (Arthur & Vassilvitskii, 2007), one candidate per step.
 
     The first centre is a uniformly random row; each next centre is row
@@ -47,7 +54,7 @@ def kmeans_plusplus(X, k, rng, backend):
     return centers
 
 
-def gaussian_init(X, k, rng, backend):
+def gaussian_init(X: Any, k: int, rng: Any, backend: Backend) -> np.ndarray:
     """``k`` draws from a Gaussian with the data's mean and covariance.
 
     SciPy's ``minit='random'``: one ``standard_normal`` call.  With more
@@ -139,8 +146,9 @@ class _PrunedDistances:
 PAIRWISE_MAX_ROWS = 4096
 
 
-def greedy_kmeans_plusplus(X, k, rng, backend, weights=None, n_local_trials=None,
-                           pairwise=False):
+def greedy_kmeans_plusplus(X: Any, k: int, rng: Any, backend: Backend, weights: Any = None,
+                           n_local_trials: int | None = None,
+                           pairwise: bool = False) -> np.ndarray:
     """Greedy, weighted k-means++ seeding.
 
     Each step draws ``n_local_trials`` candidate rows with probability
@@ -171,7 +179,7 @@ def greedy_kmeans_plusplus(X, k, rng, backend, weights=None, n_local_trials=None
     distances.add(chosen[0])
     w = backend.like(weights, distances.min_d2)  # beside the distances (NumPy: weights)
     if "chunk_draws" in backend.capabilities:
-        sampler = _ChunkSampler(distances, w, backend)
+        sampler: _CumulativeSampler = _ChunkSampler(distances, w, backend)
     else:
         sampler = _CumulativeSampler(distances, w, backend)
     for _ in range(1, k):
@@ -316,8 +324,9 @@ RECLUSTER_RESTARTS = 3
 RECLUSTER_RESTART_WORK = 2 ** 20
 
 
-def kmeans_parallel(X, k, rng, backend, weights=None, rounds=5, oversampling=0.5,
-                    origin=None):
+def kmeans_parallel(X: Any, k: int, rng: Any, backend: Backend, weights: Any = None,
+                    rounds: int = 5, oversampling: float = 0.5,
+                    origin: Any = None) -> np.ndarray:
     """k-means|| seeding (Bahmani et al., 2012), weighted.
 
     Starts from one row drawn in proportion to its weight; each of
@@ -370,7 +379,7 @@ def kmeans_parallel(X, k, rng, backend, weights=None, rounds=5, oversampling=0.5
     # few such reclusterings (lowest weighted inertia on the candidates)
     dense = backend.dense
     restarts = RECLUSTER_RESTARTS if len(candidates) * k <= RECLUSTER_RESTART_WORK else 1
-    best = None
+    best: Any = None
     for _ in range(restarts):
         start = greedy_kmeans_plusplus(candidates, k, rng, dense, cand_weights,
                                        pairwise=len(candidates) <= PAIRWISE_MAX_ROWS)
@@ -381,7 +390,8 @@ def kmeans_parallel(X, k, rng, backend, weights=None, rounds=5, oversampling=0.5
     return np.asarray(best.centers, dtype=np.float64)
 
 
-def weighted_random_rows(X, k, rng, backend, weights=None):
+def weighted_random_rows(X: Any, k: int, rng: Any, backend: Backend,
+                         weights: Any = None) -> np.ndarray:
     """``k`` distinct rows drawn without replacement, in proportion to weight."""
     n = X.shape[0]
     w = np.ones(n) if weights is None else weights
