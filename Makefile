@@ -3,13 +3,19 @@ VENV ?= .venv
 PYTHON ?= $(shell tools/pick-python)
 PIP_FLAGS ?= --quiet --disable-pip-version-check
 
-.PHONY: demo test bench clean
+.PHONY: demo test lint bench clean
 
 demo: $(VENV)/.installed-plot
 	$(VENV)/bin/vqkit demo
 
 test: $(VENV)/.installed-test
 	$(VENV)/bin/python -m pytest
+
+# ruff (lint and format) and mypy, configured in pyproject.toml
+lint: $(VENV)/.installed-lint
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 bench: $(VENV)/.installed-bench
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(VENV)/bin/python -m benchmarks $(BENCH_ARGS)
@@ -23,4 +29,4 @@ $(VENV)/.installed-%: pyproject.toml | $(VENV)/bin/python
 	touch $@
 
 clean:
-	rm -rf $(VENV) build src/*.egg-info .pytest_cache
+	rm -rf $(VENV) build src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

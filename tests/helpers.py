@@ -1,6 +1,13 @@
 """Data generators and reference implementations used across the tests."""
 
+import doctest
+import importlib
+import pkgutil
+
 import numpy as np
+
+#: Three well-separated centres in the plane (the blobs of ``choose_k``'s example).
+THREE_CENTRES = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]])
 
 
 def blobs(n, d, k, *, seed=0, spread=0.4, dtype=np.float64):
@@ -10,6 +17,13 @@ def blobs(n, d, k, *, seed=0, spread=0.4, dtype=np.float64):
     labels = rng.integers(0, k, size=n)
     X = centres[labels] + rng.normal(scale=spread, size=(n, d))
     return X.astype(dtype)
+
+
+def blobs_around(centres, n_per, *, scale=1.0, seed=0):
+    """``n_per`` Gaussian rows (standard deviation ``scale``) around each of
+    ``centres``, one cluster after the other."""
+    rng = np.random.default_rng(seed)
+    return np.concatenate([c + rng.normal(scale=scale, size=(n_per, len(c))) for c in centres])
 
 
 def nearest_reference(X, C):
@@ -76,3 +90,19 @@ def potentials_reference(X, weights, min_d2, candidates):
     D = np.minimum(sq_distances_reference(X, candidates), np.asarray(min_d2)[:, None])
     w = np.ones(len(D)) if weights is None else np.asarray(weights, dtype=np.float64)
     return (D * w[:, None]).sum(axis=0)
+
+
+def run_doctests(module):
+    """Run the Examples sections of ``module`` and, for a package, of every
+    module in it; doctest's ``TestResults`` summed over them."""
+    modules = [module]
+    if hasattr(module, "__path__"):
+        prefix = module.__name__ + "."
+        modules += [importlib.import_module(info.name)
+                    for info in pkgutil.walk_packages(module.__path__, prefix)]
+    failed = attempted = 0
+    for m in modules:
+        result = doctest.testmod(m, optionflags=doctest.NORMALIZE_WHITESPACE)
+        failed += result.failed
+        attempted += result.attempted
+    return doctest.TestResults(failed, attempted)

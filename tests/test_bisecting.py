@@ -1,4 +1,4 @@
-"""vqkit.bisecting.BisectingKMeans and the core behind it (vqkit.core.bisecting)."""
+"""vqkit.BisectingKMeans and the core behind it (vqkit.core.bisecting)."""
 
 import warnings
 
@@ -7,7 +7,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 from helpers import blobs
-from vqkit.bisecting import BisectingKMeans
+from vqkit import BisectingKMeans
 from vqkit.exceptions import ConvergenceWarning, NotFittedError
 
 STRATEGIES = ("biggest_inertia", "largest_cluster")
@@ -233,7 +233,7 @@ def test_save_load_round_trip(tmp_path):
         assert np.asarray(getattr(back, name)).dtype == np.asarray(getattr(est, name)).dtype
     Y = np.random.default_rng(1).normal(scale=6, size=(200, 3))
     assert_array_equal(back.predict(Y), est.predict(Y))
-    from vqkit.cluster import KMeans
+    from vqkit import KMeans
     with pytest.raises(ValueError):
         KMeans.load(path)
 
@@ -291,8 +291,8 @@ def test_bad_data_and_unfitted():
 def test_docstring_examples():
     import doctest
 
-    import vqkit.bisecting
+    import vqkit.estimators.bisecting
 
-    result = doctest.testmod(vqkit.bisecting, optionflags=doctest.NORMALIZE_WHITESPACE)
+    result = doctest.testmod(vqkit.estimators.bisecting, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 4
     assert result.failed == 0

@@ -1,4 +1,4 @@
-"""Blocked assignments shared out among threads (backends/_blocks.py)."""
+"""Blocked assignments shared out among threads (backends/kernels/threaded_blocks.py)."""
 
 import threading
 import time
@@ -9,13 +9,15 @@ import pytest
 from numpy.testing import assert_array_equal
 
 from helpers import nearest_reference
-from vqkit.backends import _blocks, cpu
+from vqkit.backends import cpu
 from vqkit.backends.cpu import CPUBackend
+from vqkit.backends.kernels import threaded_blocks
 
 backend = CPUBackend()
 
-needs_threads = pytest.mark.skipif(numba.get_num_threads() < 2 or _blocks._blas_controller()
-                                   is None, reason="needs 2 numba threads and threadpoolctl")
+needs_threads = pytest.mark.skipif(
+    numba.get_num_threads() < 2 or threaded_blocks._blas_controller() is None,
+    reason="needs 2 numba threads and threadpoolctl")
 
 
 def _data(dtype, seed=0):
@@ -47,7 +49,7 @@ def test_threaded_blocks_give_the_serial_result(kernel, dtype, monkeypatch):
 
 @needs_threads
 def test_blocks_run_on_several_threads_and_restore_the_settings():
-    blas_before = [lib["num_threads"] for lib in _blocks._blas_controller().info()
+    blas_before = [lib["num_threads"] for lib in threaded_blocks._blas_controller().info()
                    if lib["user_api"] == "blas"]
     seen, lock = {}, threading.Lock()
 
@@ -57,7 +59,7 @@ def test_blocks_run_on_several_threads_and_restore_the_settings():
         with lock:
             seen[start] = (threading.get_ident(), numba.get_num_threads(), id(buffer))
 
-    _blocks.for_each_block(10_000, 1000, work)
+    threaded_blocks.for_each_block(10_000, 1000, work)
     assert sorted(seen) == list(range(0, 10_000, 1000))
     threads = {ident for ident, _, _ in seen.values()}
     assert 1 < len(threads) <= numba.get_num_threads()
@@ -66,7 +68,7 @@ def test_blocks_run_on_several_threads_and_restore_the_settings():
     # one scratch array per thread, reused across its blocks
     assert len({buf for _, _, buf in seen.values()}) == len(threads)
     assert numba.get_num_threads() > 1  # the caller's setting is untouched
-    blas_after = [lib["num_threads"] for lib in _blocks._blas_controller().info()
+    blas_after = [lib["num_threads"] for lib in threaded_blocks._blas_controller().info()
                   if lib["user_api"] == "blas"]
     assert blas_after == blas_before
 
@@ -77,7 +79,7 @@ def test_blocks_outside_the_main_thread_run_in_order_on_that_thread():
     def work(start, stop, scratch):
         calls.append((start, stop, threading.get_ident()))
 
-    worker = threading.Thread(target=_blocks.for_each_block, args=(2500, 1000, work))
+    worker = threading.Thread(target=threaded_blocks.for_each_block, args=(2500, 1000, work))
     worker.start()
     worker.join()
     assert [(a, b) for a, b, _ in calls] == [(0, 1000), (1000, 2000), (2000, 2500)]
@@ -90,21 +92,22 @@ def test_an_error_in_a_block_reaches_the_caller():
             raise ValueError("block 2 failed")
 
     with pytest.raises(ValueError, match="block 2 failed"):
-        _blocks.for_each_block(5000, 1000, work)
+        threaded_blocks.for_each_block(5000, 1000, work)
 
 
 def test_without_a_thread_safe_numba_layer_blocks_run_in_order(monkeypatch):
     # numba's workqueue layer aborts on kernels launched from two threads
-    monkeypatch.setattr(_blocks, "_controller", None)
+    monkeypatch.setattr(threaded_blocks, "_controller", None)
     monkeypatch.setattr(numba, "threading_layer", lambda: "workqueue")
-    assert _blocks._blas_controller() is None
+    assert threaded_blocks._blas_controller() is None
     calls = []
-    _blocks.for_each_block(2500, 1000, lambda a, b, s: calls.append((a, threading.get_ident())))
+    threaded_blocks.for_each_block(2500, 1000,
+                                   lambda a, b, s: calls.append((a, threading.get_ident())))
     assert [a for a, _ in calls] == [0, 1000, 2000]
     assert {ident for _, ident in calls} == {threading.get_ident()}
 
 
 def test_no_rows_no_blocks():
     calls = []
-    _blocks.for_each_block(0, 1000, lambda a, b, s: calls.append(a))
+    threaded_blocks.for_each_block(0, 1000, lambda a, b, s: calls.append(a))
     assert calls == []

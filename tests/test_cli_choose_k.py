@@ -13,8 +13,6 @@ from cli_helpers import assert_error, invoke, json_output
 
 _assert_error = functools.partial(assert_error, system_exit=False)
 
-pytest.importorskip("vqkit.choose_k")
-
 CENTRES = np.array([[0.0, 0.0], [8.0, 8.0], [0.0, 8.0]])
 FAST = ["--methods", "silhouette,calinski_harabasz,davies_bouldin"]
 

@@ -234,7 +234,6 @@ def test_missing_drop_reports_on_stderr(tmp_path):
 
 
 def test_k_auto(csv_file):
-    pytest.importorskip("vqkit.choose_k")
     doc = json_output(invoke(["cluster", csv_file, "-k", "auto", "--seed", 0, "--json"]))
     assert doc["k"] == 3 and doc["choose_k"]["best_k"] == 3
     assert set(doc["choose_k"]["picks"]) >= {"silhouette", "gap"}

@@ -267,12 +267,12 @@ def test_python_dash_m_subprocess(png, tmp_path):
 
 def test_permission_denied_reading_is_a_data_error(png, tmp_path, monkeypatch):
     # works as root too: the read itself is made to fail
-    import vqkit.quantize
+    import vqkit.quantization.image
 
     def deny(path):
         raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr(vqkit.quantize, "_read_image", deny)
+    monkeypatch.setattr(vqkit.quantization.image, "read_image", deny)
     result = invoke(["quantize", png, "-k", 2, "-o", tmp_path / "out.png"])
     _assert_error(result, 1, "blocks.png", "permission denied")
 

@@ -358,7 +358,7 @@ def test_out_of_core_sources(one_worker, tmp_path):
     """Fits read ``.npy``, Parquet and Zarr data block by block: the worker's
     memory grows by far less than the data's size (here 96 MB in blocks of
     4 MB), and the result is the in-memory one."""
-    from vqkit.dask_io import npy_array
+    from vqkit.io import npy_array
 
     rng = np.random.default_rng(0)
     n, d = 1_500_000, 16

@@ -1,32 +1,33 @@
 """The Examples sections of the public docstrings run and print what they say."""
 
-import doctest
 import importlib
 
 import pytest
 
 import vqkit
-import vqkit.bisecting
-import vqkit.cluster
+import vqkit.estimators.bisecting
+import vqkit.estimators.kmeans
+import vqkit.estimators.minibatch
 import vqkit.metrics
-import vqkit.quantize
-import vqkit.minibatch
+import vqkit.plot
+import vqkit.quantization
 import vqkit.scipy_vq
+import vqkit.selection
+from helpers import run_doctests
 
 
 @pytest.mark.usefixtures("restore_global_rng")
 @pytest.mark.parametrize(
     "module, at_least",
-    [(vqkit.scipy_vq, 15), (vqkit.cluster, 4), (vqkit.minibatch, 1), (vqkit.bisecting, 1),
-     (vqkit.metrics, 10), (vqkit.quantize, 10),
-     # vqkit.choose_k is the function; the module is reached through importlib
-     (importlib.import_module("vqkit.choose_k"), 10),
+    [(vqkit.scipy_vq, 15), (vqkit.estimators.kmeans, 4), (vqkit.estimators.minibatch, 1),
+     (vqkit.estimators.bisecting, 1),
+     (vqkit.metrics, 10), (vqkit.quantization, 20), (vqkit.selection, 10), (vqkit.plot, 15),
      (importlib.import_module("vqkit.core.knee"), 3),
      (importlib.import_module("vqkit.core.gap"), 2),
      (importlib.import_module("vqkit.core.prediction_strength"), 2)],
 )
 def test_docstring_examples(module, at_least):
-    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    result = run_doctests(module)
     assert result.attempted >= at_least
     assert result.failed == 0
 

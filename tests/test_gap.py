@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from helpers import THREE_CENTRES, blobs_around
 from vqkit import KMeans
 from vqkit.core.gap import (
     draw_reference,
@@ -11,12 +12,6 @@ from vqkit.core.gap import (
     log_dispersions,
     reference_box,
 )
-
-
-def three_blobs(n=300, seed=0):
-    rng = np.random.default_rng(seed)
-    centres = np.array([[0.0, 0.0], [12.0, 0.0], [6.0, 10.0]])
-    return centres[rng.integers(0, 3, n)] + rng.normal(size=(n, 2))
 
 
 def diagonal_stick(n=600, seed=0):
@@ -103,13 +98,13 @@ def test_unknown_reference():
 
 
 def test_log_dispersion_at_k1_is_the_spread_about_the_mean():
-    X = three_blobs()
+    X = blobs_around(THREE_CENTRES, 100)
     expected = np.log(((X - X.mean(axis=0)) ** 2).sum() / len(X))
     assert log_dispersions(X, [1], np.random.RandomState(0))[0] == pytest.approx(expected)
 
 
 def test_integer_weights_act_as_repeated_rows():
-    X = three_blobs(60)
+    X = blobs_around(THREE_CENTRES, 20)
     w = np.arange(60) % 3 + 1.0
     repeated = np.repeat(X, w.astype(int), axis=0)
     a = log_dispersions(X, [1], np.random.RandomState(0), weights=w)
@@ -118,11 +113,12 @@ def test_integer_weights_act_as_repeated_rows():
 
 
 def test_gap_finds_three_blobs_with_either_reference():
-    X = three_blobs()
+    X = blobs_around(THREE_CENTRES, 100)
     ks = range(1, 7)
     for reference in ("uniform", "pca"):
-        result = gap_statistic(X, ks, n_references=10, reference=reference,
-                               rng=np.random.RandomState(0))
+        result = gap_statistic(
+            X, ks, n_references=10, reference=reference, rng=np.random.RandomState(0)
+        )
         assert gap_pick(ks, result.gap, result.s) == 3
         assert np.argmax(result.gap) == 2
 
@@ -146,11 +142,10 @@ def test_pca_reference_sees_no_clusters_in_an_elongated_cloud():
 
 
 def test_standard_error_and_reuse_of_fits():
-    X = three_blobs()
+    X = blobs_around(THREE_CENTRES, 100)
     ks = [1, 2, 3, 4]
     inertias = [KMeans(k, n_init=3, random_state=0).fit(X).inertia_ for k in ks]
-    result = gap_statistic(X, ks, inertias=inertias, n_references=7,
-                           rng=np.random.RandomState(0))
+    result = gap_statistic(X, ks, inertias=inertias, n_references=7, rng=np.random.RandomState(0))
     np.testing.assert_allclose(result.s, result.sd * np.sqrt(1 + 1 / 7))
     np.testing.assert_allclose(result.log_w, np.log(np.array(inertias) / len(X)))
     np.testing.assert_allclose(result.gap, result.log_w_ref - result.log_w)
@@ -162,10 +157,11 @@ def test_standard_error_and_reuse_of_fits():
 
 
 def test_same_seed_same_statistic_and_references_are_counted():
-    X = three_blobs()
+    X = blobs_around(THREE_CENTRES, 100)
     seen = []
-    a = gap_statistic(X, range(1, 5), n_references=4, rng=np.random.RandomState(5),
-                      on_reference=seen.append)
+    a = gap_statistic(
+        X, range(1, 5), n_references=4, rng=np.random.RandomState(5), on_reference=seen.append
+    )
     b = gap_statistic(X, range(1, 5), n_references=4, rng=np.random.RandomState(5))
     np.testing.assert_array_equal(a.gap, b.gap)
     np.testing.assert_array_equal(a.sd, b.sd)

@@ -8,7 +8,10 @@ import os
 import numpy as np
 import pytest
 
-import vqkit.io as vio
+import vqkit.io.binary
+import vqkit.io.read
+import vqkit.io.text
+import vqkit.io.writing
 from helpers import break_np_save
 from vqkit.io import DataFileError, read_data, write_codes, write_labels, write_matrix
 
@@ -363,7 +366,7 @@ def test_missing_policy_is_checked(tmp_path):
 
 @pytest.fixture
 def small_blocks(monkeypatch):
-    monkeypatch.setattr(vio, "_TEXT_BLOCK", 7)
+    monkeypatch.setattr(vqkit.io.text, "_TEXT_BLOCK", 7)
 
 
 def test_blocks_give_the_same_numbers(tmp_path, small_blocks):
@@ -394,7 +397,7 @@ def test_errors_and_drops_in_later_blocks(tmp_path, small_blocks):
 
 def test_large_file_error_position(tmp_path):
     # more lines than one parser block
-    n = vio._TEXT_BLOCK + 1000
+    n = vqkit.io.text._TEXT_BLOCK + 1000
     body = "".join(f"{i},{i % 7}\n" for i in range(n))
     path = _write(tmp_path, "large.csv", "u,v\n" + body + "1,oops\n")
     err = _error(path)
@@ -554,7 +557,7 @@ def test_parquet_without_pyarrow(tmp_path, monkeypatch):
             "reading Parquet files needs pyarrow; install it with pip install 'vqkit[io]'"
         )
 
-    monkeypatch.setattr(vio, "_import_pyarrow_parquet", missing)
+    monkeypatch.setattr(vqkit.io.binary, "_import_pyarrow_parquet", missing)
     _write(tmp_path, "t.pq", b"PAR1")
     err = _error(tmp_path / "t.pq")
     assert "pip install 'vqkit[io]'" in str(err)
@@ -572,7 +575,7 @@ def test_import_message_names_the_extra(monkeypatch):
 
     monkeypatch.setattr(builtins, "__import__", no_pyarrow)
     with pytest.raises(ImportError, match=r"pip install 'vqkit\[io\]'"):
-        vio._import_pyarrow_parquet()
+        vqkit.io.binary._import_pyarrow_parquet()
 
 
 # ----------------------------------------------------------------------
@@ -641,13 +644,14 @@ def test_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path, monke
 
 def test_npy_to_stdout_is_refused():
     with pytest.raises(ValueError, match="standard output"):
-        vio._write_npy("-", np.ones(1))
+        vqkit.io.writing._write_npy("-", np.ones(1))
 
 
 def test_docstring_examples():
     import doctest
 
-    result = doctest.testmod(vio, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    result = doctest.testmod(vqkit.io.read, optionflags=flags)
     assert result.attempted >= 4 and result.failed == 0
 
 
@@ -697,8 +701,8 @@ def test_parser_property(tmp_path_factory, table, block):
             lines.append("")
     path = tmp_path_factory.mktemp("p") / "t.csv"
     path.write_bytes((newline.join(lines) + newline).encode())
-    saved = vio._TEXT_BLOCK
-    vio._TEXT_BLOCK = block
+    saved = vqkit.io.text._TEXT_BLOCK
+    vqkit.io.text._TEXT_BLOCK = block
     try:
         if d == 1 and holes:
             return  # a lone empty cell is a blank line, which is skipped
@@ -723,7 +727,7 @@ def test_parser_property(tmp_path_factory, table, block):
             assert [t.line_of(r) for r in range(len(values))] == line_of_row
             assert t.header is header
     finally:
-        vio._TEXT_BLOCK = saved
+        vqkit.io.text._TEXT_BLOCK = saved
 
 
 def test_quoted_delimiter_in_a_text_column(tmp_path):

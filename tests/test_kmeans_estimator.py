@@ -367,7 +367,7 @@ def test_wide_hamerly_skips_rows_and_bounds_hold():
 
 
 def test_auto_algorithm_rule():
-    from vqkit.cluster import resolve_algorithm
+    from vqkit.estimators.kmeans import resolve_algorithm
 
     assert resolve_algorithm("auto", 3, 64) == "hamerly"
     assert resolve_algorithm("auto", 3, 3) == "lloyd"

@@ -15,8 +15,7 @@ def elbow_curve(knee_at, n=10, before=40.0, after=1.0):
     """Decreasing convex piecewise-linear curve at x = 1..n: steep until
     ``knee_at``, then nearly flat."""
     x = np.arange(1, n + 1)
-    y = np.where(x <= knee_at, before * (knee_at - x) + after * (n - knee_at),
-                 after * (n - x))
+    y = np.where(x <= knee_at, before * (knee_at - x) + after * (n - knee_at), after * (n - x))
     return x, y.astype(float)
 
 

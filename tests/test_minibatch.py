@@ -12,7 +12,7 @@ import vqkit
 from helpers import blobs, nearest_reference
 from vqkit.backends import get_backend
 from vqkit.core.minibatch import MiniBatchState, MiniBatchStats, minibatch_step
-from vqkit.minibatch import MiniBatchKMeans
+from vqkit import MiniBatchKMeans
 
 
 # ----------------------------------------------------------------------

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from helpers import THREE_CENTRES, blobs_around
 from vqkit.core.prediction_strength import pair_agreement, prediction_strength, strength_pick
 
 
@@ -21,13 +22,12 @@ def test_pair_agreement_ignores_relabelling_and_single_members():
 
 
 def test_strength_is_high_at_the_true_k_and_low_above():
-    rng = np.random.RandomState(0)
-    centres = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]])
-    X = centres[rng.randint(0, 3, 600)] + rng.normal(size=(600, 2))
+    X = blobs_around(THREE_CENTRES, 200)
     ks = [1, 2, 3, 4, 5]
     done = []
-    strength = prediction_strength(X, ks, np.random.RandomState(1), repeats=2,
-                                   on_repeat=done.append)
+    strength = prediction_strength(
+        X, ks, np.random.RandomState(1), repeats=2, on_repeat=done.append
+    )
     assert done == [1, 2]
     assert strength[0] == 1.0
     assert strength[2] > 0.95

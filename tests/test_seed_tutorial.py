@@ -5,7 +5,7 @@ import pytest
 from click.testing import CliRunner
 
 from vqkit.cli import main
-from vqkit.demo import run_examples
+from vqkit.cli.demo import run_examples
 
 EXPECTED = [
     "Centroids:\n[[0.00840308 0.05140493]\n [5.95346338 5.98730436]\n"
@@ -26,7 +26,7 @@ def test_tutorial_outputs_exactly():
 @pytest.mark.usefixtures("restore_global_rng")
 def test_tutorial_outputs_equal_scipy():
     scipy_vq = pytest.importorskip("scipy.cluster.vq")
-    from vqkit.demo import tutorial_data
+    from vqkit.cli.demo import tutorial_data
 
     results = run_examples()
     data = tutorial_data(50)

@@ -9,13 +9,11 @@ vqkit's compiled engine.  ``vqkit.KMeans`` is a scikit-learn–style estimator
 on the same engine.
 """
 
-from .bisecting import BisectingKMeans
-from .choose_k import choose_k
-from .cluster import KMeans
+from .estimators import BisectingKMeans, KMeans, MiniBatchKMeans
+from .selection import choose_k
 from .exceptions import ClusterError, ConvergenceWarning, NotFittedError
-from .minibatch import MiniBatchKMeans
 from . import metrics
-from .quantize import Codebook, quantize_image
+from .quantization import Codebook, quantize_image
 from .scipy_vq import kmeans, kmeans2, py_vq, vq, whiten
 
 __version__ = "0.1.0"

@@ -35,7 +35,6 @@ from typing import Any
 import numpy as np
 
 from .backends import Backend, array_kind, get_backend
-from .backends.cpu import EXPANDED_MIN_FEATURES
 from .core.lloyd import assign_checked, lloyd
 from .core.random import check_random_state, rng_argument
 from .core.seeding import gaussian_init, kmeans_plusplus, random_rows
@@ -58,9 +57,10 @@ _PY_VQ_DEPRECATION = (
 # argument handling shared by the functions below
 
 
-#: The backend of every argument that is not an array of another Array API
-#: library (Dask arrays are computed into NumPy here, as ``np.asarray`` does).
-_CPU = get_backend(np.empty((0, 0)))
+#: Stands for every argument that is not an array of another Array API
+#: library: those become NumPy arrays (Dask arrays are computed, as
+#: ``np.asarray`` does) and get the CPU backend.
+_NUMPY = np.empty(0)
 
 
 def _resolve(*arrays: Any) -> tuple[Backend, Any]:
@@ -71,7 +71,7 @@ def _resolve(*arrays: Any) -> tuple[Backend, Any]:
     for a in arrays:
         if array_kind(a) == "array_api":
             return get_backend(a), a
-    return _CPU, None
+    return get_backend(_NUMPY), None
 
 
 def _check_finite(backend: Backend, a: Any) -> None:
@@ -316,10 +316,11 @@ def py_vq(obs, code_book, check_finite=True):
     ([0, 1], [1.414, 1.414])
     """
     warnings.warn(_PY_VQ_DEPRECATION, DeprecationWarning, stacklevel=2)
-    obs = _asarray(_CPU, obs, None, check_finite)
-    code_book = _asarray(_CPU, code_book, None, check_finite)
+    backend = get_backend(_NUMPY)  # NumPy only, as SciPy's py_vq
+    obs = _asarray(backend, obs, None, check_finite)
+    code_book = _asarray(backend, code_book, None, check_finite)
     _check_cdist_pair(obs, code_book)
-    return _nearest(_CPU, obs, code_book, None)
+    return _nearest(backend, obs, code_book, None)
 
 
 # --------------------------------------------------------------------------
@@ -544,6 +545,8 @@ def _kmeans2_engine(X: Any, backend: Backend) -> dict:
     elsewhere (a device) the backend's fastest kernels."""
     if "scipy_formula" not in backend.capabilities:
         return {"formula": "auto"}
+    from .backends.cpu import EXPANDED_MIN_FEATURES  # numba loads with the CPU backend
+
     if X.dtype == np.float64 and X.shape[1] >= EXPANDED_MIN_FEATURES:
         return {"formula": "auto", "assigner": backend.bounded_assigner(X)}
     return {"formula": "scipy"}

@@ -27,6 +27,8 @@ import torch
 import triton
 import triton.language as tl
 
+from ._low_precision import _matmul_precision, error_slack
+
 #: Rows per chunk of the exact distance pass after a low-precision kernel.
 RECHECK_ROWS = 1 << 18
 
@@ -157,8 +159,6 @@ def _recheck(X, Cs, c_sq, origin, labels, gap, x_sq, precision):
     """After a low-precision kernel: redo in float32 the rows whose two best
     scores are too close to call (fixing ``labels`` in place), then compute
     every row's distance to its centre directly, in float32."""
-    from .array_api import _matmul_precision, error_slack
-
     n, d = X.shape
     if gap is not None:
         c_norm = float(c_sq.max().sqrt())

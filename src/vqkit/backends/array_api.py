@@ -38,6 +38,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "than NumPy (PyTorch, CuPy, ...): pip install 'vqkit[gpu]'"
     ) from exc
 
+from ._low_precision import _matmul_precision, error_slack
 from .base import Backend, array_kind, host_array
 
 #: Upper bound, in bytes, of the temporaries of one assignment chunk (the
@@ -862,26 +863,3 @@ class NearestCandidates:
 
     def release(self):
         self.min_d2 = self.nearest = None
-
-
-def error_slack(precision, d):
-    """Bound on the relative error of a ``d``-term dot product whose inputs
-    are rounded to ``precision`` (unit roundoff ``u``: 2u for the inputs)
-    and summed in float32 (``(d + 2)`` float32 units), as a multiple of
-    ``|x| |c|``."""
-    unit = {"float32": 2.0**-24, "tf32": 2.0**-11, "bf16": 2.0**-8}[precision]
-    return 2 * unit + (d + 2) * 2.0**-24
-
-
-@contextlib.contextmanager
-def _matmul_precision(precision):
-    """Temporarily set PyTorch's float32 matrix-product precision on CUDA
-    (``"float32"``: full IEEE; ``"tf32"``: tensor cores)."""
-    import torch
-
-    previous = torch.backends.cuda.matmul.allow_tf32
-    torch.backends.cuda.matmul.allow_tf32 = precision == "tf32"
-    try:
-        yield
-    finally:
-        torch.backends.cuda.matmul.allow_tf32 = previous

@@ -7,12 +7,11 @@ many) and the memory bound on temporaries; the core never sees either.
 
 import numpy as np
 
-from . import _cpu_kernels as kernels
-from . import _metric_kernels as metric_kernels
-from . import _small_fit_kernels as small_fit_kernels
-from ._blocks import for_each_block
-from ._common import assignment_arrays
 from .base import Backend
+from .kernels import assign, chunks, hamerly, l1, metrics, mixed, seeding, small_fits, stats
+from .kernels.assign import assignment_arrays
+from .kernels.threaded_blocks import for_each_block
+from .kernels.threads import ensure_threads
 
 #: From this many features on, distances come from blocked matrix products
 #: (``|x|^2 - 2 x.c + |c|^2``); below it, from direct differences.  SciPy's
@@ -32,13 +31,11 @@ _NO_WEIGHTS = np.empty(0, dtype=np.float64)
 _NO_MARKS = np.empty(0, dtype=np.uint8)
 _NO_BOUNDS = np.empty(0, dtype=np.float64)
 
-kernels.start_threads()
-
 
 #: Largest ``k * d`` for which the fused dot-product kernel is used: above
 #: it, blocked matrix products always win.  From ``BLOCKED_MIN_FEATURES``
 #: features on they win already from ``BLOCKED_MIN_KD``: measured on 2 cores
-#: (AVX-512) with the blocks shared among threads (``_blocks``), 100,000
+#: (AVX-512) with the blocks shared among threads (``threaded_blocks``), 100,000
 #: rows, fused / blocked time: d=32, k=256: 1.08 (float64) and 1.21
 #: (float32); d=64, k=128: 1.28 and 1.49; d=128, k=64: 1.02 and 1.20; but
 #: d=32, k=64: 0.83 (float64); d=16, k=512: 1.0; d=8, k=1024: 0.75.
@@ -135,6 +132,9 @@ class CPUBackend(Backend):
         "compiled_runs", "kmeans_plusplus", "closer_marks", "chunk_draws", "scipy_formula",
     })
 
+    def __init__(self) -> None:
+        ensure_threads()  # numba's threads start with the first backend, not at import
+
     @property
     def dense(self):
         """The backend for dense arrays derived from the data: this one."""
@@ -192,14 +192,14 @@ class CPUBackend(Backend):
             return labels, min_d2
         kernel = choose_kernel(d, k, formula, dtype)
         if kernel == "direct":
-            kernels.assign_direct(X, C, labels, min_d2)
+            assign.assign_direct(X, C, labels, min_d2)
         elif kernel == "direct_t":
-            kernels.assign_direct_t(X, np.ascontiguousarray(C.T), labels, min_d2)
+            assign.assign_direct_t(X, np.ascontiguousarray(C.T), labels, min_d2)
         elif kernel == "fused":
             shift = np.zeros(d, dtype=dtype) if origin is None else np.asarray(origin, dtype)
             Cs = C - shift
             c_half = (Cs * Cs).sum(axis=1) / 2
-            kernels.assign_expanded_fused(
+            assign.assign_expanded_fused(
                 X, np.ascontiguousarray(Cs.T), c_half.astype(dtype), shift, labels, min_d2
             )
         elif kernel in ("fused_mixed", "mixed"):
@@ -244,19 +244,19 @@ class CPUBackend(Backend):
             c_half32 = (c_sq / 2).astype(np.float32)
         slack = mixed_slack(d)
         if fused:
-            kernels.assign_fused_mixed(
+            mixed.assign_fused_mixed(
                 X, Ct32, c_half32, shift, Cs, float(np.sqrt(c_sq.max())),
                 slack, labels, min_d2, lower,
             )
             return
-        rows = min(n, max(kernels.ROW_CHUNK, BLOCK_BYTES // (k * 4)))
+        rows = min(n, max(chunks.ROW_CHUNK, BLOCK_BYTES // (k * 4)))
 
         def block(start, stop, scratch):
             Xb32 = scratch.array("rows", (rows, d), np.float32)[: stop - start]
-            kernels.shifted_float32(X[start:stop], shift, Xb32)
+            mixed.shifted_float32(X[start:stop], shift, Xb32)
             G = scratch.array("products", (rows, k), np.float32)[: stop - start]
             np.matmul(Xb32, Ct32, out=G)
-            kernels.argmin_mixed(
+            mixed.argmin_mixed(
                 G, X[start:stop], shift, Cs, c_sq, slack, labels[start:stop],
                 min_d2[start:stop], lower[start:stop] if len(lower) else lower,
             )
@@ -270,8 +270,8 @@ class CPUBackend(Backend):
             origin = np.asarray(origin, dtype=X.dtype)
             C = C - origin
         c_sq = np.empty(k, dtype=X.dtype)
-        kernels.row_sq_norms(C, c_sq)
-        rows = max(kernels.ROW_CHUNK, BLOCK_BYTES // (k * X.itemsize))
+        assign.row_sq_norms(C, c_sq)
+        rows = max(chunks.ROW_CHUNK, BLOCK_BYTES // (k * X.itemsize))
         rows = min(rows, n)
         Ct = C.T
 
@@ -280,8 +280,8 @@ class CPUBackend(Backend):
             G = scratch.array("products", (rows, k), X.dtype)[: stop - start]
             np.matmul(Xb, Ct, out=G)
             x_sq = scratch.array("norms", (rows,), X.dtype)[: stop - start]
-            kernels.row_sq_norms(Xb, x_sq)
-            kernels.argmin_expanded(G, x_sq, c_sq, labels[start:stop], min_d2[start:stop])
+            assign.row_sq_norms(Xb, x_sq)
+            assign.argmin_expanded(G, x_sq, c_sq, labels[start:stop], min_d2[start:stop])
 
         for_each_block(n, rows, block, row_work=k * d)
 
@@ -293,14 +293,14 @@ class CPUBackend(Backend):
         C = np.ascontiguousarray(C, dtype=dtype)
         labels = np.empty(X.shape[0], dtype=np.int32)
         dist = np.empty(X.shape[0], dtype=dtype)
-        kernels.assign_l1(X, C, labels, dist)
+        l1.assign_l1(X, C, labels, dist)
         return labels, dist
 
     def l1_distances(self, X, C):
         """All Manhattan distances, shape ``(n, k)`` (for ``transform``)."""
         dtype = np.result_type(X, C)
         out = np.empty((X.shape[0], C.shape[0]), dtype=dtype)
-        kernels.pairwise_distances(
+        assign.pairwise_distances(
             np.ascontiguousarray(X, dtype=dtype), np.ascontiguousarray(C, dtype=dtype), True, out
         )
         return out
@@ -315,12 +315,12 @@ class CPUBackend(Backend):
         out = np.zeros((k, X.shape[1]))
         has_members = np.zeros(k, dtype=np.bool_)
         w = _NO_WEIGHTS if weights is None else np.ascontiguousarray(weights)
-        kernels.cluster_medians(X, w, order, starts, out, has_members)
+        l1.cluster_medians(X, w, order, starts, out, has_members)
         return out, has_members
 
     def count_non_finite(self, X):
         """Number of NaN or infinite entries of 2-D ``X``, without temporaries."""
-        return int(kernels.count_non_finite(np.ascontiguousarray(X)))
+        return int(stats.count_non_finite(np.ascontiguousarray(X)))
 
     def l1_assigner(self, X):
         """An assigner of ``X`` in Manhattan distance (see :class:`L1Assigner`)."""
@@ -345,7 +345,7 @@ class CPUBackend(Backend):
         """
         X = np.ascontiguousarray(X)
         labels, w, sums, wsums = sum_buffers(labels, k, X.shape[1], weights)
-        kernels.cluster_sums(X, w, labels, sum_parts(X.shape[0], k, X.shape[1]), sums, wsums)
+        stats.cluster_sums(X, w, labels, sum_parts(X.shape[0], k, X.shape[1]), sums, wsums)
         return sums, wsums
 
     def sq_distances(self, X, C):
@@ -355,7 +355,7 @@ class CPUBackend(Backend):
         X = np.ascontiguousarray(X, dtype=dtype)
         C = np.ascontiguousarray(C, dtype=dtype)
         out = np.empty((X.shape[0], C.shape[0]), dtype=dtype)
-        kernels.pairwise_distances(X, C, False, out)
+        assign.pairwise_distances(X, C, False, out)
         return out
 
     def cluster_distance_sums(self, X, labels, C, weights=None, squared=True):
@@ -363,7 +363,7 @@ class CPUBackend(Backend):
         ``C[labels[i]]`` (squared or not), in float64."""
         out = np.zeros(C.shape[0], dtype=np.float64)
         w = _NO_WEIGHTS if weights is None else np.ascontiguousarray(weights, dtype=np.float64)
-        metric_kernels.cluster_distance_sums(
+        metrics.cluster_distance_sums(
             np.ascontiguousarray(X), labels, np.ascontiguousarray(C, dtype=np.float64), w,
             bool(squared), out,
         )
@@ -373,7 +373,7 @@ class CPUBackend(Backend):
         """``(n, k)``: each row's summed distance to the rows of every cluster
         (streamed, never an n x n matrix)."""
         sums = np.zeros((X.shape[0], k), dtype=np.float64)
-        metric_kernels.silhouette_sums(
+        metrics.silhouette_sums(
             np.ascontiguousarray(X.T, dtype=np.float64), labels, k, sums
         )
         return sums
@@ -389,10 +389,10 @@ class CPUBackend(Backend):
         w = _NO_WEIGHTS if weights is None else weights
         total_weight = float(n) if weights is None else float(weights.sum())
         total = np.zeros(d)
-        kernels.column_sums(X, w, np.zeros(d), 1, parts, total)
+        stats.column_sums(X, w, np.zeros(d), 1, parts, total)
         mean = total / max(total_weight, 1e-300)
         squares = np.zeros(d)
-        kernels.column_sums(X, w, mean, 2, parts, squares)
+        stats.column_sums(X, w, mean, 2, parts, squares)
         return mean, squares / max(total_weight, 1e-300)
 
     def candidate_potentials(self, X, weights, min_d2, nearest, candidates, cc_d2,
@@ -403,7 +403,7 @@ class CPUBackend(Backend):
         pots = np.zeros(candidates.shape[0])
         w = _NO_WEIGHTS if weights is None else weights
         narrow = X.shape[1] <= NARROW_SEEDING_FEATURES
-        (kernels.candidate_potentials_narrow if narrow else kernels.candidate_potentials)(
+        (seeding.candidate_potentials_narrow if narrow else seeding.candidate_potentials)(
             X, w, min_d2, nearest, np.ascontiguousarray(candidates, dtype=np.float64),
             np.ascontiguousarray(cc_d2), pots, _NO_MARKS if closer is None else closer,
         )
@@ -414,7 +414,7 @@ class CPUBackend(Backend):
         """Lower ``min_d2``/``nearest`` for a newly chosen centre (pruned);
         when it is candidate ``trial`` of the last :meth:`candidate_potentials`
         call that filled ``closer``, only the rows marked there are visited."""
-        kernels.add_center(
+        seeding.add_center(
             X, np.ascontiguousarray(center, dtype=np.float64), index, min_d2, nearest,
             np.ascontiguousarray(cc_d2_center), _NO_MARKS if closer is None else closer,
             -1 if closer is None or trial is None else int(trial),
@@ -422,11 +422,11 @@ class CPUBackend(Backend):
 
     def greedy_pairwise(self, D, weights, first, uniforms):
         """Greedy k-means++ from a precomputed squared-distance matrix (see
-        ``kernels.greedy_pairwise``): the chosen row numbers, one per row
+        ``seeding.greedy_pairwise``): the chosen row numbers, one per row
         of ``uniforms`` plus ``first``."""
         chosen = np.empty(uniforms.shape[0] + 1, dtype=np.int64)
         w = np.ones(D.shape[0]) if weights is None else np.ascontiguousarray(weights, np.float64)
-        kernels.greedy_pairwise(np.ascontiguousarray(D), w, int(first),
+        seeding.greedy_pairwise(np.ascontiguousarray(D), w, int(first),
                                 np.ascontiguousarray(uniforms, dtype=np.float64), chosen)
         return chosen
 
@@ -440,8 +440,8 @@ class CPUBackend(Backend):
     def sampling_mass(self, min_d2, weights=None):
         """Per-chunk totals of the k-means++ sampling mass ``w_i min_d2[i]``
         (their sum is the potential), for :meth:`draw_rows`."""
-        out = np.empty(-(-min_d2.shape[0] // kernels.ROW_CHUNK))
-        kernels.mass_chunk_sums(min_d2, _NO_WEIGHTS if weights is None else weights, out)
+        out = np.empty(-(-min_d2.shape[0] // chunks.ROW_CHUNK))
+        seeding.mass_chunk_sums(min_d2, _NO_WEIGHTS if weights is None else weights, out)
         return out
 
     def draw_rows(self, min_d2, weights, chunk_mass, values):
@@ -449,20 +449,20 @@ class CPUBackend(Backend):
         cumulative sampling mass: what ``np.searchsorted(np.cumsum(w *
         min_d2), values)`` gives, without the cumulative array."""
         out = np.empty(len(values), dtype=np.int64)
-        kernels.draw_rows(min_d2, _NO_WEIGHTS if weights is None else weights, chunk_mass,
+        seeding.draw_rows(min_d2, _NO_WEIGHTS if weights is None else weights, chunk_mass,
                           np.asarray(values, dtype=np.float64), out)
         return out
 
     def update_min_sq_dist(self, X, center, min_d2):
         """Lower ``min_d2`` (float64) to each row's squared distance to ``center``."""
-        kernels.update_min_sq_dist(
+        seeding.update_min_sq_dist(
             np.ascontiguousarray(X), np.ascontiguousarray(center), min_d2
         )
 
     def runs_compiled(self, n, d, k):
         """Whether a Lloyd fit of ``n`` rows, ``d`` features and ``k`` centres
         is small enough for :meth:`lloyd_runs` to beat per-iteration kernels."""
-        return n * d * k <= small_fit_kernels.SMALL_FIT_WORK
+        return n * d * k <= small_fits.SMALL_FIT_WORK
 
     def lloyd_runs(self, datasets, weights, starts, which, shift_tols, max_iter):
         """Independent Lloyd fits, each to convergence, in one compiled call.
@@ -489,21 +489,21 @@ class CPUBackend(Backend):
         labels = np.empty((runs, data.shape[1]), dtype=np.int32)
         inertia = np.empty(runs)
         info = np.empty((runs, 4), dtype=np.int64)
-        small_fit_kernels.lloyd_runs(
+        small_fits.lloyd_runs(
             data, w, np.asarray(which, dtype=np.int64), centers, ks, int(max_iter),
             np.asarray(shift_tols, dtype=np.float64), labels, inertia, info,
         )
         return [
             (centers[r, : ks[r]], labels[r], int(n_iter), float(inertia[r]),
-             status == small_fit_kernels.CONVERGED,
-             (int(n_bad), int(first)) if status == small_fit_kernels.UNASSIGNED else None)
+             status == small_fits.CONVERGED,
+             (int(n_bad), int(first)) if status == small_fits.UNASSIGNED else None)
             for r, (n_iter, status, first, n_bad) in enumerate(info)
         ]
 
 
 class HamerlyAssigner:
     """Exact nearest-centre assignment that carries Hamerly bounds between
-    calls on the same data (see ``kernels.hamerly_assign``).
+    calls on the same data (see ``hamerly.hamerly_assign``).
 
     Each call takes the new centres, measures how far every centre moved
     since the previous call, and returns ``(labels, min_d2)`` exactly as
@@ -528,7 +528,7 @@ class HamerlyAssigner:
         full = self.previous is None or self.previous.shape != C.shape
         shift, half_gap = hamerly_geometry(C64, None if full else self.previous)
         min_d2 = np.empty(self.X.shape[0], dtype=self.X.dtype)
-        kernels.hamerly_assign(
+        hamerly.hamerly_assign(
             self.X, C, np.ascontiguousarray(C.T), shift, half_gap, self.margin, full,
             self.labels, self.lower, min_d2,
         )
@@ -542,7 +542,7 @@ class WideHamerlyAssigner:
     The first call scans every centre with the mixed-precision kernels,
     which also bound each row's distance to its second-nearest centre from
     below.  Each later call computes every row's exact distance to its
-    current centre (``kernels.hamerly_check``: ``d`` operations a row
+    current centre (``hamerly.hamerly_check``: ``d`` operations a row
     instead of ``k d``) and rescans only the rows whose bound fails, as
     one gathered block; when more than :data:`WIDE_HAMERLY_RESCAN_ALL` of
     the rows fail, all are rescanned in place.  Labels are those of
@@ -554,7 +554,7 @@ class WideHamerlyAssigner:
         self.backend, self.X = backend, X
         n, d = X.shape
         total = np.zeros(d)
-        kernels.column_sums(X, _NO_WEIGHTS, np.zeros(d), 1, sum_parts(n, 1, d), total)
+        stats.column_sums(X, _NO_WEIGHTS, np.zeros(d), 1, sum_parts(n, 1, d), total)
         self.origin = total / max(n, 1)  # distances are expanded around the mean
         self.labels = self.lower = self.previous = None
         self.rescan = np.empty(n, dtype=np.uint8)
@@ -568,7 +568,7 @@ class WideHamerlyAssigner:
         else:
             shift, half_gap = hamerly_geometry(C, self.previous)
             min_d2 = np.empty(self.X.shape[0])
-            kernels.hamerly_check(
+            hamerly.hamerly_check(
                 self.X, self.origin, C - self.origin, shift, half_gap, self.margin,
                 self.labels, self.lower, min_d2, self.rescan,
             )
@@ -595,7 +595,7 @@ def hamerly_geometry(C64, previous):
         shift, half_gap = np.empty(k), np.empty(k)
         C64 = np.ascontiguousarray(C64, dtype=np.float64)
         moved = previous is not None
-        kernels.centre_geometry(
+        hamerly.centre_geometry(
             C64, np.ascontiguousarray(previous, dtype=np.float64) if moved else C64, moved,
             shift, half_gap, 1.0 - 4.0 * (d + 2) * float(np.finfo(np.float64).eps))
         return (shift if np.isfinite(shift).all() else np.full(k, np.inf)), half_gap

@@ -33,9 +33,9 @@ import dask.array as da
 import numpy as np
 from dask import delayed
 
-from . import _cpu_kernels as kernels
 from .base import Backend
 from .cpu import CPUBackend, hamerly_geometry
+from .kernels import hamerly
 
 _CPU = CPUBackend()
 
@@ -209,7 +209,7 @@ def _bounded_assign(x, C, state, shift, half_gap, margin):
     else:
         labels, lower, full = state[0].copy(), state[1].copy(), False
     d2 = np.empty(x.shape[0], dtype=x.dtype)
-    kernels.hamerly_assign(x, C, np.ascontiguousarray(C.T), shift, half_gap, margin, full,
+    hamerly.hamerly_assign(x, C, np.ascontiguousarray(C.T), shift, half_gap, margin, full,
                            labels, lower, d2)
     return labels, lower, d2
 

@@ -1,7 +1,7 @@
 """The sparse backend: SciPy CSR matrices as data, dense NumPy centres.
 
 The same protocol as :class:`~vqkit.backends.cpu.CPUBackend`, computed from
-the nonzeros of each row (``_sparse_kernels``) and never densifying ``X``:
+the nonzeros of each row (``kernels/csr.py``) and never densifying ``X``:
 the only dense temporaries are of the centres' size (``k x d``) or of a
 few rows (the k-means++ candidates, relocated rows).  Distances are
 expanded (``|x|^2 - 2 x.c + |c|^2``) without centring, since subtracting
@@ -12,10 +12,10 @@ SciPy is imported only here, and this module only when the data is sparse.
 
 import numpy as np
 
-from . import _sparse_kernels as kernels
-from ._common import assignment_arrays
 from .base import Backend
 from .cpu import _NO_WEIGHTS, CPUBackend, sum_buffers, sum_parts
+from .kernels import csr
+from .kernels.assign import assignment_arrays
 
 
 def _csr_arrays(X):
@@ -29,7 +29,7 @@ def _csr_arrays(X):
 
 def _row_sq_norms(data, indptr):
     out = np.empty(indptr.shape[0] - 1)
-    kernels.row_sq_norms(data, indptr, out)
+    csr.row_sq_norms(data, indptr, out)
     return out
 
 
@@ -62,7 +62,7 @@ class SparseBackend(Backend):
         C = np.ascontiguousarray(C, dtype=np.float64)
         data, indices, indptr = _csr_arrays(X)
         d2 = np.empty(n)
-        kernels.assign(
+        csr.assign(
             data, indices, indptr, _row_sq_norms(data, indptr), C,
             np.ascontiguousarray(C.T), (C * C).sum(axis=1), labels, d2,
         )
@@ -75,7 +75,7 @@ class SparseBackend(Backend):
         C = np.ascontiguousarray(C, dtype=np.float64)
         data, indices, indptr = _csr_arrays(X)
         out = np.empty((X.shape[0], C.shape[0]))
-        kernels.sq_distances(
+        csr.sq_distances(
             data, indices, indptr, _row_sq_norms(data, indptr),
             np.ascontiguousarray(C.T), (C * C).sum(axis=1), out,
         )
@@ -87,7 +87,7 @@ class SparseBackend(Backend):
         n, d = X.shape
         labels, w, sums, wsums = sum_buffers(labels, k, d, weights)
         data, indices, indptr = _csr_arrays(X)
-        kernels.cluster_sums(data, indices, indptr, w, labels, sum_parts(n, k, d), sums, wsums)
+        csr.cluster_sums(data, indices, indptr, w, labels, sum_parts(n, k, d), sums, wsums)
         return sums, wsums
 
     def column_mean_var(self, X, weights=None):
@@ -131,7 +131,7 @@ class SparseBackend(Backend):
         data, indices, indptr = _csr_arrays(X)
         pots = np.zeros(candidates.shape[0])
         w = _NO_WEIGHTS if weights is None else weights
-        kernels.candidate_potentials(
+        csr.candidate_potentials(
             data, indices, indptr, _row_sq_norms(data, indptr), w, min_d2, nearest,
             candidates, (candidates * candidates).sum(axis=1), np.ascontiguousarray(cc_d2),
             pots,
@@ -142,7 +142,7 @@ class SparseBackend(Backend):
         """Lower ``min_d2``/``nearest`` for a newly chosen dense centre (pruned)."""
         center = np.ascontiguousarray(center, dtype=np.float64)
         data, indices, indptr = _csr_arrays(X)
-        kernels.add_center(
+        csr.add_center(
             data, indices, indptr, _row_sq_norms(data, indptr), center,
             float(center @ center), index, min_d2, nearest,
             np.ascontiguousarray(cc_d2_center),

@@ -6,12 +6,15 @@ non-zero exit status (2 for usage errors, 1 for data or file errors), never
 with a traceback.  Output files are written atomically: a complete new file
 or none, and an existing file is only ever replaced by a complete one.
 
-One module per command (``demo``, ``quantize``, ``cluster``, ``choose_k``;
-``codebook`` holds train-codebook, encode and decode); the shared pieces
+One module per command (``demo``, with the SciPy tutorial's examples it
+runs, ``quantize``, ``cluster``, ``choose_k``; ``codebook`` holds
+train-codebook, encode and decode); the shared pieces
 are ``_options`` (options and parameter types), ``_input`` (reading FILE),
 ``_output`` (writing, JSON, number formats) and ``_terminal`` (progress
 bars and warnings on stderr).
 """
+
+from __future__ import annotations
 
 import click
 
@@ -22,7 +25,7 @@ from ._options import CONTEXT_SETTINGS
 
 @click.group(context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "--version", "-V", prog_name="vqkit")
-def main():
+def main() -> None:
     """Fast k-means clustering and vector quantization.
 
     \b

@@ -5,12 +5,17 @@ the order ``--help`` shows them; where commands word an option differently,
 the factory takes the help text.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
 import click
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-def command(name=None):
+def command(name: str | None = None) -> Callable[[Callable[..., Any]], click.Command]:
     """``@click.command`` with the settings every vqkit command uses."""
     return click.command(name, context_settings=CONTEXT_SETTINGS)
 

@@ -1,9 +1,11 @@
 """``vqkit choose-k``: suggest a number of clusters; also the runner that
 ``vqkit cluster -k auto`` uses."""
 
+from __future__ import annotations
+
 import click
 
-from ..choose_k import METHODS  # the criteria, in report order
+from ..selection import METHODS  # the criteria, in report order
 from ._input import _check_k_rows, _check_scaling, _read, _scale
 from ._options import (
     _file_argument, _input_options, _json_option, _plot_option, _quiet_option, _seed_option,
@@ -60,7 +62,7 @@ def _parse_methods(values):
 
 
 def _run_choose_k(X, ks, *, methods, seed, quiet):
-    from ..choose_k import choose_k
+    from ..selection import choose_k
 
     progress, close = _choose_k_progress(_show_progress(quiet))
     with _warnings_reported(quiet):
@@ -104,8 +106,11 @@ def _picks_line(result):
 @_json_option("Print one JSON object (best_k, picks, ks, table, notes).")
 @_plot_option("Save the criteria against k as a figure (PNG).")
 @_quiet_option("No warnings or progress bar.")
-def choose_k(file, k_range, k_min, k_max, methods, seed, standardize, whiten, columns, key,
-             delimiter, header, missing, as_json, plot, quiet):
+def choose_k(file: str, k_range: str | None, k_min: int | None, k_max: int | None,
+             methods: tuple[str, ...], seed: int | None, standardize: bool, whiten: bool,
+             columns: str | None, key: str | None, delimiter: str | None,
+             header: bool | None, missing: str, as_json: bool, plot: str | None,
+             quiet: bool) -> None:
     """Suggest a number of clusters for the rows of FILE.
 
     Runs k-means for each k and scores the results by several criteria

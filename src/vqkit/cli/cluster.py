@@ -1,5 +1,7 @@
 """``vqkit cluster``: k-means on the rows of a data file."""
 
+from __future__ import annotations
+
 import os
 
 import click
@@ -50,8 +52,11 @@ INITS = ["k-means++", "k-means||", "random"]
 @_json_option("Print one JSON object (k, centroids, labels, inertia, n_iter, ...).")
 @_plot_option("Save a scatter plot of the clusters (PNG).")
 @_quiet_option("No summary, warnings or progress bar; errors only.")
-def cluster(file, k, init, metric, n_init, seed, max_iter, standardize, whiten, columns, key,
-            delimiter, header, missing, labels_out, centers_out, as_json, plot, quiet):
+def cluster(file: str, k: int | str, init: str, metric: str, n_init: int | str,
+            seed: int | None, max_iter: int, standardize: bool, whiten: bool,
+            columns: str | None, key: str | None, delimiter: str | None, header: bool | None,
+            missing: str, labels_out: str | None, centers_out: str | None, as_json: bool,
+            plot: str | None, quiet: bool) -> None:
     """Cluster the rows of FILE into K groups with k-means.
 
     FILE is CSV/TSV or other delimited text (delimiter and header line
@@ -116,7 +121,7 @@ def cluster(file, k, init, metric, n_init, seed, max_iter, standardize, whiten, 
             raise click.ClickException(f"{table.path}: {exc}") from None
     labels = km.labels_
     centers = undo(km.cluster_centers_)  # in the input's units
-    sizes = np.bincount(labels, minlength=k)
+    sizes = np.bincount(labels, minlength=int(k))
 
     from ..io import write_labels, write_matrix
 
@@ -165,7 +170,7 @@ def cluster(file, k, init, metric, n_init, seed, max_iter, standardize, whiten, 
 
 
 def _fit_kmeans(X, k, *, init, metric, n_init, seed, max_iter, progress):
-    from ..cluster import KMeans
+    from ..estimators import KMeans
 
     runs = _n_runs(init, n_init)
     with _kmeans_progress(progress, f"k-means, k={k}", runs, max_iter) as callback:

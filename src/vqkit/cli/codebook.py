@@ -1,5 +1,7 @@
 """Code books: ``vqkit train-codebook``, ``vqkit encode`` and ``vqkit decode``."""
 
+from __future__ import annotations
+
 import os
 
 import click
@@ -19,7 +21,7 @@ def _codebook_option(help):
 
 
 def _load_codebook(path):
-    from ..quantize import Codebook
+    from ..quantization import Codebook
 
     if os.path.isdir(path):
         raise click.ClickException(f"{path}: is a directory, not a code book file.")
@@ -65,8 +67,10 @@ def _compression_text(cb, table):
 @_input_options
 @_json_option("Print one JSON object (k, n_features, bits_per_vector, ...).")
 @_quiet_option()
-def train_codebook(file, k, output, method, n_init, max_iter, seed, columns, key, delimiter,
-                   header, missing, as_json, quiet):
+def train_codebook(file: str, k: int, output: str, method: str, n_init: int | str,
+                   max_iter: int | None, seed: int | None, columns: str | None,
+                   key: str | None, delimiter: str | None, header: bool | None, missing: str,
+                   as_json: bool, quiet: bool) -> None:
     """Train a vector-quantization code book of K code words on FILE.
 
     The code words are the k-means centres of the rows of FILE (read as by
@@ -81,7 +85,7 @@ def train_codebook(file, k, output, method, n_init, max_iter, seed, columns, key
       vqkit encode vectors.npy --codebook codebook.npz -o codes.npy
       vqkit decode codes.npy --codebook codebook.npz -o approx.npy
     """
-    from ..quantize import Codebook
+    from ..quantization import Codebook
 
     if output == "-":
         raise click.BadParameter("the code book is a binary .npz file: give a file name",
@@ -143,7 +147,8 @@ def train_codebook(file, k, output, method, n_init, max_iter, seed, columns, key
                 "text, one per line; - for stdout.", allow_dash=True)
 @_input_options
 @_quiet_option()
-def encode(file, codebook, output, columns, key, delimiter, header, missing, quiet):
+def encode(file: str, codebook: str, output: str, columns: str | None, key: str | None,
+           delimiter: str | None, header: bool | None, missing: str, quiet: bool) -> None:
     """Replace each row of FILE by the index of its nearest code word.
 
     FILE is read as by "vqkit cluster" and must have as many (selected)
@@ -221,7 +226,7 @@ def _read_codes(path, key, k):
                 "stdout (CSV).", allow_dash=True)
 @click.option("--key", default=None, help="The array to read from an .npz file of codes.")
 @_quiet_option()
-def decode(codes, codebook, output, key, quiet):
+def decode(codes: str, codebook: str, output: str, key: str | None, quiet: bool) -> None:
     """Turn CODES back into vectors: each code becomes its code word.
 
     CODES is what "vqkit encode" wrote: .npy, .npz (--key) or text with one

@@ -1,5 +1,7 @@
 """``vqkit quantize``: reduce an image to K colours."""
 
+from __future__ import annotations
+
 import os
 
 import click
@@ -19,13 +21,13 @@ def _read_image_or_fail(path):
         raise click.ClickException(
             "reading images needs Pillow: pip install pillow"
         ) from None
-    from ..quantize import _read_image
+    from ..quantization.image import read_image
 
     if os.path.isdir(path):
         raise click.ClickException(f"{path!r} is a directory, not an image file.")
     try:
         with _missing_or_denied(repr(path)):
-            return _read_image(path)
+            return read_image(path)
     except UnidentifiedImageError:
         raise click.ClickException(
             f"{path!r} is not an image (or not a format Pillow can read)."
@@ -79,7 +81,8 @@ def _side_by_side(original, quantized):
 )
 @_seed_option()
 @_quiet_option()
-def quantize(image, k, output, compare, sample_size, seed, quiet):
+def quantize(image: str, k: int, output: str, compare: str | None, sample_size: int | None,
+             seed: int | None, quiet: bool) -> None:
     """Reduce IMAGE to K colours by k-means and save it as a PNG.
 
     IMAGE is any image file Pillow reads (PNG, JPEG, ...).  Prints the PSNR
@@ -100,7 +103,7 @@ def quantize(image, k, output, compare, sample_size, seed, quiet):
         _check_writable(compare, "--compare")
     pixels = _read_image_or_fail(image)
 
-    from ..quantize import quantize_image
+    from ..quantization import quantize_image
 
     try:
         result = quantize_image(pixels, k, sample_size=sample_size, random_state=seed)
@@ -109,7 +112,7 @@ def quantize(image, k, output, compare, sample_size, seed, quiet):
     with _file_errors(output):
         result.save(output)
     if compare is not None:
-        from .._files import atomic_write
+        from ..io.atomic import atomic_write
 
         picture = _side_by_side(pixels, result.image)
         with _file_errors(compare):

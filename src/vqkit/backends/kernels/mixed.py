@@ -1,0 +1,198 @@
+"""Exact float64 assignment at float32 speed (mixed precision).
+
+Dot products are computed in float32; each row keeps its two best scores,
+and the float32 error bound (``vqkit.backends.cpu.mixed_slack``) tells
+whether the best one is certain.  A certain winner's distance is then
+computed once in float64; an uncertain row is compared with the centres
+that could still win, in float64.  Labels are those of float64 Lloyd.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from .assign import pair_scores
+from .chunks import BLOCK_ROW_CHUNK, ROW_CHUNK
+
+
+@njit(inline="always")
+def _nearest_exact(X, i, origin, C):
+    """Nearest row of ``C`` to ``X[i] - origin`` by direct float64
+    differences (ties to the lowest index): ``(label, squared distance)``."""
+    d = X.shape[1]
+    best = np.inf
+    best_j = -1
+    for j in range(C.shape[0]):
+        s = 0.0
+        for f in range(d):
+            diff = C[j, f] - (X[i, f] - origin[f])
+            s += diff * diff
+        if s < best:
+            best = s
+            best_j = j
+    return best_j, best
+
+
+@njit(inline="always")
+def sq_dist_exact(X, i, origin, C, j):
+    s = 0.0
+    for f in range(X.shape[1]):
+        diff = C[j, f] - (X[i, f] - origin[f])
+        s += diff * diff
+    return s
+
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def shifted_float32(X, shift, out):
+    """``out = (X - shift)`` rounded to float32, in one parallel pass."""
+    n, d = X.shape
+    for chunk in prange((n + BLOCK_ROW_CHUNK - 1) // BLOCK_ROW_CHUNK):
+        for i in range(chunk * BLOCK_ROW_CHUNK, min(n, (chunk + 1) * BLOCK_ROW_CHUNK)):
+            for f in range(d):
+                out[i, f] = np.float32(X[i, f] - shift[f])
+
+
+
+@njit(inline="always")
+def _nearest_exact_near(X, i, origin, C, scores, base, scale, limit):
+    """:func:`_nearest_exact` over only the centres whose float32-based
+    score ``base[j] + scale * scores[j]`` is at most ``limit`` (the best
+    score plus twice its error bound): no other centre can be nearest or
+    tie, so the result is the full scan's.  Falls back on the full scan
+    when no centre qualifies (non-finite scores)."""
+    best = np.inf
+    best_j = -1
+    if limit < np.inf:
+        for j in range(C.shape[0]):
+            if base[j] + scale * np.float64(scores[j]) <= limit:
+                s = sq_dist_exact(X, i, origin, C, j)
+                if s < best:
+                    best = s
+                    best_j = j
+    if best_j < 0:
+        return _nearest_exact(X, i, origin, C)
+    return best_j, best
+
+
+@njit(inline="always")
+def _second_lower(x_norm, second, bound, certain):
+    """A lower bound on a row's distance to its second-nearest centre from
+    the mixed kernels' float32 scores: ``second`` (``|c|^2 - 2 x.c`` of the
+    runner-up) is off by at most ``bound``, so ``|x|^2 + second - bound``
+    bounds the squared distance from below.  Rows whose winner was not
+    certain get 0 (no bound), and so does a non-finite result."""
+    if not certain:
+        return 0.0
+    low = x_norm * x_norm + second - bound
+    return np.sqrt(low) if low > 0.0 and low < np.inf else 0.0
+
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def argmin_mixed(G, X, origin, C, c_sq, slack, labels, min_d2, lower):
+    """Nearest centre for float64 rows from float32 dot products, exactly.
+
+    ``G[i, j]`` approximates ``(x_i - origin) . c_j`` (float32 product of
+    the shifted rows and the shifted centres ``C``), ``c_sq`` holds
+    ``|c_j|^2``.  The two best scores ``|c|^2 - 2 x.c`` are kept; their
+    float32 error is at most ``slack * |x| * (2 max|c| + ...)`` (a
+    worst-case rounding bound for dot products of this length).  When the
+    gap between them exceeds twice that bound the best centre is certain,
+    and only its distance is computed, in float64; otherwise the row is
+    compared with every centre in float64 (ties to the lowest index).  So
+    the labels are those of float64 Lloyd, at float32 speed.
+
+    ``lower`` (length ``n``, or empty) receives a lower bound on each row's
+    distance to its second-nearest centre (see :func:`_second_lower`).
+    """
+    n, k = G.shape
+    d = X.shape[1]
+    bounds = lower.shape[0] == n
+    c_max = 0.0
+    for j in range(k):
+        c_max = max(c_max, np.sqrt(c_sq[j]))
+    n_chunks = (n + BLOCK_ROW_CHUNK - 1) // BLOCK_ROW_CHUNK
+    for chunk in prange(n_chunks):
+        start = chunk * BLOCK_ROW_CHUNK
+        stop = min(n, start + BLOCK_ROW_CHUNK)
+        for i in range(start, stop):
+            best = np.inf
+            second = np.inf
+            best_j = -1
+            for j in range(k):
+                s = c_sq[j] - 2.0 * np.float64(G[i, j])
+                if s < best:
+                    second = best
+                    best = s
+                    best_j = j
+                elif s < second:
+                    second = s
+            x_norm = 0.0
+            for f in range(d):
+                v = X[i, f] - origin[f]
+                x_norm += v * v
+            x_norm = np.sqrt(x_norm)
+            bound = slack * (2.0 * x_norm * c_max + c_max * c_max + x_norm * x_norm)
+            certain = second - best > 2.0 * bound
+            if bounds:
+                lower[i] = _second_lower(x_norm, second, bound, certain)
+            if certain:
+                best = sq_dist_exact(X, i, origin, C, best_j)
+            else:
+                best_j, best = _nearest_exact_near(X, i, origin, C, G[i], c_sq, -2.0,
+                                                   best + 2.0 * bound)
+            labels[i] = best_j
+            min_d2[i] = best
+
+
+@njit(parallel=True, cache=True, nogil=True, fastmath={"contract"})
+def assign_fused_mixed(X, Ct32, c_half32, origin, C, c_max, slack, labels, min_d2, lower):
+    """:func:`.assign.assign_expanded_fused` for float64 rows, computed in
+    float32 and made exact: the two best float32 scores are kept, and a row whose
+    gap between them is within the float32 error bound (see
+    :func:`argmin_mixed`) is compared with every centre in float64;
+    otherwise only its distance to the certain winner is computed in
+    float64.  ``C`` holds the shifted centres in float64.  ``lower``: as
+    in :func:`argmin_mixed`."""
+    n, d = X.shape
+    k = Ct32.shape[1]
+    bounds = lower.shape[0] == n
+    no_base = np.zeros(k)
+    n_chunks = (n + ROW_CHUNK - 1) // ROW_CHUNK
+    for chunk in prange(n_chunks):
+        acc = np.empty((2, k), dtype=np.float32)
+        xs = np.empty((2, d), dtype=np.float32)
+        start = chunk * ROW_CHUNK
+        stop = min(n, start + ROW_CHUNK)
+        for i0 in range(start, stop, 2):
+            m = min(2, stop - i0)
+            pair_scores(X, i0, m, origin, Ct32, c_half32, xs, acc)
+            for r in range(m):
+                i = i0 + r
+                best = np.inf
+                second = np.inf
+                best_j = -1
+                for j in range(k):
+                    s = np.float64(acc[r, j])
+                    if s < best:
+                        second = best
+                        best = s
+                        best_j = j
+                    elif s < second:
+                        second = s
+                x_norm = 0.0
+                for f in range(d):
+                    v = X[i, f] - origin[f]
+                    x_norm += v * v
+                x_norm = np.sqrt(x_norm)
+                bound = slack * (2.0 * x_norm * c_max + c_max * c_max + x_norm * x_norm)
+                certain = 2.0 * (second - best) > 2.0 * bound
+                if bounds:
+                    lower[i] = _second_lower(x_norm, 2.0 * second, bound, certain)
+                if certain:
+                    labels[i] = best_j
+                    min_d2[i] = sq_dist_exact(X, i, origin, C, best_j)
+                else:
+                    labels[i], min_d2[i] = _nearest_exact_near(X, i, origin, C, acc[r], no_base,
+                                                               1.0, best + bound)
+

@@ -1,0 +1,14 @@
+"""The scikit-learn–style estimators: ``KMeans``, ``MiniBatchKMeans``,
+``BisectingKMeans``.
+
+Each module holds one estimator's parameters and ``fit``; what they share
+(using a fitted model, parameters, files) is in ``_base``, their tables of
+parameter constraints in ``_params``, saving and loading in
+``_persistence``.
+"""
+
+from .bisecting import BisectingKMeans
+from .kmeans import KMeans
+from .minibatch import MiniBatchKMeans
+
+__all__ = ["BisectingKMeans", "KMeans", "MiniBatchKMeans"]

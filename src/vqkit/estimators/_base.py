@@ -1,0 +1,320 @@
+"""The one base of vqkit's centroid estimators.
+
+:class:`CentroidEstimator` holds what ``KMeans``, ``MiniBatchKMeans`` and
+``BisectingKMeans`` share:
+
+* scikit-learn's conventions without depending on scikit-learn:
+  ``get_params``/``set_params`` read the constructor's signature, the repr
+  shows the parameters that differ from their defaults, ``__sklearn_tags__``
+  answers scikit-learn's tag queries (scikit-learn is imported only there);
+* the parameter check against the estimator's table of constraints
+  (:mod:`vqkit.estimators._params`), ``save``/``load``, the fitted checks;
+* everything a fitted model does: ``predict``, ``transform``, ``score``,
+  ``fit_predict``, ``fit_transform``.  Rows are compared with the centres
+  in exactly rescaled units when their magnitudes would overflow squared
+  distances, and an estimator that takes Dask arrays (``_accept_dask``)
+  gives lazy Dask results for them.
+
+A subclass writes ``fit`` and declares its table, its fitted attributes
+and the kinds of arrays it accepts.  Its clusters are the nearest centres
+unless it overrides :meth:`CentroidEstimator._assign` (``BisectingKMeans``
+walks its tree of splits).
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import sys
+import warnings
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from typing import Any, ClassVar, TypeVar
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from ..backends import get_backend, is_array_api, is_dask
+from ..core.arrays import astype, float64, like, n_distinct, namespace, scalar_like, total
+from ..core.fit import exact_scale, unit_rows
+from ..core.lloyd import assign_checked
+from ..exceptions import ConvergenceWarning, NotFittedError
+from ..validation import as_float_2d, as_sample_weight
+from ._params import Allowed, validate_params
+from ._persistence import load_estimator, save_estimator
+
+E = TypeVar("E", bound="CentroidEstimator")
+
+
+def _not_fitted_error() -> type[NotFittedError]:
+    """vqkit's ``NotFittedError``; when scikit-learn is already imported, a
+    subclass that is also scikit-learn's, so both ``except`` clauses match."""
+    sklearn_exceptions = sys.modules.get("sklearn.exceptions")
+    if sklearn_exceptions is None:
+        return NotFittedError
+    return type("NotFittedError", (NotFittedError, sklearn_exceptions.NotFittedError), {})
+
+
+def check_dask_metric(metric: str) -> None:
+    """Refuse the metrics that Dask arrays do not have yet."""
+    if metric != "euclidean":
+        raise ValueError(
+            f"metric={metric!r} is not available for Dask arrays yet; use "
+            "metric='euclidean', or compute the data into memory first."
+        )
+
+
+class CentroidEstimator(ABC):
+    """Base class of the estimators whose model is a set of centres.
+
+    Parameters are the keyword arguments of ``__init__``; a fitted model
+    has ``cluster_centers_`` and ``n_features_in_``.
+    """
+
+    _estimator_type: ClassVar[str] = "clusterer"
+    #: The table of constraints of the parameters (see ``_params``).
+    _parameter_constraints: ClassVar[Mapping[str, Allowed]]
+    #: Attributes that ``save`` stores and ``load`` restores.
+    _fitted_attributes: tuple[str, ...] = ()
+    #: Class of the items of ``history_``, to rebuild them on ``load``.
+    _history_type: ClassVar[type | None] = None
+    #: Whether ``fit`` and the fitted model accept SciPy sparse ``X``.
+    _accept_sparse: ClassVar[bool] = False
+    #: Whether they keep arrays of other Array API libraries (PyTorch, CuPy)
+    #: on their device; otherwise such arrays are copied to NumPy.
+    _accept_array_api: ClassVar[bool] = False
+    #: Whether the model takes Dask arrays lazily (else they are computed).
+    _accept_dask: ClassVar[bool] = False
+
+    cluster_centers_: Any
+    n_features_in_: int
+
+    @abstractmethod
+    def fit(self: E, X: ArrayLike, y: Any = None, sample_weight: ArrayLike | None = None) -> E:
+        """Fit the model to ``X``; returns the estimator."""
+
+    # ------------------------------------------------------------------
+    # parameters
+
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        signature = inspect.signature(cls.__init__)
+        return sorted(
+            name
+            for name, p in signature.parameters.items()
+            if name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
+        )
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The estimator's parameters, as a dict (``deep`` is accepted for
+        scikit-learn compatibility; vqkit estimators hold no sub-estimators)."""
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self: E, **params: Any) -> E:
+        """Set parameters by name; unknown names raise ``ValueError``."""
+        valid = self._param_names()
+        for name, value in params.items():
+            if name not in valid:
+                raise ValueError(
+                    f"Invalid parameter {name!r} for estimator {type(self).__name__}. "
+                    f"Valid parameters are: {valid!r}."
+                )
+            setattr(self, name, value)
+        return self
+
+    def _validate_params(self) -> None:
+        """Check the parameters against the estimator's table of constraints."""
+        validate_params(self._parameter_constraints, self.get_params())
+
+    def __repr__(self) -> str:
+        defaults = {
+            name: p.default
+            for name, p in inspect.signature(type(self).__init__).parameters.items()
+        }
+        changed = []
+        for name in self._param_names():
+            value = getattr(self, name)
+            default = defaults.get(name, inspect.Parameter.empty)
+            same = value is default
+            if not same:
+                try:
+                    same = bool(value == default)
+                except Exception:  # arrays and other odd values: show them
+                    same = False
+            if not same:
+                changed.append(f"{name}={value!r}")
+        return f"{type(self).__name__}({', '.join(changed)})"
+
+    # ------------------------------------------------------------------
+    # files
+
+    def save(self, path: str | os.PathLike) -> str | os.PathLike:
+        """Save the fitted estimator to ``path`` (a ``.npz`` file, no pickle).
+
+        Parameters and fitted attributes are stored exactly; see
+        ``vqkit.estimators._persistence`` for the format.  A callable
+        parameter (an ``init`` function, a ``callback``) cannot be stored:
+        set it to a plain value (or None) first.  Returns ``path``.
+        """
+        return save_estimator(self, path)
+
+    @classmethod
+    def load(cls: type[E], path: str | os.PathLike) -> E:
+        """Load an estimator saved by :meth:`save`.
+
+        Raises ``ValueError`` when ``path`` is not a vqkit model file of
+        this class (damaged, foreign, or another estimator).
+        """
+        return load_estimator(cls, path)
+
+    # ------------------------------------------------------------------
+    # the fitted state
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "n_features_in_")
+
+    def _check_fitted(self) -> None:
+        if not self.__sklearn_is_fitted__():
+            raise _not_fitted_error()(
+                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' "
+                "with appropriate arguments before using this estimator."
+            )
+
+    def _check_new_data(self, X: ArrayLike) -> np.ndarray:
+        """Validate ``X`` for the fitted model: finite 2-D numbers with
+        ``n_features_in_`` columns, in the centres' dtype."""
+        self._check_fitted()
+        X = as_float_2d(X, accept_sparse=self._accept_sparse,
+                        accept_array_api=self._accept_array_api,
+                        accept_dask=self._accept_dask)
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input."
+            )
+        if is_array_api(X) or is_array_api(self.cluster_centers_):
+            # the centres' precision, in X's library
+            return astype(X, like(self.cluster_centers_[:0, ...], X).dtype)
+        return X.astype(self.cluster_centers_.dtype, copy=False)
+
+    def _warn_missing_clusters(self, labels: Any, n_clusters: int) -> None:
+        """Warn when the fit's ``labels`` use fewer than ``n_clusters`` clusters."""
+        distinct = _distinct_labels(labels, n_clusters)
+        if distinct < n_clusters:
+            warnings.warn(
+                f"Number of distinct clusters ({distinct}) found smaller than "
+                f"n_clusters ({n_clusters}). Possibly due to duplicate points in X.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+
+    def __sklearn_tags__(self) -> Any:
+        from sklearn.utils import InputTags, Tags, TargetTags, TransformerTags
+
+        return Tags(
+            estimator_type=self._estimator_type,
+            target_tags=TargetTags(required=False),
+            transformer_tags=TransformerTags(preserves_dtype=["float64", "float32"]),
+            input_tags=InputTags(two_d_array=True, sparse=self._accept_sparse),
+        )
+
+    # ------------------------------------------------------------------
+    # using a fitted model
+
+    @property
+    def _metric(self) -> str:
+        """The metric of ``predict``, ``transform`` and ``score``."""
+        return "euclidean"
+
+    def _rescaled(self, X: Any, centers: Any) -> tuple[Any, Any, Any]:
+        """``X`` and ``centers`` (in ``X``'s library, on its device) in units
+        where squared distances neither overflow nor underflow, and the
+        scale: a power of two, so that nearer stays nearer exactly (see
+        ``vqkit.core.fit.exact_scale``); 1 for ordinary magnitudes."""
+        centers = like(centers, X)
+        scale = scalar_like(X, exact_scale(X, centers))
+        if scale != 1:
+            X, centers = X * scale, centers * scale
+        return X, centers, scale
+
+    def _nearest(self, X: Any) -> tuple[Any, Any]:
+        """Nearest centre of each row of the validated ``X`` and the distance
+        to it that ``score`` sums: squared Euclidean, ``1 - cos`` for the
+        cosine metric, L1 for the Manhattan metric (lazy for Dask ``X``)."""
+        metric = self._metric
+        if is_dask(X):  # lazy labels and distances, computed block by block
+            check_dask_metric(metric)
+            return get_backend(X).assign(X, self.cluster_centers_)
+        if metric == "cosine":
+            X = unit_rows(X)
+        if metric == "manhattan":
+            return get_backend(X).assign_l1(X, self.cluster_centers_)
+        X, centers, scale = self._rescaled(X, self.cluster_centers_)
+        labels, min_d2 = assign_checked(get_backend(X), X, centers)
+        if scale != 1:
+            with np.errstate(over="ignore", under="ignore"):
+                min_d2 = astype(min_d2, float64(min_d2)) / float(scale) / float(scale)
+        if metric == "cosine":
+            min_d2 = min_d2 / 2  # 1 - cos, from |x - c|^2 = 2 (1 - cos) on unit rows
+        return labels, min_d2
+
+    def _assign(self, X: Any) -> Any:
+        """The cluster of each row of the validated ``X``: its nearest centre."""
+        return self._nearest(X)[0]
+
+    def predict(self, X: ArrayLike) -> np.ndarray:
+        """Cluster index (int32) of each row of ``X``: its nearest centre in
+        the fitted metric (``BisectingKMeans``: the leaf its walk down the
+        tree of splits reaches)."""
+        return self._assign(self._check_new_data(X))
+
+    def fit_predict(self, X: ArrayLike, y: Any = None,
+                    sample_weight: ArrayLike | None = None) -> np.ndarray:
+        """Fit, then return the cluster of each row of ``X`` (``labels_``)."""
+        self.fit(X, sample_weight=sample_weight)
+        labels = self.__dict__.get("labels_")
+        return self.predict(X) if labels is None else labels
+
+    def transform(self, X: ArrayLike) -> np.ndarray:
+        """Distance from each row of ``X`` to every centre, in the metric.
+
+        Euclidean distance; for ``metric="cosine"`` the cosine distance
+        ``1 - cos``; for ``metric="manhattan"`` the L1 distance.  Returns an
+        array of shape ``(n_samples, n_clusters)`` in the centres' dtype.
+        """
+        X = self._check_new_data(X)
+        metric = self._metric
+        if is_dask(X):  # a lazy (n_samples, n_clusters) Dask array
+            check_dask_metric(metric)
+            return get_backend(X).sq_distances(X, self.cluster_centers_, squared=False)
+        if metric == "cosine":
+            return get_backend(X).sq_distances(unit_rows(X), self.cluster_centers_) / 2
+        if metric == "manhattan":
+            return get_backend(X).l1_distances(X, self.cluster_centers_)
+        d2 = get_backend(X).sq_distances(X, self.cluster_centers_)
+        return namespace(d2).sqrt(d2)
+
+    def fit_transform(self, X: ArrayLike, y: Any = None,
+                      sample_weight: ArrayLike | None = None) -> np.ndarray:
+        """Fit, then return ``transform(X)``."""
+        return self.fit(X, sample_weight=sample_weight).transform(X)
+
+    def score(self, X: ArrayLike, y: Any = None,
+              sample_weight: ArrayLike | None = None) -> float:
+        """Opposite of the (weighted) inertia of ``X`` on the nearest of
+        ``cluster_centers_``, in the fitted metric."""
+        X = self._check_new_data(X)
+        _, min_d2 = self._nearest(X)
+        weights = as_sample_weight(sample_weight, X.shape[0])
+        d2 = astype(min_d2, float64(min_d2))
+        return -float(total(d2) if weights is None else total(like(weights, d2) * d2))
+
+
+def _distinct_labels(labels: Any, k: int) -> int:
+    """How many of the ``k`` clusters have at least one label (for a Dask
+    array, from per-block counts: ``k`` numbers reach the client)."""
+    if is_dask(labels):
+        import dask.array as da
+
+        return int((da.bincount(labels, minlength=k) > 0).sum().compute())
+    return n_distinct(labels)

@@ -1,0 +1,132 @@
+"""Reading a data file: :func:`read_data` checks the file and its options,
+and hands it to the reader of its format (text or binary)."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import sys
+from typing import BinaryIO
+
+from .binary import read_npy, read_npz, read_parquet
+from .columns import ColumnSpec
+from .errors import DataFileError, os_error
+from .formats import format_of
+from .table import Table
+from .text import read_text
+
+MISSING_POLICIES = ("error", "drop")
+_STDIN_NAME = "<stdin>"
+
+
+def _check_file(path):
+    if os.path.isdir(path):
+        raise DataFileError("is a directory, not a data file", path=path)
+    if not os.path.exists(path):
+        raise DataFileError("no such file", path=path)
+    if not os.access(path, os.R_OK):
+        raise DataFileError("permission denied", path=path)
+
+
+def read_data(path: str | os.PathLike[str], *, columns: ColumnSpec = None,
+              key: str | None = None, delimiter: str | None = None,
+              header: bool | None = None, missing: str = "error",
+              stdin: BinaryIO | None = None) -> Table:
+    """Read a data file as a 2-D float array.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file; ``"-"`` reads delimited text from ``stdin``.  The format
+        follows the suffix (see the documentation of :mod:`vqkit.io`).
+    columns : str, int or list, optional
+        Columns to keep, in this order: names, 0-based indices (negative
+        from the end) or ranges ``"start:stop"`` (stop excluded), as a list
+        or a comma-separated string.  Default: all.
+    key : str, optional
+        The array of an ``.npz`` file; needed when it holds several.
+    delimiter : str, optional
+        Text files: ``","``, ``";"``, ``"\\t"`` (or ``"tab"``), ``" "`` (or
+        ``"whitespace"``: runs of spaces and tabs), or any one character.
+        Default: detected.
+    header : bool, optional
+        Text files: whether the first line names the columns.  Default:
+        detected (a header has no field that is a number).
+    missing : {"error", "drop"}, default="error"
+        What a missing value does: stop with an error naming its line and
+        column, or drop its row.
+    stdin : binary file, optional
+        Read instead of ``sys.stdin`` for ``path="-"``.
+
+    Returns
+    -------
+    Table
+
+    Raises
+    ------
+    DataFileError
+        The file is missing, unreadable, empty, of an unknown type, ragged,
+        holds text or missing values where numbers belong, ...; the message
+        names the file, line and column.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from vqkit.io import read_data
+    >>> path = os.path.join(tempfile.mkdtemp(), "points.csv")
+    >>> with open(path, "w") as fh:
+    ...     _ = fh.write("id;x;y\\n1;0.5;2\\n2;1.5;NA\\n3;2.5;4\\n")
+    >>> t = read_data(path, columns="x,y", missing="drop")
+    >>> t.X.tolist(), t.columns, t.delimiter, t.n_dropped, t.dropped
+    ([[0.5, 2.0], [2.5, 4.0]], ['x', 'y'], ';', 1, [3])
+    >>> read_data(path, columns="x,y")
+    Traceback (most recent call last):
+    ...
+    vqkit.io.DataFileError: ...points.csv, line 3, column 3 ('y'): missing value 'NA'...
+    """
+    if missing not in MISSING_POLICIES:
+        raise ValueError(f"missing must be one of {MISSING_POLICIES}, got {missing!r}.")
+    path = os.fspath(path)
+    fmt = format_of(path)
+    if fmt != "text" and delimiter is not None:
+        raise DataFileError(
+            f"a delimiter applies to text files only, not to {fmt} files", path=path,
+            option="delimiter",
+        )
+    if fmt != "npz" and key is not None:
+        raise DataFileError(
+            "a key applies to .npz files only", path=path, option="key"
+        )
+    if fmt == "text":
+        if path == "-":
+            stream = stdin if stdin is not None else sys.stdin.buffer
+            raw = stream.read()
+            if isinstance(raw, str):
+                raw = raw.encode("utf-8")
+            display = _STDIN_NAME
+        else:
+            _check_file(path)
+            raw = _read_bytes(path)
+            display = path
+        return read_text(raw, display, columns, delimiter, header, missing)
+    _check_file(path)
+    if os.path.getsize(path) == 0:
+        raise DataFileError("the file is empty", path=path)
+    if fmt == "npy":
+        return read_npy(path, columns, missing)
+    if fmt == "npz":
+        return read_npz(path, key, columns, missing)
+    return read_parquet(path, columns, missing)
+
+
+def _read_bytes(path):
+    try:
+        if path.lower().endswith(".gz"):
+            with gzip.open(path, "rb") as fh:
+                return fh.read()
+        with open(path, "rb") as fh:
+            return fh.read()
+    except (gzip.BadGzipFile, EOFError) as exc:
+        raise DataFileError(f"not a valid gzip file: {exc}", path=path) from None
+    except OSError as exc:
+        raise os_error(path, exc) from None

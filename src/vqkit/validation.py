@@ -1,0 +1,310 @@
+"""Checking what users pass in: data arrays, sample weights, k and initial centres.
+
+Every interface (the estimators, the SciPy drop-in, metrics, quantization,
+choose_k, the CLI) validates its inputs here, so that the same mistake gets
+the same message wherever it is made.  The kind of an array (NumPy, SciPy
+sparse, Dask, another Array API library) is asked of
+:func:`vqkit.backends.array_kind`; each kind has its own validator below.
+The estimators' scalar parameters are checked against their tables of
+constraints in :mod:`vqkit.estimators._params`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from .backends import array_kind, get_backend
+from .core.arrays import host, namespace
+
+
+def as_float_2d(
+    X: Any,
+    *,
+    name: str = "X",
+    dtypes: tuple[type, ...] = (np.float64, np.float32),
+    copy: bool = False,
+    accept_sparse: bool = False,
+    accept_array_api: bool = False,
+    accept_dask: bool = False,
+) -> np.ndarray:
+    """Validate ``X`` as a finite, non-empty 2-D float array (float32 kept).
+
+    Integer and boolean input becomes float64.  Raises ``ValueError`` (or
+    ``TypeError`` for sparse matrices) with a message that says what was
+    wrong and what to do.  With ``accept_sparse=True`` a SciPy sparse
+    matrix or array of any format is accepted and returned as CSR (float32
+    kept, other numbers float64; sorted indices, no duplicates), validated
+    from its stored entries: never densified.  With ``accept_array_api=True``
+    an array of another Array API library stays in its library, on its
+    device; otherwise it is copied to NumPy.  With ``accept_dask=True`` a
+    Dask array or DataFrame stays lazy (see ``_as_float_dask``); otherwise
+    it is computed into memory.
+    """
+    kind = array_kind(X)
+    if accept_dask and (kind == "dask" or is_dask_frame(X)):
+        return _as_float_dask(X, name, dtypes)  # else computed by np.asarray below
+    if kind == "array_api":  # PyTorch, CuPy ...
+        if accept_array_api:  # validated and kept where it lives
+            return _as_float_array_api(X, name)
+        X = host(X)  # a NumPy copy for interfaces that compute on the CPU
+    elif kind == "sparse":
+        if not accept_sparse:
+            raise TypeError(
+                f"{name} is a sparse matrix, which this estimator does not accept yet; "
+                "pass a dense array (X.toarray())."
+            )
+        return _as_float_csr(X, name, dtypes, copy)
+    return _as_float_numpy(X, name, dtypes, copy)
+
+
+def is_dask_frame(X: Any) -> bool:
+    """Whether ``X`` is a Dask DataFrame (or Series): a lazy table that
+    becomes a Dask array with ``to_dask_array`` (Dask not imported)."""
+    return hasattr(X, "to_dask_array")
+
+
+def numpy_dtype(X: Any) -> np.dtype:
+    """The NumPy float dtype of ``X``'s precision (any array library)."""
+    if array_kind(X) != "array_api":
+        return X.dtype
+    return np.dtype(np.float32 if X.dtype == namespace(X).float32 else np.float64)
+
+
+def as_sample_weight(sample_weight: ArrayLike | None, n: int) -> np.ndarray | None:
+    """Validate weights: None, a scalar, or ``n`` finite non-negative numbers
+    that are not all zero.  Returns a float64 array or None (all ones); a
+    Dask array stays lazy (its values are checked by the fit's first pass)."""
+    if sample_weight is None:
+        return None
+    kind = array_kind(sample_weight)
+    if kind == "dask":
+        return _as_dask_weights(sample_weight, n)
+    if kind == "array_api":  # validated on the host, like NumPy weights
+        sample_weight = host(sample_weight)
+    w = np.asarray(sample_weight, dtype=np.float64)
+    if w.ndim == 0:
+        w = np.full(n, float(w))
+    if w.ndim != 1 or w.shape[0] != n:
+        raise ValueError(
+            f"sample_weight.shape == {w.shape}, expected ({n},): one weight per row of X."
+        )
+    if not np.isfinite(w).all():
+        raise ValueError("sample_weight contains NaN or infinity.")
+    if (w < 0).any():
+        raise ValueError("Negative values in data passed to sample_weight.")
+    if not w.sum() > 0:
+        raise ValueError("sample_weight sums to zero: at least one row needs a positive weight.")
+    return np.ascontiguousarray(w)
+
+
+def check_n_clusters(n_clusters: int, n_samples: int) -> None:
+    """There must be at least ``n_clusters`` rows (``n_clusters`` is an
+    integer >= 1, checked with the other parameters)."""
+    if n_samples < n_clusters:
+        raise ValueError(f"n_samples={n_samples} should be >= n_clusters={n_clusters}.")
+
+
+def check_init(
+    init: str | Callable[..., ArrayLike] | ArrayLike,
+    n_init: str | int,
+    X: Any,
+    n_clusters: int,
+    estimator_name: str,
+    random_n_init: int,
+) -> tuple[Any, int]:
+    """Check an array ``init`` against ``X`` and resolve ``n_init``.
+
+    ``init`` is a seeding's name, a callable or an array, and ``n_init``
+    ``"auto"`` or an integer >= 1 (both checked with the other parameters).
+    An array must have the shape ``(n_clusters, n_features)`` and finite
+    values; it is returned in ``X``'s dtype.  ``n_init="auto"`` means
+    ``random_n_init`` runs for ``"random"`` or a callable and one run
+    otherwise; an array forces one run, with scikit-learn's
+    ``RuntimeWarning`` when more were asked for.  Returns ``(init, n_init)``.
+    """
+    is_array = not isinstance(init, str) and not callable(init)
+    if is_array:
+        d = X.shape[1]
+        init = np.asarray(host(init), dtype=numpy_dtype(X))
+        if init.shape != (n_clusters, d):
+            raise ValueError(
+                f"The shape of the initial centers {init.shape} does not match "
+                f"the number of clusters and features: expected ({n_clusters}, {d})."
+            )
+        if not np.isfinite(init).all():
+            raise ValueError("The initial centers contain NaN or infinity.")
+    if n_init == "auto":
+        randomised = (isinstance(init, str) and init == "random") or callable(init)
+        n_init = random_n_init if randomised else 1
+    if is_array and n_init != 1:
+        warnings.warn(
+            "Explicit initial center position passed: performing only one init "
+            f"in {estimator_name} instead of n_init={n_init}.",
+            RuntimeWarning,
+            stacklevel=4,
+        )
+        n_init = 1
+    return init, int(n_init)
+
+
+# ----------------------------------------------------------------------
+# one validator per kind of array
+
+
+def _as_float_numpy(X: Any, name: str, dtypes: tuple[type, ...], copy: bool) -> np.ndarray:
+    """Anything NumPy converts, as a C-ordered float array (see as_float_2d)."""
+    X = np.asarray(X)
+    if X.dtype.kind == "c":
+        raise ValueError(f"Complex data not supported: {name} has dtype {X.dtype}.")
+    if X.dtype.kind in "OUS":
+        try:
+            X = X.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(
+                f"{name} must hold numbers; converting it to float failed: {exc}"
+            ) from None
+    if X.ndim != 2:
+        hint = (
+            " Reshape your data either using array.reshape(-1, 1) if your data "
+            "has a single feature or array.reshape(1, -1) if it contains a "
+            "single sample."
+            if X.ndim == 1
+            else ""
+        )
+        raise ValueError(
+            f"Expected 2D array, got {X.ndim}D array instead ({name}.shape="
+            f"{X.shape}).{hint}"
+        )
+    _check_shape(X.shape)
+    dtype = X.dtype if X.dtype in dtypes else np.float64
+    if copy:
+        X = np.array(X, dtype=dtype, order="C", copy=True)
+    else:
+        X = np.ascontiguousarray(X, dtype=dtype)
+    if get_backend(X).count_non_finite(X):
+        raise _non_finite_error(name, "NaN" if np.isnan(X).any() else "infinity")
+    return X
+
+
+def _as_float_dask(X: Any, name: str, dtypes: tuple[type, ...]) -> Any:
+    """A Dask array or DataFrame as a lazily converted 2-D float Dask array.
+
+    Only metadata is checked here: a DataFrame's partition lengths are
+    computed (one cheap pass, no values to the client) and its columns
+    must be numeric; finiteness is checked by the first pass of a fit, and
+    rows that cannot be assigned make ``predict`` raise when computed.
+    """
+    if is_dask_frame(X):
+        bad = [c for c, t in X.dtypes.items()
+               if not (isinstance(t, np.dtype) and t.kind in "biuf")]
+        if bad:
+            raise ValueError(
+                f"{name} is a Dask DataFrame with non-numeric column(s) {bad[:5]}; "
+                "select the numeric columns first."
+            )
+        X = X.to_dask_array(lengths=True)
+    if X.dtype.kind == "c":
+        raise ValueError(f"Complex data not supported: {name} has dtype {X.dtype}.")
+    if X.ndim != 2:
+        raise ValueError(
+            f"Expected 2D array, got {X.ndim}D array instead ({name}.shape={X.shape})."
+        )
+    if any(np.isnan(c) for c in X.chunks[0]):
+        raise ValueError(
+            f"{name} has unknown chunk sizes; call {name}.compute_chunk_sizes() first "
+            "(or to_dask_array(lengths=True) for a DataFrame)."
+        )
+    _check_shape(X.shape)
+    if X.dtype not in dtypes:
+        X = X.astype(np.float64)
+    if X.numblocks[1] != 1:
+        X = X.rechunk({1: -1})
+    return X
+
+
+def _as_dask_weights(sample_weight: Any, n: int) -> Any:
+    """Dask weights as float64, lazily; only their shape is checked here
+    (the fit's first pass checks that they are finite, non-negative and
+    not all zero)."""
+    if sample_weight.shape != (n,):
+        raise ValueError(
+            f"sample_weight.shape == {sample_weight.shape}, expected ({n},): one "
+            "weight per row of X."
+        )
+    return sample_weight.astype(np.float64)
+
+
+def _as_float_array_api(X: Any, name: str) -> Any:
+    """An array of another Array API library (PyTorch, CuPy ...) validated
+    on its device: 2-D, non-empty, finite; float32 and float64 are kept,
+    other numbers become float64 on a CPU device and float32 elsewhere
+    (GPUs, where float64 is slow).  Returned in the same library."""
+    xp = namespace(X)
+    if xp.isdtype(X.dtype, "complex floating"):
+        raise ValueError(f"Complex data not supported: {name} has dtype {X.dtype}.")
+    if X.ndim != 2:
+        raise ValueError(
+            f"Expected 2D array, got {X.ndim}D array instead ({name}.shape="
+            f"{tuple(X.shape)})."
+        )
+    _check_shape(tuple(X.shape))
+    if X.dtype not in (xp.float32, xp.float64):
+        from array_api_compat import device
+
+        on_cpu = "cpu" in str(device(X)).lower()
+        X = xp.astype(X, xp.float64 if on_cpu else xp.float32)
+    if get_backend(X).count_non_finite(X):
+        raise _non_finite_error(name, "NaN" if bool(xp.any(xp.isnan(X))) else "infinity")
+    return X
+
+
+def _as_float_csr(X: Any, name: str, dtypes: tuple[type, ...], copy: bool) -> Any:
+    """A SciPy sparse ``X`` as a canonical float CSR matrix (see as_float_2d)."""
+    if len(X.shape) != 2:
+        raise ValueError(f"Expected 2D array, got {len(X.shape)}D array instead "
+                         f"({name}.shape={X.shape}).")
+    _check_shape(X.shape)
+    dtype = np.dtype(X.dtype)
+    if dtype.kind == "c":
+        raise ValueError(f"Complex data not supported: {name} has dtype {dtype}.")
+    target = dtype if dtype in dtypes else np.float64
+    original = X
+    X = X.tocsr()
+    if X.dtype != target:
+        X = X.astype(target)
+    if copy and X is original:
+        X = X.copy()
+    if not X.has_canonical_format:
+        if X is original:
+            X = X.copy()
+        X.sum_duplicates()  # also sorts the indices
+    data = X.data
+    if np.count_nonzero(~np.isfinite(data)):
+        raise _non_finite_error(name, "NaN" if np.isnan(data).any() else "infinity")
+    return X
+
+
+def _check_shape(shape: tuple[int, ...]) -> None:
+    """The 0-rows / 0-features messages shared by every kind of array."""
+    if shape[0] < 1:
+        raise ValueError(
+            f"Found array with 0 sample(s) (shape={shape}) while a minimum of 1 "
+            "is required."
+        )
+    if shape[1] < 1:
+        raise ValueError(
+            f"Found array with 0 feature(s) (shape={shape}) while a minimum of 1 "
+            "is required."
+        )
+
+
+def _non_finite_error(name: str, bad: str) -> ValueError:
+    return ValueError(
+        f"Input {name} contains {bad}; k-means needs finite values. Remove or "
+        "impute the missing or infinite entries first."
+    )
