@@ -28,8 +28,9 @@ from helpers import (
     potentials_reference,
     sq_distances_reference,
 )
-from vqkit.backends import Backend, CPUBackend, UnsupportedByBackend, array_kind, get_backend
+from vqkit.backends import Backend, UnsupportedByBackend, array_kind, get_backend
 from vqkit.backends.base import CAPABILITIES
+from vqkit.backends.cpu import CPUBackend
 
 
 @dataclass
@@ -103,12 +104,13 @@ CASES = {
 #: The capabilities each backend declares (pinned: a lost capability fails
 #: here instead of skipping its test).
 DECLARED = {
-    "cpu": {"compiled_runs", "kmeans_plusplus", "closer_marks", "chunk_draws", "scipy_formula"},
+    "cpu": {"compiled_runs", "kmeans_plusplus", "closer_marks", "chunk_draws", "scipy_formula",
+            "manhattan", "hamerly_bounds", "wide_bounds"},
     "sparse": {"kmeans_plusplus", "chunk_draws"},
     "array_api_strict": {"kmeans_plusplus", "seeding_distances", "nearest_tracker"},
     "array_api_numpy": {"kmeans_plusplus", "seeding_distances", "nearest_tracker"},
     "torch": {"kmeans_plusplus", "seeding_distances", "nearest_tracker"},
-    "dask": {"assign_and_sum", "nearest_tracker", "lazy", "fold_blocks"},
+    "dask": {"assign_and_sum", "nearest_tracker", "lazy", "fold_blocks", "hamerly_bounds"},
 }
 
 
@@ -319,11 +321,14 @@ def test_max_abs(case):
     assert case.backend.max_abs(case.data(X)) == 123.5
 
 
-def test_bounded_assigner_gives_the_assignment_or_none(case):
-    X, C = data_and_centres()
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("d", [5, 24])  # narrow and wide rows
+def test_bounded_assigner_gives_the_assignment_or_none(case, d, dtype):
+    X, C = data_and_centres(dtype, d=d)
     Xb = case.data(X)
     assigner = case.backend.bounded_assigner(Xb)
-    if assigner is None:  # the fallback: full scans
+    if not has(case, "hamerly_bounds"):  # the fallback: full scans
+        assert assigner is None
         return
     for step in (C, C + 0.05, C + 0.05):  # bounds carried between the calls
         if has(case, "assign_and_sum"):
@@ -355,10 +360,6 @@ OPTIONAL_CALLS = {
     "mean_covariance": lambda b, X: b.mean_covariance(X),
     "greedy_pairwise": lambda b, X: b.greedy_pairwise(np.zeros((3, 3)), None, 0,
                                                       np.zeros((1, 2))),
-    "l1_assigner": lambda b, X: b.l1_assigner(X),
-    "assign_l1": lambda b, X: b.assign_l1(X, np.zeros((1, 2))),
-    "l1_distances": lambda b, X: b.l1_distances(X, np.zeros((1, 2))),
-    "cluster_medians": lambda b, X: b.cluster_medians(X, np.zeros(3, np.int32), 1),
     "cluster_distance_sums": lambda b, X: b.cluster_distance_sums(
         X, np.zeros(3, np.int32), np.zeros((1, 2))),
     "silhouette_sums": lambda b, X: b.silhouette_sums(X, np.zeros(3, np.int32), 1),
@@ -375,11 +376,13 @@ CAPABILITY_CALLS = {
     "seeding_distances": lambda b, X: b.seeding_distances(X, None, 2),
     "nearest_tracker": lambda b, X: b.nearest_tracker(X, None, None),
     "fold_blocks": lambda b, X: b.fold_blocks(lambda x, w, c: c, X, None, 0),
+    "manhattan": lambda b, X: b.l1_assigner(X),
 }
 
 
 def test_every_capability_with_methods_has_a_call_here():
-    properties = {"scipy_formula", "lazy"}  # promises about required methods
+    # promises about required methods, and the bounds (else the None fallback)
+    properties = {"scipy_formula", "lazy", "hamerly_bounds", "wide_bounds"}
     assert set(CAPABILITY_CALLS) | properties == set(CAPABILITIES)
 
 
@@ -574,6 +577,25 @@ def test_scipy_formula(case, d):
     assert_allclose(np.sqrt(case.host(d2)), dist, rtol=1e-13)
 
 
+@pytest.mark.parametrize("case", declaring("manhattan"), indirect=True)
+def test_manhattan(case):
+    b = case.backend
+    X, C = data_and_centres()
+    Xb = case.data(X)
+    D = np.abs(X[:, None, :] - C[None, :, :]).sum(axis=2)
+    assert_allclose(case.host(b.l1_distances(Xb, b.like(C, Xb))), D, rtol=1e-13)
+    labels, dist = b.assign_l1(Xb, b.like(C, Xb))
+    assert_array_equal(case.host(labels), D.argmin(1))
+    assert_allclose(case.host(dist), D.min(1), rtol=1e-13)
+    labels2, dist2 = b.l1_assigner(Xb).assign(b.like(C, Xb))
+    assert_array_equal(case.host(labels2), case.host(labels))
+    codes = np.arange(len(X)) % 4  # 150 rows each; cluster 4 stays empty
+    medians, has_members = b.cluster_medians(Xb, b.like(codes.astype(np.int32), Xb), 5)
+    assert_array_equal(case.host(has_members), [True] * 4 + [False])
+    ref = [np.median(X[codes == j], axis=0) for j in range(4)]  # unit weights: NumPy's
+    assert_allclose(case.host(medians)[:4], ref, rtol=1e-15)
+
+
 @pytest.mark.parametrize("case", declaring("lazy"), indirect=True)
 def test_lazy_results(case):
     X, C = data_and_centres()
@@ -652,7 +674,7 @@ CORE = pathlib.Path(__file__).resolve().parents[1] / "src" / "vqkit" / "core"
 def test_the_core_never_asks_what_it_holds(path):
     text = path.read_text()
     for spelling in ("hasattr(", "getattr(", "is_array_api", "is_dask", "is_sparse",
-                     "namespace(", "array_kind", "__module__", ".arrays import"):
+                     "namespace(", "array_kind", "get_backend", "__module__", ".arrays import"):
         assert spelling not in text, f"{path.name} uses {spelling!r}"
     assert not re.search(r"isinstance\([^)]*np\.ndarray", text), f"{path.name} asks for NumPy"
     for capability in re.findall(r'"(\w+)" in \w+(?:\.backend)?\.capabilities', text):

@@ -45,9 +45,18 @@ CAPABILITIES = MappingProxyType({
     "seeding_distances": "seeding_distances: greedy k-means++ state kept by the backend",
     "nearest_tracker": "nearest_tracker: k-means|| state kept by the backend",
     "scipy_formula": "assign(formula='scipy') computes as SciPy's vq does",
+    "manhattan": "l1_assigner / assign_l1 / l1_distances / cluster_medians: "
+                 "k-medians in Manhattan distance",
+    "hamerly_bounds": "bounded_assigner(X) returns an assigner that carries Hamerly's "
+                      "bounds (else None: full scans)",
+    "wide_bounds": "the bounds pay off for float64 rows of many features too",
     "lazy": "results about rows are lazy arrays, computed when asked for",
     "fold_blocks": "fold_blocks: a function folded over the row blocks of X, in order",
 })
+
+
+#: What to do instead of the Manhattan metric where a backend lacks it.
+MANHATTAN_HINT = "pass a dense NumPy array or use metric='euclidean' or 'cosine'."
 
 
 class UnsupportedByBackend(TypeError):
@@ -80,7 +89,7 @@ def array_kind(X: Any) -> str:
     module = type(X).__module__
     if module.startswith("scipy.sparse"):
         return "sparse"
-    if module.split(".")[0] == "dask":
+    if module.split(".")[0] in ("dask", "dask_expr"):
         return "dask"
     if module.split(".")[0] in ARRAY_API_MODULES or hasattr(X, "__array_namespace__"):
         return "array_api"
@@ -189,7 +198,8 @@ class Backend(ABC):
 
     def bounded_assigner(self, X: Any) -> Any:
         """A stateful assigner of ``X`` that carries distance bounds between
-        assignments (Hamerly's), or None: full scans give the same labels."""
+        assignments (Hamerly's) where the backend declares
+        ``"hamerly_bounds"``; None here: full scans give the same labels."""
         return None
 
     def max_abs(self, X: Any, weights: Any = None) -> float:
@@ -243,22 +253,24 @@ class Backend(ABC):
         raise self.unsupported("greedy k-means++ from a distance matrix")
 
     def l1_assigner(self, X: Any) -> Any:
-        """An assigner of ``X`` in Manhattan distance (``assign(C)``)."""
-        raise self.unsupported("metric='manhattan'", _MANHATTAN_HINT)
+        """Capability ``"manhattan"``: an assigner of ``X`` in Manhattan
+        distance (``assign(C)``)."""
+        raise self.unsupported("metric='manhattan'", MANHATTAN_HINT)
 
     def assign_l1(self, X: Any, C: Any) -> tuple[Any, Any]:
-        """Nearest centre in Manhattan distance: ``(int32 labels, distances)``."""
-        raise self.unsupported("metric='manhattan'", _MANHATTAN_HINT)
+        """Capability ``"manhattan"``: nearest centre in Manhattan distance,
+        ``(int32 labels, distances)``."""
+        raise self.unsupported("metric='manhattan'", MANHATTAN_HINT)
 
     def l1_distances(self, X: Any, C: Any) -> Any:
-        """All Manhattan distances, shape ``(n, k)``."""
-        raise self.unsupported("metric='manhattan'", _MANHATTAN_HINT)
+        """Capability ``"manhattan"``: all Manhattan distances, ``(n, k)``."""
+        raise self.unsupported("metric='manhattan'", MANHATTAN_HINT)
 
     def cluster_medians(self, X: Any, labels: Any, k: int,
                         weights: Any = None) -> tuple[Any, Any]:
-        """Weighted coordinate-wise medians per cluster (float64) and which
-        clusters have rows of positive weight."""
-        raise self.unsupported("metric='manhattan'", _MANHATTAN_HINT)
+        """Capability ``"manhattan"``: weighted coordinate-wise medians per
+        cluster (float64) and which clusters have rows of positive weight."""
+        raise self.unsupported("metric='manhattan'", MANHATTAN_HINT)
 
     def cluster_distance_sums(self, X: Any, labels: Any, C: Any, weights: Any = None,
                               squared: bool = True) -> Any:
@@ -392,9 +404,6 @@ class Backend(ABC):
         """The rows ``idx`` of ``X`` as a new array of ``X``'s kind."""
         return X[idx]
 
-
-
-_MANHATTAN_HINT = "pass a dense NumPy array or use metric='euclidean' or 'cosine'."
 
 
 def label_counts(a: Any) -> np.ndarray | None:

@@ -130,10 +130,16 @@ class CPUBackend(Backend):
     arrays = "NumPy arrays"
     capabilities = frozenset({
         "compiled_runs", "kmeans_plusplus", "closer_marks", "chunk_draws", "scipy_formula",
+        "manhattan", "hamerly_bounds", "wide_bounds",
     })
 
     def __init__(self) -> None:
         ensure_threads()  # numba's threads start with the first backend, not at import
+
+    def __reduce__(self):
+        """Pickled as "a CPU backend": unpickling makes a new one, which
+        starts numba's threads in that process (a Dask worker) first."""
+        return (type(self), ())
 
     @property
     def dense(self):

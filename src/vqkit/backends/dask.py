@@ -278,9 +278,8 @@ def _d2_block(x, C, origin, row0):
     return _assign_block(x, C, origin, row0)[1]
 
 
-def _distances_block(x, C, squared):
-    d2 = _CPU.sq_distances(x, C)
-    return d2 if squared else np.sqrt(d2, out=d2)
+def _distances_block(x, C):
+    return _CPU.sq_distances(x, C)
 
 
 def _sums_block(x, labels, w, k):
@@ -390,7 +389,9 @@ class DaskBackend(Backend):
 
     name = "dask"
     arrays = "Dask arrays"
-    capabilities = frozenset({"assign_and_sum", "nearest_tracker", "lazy", "fold_blocks"})
+    capabilities = frozenset({
+        "assign_and_sum", "nearest_tracker", "lazy", "fold_blocks", "hamerly_bounds",
+    })
     #: Small arrays derived from the data (k-means|| candidates) are NumPy.
     dense = _CPU
     #: k-means|| settings for data on a cluster: every round is one read of
@@ -498,14 +499,14 @@ class DaskBackend(Backend):
         )
         return labels, d2
 
-    def sq_distances(self, X, C, squared=True):
-        """Lazy ``(n, k)`` squared distances (Euclidean with ``squared=False``)."""
+    def sq_distances(self, X, C):
+        """Lazy ``(n, k)`` squared distances."""
         C = np.ascontiguousarray(C)
         dtype = np.result_type(X.dtype, C.dtype)
         if X.numblocks[1] != 1:
             X = X.rechunk({1: -1})
         return X.map_blocks(
-            _distances_block, C, squared, chunks=(X.chunks[0], (C.shape[0],)), dtype=dtype
+            _distances_block, C, chunks=(X.chunks[0], (C.shape[0],)), dtype=dtype
         )
 
     def bounded_assigner(self, X):

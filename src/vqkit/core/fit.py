@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..backends import Backend, get_backend
+from ..backends import Backend
 from .lloyd import LloydResult, lloyd, unassigned_error
 from .seeding import greedy_kmeans_plusplus, kmeans_parallel, weighted_random_rows
 
@@ -23,14 +23,13 @@ INITS = ("k-means++", "k-means||", "random")
 METRICS = ("euclidean", "cosine", "manhattan")
 
 
-def unit_rows(X):
+def unit_rows(backend: Backend, X: Any) -> Any:
     """Rows of ``X`` scaled to unit Euclidean length (a new array; sparse
     ``X`` keeps its sparsity).
 
     Raises ``ValueError`` naming the first all-zero row: it has no
     direction, so no cosine similarity.
     """
-    backend = get_backend(X)
     sq_norms = backend.row_sq_norms(X)
     norms = backend.xp.sqrt(sq_norms)
     zero = np.flatnonzero(backend.to_host(norms == 0))
@@ -62,13 +61,10 @@ def tolerance(backend: Backend, X: Any, tol: float, weights: Any = None) -> tupl
 SAFE_MAGNITUDE = 2.0**300
 
 
-def exact_scale(*arrays, largest=None):
-    """A power of two ``s`` with ``max|s * A|`` near 1 over the ``arrays``, or
-    1.0 when their magnitudes are safe for squared distances (no temporary
-    of their size).  ``largest``: that maximum magnitude, when the backend
-    already knows it (then ``arrays`` are not read)."""
-    if largest is None:
-        largest = max((get_backend(A).max_abs(A) for A in arrays), default=0.0)
+def exact_scale(largest: float) -> float:
+    """A power of two ``s`` with ``s * largest`` near 1, or 1.0 when
+    ``largest`` (the largest magnitude of the data, from the backend's
+    ``max_abs``) is safe for squared distances."""
     if largest == 0 or 1 / SAFE_MAGNITUDE <= largest <= SAFE_MAGNITUDE:
         return 1.0
     return 2.0 ** -int(np.round(np.log2(largest)))
@@ -144,12 +140,12 @@ def fit_kmeans(
     if metric == "cosine":
         # spherical k-means: on unit rows |x - c|^2 = 2 (1 - cos), so the
         # Euclidean machinery finds the most similar unit centre
-        X = unit_rows(X)
+        X = unit_rows(backend, X)
         if not isinstance(init, str) and not callable(init):
-            init = unit_rows(backend.asarray_like(init, X, X.dtype))
+            init = unit_rows(backend, backend.asarray_like(init, X, X.dtype))
     # a backend that reads X in passes (Dask) knows the magnitude from its
     # statistics pass, which also checks the data and weights
-    scale = exact_scale(largest=backend.max_abs(X, weights))
+    scale = exact_scale(backend.max_abs(X, weights))
     if scale != 1.0:
         X = X * backend.scalar_like(X, scale)
         if not isinstance(init, str) and not callable(init):
@@ -223,7 +219,7 @@ def fit_starts(datasets: list, starts: list, which: list, *, backend: Backend,
         return []
     if (len({(Z.shape, Z.dtype) for Z in datasets}) == 1 and max_iter is not None
             and all(compiled_runs_fit(backend, datasets[0], len(c)) for c in starts)
-            and all(exact_scale(largest=backend.max_abs(Z)) == 1.0 for Z in datasets)):
+            and all(exact_scale(backend.max_abs(Z)) == 1.0 for Z in datasets)):
         tols = [tolerance(backend, Z, tol, None if weights is None else weights[i])[0]
                 for i, Z in enumerate(datasets)]
         return compiled_runs(backend, datasets, weights, starts, which,

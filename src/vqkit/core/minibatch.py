@@ -336,21 +336,19 @@ def partial_fit_chunk(X: Any, state: MiniBatchState, *, backend: Backend, batch_
     return state
 
 
-def partial_fit_carry(X, weights, carry, *, n_clusters, init, n_init, init_size,
-                      batch_size, reassignment_ratio):
+def partial_fit_carry(X: Any, weights: Any, carry: tuple, *, backend: Backend, n_clusters: int,
+                      init: Any, n_init: int, init_size: int, batch_size: int,
+                      reassignment_ratio: float) -> tuple:
     """One chunk of a stream as a function of a carried ``(state, rng)``.
 
-    The same work as the estimator's ``partial_fit`` on ``X``: the first
-    chunk (``state`` None) seeds the centres with :func:`start_partial`, then
-    :func:`partial_fit_chunk` makes one pass.  A backend whose chunks live
-    elsewhere (Dask: ``fold_blocks``) runs it next to each chunk in turn, so
-    only the centres, counts and the random state travel.  Returns the new
-    ``(state, rng)``.
+    The same work as the estimator's ``partial_fit`` on ``X`` (whose backend
+    is ``backend``): the first chunk (``state`` None) seeds the centres with
+    :func:`start_partial`, then :func:`partial_fit_chunk` makes one pass.  A
+    backend whose chunks live elsewhere (Dask: ``fold_blocks``) runs it next
+    to each chunk in turn, so only the centres, counts and the random state
+    travel.  Returns the new ``(state, rng)``.
     """
-    from ..backends import get_backend
-
     state, rng = carry
-    backend = get_backend(X)
     if weights is not None:
         weights = np.ascontiguousarray(weights, dtype=np.float64)
         if not np.isfinite(weights).all() or (weights < 0).any():

@@ -15,14 +15,21 @@ random splits are averaged.  The estimate is the largest k whose mean
 strength reaches a threshold (0.8 in the paper's examples).
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
-from ..backends import get_backend
 from .fit import fit_starts, initial_centers
 from .lloyd import assign_checked
 
+if TYPE_CHECKING:
+    from ..backends import Backend
 
-def pair_agreement(test_labels, predicted, k):
+
+def pair_agreement(test_labels: Any, predicted: Any, k: int) -> float:
     """Smallest proportion, over test clusters with >= 2 members, of member
     pairs that ``predicted`` also puts in one cluster (NaN if no cluster has
     two members)."""
@@ -36,14 +43,15 @@ def pair_agreement(test_labels, predicted, k):
     return float((together[valid] / (sizes[valid] * (sizes[valid] - 1))).min())
 
 
-def prediction_strength(X, ks, rng, *, repeats=2, n_init=1, max_iter=300, on_repeat=None):
+def prediction_strength(X: np.ndarray, ks: Sequence[int], rng: Any, *, backend: Backend,
+                        repeats: int = 2, n_init: int = 1, max_iter: int = 300,
+                        on_repeat: Callable[[int], None] | None = None) -> np.ndarray:
     """Mean prediction strength of k-means for each k of ``ks``.
 
-    ``X`` is a float array, ``rng`` a ``RandomState`` (splits and seedings).
-    A k larger than a half's number of rows gets NaN.  ``on_repeat(r)`` is
-    called after each split.
+    ``X`` is a float array and ``backend`` its backend, ``rng`` a
+    ``RandomState`` (splits and seedings).  A k larger than a half's number
+    of rows gets NaN.  ``on_repeat(r)`` is called after each split.
     """
-    backend = get_backend(X)
     n = X.shape[0]
     half = n // 2
     strengths = np.full((repeats, len(ks)), np.nan)
@@ -80,7 +88,7 @@ def _fit_halves(halves, ks, rng, backend, n_init, max_iter):
     return [best[2 * j:2 * j + 2] for j in range(len(ks))]
 
 
-def strength_pick(ks, strength, threshold=0.8):
+def strength_pick(ks: Sequence[int], strength: Any, threshold: float = 0.8) -> int | None:
     """The largest k whose prediction strength is at least ``threshold``
     (None if none is, which cannot happen when k = 1 is among ``ks``).
 

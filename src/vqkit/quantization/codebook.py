@@ -56,8 +56,9 @@ def _nearest(X: np.ndarray, C: np.ndarray) -> np.ndarray:
     """Labels (int32) of the nearest row of ``C`` for each row of ``X``,
     by the backend's assignment (extreme magnitudes compared in exactly
     rescaled units, as ``KMeans.predict`` does)."""
-    scale = X.dtype.type(exact_scale(X, C))
-    labels, _ = assign_checked(get_backend(X), X * scale, C * scale)
+    backend = get_backend(X)
+    scale = X.dtype.type(exact_scale(max(backend.max_abs(X), backend.max_abs(C))))
+    labels, _ = assign_checked(backend, X * scale, C * scale)
     return np.asarray(labels)
 
 
