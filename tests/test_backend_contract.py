@@ -104,8 +104,16 @@ CASES = {
 #: The capabilities each backend declares (pinned: a lost capability fails
 #: here instead of skipping its test).
 DECLARED = {
-    "cpu": {"compiled_runs", "kmeans_plusplus", "closer_marks", "chunk_draws", "scipy_formula",
-            "manhattan", "hamerly_bounds", "wide_bounds"},
+    "cpu": {
+        "compiled_runs",
+        "kmeans_plusplus",
+        "closer_marks",
+        "chunk_draws",
+        "scipy_formula",
+        "manhattan",
+        "hamerly_bounds",
+        "wide_bounds",
+    },
     "sparse": {"kmeans_plusplus", "chunk_draws"},
     "array_api_strict": {"kmeans_plusplus", "seeding_distances", "nearest_tracker"},
     "array_api_numpy": {"kmeans_plusplus", "seeding_distances", "nearest_tracker"},
@@ -174,8 +182,13 @@ def test_every_backend_implements_every_required_method(module, name):
 
 def test_the_required_core_is_small_and_abstract():
     assert Backend.__abstractmethods__ == {
-        "dense", "assign", "cluster_sums", "column_mean_var", "count_non_finite",
-        "dense_rows", "sq_distances",
+        "dense",
+        "assign",
+        "cluster_sums",
+        "column_mean_var",
+        "count_non_finite",
+        "dense_rows",
+        "sq_distances",
     }
     with pytest.raises(TypeError):
         Backend()
@@ -257,8 +270,7 @@ def test_cluster_sums_match_reference(case, weighted):
     labels[labels == 6] = 5  # cluster 6 stays empty
     w = weights_of(len(X), weighted)
     Xb = case.data(X)
-    sums, wsums = case.backend.cluster_sums(Xb, case.beside(labels, Xb), 7,
-                                            case.beside(w, Xb))
+    sums, wsums = case.backend.cluster_sums(Xb, case.beside(labels, Xb), 7, case.beside(w, Xb))
     ref_sums, ref_wsums = cluster_sums_reference(X, labels, 7, w)
     assert case.host(sums).dtype == np.float64 and case.host(wsums).dtype == np.float64
     assert_allclose(case.host(sums), ref_sums, rtol=1e-12, atol=1e-12)
@@ -271,7 +283,8 @@ def test_cluster_sums_reject_labels_out_of_range(case):
     for labels, bad in (([0, 3, 1, 0, 0, 0], 3), ([0, -1, 2, 0, 0, 0], -1)):
         with pytest.raises(ValueError, match=f"label {bad} at position 1"):
             sums, _ = case.backend.cluster_sums(
-                X, case.beside(np.array(labels, dtype=np.int32), X), 3)
+                X, case.beside(np.array(labels, dtype=np.int32), X), 3
+            )
             case.host(sums)
 
 
@@ -358,10 +371,10 @@ OPTIONAL_CALLS = {
     "divide_rows": lambda b, X: b.divide_rows(X, np.ones(X.shape[0])),
     "update_min_sq_dist": lambda b, X: b.update_min_sq_dist(X, np.zeros(2), np.ones(3)),
     "mean_covariance": lambda b, X: b.mean_covariance(X),
-    "greedy_pairwise": lambda b, X: b.greedy_pairwise(np.zeros((3, 3)), None, 0,
-                                                      np.zeros((1, 2))),
+    "greedy_pairwise": lambda b, X: b.greedy_pairwise(np.zeros((3, 3)), None, 0, np.zeros((1, 2))),
     "cluster_distance_sums": lambda b, X: b.cluster_distance_sums(
-        X, np.zeros(3, np.int32), np.zeros((1, 2))),
+        X, np.zeros(3, np.int32), np.zeros((1, 2))
+    ),
     "silhouette_sums": lambda b, X: b.silhouette_sums(X, np.zeros(3, np.int32), 1),
 }
 
@@ -370,7 +383,8 @@ CAPABILITY_CALLS = {
     "assign_and_sum": lambda b, X: b.assign_and_sum(X, np.zeros((1, 2))),
     "compiled_runs": lambda b, X: b.runs_compiled(3, 2, 1),
     "kmeans_plusplus": lambda b, X: b.candidate_potentials(
-        X, None, np.ones(3), np.zeros(3, np.int64), np.zeros((1, 2)), np.zeros((0, 1))),
+        X, None, np.ones(3), np.zeros(3, np.int64), np.zeros((1, 2)), np.zeros((0, 1))
+    ),
     "closer_marks": lambda b, X: b.closer_marks(3, 2),
     "chunk_draws": lambda b, X: b.sampling_mass(np.ones(3)),
     "seeding_distances": lambda b, X: b.seeding_distances(X, None, 2),
@@ -408,8 +422,11 @@ def test_optional_methods_are_implemented_or_refused_one_way(case, method):
 
 def test_manhattan_refusal_names_the_backend_and_the_feature():
     backend = get_backend(pytest.importorskip("scipy.sparse").csr_matrix(np.eye(2)))
-    with pytest.raises(TypeError, match=r"metric='manhattan' is not supported by vqkit's "
-                                        r"sparse backend \(SciPy sparse CSR matrices\)"):
+    with pytest.raises(
+        TypeError,
+        match=r"metric='manhattan' is not supported by vqkit's "
+        r"sparse backend \(SciPy sparse CSR matrices\)",
+    ):
         backend.l1_assigner(None)
 
 
@@ -435,8 +452,7 @@ def test_kmeans_plusplus_primitives(case, weighted):
     candidates = X[[7, 300, 599]].astype(np.float64)
     cc_d2 = sq_distances_reference(chosen, candidates)
     pots = b.candidate_potentials(Xb, case.beside(w, Xb), min_d2, nearest, candidates, cc_d2)
-    assert_allclose(case.host(pots), potentials_reference(X, w, D.min(1), candidates),
-                    rtol=1e-10)
+    assert_allclose(case.host(pots), potentials_reference(X, w, D.min(1), candidates), rtol=1e-10)
     fresh = b.full_rows(Xb, np.inf)
     for c in chosen:
         b.update_min_sq_dist(Xb, c, fresh)
@@ -481,8 +497,9 @@ def test_chunk_draws_are_searchsorted_on_the_cumulative_mass(case, weighted):
     mass = case.backend.sampling_mass(min_d2, w)
     cumulative = np.cumsum(min_d2 if w is None else w * min_d2)
     assert mass.sum() == pytest.approx(cumulative[-1], rel=1e-12)
-    values = np.concatenate([[0.0], rng.uniform(size=500) * mass.sum(),
-                             cumulative[[10, 2047, 2048, 4100]]])
+    values = np.concatenate(
+        [[0.0], rng.uniform(size=500) * mass.sum(), cumulative[[10, 2047, 2048, 4100]]]
+    )
     got = case.backend.draw_rows(min_d2, w, mass, values)
     assert_array_equal(got, np.minimum(np.searchsorted(cumulative, values), n - 1))
     assert (min_d2[got[1:]] > 0).all()  # never a row without mass (v > 0)
@@ -557,7 +574,8 @@ def test_compiled_runs(case):
     start = X[[0, 1, 2, 3]] + 0.1
     assert case.backend.runs_compiled(*X.shape, 4) in (True, False)
     ((centers, labels, n_iter, inertia, converged, unassigned),) = case.backend.lloyd_runs(
-        [X], None, [start], [0], [0.0], 100)
+        [X], None, [start], [0], [0.0], 100
+    )
     ref_centers, _ = lloyd_reference(X, start, n_iter)
     ref_labels, ref_d2 = nearest_reference(X, ref_centers)
     assert converged and unassigned is None
@@ -673,8 +691,18 @@ CORE = pathlib.Path(__file__).resolve().parents[1] / "src" / "vqkit" / "core"
 @pytest.mark.parametrize("path", sorted(CORE.glob("*.py")), ids=lambda p: p.name)
 def test_the_core_never_asks_what_it_holds(path):
     text = path.read_text()
-    for spelling in ("hasattr(", "getattr(", "is_array_api", "is_dask", "is_sparse",
-                     "namespace(", "array_kind", "get_backend", "__module__", ".arrays import"):
+    for spelling in (
+        "hasattr(",
+        "getattr(",
+        "is_array_api",
+        "is_dask",
+        "is_sparse",
+        "namespace(",
+        "array_kind",
+        "get_backend",
+        "__module__",
+        ".arrays import",
+    ):
         assert spelling not in text, f"{path.name} uses {spelling!r}"
     assert not re.search(r"isinstance\([^)]*np\.ndarray", text), f"{path.name} asks for NumPy"
     for capability in re.findall(r'"(\w+)" in \w+(?:\.backend)?\.capabilities', text):

@@ -14,7 +14,6 @@ from vqkit.core.gap import (
     reference_box,
 )
 
-
 CPU = get_backend(np.zeros((1, 1)))
 
 
@@ -104,7 +103,9 @@ def test_unknown_reference():
 def test_log_dispersion_at_k1_is_the_spread_about_the_mean():
     X = blobs_around(THREE_CENTRES, 100)
     expected = np.log(((X - X.mean(axis=0)) ** 2).sum() / len(X))
-    assert log_dispersions(X, [1], np.random.RandomState(0), backend=CPU)[0] == pytest.approx(expected)
+    assert log_dispersions(X, [1], np.random.RandomState(0), backend=CPU)[0] == pytest.approx(
+        expected
+    )
 
 
 def test_integer_weights_act_as_repeated_rows():
@@ -149,7 +150,9 @@ def test_standard_error_and_reuse_of_fits():
     X = blobs_around(THREE_CENTRES, 100)
     ks = [1, 2, 3, 4]
     inertias = [KMeans(k, n_init=3, random_state=0).fit(X).inertia_ for k in ks]
-    result = gap_statistic(X, ks, backend=CPU, inertias=inertias, n_references=7, rng=np.random.RandomState(0))
+    result = gap_statistic(
+        X, ks, backend=CPU, inertias=inertias, n_references=7, rng=np.random.RandomState(0)
+    )
     np.testing.assert_allclose(result.s, result.sd * np.sqrt(1 + 1 / 7))
     np.testing.assert_allclose(result.log_w, np.log(np.array(inertias) / len(X)))
     np.testing.assert_allclose(result.gap, result.log_w_ref - result.log_w)
@@ -164,7 +167,12 @@ def test_same_seed_same_statistic_and_references_are_counted():
     X = blobs_around(THREE_CENTRES, 100)
     seen = []
     a = gap_statistic(
-        X, range(1, 5), backend=CPU, n_references=4, rng=np.random.RandomState(5), on_reference=seen.append
+        X,
+        range(1, 5),
+        backend=CPU,
+        n_references=4,
+        rng=np.random.RandomState(5),
+        on_reference=seen.append,
     )
     b = gap_statistic(X, range(1, 5), backend=CPU, n_references=4, rng=np.random.RandomState(5))
     np.testing.assert_array_equal(a.gap, b.gap)

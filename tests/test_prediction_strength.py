@@ -41,8 +41,7 @@ def test_strength_is_high_at_the_true_k_and_low_above():
 def test_k_above_half_the_rows_is_undefined():
     X = np.random.RandomState(0).normal(size=(12, 2))
     # halves of 6 rows: k = 3 leaves some cluster with two members; k = 7 cannot be fitted
-    strength = prediction_strength(X, [1, 3, 7], np.random.RandomState(0), backend=CPU,
-                                   repeats=1)
+    strength = prediction_strength(X, [1, 3, 7], np.random.RandomState(0), backend=CPU, repeats=1)
     assert strength[0] == 1.0 and not np.isnan(strength[1]) and np.isnan(strength[2])
 
 

@@ -16,13 +16,12 @@ import pytest
 
 sp = pytest.importorskip("scipy.sparse")
 
-from vqkit import KMeans  # noqa: E402
+from vqkit import KMeans, MiniBatchKMeans  # noqa: E402
 from vqkit.backends import array_kind, get_backend  # noqa: E402
 from vqkit.backends.cpu import CPUBackend  # noqa: E402
 from vqkit.backends.sparse import SparseBackend  # noqa: E402
-from vqkit.validation import as_float_2d  # noqa: E402
 from vqkit.core.seeding import greedy_kmeans_plusplus  # noqa: E402
-from vqkit import MiniBatchKMeans  # noqa: E402
+from vqkit.validation import as_float_2d  # noqa: E402
 
 
 def clustered_csr(n=600, d=120, k=4, seed=0, dtype=np.float64):

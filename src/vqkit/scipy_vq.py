@@ -44,9 +44,7 @@ __all__ = ["ClusterError", "kmeans", "kmeans2", "py_vq", "vq", "whiten"]
 
 _FLOAT_TYPES = (np.float32, np.float64)
 _TYPE_MSG = "type other than float or double not supported"
-_EMPTY_CLUSTER_MSG = (
-    "One of the clusters is empty. Re-run kmeans with a different initialization."
-)
+_EMPTY_CLUSTER_MSG = "One of the clusters is empty. Re-run kmeans with a different initialization."
 _PY_VQ_DEPRECATION = (
     "`vqkit.py_vq` was unintentionally public, and will be removed in "
     "SciPy 1.20.0, use `vqkit.vq` instead."
@@ -366,8 +364,7 @@ def _kmeans_single(backend: Backend, obs: Any, guess: Any, thresh: float) -> tup
     return book, result.distortion
 
 
-def kmeans(obs, k_or_guess, iter=20, thresh=1e-05, check_finite=True,
-           *, rng=None, seed=None):
+def kmeans(obs, k_or_guess, iter=20, thresh=1e-05, check_finite=True, *, rng=None, seed=None):
     """Performs k-means on a set of observation vectors forming k clusters.
 
     Runs Lloyd's algorithm from ``iter`` sets of ``k`` randomly chosen
@@ -470,8 +467,18 @@ def _initial_centers(X: Any, k: int, minit: str, rng: Any, backend: Backend) -> 
     return gaussian_init(X, k, rng, backend)
 
 
-def kmeans2(data, k, iter=10, thresh=1e-05, minit='random', missing='warn',
-            check_finite=True, *, rng=None, seed=None):
+def kmeans2(
+    data,
+    k,
+    iter=10,
+    thresh=1e-05,
+    minit="random",
+    missing="warn",
+    check_finite=True,
+    *,
+    rng=None,
+    seed=None,
+):
     """Classify a set of observations into k clusters using the k-means algorithm.
 
     Runs exactly ``iter`` Lloyd iterations (assign, then update) from the
@@ -532,8 +539,9 @@ def kmeans2(data, k, iter=10, thresh=1e-05, minit='random', missing='warn',
         raise ValueError(f"Unknown missing method {missing!r}")
     backend, ref = _resolve(data, k)
     data = _asarray(backend, data, ref, check_finite)
-    return _kmeans2_run(backend, data, backend.asarray_like(k, ref), iter, minit, missing,
-                        check_finite, rng)
+    return _kmeans2_run(
+        backend, data, backend.asarray_like(k, ref), iter, minit, missing, check_finite, rng
+    )
 
 
 def _kmeans2_engine(X: Any, backend: Backend) -> dict:
@@ -552,8 +560,16 @@ def _kmeans2_engine(X: Any, backend: Backend) -> dict:
     return {"formula": "scipy"}
 
 
-def _kmeans2_run(backend: Backend, data: Any, book: Any, iter: int, minit: str,
-                 missing: str, check_finite: bool, rng: Any) -> tuple[Any, Any]:
+def _kmeans2_run(
+    backend: Backend,
+    data: Any,
+    book: Any,
+    iter: int,
+    minit: str,
+    missing: str,
+    check_finite: bool,
+    rng: Any,
+) -> tuple[Any, Any]:
     """The body of ``kmeans2`` once ``data`` and ``k`` (as ``book``) are
     arrays of the call's library: the checks run on NumPy stand-ins, the
     arithmetic where the arrays are."""
@@ -578,13 +594,13 @@ def _kmeans2_run(backend: Backend, data: Any, book: Any, iter: int, minit: str,
             warnings.warn("k was not an integer, was converted.", stacklevel=3)
         if minit not in _INIT_METHODS:
             raise ValueError(f"Unknown init method {minit!r}")
-        centers = backend.like(
-            _initial_centers(X, nc, minit, check_random_state(rng), backend), X)
+        centers = backend.like(_initial_centers(X, nc, minit, check_random_state(rng), backend), X)
     n_iter = operator.index(iter)  # after initialisation, like SciPy's range(iter)
     if check_finite:
         _check_finite(backend, centers)
-    _check_vq_pair(_stand_in(backend, data),
-                   _stand_in(backend, centers if data.ndim == 2 else centers[:, 0]))
+    _check_vq_pair(
+        _stand_in(backend, data), _stand_in(backend, centers if data.ndim == 2 else centers[:, 0])
+    )
     _check_update_dtype(_stand_in(backend, data))
 
     def on_empty():
@@ -594,7 +610,12 @@ def _kmeans2_run(backend: Backend, data: Any, book: Any, iter: int, minit: str,
         warnings.warn(_EMPTY_CLUSTER_MSG, UserWarning, stacklevel=5)
 
     result = lloyd(
-        X, centers, backend=backend, max_iter=n_iter, empty="keep", on_empty=on_empty,
+        X,
+        centers,
+        backend=backend,
+        max_iter=n_iter,
+        empty="keep",
+        on_empty=on_empty,
         **_kmeans2_engine(X, backend),
     )
     centroid = result.centers

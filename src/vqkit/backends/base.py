@@ -33,26 +33,28 @@ from numpy.typing import ArrayLike
 
 #: Optional features a backend may declare in ``capabilities``, and what each
 #: promises.
-CAPABILITIES = MappingProxyType({
-    "assign_and_sum": "assign_and_sum: one read of X assigns, sums, counts changed labels "
-                      "and finds the farthest rows (data whose every read is costly)",
-    "compiled_runs": "runs_compiled / lloyd_runs: whole small Lloyd fits in one compiled call",
-    "kmeans_plusplus": "candidate_potentials / add_center / update_min_sq_dist: "
-                       "k-means++ over every row of X",
-    "closer_marks": "closer_marks, and candidate_potentials(closer=) / "
-                    "add_center(closer=, trial=) that use them",
-    "chunk_draws": "sampling_mass / draw_rows: k-means++ draws from per-chunk totals",
-    "seeding_distances": "seeding_distances: greedy k-means++ state kept by the backend",
-    "nearest_tracker": "nearest_tracker: k-means|| state kept by the backend",
-    "scipy_formula": "assign(formula='scipy') computes as SciPy's vq does",
-    "manhattan": "l1_assigner / assign_l1 / l1_distances / cluster_medians: "
-                 "k-medians in Manhattan distance",
-    "hamerly_bounds": "bounded_assigner(X) returns an assigner that carries Hamerly's "
-                      "bounds (else None: full scans)",
-    "wide_bounds": "the bounds pay off for float64 rows of many features too",
-    "lazy": "results about rows are lazy arrays, computed when asked for",
-    "fold_blocks": "fold_blocks: a function folded over the row blocks of X, in order",
-})
+CAPABILITIES = MappingProxyType(
+    {
+        "assign_and_sum": "assign_and_sum: one read of X assigns, sums, counts changed labels "
+        "and finds the farthest rows (data whose every read is costly)",
+        "compiled_runs": "runs_compiled / lloyd_runs: whole small Lloyd fits in one compiled call",
+        "kmeans_plusplus": "candidate_potentials / add_center / update_min_sq_dist: "
+        "k-means++ over every row of X",
+        "closer_marks": "closer_marks, and candidate_potentials(closer=) / "
+        "add_center(closer=, trial=) that use them",
+        "chunk_draws": "sampling_mass / draw_rows: k-means++ draws from per-chunk totals",
+        "seeding_distances": "seeding_distances: greedy k-means++ state kept by the backend",
+        "nearest_tracker": "nearest_tracker: k-means|| state kept by the backend",
+        "scipy_formula": "assign(formula='scipy') computes as SciPy's vq does",
+        "manhattan": "l1_assigner / assign_l1 / l1_distances / cluster_medians: "
+        "k-medians in Manhattan distance",
+        "hamerly_bounds": "bounded_assigner(X) returns an assigner that carries Hamerly's "
+        "bounds (else None: full scans)",
+        "wide_bounds": "the bounds pay off for float64 rows of many features too",
+        "lazy": "results about rows are lazy arrays, computed when asked for",
+        "fold_blocks": "fold_blocks: a function folded over the row blocks of X, in order",
+    }
+)
 
 
 #: What to do instead of the Manhattan metric where a backend lacks it.
@@ -152,8 +154,7 @@ class Backend(ABC):
         (k-means|| candidates, centres): the CPU backend."""
 
     @abstractmethod
-    def assign(self, X: Any, C: Any, origin: Any = None,
-               formula: str = "auto") -> tuple[Any, Any]:
+    def assign(self, X: Any, C: Any, origin: Any = None, formula: str = "auto") -> tuple[Any, Any]:
         """Nearest row of ``C`` for each row of ``X``: ``(labels, min_d2)``.
 
         int32 labels (ties to the lowest index; ``-1`` where no distance is
@@ -167,8 +168,7 @@ class Backend(ABC):
         """
 
     @abstractmethod
-    def cluster_sums(self, X: Any, labels: Any, k: int,
-                     weights: Any = None) -> tuple[Any, Any]:
+    def cluster_sums(self, X: Any, labels: Any, k: int, weights: Any = None) -> tuple[Any, Any]:
         """Weighted sums of the rows per cluster and the weight totals:
         float64 ``(sums, wsums)`` of shapes ``(k, d)`` and ``(k,)``, in a
         fixed order (the same for any number of threads).  Raises
@@ -227,16 +227,18 @@ class Backend(ABC):
         ``center`` (SciPy's k-means++)."""
         raise self.unsupported("k-means++ seeding")
 
-    def candidate_potentials(self, X: Any, weights: Any, min_d2: Any, nearest: Any,
-                             candidates: Any, cc_d2: Any) -> Any:
+    def candidate_potentials(
+        self, X: Any, weights: Any, min_d2: Any, nearest: Any, candidates: Any, cc_d2: Any
+    ) -> Any:
         """k-means++ potential ``sum_i w_i min(min_d2[i], |x_i - c|^2)`` of
         each candidate centre ``c`` (float64); ``cc_d2`` holds the squared
         distances between the chosen centres and the candidates, for
         pruning by the triangle inequality."""
         raise self.unsupported("k-means++ seeding")
 
-    def add_center(self, X: Any, center: Any, index: int, min_d2: Any, nearest: Any,
-                   cc_d2_center: Any) -> None:
+    def add_center(
+        self, X: Any, center: Any, index: int, min_d2: Any, nearest: Any, cc_d2_center: Any
+    ) -> None:
         """Lower ``min_d2`` for a newly chosen centre (number ``index``) and
         point ``nearest`` at it where it is now the closest."""
         raise self.unsupported("k-means++ seeding")
@@ -266,14 +268,14 @@ class Backend(ABC):
         """Capability ``"manhattan"``: all Manhattan distances, ``(n, k)``."""
         raise self.unsupported("metric='manhattan'", MANHATTAN_HINT)
 
-    def cluster_medians(self, X: Any, labels: Any, k: int,
-                        weights: Any = None) -> tuple[Any, Any]:
+    def cluster_medians(self, X: Any, labels: Any, k: int, weights: Any = None) -> tuple[Any, Any]:
         """Capability ``"manhattan"``: weighted coordinate-wise medians per
         cluster (float64) and which clusters have rows of positive weight."""
         raise self.unsupported("metric='manhattan'", MANHATTAN_HINT)
 
-    def cluster_distance_sums(self, X: Any, labels: Any, C: Any, weights: Any = None,
-                              squared: bool = True) -> Any:
+    def cluster_distance_sums(
+        self, X: Any, labels: Any, C: Any, weights: Any = None, squared: bool = True
+    ) -> Any:
         """Per-cluster sums of (weighted) distances of rows to their centre
         ``C[labels[i]]`` (squared or not), float64."""
         raise self.unsupported("per-cluster distance sums (clustering metrics)")
@@ -282,9 +284,17 @@ class Backend(ABC):
         """``(n, k)``: each row's summed distance to the rows of every cluster."""
         raise self.unsupported("silhouette sums (clustering metrics)")
 
-    def assign_and_sum(self, X: Any, C: Any, weights: Any = None, previous_labels: Any = None,
-                       origin: Any = None, formula: str = "auto", n_far: int = 0,
-                       assigner: Any = None) -> Any:
+    def assign_and_sum(
+        self,
+        X: Any,
+        C: Any,
+        weights: Any = None,
+        previous_labels: Any = None,
+        origin: Any = None,
+        formula: str = "auto",
+        n_far: int = 0,
+        assigner: Any = None,
+    ) -> Any:
         """Capability ``"assign_and_sum"``: one read of ``X`` that assigns
         (with the bounds of an ``assigner`` from :meth:`bounded_assigner`),
         sums per centre, counts the labels that differ from
@@ -300,8 +310,15 @@ class Backend(ABC):
         :meth:`lloyd_runs`."""
         raise self.unsupported("compiled Lloyd runs")
 
-    def lloyd_runs(self, datasets: list, weights: Any, starts: list, which: Any,
-                   shift_tols: Any, max_iter: int) -> list:
+    def lloyd_runs(
+        self,
+        datasets: list,
+        weights: Any,
+        starts: list,
+        which: Any,
+        shift_tols: Any,
+        max_iter: int,
+    ) -> list:
         """Capability ``"compiled_runs"``: independent Lloyd fits to
         convergence, fit ``r`` from ``starts[r]`` on ``datasets[which[r]]``;
         one ``(centers, labels, n_iter, inertia, converged, unassigned)``
@@ -405,12 +422,17 @@ class Backend(ABC):
         return X[idx]
 
 
-
 def label_counts(a: Any) -> np.ndarray | None:
     """``np.bincount(a)`` when ``a`` is a NumPy array of non-negative
     integers no larger than a few times its length (cluster labels), else
     None: counting is much faster than sorting for such labels."""
-    if (not isinstance(a, np.ndarray) or a.dtype.kind not in "iu" or a.ndim != 1
-            or a.size == 0 or a.min() < 0 or a.max() > 4 * a.size + 1024):
+    if (
+        not isinstance(a, np.ndarray)
+        or a.dtype.kind not in "iu"
+        or a.ndim != 1
+        or a.size == 0
+        or a.min() < 0
+        or a.max() > 4 * a.size + 1024
+    ):
         return None
     return np.bincount(a)

@@ -124,8 +124,16 @@ def bisecting_kmeans(
         Xs = backend.take_rows(X, idx)
         ws = _split_weights(weights, idx)
         run = fit_kmeans(
-            Xs, 2, backend=backend, init=init, n_init=n_init, max_iter=max_iter,
-            tol=tol, weights=ws, random_state=random_state, algorithm=algorithm,
+            Xs,
+            2,
+            backend=backend,
+            init=init,
+            n_init=n_init,
+            max_iter=max_iter,
+            tol=tol,
+            weights=ws,
+            random_state=random_state,
+            algorithm=algorithm,
         )
         n_iter += run.n_iter
         centers = np.asarray(run.centers)
@@ -172,8 +180,13 @@ def bisecting_kmeans(
     )
 
 
-def descend(backend: Backend, X: Any, children: np.ndarray, node_centers: np.ndarray,
-            leaf_labels: np.ndarray) -> np.ndarray:
+def descend(
+    backend: Backend,
+    X: Any,
+    children: np.ndarray,
+    node_centers: np.ndarray,
+    leaf_labels: np.ndarray,
+) -> np.ndarray:
     """Cluster index (int32) of each row of ``X``, found by walking the tree.
 
     At each inner node a row goes to the child whose centre is nearer (the
@@ -191,8 +204,9 @@ def descend(backend: Backend, X: Any, children: np.ndarray, node_centers: np.nda
             out[idx] = leaf_labels[node]
             continue
         centers = node_centers[[left, right]]
-        labels, _ = assign_checked(backend, backend.take_rows(X, idx), centers,
-                                   origin=node_centers[node])
+        labels, _ = assign_checked(
+            backend, backend.take_rows(X, idx), centers, origin=node_centers[node]
+        )
         go_left = np.asarray(labels) == 0
         stack.append((right, idx[~go_left]))
         stack.append((left, idx[go_left]))

@@ -70,16 +70,18 @@ def exact_scale(largest: float) -> float:
     return 2.0 ** -int(np.round(np.log2(largest)))
 
 
-def initial_centers(X: Any, k: int, init: Any, rng: Any, backend: Backend, weights: Any,
-                    origin: Any) -> np.ndarray:
+def initial_centers(
+    X: Any, k: int, init: Any, rng: Any, backend: Backend, weights: Any, origin: Any
+) -> np.ndarray:
     """Centres to start Lloyd from (float64), by name, callable or array."""
     if isinstance(init, str):
         if init == "k-means++":
             return greedy_kmeans_plusplus(X, k, rng, backend, weights)
         if init == "k-means||":
             # a backend may tune rounds and oversampling to what a read of X costs
-            return kmeans_parallel(X, k, rng, backend, weights, origin=origin,
-                                   **backend.seeding_options)
+            return kmeans_parallel(
+                X, k, rng, backend, weights, origin=origin, **backend.seeding_options
+            )
         if init == "random":
             return weighted_random_rows(X, k, rng, backend, weights)
         raise ValueError(f"unknown init {init!r}; expected one of {INITS}")
@@ -153,35 +155,54 @@ def fit_kmeans(
     shift_tol, origin = tolerance(backend, X, tol, weights)
     # Lloyd draws no random numbers, so seeding every restart before
     # fitting any draws exactly what seeding each before its fit does
-    starts: Any = (backend.asarray_like(
-        initial_centers(X, k, init, random_state, backend, weights, origin),
-        X, X.dtype)  # never promote X to float64
-              for _ in range(n_init))
+    starts: Any = (
+        backend.asarray_like(
+            initial_centers(X, k, init, random_state, backend, weights, origin), X, X.dtype
+        )  # never promote X to float64
+        for _ in range(n_init)
+    )
     runs: Iterable[LloydResult]
-    if (not keep_history and metric == "euclidean" and algorithm in ("lloyd", "hamerly")
-            and callback is None and on_empty is None and empty == "relocate"
-            and max_iter is not None and compiled_runs_fit(backend, X, k)):
+    if (
+        not keep_history
+        and metric == "euclidean"
+        and algorithm in ("lloyd", "hamerly")
+        and callback is None
+        and on_empty is None
+        and empty == "relocate"
+        and max_iter is not None
+        and compiled_runs_fit(backend, X, k)
+    ):
         starts = list(starts)
-        runs = compiled_runs(backend, [X], None if weights is None else [weights], starts,
-                             [0] * n_init, [shift_tol] * n_init, max_iter)
+        runs = compiled_runs(
+            backend,
+            [X],
+            None if weights is None else [weights],
+            starts,
+            [0] * n_init,
+            [shift_tol] * n_init,
+            max_iter,
+        )
     else:
-        runs = (lloyd(
-            X,
-            start,
-            backend=backend,
-            weights=backend.like(weights, X),
-            max_iter=max_iter,
-            shift_tol=shift_tol,
-            stop_when_stable=True,
-            empty=empty,
-            on_empty=on_empty,
-            final_assignment=True,
-            callback=callback,
-            origin=origin,
-            assigner=_assigner(backend, X, algorithm, metric),
-            spherical=metric == "cosine",
-            medians=metric == "manhattan",
-        ) for start in starts)
+        runs = (
+            lloyd(
+                X,
+                start,
+                backend=backend,
+                weights=backend.like(weights, X),
+                max_iter=max_iter,
+                shift_tol=shift_tol,
+                stop_when_stable=True,
+                empty=empty,
+                on_empty=on_empty,
+                final_assignment=True,
+                callback=callback,
+                origin=origin,
+                assigner=_assigner(backend, X, algorithm, metric),
+                spherical=metric == "cosine",
+                medians=metric == "manhattan",
+            )
+            for start in starts
+        )
     best: Any = None
     for run in runs:
         if best is None or run.inertia < best.inertia:
@@ -203,9 +224,16 @@ def fit_kmeans(
     return best
 
 
-def fit_starts(datasets: list, starts: list, which: list, *, backend: Backend,
-               weights: list | None = None, max_iter: int | None = 300,
-               tol: float = 1e-4) -> list[LloydResult]:
+def fit_starts(
+    datasets: list,
+    starts: list,
+    which: list,
+    *,
+    backend: Backend,
+    weights: list | None = None,
+    max_iter: int | None = 300,
+    tol: float = 1e-4,
+) -> list[LloydResult]:
     """Lloyd fits from given centres: fit ``r`` starts from ``starts[r]`` on
     ``datasets[which[r]]`` (``weights``: None or one array per data set).
 
@@ -217,28 +245,52 @@ def fit_starts(datasets: list, starts: list, which: list, *, backend: Backend,
     """
     if not starts:
         return []
-    if (len({(Z.shape, Z.dtype) for Z in datasets}) == 1 and max_iter is not None
-            and all(compiled_runs_fit(backend, datasets[0], len(c)) for c in starts)
-            and all(exact_scale(backend.max_abs(Z)) == 1.0 for Z in datasets)):
-        tols = [tolerance(backend, Z, tol, None if weights is None else weights[i])[0]
-                for i, Z in enumerate(datasets)]
-        return compiled_runs(backend, datasets, weights, starts, which,
-                             [tols[i] for i in which], max_iter)
-    return [fit_kmeans(datasets[i], len(c), backend=backend, init=c, max_iter=max_iter,
-                       tol=tol, weights=None if weights is None else weights[i],
-                       random_state=None, keep_history=False)
-            for i, c in zip(which, starts)]
+    if (
+        len({(Z.shape, Z.dtype) for Z in datasets}) == 1
+        and max_iter is not None
+        and all(compiled_runs_fit(backend, datasets[0], len(c)) for c in starts)
+        and all(exact_scale(backend.max_abs(Z)) == 1.0 for Z in datasets)
+    ):
+        tols = [
+            tolerance(backend, Z, tol, None if weights is None else weights[i])[0]
+            for i, Z in enumerate(datasets)
+        ]
+        return compiled_runs(
+            backend, datasets, weights, starts, which, [tols[i] for i in which], max_iter
+        )
+    return [
+        fit_kmeans(
+            datasets[i],
+            len(c),
+            backend=backend,
+            init=c,
+            max_iter=max_iter,
+            tol=tol,
+            weights=None if weights is None else weights[i],
+            random_state=None,
+            keep_history=False,
+        )
+        for i, c in zip(which, starts)
+    ]
 
 
 def compiled_runs_fit(backend: Backend, X: Any, k: int) -> bool:
     """Whether ``backend`` runs Lloyd fits of ``X`` with ``k`` centres in
     one compiled call (:func:`compiled_runs`)."""
-    return ("compiled_runs" in backend.capabilities
-            and backend.runs_compiled(X.shape[0], X.shape[1], k))
+    return "compiled_runs" in backend.capabilities and backend.runs_compiled(
+        X.shape[0], X.shape[1], k
+    )
 
 
-def compiled_runs(backend: Backend, datasets: list, weights: list | None, starts: list,
-                  which: list, shift_tols: list, max_iter: int) -> list[LloydResult]:
+def compiled_runs(
+    backend: Backend,
+    datasets: list,
+    weights: list | None,
+    starts: list,
+    which: list,
+    shift_tols: list,
+    max_iter: int,
+) -> list[LloydResult]:
     """Lloyd fits of the same-shaped ``datasets`` from ``starts`` (fit ``r``
     on ``datasets[which[r]]``) in one call of the backend's ``lloyd_runs``,
     as :class:`~vqkit.core.lloyd.LloydResult` (no history): the stopping
@@ -246,9 +298,18 @@ def compiled_runs(backend: Backend, datasets: list, weights: list | None, starts
     inertia of the returned centres."""
     results = []
     for centers, labels, n_iter, inertia, converged, unassigned in backend.lloyd_runs(
-            datasets, weights, starts, which, shift_tols, max_iter):
+        datasets, weights, starts, which, shift_tols, max_iter
+    ):
         if unassigned is not None:
             raise unassigned_error(*unassigned)
-        results.append(LloydResult(centers=centers, labels=labels, n_iter=n_iter,
-                                   distortion=None, inertia=inertia, converged=converged))
+        results.append(
+            LloydResult(
+                centers=centers,
+                labels=labels,
+                n_iter=n_iter,
+                distortion=None,
+                inertia=inertia,
+                converged=converged,
+            )
+        )
     return results

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .fit import compiled_runs_fit, fit_kmeans, fit_starts, initial_centers
 
@@ -70,8 +71,9 @@ class GapResult:
     log_w_ref: np.ndarray
 
 
-def reference_box(X: np.ndarray, weights: np.ndarray | None = None,
-                  reference: str = "uniform") -> tuple:
+def reference_box(
+    X: np.ndarray, weights: np.ndarray | None = None, reference: str = "uniform"
+) -> tuple:
     """``(mean, V, low, high)``: reference rows are ``mean + U V^T`` with ``U``
     uniform in ``[low, high]``.  For ``"uniform"`` ``V`` is the identity and
     ``mean`` zero; for ``"pca"`` ``V`` holds the principal axes.  Rows of
@@ -103,22 +105,46 @@ def draw_reference(box: tuple, m: int, rng: Any, dtype: Any = np.float64) -> np.
     return np.ascontiguousarray(mean + U @ V.T, dtype=dtype)
 
 
-def log_dispersions(Z: np.ndarray, ks: Sequence[int], rng: Any, *, backend: Backend,
-                    weights: np.ndarray | None = None, starts: Sequence[Any] | None = None,
-                    n_init: int = 1, max_iter: int = REFERENCE_MAX_ITER) -> np.ndarray:
+def log_dispersions(
+    Z: np.ndarray,
+    ks: Sequence[int],
+    rng: Any,
+    *,
+    backend: Backend,
+    weights: np.ndarray | None = None,
+    starts: Sequence[Any] | None = None,
+    n_init: int = 1,
+    max_iter: int = REFERENCE_MAX_ITER,
+) -> np.ndarray:
     """``log(W_k / total weight)`` of a k-means fit of the rows of ``Z`` for
     each k (k = 1 needs no fit: the dispersion about the mean).  Fits are
     seeded with k-means++, or start from ``starts[i]`` (centres for
     ``ks[i]``) when ``starts`` is given."""
     fitted = [int(k) for k in ks if k > 1]
     if starts is None:
-        runs = [fit_kmeans(Z, k, backend=backend, n_init=n_init, max_iter=max_iter,
-                           weights=weights, random_state=rng, keep_history=False)
-                for k in fitted]
+        runs = [
+            fit_kmeans(
+                Z,
+                k,
+                backend=backend,
+                n_init=n_init,
+                max_iter=max_iter,
+                weights=weights,
+                random_state=rng,
+                keep_history=False,
+            )
+            for k in fitted
+        ]
     else:
         inits = [np.asarray(c, dtype=Z.dtype) for k, c in zip(ks, starts) if k > 1]
-        runs = fit_starts([Z], inits, [0] * len(inits), backend=backend,
-                          weights=None if weights is None else [weights], max_iter=max_iter)
+        runs = fit_starts(
+            [Z],
+            inits,
+            [0] * len(inits),
+            backend=backend,
+            weights=None if weights is None else [weights],
+            max_iter=max_iter,
+        )
     return _log_w(Z, ks, [run.inertia for run in runs], weights)
 
 
@@ -131,14 +157,23 @@ def _log_w(Z, ks, inertias, weights=None):
     spread = float(sq.sum() if weights is None else (weights * sq).sum())
     fits = iter(inertias)
     tiny = np.finfo(np.float64).tiny
-    return np.array([np.log(max(spread if k == 1 else next(fits), tiny) / total_weight)
-                     for k in ks])
+    return np.array(
+        [np.log(max(spread if k == 1 else next(fits), tiny) / total_weight) for k in ks]
+    )
 
 
-def reference_log_dispersions(box: tuple, n: int, ks: Sequence[int], n_references: int,
-                              rng: Any, dtype: Any, max_iter: int = REFERENCE_MAX_ITER,
-                              on_reference: Callable[[int], None] | None = None, *,
-                              backend: Backend) -> np.ndarray:
+def reference_log_dispersions(
+    box: tuple,
+    n: int,
+    ks: Sequence[int],
+    n_references: int,
+    rng: Any,
+    dtype: Any,
+    max_iter: int = REFERENCE_MAX_ITER,
+    on_reference: Callable[[int], None] | None = None,
+    *,
+    backend: Backend,
+) -> np.ndarray:
     """``log W*_kb`` (shape ``(B, len(ks))``) of ``n_references`` reference
     sets of ``n`` rows drawn in ``box``.
 
@@ -155,14 +190,23 @@ def reference_log_dispersions(box: tuple, n: int, ks: Sequence[int], n_reference
     batch = []  # (b, Z, seeds) waiting for their fits
     for b in range(n_references):
         Z = draw_reference(box, n, rng, dtype)
-        batch.append((b, Z, [initial_centers(Z, k, "k-means++", rng, backend, None, None)
-                             for k in fitted]))
-        if (b == n_references - 1 or len(batch) * Z.nbytes >= REFERENCE_BATCH_BYTES
-                or not all(compiled_runs_fit(backend, Z, k) for k in fitted)):
-            runs = iter(fit_starts(
-                [Z for _, Z, _ in batch], [c for _, _, seeds in batch for c in seeds],
-                [i for i in range(len(batch)) for _ in fitted],
-                backend=backend, max_iter=max_iter))
+        batch.append(
+            (b, Z, [initial_centers(Z, k, "k-means++", rng, backend, None, None) for k in fitted])
+        )
+        if (
+            b == n_references - 1
+            or len(batch) * Z.nbytes >= REFERENCE_BATCH_BYTES
+            or not all(compiled_runs_fit(backend, Z, k) for k in fitted)
+        ):
+            runs = iter(
+                fit_starts(
+                    [Z for _, Z, _ in batch],
+                    [c for _, _, seeds in batch for c in seeds],
+                    [i for i in range(len(batch)) for _ in fitted],
+                    backend=backend,
+                    max_iter=max_iter,
+                )
+            )
             for i, Z, _ in batch:
                 refs[i] = _log_w(Z, ks, [next(runs).inertia for _ in fitted])
                 if on_reference is not None:
@@ -171,11 +215,20 @@ def reference_log_dispersions(box: tuple, n: int, ks: Sequence[int], n_reference
     return refs
 
 
-def gap_statistic(X: np.ndarray, ks: Sequence[int], *, backend: Backend,
-                  inertias: Sequence[float] | None = None, starts: Sequence[Any] | None = None,
-                  weights: np.ndarray | None = None, n_references: int = 10,
-                  reference: str = "uniform", rng: Any, max_iter: int = REFERENCE_MAX_ITER,
-                  on_reference: Callable[[int], None] | None = None) -> GapResult:
+def gap_statistic(
+    X: np.ndarray,
+    ks: Sequence[int],
+    *,
+    backend: Backend,
+    inertias: ArrayLike | None = None,
+    starts: Sequence[Any] | None = None,
+    weights: np.ndarray | None = None,
+    n_references: int = 10,
+    reference: str = "uniform",
+    rng: Any,
+    max_iter: int = REFERENCE_MAX_ITER,
+    on_reference: Callable[[int], None] | None = None,
+) -> GapResult:
     """The gap statistic of the rows of ``X`` for each k of ``ks``.
 
     Parameters
@@ -209,15 +262,19 @@ def gap_statistic(X: np.ndarray, ks: Sequence[int], *, backend: Backend,
     """
     n = X.shape[0]
     if inertias is None:
-        log_w = log_dispersions(X, ks, rng, backend=backend, weights=weights, starts=starts,
-                                max_iter=max_iter)
+        log_w = log_dispersions(
+            X, ks, rng, backend=backend, weights=weights, starts=starts, max_iter=max_iter
+        )
     else:
         total_weight = float(n if weights is None else weights.sum())
-        log_w = np.log(np.maximum(np.asarray(inertias, dtype=np.float64),
-                                  np.finfo(np.float64).tiny) / total_weight)
+        log_w = np.log(
+            np.maximum(np.asarray(inertias, dtype=np.float64), np.finfo(np.float64).tiny)
+            / total_weight
+        )
     box = reference_box(X, weights, reference)
-    refs = reference_log_dispersions(box, n, ks, n_references, rng, X.dtype, max_iter,
-                                     on_reference, backend=backend)
+    refs = reference_log_dispersions(
+        box, n, ks, n_references, rng, X.dtype, max_iter, on_reference, backend=backend
+    )
     log_w_ref = refs.mean(axis=0)
     sd = refs.std(axis=0)  # divided by B, as in the paper
     s = sd * np.sqrt(1.0 + 1.0 / n_references)

@@ -72,8 +72,14 @@ class LloydResult:
     history: list[IterationStats] = field(default_factory=list)
 
 
-def assign_checked(backend: Backend, X: Any, C: Any, origin: Any = None, formula: str = "auto",
-                   assigner: Any = None) -> tuple[Any, Any]:
+def assign_checked(
+    backend: Backend,
+    X: Any,
+    C: Any,
+    origin: Any = None,
+    formula: str = "auto",
+    assigner: Any = None,
+) -> tuple[Any, Any]:
     """Assign rows to centres; raise ``ValueError`` for rows that fit none.
 
     A row gets no centre when all its distances are NaN or infinite, which
@@ -105,8 +111,17 @@ def unassigned_error(count: int, first: int) -> ValueError:
     )
 
 
-def fused_step(backend: Backend, X: Any, centers: Any, weights: Any, previous_labels: Any,
-               origin: Any, formula: str, n_far: int, assigner: Any = None) -> Any:
+def fused_step(
+    backend: Backend,
+    X: Any,
+    centers: Any,
+    weights: Any,
+    previous_labels: Any,
+    origin: Any,
+    formula: str,
+    n_far: int,
+    assigner: Any = None,
+) -> Any:
     """One read of ``X`` that assigns, sums and measures at once, for
     backends with the ``"assign_and_sum"`` capability (data on a cluster, where a
     second read per iteration would double the time; an ``assigner`` from
@@ -114,7 +129,13 @@ def fused_step(backend: Backend, X: Any, centers: Any, weights: Any, previous_la
     Returns the backend's step after checking that every row found a centre."""
     kwargs = {} if assigner is None else {"assigner": assigner}
     step = backend.assign_and_sum(
-        X, centers, weights, previous_labels, origin=origin, formula=formula, n_far=n_far,
+        X,
+        centers,
+        weights,
+        previous_labels,
+        origin=origin,
+        formula=formula,
+        n_far=n_far,
         **kwargs,
     )
     if step.n_unassigned:
@@ -144,8 +165,17 @@ def farthest_rows(backend: Backend, weights: Any, min_d2: Any, count: int) -> np
     return order[np.isfinite(distance[order])]
 
 
-def relocate_empty(X: Any, weights: Any, labels: Any, min_d2: Any, sums: Any, wsums: Any,
-                   empty: np.ndarray, backend: Backend, far: tuple | None = None) -> None:
+def relocate_empty(
+    X: Any,
+    weights: Any,
+    labels: Any,
+    min_d2: Any,
+    sums: Any,
+    wsums: Any,
+    empty: np.ndarray,
+    backend: Backend,
+    far: tuple | None = None,
+) -> None:
     """Move each empty centre onto one of the rows farthest from its centre.
 
     The farthest rows are taken in order, one per empty centre, and removed
@@ -157,8 +187,11 @@ def relocate_empty(X: Any, weights: Any, labels: Any, min_d2: Any, sums: Any, ws
     """
     if far is None:
         farthest = farthest_rows(backend, weights, min_d2, empty.size)
-        far = (farthest, [int(labels[i]) for i in farthest],
-               [1.0 if weights is None else float(weights[i]) for i in farthest])
+        far = (
+            farthest,
+            [int(labels[i]) for i in farthest],
+            [1.0 if weights is None else float(weights[i]) for i in farthest],
+        )
     rows, old_labels, row_weights = (list(part)[: empty.size] for part in far)
     values: Any = backend.dense_rows(X, rows) if rows else []
     for r, (j, old, w) in enumerate(zip(empty, old_labels, row_weights)):
@@ -170,8 +203,14 @@ def relocate_empty(X: Any, weights: Any, labels: Any, min_d2: Any, sums: Any, ws
         wsums[j] = w
 
 
-def relocate_empty_medians(X: Any, weights: Any, min_d2: Any, medians: np.ndarray,
-                           has_members: np.ndarray, backend: Backend) -> None:
+def relocate_empty_medians(
+    X: Any,
+    weights: Any,
+    min_d2: Any,
+    medians: np.ndarray,
+    has_members: np.ndarray,
+    backend: Backend,
+) -> None:
     """Put each empty centre on one of the rows farthest from its centre
     (k-medians: the other centres keep their medians)."""
     empty = np.flatnonzero(~has_members)
@@ -284,9 +323,17 @@ def lloyd(
             break
         start = time.perf_counter()
         if fused:
-            step = fused_step(backend, X, centers, weights, previous_labels, origin,
-                              formula, centers.shape[0] if empty == "relocate" else 0,
-                              assigner)
+            step = fused_step(
+                backend,
+                X,
+                centers,
+                weights,
+                previous_labels,
+                origin,
+                formula,
+                centers.shape[0] if empty == "relocate" else 0,
+                assigner,
+            )
             labels, min_d2, n_changed, inertia = step.labels, None, step.n_changed, step.inertia
         else:
             labels, min_d2 = assign_checked(backend, X, centers, origin, formula, assigner)
@@ -318,7 +365,12 @@ def lloyd(
                 relocate_empty_medians(X, weights, min_d2, sums, has_members, backend)
             elif empty == "relocate":
                 relocate_empty(
-                    X, weights, labels, min_d2, sums, wsums,
+                    X,
+                    weights,
+                    labels,
+                    min_d2,
+                    sums,
+                    wsums,
                     np.flatnonzero(backend.to_host(~has_members)),
                     backend,
                     far=(step.far_rows, step.far_labels, step.far_weights) if fused else None,

@@ -97,8 +97,9 @@ def should_reassign(state: MiniBatchState, batch_rows: int, k: int) -> bool:
     return False
 
 
-def reassign_low_counts(Xb: Any, state: MiniBatchState, ratio: float, rng: Any,
-                        backend: Backend) -> int:
+def reassign_low_counts(
+    Xb: Any, state: MiniBatchState, ratio: float, rng: Any, backend: Backend
+) -> int:
     """Move centres with ``count < ratio * max(count)`` onto batch rows.
 
     At most half the batch's rows are used: when more centres qualify, the
@@ -123,8 +124,16 @@ def reassign_low_counts(Xb: Any, state: MiniBatchState, ratio: float, rng: Any,
     return n
 
 
-def minibatch_step(Xb: Any, wb: Any, state: MiniBatchState, backend: Backend, rng: Any, *,
-                   reassign: bool = False, ratio: float = 0.0) -> tuple[float, int, float]:
+def minibatch_step(
+    Xb: Any,
+    wb: Any,
+    state: MiniBatchState,
+    backend: Backend,
+    rng: Any,
+    *,
+    reassign: bool = False,
+    ratio: float = 0.0,
+) -> tuple[float, int, float]:
     """One mini-batch update of ``state`` in place from the batch ``Xb``.
 
     Returns ``(batch_inertia, n_reassigned, center_shift)``: the weighted
@@ -158,8 +167,18 @@ def _ewa_update(state, batch_inertia, alpha):
     return state.ewa_inertia
 
 
-def seed_centers(X: Any, k: int, *, init: Any, n_init: int, init_size: int, rng: Any,
-                 backend: Backend, weights: Any, origin: Any) -> np.ndarray:
+def seed_centers(
+    X: Any,
+    k: int,
+    *,
+    init: Any,
+    n_init: int,
+    init_size: int,
+    rng: Any,
+    backend: Backend,
+    weights: Any,
+    origin: Any,
+) -> np.ndarray:
     """Initial centres (in ``X``'s dtype) from ``n_init`` seedings.
 
     A validation sample of ``init_size`` rows is drawn first
@@ -196,8 +215,11 @@ def _record_step(state, batch_inertia, ewa, n_reassigned, start, callback):
     """Append a step's statistics to ``state.history``; True when the
     ``callback`` asks to stop."""
     stats = MiniBatchStats(
-        step=state.n_steps, batch_inertia=batch_inertia, ewa_inertia=ewa,
-        n_reassigned=n_reassigned, seconds=time.perf_counter() - start,
+        step=state.n_steps,
+        batch_inertia=batch_inertia,
+        ewa_inertia=ewa,
+        n_reassigned=n_reassigned,
+        seconds=time.perf_counter() - start,
     )
     state.n_steps += 1
     state.history.append(stats)
@@ -245,8 +267,15 @@ def fit_minibatch(
     tol_shift, origin = tolerance(backend, X, tol, weights)
     shift_tol = tol_shift if tol > 0 else None
     centers = seed_centers(
-        X, k, init=init, n_init=n_init, init_size=init_size, rng=random_state,
-        backend=backend, weights=weights, origin=origin,
+        X,
+        k,
+        init=init,
+        n_init=n_init,
+        init_size=init_size,
+        rng=random_state,
+        backend=backend,
+        weights=weights,
+        origin=origin,
     )
     state = MiniBatchState(centers=centers, counts=np.zeros(k), origin=origin)
     alpha = min(1.0, batch_size * 2.0 / (n + 1))
@@ -259,7 +288,12 @@ def fit_minibatch(
         wb = None if weights is None else weights[idx]
         reassign = should_reassign(state, batch_size, k)
         inertia, n_reassigned, shift = minibatch_step(
-            Xb, wb, state, backend, random_state, reassign=reassign,
+            Xb,
+            wb,
+            state,
+            backend,
+            random_state,
+            reassign=reassign,
             ratio=reassignment_ratio,
         )
         batch_inertia = inertia / batch_size
@@ -285,24 +319,46 @@ def fit_minibatch(
     return MiniBatchResult(state=state, n_iter=n_iter, converged=converged)
 
 
-def start_partial(X: Any, k: int, *, init: Any, n_init: int, init_size: int, random_state: Any,
-                  backend: Backend, weights: Any) -> MiniBatchState:
+def start_partial(
+    X: Any,
+    k: int,
+    *,
+    init: Any,
+    n_init: int,
+    init_size: int,
+    random_state: Any,
+    backend: Backend,
+    weights: Any,
+) -> MiniBatchState:
     """The state a stream starts from: centres seeded on the first chunk
     (:func:`seed_centers` with ``init_size`` capped at the chunk's rows),
     zero counts, and the chunk's column means as the distance origin."""
     origin, _ = backend.column_mean_var(X, weights)
     centers = seed_centers(
-        X, k, init=init, n_init=n_init, init_size=min(init_size, X.shape[0]),
-        rng=random_state, backend=backend, weights=weights, origin=origin,
+        X,
+        k,
+        init=init,
+        n_init=n_init,
+        init_size=min(init_size, X.shape[0]),
+        rng=random_state,
+        backend=backend,
+        weights=weights,
+        origin=origin,
     )
     return MiniBatchState(centers=centers, counts=np.zeros(k), origin=origin)
 
 
-def partial_fit_chunk(X: Any, state: MiniBatchState, *, backend: Backend, batch_size: int,
-                      reassignment_ratio: float = 0.01, weights: Any = None,
-                      random_state: Any,
-                      callback: Callable[[MiniBatchStats], Any] | None = None
-                      ) -> MiniBatchState:
+def partial_fit_chunk(
+    X: Any,
+    state: MiniBatchState,
+    *,
+    backend: Backend,
+    batch_size: int,
+    reassignment_ratio: float = 0.01,
+    weights: Any = None,
+    random_state: Any,
+    callback: Callable[[MiniBatchStats], Any] | None = None,
+) -> MiniBatchState:
     """Update ``state`` from one chunk ``X`` only (streaming).
 
     The chunk's rows are put in a random order (``random_state.permutation``)
@@ -321,12 +377,17 @@ def partial_fit_chunk(X: Any, state: MiniBatchState, *, backend: Backend, batch_
     alpha = min(1.0, batch_size * 2.0 / (n + 1))
     for lo in range(0, n, batch_size):
         start = time.perf_counter()
-        idx = order[lo:lo + batch_size]
+        idx = order[lo : lo + batch_size]
         Xb = backend.take_rows(X, idx)
         wb = None if weights is None else weights[idx]
         reassign = should_reassign(state, idx.size, k)
         inertia, n_reassigned, _ = minibatch_step(
-            Xb, wb, state, backend, random_state, reassign=reassign,
+            Xb,
+            wb,
+            state,
+            backend,
+            random_state,
+            reassign=reassign,
             ratio=reassignment_ratio,
         )
         batch_inertia = inertia / idx.size
@@ -336,9 +397,19 @@ def partial_fit_chunk(X: Any, state: MiniBatchState, *, backend: Backend, batch_
     return state
 
 
-def partial_fit_carry(X: Any, weights: Any, carry: tuple, *, backend: Backend, n_clusters: int,
-                      init: Any, n_init: int, init_size: int, batch_size: int,
-                      reassignment_ratio: float) -> tuple:
+def partial_fit_carry(
+    X: Any,
+    weights: Any,
+    carry: tuple,
+    *,
+    backend: Backend,
+    n_clusters: int,
+    init: Any,
+    n_init: int | None,
+    init_size: int | None,
+    batch_size: int,
+    reassignment_ratio: float,
+) -> tuple:
     """One chunk of a stream as a function of a carried ``(state, rng)``.
 
     The same work as the estimator's ``partial_fit`` on ``X`` (whose backend
@@ -354,17 +425,29 @@ def partial_fit_carry(X: Any, weights: Any, carry: tuple, *, backend: Backend, n
         if not np.isfinite(weights).all() or (weights < 0).any():
             raise ValueError("sample_weight contains NaN, infinity or negative values.")
     if state is None:
+        assert n_init is not None and init_size is not None  # given for the first chunk
         if X.shape[0] < n_clusters:
             raise ValueError(
                 f"The first chunk has {X.shape[0]} rows, fewer than n_clusters="
                 f"{n_clusters}: the centres are seeded from it. Use larger chunks."
             )
         state = start_partial(
-            X, n_clusters, init=init, n_init=n_init, init_size=min(init_size, X.shape[0]),
-            random_state=rng, backend=backend, weights=weights,
+            X,
+            n_clusters,
+            init=init,
+            n_init=n_init,
+            init_size=min(init_size, X.shape[0]),
+            random_state=rng,
+            backend=backend,
+            weights=weights,
         )
     partial_fit_chunk(
-        X, state, backend=backend, batch_size=min(batch_size, X.shape[0]),
-        reassignment_ratio=reassignment_ratio, weights=weights, random_state=rng,
+        X,
+        state,
+        backend=backend,
+        batch_size=min(batch_size, X.shape[0]),
+        reassignment_ratio=reassignment_ratio,
+        weights=weights,
+        random_state=rng,
     )
     return state, rng

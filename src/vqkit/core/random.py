@@ -21,9 +21,7 @@ def check_random_state(seed: Any) -> np.random.RandomState | np.random.Generator
         return np.random.RandomState(cast(int, seed))
     if isinstance(seed, (np.random.RandomState, np.random.Generator)):
         return seed
-    raise ValueError(
-        f"'{seed}' cannot be used to seed a numpy.random.RandomState instance"
-    )
+    raise ValueError(f"'{seed}' cannot be used to seed a numpy.random.RandomState instance")
 
 
 def rng_argument(fname: str, rng: Any, seed: Any) -> Any:

@@ -135,7 +135,12 @@ class _PrunedDistances:
         cc = np.zeros(1) if trial is None else self.cc_d2[:, trial]
         marks = {} if self.closer is None else {"closer": self.closer, "trial": trial}
         self.backend.add_center(
-            self.X, self.centers[self.count], self.count, self.min_d2, self.nearest, cc,
+            self.X,
+            self.centers[self.count],
+            self.count,
+            self.min_d2,
+            self.nearest,
+            cc,
             **marks,
         )
         self.count += 1
@@ -146,9 +151,15 @@ class _PrunedDistances:
 PAIRWISE_MAX_ROWS = 4096
 
 
-def greedy_kmeans_plusplus(X: Any, k: int, rng: Any, backend: Backend, weights: Any = None,
-                           n_local_trials: int | None = None,
-                           pairwise: bool = False) -> np.ndarray:
+def greedy_kmeans_plusplus(
+    X: Any,
+    k: int,
+    rng: Any,
+    backend: Backend,
+    weights: Any = None,
+    n_local_trials: int | None = None,
+    pairwise: bool = False,
+) -> np.ndarray:
     """Greedy, weighted k-means++ seeding.
 
     Each step draws ``n_local_trials`` candidate rows with probability
@@ -223,8 +234,9 @@ class _CumulativeSampler:
         return float(self.cumulative[-1])
 
     def draw(self, values):
-        return np.minimum(self.backend.draw_sorted(self.cumulative, values),
-                          self.cumulative.shape[0] - 1)
+        return np.minimum(
+            self.backend.draw_sorted(self.cumulative, values), self.cumulative.shape[0] - 1
+        )
 
 
 class _ChunkSampler(_CumulativeSampler):
@@ -279,9 +291,10 @@ class _NearestChosen:
             reach = self._half_gaps(rows64)[self.nearest]
             todo = np.flatnonzero(reach * reach <= self.min_d2)
             for start in range(0, len(todo), GATHER_ROWS):  # bounded copies of X
-                part = todo[start:start + GATHER_ROWS]
-                labels, d2 = self.backend.assign(self.backend.take_rows(self.X, part), rows,
-                                                 self.origin)
+                part = todo[start : start + GATHER_ROWS]
+                labels, d2 = self.backend.assign(
+                    self.backend.take_rows(self.X, part), rows, self.origin
+                )
                 closer = d2 < self.min_d2[part]
                 part = part[closer]
                 self.min_d2[part] = d2[closer]
@@ -321,12 +334,19 @@ class _NearestChosen:
 #: on W4 (china.jpg pixels, k=64) this took the final inertia from 1.44% to
 #: 0.32% above scikit-learn's k-means++ fit (seed 0; seeds 0-3: 0.99-1.011).
 RECLUSTER_RESTARTS = 3
-RECLUSTER_RESTART_WORK = 2 ** 20
+RECLUSTER_RESTART_WORK = 2**20
 
 
-def kmeans_parallel(X: Any, k: int, rng: Any, backend: Backend, weights: Any = None,
-                    rounds: int = 5, oversampling: float = 0.5,
-                    origin: Any = None) -> np.ndarray:
+def kmeans_parallel(
+    X: Any,
+    k: int,
+    rng: Any,
+    backend: Backend,
+    weights: Any = None,
+    rounds: int = 5,
+    oversampling: float = 0.5,
+    origin: Any = None,
+) -> np.ndarray:
     """k-means|| seeding (Bahmani et al., 2012), weighted.
 
     Starts from one row drawn in proportion to its weight; each of
@@ -381,17 +401,26 @@ def kmeans_parallel(X: Any, k: int, rng: Any, backend: Backend, weights: Any = N
     restarts = RECLUSTER_RESTARTS if len(candidates) * k <= RECLUSTER_RESTART_WORK else 1
     best: Any = None
     for _ in range(restarts):
-        start = greedy_kmeans_plusplus(candidates, k, rng, dense, cand_weights,
-                                       pairwise=len(candidates) <= PAIRWISE_MAX_ROWS)
-        refined = lloyd(candidates, start, backend=dense, weights=cand_weights,
-                        max_iter=10, stop_when_stable=True, empty="keep")
+        start = greedy_kmeans_plusplus(
+            candidates, k, rng, dense, cand_weights, pairwise=len(candidates) <= PAIRWISE_MAX_ROWS
+        )
+        refined = lloyd(
+            candidates,
+            start,
+            backend=dense,
+            weights=cand_weights,
+            max_iter=10,
+            stop_when_stable=True,
+            empty="keep",
+        )
         if best is None or refined.inertia < best.inertia:
             best = refined
     return np.asarray(best.centers, dtype=np.float64)
 
 
-def weighted_random_rows(X: Any, k: int, rng: Any, backend: Backend,
-                         weights: Any = None) -> np.ndarray:
+def weighted_random_rows(
+    X: Any, k: int, rng: Any, backend: Backend, weights: Any = None
+) -> np.ndarray:
     """``k`` distinct rows drawn without replacement, in proportion to weight."""
     n = X.shape[0]
     w = np.ones(n) if weights is None else weights

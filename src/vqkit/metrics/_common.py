@@ -51,7 +51,10 @@ def encode(labels: np.ndarray, n_samples: int) -> tuple[np.ndarray, np.ndarray, 
 
 
 def cluster_means(
-    backend: Backend, X: np.ndarray, codes: np.ndarray, k: int,
+    backend: Backend,
+    X: np.ndarray,
+    codes: np.ndarray,
+    k: int,
     weights: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-cluster (weighted) means in float64 and the weight totals."""

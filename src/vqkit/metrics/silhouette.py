@@ -60,8 +60,9 @@ def silhouette_samples(X: ArrayLike, labels: ArrayLike) -> np.ndarray:
     return _silhouette(backend, X, codes, counts, k)
 
 
-def _silhouette(backend: Backend, X: np.ndarray, codes: np.ndarray, counts: np.ndarray,
-                k: int) -> np.ndarray:
+def _silhouette(
+    backend: Backend, X: np.ndarray, codes: np.ndarray, counts: np.ndarray, k: int
+) -> np.ndarray:
     n = X.shape[0]
     sums = backend.silhouette_sums(X, codes, k)
     rows = np.arange(n)

@@ -16,10 +16,10 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ..backends import Backend, get_backend
-from ..validation import as_float_2d, as_sample_weight
-from ..estimators import KMeans
 from ..core.fit import fit_kmeans
 from ..core.random import check_random_state
+from ..estimators import KMeans
+from ..validation import as_float_2d, as_sample_weight
 from ._params import check_int, check_ks, check_methods, check_params
 from .criteria import (
     pick_best,
