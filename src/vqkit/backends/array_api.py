@@ -44,7 +44,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     ) from exc
 
 from ._low_precision import _matmul_precision, error_slack
-from .base import Backend, array_kind, host_array
+from .base import Backend, array_kind
 
 #: Upper bound, in bytes, of the temporaries of one assignment chunk (the
 #: centred rows, their squared norms and the chunk x k score matrix).
@@ -230,7 +230,7 @@ class ArrayAPIBackend(Backend):
     def to_host(self, a: Any) -> Any:
         """A host NumPy copy of ``a`` (an array of any library; other values
         as they are)."""
-        return host_array(a)
+        return to_numpy(a) if array_kind(a) == "array_api" else a
 
     def like(self, a: Any, X: Any) -> Any:
         """``a`` (NumPy or any library, or None) as an array of this library
@@ -242,7 +242,7 @@ class ArrayAPIBackend(Backend):
         dev = compat.device(X)
         if array_kind(a) == "array_api" and compat.array_namespace(a) is xp:
             return a if compat.device(a) == dev else xp.asarray(a, device=dev)
-        a = np.asarray(host_array(a))
+        a = np.asarray(self.to_host(a))
         dtype = {
             "f": {4: xp.float32, 8: xp.float64},
             "i": {4: xp.int32, 8: xp.int64},
