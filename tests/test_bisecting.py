@@ -29,8 +29,8 @@ def blobs_with_truth(n, d, k, seed=0, spread=0.4, dtype=np.float64):
 
 
 def test_check_estimator_as_well_as_scikit_learn():
-    estimator_checks = pytest.importorskip("sklearn.utils.estimator_checks")
-    cluster = pytest.importorskip("sklearn.cluster")
+    import sklearn.utils.estimator_checks as estimator_checks
+    import sklearn.cluster as cluster
     # scikit-learn's own test parameters for its BisectingKMeans
     params = dict(n_clusters=2, n_init=2, max_iter=5)
     expected = {
@@ -72,7 +72,7 @@ def test_inertia_close_to_scikit_learn(strategy, init):
     # Not equal to scikit-learn for the same seed: its seedings draw other
     # random numbers (and it measures tol differently), so the splits differ;
     # the quality must not.
-    cluster = pytest.importorskip("sklearn.cluster")
+    import sklearn.cluster as cluster
     X = blobs(4000, 6, 10, seed=5, spread=1.5)
     ours, theirs = [], []
     for seed in range(3):
@@ -95,7 +95,7 @@ def strategy_data():
 
 @pytest.mark.parametrize("init", INITS)
 def test_strategies_split_what_scikit_learn_splits(init):
-    cluster = pytest.importorskip("sklearn.cluster")
+    import sklearn.cluster as cluster
     X = strategy_data()
     expected = {"biggest_inertia": [0.0, 50.0, 70.0], "largest_cluster": [-0.1, 0.1, 60.0]}
     for strategy, centres in expected.items():

@@ -3,6 +3,7 @@
 The graph is read from the source with :mod:`ast`, so no module is run and
 optional dependencies need not be installed.  Imports inside functions count
 too: a cycle that only closes at call time still ties two modules together.
+Imports under ``if TYPE_CHECKING:`` never run and do not count.
 """
 
 import ast
@@ -49,6 +50,13 @@ def _targets(name, is_package, node, modules):
     return found
 
 
+def _type_checking_only(node):
+    """Whether ``node`` is an ``if TYPE_CHECKING:`` block (imports for type
+    hints only, which Python never runs)."""
+    return (isinstance(node, ast.If) and isinstance(node.test, ast.Name)
+            and node.test.id == "TYPE_CHECKING")
+
+
 def _graph(at_import_only):
     """Edges ``module -> modules it imports``, with the packages those sit in
     (Python imports them first) except the module's own, already imported.
@@ -67,6 +75,8 @@ def _graph(at_import_only):
             for child in ast.iter_child_nodes(node):
                 if at_import_only and isinstance(child, (ast.FunctionDef,
                                                          ast.AsyncFunctionDef)):
+                    continue
+                if _type_checking_only(child):  # never runs: no dependency
                     continue
                 if isinstance(child, (ast.Import, ast.ImportFrom)):
                     nodes.append(child)

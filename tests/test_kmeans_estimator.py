@@ -14,7 +14,7 @@ from vqkit.core.seeding import greedy_kmeans_plusplus
 
 
 def test_check_estimator_as_well_as_scikit_learn():
-    estimator_checks = pytest.importorskip("sklearn.utils.estimator_checks")
+    import sklearn.utils.estimator_checks as estimator_checks
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         results = estimator_checks.check_estimator(
@@ -56,7 +56,7 @@ def test_lloyd_from_given_centres_matches_plain_numpy(n, d, k, dtype):
 
 
 def test_same_path_as_scikit_learn_from_the_same_centres():
-    cluster = pytest.importorskip("sklearn.cluster")
+    import sklearn.cluster as cluster
     X = blobs(2000, 5, 8, seed=11, spread=3.0)
     init = X[::250].copy()
     ours = vqkit.KMeans(8, init=init, n_init=1, tol=0, max_iter=300).fit(X)
@@ -68,7 +68,7 @@ def test_same_path_as_scikit_learn_from_the_same_centres():
 
 @pytest.mark.parametrize("init", ["k-means++", "k-means||", "random"])
 def test_inertia_close_to_scikit_learn(init):
-    cluster = pytest.importorskip("sklearn.cluster")
+    import sklearn.cluster as cluster
     X = blobs(5000, 6, 12, seed=3, spread=1.5)
     ours = [vqkit.KMeans(12, init=init, random_state=s).fit(X).inertia_ for s in range(5)]
     theirs = [cluster.KMeans(12, random_state=s).fit(X).inertia_ for s in range(5)]
@@ -281,7 +281,7 @@ def test_transform_and_repr():
 @pytest.mark.parametrize("init", ["k-means++", "random"])
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_same_seed_gives_scikit_learns_result(init, seed):
-    cluster = pytest.importorskip("sklearn.cluster")
+    import sklearn.cluster as cluster
     X = blobs(3000, 4, 10, seed=seed, spread=2.5)
     w = np.random.default_rng(seed).uniform(0.5, 2, size=3000)
     ours = vqkit.KMeans(10, init=init, n_init=2, random_state=seed).fit(X, sample_weight=w)

@@ -79,8 +79,8 @@ def stream_reference(chunks, weights, C0, batch_size, ratio, seed):
 
 
 def test_check_estimator_as_well_as_scikit_learn():
-    estimator_checks = pytest.importorskip("sklearn.utils.estimator_checks")
-    cluster = pytest.importorskip("sklearn.cluster")
+    import sklearn.utils.estimator_checks as estimator_checks
+    import sklearn.cluster as cluster
     expected = {
         # batches are random row indices, so dropping or repeating rows
         # changes which rows are drawn; scikit-learn's MiniBatchKMeans fails
@@ -105,7 +105,7 @@ def test_check_estimator_as_well_as_scikit_learn():
 
 
 def test_params_repr_and_clone():
-    base = pytest.importorskip("sklearn.base")
+    import sklearn.base as base
     mbk = MiniBatchKMeans(5, batch_size=64, random_state=3)
     assert repr(mbk) == "MiniBatchKMeans(batch_size=64, n_clusters=5, random_state=3)"
     assert base.clone(mbk).get_params() == mbk.get_params()
@@ -294,7 +294,7 @@ def test_random_state_instance_and_global_state(restore_global_rng):
 
 @pytest.fixture(scope="module")
 def quality_data():
-    datasets = pytest.importorskip("sklearn.datasets")
+    import sklearn.datasets as datasets
     X, _ = datasets.make_blobs(60000, 16, centers=32, random_state=0)
     full = vqkit.KMeans(32, random_state=0).fit(X)
     return X, full.inertia_
@@ -316,7 +316,7 @@ def test_partial_fit_inertia_close_to_full_kmeans(quality_data):
 
 
 def test_close_to_scikit_learn():
-    cluster = pytest.importorskip("sklearn.cluster")
+    import sklearn.cluster as cluster
     X = blobs(20000, 6, 12, seed=3, spread=1.5)
     ours = [MiniBatchKMeans(12, batch_size=512, random_state=s).fit(X).inertia_ for s in range(4)]
     theirs = [cluster.MiniBatchKMeans(12, batch_size=512, n_init=1, random_state=s).fit(X).inertia_

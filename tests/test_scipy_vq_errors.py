@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pytest
 
-scipy_vq = pytest.importorskip("scipy.cluster.vq")
+import scipy.cluster.vq as scipy_vq
 
 import scipy  # noqa: E402
 

@@ -17,7 +17,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 import vqkit
 from helpers import blobs
 
-scipy_vq = pytest.importorskip("scipy.cluster.vq")
+import scipy.cluster.vq as scipy_vq
 import scipy  # noqa: E402
 
 SCIPY_VERSION = tuple(int(p) for p in scipy.__version__.split(".")[:2])

@@ -25,7 +25,7 @@ def test_tutorial_outputs_exactly():
 
 @pytest.mark.usefixtures("restore_global_rng")
 def test_tutorial_outputs_equal_scipy():
-    scipy_vq = pytest.importorskip("scipy.cluster.vq")
+    import scipy.cluster.vq as scipy_vq
     from vqkit.cli.demo import tutorial_data
 
     results = run_examples()
@@ -39,7 +39,6 @@ def test_tutorial_outputs_equal_scipy():
 
 @pytest.mark.usefixtures("restore_global_rng")
 def test_demo_command_prints_and_saves_png(tmp_path):
-    pytest.importorskip("matplotlib")
     out = tmp_path / "demo.png"
     result = CliRunner().invoke(main, ["demo", "-o", str(out)])
     assert result.exit_code == 0, result.output
