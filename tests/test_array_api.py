@@ -9,27 +9,24 @@ import sys
 import textwrap
 import warnings
 
+import array_api_strict
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 from helpers import blobs
 from vqkit import ClusterError, KMeans, kmeans, kmeans2, vq, whiten
-from vqkit.backends import array_kind, get_backend
+from vqkit.backends import array_api, array_kind, get_backend
+from vqkit.backends.array_api import ArrayAPIBackend, chunk_rows, to_numpy
 from vqkit.backends.cpu import CPUBackend
 from vqkit.core.lloyd import lloyd
 from vqkit.core.seeding import greedy_kmeans_plusplus, kmeans_parallel, weighted_random_rows
-
-compat = pytest.importorskip("array_api_compat")
-from vqkit.backends import array_api  # noqa: E402  (needs array_api_compat)
-from vqkit.backends.array_api import ArrayAPIBackend, chunk_rows, to_numpy  # noqa: E402
 
 CPU = CPUBackend()
 
 
 def _strict():
-    xs = pytest.importorskip("array_api_strict")
-    return xs.asarray
+    return array_api_strict.asarray
 
 
 def _torch():
@@ -459,7 +456,7 @@ def test_triton_kernel_in_the_interpreter():
 
 @pytest.mark.parametrize("library", ["numpy", "array_api_strict"])
 def test_kmeans2_warnings_point_at_the_caller(library):
-    xp = np if library == "numpy" else pytest.importorskip("array_api_strict")
+    xp = np if library == "numpy" else array_api_strict
     data = xp.asarray(np.vstack([np.zeros((5, 2)), np.ones((5, 2))]))
     book = xp.asarray([[0.0, 0.0], [0.5, 0.5], [9.0, 9.0]])
     with warnings.catch_warnings(record=True) as caught:

@@ -8,6 +8,7 @@ NumPy through array-api-compat, PyTorch when installed) and Dask backends
 optional method with its fallback or refusal, and each declared capability.
 """
 
+import importlib
 import math
 import pathlib
 import re
@@ -15,8 +16,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import array_api_compat.numpy
+import array_api_strict
+import dask
+import dask.array as da
 import numpy as np
 import pytest
+import scipy.cluster.vq
+import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 
 from helpers import (
@@ -29,6 +36,7 @@ from helpers import (
     sq_distances_reference,
 )
 from vqkit.backends import Backend, UnsupportedByBackend, array_kind, get_backend
+from vqkit.backends.array_api import ArrayAPIBackend, to_numpy
 from vqkit.backends.base import CAPABILITIES
 from vqkit.backends.cpu import CPUBackend
 
@@ -56,32 +64,21 @@ def _numpy_case(backend):
 
 
 def _sparse_case():
-    sp = pytest.importorskip("scipy.sparse")
-
     def host(a):
         return a.toarray() if sp.issparse(a) else np.asarray(a)
 
     return Case(get_backend(sp.csr_matrix(np.eye(2))), sp.csr_matrix, host)
 
 
-def _array_api_case(module):
-    lib = pytest.importorskip(module)
-    from vqkit.backends.array_api import to_numpy
-
+def _array_api_case(lib):
     return Case(get_backend(lib.asarray(np.zeros((1, 1)))), lib.asarray, to_numpy)
 
 
 def _array_api_numpy_case():
-    xnp = pytest.importorskip("array_api_compat.numpy")
-    from vqkit.backends.array_api import ArrayAPIBackend
-
-    return Case(ArrayAPIBackend(xnp), lambda a: a, np.asarray)
+    return Case(ArrayAPIBackend(array_api_compat.numpy), lambda a: a, np.asarray)
 
 
 def _dask_case():
-    da = pytest.importorskip("dask.array")
-    import dask
-
     def data(a):
         return da.from_array(a, chunks=(max(1, math.ceil(a.shape[0] / 3)), -1))
 
@@ -94,9 +91,10 @@ def _dask_case():
 CASES = {
     "cpu": lambda: _numpy_case(CPUBackend()),
     "sparse": _sparse_case,
-    "array_api_strict": lambda: _array_api_case("array_api_strict"),
+    "array_api_strict": lambda: _array_api_case(array_api_strict),
     "array_api_numpy": _array_api_numpy_case,
-    "torch": lambda: _array_api_case("torch"),
+    # PyTorch is not in the test extra (its wheel brings CUDA): tested where installed
+    "torch": lambda: _array_api_case(pytest.importorskip("torch")),
     "dask": _dask_case,
 }
 
@@ -133,8 +131,6 @@ def case(request):
     made = CASES[request.param]()
     made.name = request.param
     if request.param == "dask":
-        import dask
-
         with dask.config.set(scheduler="synchronous"):
             yield made
     else:
@@ -173,7 +169,7 @@ BACKEND_CLASSES = [
 
 @pytest.mark.parametrize("module,name", BACKEND_CLASSES)
 def test_every_backend_implements_every_required_method(module, name):
-    cls = getattr(pytest.importorskip(module), name)
+    cls = getattr(importlib.import_module(module), name)
     assert issubclass(cls, Backend)
     assert not cls.__abstractmethods__, f"{name} lacks {sorted(cls.__abstractmethods__)}"
     assert cls.name != Backend.name
@@ -182,7 +178,6 @@ def test_every_backend_implements_every_required_method(module, name):
 
 def test_the_required_core_is_small_and_abstract():
     assert Backend.__abstractmethods__ == {
-        "dense",
         "assign",
         "cluster_sums",
         "column_mean_var",
@@ -207,7 +202,9 @@ def test_backends_say_who_they_are(case):
     b = case.backend
     assert b.name in ("cpu", "sparse", "dask", "array_api")
     assert b.arrays and b.arrays != Backend.arrays
-    assert b.dense.name == "cpu"  # small dense host arrays derived from the data
+    assert b.host.name == "cpu"  # host arrays derived from the data
+    # dense arrays beside the data (centres): in its library, on its device
+    assert b.dense is (b if b.name in ("cpu", "array_api") else b.host)
 
 
 # ----------------------------------------------------------------------
@@ -421,7 +418,7 @@ def test_optional_methods_are_implemented_or_refused_one_way(case, method):
 
 
 def test_manhattan_refusal_names_the_backend_and_the_feature():
-    backend = get_backend(pytest.importorskip("scipy.sparse").csr_matrix(np.eye(2)))
+    backend = get_backend(sp.csr_matrix(np.eye(2)))
     with pytest.raises(
         TypeError,
         match=r"metric='manhattan' is not supported by vqkit's "
@@ -587,10 +584,9 @@ def test_compiled_runs(case):
 @pytest.mark.parametrize("d", [3, 8])
 @pytest.mark.parametrize("case", declaring("scipy_formula"), indirect=True)
 def test_scipy_formula(case, d):
-    scipy_vq = pytest.importorskip("scipy.cluster.vq")
     X, C = data_and_centres(d=d)
     labels, d2 = case.backend.assign(case.data(X), C, formula="scipy")
-    codes, dist = scipy_vq.vq(X, C)
+    codes, dist = scipy.cluster.vq.vq(X, C)
     assert_array_equal(case.host(labels), codes)
     assert_allclose(np.sqrt(case.host(d2)), dist, rtol=1e-13)
 

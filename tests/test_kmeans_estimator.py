@@ -376,7 +376,9 @@ def test_auto_algorithm_rule():
     assert resolve_algorithm("auto", 128, 64, cpu, dtype=np.float32) == "lloyd"
     assert resolve_algorithm("auto", 128, 8, cpu) == "lloyd"
     assert resolve_algorithm("lloyd", 3, 64, cpu) == "lloyd"
-    sparse = get_backend(pytest.importorskip("scipy.sparse").csr_matrix(np.eye(2)))
+    import scipy.sparse
+
+    sparse = get_backend(scipy.sparse.csr_matrix(np.eye(2)))
     assert resolve_algorithm("auto", 3, 64, sparse) == "lloyd"  # no bounds for sparse rows
 
 

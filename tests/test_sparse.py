@@ -13,15 +13,14 @@ import textwrap
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
-sp = pytest.importorskip("scipy.sparse")
-
-from vqkit import KMeans, MiniBatchKMeans  # noqa: E402
-from vqkit.backends import array_kind, get_backend  # noqa: E402
-from vqkit.backends.cpu import CPUBackend  # noqa: E402
-from vqkit.backends.sparse import SparseBackend  # noqa: E402
-from vqkit.core.seeding import greedy_kmeans_plusplus  # noqa: E402
-from vqkit.validation import as_float_2d  # noqa: E402
+from vqkit import KMeans, MiniBatchKMeans
+from vqkit.backends import array_kind, get_backend
+from vqkit.backends.cpu import CPUBackend
+from vqkit.backends.sparse import SparseBackend
+from vqkit.core.seeding import greedy_kmeans_plusplus
+from vqkit.validation import as_float_2d
 
 
 def clustered_csr(n=600, d=120, k=4, seed=0, dtype=np.float64):

@@ -57,6 +57,9 @@ CAPABILITIES = MappingProxyType(
 )
 
 
+#: Stands for every host NumPy array when asking for their backend.
+_HOST_ARRAY = np.empty((0, 0))
+
 #: What to do instead of the Manhattan metric where a backend lacks it.
 MANHATTAN_HINT = "pass a dense NumPy array or use metric='euclidean' or 'cosine'."
 
@@ -145,13 +148,24 @@ class Backend(ABC):
         return UnsupportedByBackend(self, feature, hint)
 
     # ------------------------------------------------------------------
-    # the required core
+    # the backends of the arrays beside the data
 
     @property
-    @abstractmethod
+    def host(self) -> Backend:
+        """The backend of host NumPy arrays derived from the data (k-means||
+        candidates gathered from the rows, reference data): the CPU backend."""
+        from . import get_backend  # the package, imported before any backend
+
+        return get_backend(_HOST_ARRAY)
+
+    @property
     def dense(self) -> Backend:
-        """The backend for the small dense host arrays derived from the data
-        (k-means|| candidates, centres): the CPU backend."""
+        """The backend of dense arrays beside the data, in its library and on
+        its device (initial centres): the host backend unless overridden."""
+        return self.host
+
+    # ------------------------------------------------------------------
+    # the required core
 
     @abstractmethod
     def assign(self, X: Any, C: Any, origin: Any = None, formula: str = "auto") -> tuple[Any, Any]:

@@ -155,8 +155,8 @@ class CPUBackend(Backend):
         return (type(self), ())
 
     @property
-    def dense(self) -> Backend:
-        """The backend for dense arrays derived from the data: this one."""
+    def host(self) -> Backend:
+        """The backend of host arrays derived from the data: this one."""
         return self
 
     def dense_rows(self, X: Any, idx: ArrayLike) -> Any:

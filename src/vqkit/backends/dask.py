@@ -406,8 +406,6 @@ class DaskBackend(Backend):
             "hamerly_bounds",
         }
     )
-    #: Small arrays derived from the data (k-means|| candidates) are NumPy.
-    dense = _CPU
     #: k-means|| settings for data on a cluster: every round is one read of
     #: the data, so fewer rounds each drawing more candidates (``2 k``
     #: expected per round, Bahmani et al.'s recommended ``l = 2k``).

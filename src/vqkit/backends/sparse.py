@@ -21,6 +21,7 @@ from .base import Backend
 from .cpu import _NO_WEIGHTS, CPUBackend, sum_buffers, sum_parts
 from .kernels import csr
 from .kernels.assign import assignment_arrays
+from .kernels.threads import ensure_threads
 
 
 def _csr_arrays(X):
@@ -44,17 +45,18 @@ class SparseBackend(Backend):
     ``X`` is a ``scipy.sparse`` CSR matrix or array of float32 or float64
     (canonical: sorted, no duplicate entries, as ``vqkit.base.as_float_2d``
     makes it); centres are dense.  Results have the dtypes the CPU backend
-    gives for dense data of the same dtype.
+    gives for dense data of the same dtype.  No Hamerly bounds: Lloyd's full
+    scans give the same iterations.
     """
 
     name = "sparse"
     arrays = "SciPy sparse CSR matrices"
     capabilities = frozenset({"kmeans_plusplus", "chunk_draws"})
-    #: The backend for the dense arrays derived from sparse data (candidate
-    #: centres of k-means||, for instance).
-    dense = CPUBackend()
     sampling_mass = CPUBackend.sampling_mass  # the mass is a dense per-row array
     draw_rows = CPUBackend.draw_rows
+
+    def __init__(self) -> None:
+        ensure_threads()  # its kernels are numba's too: threads start with the backend
 
     def assign(self, X: Any, C: Any, origin: Any = None, formula: str = "auto") -> tuple[Any, Any]:
         """``(int32 labels, min_d2)`` of the rows of ``X`` (see the kernels);

@@ -144,7 +144,7 @@ def fit_kmeans(
         # Euclidean machinery finds the most similar unit centre
         X = unit_rows(backend, X)
         if not isinstance(init, str) and not callable(init):
-            init = unit_rows(backend, backend.asarray_like(init, X, X.dtype))
+            init = unit_rows(backend.dense, backend.asarray_like(init, X, X.dtype))
     # a backend that reads X in passes (Dask) knows the magnitude from its
     # statistics pass, which also checks the data and weights
     scale = exact_scale(backend.max_abs(X, weights))

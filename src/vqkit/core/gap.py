@@ -181,10 +181,10 @@ def reference_log_dispersions(
     from ``rng``; the Lloyd fits, which draw nothing, then run together, up
     to :data:`REFERENCE_BATCH_BYTES` of reference data at a time, in one
     compiled call where the backend offers one.  The reference sets are
-    host arrays: ``backend.dense`` computes on them.  ``on_reference(b)`` is
+    host arrays: ``backend.host`` computes on them.  ``on_reference(b)`` is
     called for each set once its fits are done.
     """
-    backend = backend.dense
+    backend = backend.host
     refs = np.empty((n_references, len(ks)))
     fitted = [int(k) for k in ks if k > 1]
     batch = []  # (b, Z, seeds) waiting for their fits

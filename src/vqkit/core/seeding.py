@@ -210,7 +210,7 @@ def _greedy_pairwise(X, k, rng, backend, weights, n_local_trials):
     """:func:`greedy_kmeans_plusplus` on a few thousand host rows: the
     squared distances between all of them are computed once, and the
     steps run in one compiled loop (``backend.greedy_pairwise``; the
-    dense backend, CPU).  The draws are those of the step-by-step loop:
+    host backend, CPU).  The draws are those of the step-by-step loop:
     the first row, then ``n_local_trials`` uniforms per step, all drawn
     up front (when every row sits on a chosen one early, the unused
     draws are still consumed)."""
@@ -394,20 +394,20 @@ def kmeans_parallel(
     if useful.sum() < k and "kmeans_plusplus" in backend.capabilities:
         return greedy_kmeans_plusplus(X, k, rng, backend, weights)
     candidates, cand_weights = candidates[useful], cand_weights[useful]
-    # weighted greedy k-means++, then Lloyd, on the few (dense) candidates:
+    # weighted greedy k-means++, then Lloyd, on the few (host) candidates:
     # cheap next to the passes over X above; where very cheap, the best of a
     # few such reclusterings (lowest weighted inertia on the candidates)
-    dense = backend.dense
+    host = backend.host
     restarts = RECLUSTER_RESTARTS if len(candidates) * k <= RECLUSTER_RESTART_WORK else 1
     best: Any = None
     for _ in range(restarts):
         start = greedy_kmeans_plusplus(
-            candidates, k, rng, dense, cand_weights, pairwise=len(candidates) <= PAIRWISE_MAX_ROWS
+            candidates, k, rng, host, cand_weights, pairwise=len(candidates) <= PAIRWISE_MAX_ROWS
         )
         refined = lloyd(
             candidates,
             start,
-            backend=dense,
+            backend=host,
             weights=cand_weights,
             max_iter=10,
             stop_when_stable=True,

@@ -350,7 +350,7 @@ class MiniBatchKMeans(CentroidEstimator):
         if rng is None:
             rng = check_random_state(self.random_state)
         step = functools.partial(  # on the blocks, NumPy arrays: the dense backend
-            partial_fit_carry, backend=backend.dense, n_clusters=self.n_clusters, init=init,
+            partial_fit_carry, backend=backend.host, n_clusters=self.n_clusters, init=init,
             n_init=n_init, init_size=init_size, batch_size=self.batch_size,
             reassignment_ratio=self.reassignment_ratio,
         )
