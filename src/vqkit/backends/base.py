@@ -32,30 +32,42 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 #: Optional features a backend may declare in ``capabilities``, and what each
-#: promises.
+#: promises (the methods named are refused by backends without the feature).
 CAPABILITIES = MappingProxyType(
     {
-        "assign_and_sum": "assign_and_sum: one read of X assigns, sums, counts changed labels "
-        "and finds the farthest rows (data whose every read is costly)",
-        "compiled_runs": "runs_compiled / lloyd_runs: whole small Lloyd fits in one compiled call",
-        "kmeans_plusplus": "candidate_potentials / add_center / update_min_sq_dist: "
-        "k-means++ over every row of X",
-        "closer_marks": "closer_marks, and candidate_potentials(closer=) / "
-        "add_center(closer=, trial=) that use them",
+        "assign_and_sum": (
+            "assign_and_sum: one read of X assigns, sums, counts changed labels and "
+            "finds the farthest rows (for data whose every read is costly)"
+        ),
+        "compiled_runs": "runs_compiled / lloyd_runs: whole small Lloyd fits in one call",
+        "kmeans_plusplus": (
+            "candidate_potentials / add_center / update_min_sq_dist: k-means++ over every row of X"
+        ),
+        "closer_marks": (
+            "closer_marks, filled by candidate_potentials(closer=) and read by "
+            "add_center(closer=, trial=)"
+        ),
         "chunk_draws": "sampling_mass / draw_rows: k-means++ draws from per-chunk totals",
-        "seeding_distances": "seeding_distances: greedy k-means++ state kept by the backend",
-        "nearest_tracker": "nearest_tracker: k-means|| state kept by the backend",
+        "seeding_distances": "seeding_distances: the greedy k-means++ state kept by the backend",
+        "nearest_tracker": "nearest_tracker: the k-means|| state kept by the backend",
         "scipy_formula": "assign(formula='scipy') computes as SciPy's vq does",
-        "manhattan": "l1_assigner / assign_l1 / l1_distances / cluster_medians: "
-        "k-medians in Manhattan distance",
-        "hamerly_bounds": "bounded_assigner(X) returns an assigner that carries Hamerly's "
-        "bounds (else None: full scans)",
-        "wide_bounds": "the bounds pay off for float64 rows of many features too",
+        "manhattan": (
+            "l1_assigner / assign_l1 / l1_distances / cluster_medians: k-medians in "
+            "Manhattan distance"
+        ),
+        "hamerly_bounds": (
+            "bounded_assigner(X) returns an assigner carrying Hamerly's bounds "
+            "(else None: full scans)"
+        ),
+        "wide_bounds": "the Hamerly bounds pay off for float64 rows of many features too",
         "lazy": "results about rows are lazy arrays, computed when asked for",
         "fold_blocks": "fold_blocks: a function folded over the row blocks of X, in order",
     }
 )
 
+#: Top-level modules of array libraries whose arrays get the Array API
+#: backend (besides any other array that has ``__array_namespace__``).
+ARRAY_API_MODULES = ("torch", "cupy", "jax", "jaxlib", "array_api_strict", "dpnp", "mlx")
 
 #: Stands for every host NumPy array when asking for their backend.
 _HOST_ARRAY = np.empty((0, 0))
@@ -83,9 +95,10 @@ class UnsupportedByBackend(TypeError):
 
 def array_kind(X: Any) -> str:
     """What kind of array ``X`` is: ``"sparse"`` (a SciPy sparse matrix or
-    array), ``"dask"`` (a Dask array or DataFrame), ``"array_api"`` (an array of an Array
-    API library other than NumPy: PyTorch, CuPy, array-api-strict ...) or
-    ``"numpy"`` (anything else: NumPy arrays and what NumPy converts).
+    array), ``"dask"`` (a Dask array or DataFrame), ``"array_api"`` (an
+    array of an Array API library other than NumPy: PyTorch, CuPy,
+    array-api-strict ...) or ``"numpy"`` (anything else: NumPy arrays and
+    what NumPy converts).
 
     No library is imported to find out; this is the one place that asks.
     """
@@ -99,11 +112,6 @@ def array_kind(X: Any) -> str:
     if module.split(".")[0] in ARRAY_API_MODULES or hasattr(X, "__array_namespace__"):
         return "array_api"
     return "numpy"
-
-
-#: Top-level modules of array libraries whose arrays get the Array API
-#: backend (besides any other array that has ``__array_namespace__``).
-ARRAY_API_MODULES = ("torch", "cupy", "jax", "jaxlib", "array_api_strict", "dpnp", "mlx")
 
 
 def host_array(a: Any) -> Any:
