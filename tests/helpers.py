@@ -56,6 +56,42 @@ def break_np_save(monkeypatch):
     monkeypatch.setattr(np, "save", broken_save)
 
 
+def sq_distances_reference(X, C):
+    """Plain NumPy squared distances of every row of ``X`` to every row of
+    ``C`` (float64, direct differences)."""
+    X = np.asarray(X, dtype=np.float64)
+    C = np.asarray(C, dtype=np.float64)
+    return ((X[:, None, :] - C[None, :, :]) ** 2).sum(axis=2)
+
+
+def cluster_sums_reference(X, labels, k, weights=None):
+    """Plain NumPy per-cluster (weighted) row sums and weight totals, float64."""
+    X = np.asarray(X, dtype=np.float64)
+    w = np.ones(len(X)) if weights is None else np.asarray(weights, dtype=np.float64)
+    sums = np.zeros((k, X.shape[1]))
+    wsums = np.zeros(k)
+    for j in range(k):
+        members = labels == j
+        sums[j] = (X[members] * w[members, None]).sum(axis=0)
+        wsums[j] = w[members].sum()
+    return sums, wsums
+
+
+def column_mean_var_reference(X, weights=None):
+    """Plain NumPy (weighted) column means and population variances, float64."""
+    X = np.asarray(X, dtype=np.float64)
+    mean = np.average(X, axis=0, weights=weights)
+    return mean, np.average((X - mean) ** 2, axis=0, weights=weights)
+
+
+def potentials_reference(X, weights, min_d2, candidates):
+    """k-means++ potential ``sum_i w_i min(min_d2[i], |x_i - c|^2)`` of each
+    candidate ``c`` (plain NumPy, float64)."""
+    D = np.minimum(sq_distances_reference(X, candidates), np.asarray(min_d2)[:, None])
+    w = np.ones(len(D)) if weights is None else np.asarray(weights, dtype=np.float64)
+    return (D * w[:, None]).sum(axis=0)
+
+
 def run_doctests(module):
     """Run the Examples sections of ``module`` and, for a package, of every
     module in it; doctest's ``TestResults`` summed over them."""

@@ -369,12 +369,17 @@ def test_wide_hamerly_skips_rows_and_bounds_hold():
 def test_auto_algorithm_rule():
     from vqkit.estimators.kmeans import resolve_algorithm
 
-    assert resolve_algorithm("auto", 3, 64) == "hamerly"
-    assert resolve_algorithm("auto", 3, 3) == "lloyd"
-    assert resolve_algorithm("auto", 128, 64) == "hamerly"
-    assert resolve_algorithm("auto", 128, 64, dtype=np.float32) == "lloyd"
-    assert resolve_algorithm("auto", 128, 8) == "lloyd"
-    assert resolve_algorithm("lloyd", 3, 64) == "lloyd"
+    cpu = get_backend(np.zeros((1, 1)))
+    assert resolve_algorithm("auto", 3, 64, cpu) == "hamerly"
+    assert resolve_algorithm("auto", 3, 3, cpu) == "lloyd"
+    assert resolve_algorithm("auto", 128, 64, cpu) == "hamerly"
+    assert resolve_algorithm("auto", 128, 64, cpu, dtype=np.float32) == "lloyd"
+    assert resolve_algorithm("auto", 128, 8, cpu) == "lloyd"
+    assert resolve_algorithm("lloyd", 3, 64, cpu) == "lloyd"
+    import scipy.sparse
+
+    sparse = get_backend(scipy.sparse.csr_matrix(np.eye(2)))
+    assert resolve_algorithm("auto", 3, 64, sparse) == "lloyd"  # no bounds for sparse rows
 
 
 @pytest.mark.parametrize("magnitude", [1e-300, 1e-150, 1e150, 1e160, 1e200])

@@ -399,10 +399,11 @@ def test_upstream_kpp_high_dim_signs():
 
 
 def test_upstream_krandinit_covariance():
+    from vqkit.backends import get_backend
     from vqkit.core.seeding import gaussian_init
 
     for data in (blobs(200, 2, 3, seed=4), np.random.default_rng(3).normal(size=(10, 20))):
-        draws = gaussian_init(data, 1_000_000, np.random.default_rng(1234))
+        draws = gaussian_init(data, 1_000_000, np.random.default_rng(1234), get_backend(data))
         cov = np.cov(data.T)
         assert_allclose(np.cov(draws.T), cov, atol=1.1e-2 * np.abs(cov).max())
 

@@ -172,10 +172,10 @@ def test_reference_fits_batched_equal_the_per_iteration_fits(monkeypatch):
     box = reference_box(X, None, "uniform")
     seen = []
     fast = reference_log_dispersions(box, 800, range(1, 7), 5, np.random.RandomState(0),
-                                     X.dtype, on_reference=seen.append)
+                                     X.dtype, on_reference=seen.append, backend=backend)
     decline_compiled_fits(monkeypatch)
     slow = reference_log_dispersions(box, 800, range(1, 7), 5, np.random.RandomState(0),
-                                     X.dtype)
+                                     X.dtype, backend=backend)
     assert seen == [1, 2, 3, 4, 5]
     assert_allclose(fast, slow, rtol=0, atol=1e-12)
 
@@ -186,10 +186,10 @@ def test_reference_batches_are_bounded(monkeypatch):
     X = blobs(300, 3, 3, seed=8)
     box = reference_box(X, None, "pca")
     whole = reference_log_dispersions(box, 300, [1, 2, 4], 6, np.random.RandomState(1),
-                                      X.dtype)
+                                      X.dtype, backend=backend)
     monkeypatch.setattr(gap, "REFERENCE_BATCH_BYTES", 2 * X.nbytes)  # two sets a batch
     small = reference_log_dispersions(box, 300, [1, 2, 4], 6, np.random.RandomState(1),
-                                      X.dtype)
+                                      X.dtype, backend=backend)
     assert_array_equal(whole, small)
 
 
@@ -197,11 +197,13 @@ def test_gap_and_prediction_strength_match_the_per_iteration_path(monkeypatch):
     X = blobs(1200, 5, 4, seed=9, spread=1.0)
     ks = range(1, 8)
     decline_compiled_fits(monkeypatch)
-    slow_gap = gap_statistic(X, ks, rng=np.random.RandomState(4), n_references=4)
-    slow_ps = prediction_strength(X, ks, np.random.RandomState(4), n_init=2)
+    slow_gap = gap_statistic(X, ks, backend=backend, rng=np.random.RandomState(4),
+                             n_references=4)
+    slow_ps = prediction_strength(X, ks, np.random.RandomState(4), backend=backend, n_init=2)
     monkeypatch.undo()
-    fast_gap = gap_statistic(X, ks, rng=np.random.RandomState(4), n_references=4)
-    fast_ps = prediction_strength(X, ks, np.random.RandomState(4), n_init=2)
+    fast_gap = gap_statistic(X, ks, backend=backend, rng=np.random.RandomState(4),
+                             n_references=4)
+    fast_ps = prediction_strength(X, ks, np.random.RandomState(4), backend=backend, n_init=2)
     assert_allclose(fast_gap.gap, slow_gap.gap, rtol=0, atol=1e-12)
     assert_allclose(fast_gap.sd, slow_gap.sd, rtol=0, atol=1e-12)
     assert_allclose(fast_ps, slow_ps, rtol=0, atol=1e-12)

@@ -18,8 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .backends import array_kind, get_backend
-from .core.arrays import host, namespace
+from .backends import array_kind, get_backend, host_array
 
 
 def as_float_2d(
@@ -46,12 +45,12 @@ def as_float_2d(
     it is computed into memory.
     """
     kind = array_kind(X)
-    if accept_dask and (kind == "dask" or is_dask_frame(X)):
+    if accept_dask and kind == "dask":
         return _as_float_dask(X, name, dtypes)  # else computed by np.asarray below
     if kind == "array_api":  # PyTorch, CuPy ...
         if accept_array_api:  # validated and kept where it lives
             return _as_float_array_api(X, name)
-        X = host(X)  # a NumPy copy for interfaces that compute on the CPU
+        X = host_array(X)  # a NumPy copy for interfaces that compute on the CPU
     elif kind == "sparse":
         if not accept_sparse:
             raise TypeError(
@@ -68,13 +67,6 @@ def is_dask_frame(X: Any) -> bool:
     return hasattr(X, "to_dask_array")
 
 
-def numpy_dtype(X: Any) -> np.dtype:
-    """The NumPy float dtype of ``X``'s precision (any array library)."""
-    if array_kind(X) != "array_api":
-        return X.dtype
-    return np.dtype(np.float32 if X.dtype == namespace(X).float32 else np.float64)
-
-
 def as_sample_weight(sample_weight: ArrayLike | None, n: int) -> np.ndarray | None:
     """Validate weights: None, a scalar, or ``n`` finite non-negative numbers
     that are not all zero.  Returns a float64 array or None (all ones); a
@@ -85,7 +77,7 @@ def as_sample_weight(sample_weight: ArrayLike | None, n: int) -> np.ndarray | No
     if kind == "dask":
         return _as_dask_weights(sample_weight, n)
     if kind == "array_api":  # validated on the host, like NumPy weights
-        sample_weight = host(sample_weight)
+        sample_weight = host_array(sample_weight)
     w = np.asarray(sample_weight, dtype=np.float64)
     if w.ndim == 0:
         w = np.full(n, float(w))
@@ -130,7 +122,7 @@ def check_init(
     is_array = not isinstance(init, str) and not callable(init)
     if is_array:
         d = X.shape[1]
-        init = np.asarray(host(init), dtype=numpy_dtype(X))
+        init = np.asarray(host_array(init), dtype=get_backend(X).numpy_dtype(X))
         if init.shape != (n_clusters, d):
             raise ValueError(
                 f"The shape of the initial centers {init.shape} does not match "
@@ -244,7 +236,8 @@ def _as_float_array_api(X: Any, name: str) -> Any:
     on its device: 2-D, non-empty, finite; float32 and float64 are kept,
     other numbers become float64 on a CPU device and float32 elsewhere
     (GPUs, where float64 is slow).  Returned in the same library."""
-    xp = namespace(X)
+    backend = get_backend(X)
+    xp = backend.xp
     if xp.isdtype(X.dtype, "complex floating"):
         raise ValueError(f"Complex data not supported: {name} has dtype {X.dtype}.")
     if X.ndim != 2:
@@ -258,7 +251,7 @@ def _as_float_array_api(X: Any, name: str) -> Any:
 
         on_cpu = "cpu" in str(device(X)).lower()
         X = xp.astype(X, xp.float64 if on_cpu else xp.float32)
-    if get_backend(X).count_non_finite(X):
+    if backend.count_non_finite(X):
         raise _non_finite_error(name, "NaN" if bool(xp.any(xp.isnan(X))) else "infinity")
     return X
 

@@ -16,13 +16,18 @@ pickle and walked by :func:`descend`.  Arguments arrive validated; nothing
 here parses user input or prints.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .arrays import take_rows
 from .fit import fit_kmeans
 from .lloyd import assign_checked
+
+if TYPE_CHECKING:
+    from ..backends import Backend
 
 #: Names of the strategies choosing the leaf to split.
 STRATEGIES = ("biggest_inertia", "largest_cluster")
@@ -74,19 +79,19 @@ def _split_weights(weights, idx):
 
 
 def bisecting_kmeans(
-    X,
-    k,
+    X: Any,
+    k: int,
     *,
-    backend,
-    init="random",
-    n_init=1,
-    max_iter=300,
-    tol=1e-4,
-    weights=None,
-    random_state,
-    strategy="biggest_inertia",
-    algorithm="lloyd",
-):
+    backend: Backend,
+    init: Any = "random",
+    n_init: int = 1,
+    max_iter: int = 300,
+    tol: float = 1e-4,
+    weights: Any = None,
+    random_state: Any,
+    strategy: str = "biggest_inertia",
+    algorithm: str = "lloyd",
+) -> BisectingResult:
     """Bisecting k-means of ``X`` into ``k`` clusters; a :class:`BisectingResult`.
 
     Every bisection runs ``fit_kmeans(X[rows], 2, ...)`` with ``init``,
@@ -111,16 +116,24 @@ def bisecting_kmeans(
     n_iter = 0
 
     for split in range(k - 1):
-        best = None
+        best: Any = None
         for leaf in _leaves_depth_first(children):
             if rows[leaf].size >= 2 and (best is None or scores[leaf] > scores[best]):
                 best = leaf
         idx = rows.pop(best)
-        Xs = take_rows(X, idx)
+        Xs = backend.take_rows(X, idx)
         ws = _split_weights(weights, idx)
         run = fit_kmeans(
-            Xs, 2, backend=backend, init=init, n_init=n_init, max_iter=max_iter,
-            tol=tol, weights=ws, random_state=random_state, algorithm=algorithm,
+            Xs,
+            2,
+            backend=backend,
+            init=init,
+            n_init=n_init,
+            max_iter=max_iter,
+            tol=tol,
+            weights=ws,
+            random_state=random_state,
+            algorithm=algorithm,
         )
         n_iter += run.n_iter
         centers = np.asarray(run.centers)
@@ -167,7 +180,13 @@ def bisecting_kmeans(
     )
 
 
-def descend(backend, X, children, node_centers, leaf_labels):
+def descend(
+    backend: Backend,
+    X: Any,
+    children: np.ndarray,
+    node_centers: np.ndarray,
+    leaf_labels: np.ndarray,
+) -> np.ndarray:
     """Cluster index (int32) of each row of ``X``, found by walking the tree.
 
     At each inner node a row goes to the child whose centre is nearer (the
@@ -185,7 +204,9 @@ def descend(backend, X, children, node_centers, leaf_labels):
             out[idx] = leaf_labels[node]
             continue
         centers = node_centers[[left, right]]
-        labels, _ = assign_checked(backend, take_rows(X, idx), centers, origin=node_centers[node])
+        labels, _ = assign_checked(
+            backend, backend.take_rows(X, idx), centers, origin=node_centers[node]
+        )
         go_left = np.asarray(labels) == 0
         stack.append((right, idx[~go_left]))
         stack.append((left, idx[go_left]))

@@ -22,8 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from ..backends import is_array_api
-from ..core.arrays import host
+from ..backends import array_kind, host_array
 from ..persistence import read_archive, write_archive
 
 if TYPE_CHECKING:
@@ -66,18 +65,18 @@ def save_estimator(estimator: CentroidEstimator, path: str | os.PathLike) -> str
     params: dict[str, Any] = {}
     array_params: list[str] = []
     for name, value in estimator.get_params().items():
-        if isinstance(value, np.ndarray) or is_array_api(value) or (
+        if isinstance(value, np.ndarray) or array_kind(value) == "array_api" or (
             name == "init" and not isinstance(value, str) and not callable(value)
             and value is not None
         ):
-            arrays[f"param:{name}"] = np.asarray(host(value))
+            arrays[f"param:{name}"] = np.asarray(host_array(value))
             array_params.append(name)
         else:
             params[name] = _jsonable(value, name)
     attributes: dict[str, Any] = {}
     array_attributes: list[str] = []
     for name in estimator._fitted_attributes:
-        value = host(getattr(estimator, name))  # GPU arrays are stored from the host
+        value = host_array(getattr(estimator, name))  # GPU arrays are stored from the host
         if isinstance(value, np.ndarray):
             arrays[f"attr:{name}"] = value
             array_attributes.append(name)

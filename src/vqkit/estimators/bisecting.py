@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ..backends import get_backend
+from ..backends import Backend, get_backend
 from ..core.bisecting import bisecting_kmeans, descend
 from ..core.random import check_random_state
 from ..validation import as_float_2d, as_sample_weight, check_n_clusters
@@ -167,12 +167,13 @@ class BisectingKMeans(CentroidEstimator):
         self
         """
         X = as_float_2d(X)
+        backend = get_backend(X)
         n_init, algorithm = self._check_params(X)
         weights = as_sample_weight(sample_weight, X.shape[0])
         result = bisecting_kmeans(
             X,
             self.n_clusters,
-            backend=get_backend(X),
+            backend=backend,
             init=self.init,
             n_init=n_init,
             max_iter=self.max_iter,
@@ -196,18 +197,16 @@ class BisectingKMeans(CentroidEstimator):
                 f"BisectingKMeans: {self.n_clusters} clusters, inertia {self.inertia_:.6g}, "
                 f"{self.n_iter_} Lloyd iterations in {max(self.n_clusters - 1, 0)} splits"
             )
-        self._warn_missing_clusters(result.labels, self.n_clusters)
+        self._warn_missing_clusters(backend, result.labels, self.n_clusters)
         return self
 
     # ------------------------------------------------------------------
     # using a fitted model
 
-    def _assign(self, X: Any) -> np.ndarray:
+    def _assign(self, X: Any, backend: Backend) -> np.ndarray:
         """Cluster index (int32) of each row of the validated ``X``, found by
         walking the tree of splits: at each split a row goes to the nearer
         of the two child centres (the left one on ties), as scikit-learn
         does.  This can differ from the nearest of ``cluster_centers_``."""
-        X, tree_centers, _ = self._rescaled(X, self.tree_centers_)
-        return descend(
-            get_backend(X), X, self.tree_children_, tree_centers, self.tree_labels_
-        )
+        X, tree_centers, _ = self._rescaled(backend, X, self.tree_centers_)
+        return descend(backend, X, self.tree_children_, tree_centers, self.tree_labels_)

@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ..backends import get_backend, is_array_api, is_dask, is_sparse
+from ..backends import Backend, get_backend
+from ..backends.base import MANHATTAN_HINT
 from ..core.fit import fit_kmeans
 from ..core.lloyd import IterationStats
 from ..core.random import check_random_state
@@ -32,16 +33,17 @@ HAMERLY_MAX_FEATURES = 16
 HAMERLY_MIN_CLUSTERS = 16
 
 
-def resolve_algorithm(algorithm: str, n_features: int, n_clusters: int, sparse: bool = False,
+def resolve_algorithm(algorithm: str, n_features: int, n_clusters: int, backend: Backend,
                       dtype: Any = np.float64) -> str:
-    """The algorithm ``"auto"`` stands for, given the problem's shape and
-    dtype (Hamerly's bounds are for dense data: sparse data runs Lloyd;
-    ``dtype=None``: arrays without the wide bound-giving kernels)."""
+    """The algorithm ``"auto"`` stands for, given the problem's shape, its
+    dtype and what the backend's Hamerly bounds cover (none: Lloyd; float64
+    rows of many features only with ``"wide_bounds"``)."""
     if algorithm != "auto":
         return algorithm
-    if sparse or n_clusters < HAMERLY_MIN_CLUSTERS:
+    if "hamerly_bounds" not in backend.capabilities or n_clusters < HAMERLY_MIN_CLUSTERS:
         return "lloyd"
-    if n_features <= HAMERLY_MAX_FEATURES or (dtype is not None and np.dtype(dtype) == np.float64):
+    if n_features <= HAMERLY_MAX_FEATURES or (
+            "wide_bounds" in backend.capabilities and np.dtype(dtype) == np.float64):
         return "hamerly"
     return "lloyd"
 
@@ -198,14 +200,16 @@ class KMeans(CentroidEstimator):
     # ------------------------------------------------------------------
     # validation
 
-    def _check_params(self, X: Any) -> tuple[Any, int]:
-        """Check the parameters (for the data ``X``); returns the seeding to
-        run and the number of runs."""
+    def _check_params(self, X: Any, backend: Backend) -> tuple[Any, int]:
+        """Check the parameters (for the data ``X`` of ``backend``); returns
+        the seeding to run and the number of runs."""
         self._validate_params()
         check_n_clusters(self.n_clusters, X.shape[0])
         init = self.init
-        if is_dask(X):
+        if "lazy" in backend.capabilities:  # Dask: also refuses the other metrics
             init = _dask_init(self, init)
+        elif self.metric == "manhattan" and "manhattan" not in backend.capabilities:
+            raise backend.unsupported("metric='manhattan'", MANHATTAN_HINT)
         return check_init(init, self.n_init, X, self.n_clusters, type(self).__name__, 10)
 
     # ------------------------------------------------------------------
@@ -234,20 +238,9 @@ class KMeans(CentroidEstimator):
         self
         """
         X = as_float_2d(X, accept_sparse=True, accept_array_api=True, accept_dask=True)
-        sparse = is_sparse(X)
-        if sparse and self.metric == "manhattan":
-            raise TypeError(
-                "metric='manhattan' does not accept sparse X; pass a dense array "
-                "(X.toarray()) or use metric='euclidean' or 'cosine'."
-            )
-        if is_array_api(X) and self.metric == "manhattan":
-            raise TypeError(
-                "metric='manhattan' is not available for arrays of this library yet; "
-                "pass a NumPy array or use metric='euclidean' or 'cosine'."
-            )
-        init, n_init = self._check_params(X)
-        weights = as_sample_weight(sample_weight, X.shape[0])
         backend = get_backend(X)
+        init, n_init = self._check_params(X, backend)
+        weights = as_sample_weight(sample_weight, X.shape[0])
         result = fit_kmeans(
             X,
             self.n_clusters,
@@ -262,8 +255,7 @@ class KMeans(CentroidEstimator):
             on_empty=self._empty_handler(),
             callback=self._iteration_callback(),
             algorithm=resolve_algorithm(
-                self.algorithm, X.shape[1], self.n_clusters, sparse,
-                X.dtype if isinstance(X, np.ndarray) else None,  # wide bounds: NumPy only
+                self.algorithm, X.shape[1], self.n_clusters, backend, backend.numpy_dtype(X)
             ),
             metric=self.metric,
         )
@@ -273,7 +265,7 @@ class KMeans(CentroidEstimator):
         self.n_iter_ = result.n_iter
         self.history_ = result.history
         self.n_features_in_ = X.shape[1]
-        self._warn_missing_clusters(result.labels, self.n_clusters)
+        self._warn_missing_clusters(backend, result.labels, self.n_clusters)
         return self
 
     def _empty_handler(self) -> Callable[[], None] | None:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ..backends import get_backend, is_dask
+from ..backends import Backend, array_kind, get_backend
 from ..core.lloyd import assign_checked, fused_step, total_inertia
 from ..core.minibatch import (
     MiniBatchState,
@@ -27,7 +27,7 @@ from ..core.minibatch import (
     start_partial,
 )
 from ..core.random import check_random_state
-from ..validation import as_float_2d, as_sample_weight, check_init, check_n_clusters, is_dask_frame
+from ..validation import as_float_2d, as_sample_weight, check_init, check_n_clusters
 from ._base import CentroidEstimator
 from ._params import MINIBATCH
 
@@ -233,9 +233,9 @@ class MiniBatchKMeans(CentroidEstimator):
         self
         """
         X = as_float_2d(X, accept_sparse=True)
+        backend = get_backend(X)
         init, n_init, init_size = self._check_params(X)
         weights = as_sample_weight(sample_weight, X.shape[0])
-        backend = get_backend(X)
         rng = check_random_state(self.random_state)
         result = fit_minibatch(
             X,
@@ -287,16 +287,16 @@ class MiniBatchKMeans(CentroidEstimator):
         -------
         self
         """
-        if is_dask(X) or is_dask_frame(X):
+        if array_kind(X) == "dask":  # an array or a DataFrame: its blocks in order
             return self._partial_fit_dask(X, sample_weight)
         first = not hasattr(self, "cluster_centers_")
         if first:
             X = as_float_2d(X, accept_sparse=True)
+            backend = get_backend(X)
             init, n_init, init_size = self._check_params(X)
         else:
-            X = self._check_new_data(X)
+            X, backend = self._check_new_data(X)
         weights = as_sample_weight(sample_weight, X.shape[0])
-        backend = get_backend(X)
         rng = getattr(self, "_rng", None)
         if rng is None:
             rng = self._rng = check_random_state(self.random_state)
@@ -339,21 +339,21 @@ class MiniBatchKMeans(CentroidEstimator):
         state = None
         if first:
             X = as_float_2d(X, accept_dask=True)
+            backend = get_backend(X)
             init, n_init, init_size = self._check_params(X)
             self.n_iter_ = 0
         else:
-            X = self._check_new_data(X)
+            X, backend = self._check_new_data(X)
             state = self._current_state()
         weights = as_sample_weight(sample_weight, X.shape[0])
         rng = getattr(self, "_rng", None)
         if rng is None:
             rng = check_random_state(self.random_state)
-        step = functools.partial(
-            partial_fit_carry, n_clusters=self.n_clusters, init=init, n_init=n_init,
-            init_size=init_size, batch_size=self.batch_size,
+        step = functools.partial(  # on the blocks, NumPy arrays: the dense backend
+            partial_fit_carry, backend=backend.host, n_clusters=self.n_clusters, init=init,
+            n_init=n_init, init_size=init_size, batch_size=self.batch_size,
             reassignment_ratio=self.reassignment_ratio,
         )
-        backend = get_backend(X)
         state, self._rng = backend.fold_blocks(step, X, weights, (state, rng))
         self._state = state
         self.n_iter_ += X.numblocks[0]
@@ -375,7 +375,7 @@ class MiniBatchKMeans(CentroidEstimator):
             if name != "labels_" or self.compute_labels
         )
 
-    def _label(self, X: Any, weights: Any, backend: Any) -> None:
+    def _label(self, X: Any, weights: Any, backend: Backend) -> None:
         labels, min_d2 = assign_checked(backend, X, self.cluster_centers_)
         self.labels_ = labels
         self.inertia_ = total_inertia(backend.xp, min_d2, weights)

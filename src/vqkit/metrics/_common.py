@@ -6,13 +6,14 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ..backends import get_backend
+from ..backends import Backend, get_backend
+from ..backends.base import label_counts
 from ..validation import as_float_2d
-from ..core.arrays import label_counts
 
 
-def check_X_labels(X: ArrayLike, labels: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
-    """Validated ``X`` (float32/float64, C order) and raw 1-D ``labels``."""
+def check_X_labels(X: ArrayLike, labels: ArrayLike) -> tuple[np.ndarray, np.ndarray, Backend]:
+    """Validated ``X`` (float32/float64, C order), raw 1-D ``labels`` and
+    ``X``'s backend."""
     X = as_float_2d(X)
     labels = np.asarray(labels)
     if labels.ndim == 2 and labels.shape[1] == 1:
@@ -24,7 +25,7 @@ def check_X_labels(X: ArrayLike, labels: ArrayLike) -> tuple[np.ndarray, np.ndar
             "Found input variables with inconsistent numbers of samples: "
             f"[{X.shape[0]}, {labels.shape[0]}]"
         )
-    return X, labels
+    return X, labels, get_backend(X)
 
 
 def encode(labels: np.ndarray, n_samples: int) -> tuple[np.ndarray, np.ndarray, int]:
@@ -50,10 +51,14 @@ def encode(labels: np.ndarray, n_samples: int) -> tuple[np.ndarray, np.ndarray, 
 
 
 def cluster_means(
-    X: np.ndarray, codes: np.ndarray, k: int, weights: np.ndarray | None = None
+    backend: Backend,
+    X: np.ndarray,
+    codes: np.ndarray,
+    k: int,
+    weights: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-cluster (weighted) means in float64 and the weight totals."""
-    sums, wsums = get_backend(X).cluster_sums(X, codes, k, weights)
+    sums, wsums = backend.cluster_sums(X, codes, k, weights)
     nonzero = wsums > 0
     sums[nonzero] /= wsums[nonzero, None]
     sums[~nonzero] = 0.0
@@ -61,6 +66,7 @@ def cluster_means(
 
 
 def distance_sums(
+    backend: Backend,
     X: np.ndarray,
     codes: np.ndarray,
     C: np.ndarray,
@@ -68,4 +74,4 @@ def distance_sums(
     weights: np.ndarray | None = None,
 ) -> np.ndarray:
     """Per-cluster sums of (weighted) distances of rows to their centre."""
-    return get_backend(X).cluster_distance_sums(X, codes, C, weights, squared)
+    return backend.cluster_distance_sums(X, codes, C, weights, squared)

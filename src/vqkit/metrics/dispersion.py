@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ..backends import get_backend
 from ..validation import as_float_2d, as_sample_weight
 from ._common import check_X_labels, cluster_means, distance_sums, encode
 
@@ -49,16 +48,16 @@ def calinski_harabasz_score(X: ArrayLike, labels: ArrayLike) -> float:
     >>> calinski_harabasz_score(X, [0, 0, 1, 1])
     200.0
     """
-    X, labels = check_X_labels(X, labels)
+    X, labels, backend = check_X_labels(X, labels)
     n = X.shape[0]
     codes, counts, k = encode(labels, n)
-    sums, _ = get_backend(X).cluster_sums(X, codes, k)
+    sums, _ = backend.cluster_sums(X, codes, k)
     mean = sums.sum(axis=0) / n
     means = sums / counts[:, None]
     extra = 0.0
     for c in range(k):
         extra += counts[c] * np.sum((means[c] - mean) ** 2)
-    intra = float(distance_sums(X, codes, means, squared=True).sum())
+    intra = float(distance_sums(backend, X, codes, means, squared=True).sum())
     if intra == 0.0:
         return 1.0
     return float(extra * (n - k) / (intra * (k - 1.0)))
@@ -100,10 +99,10 @@ def davies_bouldin_score(X: ArrayLike, labels: ArrayLike) -> float:
     >>> davies_bouldin_score(X, [0, 0, 1, 1])
     0.1
     """
-    X, labels = check_X_labels(X, labels)
+    X, labels, backend = check_X_labels(X, labels)
     codes, counts, k = encode(labels, X.shape[0])
-    means, _ = cluster_means(X, codes, k)
-    intra = distance_sums(X, codes, means, squared=False) / counts
+    means, _ = cluster_means(backend, X, codes, k)
+    intra = distance_sums(backend, X, codes, means, squared=False) / counts
     centroid_distances = np.empty((k, k), dtype=np.float64)
     for c in range(k):
         centroid_distances[c] = np.sqrt(((means - means[c]) ** 2).sum(axis=1))
@@ -162,14 +161,14 @@ def inertia(
     >>> inertia(X, [0, 0, 1], sample_weight=[1.0, 3.0, 1.0])
     3.0
     """
-    X, labels = check_X_labels(X, labels)
+    X, labels, backend = check_X_labels(X, labels)
     n, d = X.shape
     weights = as_sample_weight(sample_weight, n)
     codes: np.ndarray
     if centers is None:
         classes, codes = np.unique(labels, return_inverse=True)
         codes = np.ascontiguousarray(codes.ravel(), dtype=np.int64)
-        C, _ = cluster_means(X, codes, len(classes), weights)
+        C, _ = cluster_means(backend, X, codes, len(classes), weights)
     else:
         C = as_float_2d(centers, name="centers")
         if C.shape[1] != d:
@@ -186,4 +185,4 @@ def inertia(
             raise ValueError(
                 f"label {bad} is outside the valid range [0, {k - 1}] for {k} centers."
             )
-    return float(distance_sums(X, codes, C, squared=True, weights=weights).sum())
+    return float(distance_sums(backend, X, codes, C, squared=True, weights=weights).sum())

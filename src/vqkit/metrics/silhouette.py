@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ..backends import get_backend
+from ..backends import Backend
 from ..core.random import check_random_state
 from ._common import check_X_labels, encode
 
@@ -55,14 +55,16 @@ def silhouette_samples(X: ArrayLike, labels: ArrayLike) -> np.ndarray:
     >>> silhouette_samples(X, ["a", "a", "b", "b", "c"]).round(4)
     array([0.9002, 0.9002, 0.9   , 0.9002, 0.    ])
     """
-    X, labels = check_X_labels(X, labels)
+    X, labels, backend = check_X_labels(X, labels)
     codes, counts, k = encode(labels, X.shape[0])
-    return _silhouette(X, codes, counts, k)
+    return _silhouette(backend, X, codes, counts, k)
 
 
-def _silhouette(X: np.ndarray, codes: np.ndarray, counts: np.ndarray, k: int) -> np.ndarray:
+def _silhouette(
+    backend: Backend, X: np.ndarray, codes: np.ndarray, counts: np.ndarray, k: int
+) -> np.ndarray:
     n = X.shape[0]
-    sums = get_backend(X).silhouette_sums(X, codes, k)
+    sums = backend.silhouette_sums(X, codes, k)
     rows = np.arange(n)
     intra = sums[rows, codes]
     sums[rows, codes] = np.inf
@@ -140,7 +142,7 @@ def silhouette_score(
     from .. import metrics  # the package holds the user-settable limit
 
     exact_max = metrics.exact_max
-    X, labels = check_X_labels(X, labels)
+    X, labels, backend = check_X_labels(X, labels)
     n = X.shape[0]
     if sample_size is None and n > exact_max:
         sample_size = int(exact_max)
@@ -165,4 +167,4 @@ def silhouette_score(
         indices = rng.permutation(n)[:sample_size]
         X, labels = X[indices], labels[indices]
     codes, counts, k = encode(labels, X.shape[0])
-    return float(np.mean(_silhouette(X, codes, counts, k)))
+    return float(np.mean(_silhouette(backend, X, codes, counts, k)))

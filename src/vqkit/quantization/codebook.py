@@ -12,10 +12,10 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from ..backends import get_backend
-from ..validation import as_float_2d, as_sample_weight, check_n_clusters
 from ..core.fit import exact_scale
 from ..core.lloyd import assign_checked
 from ..persistence import read_archive, write_archive
+from ..validation import as_float_2d, as_sample_weight, check_n_clusters
 
 __all__ = ["Codebook", "Distortion", "code_dtype"]
 
@@ -56,8 +56,9 @@ def _nearest(X: np.ndarray, C: np.ndarray) -> np.ndarray:
     """Labels (int32) of the nearest row of ``C`` for each row of ``X``,
     by the backend's assignment (extreme magnitudes compared in exactly
     rescaled units, as ``KMeans.predict`` does)."""
-    scale = X.dtype.type(exact_scale(X, C))
-    labels, _ = assign_checked(get_backend(X), X * scale, C * scale)
+    backend = get_backend(X)
+    scale = X.dtype.type(exact_scale(max(backend.max_abs(X), backend.max_abs(C))))
+    labels, _ = assign_checked(backend, X * scale, C * scale)
     return np.asarray(labels)
 
 
