@@ -45,11 +45,16 @@ def _is_content(line):
 
 
 def _fields(line, delimiter):
-    """The stripped fields of one line (quotes removed)."""
+    """The stripped fields of one line (quotes removed; a line that the csv
+    module cannot read, such as one with a field beyond its size limit, is
+    split at every delimiter)."""
     if delimiter is None:
         return [f.strip('"') for f in line.split()]
     if '"' in line:
-        return [f.strip() for f in next(csv.reader([line], delimiter=delimiter))]
+        try:
+            return [f.strip() for f in next(csv.reader([line], delimiter=delimiter))]
+        except csv.Error:
+            return [f.strip().strip('"') for f in line.split(delimiter)]
     return [f.strip() for f in line.split(delimiter)]
 
 
