@@ -6,7 +6,6 @@ import contextlib
 import errno
 import json
 import os
-import stat
 import sys
 import warnings
 
@@ -43,12 +42,11 @@ def _check_writable(path, option, allow_dash=False):
 
 
 def _is_special(path):
-    """Whether ``path`` is an existing device, pipe or socket (which is
-    written through, not replaced)."""
-    try:
-        return not stat.S_ISREG(os.stat(path).st_mode) and not os.path.isdir(path)
-    except OSError:
-        return False
+    """Whether ``path`` is written through (a device, pipe or socket, or
+    ``/dev/stdout``), not replaced."""
+    from ..io.atomic import written_through
+
+    return written_through(path)
 
 
 def _same_file(a, b):

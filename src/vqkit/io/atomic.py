@@ -8,6 +8,7 @@ import contextlib
 import os
 import signal
 import stat
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -32,22 +33,35 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[BinaryIO], objec
       minus the umask).
     * A symbolic link: the file it points to is written as above; the link
       stays.
-    * A device, FIFO or socket (``/dev/null``, ``/dev/stdout``, a named
-      pipe): written through, as the shell's ``>`` does, never replaced;
-      a full device fails with ``OSError`` (``ENOSPC``).
+    * A device, FIFO or socket (``/dev/null``, a terminal, a named pipe):
+      written through, as the shell's ``>`` does, never replaced; a full
+      device fails with ``OSError`` (``ENOSPC``).
+    * A name of one of the process's open file descriptors (``/dev/stdout``,
+      ``/dev/fd/N``): written to that descriptor, at its offset (after
+      what the process printed, standard output and error being flushed
+      first), whatever file is behind it.
 
     Returns ``path``.
     """
     path = os.fspath(path)
-    target = os.path.realpath(path)
+    descriptor = _descriptor_of(path)
+    if descriptor is not None:
+        # written at the descriptor's own offset, after what was printed
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None and not stream.closed:
+                stream.flush()
+        with os.fdopen(os.dup(descriptor), "wb") as fh:
+            write(fh)
+        return path
     try:
-        mode = os.stat(target).st_mode
+        mode = os.stat(path).st_mode
     except FileNotFoundError:
         mode = None
     if mode is not None and not stat.S_ISREG(mode):
-        with open(target, "wb") as fh:
+        with open(path, "wb") as fh:
             write(fh)
         return path
+    target = os.path.realpath(path)
     if mode is None:
         umask = os.umask(0)
         os.umask(umask)
@@ -67,6 +81,35 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[BinaryIO], objec
                 os.unlink(tmp)
             raise
     return path
+
+
+def written_through(path: str | os.PathLike[str]) -> bool:
+    """Whether :func:`atomic_write` writes ``path`` through (a device, pipe
+    or socket, or a name of an open file descriptor) rather than replacing
+    it."""
+    path = os.fspath(path)
+    if _descriptor_of(path) is not None:
+        return True
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode) and not os.path.isdir(path)
+    except OSError:
+        return False
+
+
+def _descriptor_of(path):
+    """The open file descriptor of this process that ``path`` names through
+    its symbolic links (``/dev/stdout``, ``/dev/fd/1``, ``/proc/self/fd/1``),
+    or None."""
+    for _ in range(40):
+        absolute = os.path.abspath(path)
+        directory = os.path.realpath(os.path.dirname(absolute))
+        name = os.path.basename(absolute)
+        if directory in (f"/proc/{os.getpid()}/fd", "/proc/self/fd") and name.isdigit():
+            return int(name)
+        if not os.path.islink(absolute):
+            return None
+        path = os.path.join(os.path.dirname(absolute), os.readlink(absolute))
+    return None
 
 
 class _Terminated(BaseException):
