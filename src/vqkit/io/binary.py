@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import math
 import os
+import tokenize
 import zipfile
 import zlib
 
 import numpy as np
 
 from .columns import ColumnSpec, select_columns
-from .errors import DataFileError, excerpt, listing, os_error
+from .errors import DataFileError, excerpt, listing, os_error, reason
 from .source import expansion_error, expansion_limit
 from .table import Table
 
@@ -21,11 +22,12 @@ from .table import Table
 META_KEY = "__vqkit__"
 #: Rows per block when binary arrays are checked for NaN and infinity.
 _BLOCK = 1 << 16
-#: What reading a damaged zip archive or member raises (zipfile, zlib and
-#: NumPy's format reader; RuntimeError for an encrypted member,
-#: NotImplementedError for an unknown compression method).
-_DAMAGED_ZIP = (ValueError, OSError, EOFError, zipfile.BadZipFile, zipfile.LargeZipFile,
-                zlib.error, NotImplementedError, RuntimeError, KeyError)
+#: What reading a damaged .npy file, zip archive or member raises: NumPy's
+#: format reader (its header parser raises SyntaxError and tokenize's
+#: TokenError too), zipfile (RuntimeError for an encrypted member,
+#: NotImplementedError for an unknown compression method) and zlib.
+_DAMAGED = (ValueError, OSError, EOFError, SyntaxError, tokenize.TokenError, OverflowError,
+            zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, RuntimeError, KeyError)
 
 
 def _array_checked(arr, path, where, columns, missing, names=None, usecols=None):
@@ -118,11 +120,11 @@ def read_npy(path: str, columns: ColumnSpec, missing: str) -> Table:
                 "holds Python objects, which vqkit does not load (no pickle); save a "
                 "numeric array", path=path,
             ) from None
-        raise DataFileError(f"not a valid .npy file: {exc}", path=path) from None
-    except (OSError, EOFError) as exc:
+        raise DataFileError(f"not a valid .npy file: {reason(exc)}", path=path) from None
+    except _DAMAGED as exc:
         if isinstance(exc, OSError) and exc.errno is not None:
             raise os_error(path, exc) from None
-        raise DataFileError(f"not a valid .npy file: {exc}", path=path) from None
+        raise DataFileError(f"not a valid .npy file: {reason(exc)}", path=path) from None
     X, n_dropped, dropped = _array_checked(arr, path, None, columns, missing)
     return Table(X, None, path, "npy", n_dropped=n_dropped, dropped=dropped)
 
@@ -137,10 +139,10 @@ def read_npz(path: str, key: str | None, columns: ColumnSpec, missing: str,
     allocate more than the file can hold."""
     try:
         archive = np.load(path, allow_pickle=False)
-    except _DAMAGED_ZIP as exc:
+    except _DAMAGED as exc:
         if isinstance(exc, OSError) and exc.errno is not None:
             raise os_error(path, exc) from None
-        raise DataFileError(f"not a valid .npz file: {_one_line(exc)}", path=path) from None
+        raise DataFileError(f"not a valid .npz file: {reason(exc)}", path=path) from None
     if not isinstance(archive, np.lib.npyio.NpzFile):
         raise DataFileError(
             "is a bare .npy array, not an .npz archive: name it .npy", path=path
@@ -191,11 +193,11 @@ def _npz_member(archive, key, path, where, max_expanded_size):
         return archive[key]
     except DataFileError:
         raise
-    except _DAMAGED_ZIP as exc:  # a damaged member of the zip archive
+    except _DAMAGED as exc:  # a damaged member of the zip archive
         if isinstance(exc, OSError) and exc.errno is not None:
             raise os_error(path, exc) from None
         raise DataFileError(
-            f"cannot read it: {_one_line(exc)}", path=path, where=where
+            f"cannot read it: {reason(exc)}", path=path, where=where
         ) from None
 
 
@@ -227,11 +229,6 @@ def _npy_header(fh):
     else:  # 3.0 differs from 2.0 only in the encoding of its (ASCII) header
         shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
     return dtype, math.prod(shape) * dtype.itemsize, fh.tell()
-
-
-def _one_line(exc):
-    """The message of ``exc`` on one line."""
-    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def _import_pyarrow_parquet():
@@ -268,7 +265,7 @@ def read_parquet(path: str, columns: ColumnSpec, missing: str,
     except damaged as exc:
         if isinstance(exc, OSError) and exc.errno is not None:
             raise os_error(path, exc) from None
-        raise DataFileError(f"not a valid Parquet file: {_one_line(exc)}", path=path) from None
+        raise DataFileError(f"not a valid Parquet file: {reason(exc)}", path=path) from None
     if not names:
         raise DataFileError("has no columns", path=path)
     usecols = select_columns(columns, len(names), names, path)
@@ -295,7 +292,7 @@ def read_parquet(path: str, columns: ColumnSpec, missing: str,
     except DataFileError:
         raise
     except damaged as exc:
-        raise DataFileError(f"cannot read the table: {_one_line(exc)}", path=path) from None
+        raise DataFileError(f"cannot read the table: {reason(exc)}", path=path) from None
     selected = [names[j] for j in usecols]
     X, n_dropped, dropped = _array_checked(X, path, None, None, missing, names, usecols)
     return Table(X, selected, path, "parquet", n_dropped=n_dropped, dropped=dropped)

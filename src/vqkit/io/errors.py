@@ -20,6 +20,18 @@ def excerpt(value: object, limit: int = EXCERPT_CHARS) -> str:
     return f"{text[:limit]!r}... ({len(text)} characters)"
 
 
+#: The most characters of another library's error message that a message
+#: quotes (some quote the bytes of the file).
+REASON_CHARS = 200
+
+
+def reason(exc: BaseException) -> str:
+    """The message of ``exc`` (from the library that read the file) on one
+    line, cut to :data:`REASON_CHARS` characters."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= REASON_CHARS else text[:REASON_CHARS] + "..."
+
+
 def listing(names: list[str]) -> str:
     """The names, each quoted by :func:`excerpt`, comma-separated; at most
     :data:`LISTED_NAMES` of them, then how many there are in all."""

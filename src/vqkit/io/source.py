@@ -12,7 +12,7 @@ import zlib
 from collections.abc import Iterator
 from typing import IO
 
-from .errors import DataFileError, os_error
+from .errors import DataFileError, os_error, reason
 from .formats import compression_of
 
 #: Bytes read from a source at a time.
@@ -100,14 +100,14 @@ def file_chunks(path: str, max_expanded_size: int | None = None) -> Iterator[byt
                 yield chunk
         except _DAMAGED as exc:
             raise DataFileError(
-                f"not a valid {_NAMES[compression]} file: {exc}", path=path
+                f"not a valid {_NAMES[compression]} file: {reason(exc)}", path=path
             ) from None
         except OSError as exc:
             if exc.errno is not None:
                 raise os_error(path, exc) from None
             # bz2 says "Invalid data stream" with an OSError without errno
             raise DataFileError(
-                f"not a valid {_NAMES[compression]} file: {exc}", path=path
+                f"not a valid {_NAMES[compression]} file: {reason(exc)}", path=path
             ) from None
 
 

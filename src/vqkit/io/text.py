@@ -22,7 +22,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from .columns import ColumnSpec, select_columns
-from .errors import DataFileError, excerpt
+from .errors import DataFileError, excerpt, reason
 from .lines import decoded, line_batches
 from .table import Table
 
@@ -291,7 +291,7 @@ def _parse_csv(ctx, blocks, first_line, rows):
                 return
             except csv.Error as exc:
                 raise DataFileError(
-                    f"cannot parse this line: {exc}", path=ctx.path, line=at
+                    f"cannot parse this line: {reason(exc)}", path=ctx.path, line=at
                 ) from None
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue
