@@ -12,10 +12,10 @@ from ._options import (
     _quiet_option, _seed_option, command,
 )
 from ._output import _check_outputs, _check_plot_output, _json_out, _saving_plot
+from ._terminal import _choose_k_progress, _show_progress, _warnings_reported
 
 #: The most values of k that one run of choose-k may try.
 MAX_KS = 1000
-from ._terminal import _choose_k_progress, _show_progress, _warnings_reported
 
 
 def _parse_k_range(text):

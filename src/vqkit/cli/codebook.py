@@ -16,12 +16,12 @@ from ._options import (
 from ._output import (
     _check_outputs, _check_writable, _file_errors, _fmt_g, _fmt_number, _json_out,
 )
+from ._terminal import _kmeans_progress, _n_runs, _show_progress, _warnings_reported
 
 #: What loading a damaged or hostile code book file may raise, besides the
 #: ValueError of a file that is read but found wrong.
 _DAMAGED = (OSError, EOFError, zipfile.BadZipFile, RecursionError, MemoryError,
             OverflowError)
-from ._terminal import _kmeans_progress, _n_runs, _show_progress, _warnings_reported
 
 
 def _codebook_option(help):

@@ -3,6 +3,8 @@ starts with the file, line or row, and column of the problem."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 #: The most characters of a cell, name or other value from a file that a
 #: message quotes; longer ones are cut short with an ellipsis.
 EXCERPT_CHARS = 40
@@ -32,7 +34,7 @@ def reason(exc: BaseException) -> str:
     return text if len(text) <= REASON_CHARS else text[:REASON_CHARS] + "..."
 
 
-def listing(names: list[str]) -> str:
+def listing(names: Sequence[str]) -> str:
     """The names, each quoted by :func:`excerpt`, comma-separated; at most
     :data:`LISTED_NAMES` of them, then how many there are in all."""
     shown = ", ".join(excerpt(n) for n in names[:LISTED_NAMES])

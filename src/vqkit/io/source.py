@@ -5,6 +5,7 @@ more than memory holds), or standard input."""
 from __future__ import annotations
 
 import bz2
+import contextlib
 import gzip
 import lzma
 import os
@@ -74,14 +75,7 @@ def file_chunks(path: str, max_expanded_size: int | None = None) -> Iterator[byt
     it cannot be read, is damaged, or expands beyond its limit (see
     :func:`expansion_limit`)."""
     compression = compression_of(path)
-    try:
-        if compression is None:
-            fh: IO[bytes] = open(path, "rb")
-        else:
-            fh = _OPENERS[compression](path, "rb")
-    except OSError as exc:
-        raise os_error(path, exc) from None
-    with fh:
+    with _opened(path, compression) as fh:
         if compression is None:
             yield from _read_all(fh, path)
             return
@@ -109,6 +103,19 @@ def file_chunks(path: str, max_expanded_size: int | None = None) -> Iterator[byt
             raise DataFileError(
                 f"not a valid {_NAMES[compression]} file: {reason(exc)}", path=path
             ) from None
+
+
+@contextlib.contextmanager
+def _opened(path, compression):
+    """The file ``path``, opened through its decompressor; an error while
+    opening it is a :class:`DataFileError`."""
+    opener = open if compression is None else _OPENERS[compression]
+    try:
+        fh = opener(path, "rb")  # noqa: SIM115 -- closed by the with below
+    except OSError as exc:
+        raise os_error(path, exc) from None
+    with fh:
+        yield fh
 
 
 def stream_chunks(stream: IO[bytes] | IO[str]) -> Iterator[bytes]:

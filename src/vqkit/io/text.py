@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import itertools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 
@@ -98,7 +98,8 @@ def _normalise_delimiter(delimiter):
     return delimiter, True
 
 
-def _read_head(batches, display):
+def _read_head(batches: Iterable[list[str]], display: str
+               ) -> tuple[int, list[str], str | None, Iterator[list[str]]]:
     """Read up to the lines that detection needs: ``(first, kept, above,
     rest)``, where ``first`` is the 0-based index of the first content line,
     ``kept`` the lines read from it on (the first :data:`_SNIFF_LINES`
@@ -351,7 +352,7 @@ class _Rows:
     (as runs of consecutive lines) and the lines dropped for missing
     values."""
 
-    def __init__(self, width):
+    def __init__(self, width: int) -> None:
         self.width = width
         self.n = 0
         self.blocks: list[np.ndarray] = []
