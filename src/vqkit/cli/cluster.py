@@ -8,12 +8,12 @@ import click
 
 from ._input import _check_k_rows, _check_scaling, _read, _scale, _scaling_name
 from ._options import (
-    _file_argument, _input_options, _json_option, _KType, _NInit, _plot_option, _quiet_option,
-    _seed_option, command,
+    MAX_ITER, _file_argument, _force_option, _input_options, _json_option, _KType, _NInit,
+    _plot_option, _quiet_option, _seed_option, command,
 )
 from ._output import (
-    _check_plot_output, _check_writable, _file_errors, _float_list, _fmt_g, _json_out,
-    _saving_plot, _table_text,
+    _check_outputs, _check_plot_output, _check_writable, _file_errors, _float_list, _fmt_g,
+    _json_out, _saving_plot, _table_text,
 )
 from ._terminal import _kmeans_progress, _n_runs, _show_progress, _warnings_reported
 from .choose_k import _picks_line, _run_choose_k
@@ -35,8 +35,8 @@ INITS = ["k-means++", "k-means||", "random"]
 @click.option("--n-init", type=_NInit(), default="auto", show_default=True,
               help="Number of seedings; the best run is kept (auto: 10 for random, else 1).")
 @_seed_option()
-@click.option("--max-iter", type=click.IntRange(min=1), default=300, show_default=True,
-              help="Most iterations of a run.")
+@click.option("--max-iter", type=click.IntRange(1, MAX_ITER), default=300, show_default=True,
+              help=f"Most iterations of a run (at most {MAX_ITER}).")
 @click.option("--standardize", is_flag=True,
               help="Centre each column and scale it to unit variance before clustering.")
 @click.option("--whiten", is_flag=True,
@@ -51,12 +51,14 @@ INITS = ["k-means++", "k-means||", "random"]
               help="Write the centres: .npy, or CSV with a header line; - for stdout.")
 @_json_option("Print one JSON object (k, centroids, labels, inertia, n_iter, ...).")
 @_plot_option("Save a scatter plot of the clusters (PNG).")
+@_force_option()
 @_quiet_option("No summary, warnings or progress bar; errors only.")
 def cluster(file: str, k: int | str, init: str, metric: str, n_init: int | str,
             seed: int | None, max_iter: int, standardize: bool, whiten: bool,
             columns: str | None, key: str | None, delimiter: str | None, header: bool | None,
-            missing: str, labels_out: str | None, centers_out: str | None, as_json: bool,
-            plot: str | None, quiet: bool) -> None:
+            missing: str, max_expanded_size: int | None, labels_out: str | None,
+            centers_out: str | None, as_json: bool, plot: str | None, force: bool,
+            quiet: bool) -> None:
     """Cluster the rows of FILE into K groups with k-means.
 
     FILE is CSV/TSV or other delimited text (delimiter and header line
@@ -91,8 +93,12 @@ def cluster(file: str, k: int | str, init: str, metric: str, n_init: int | str,
             _check_writable(path, option, allow_dash=True)
     if plot is not None:
         _check_plot_output(plot)
+    _check_outputs(
+        [(labels_out, "--labels"), (centers_out, "--centers"), (plot, "--plot")],
+        [(file, "FILE")], force,
+    )
 
-    table = _read(file, columns, key, delimiter, header, missing, quiet)
+    table = _read(file, columns, key, delimiter, header, missing, quiet, max_expanded_size)
     X = table.X
     if k != "auto":
         _check_k_rows(k, table)

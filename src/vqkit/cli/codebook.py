@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import os
+import zipfile
 
 import click
 
+from ._errors import user_message
 from ._input import _check_k_rows, _data_errors, _missing_or_denied, _read, _stdin
 from ._options import (
-    _file_argument, _input_options, _json_option, _KType, _NInit, _output_option,
-    _quiet_option, _seed_option, command,
+    MAX_ITER, _file_argument, _force_option, _input_options, _json_option, _KType,
+    _max_expanded_size_option, _NInit, _output_option, _quiet_option, _seed_option, command,
 )
-from ._output import _check_writable, _file_errors, _fmt_g, _fmt_number, _json_out
+from ._output import (
+    _check_outputs, _check_writable, _file_errors, _fmt_g, _fmt_number, _json_out,
+)
 from ._terminal import _kmeans_progress, _n_runs, _show_progress, _warnings_reported
+
+#: What loading a damaged or hostile code book file may raise, besides the
+#: ValueError of a file that is read but found wrong.
+_DAMAGED = (OSError, EOFError, zipfile.BadZipFile, RecursionError, MemoryError,
+            OverflowError)
 
 
 def _codebook_option(help):
@@ -40,9 +49,14 @@ def _load_codebook(path):
     try:
         with _missing_or_denied(path):
             return Codebook.load(path)
-    except (ValueError, OSError) as exc:
+    except ValueError as exc:
         raise click.ClickException(
             f"{exc} (write one with: vqkit train-codebook FILE -k K -o codebook.npz)"
+        ) from None
+    except _DAMAGED as exc:
+        raise click.ClickException(
+            f"{path}: not a valid code book file: {user_message(exc)} (write one with: "
+            "vqkit train-codebook FILE -k K -o codebook.npz)"
         ) from None
 
 
@@ -61,16 +75,19 @@ def _compression_text(cb, table):
               help="k-means, or mini-batch k-means (faster on large files).")
 @click.option("--n-init", type=_NInit(), default="auto", show_default=True,
               help="Number of seedings; the best run is kept.")
-@click.option("--max-iter", type=click.IntRange(min=1), default=None,
-              help="Most iterations (passes for minibatch).  Default: 300 (100).")
+@click.option("--max-iter", type=click.IntRange(1, MAX_ITER), default=None,
+              help=f"Most iterations (passes for minibatch), at most {MAX_ITER}.  "
+              "Default: 300 (100).")
 @_seed_option()
 @_input_options
 @_json_option("Print one JSON object (k, n_features, bits_per_vector, ...).")
+@_force_option()
 @_quiet_option()
 def train_codebook(file: str, k: int, output: str, method: str, n_init: int | str,
                    max_iter: int | None, seed: int | None, columns: str | None,
                    key: str | None, delimiter: str | None, header: bool | None, missing: str,
-                   as_json: bool, quiet: bool) -> None:
+                   max_expanded_size: int | None, as_json: bool, force: bool,
+                   quiet: bool) -> None:
     """Train a vector-quantization code book of K code words on FILE.
 
     The code words are the k-means centres of the rows of FILE (read as by
@@ -91,7 +108,8 @@ def train_codebook(file: str, k: int, output: str, method: str, n_init: int | st
         raise click.BadParameter("the code book is a binary .npz file: give a file name",
                                  param_hint="--output")
     _check_writable(output, "--output")
-    table = _read(file, columns, key, delimiter, header, missing, quiet)
+    _check_outputs([(output, "--output")], [(file, "FILE")], force)
+    table = _read(file, columns, key, delimiter, header, missing, quiet, max_expanded_size)
     _check_k_rows(k, table)
     params = {"n_init": n_init}
     if max_iter is not None:
@@ -146,9 +164,11 @@ def train_codebook(file: str, k: int, output: str, method: str, n_init: int | st
 @_output_option("Where to write the codes: .npy (smallest unsigned integer type) or "
                 "text, one per line; - for stdout.", allow_dash=True)
 @_input_options
+@_force_option()
 @_quiet_option()
 def encode(file: str, codebook: str, output: str, columns: str | None, key: str | None,
-           delimiter: str | None, header: bool | None, missing: str, quiet: bool) -> None:
+           delimiter: str | None, header: bool | None, missing: str,
+           max_expanded_size: int | None, force: bool, quiet: bool) -> None:
     """Replace each row of FILE by the index of its nearest code word.
 
     FILE is read as by "vqkit cluster" and must have as many (selected)
@@ -164,8 +184,9 @@ def encode(file: str, codebook: str, output: str, columns: str | None, key: str 
     from ..io import write_codes
 
     _check_writable(output, "--output", allow_dash=True)
+    _check_outputs([(output, "--output")], [(file, "FILE"), (codebook, "--codebook")], force)
     cb = _load_codebook(codebook)
-    table = _read(file, columns, key, delimiter, header, missing, quiet)
+    table = _read(file, columns, key, delimiter, header, missing, quiet, max_expanded_size)
     d = table.X.shape[1]
     if d != cb.n_features:
         raise click.ClickException(
@@ -187,7 +208,7 @@ def encode(file: str, codebook: str, output: str, columns: str | None, key: str 
     click.echo(f"Saved the codes ({codes.dtype}) to {output}")
 
 
-def _read_codes(path, key, k):
+def _read_codes(path, key, k, max_expanded_size):
     """The codes of FILE as int64, checked: one column of whole numbers in
     ``[0, k)``; errors name the line (text) or row (binary)."""
     import numpy as np
@@ -195,7 +216,7 @@ def _read_codes(path, key, k):
     from ..io import read_data
 
     with _data_errors():
-        table = read_data(path, key=key, stdin=_stdin())
+        table = read_data(path, key=key, stdin=_stdin(), max_expanded_size=max_expanded_size)
     X = table.X
     if X.shape[1] != 1:
         raise click.ClickException(
@@ -225,8 +246,11 @@ def _read_codes(path, key, k):
 @_output_option("Where to write the vectors: .npy, or CSV with a header line; - for "
                 "stdout (CSV).", allow_dash=True)
 @click.option("--key", default=None, help="The array to read from an .npz file of codes.")
+@_max_expanded_size_option()
+@_force_option()
 @_quiet_option()
-def decode(codes: str, codebook: str, output: str, key: str | None, quiet: bool) -> None:
+def decode(codes: str, codebook: str, output: str, key: str | None,
+           max_expanded_size: int | None, force: bool, quiet: bool) -> None:
     """Turn CODES back into vectors: each code becomes its code word.
 
     CODES is what "vqkit encode" wrote: .npy, .npz (--key) or text with one
@@ -240,8 +264,9 @@ def decode(codes: str, codebook: str, output: str, key: str | None, quiet: bool)
     from ..io import write_matrix
 
     _check_writable(output, "--output", allow_dash=True)
+    _check_outputs([(output, "--output")], [(codes, "CODES"), (codebook, "--codebook")], force)
     cb = _load_codebook(codebook)
-    values, table = _read_codes(codes, key, cb.k)
+    values, table = _read_codes(codes, key, cb.k, max_expanded_size)
     with _file_errors(output):
         write_matrix(output, cb.codewords, rows=values)
     if quiet or output == "-":

@@ -7,8 +7,10 @@ import os
 import click
 
 from ._input import _missing_or_denied
-from ._options import _output_option, _quiet_option, _seed_option, command
-from ._output import _check_writable, _file_errors, _fmt_number
+from ._options import (
+    MAX_SAMPLE, _force_option, _output_option, _quiet_option, _seed_option, command,
+)
+from ._output import _check_outputs, _check_writable, _file_errors, _fmt_number
 
 
 def _read_image_or_fail(path):
@@ -74,15 +76,16 @@ def _side_by_side(original, quantized):
 )
 @click.option(
     "--sample-size",
-    type=click.IntRange(min=1),
+    type=click.IntRange(1, MAX_SAMPLE),
     default=None,
     help="Train on this many random pixels (faster on large images); "
     "every pixel is still encoded.",
 )
 @_seed_option()
+@_force_option()
 @_quiet_option()
 def quantize(image: str, k: int, output: str, compare: str | None, sample_size: int | None,
-             seed: int | None, quiet: bool) -> None:
+             seed: int | None, force: bool, quiet: bool) -> None:
     """Reduce IMAGE to K colours by k-means and save it as a PNG.
 
     IMAGE is any image file Pillow reads (PNG, JPEG, ...).  Prints the PSNR
@@ -101,6 +104,7 @@ def quantize(image: str, k: int, output: str, compare: str | None, sample_size: 
     _check_writable(output, "--output")
     if compare is not None:
         _check_writable(compare, "--compare")
+    _check_outputs([(output, "--output"), (compare, "--compare")], [(image, "IMAGE")], force)
     pixels = _read_image_or_fail(image)
 
     from ..quantization import quantize_image

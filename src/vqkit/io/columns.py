@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .errors import DataFileError
+from .errors import DataFileError, excerpt, listing
 
 #: What ``columns`` may be: a name, an index or a range (or several of them
 #: in one comma-separated string), a list of these, or None for all columns.
@@ -60,7 +60,7 @@ def select_columns(columns: ColumnSpec, n_columns: int,
             got = list(range(n_columns))[slice(start, stop)]
             if not got:
                 raise DataFileError(
-                    f"the range {item!r} selects no column (there are {n_columns}, "
+                    f"the range {excerpt(item)} selects no column (there are {n_columns}, "
                     f"indices 0 to {n_columns - 1}; the stop index is excluded)",
                     path=path, option="columns",
                 )
@@ -68,12 +68,12 @@ def select_columns(columns: ColumnSpec, n_columns: int,
             continue
         if names:
             raise DataFileError(
-                f"there is no column named {item!r}; the columns are: "
-                + ", ".join(repr(n) for n in names),
+                f"there is no column named {excerpt(item)}; the columns are: "
+                + listing(names),
                 path=path, option="columns",
             )
         raise DataFileError(
-            f"there is no column named {item!r}: the file has no column names; "
+            f"there is no column named {excerpt(item)}: the file has no column names; "
             f"select columns by 0-based index (0 to {n_columns - 1}) or range such as 0:2",
             path=path, option="columns",
         )
