@@ -8,6 +8,7 @@ parses user input or prints.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -31,6 +32,11 @@ def unit_rows(backend: Backend, X: Any) -> Any:
     Raises ``ValueError`` naming the first all-zero row: it has no
     direction, so no cosine similarity.
     """
+    # lengths of rows of extreme magnitude would overflow or underflow when
+    # squared; an exact power-of-two scaling keeps every direction
+    X = scale_by(
+        backend, X, exact_scale(backend.max_abs(X), backend.numpy_dtype(X), X.shape[1])
+    )
     sq_norms = backend.row_sq_norms(X)
     norms = backend.xp.sqrt(sq_norms)
     zero = np.flatnonzero(backend.to_host(norms == 0))
@@ -100,12 +106,13 @@ def scale_by(backend: Backend, X: Any, exponent: int) -> Any:
     return X
 
 
-def unscale_squared(value: Any, exponent: int) -> float:
-    """A squared distance (or a sum of them) of data scaled by
-    ``2**exponent``, in the data's units: ``value * 2**(-2 * exponent)`` in
-    float64, ``inf`` where that overflows."""
+def unscale_squared(value: Any, exponent: int, power: int = 2) -> float:
+    """A squared distance (``power=2``; an L1 distance: ``power=1``), or a
+    sum of them, of data scaled by ``2**exponent``, in the data's units:
+    ``value * 2**(-power * exponent)`` in float64, ``inf`` where that
+    overflows."""
     with np.errstate(over="ignore", under="ignore"):
-        return float(np.ldexp(np.float64(value), -2 * exponent))
+        return float(np.ldexp(np.float64(value), -power * exponent))
 
 
 def initial_centers(
@@ -251,11 +258,20 @@ def fit_kmeans(
     # inertia is the sum of (1 - cos) = |x - c|^2 / 2
     factor = 2.0 if metric == "cosine" else 1.0
     if scale or factor != 1.0:
+        power = 1 if metric == "manhattan" else 2  # the inertia of k-medians is L1
         best.centers = scale_by(backend, best.centers, -scale)
-        best.inertia = unscale_squared(best.inertia, scale) / factor
+        best.inertia = unscale_squared(best.inertia, scale, power) / factor
         for stats in best.history:
-            stats.inertia = unscale_squared(stats.inertia, scale) / factor
+            stats.inertia = unscale_squared(stats.inertia, scale, power) / factor
             stats.center_shift = unscale_squared(stats.center_shift, scale)
+        if best.inertia == np.inf:
+            warnings.warn(
+                "The inertia of this fit exceeds the largest float64 "
+                f"({np.finfo(np.float64).max:.4g}) and is reported as inf; the "
+                "centres and labels are exact. Rescale X for a finite inertia.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
     return best
 
 
