@@ -243,13 +243,13 @@ def test_kmeans2_and_vq(request, magnitude, outlier, dtype):
     _xfail_left(request, "kmeans2")
     X = _data(magnitude, outlier, dtype)
     for minit in ("random", "points", "++"):
-        result = _fit_or_value_error(lambda: kmeans2(X, 3, minit=minit, seed=1))
+        result = _fit_or_value_error(lambda minit=minit: kmeans2(X, 3, minit=minit, seed=1))
         if result is None:
             continue
         centroid, label = result
         assert centroid.dtype == X.dtype and label.shape == (len(X),)
         assert ((label >= 0) & (label < 3)).all()
-        codes = _fit_or_value_error(lambda: vq(X, centroid))
+        codes = _fit_or_value_error(lambda centroid=centroid: vq(X, centroid))
         if codes is None:
             continue
         code, dist = codes
