@@ -21,6 +21,8 @@ from fractions import Fraction
 import numpy as np
 import pytest
 import scipy.cluster.vq as scipy_vq
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import vqkit
 from vqkit import BisectingKMeans, KMeans, MiniBatchKMeans, choose_k, kmeans, kmeans2, vq
@@ -337,3 +339,19 @@ def test_kmeans2_random_on_1d_data_matches_scipy(data, dtype, seed):
     np.testing.assert_array_equal(got[0], expected[0])
     np.testing.assert_array_equal(got[1], expected[1])
     assert got[0].dtype == expected[0].dtype
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    exponent=st.integers(min_value=-1070, max_value=1020),
+    seed=st.integers(min_value=0, max_value=2**16),
+    init=st.sampled_from(["k-means++", "k-means||", "random"]),
+)
+def test_any_power_of_two_magnitude_fits_as_the_unit_data(exponent, seed, init):
+    """Data at any float64 magnitude gives labels of the nearest returned
+    centre and an inertia that agrees with the exact one."""
+    X = np.ldexp(_data(1.0, None, np.float64), exponent)
+    X = X[np.random.default_rng(seed).permutation(len(X))]
+    model = _fit_or_value_error(lambda: KMeans(3, init=init, n_init=1, random_state=seed).fit(X))
+    assert model is not None
+    _check_model(model, X, np.float64)
