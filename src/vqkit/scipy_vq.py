@@ -459,12 +459,14 @@ _INIT_METHODS = frozenset(("random", "points", "++"))
 _MISSING_METHODS = frozenset(("warn", "raise"))
 
 
-def _initial_centers(X: Any, k: int, minit: str, rng: Any, backend: Backend) -> Any:
+def _initial_centers(
+    X: Any, k: int, minit: str, rng: Any, backend: Backend, univariate: bool
+) -> Any:
     if minit == "points":
         return random_rows(X, k, rng, backend)
     if minit == "++":
         return kmeans_plusplus(X, k, rng, backend)
-    return gaussian_init(X, k, rng, backend)
+    return gaussian_init(X, k, rng, backend, univariate)
 
 
 def kmeans2(
@@ -594,7 +596,8 @@ def _kmeans2_run(
             warnings.warn("k was not an integer, was converted.", stacklevel=3)
         if minit not in _INIT_METHODS:
             raise ValueError(f"Unknown init method {minit!r}")
-        centers = backend.like(_initial_centers(X, nc, minit, check_random_state(rng), backend), X)
+        rng = check_random_state(rng)
+        centers = backend.like(_initial_centers(X, nc, minit, rng, backend, data.ndim == 1), X)
     n_iter = operator.index(iter)  # after initialisation, like SciPy's range(iter)
     if check_finite:
         _check_finite(backend, centers)

@@ -160,6 +160,11 @@ def _as_float_numpy(X: Any, name: str, dtypes: tuple[type, ...], copy: bool) -> 
             raise type(exc)(
                 f"{name} must hold numbers; converting it to float failed: {exc}"
             ) from None
+        except OverflowError:
+            raise ValueError(
+                f"{name} holds a number too large for float64 (largest magnitude "
+                f"{np.finfo(np.float64).max:.4g}); rescale it before clustering."
+            ) from None
     if X.ndim != 2:
         hint = (
             " Reshape your data either using array.reshape(-1, 1) if your data "

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .fit import fit_kmeans
+from .fit import exact_scale, fit_kmeans, scale_by
 from .lloyd import assign_checked
 
 if TYPE_CHECKING:
@@ -76,6 +76,24 @@ def _split_weights(weights, idx):
         return None
     w = weights[idx]
     return w if np.count_nonzero(w > 0) >= 2 else None
+
+
+def _assign_exactly_scaled(backend, X, centers, origin):
+    """Labels (host) and float64 squared distances (host, in ``X``'s units)
+    of the nearest of ``centers``, compared in units where data of extreme
+    magnitude squares without overflow or underflow (an exact power of two,
+    as in :func:`~vqkit.core.fit.fit_kmeans`)."""
+    scale = exact_scale(
+        max(backend.max_abs(X), float(np.abs(centers).max())), backend.numpy_dtype(X), X.size
+    )
+    labels, min_d2 = assign_checked(
+        backend,
+        scale_by(backend, X, scale),
+        np.ldexp(centers, scale),
+        origin=np.ldexp(origin, scale),
+    )
+    with np.errstate(over="ignore", under="ignore"):
+        return np.asarray(labels), np.ldexp(np.asarray(min_d2, dtype=np.float64), -2 * scale)
 
 
 def bisecting_kmeans(
@@ -139,9 +157,7 @@ def bisecting_kmeans(
         centers = np.asarray(run.centers)
         # distances measured from the parent's centre keep float32 accurate
         origin = node_centers[best].astype(X.dtype)
-        labels, min_d2 = assign_checked(backend, Xs, centers, origin=origin)
-        labels = np.asarray(labels)
-        d2 = np.asarray(min_d2, dtype=np.float64)
+        labels, d2 = _assign_exactly_scaled(backend, Xs, centers, origin)
         if weights is not None:
             d2 = d2 * weights[idx]
         child_inertia = np.bincount(labels, weights=d2, minlength=2)
@@ -163,8 +179,7 @@ def bisecting_kmeans(
         labels[rows[leaf]] = i
     node_centers = node_centers.astype(X.dtype)
     if k == 1:
-        _, min_d2 = assign_checked(backend, X, node_centers, origin=node_centers[0])
-        d2 = np.asarray(min_d2, dtype=np.float64)
+        _, d2 = _assign_exactly_scaled(backend, X, node_centers, node_centers[0])
         inertia = float(d2.sum() if weights is None else (weights * d2).sum())
     else:
         inertia = float(sum(inertias[leaf] for leaf in leaves))

@@ -7,6 +7,8 @@ parses user input or prints.
 
 from __future__ import annotations
 
+import math
+import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -30,6 +32,11 @@ def unit_rows(backend: Backend, X: Any) -> Any:
     Raises ``ValueError`` naming the first all-zero row: it has no
     direction, so no cosine similarity.
     """
+    # lengths of rows of extreme magnitude would overflow or underflow when
+    # squared; an exact power-of-two scaling keeps every direction
+    X = scale_by(
+        backend, X, exact_scale(backend.max_abs(X), backend.numpy_dtype(X), X.shape[1])
+    )
     sq_norms = backend.row_sq_norms(X)
     norms = backend.xp.sqrt(sq_norms)
     zero = np.flatnonzero(backend.to_host(norms == 0))
@@ -54,20 +61,58 @@ def tolerance(backend: Backend, X: Any, tol: float, weights: Any = None) -> tupl
     return float(tol) * float(backend.xp.mean(var)), mean
 
 
-#: Data whose largest magnitude lies outside [2**-300, 2**300] is scaled by a
-#: power of two for the fit: squared distances of such values would overflow
-#: or underflow float64.  Power-of-two scaling is exact, so the fit is the
-#: one of the unscaled data.
+#: Data whose largest magnitude lies outside [2**-300, 2**300] (float64; for
+#: float32, [2**-37, 2**37]: the same share of its exponent range) is
+#: scaled by a power of two for the fit: squared distances of such values
+#: would overflow or underflow the data's dtype.  Power-of-two scaling is
+#: exact, so the fit is the one of the unscaled data.
 SAFE_MAGNITUDE = 2.0**300
 
 
-def exact_scale(largest: float) -> float:
-    """A power of two ``s`` with ``s * largest`` near 1, or 1.0 when
-    ``largest`` (the largest magnitude of the data, from the backend's
-    ``max_abs``) is safe for squared distances."""
-    if largest == 0 or 1 / SAFE_MAGNITUDE <= largest <= SAFE_MAGNITUDE:
-        return 1.0
-    return 2.0 ** -int(np.round(np.log2(largest)))
+def _safe_exponent(dtype: Any) -> int:
+    """``e`` such that magnitudes in ``[2**-e, 2**e]`` of ``dtype`` need no
+    scaling (300 for float64)."""
+    return np.finfo(dtype).maxexp * 300 // 1024
+
+
+def exact_scale(largest: float, dtype: Any = np.float64, count: int = 1) -> int:
+    """The exponent ``e`` of the power of two ``2**e`` that the data is
+    scaled by, or 0 when ``largest`` (the largest magnitude of the data, from
+    the backend's ``max_abs``) is safe for squared distances in ``dtype``.
+
+    Scaled data has its largest magnitude near the top of the range in which
+    ``count`` (the number of values) squared differences still sum without
+    overflow, so that the smaller rows keep as many significant bits of
+    their squared distances as the dtype allows.  Apply it with
+    :func:`scale_by`; ``2**e`` itself may not be representable.
+    """
+    safe = _safe_exponent(dtype)
+    if largest == 0 or not np.isfinite(largest) or 2.0**-safe <= largest <= 2.0**safe:
+        return 0
+    count = count if np.isfinite(count) and count >= 1 else 2**40
+    target = (np.finfo(dtype).maxexp - 16 - int(np.ceil(np.log2(count)))) // 2
+    return target - math.frexp(largest)[1]
+
+
+def scale_by(backend: Backend, X: Any, exponent: int) -> Any:
+    """``X`` times ``2**exponent`` (a new array of ``X``'s kind and dtype),
+    in steps whose factors the dtype represents; ``X`` itself when
+    ``exponent`` is 0."""
+    step = np.finfo(backend.numpy_dtype(X)).maxexp // 2 - 1
+    while exponent:
+        part = max(-step, min(step, exponent))
+        X = X * backend.scalar_like(X, math.ldexp(1.0, part))
+        exponent -= part
+    return X
+
+
+def unscale_squared(value: Any, exponent: int, power: int = 2) -> float:
+    """A squared distance (``power=2``; an L1 distance: ``power=1``), or a
+    sum of them, of data scaled by ``2**exponent``, in the data's units:
+    ``value * 2**(-power * exponent)`` in float64, ``inf`` where that
+    overflows."""
+    with np.errstate(over="ignore", under="ignore"):
+        return float(np.ldexp(np.float64(value), -power * exponent))
 
 
 def initial_centers(
@@ -147,11 +192,13 @@ def fit_kmeans(
             init = unit_rows(backend.dense, backend.asarray_like(init, X, X.dtype))
     # a backend that reads X in passes (Dask) knows the magnitude from its
     # statistics pass, which also checks the data and weights
-    scale = exact_scale(backend.max_abs(X, weights))
-    if scale != 1.0:
-        X = X * backend.scalar_like(X, scale)
+    scale = exact_scale(
+        backend.max_abs(X, weights), backend.numpy_dtype(X), X.shape[0] * X.shape[1]
+    )
+    if scale:
+        X = scale_by(backend, X, scale)
         if not isinstance(init, str) and not callable(init):
-            init = np.asarray(backend.to_host(init)) * scale
+            init = np.ldexp(np.asarray(backend.to_host(init), dtype=np.float64), scale)
     shift_tol, origin = tolerance(backend, X, tol, weights)
     # Lloyd draws no random numbers, so seeding every restart before
     # fitting any draws exactly what seeding each before its fit does
@@ -210,17 +257,21 @@ def fit_kmeans(
     # back to the data's units (inertia may overflow to inf); for cosine,
     # inertia is the sum of (1 - cos) = |x - c|^2 / 2
     factor = 2.0 if metric == "cosine" else 1.0
-    if scale != 1.0 or factor != 1.0:
-        best.centers = best.centers / backend.scalar_like(best.centers, scale)
-
-        def unscale(squared, by=1.0):
-            with np.errstate(over="ignore", under="ignore"):
-                return float(np.float64(squared) / scale / scale / by)
-
-        best.inertia = unscale(best.inertia, factor)
+    if scale or factor != 1.0:
+        power = 1 if metric == "manhattan" else 2  # the inertia of k-medians is L1
+        best.centers = scale_by(backend, best.centers, -scale)
+        best.inertia = unscale_squared(best.inertia, scale, power) / factor
         for stats in best.history:
-            stats.inertia = unscale(stats.inertia, factor)
-            stats.center_shift = unscale(stats.center_shift)
+            stats.inertia = unscale_squared(stats.inertia, scale, power) / factor
+            stats.center_shift = unscale_squared(stats.center_shift, scale)
+        if best.inertia == np.inf:
+            warnings.warn(
+                "The inertia of this fit exceeds the largest float64 "
+                f"({np.finfo(np.float64).max:.4g}) and is reported as inf; the "
+                "centres and labels are exact. Rescale X for a finite inertia.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
     return best
 
 
@@ -249,7 +300,10 @@ def fit_starts(
         len({(Z.shape, Z.dtype) for Z in datasets}) == 1
         and max_iter is not None
         and all(compiled_runs_fit(backend, datasets[0], len(c)) for c in starts)
-        and all(exact_scale(backend.max_abs(Z)) == 1.0 for Z in datasets)
+        and all(
+            exact_scale(backend.max_abs(Z), backend.numpy_dtype(Z), Z.size) == 0
+            for Z in datasets
+        )
     ):
         tols = [
             tolerance(backend, Z, tol, None if weights is None else weights[i])[0]

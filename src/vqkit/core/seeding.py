@@ -54,20 +54,29 @@ def kmeans_plusplus(X: Any, k: int, rng: Any, backend: Backend) -> np.ndarray:
     return centers
 
 
-def gaussian_init(X: Any, k: int, rng: Any, backend: Backend) -> np.ndarray:
+def gaussian_init(
+    X: Any, k: int, rng: Any, backend: Backend, univariate: bool = False
+) -> np.ndarray:
     """``k`` draws from a Gaussian with the data's mean and covariance.
 
-    SciPy's ``minit='random'``: one ``standard_normal`` call.  With more
-    features than rows the covariance is singular, so the draws are made
-    in the span of the centred data through its SVD; otherwise they are
-    shaped by the Cholesky factor of the covariance, which raises
-    ``numpy.linalg.LinAlgError`` when the covariance is singular (a
-    constant or duplicated column, or as many rows as columns).
+    SciPy's ``minit='random'``: one ``standard_normal`` call.  With
+    ``univariate`` (``X`` is one column that was given as 1-D data) the
+    draws are scaled by the standard deviation, so constant data gives
+    ``k`` copies of its mean.  With more features than rows the covariance
+    is singular, so the draws are made in the span of the centred data
+    through its SVD; otherwise they are shaped by the Cholesky factor of
+    the covariance, which raises ``numpy.linalg.LinAlgError`` when the
+    covariance is singular (a constant or duplicated column, or as many
+    rows as columns).
 
     Returns a float64 ``(k, d)`` array.
     """
     n, d = X.shape
-    if d > n:  # fewer rows than features: a small SVD, on the host
+    if univariate:
+        mu, cov = backend.mean_covariance(X)
+        z = rng.standard_normal(size=(int(k), 1))
+        x = z * np.sqrt(np.reshape(cov, (1, 1)))
+    elif d > n:  # fewer rows than features: a small SVD, on the host
         X = backend.to_host(X)
         mu = X.mean(axis=0)
         _, s, vh = np.linalg.svd(X - mu, full_matrices=False)

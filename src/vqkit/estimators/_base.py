@@ -35,7 +35,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ..backends import Backend, get_backend
-from ..core.fit import exact_scale, unit_rows
+from ..core.fit import exact_scale, scale_by, unit_rows
 from ..core.lloyd import assign_checked
 from ..exceptions import ConvergenceWarning, NotFittedError
 from ..validation import as_float_2d, as_sample_weight
@@ -229,14 +229,12 @@ class CentroidEstimator(ABC):
     def _rescaled(self, backend: Backend, X: Any, centers: Any) -> tuple[Any, Any, Any]:
         """``X`` and ``centers`` (in ``X``'s library, on its device) in units
         where squared distances neither overflow nor underflow, and the
-        scale: a power of two, so that nearer stays nearer exactly (see
-        ``vqkit.core.fit.exact_scale``); 1 for ordinary magnitudes."""
+        scale's exponent: a power of two, so that nearer stays nearer exactly
+        (see ``vqkit.core.fit.exact_scale``); 0 for ordinary magnitudes."""
         centers = backend.like(centers, X)
         largest = max(backend.max_abs(X), backend.max_abs(centers))
-        scale = backend.scalar_like(X, exact_scale(largest))
-        if scale != 1:
-            X, centers = X * scale, centers * scale
-        return X, centers, scale
+        scale = exact_scale(largest, backend.numpy_dtype(X), X.shape[0] * X.shape[1])
+        return scale_by(backend, X, scale), scale_by(backend, centers, scale), scale
 
     def _nearest(self, X: Any, backend: Backend) -> tuple[Any, Any]:
         """Nearest centre of each row of the validated ``X`` (of ``backend``)
@@ -253,9 +251,9 @@ class CentroidEstimator(ABC):
             return backend.assign_l1(X, self.cluster_centers_)
         X, centers, scale = self._rescaled(backend, X, self.cluster_centers_)
         labels, min_d2 = assign_checked(backend, X, centers)
-        if scale != 1:
+        if scale:
             with np.errstate(over="ignore", under="ignore"):
-                min_d2 = backend.astype(min_d2, backend.xp.float64) / float(scale) / float(scale)
+                min_d2 = scale_by(backend, backend.astype(min_d2, backend.xp.float64), -2 * scale)
         if metric == "cosine":
             min_d2 = min_d2 / 2  # 1 - cos, from |x - c|^2 = 2 (1 - cos) on unit rows
         return labels, min_d2

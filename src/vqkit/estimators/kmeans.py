@@ -144,6 +144,18 @@ class KMeans(CentroidEstimator):
     ``save(path)`` writes a fitted model to one ``.npz`` file (no pickle)
     and ``KMeans.load(path)`` reads it back, exactly.
 
+    Notes
+    -----
+    Data whose largest magnitude lies outside ``[2**-300, 2**300]``
+    (float32: ``[2**-37, 2**37]``) is fitted, predicted and scored scaled by
+    an exact power of two that brings its largest magnitude near the top of
+    the range where squared distances still sum without overflow: subnormal
+    data, or a row at 1e300 among rows near 1, gives the labels and centres
+    of the unscaled data.  Squared distances below the dtype's smallest
+    number after that scaling count as ties.  An inertia beyond the largest
+    float64 is reported as ``inf`` with a ``RuntimeWarning``.  Python
+    integers beyond float64 raise ``ValueError``.
+
     Examples
     --------
     >>> import numpy as np
