@@ -33,6 +33,8 @@ import json
 import math
 import os
 import stat
+import sys
+import tokenize
 import zipfile
 import zlib
 from collections.abc import Mapping
@@ -54,6 +56,11 @@ _MAX_DEFLATE_RATIO = 1032
 #: Bytes of JSON text scanned at a time when its nesting is measured.
 _SCAN_BLOCK = 1 << 20
 _NPY_MAGIC = b"\x93NUMPY"
+#: Readers of the ``.npy`` header versions that hold only ASCII.
+_NPY_HEADERS = {(1, 0): np.lib.format.read_array_header_1_0,
+                (2, 0): np.lib.format.read_array_header_2_0}
+#: Zip flag bits of encryption (0, 6) and of compressed patched data (5).
+_ENCRYPTED_OR_PATCHED = 0x1 | 0x20 | 0x40
 
 
 def write_archive(path: str | os.PathLike, arrays: Mapping[str, np.ndarray],
@@ -81,7 +88,8 @@ def read_archive(path: str | os.PathLike, fmt: str, version: int,
         arrays = _read_members(path, what)
     except FileNotFoundError:
         raise
-    except (zipfile.BadZipFile, OSError, EOFError, zlib.error, UnicodeDecodeError) as exc:
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error, UnicodeDecodeError,
+            NotImplementedError) as exc:  # the last: zip features vqkit never writes
         raise ValueError(f"{what} (or it is damaged): {exc}") from None
     except ValueError as exc:
         if str(exc).startswith(what):
@@ -130,8 +138,8 @@ class Field:
         of any width, booleans included (or a JSON number).
     shape : tuple of str or int
         The array's shape, one entry per dimension: a size, or the name of
-        a dimension whose size all fields (and the caller) must agree on.
-        ``()`` for a JSON number in the metadata.
+        a dimension whose size (at least 1) all fields (and the caller)
+        must agree on.  ``()`` for a JSON number in the metadata.
     low, high : float, str or None
         Values must be ``>= low`` and ``< high``; ``high`` may name a
         dimension.  None: no bound.
@@ -188,6 +196,8 @@ def _check_field(name: str, value: Any, field: Field, sizes: dict[str, int],
         raise refuse(f"has shape {value.shape}; it must have {len(field.shape)} "
                      f"dimension(s) {_shape_text(field.shape)}")
     for size, dim in zip(value.shape, field.shape):
+        if isinstance(dim, str) and size < 1:
+            raise refuse(f"has shape {value.shape}; its dimension {dim} must not be empty")
         expected = sizes.setdefault(dim, size) if isinstance(dim, str) else dim
         if size != expected:
             raise refuse(f"has shape {value.shape}; expected {_shape_text(field.shape)} "
@@ -275,8 +285,8 @@ def _check_member_sizes(infos: list[zipfile.ZipInfo], size: int, what: str) -> N
         name = info.filename
         if not name.endswith(".npy"):
             raise ValueError(f"{what}: its member {name!r:.80} is not a .npy array")
-        if info.flag_bits & 0x1:
-            raise ValueError(f"{what}: its member {name!r:.80} is encrypted")
+        if info.flag_bits & _ENCRYPTED_OR_PATCHED:
+            raise ValueError(f"{what}: its member {name!r:.80} is encrypted or patched")
         if info.compress_type == zipfile.ZIP_STORED:
             limit = info.compress_size
         elif info.compress_type == zipfile.ZIP_DEFLATED:
@@ -305,12 +315,13 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, what: str) -> 
     name = info.filename[:-4]
     with archive.open(info) as fh:
         version = np.lib.format.read_magic(fh)
-        if version == (1, 0):
-            shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
-        elif version == (2, 0):
-            shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
-        else:
+        if version not in _NPY_HEADERS:
             raise ValueError(f"{what}: its array {name!r:.80} uses .npy format {version}")
+        try:
+            shape, _, dtype = _NPY_HEADERS[version](fh)
+        except (SyntaxError, TypeError, tokenize.TokenError, RecursionError) as exc:
+            # numpy parses the header's Python literal; garbage fails in many ways
+            raise ValueError(f"its array {name!r:.80} has a damaged header: {exc}") from None
         header = fh.tell()
     if dtype.hasobject or dtype.fields is not None or dtype.subdtype is not None:
         raise ValueError(f"{what}: its array {name!r:.80} holds {dtype} values "
@@ -334,6 +345,9 @@ def _parse_meta(entry: np.ndarray, what: str) -> Any:
     if entry.dtype.kind != "U" or entry.shape != ():
         raise ValueError(f"{what} (or it is damaged): its {META_KEY!r} entry is not a "
                          "JSON text")
+    code_points = entry.reshape(1).view(entry.dtype.str[0] + "u4")
+    if code_points.size and code_points.max() > sys.maxunicode:
+        raise ValueError(f"{what} (or it is damaged): its metadata is not text")
     text = str(entry[()])
     depth = _json_depth(text, MAX_JSON_DEPTH)
     if depth > MAX_JSON_DEPTH:
