@@ -107,7 +107,8 @@ class SparseBackend:
         w_cols = np.bincount(indices, weights=w_nz, minlength=d)
         dev = data - mean[indices]
         squares = np.bincount(indices, weights=w_nz * dev * dev, minlength=d)
-        squares += np.maximum(total - w_cols, 0.0) * mean * mean
+        # not in place: np.bincount of no entries (all-zero X) is int64
+        squares = squares + np.maximum(total - w_cols, 0.0) * mean * mean
         return mean, squares / total
 
     def count_non_finite(self, X):
