@@ -117,30 +117,26 @@ def check_init(
     estimator_name: str,
     random_n_init: int,
 ) -> tuple[Any, int]:
-    """Check an array ``init`` against ``X`` and resolve ``n_init``.
+    """Check an ``init`` against ``X`` and resolve ``n_init``.
 
     ``init`` is a seeding's name, a callable or an array, and ``n_init``
     ``"auto"`` or an integer >= 1 (both checked with the other parameters).
-    An array must have the shape ``(n_clusters, n_features)`` and finite
-    values; it is returned in ``X``'s dtype.  ``n_init="auto"`` means
+    An array must hold numbers, have the shape ``(n_clusters, n_features)``
+    and be finite in ``X``'s dtype; it is returned in that dtype.  A
+    callable is returned wrapped so that what it returns gets the same
+    check (:class:`CheckedInit`).  ``n_init="auto"`` means
     ``random_n_init`` runs for ``"random"`` or a callable and one run
     otherwise; an array forces one run, with scikit-learn's
     ``RuntimeWarning`` when more were asked for.  Returns ``(init, n_init)``.
     """
     is_array = not isinstance(init, str) and not callable(init)
-    if is_array:
-        d = X.shape[1]
-        init = np.asarray(host(init), dtype=numpy_dtype(X))
-        if init.shape != (n_clusters, d):
-            raise ValueError(
-                f"The shape of the initial centers {init.shape} does not match "
-                f"the number of clusters and features: expected ({n_clusters}, {d})."
-            )
-        if not np.isfinite(init).all():
-            raise ValueError("The initial centers contain NaN or infinity.")
     if n_init == "auto":
         randomised = (isinstance(init, str) and init == "random") or callable(init)
         n_init = random_n_init if randomised else 1
+    if is_array:
+        init = check_centers(init, n_clusters, X.shape[1], numpy_dtype(X))
+    elif callable(init):
+        init = CheckedInit(init, n_clusters, X.shape[1], numpy_dtype(X))
     if is_array and n_init != 1:
         warnings.warn(
             "Explicit initial center position passed: performing only one init "
@@ -150,6 +146,71 @@ def check_init(
         )
         n_init = 1
     return init, int(n_init)
+
+
+def check_centers(centers: Any, n_clusters: int, n_features: int,
+                  dtype: np.dtype) -> np.ndarray:
+    """Initial centres (an array ``init``, or what a callable returned) as
+    an array of ``dtype``: numbers, of shape ``(n_clusters, n_features)``,
+    finite in ``dtype``; else a ``ValueError`` in scikit-learn's words."""
+    C = np.asarray(host(centers))
+    if C.dtype.kind == "c":
+        raise ValueError(f"Complex data not supported: the initial centers have dtype "
+                         f"{C.dtype}.")
+    if C.dtype.kind not in "biuf":
+        try:
+            C = C.astype(np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"The initial centers must be an array of numbers, got {_brief(centers)}."
+            ) from None
+    if C.ndim == 0:
+        raise ValueError(f"The initial centers must be a 2D array, got {_brief(centers)}.")
+    if C.ndim != 2:
+        raise ValueError(f"Expected 2D array, got {C.ndim}D array instead (the initial "
+                         f"centers have shape {C.shape}).")
+    expected = f"expected ({n_clusters}, {n_features})"
+    if C.shape[0] != n_clusters:
+        raise ValueError(f"The shape of the initial centers {C.shape} does not match the "
+                         f"number of clusters {n_clusters}: {expected}.")
+    if C.shape[1] != n_features:
+        raise ValueError(f"The shape of the initial centers {C.shape} does not match the "
+                         f"number of features of the data {n_features}: {expected}.")
+    with np.errstate(over="ignore"):
+        C = C.astype(dtype, copy=False)
+    if not np.isfinite(C).all():
+        raise ValueError("The initial centers contain NaN or infinity.")
+    return C
+
+
+class CheckedInit:
+    """A callable ``init`` whose every result is checked by
+    :func:`check_centers` before the seeding uses it.
+
+    Called as ``init(X, n_clusters, random_state)``; returns what the
+    function returned, unchanged, when it passes.
+    """
+
+    def __init__(self, function: Callable[..., ArrayLike], n_clusters: int,
+                 n_features: int, dtype: np.dtype) -> None:
+        self.function = function
+        self.n_clusters = n_clusters
+        self.n_features = n_features
+        self.dtype = dtype
+
+    def __call__(self, X: Any, n_clusters: int, random_state: Any) -> Any:
+        centers = self.function(X, n_clusters, random_state)
+        try:
+            check_centers(centers, self.n_clusters, self.n_features, self.dtype)
+        except ValueError as exc:
+            raise ValueError(f"The callable init returned unusable centers: {exc}") from None
+        return centers
+
+
+def _brief(value: Any) -> str:
+    """``value`` for a message: its type, and a short repr."""
+    text = " ".join(repr(value).split())
+    return f"{type(value).__name__} {text[:60]}{'...' if len(text) > 60 else ''}"
 
 
 # ----------------------------------------------------------------------

@@ -25,6 +25,8 @@ import numba
 import numpy as np
 from numpy.typing import DTypeLike
 
+from .threads import THREAD_SAFE_LAYERS
+
 
 class Scratch:
     """Work arrays of one thread, kept across the blocks it computes."""
@@ -54,7 +56,7 @@ def _blas_controller():
         try:
             from threadpoolctl import ThreadpoolController
 
-            safe = numba.threading_layer() in ("omp", "tbb")
+            safe = numba.threading_layer() in THREAD_SAFE_LAYERS
         except (ImportError, ValueError):  # ValueError: no layer started yet
             safe = False
         _controller = ThreadpoolController() if safe else False
