@@ -10,6 +10,7 @@ truncations and flipped bytes, zip headers that declare huge members,
 ``.npy`` headers that declare huge arrays, and deep nesting.
 """
 
+import contextlib
 import json
 import os
 import subprocess
@@ -21,8 +22,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, event, given, settings
-from hypothesis.errors import InvalidArgument
 from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
 from hypothesis.extra import numpy as hnp
 
 import vqkit
@@ -156,11 +157,16 @@ def test_huge_centres_are_refused_in_a_subprocess(saved, tmp_path):
 
 
 @pytest.mark.parametrize("children, message", [
-    ([[1, 2], [1, 1], [-1, -1], [-1, -1], [-1, -1], [-1, -1], [-1, -1]], "parents do not match"),
-    ([[1, 2], [3, 4], [5, 6], [-1, -1], [-1, -1], [-1, -1], [0, 1]], "must be below|twice|parents"),
-    ([[1, 2], [3, 4], [5, 6], [-1, -1], [-1, -1], [-1, -1], [7, 9]], "below 7"),
-    ([[1, 2], [3, 4], [-1, -1], [-1, -1], [-1, -1], [-1, -1], [-1, -1]], "does not reach"),
-    ([[1, 1], [3, 4], [5, 6], [-1, -1], [-1, -1], [-1, -1], [-1, -1]], "twice|parents"),
+    ([[1, 2], [1, 1], [-1, -1], [-1, -1], [-1, -1], [-1, -1], [-1, -1]],
+     r"node 1 of its tree has children \[1, 1\] whose parents do not match"),
+    ([[1, 2], [3, 4], [5, 6], [-1, -1], [-1, -1], [-1, -1], [0, 1]],
+     r"node 6 of its tree has children \[0, 1\] whose parents do not match"),
+    ([[1, 2], [3, 4], [5, 6], [-1, -1], [-1, -1], [-1, -1], [7, 9]],
+     r"tree_children_ holds 9; its values must be below 7 \(nodes\)"),
+    ([[1, 2], [3, 4], [-1, -1], [-1, -1], [-1, -1], [-1, -1], [-1, -1]],
+     "its tree does not reach node 5"),
+    ([[1, 1], [3, 4], [5, 6], [-1, -1], [-1, -1], [-1, -1], [-1, -1]],
+     "its tree reaches node 1 twice"),
 ])
 def test_bisecting_trees_that_are_not_trees(saved, tmp_path, children, message):
     arrays = members(saved["bisecting"])
@@ -459,10 +465,8 @@ def test_random_declared_sizes(saved, tmp_path, kind, data):
 
 def _event(outcome):
     """Count outcomes in hypothesis's statistics (outside a test: nothing)."""
-    try:
+    with contextlib.suppress(InvalidArgument):
         event(outcome)
-    except InvalidArgument:
-        pass
 
 
 def _env():

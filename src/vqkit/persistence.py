@@ -39,7 +39,7 @@ import zipfile
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from numbers import Integral, Real
+from numbers import Real
 from typing import Any
 
 import numpy as np
@@ -216,7 +216,7 @@ def _check_field(name: str, value: Any, field: Field, sizes: dict[str, int],
 
 def _check_json_number(value: Any, field: Field, refuse: Any) -> None:
     """A JSON number of the metadata against ``field`` (shape ``()``)."""
-    kind = Integral if field.dtype == "integer" else Real
+    kind = (int,) if field.dtype == "integer" else (int, float)  # what json.loads gives
     if isinstance(value, bool) or not isinstance(value, kind):
         wanted = "an integer" if field.dtype == "integer" else "a number"
         raise refuse(f"is {value!r:.40} ({_a(_json_type(value))}); it must be {wanted}")

@@ -172,7 +172,7 @@ def load_estimator(cls: type[E], path: str | os.PathLike) -> E:
     except ValueError as exc:
         raise ValueError(f"{damaged}: {exc}") from None
     check_fields(attributes, {"n_features_in_": ATTRIBUTES["n_features_in_"]}, what)
-    sizes = {"k": estimator.n_clusters, "d": attributes["n_features_in_"]}
+    sizes = {"k": estimator.get_params()["n_clusters"], "d": attributes["n_features_in_"]}
     check_fields(array_params, ARRAY_PARAMETERS, what, sizes)
     values = {**attributes, **array_attributes}
     for name in values:

@@ -12,10 +12,10 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from ..backends import get_backend
-from ..validation import as_float_2d, as_sample_weight, check_n_clusters
 from ..core.fit import exact_scale
 from ..core.lloyd import assign_checked
 from ..persistence import Field, check_fields, read_archive, write_archive
+from ..validation import as_float_2d, as_sample_weight, check_n_clusters
 
 __all__ = ["Codebook", "Distortion", "code_dtype"]
 
