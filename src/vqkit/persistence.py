@@ -91,6 +91,9 @@ def read_archive(path: str | os.PathLike, fmt: str, version: int,
     except (zipfile.BadZipFile, OSError, EOFError, zlib.error, UnicodeDecodeError,
             NotImplementedError) as exc:  # the last: zip features vqkit never writes
         raise ValueError(f"{what} (or it is damaged): {exc}") from None
+    except MemoryError:  # sizes within the bounds, but more than this machine has
+        raise ValueError(f"{what} (or it is damaged): its arrays need more memory than "
+                         "is available") from None
     except ValueError as exc:
         if str(exc).startswith(what):
             raise

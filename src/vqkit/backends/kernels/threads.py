@@ -97,8 +97,19 @@ def ensure_threads() -> None:
     with _starting:
         if not _started:
             start_threads()
-            _serialised = numba.threading_layer() not in THREAD_SAFE_LAYERS
+            _serialised = _layer_is_unsafe()  # before _started: other threads read it then
             _started = True
+
+
+def launches_serialised() -> bool:
+    """Whether numba's threading layer (started now if need be) is not
+    thread-safe, so that kernel launches take turns (asked of numba)."""
+    ensure_threads()
+    return _layer_is_unsafe()
+
+
+def _layer_is_unsafe() -> bool:
+    return numba.threading_layer() not in THREAD_SAFE_LAYERS
 
 
 def launch_safely(kernel: F) -> F:
