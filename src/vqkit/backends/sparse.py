@@ -121,7 +121,8 @@ class SparseBackend(Backend):
         w_cols = np.bincount(indices, weights=w_nz, minlength=d)
         dev = data - mean[indices]
         squares = np.bincount(indices, weights=w_nz * dev * dev, minlength=d)
-        squares += np.maximum(total - w_cols, 0.0) * mean * mean
+        # not in place: np.bincount of no entries (all-zero X) is int64
+        squares = squares + np.maximum(total - w_cols, 0.0) * mean * mean
         return mean, squares / total
 
     def count_non_finite(self, X: Any) -> int:

@@ -15,6 +15,7 @@ from numba import njit, prange
 from numpy.typing import DTypeLike
 
 from .chunks import BLOCK_ROW_CHUNK, ROW_CHUNK
+from .threads import launch_safely
 
 
 def assignment_arrays(n: int, k: int, dtype: DTypeLike) -> tuple[np.ndarray, np.ndarray, bool]:
@@ -53,6 +54,7 @@ def nearest_direct(X, i, C):
 
 
 
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True)
 def assign_direct(X, C, labels, min_d2):
     """Nearest centre by the direct formula ``sum((c - x) ** 2)``.
@@ -71,6 +73,7 @@ def assign_direct(X, C, labels, min_d2):
 
 
 
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True)
 def row_sq_norms(X, out):
     """``out[i] = sum(X[i] ** 2)``, summed left to right in X's dtype."""
@@ -87,6 +90,7 @@ def row_sq_norms(X, out):
 
 
 
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True)
 def argmin_expanded(G, x_sq, c_sq, labels, min_d2):
     """Nearest centre from a block of dot products ``G = X_block @ C.T``.
@@ -116,6 +120,7 @@ def argmin_expanded(G, x_sq, c_sq, labels, min_d2):
 
 
 
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True)
 def pairwise_distances(X, C, l1, out):
     """``out[i, j]``: squared Euclidean distance ``sum_f (C[j, f] - X[i, f])^2``
@@ -191,6 +196,7 @@ def scan_rows(X, rows, Ct, cols, acc, best, second, best_j):
             best[r] = s if closer else b
 
 
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True)
 def assign_direct_t(X, Ct, labels, min_d2):
     """:func:`assign_direct` with the centres transposed (``Ct[f, j]``),
@@ -239,6 +245,7 @@ def pair_scores(X, i0, m, origin, Ct, c_half, xs, acc):
                 acc[0, j] -= a * Ct[f, j]
 
 
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True, fastmath={"contract"})
 def assign_expanded_fused(X, Ct, c_half, origin, labels, min_d2):
     """Nearest centre from ``|c|^2 / 2 - x.c`` for two rows at a time.

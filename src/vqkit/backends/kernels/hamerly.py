@@ -12,8 +12,10 @@ from numba import njit, prange
 from .assign import SCAN_ROWS, scan_buffers, scan_rows
 from .chunks import ROW_CHUNK
 from .mixed import sq_dist_exact
+from .threads import launch_safely
 
 
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True)
 def hamerly_assign(X, C, Ct, shift, half_gap, margin, full, labels, lower, min_d2):
     """One exact assignment step with Hamerly's bounds (low dimensions).
@@ -68,6 +70,7 @@ def hamerly_assign(X, C, Ct, shift, half_gap, margin, full, labels, lower, min_d
 
 
 
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True)
 def hamerly_check(X, origin, C, shift, half_gap, margin, labels, lower, min_d2, rescan):
     """The bound test of Hamerly's algorithm, for any width of rows: the

@@ -5,8 +5,10 @@ import numpy as np
 from numba import njit, prange
 
 from .chunks import ROW_CHUNK
+from .threads import launch_safely
 
 
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True)
 def assign_l1(X, C, labels, min_dist):
     """Nearest centre in Manhattan (L1) distance; ties to the lowest index,
@@ -31,6 +33,7 @@ def assign_l1(X, C, labels, min_dist):
             min_dist[i] = best
 
 
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True)
 def cluster_medians(X, weights, order, starts, out, has_members):
     """Weighted coordinate-wise median of each cluster's rows.

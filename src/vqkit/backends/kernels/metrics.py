@@ -12,6 +12,7 @@ import numpy as np
 from numba import njit, prange
 
 from .chunks import ROW_CHUNK
+from .threads import launch_safely
 
 #: Columns handled together in the inner loop of :func:`silhouette_sums`
 #: (a block of distances is computed, then scattered into the cluster sums).
@@ -25,6 +26,7 @@ COL_BLOCK = 256
 SILHOUETTE_ROWS = 32
 
 
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True)
 def silhouette_sums(XT, labels, k, out):
     """``out[i, c] = sum_{j: labels[j] == c} |X[i] - X[j]|`` (Euclidean).
@@ -62,6 +64,7 @@ def silhouette_sums(XT, labels, k, out):
                     out[i, labels[j0 + jj]] += tmp[jj]
 
 
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True)
 def cluster_distance_sums(X, labels, C, weights, squared, out):
     """``out[c] += sum_{i: labels[i] == c} w_i * dist(X[i], C[c])``.

@@ -12,6 +12,7 @@ from numba import njit, prange
 
 from .assign import pair_scores
 from .chunks import BLOCK_ROW_CHUNK, ROW_CHUNK
+from .threads import launch_safely
 
 
 @njit(inline="always")
@@ -42,6 +43,7 @@ def sq_dist_exact(X, i, origin, C, j):
 
 
 
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True)
 def shifted_float32(X, shift, out):
     """``out = (X - shift)`` rounded to float32, in one parallel pass."""
@@ -88,6 +90,7 @@ def _second_lower(x_norm, second, bound, certain):
 
 
 
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True)
 def argmin_mixed(G, X, origin, C, c_sq, slack, labels, min_d2, lower):
     """Nearest centre for float64 rows from float32 dot products, exactly.
@@ -145,6 +148,7 @@ def argmin_mixed(G, X, origin, C, c_sq, slack, labels, min_d2, lower):
             min_d2[i] = best
 
 
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True, fastmath={"contract"})
 def assign_fused_mixed(X, Ct32, c_half32, origin, C, c_max, slack, labels, min_d2, lower):
     """:func:`.assign.assign_expanded_fused` for float64 rows, computed in

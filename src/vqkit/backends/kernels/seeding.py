@@ -11,8 +11,10 @@ import numpy as np
 from numba import njit, prange
 
 from .chunks import ROW_CHUNK
+from .threads import launch_safely
 
 
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True)
 def update_min_sq_dist(X, c, min_d2):
     """``min_d2[i] = min(min_d2[i], |X[i] - c|^2)`` in float64 (for seeding)."""
@@ -86,6 +88,7 @@ def _add_partials(partial, pots):
 
 
 
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True, fastmath=SEEDING_MATH)
 def candidate_potentials(X, weights, min_d2, nearest, candidates, cc_d2, pots, closer):
     """Potential ``sum_i w_i min(D_i^2, |x_i - c|^2)`` of each candidate ``c``.
@@ -130,6 +133,7 @@ def candidate_potentials(X, weights, min_d2, nearest, candidates, cc_d2, pots, c
     _add_partials(partial, pots)
 
 
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True, fastmath=SEEDING_MATH)
 def candidate_potentials_narrow(X, weights, min_d2, nearest, candidates, cc_d2, pots,
                                 closer):
@@ -193,6 +197,7 @@ def candidate_potentials_narrow(X, weights, min_d2, nearest, candidates, cc_d2, 
     _add_partials(partial, pots)
 
 
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True, fastmath=SEEDING_MATH)
 def add_center(X, center, index, min_d2, nearest, cc_d2_center, closer, bit):
     """Make ``center`` (number ``index``) a chosen centre: lower ``min_d2``
@@ -220,6 +225,7 @@ def add_center(X, center, index, min_d2, nearest, cc_d2_center, closer, bit):
                 nearest[i] = index
 
 
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True)
 def mass_chunk_sums(min_d2, weights, out):
     """``out[c] = sum_i w_i min_d2[i]`` over row chunk ``c`` (chunks of

@@ -22,6 +22,7 @@ import numpy as np
 from numba import njit, prange
 
 from .assign import nearest_direct
+from .threads import launch_safely
 
 #: Largest ``rows * centres * features`` of a fit that the CPU backend runs
 #: in one compiled call (:meth:`CPUBackend.lloyd_runs`).  Measured on 2
@@ -149,6 +150,7 @@ def lloyd_fit(X, w, C, max_iter, shift_tol, labels, min_d2):
     return _inertia(min_d2, w, weighted), n_iter, status, -1, 0
 
 
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True)
 def lloyd_runs(data, weights, which, centers, ks, max_iter, shift_tol, labels, inertia,
                info):
