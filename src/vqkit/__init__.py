@@ -11,12 +11,21 @@ on the same engine.
 
 from .estimators import BisectingKMeans, KMeans, MiniBatchKMeans
 from .selection import choose_k
-from .exceptions import ClusterError, ConvergenceWarning, NotFittedError
+from .exceptions import ClusterError, NotFittedError
 from . import metrics
 from .quantization import Codebook, quantize_image
 from .scipy_vq import kmeans, kmeans2, py_vq, vq, whiten
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    # ConvergenceWarning is built on first use: it may import scikit-learn
+    if name == "ConvergenceWarning":
+        from .exceptions import convergence_warning
+
+        return convergence_warning()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "BisectingKMeans",

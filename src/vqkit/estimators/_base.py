@@ -37,7 +37,7 @@ from numpy.typing import ArrayLike
 from ..backends import Backend, get_backend
 from ..core.fit import exact_scale, unit_rows
 from ..core.lloyd import assign_checked
-from ..exceptions import ConvergenceWarning, NotFittedError
+from ..exceptions import NotFittedError, convergence_warning
 from ..validation import as_float_2d, as_sample_weight
 from ._params import Allowed, validate_params
 from ._persistence import load_estimator, save_estimator
@@ -204,7 +204,7 @@ class CentroidEstimator(ABC):
             warnings.warn(
                 f"Number of distinct clusters ({distinct}) found smaller than "
                 f"n_clusters ({n_clusters}). Possibly due to duplicate points in X.",
-                ConvergenceWarning,
+                convergence_warning(),
                 stacklevel=3,
             )
 
