@@ -76,8 +76,8 @@ def test_convergence_warning_is_scikit_learns():
 def test_import_vqkit_does_not_import_scikit_learn():
     src = str(Path(vqkit.__file__).parents[1])
     code = (
-        "import sys; sys.path.insert(0, %r); import vqkit, vqkit.estimators; "
-        "print('sklearn' in sys.modules)" % src
+        f"import sys; sys.path.insert(0, {src!r}); import vqkit, vqkit.estimators; "
+        "print('sklearn' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
@@ -110,3 +110,118 @@ def test_bisecting_accepts_a_callable_init():
     assert bk.cluster_centers_.shape == (3, 2)
     with pytest.raises(ValueError, match="init"):
         vqkit.BisectingKMeans(3, init=X[:3]).fit(X)
+
+
+def test_minibatch_warns_when_init_size_is_raised():
+    X = blobs(200, 2, 5, seed=2)
+    with pytest.warns(RuntimeWarning, match=r"init_size=3 should be larger than n_clusters=5"):
+        vqkit.MiniBatchKMeans(5, init_size=3, n_init=1, random_state=0).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        vqkit.MiniBatchKMeans(5, batch_size=1, n_init=1, random_state=0).fit(X)
+
+
+@pytest.mark.parametrize("Estimator", [vqkit.KMeans, vqkit.MiniBatchKMeans, vqkit.BisectingKMeans])
+def test_feature_names_from_dataframes(Estimator):
+    pd = pytest.importorskip("pandas")
+    X = pd.DataFrame(blobs(120, 3, 3, seed=1), columns=["a", "b", "c"])
+    est = Estimator(3, random_state=0).fit(X)
+    assert_array_equal(est.feature_names_in_, ["a", "b", "c"])
+    assert est.feature_names_in_.dtype == object
+    prefix = Estimator.__name__.lower()
+    assert_array_equal(est.get_feature_names_out(), [f"{prefix}{i}" for i in range(3)])
+    assert_array_equal(est.get_feature_names_out(["a", "b", "c"]), est.get_feature_names_out())
+    with pytest.raises(ValueError, match="input_features is not equal"):
+        est.get_feature_names_out(["x", "y", "z"])
+    for method in ("predict", "transform", "score"):
+        with pytest.raises(ValueError, match="must be in the same order"):
+            getattr(est, method)(X[["b", "a", "c"]])
+        with pytest.raises(ValueError, match="unseen at fit time:\n- d\n"):
+            getattr(est, method)(X.rename(columns={"c": "d"}))
+        with pytest.warns(UserWarning, match="X does not have valid feature names"):
+            getattr(est, method)(X.to_numpy())
+    est.fit(X.to_numpy())
+    assert not hasattr(est, "feature_names_in_")
+    with pytest.warns(UserWarning, match="X has feature names, but"):
+        est.predict(X)
+    with pytest.raises(TypeError, match="only supported if all input features have string"):
+        Estimator(3).fit(X.rename(columns={"a": 1}))
+
+
+def test_get_feature_names_out_needs_a_fit_and_the_right_length():
+    km = vqkit.KMeans(2)
+    with pytest.raises(vqkit.NotFittedError):
+        km.get_feature_names_out()
+    km.fit(blobs(50, 3, 2, seed=0))
+    with pytest.raises(ValueError, match="equal to number of features"):
+        km.get_feature_names_out(["a", "b"])
+
+
+def test_set_output_pandas_in_a_pipeline():
+    pd = pytest.importorskip("pandas")
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X = pd.DataFrame(blobs(90, 2, 3, seed=2), columns=["u", "v"], index=range(100, 190))
+    pipe = make_pipeline(StandardScaler(), vqkit.KMeans(3, random_state=0))
+    out = pipe.set_output(transform="pandas").fit_transform(X)
+    assert isinstance(out, pd.DataFrame)
+    assert list(out.columns) == ["kmeans0", "kmeans1", "kmeans2"]
+    assert list(out.index) == list(X.index)
+    km = pipe[-1]
+    assert_allclose(out.to_numpy(), km.set_output(transform="default").transform(
+        pipe[0].transform(X).to_numpy()))
+    assert km.set_output() is km
+    with pytest.raises(ValueError, match="output config must be in"):
+        vqkit.KMeans(2).fit(X).set_output(transform="xml").transform(X)
+
+
+def test_scikit_learns_global_transform_output_applies():
+    pd = pytest.importorskip("pandas")
+    import sklearn
+
+    X = blobs(40, 2, 2, seed=0)
+    km = vqkit.KMeans(2, random_state=0).fit(X)
+    with sklearn.config_context(transform_output="pandas"):
+        assert isinstance(km.transform(X), pd.DataFrame)
+    assert isinstance(km.transform(X), np.ndarray)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_kmeans_plusplus_picks_scikit_learns_rows(dtype, sparse):
+    import scipy.sparse as sp
+    from sklearn.cluster import kmeans_plusplus as sklearn_kmeans_plusplus
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 4)).astype(dtype)
+    w = rng.uniform(0.1, 2, 300)
+    data = sp.csr_matrix(X) if sparse else X
+    for kwargs in ({}, {"sample_weight": w}, {"n_local_trials": 1}):
+        centers, indices = vqkit.kmeans_plusplus(data, 6, random_state=3, **kwargs)
+        theirs, their_indices = sklearn_kmeans_plusplus(data, 6, random_state=3, **kwargs)
+        assert_array_equal(indices, their_indices)
+        assert_array_equal(centers, theirs)
+        assert centers.dtype == dtype and indices.dtype == their_indices.dtype
+
+
+def test_kmeans_plusplus_checks_its_arguments():
+    X = np.zeros((5, 2))
+    with pytest.raises(ValueError, match="n_samples=5 should be >= n_clusters=6"):
+        vqkit.kmeans_plusplus(X, 6)
+    with pytest.raises(ValueError, match="length of x_squared_norms 3"):
+        vqkit.kmeans_plusplus(X, 2, x_squared_norms=np.zeros(3))
+    with pytest.raises(ValueError, match="n_local_trials"):
+        vqkit.kmeans_plusplus(X, 2, n_local_trials=0)
+
+
+def test_k_means_is_a_kmeans_fit():
+    X = blobs(300, 3, 4, seed=7)
+    w = np.random.default_rng(1).uniform(0.5, 2, 300)
+    km = vqkit.KMeans(4, algorithm="lloyd", random_state=0).fit(X, sample_weight=w)
+    centers, labels, inertia = vqkit.k_means(X, 4, sample_weight=w, random_state=0)
+    assert_array_equal(centers, km.cluster_centers_)
+    assert_array_equal(labels, km.labels_)
+    assert inertia == km.inertia_
+    *_, n_iter = vqkit.k_means(X, 4, sample_weight=w, random_state=0, return_n_iter=True)
+    assert n_iter == km.n_iter_

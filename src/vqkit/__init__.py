@@ -9,7 +9,7 @@ vqkit's compiled engine.  ``vqkit.KMeans`` is a scikit-learn–style estimator
 on the same engine.
 """
 
-from .estimators import BisectingKMeans, KMeans, MiniBatchKMeans
+from .estimators import BisectingKMeans, KMeans, MiniBatchKMeans, k_means, kmeans_plusplus
 from .selection import choose_k
 from .exceptions import ClusterError, NotFittedError
 from . import metrics
@@ -38,6 +38,8 @@ __all__ = [
     "NotFittedError",
     "kmeans",
     "kmeans2",
+    "k_means",
+    "kmeans_plusplus",
     "metrics",
     "py_vq",
     "quantize_image",

@@ -175,6 +175,7 @@ class BisectingKMeans(CentroidEstimator):
         -------
         self
         """
+        self._reset_feature_names(X)
         X = as_float_2d(X, accept_sparse=True)
         backend = get_backend(X)
         n_init, algorithm = self._check_params(X, backend)

@@ -245,6 +245,7 @@ class KMeans(CentroidEstimator):
         -------
         self
         """
+        self._reset_feature_names(X)
         X = as_float_2d(X, accept_sparse=True, accept_array_api=True, accept_dask=True)
         backend = get_backend(X)
         init, n_init = self._check_params(X, backend)
