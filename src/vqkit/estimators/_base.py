@@ -7,6 +7,9 @@
   ``get_params``/``set_params`` read the constructor's signature, the repr
   shows the parameters that differ from their defaults, ``__sklearn_tags__``
   answers scikit-learn's tag queries (scikit-learn is imported only there);
+  DataFrame column names become ``feature_names_in_`` and are checked on
+  new data, ``get_feature_names_out`` and ``set_output`` shape
+  ``transform``'s output (:mod:`vqkit.estimators._dataframes`);
 * the parameter check against the estimator's table of constraints
   (:mod:`vqkit.estimators._params`), ``save``/``load``, the fitted checks;
 * everything a fitted model does: ``predict``, ``transform``, ``score``,
