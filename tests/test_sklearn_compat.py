@@ -225,3 +225,10 @@ def test_k_means_is_a_kmeans_fit():
     assert inertia == km.inertia_
     *_, n_iter = vqkit.k_means(X, 4, sample_weight=w, random_state=0, return_n_iter=True)
     assert n_iter == km.n_iter_
+
+
+def test_elkan_warns_for_one_cluster_and_runs_lloyd():
+    X = blobs(50, 2, 2, seed=0)
+    with pytest.warns(RuntimeWarning, match="algorithm='elkan' doesn't make sense"):
+        km = vqkit.KMeans(1, algorithm="elkan").fit(X)
+    assert_allclose(km.cluster_centers_[0], X.mean(axis=0))

@@ -9,6 +9,7 @@ and the arithmetic in the backend.  Using the fitted model (``predict``,
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -40,7 +41,16 @@ def resolve_algorithm(algorithm: str, n_features: int, n_clusters: int, backend:
     (none: Lloyd; float64 rows of many features only with
     ``"wide_bounds"``).  ``"auto"`` takes Hamerly's bounds from
     ``HAMERLY_MIN_CLUSTERS`` clusters on; ``"elkan"`` (scikit-learn's exact,
-    bound-based algorithm) takes them wherever the backend has them."""
+    bound-based algorithm) takes them wherever the backend has them, and
+    warns, as scikit-learn does, that it means nothing for one cluster."""
+    if algorithm == "elkan" and n_clusters == 1:
+        warnings.warn(
+            "algorithm='elkan' doesn't make sense for a single cluster. Using 'lloyd' "
+            "instead.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        return "lloyd"
     if algorithm not in ("auto", "elkan"):
         return algorithm
     if "hamerly_bounds" not in backend.capabilities:
