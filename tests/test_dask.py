@@ -176,8 +176,8 @@ def test_fit_reads_x_only_in_its_passes(client):
     keys = [rec["key"] for rec in stream.data]
     reads = sum(1 for key in keys if isinstance(key, tuple) and key[0] == X.name)
     # one statistics pass (finiteness, mean, variance), one fused pass per
-    # iteration, one that finds the labels stable (or the final assignment)
-    assert reads == nblocks * (km.n_iter_ + 2)
+    # update, one that finds the labels stable (or the final assignment)
+    assert reads == nblocks * (len(km.history_) + 2)
     assert isinstance(km.labels_, da.Array)
     with get_task_stream(client) as stream:
         labels = km.predict(X)

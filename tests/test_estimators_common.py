@@ -55,8 +55,8 @@ def test_messages_list_every_accepted_form():
     with pytest.raises(ValueError) as info:
         vqkit.BisectingKMeans(2, init=np.zeros((2, 2))).fit(X)
     assert str(info.value).startswith(
-        "init must be one of ('k-means++', 'k-means||', 'random'), got an array of "
-        "shape (2, 2): arrays and callables are not accepted"
+        "init must be one of ('k-means++', 'k-means||', 'random') or a callable, got an "
+        "array of shape (2, 2): arrays are not accepted"
     )
 
 

@@ -21,7 +21,8 @@ def plain_fit(X, C, w, max_iter, shift_tol):
     ``max_iter`` updates, when no label changes, or when the centres move by
     no more than ``shift_tol``; an empty centre takes the farthest row left
     (rows of weight zero never).  Returns centres, labels and inertia of the
-    returned centres, and the number of updates."""
+    returned centres, and the number of iterations as scikit-learn counts
+    them (the updates, plus the pass that found no label change)."""
     X64 = X.astype(np.float64)
     w = np.ones(len(X)) if w is None else w
     C = np.array(C, dtype=X.dtype)
@@ -30,6 +31,7 @@ def plain_fit(X, C, w, max_iter, shift_tol):
     while n_iter < max_iter:
         new_labels, d2 = nearest_reference(X64, C.astype(np.float64))
         if labels is not None and (new_labels == labels).all():
+            n_iter += 1
             break
         labels = new_labels
         sums = np.array([(w[labels == j, None] * X64[labels == j]).sum(0)

@@ -60,7 +60,9 @@ class LloydResult:
     #: Labels of the last assignment step (before the last update) unless
     #: ``final_assignment`` was requested.
     labels: Any
-    #: Number of updates made.
+    #: Number of iterations, counted as scikit-learn counts them: the
+    #: updates made, plus the assignment that found no label change when
+    #: ``stop_when_stable`` ended the loop (it has no entry in ``history``).
     n_iter: int
     #: Mean distance of ``labels`` (of the final centres with
     #: ``final_assignment``); None unless ``distortion_tol`` was given.
@@ -346,6 +348,9 @@ def lloyd(
                 distortion = mean_distance(xp, min_d2)
             inertia = total_inertia(xp, min_d2, weights)
         if stop_when_stable and n_changed == 0:
+            # the update after this pass would move nothing; scikit-learn
+            # counts the pass as an iteration
+            n_iter += 1
             converged = labels_fit_centers = True
             break
         k = centers.shape[0]

@@ -185,6 +185,21 @@ def greedy_kmeans_plusplus(
     Returns a float64 ``(k, d)`` array.  Needs ``k <= n``; with fewer
     distinct rows than ``k`` some centres repeat.
     """
+    chosen = greedy_kmeans_plusplus_rows(X, k, rng, backend, weights, n_local_trials, pairwise)
+    return np.asarray(backend.to_host(backend.dense_rows(X, chosen)), dtype=np.float64)
+
+
+def greedy_kmeans_plusplus_rows(
+    X: Any,
+    k: int,
+    rng: Any,
+    backend: Backend,
+    weights: Any = None,
+    n_local_trials: int | None = None,
+    pairwise: bool = False,
+) -> list[int]:
+    """The indices of the rows :func:`greedy_kmeans_plusplus` picks, in the
+    order it picks them (same arguments, same draws)."""
     n, d = X.shape
     k = int(k)
     if n_local_trials is None:
@@ -212,7 +227,7 @@ def greedy_kmeans_plusplus(
         best = int(np.argmin(backend.to_host(distances.potentials(idx))))
         chosen.append(int(idx[best]))
         distances.add(chosen[-1], best)
-    return np.asarray(backend.to_host(backend.dense_rows(X, chosen)), dtype=np.float64)
+    return chosen
 
 
 def _greedy_pairwise(X, k, rng, backend, weights, n_local_trials):
@@ -226,7 +241,7 @@ def _greedy_pairwise(X, k, rng, backend, weights, n_local_trials):
     first = _weighted_index(rng, weights, X.shape[0])
     uniforms = rng.uniform(size=(k - 1, n_local_trials))
     chosen = backend.greedy_pairwise(_cross_sq_dist(X, X), weights, first, uniforms)
-    return np.asarray(backend.to_host(backend.dense_rows(X, chosen)), dtype=np.float64)
+    return [int(i) for i in chosen]
 
 
 class _CumulativeSampler:

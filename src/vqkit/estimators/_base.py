@@ -7,6 +7,9 @@
   ``get_params``/``set_params`` read the constructor's signature, the repr
   shows the parameters that differ from their defaults, ``__sklearn_tags__``
   answers scikit-learn's tag queries (scikit-learn is imported only there);
+  DataFrame column names become ``feature_names_in_`` and are checked on
+  new data, ``get_feature_names_out`` and ``set_output`` shape
+  ``transform``'s output (:mod:`vqkit.estimators._dataframes`);
 * the parameter check against the estimator's table of constraints
   (:mod:`vqkit.estimators._params`), ``save``/``load``, the fitted checks;
 * everything a fitted model does: ``predict``, ``transform``, ``score``,
@@ -37,8 +40,9 @@ from numpy.typing import ArrayLike
 from ..backends import Backend, get_backend
 from ..core.fit import exact_scale, scale_by, unit_rows
 from ..core.lloyd import assign_checked
-from ..exceptions import ConvergenceWarning, NotFittedError
+from ..exceptions import NotFittedError, convergence_warning
 from ..validation import as_float_2d, as_sample_weight
+from ._dataframes import check_column_names, column_names, output_container, wrap_output
 from ._params import Allowed, validate_params
 from ._persistence import load_estimator, save_estimator
 
@@ -179,10 +183,21 @@ class CentroidEstimator(ABC):
                 "with appropriate arguments before using this estimator."
             )
 
+    def _reset_feature_names(self, X: Any) -> None:
+        """Start a fit on ``X``: keep its DataFrame column names as
+        ``feature_names_in_``, or forget those of an earlier fit."""
+        names = column_names(X)
+        if names is None:
+            self.__dict__.pop("feature_names_in_", None)
+        else:
+            self.feature_names_in_ = names
+
     def _check_new_data(self, X: ArrayLike) -> tuple[Any, Backend]:
         """Validate ``X`` for the fitted model: finite 2-D numbers with
-        ``n_features_in_`` columns, in the centres' dtype; and its backend."""
+        ``n_features_in_`` columns (the columns seen by ``fit``, by name, for
+        DataFrames), in the centres' dtype; and its backend."""
         self._check_fitted()
+        check_column_names(self.__dict__.get("feature_names_in_"), X, type(self).__name__)
         X = as_float_2d(X, accept_sparse=self._accept_sparse,
                         accept_array_api=self._accept_array_api,
                         accept_dask=self._accept_dask)
@@ -204,7 +219,7 @@ class CentroidEstimator(ABC):
             warnings.warn(
                 f"Number of distinct clusters ({distinct}) found smaller than "
                 f"n_clusters ({n_clusters}). Possibly due to duplicate points in X.",
-                ConvergenceWarning,
+                convergence_warning(),
                 stacklevel=3,
             )
 
@@ -282,16 +297,59 @@ class CentroidEstimator(ABC):
         ``1 - cos``; for ``metric="manhattan"`` the L1 distance.  Returns an
         array of shape ``(n_samples, n_clusters)`` in the centres' dtype.
         """
+        original = X
         X, backend = self._check_new_data(X)
         metric = self._metric
         if "lazy" in backend.capabilities:  # a lazy (n_samples, n_clusters) Dask array
             check_dask_metric(metric)
         if metric == "cosine":
-            return backend.sq_distances(unit_rows(backend, X), self.cluster_centers_) / 2
-        if metric == "manhattan":
-            return backend.l1_distances(X, self.cluster_centers_)
-        d2 = backend.sq_distances(X, self.cluster_centers_)
-        return backend.xp.sqrt(d2)
+            distances = backend.sq_distances(unit_rows(backend, X), self.cluster_centers_) / 2
+        elif metric == "manhattan":
+            distances = backend.l1_distances(X, self.cluster_centers_)
+        else:
+            distances = backend.xp.sqrt(backend.sq_distances(X, self.cluster_centers_))
+        container = output_container(self.__dict__.get("_sklearn_output_config", {}).get(
+            "transform"))
+        return wrap_output(distances, original, self.get_feature_names_out(), container)
+
+    def get_feature_names_out(self, input_features: ArrayLike | None = None) -> np.ndarray:
+        """Names of the columns of ``transform``'s output, as scikit-learn
+        names them: the lowercased class name and the cluster index
+        (``kmeans0``, ``kmeans1``, ...), an object array.
+
+        ``input_features``, when given, must be the names of the input
+        columns: ``feature_names_in_`` when ``fit`` saw them, else any
+        ``n_features_in_`` names; otherwise ``ValueError``.
+        """
+        self._check_fitted()
+        if input_features is not None:
+            given = np.asarray(input_features, dtype=object)
+            fitted = self.__dict__.get("feature_names_in_")
+            if fitted is not None and not np.array_equal(fitted, given):
+                raise ValueError("input_features is not equal to feature_names_in_")
+            if len(given) != self.n_features_in_:
+                raise ValueError(
+                    "input_features should have length equal to number of features "
+                    f"({self.n_features_in_}), got {len(given)}"
+                )
+        prefix = type(self).__name__.lower()
+        return np.asarray(
+            [f"{prefix}{i}" for i in range(self.cluster_centers_.shape[0])], dtype=object
+        )
+
+    def set_output(self: E, *, transform: str | None = None) -> E:
+        """Choose the container of ``transform`` and ``fit_transform``'s
+        output, as scikit-learn's ``set_output``: ``"pandas"`` or
+        ``"polars"`` (a DataFrame with the columns of
+        :meth:`get_feature_names_out`, a pandas input's row index kept),
+        ``"default"`` (arrays), or None (unchanged).  Without a choice,
+        scikit-learn's global ``transform_output`` applies when scikit-learn
+        is imported."""
+        if transform is not None:
+            config = dict(self.__dict__.get("_sklearn_output_config", {}))
+            config["transform"] = transform
+            self._sklearn_output_config = config
+        return self
 
     def fit_transform(self, X: ArrayLike, y: Any = None,
                       sample_weight: ArrayLike | None = None) -> np.ndarray:

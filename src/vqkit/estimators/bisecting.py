@@ -20,6 +20,7 @@ from ..core.random import check_random_state
 from ..validation import as_float_2d, as_sample_weight, check_n_clusters
 from ._base import CentroidEstimator
 from ._params import BISECTING
+from .kmeans import resolve_algorithm
 
 
 class BisectingKMeans(CentroidEstimator):
@@ -36,10 +37,12 @@ class BisectingKMeans(CentroidEstimator):
     ----------
     n_clusters : int, default=8
         Number of clusters (leaves of the tree) to form.
-    init : {"random", "k-means++", "k-means||"}, default="random"
+    init : {"random", "k-means++", "k-means||"} or callable, default="random"
         Seeding of every 2-means split (see :class:`vqkit.KMeans`), weighted
-        by ``sample_weight``.  Arrays and callables are not accepted: every
-        split needs two new centres from its own rows.
+        by ``sample_weight``.  A callable is called as
+        ``init(X_split, 2, random_state)`` with the rows of the cluster being
+        split (as scikit-learn does).  Arrays are not accepted: every split
+        needs two new centres from its own rows.
     n_init : int, default=1
         Seedings per split; the split of lowest inertia is kept.
     random_state : int, RandomState instance or None, default=None
@@ -56,8 +59,9 @@ class BisectingKMeans(CentroidEstimator):
         Accepted for scikit-learn compatibility; vqkit never modifies ``X``.
     algorithm : {"lloyd", "elkan", "hamerly"}, default="lloyd"
         Iteration algorithm of the 2-means runs: ``"hamerly"`` (and
-        ``"elkan"``, which means it here) skip rows by distance bounds;
-        the iterations are the same as ``"lloyd"``.
+        ``"elkan"``, which means it here where the data's backend keeps
+        Hamerly's bounds, see :class:`vqkit.KMeans`) skip rows by distance
+        bounds; the iterations are the same as ``"lloyd"``.
     bisecting_strategy : {"biggest_inertia", "largest_cluster"}, default="biggest_inertia"
         Which cluster is split next: the one with the largest (weighted)
         sum of squared distances to its centre, or the one with the most
@@ -105,6 +109,7 @@ class BisectingKMeans(CentroidEstimator):
     """
 
     _parameter_constraints = BISECTING
+    _accept_sparse = True
     _fitted_attributes = (
         "cluster_centers_", "labels_", "inertia_", "n_iter_", "n_features_in_",
         "tree_children_", "tree_parent_", "tree_centers_", "tree_labels_",
@@ -138,13 +143,16 @@ class BisectingKMeans(CentroidEstimator):
     # ------------------------------------------------------------------
     # validation
 
-    def _check_params(self, X: Any) -> tuple[int, str]:
+    def _check_params(self, X: Any, backend: Backend) -> tuple[int, str]:
         """Check the parameters (for the data ``X``); returns the number of
         seedings per split and the iteration algorithm to run (``"elkan"``,
-        scikit-learn's bound-based algorithm, runs vqkit's ``"hamerly"``)."""
+        scikit-learn's bound-based algorithm, runs vqkit's ``"hamerly"``
+        where the backend keeps its bounds, as for :class:`vqkit.KMeans`)."""
         self._validate_params()
         check_n_clusters(self.n_clusters, X.shape[0])
-        return int(self.n_init), ("lloyd" if self.algorithm == "lloyd" else "hamerly")
+        algorithm = resolve_algorithm(self.algorithm, X.shape[1], 2, backend,
+                                      backend.numpy_dtype(X))
+        return int(self.n_init), algorithm
 
     # ------------------------------------------------------------------
     # fitting
@@ -155,8 +163,9 @@ class BisectingKMeans(CentroidEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data; float32 is kept, other numbers become float64.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data; float32 is kept, other numbers become float64;
+            SciPy sparse input is fitted as CSR.
         y : ignored
         sample_weight : array-like of shape (n_samples,), default=None
             Weight of each row (non-negative), used by every split, its
@@ -166,9 +175,10 @@ class BisectingKMeans(CentroidEstimator):
         -------
         self
         """
-        X = as_float_2d(X)
+        self._reset_feature_names(X)
+        X = as_float_2d(X, accept_sparse=True)
         backend = get_backend(X)
-        n_init, algorithm = self._check_params(X)
+        n_init, algorithm = self._check_params(X, backend)
         weights = as_sample_weight(sample_weight, X.shape[0])
         result = bisecting_kmeans(
             X,

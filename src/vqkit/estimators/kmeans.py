@@ -9,6 +9,7 @@ and the arithmetic in the backend.  Using the fitted model (``predict``,
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -35,12 +36,26 @@ HAMERLY_MIN_CLUSTERS = 16
 
 def resolve_algorithm(algorithm: str, n_features: int, n_clusters: int, backend: Backend,
                       dtype: Any = np.float64) -> str:
-    """The algorithm ``"auto"`` stands for, given the problem's shape, its
-    dtype and what the backend's Hamerly bounds cover (none: Lloyd; float64
-    rows of many features only with ``"wide_bounds"``)."""
-    if algorithm != "auto":
+    """The algorithm ``"auto"`` and ``"elkan"`` stand for, given the
+    problem's shape, its dtype and what the backend's Hamerly bounds cover
+    (none: Lloyd; float64 rows of many features only with
+    ``"wide_bounds"``).  ``"auto"`` takes Hamerly's bounds from
+    ``HAMERLY_MIN_CLUSTERS`` clusters on; ``"elkan"`` (scikit-learn's exact,
+    bound-based algorithm) takes them wherever the backend has them, and
+    warns, as scikit-learn does, that it means nothing for one cluster."""
+    if algorithm == "elkan" and n_clusters == 1:
+        warnings.warn(
+            "algorithm='elkan' doesn't make sense for a single cluster. Using 'lloyd' "
+            "instead.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        return "lloyd"
+    if algorithm not in ("auto", "elkan"):
         return algorithm
-    if "hamerly_bounds" not in backend.capabilities or n_clusters < HAMERLY_MIN_CLUSTERS:
+    if "hamerly_bounds" not in backend.capabilities:
+        return "lloyd"
+    if algorithm == "auto" and n_clusters < HAMERLY_MIN_CLUSTERS:
         return "lloyd"
     if n_features <= HAMERLY_MAX_FEATURES or (
             "wide_bounds" in backend.capabilities and np.dtype(dtype) == np.float64):
@@ -91,7 +106,7 @@ class KMeans(CentroidEstimator):
         Accepted for scikit-learn compatibility.  vqkit never modifies
         ``X``: data centring, which keeps float32 distances accurate, is
         applied block by block without a copy of ``X``.
-    algorithm : {"auto", "lloyd", "hamerly"}, default="auto"
+    algorithm : {"auto", "lloyd", "elkan", "hamerly"}, default="auto"
         The iteration algorithm.  ``"lloyd"``: every point against every
         centre each iteration, with fused, blocked kernels (direct
         differences for fewer than 5 features, matrix products otherwise).
@@ -99,7 +114,10 @@ class KMeans(CentroidEstimator):
         bound on its distance to its second-nearest centre, and points that
         provably keep their centre skip the scan.  ``"auto"`` picks
         ``"hamerly"`` from 16 clusters on (float32 data: up to 16
-        features), ``"lloyd"`` otherwise.
+        features), ``"lloyd"`` otherwise.  ``"elkan"``, scikit-learn's name
+        for its exact bound-based algorithm, runs ``"hamerly"`` wherever
+        the backend keeps Hamerly's bounds (float32 data: up to 16
+        features), ``"lloyd"`` otherwise; all give Lloyd's result.
     empty_clusters : {"relocate", "keep", "raise"}, default="relocate"
         What happens when a centre ends an assignment with no points (or
         only points of weight zero): ``"relocate"`` moves it onto the point
@@ -249,6 +267,7 @@ class KMeans(CentroidEstimator):
         -------
         self
         """
+        self._reset_feature_names(X)
         X = as_float_2d(X, accept_sparse=True, accept_array_api=True, accept_dask=True)
         backend = get_backend(X)
         init, n_init = self._check_params(X, backend)

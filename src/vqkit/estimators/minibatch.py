@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import sys
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -78,7 +79,8 @@ class MiniBatchKMeans(CentroidEstimator):
     init_size : int or None, default=None
         Rows sampled (with replacement) for each seeding and for comparing
         seedings.  None: ``3 * batch_size``; raised to ``3 * n_clusters``
-        when smaller than ``n_clusters``; at most ``n_samples``.
+        when smaller than ``n_clusters`` (with a ``RuntimeWarning`` when
+        given, as scikit-learn warns); at most ``n_samples``.
     n_init : "auto" or int, default="auto"
         Number of seedings; the one with the lowest inertia on a validation
         sample of ``init_size`` rows is kept.  ``"auto"``: 1 for
@@ -188,6 +190,13 @@ class MiniBatchKMeans(CentroidEstimator):
         check_n_clusters(k, n)
         init, n_init = check_init(self.init, self.n_init, X, k, type(self).__name__, 3)
         init_size = self.init_size
+        if init_size is not None and init_size < k:
+            warnings.warn(
+                f"init_size={init_size} should be larger than n_clusters={k}. "
+                "Setting it to min(3*n_clusters, n_samples)",
+                RuntimeWarning,
+                stacklevel=3,
+            )
         if init_size is None:
             init_size = 3 * self.batch_size
         if init_size < k:
@@ -232,6 +241,7 @@ class MiniBatchKMeans(CentroidEstimator):
         -------
         self
         """
+        self._reset_feature_names(X)
         X = as_float_2d(X, accept_sparse=True)
         backend = get_backend(X)
         init, n_init, init_size = self._check_params(X)
@@ -291,6 +301,7 @@ class MiniBatchKMeans(CentroidEstimator):
             return self._partial_fit_dask(X, sample_weight)
         first = not hasattr(self, "cluster_centers_")
         if first:
+            self._reset_feature_names(X)
             X = as_float_2d(X, accept_sparse=True)
             backend = get_backend(X)
             init, n_init, init_size = self._check_params(X)
@@ -338,6 +349,7 @@ class MiniBatchKMeans(CentroidEstimator):
         init = n_init = init_size = None
         state = None
         if first:
+            self._reset_feature_names(X)
             X = as_float_2d(X, accept_dask=True)
             backend = get_backend(X)
             init, n_init, init_size = self._check_params(X)

@@ -115,7 +115,8 @@ def lloyd_fit(X, w, C, max_iter, shift_tol, labels, min_d2):
         changed, bad, n_bad = _assign(X, C, labels, min_d2)
         if bad >= 0:
             return np.inf, n_iter, UNASSIGNED, bad, n_bad
-        if changed == 0:
+        if changed == 0:  # counted as an iteration, as scikit-learn does
+            n_iter += 1
             status = CONVERGED
             fits = True
             break
