@@ -275,7 +275,7 @@ def _entry_points():
         "predict": (model.predict, sparse_ok),
         "transform": (model.transform, sparse_ok),
         "score": (model.score, sparse_ok),
-        "BisectingKMeans.fit": (lambda X: vqkit.BisectingKMeans(2).fit(X), dense_only),
+        "BisectingKMeans.fit": (lambda X: vqkit.BisectingKMeans(2).fit(X), sparse_ok),
         "kmeans2": (lambda X: vqkit.kmeans2(X, 2, seed=0), dense_only),
         "vq": (lambda X: vqkit.vq(X, np.zeros((2, 4))), dense_only),
         "silhouette_score": (
