@@ -49,6 +49,7 @@ def lloyd_reference(X, C, n_iter):
 
 def break_np_save(monkeypatch):
     """Make ``np.save`` write a few bytes and then fail as a full disk does."""
+
     def broken_save(fh, array, **kwargs):
         fh.write(b"partial")
         raise OSError(28, "No space left on device")
@@ -98,8 +99,10 @@ def run_doctests(module):
     modules = [module]
     if hasattr(module, "__path__"):
         prefix = module.__name__ + "."
-        modules += [importlib.import_module(info.name)
-                    for info in pkgutil.walk_packages(module.__path__, prefix)]
+        modules += [
+            importlib.import_module(info.name)
+            for info in pkgutil.walk_packages(module.__path__, prefix)
+        ]
     failed = attempted = 0
     for m in modules:
         result = doctest.testmod(m, optionflags=doctest.NORMALIZE_WHITESPACE)

@@ -85,8 +85,7 @@ def test_numpy_path_imports_no_array_library():
         print(",".join(bad))
         """
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
 
 
@@ -94,12 +93,15 @@ def test_numpy_path_imports_no_array_library():
 # chunk memory
 
 
-@pytest.mark.parametrize("n,width,itemsize,budget,expected", [
-    (10, 4, 4, 1 << 20, 10),          # everything fits: all rows
-    (10**9, 1024, 4, 1 << 20, 256),   # 256 rows x 1024 floats x 4 B = 1 MiB
-    (10**9, 10**9, 8, 1 << 20, 1),    # wider than the budget: one row at a time
-    (5, 1, 8, 1, 1),
-])
+@pytest.mark.parametrize(
+    "n,width,itemsize,budget,expected",
+    [
+        (10, 4, 4, 1 << 20, 10),  # everything fits: all rows
+        (10**9, 1024, 4, 1 << 20, 256),  # 256 rows x 1024 floats x 4 B = 1 MiB
+        (10**9, 10**9, 8, 1 << 20, 1),  # wider than the budget: one row at a time
+        (5, 1, 8, 1, 1),
+    ],
+)
 def test_chunk_rows(n, width, itemsize, budget, expected):
     rows = chunk_rows(n, width, itemsize, budget)
     assert rows == expected
@@ -124,8 +126,7 @@ def test_small_budgets_change_nothing(lib_backend):
     assert_array_equal(to_numpy(small_wsums), to_numpy(wsums))
 
 
-@pytest.mark.parametrize("opts", [{"portable": True}, {"update": "onehot"},
-                                  {"update": "scatter"}])
+@pytest.mark.parametrize("opts", [{"portable": True}, {"update": "onehot"}, {"update": "scatter"}])
 def test_update_paths_agree(lib_backend, opts):
     convert, backend = lib_backend
     X = blobs(1000, 5, 6, seed=26)
@@ -133,8 +134,9 @@ def test_update_paths_agree(lib_backend, opts):
     w = np.random.default_rng(4).uniform(0, 2, size=1000)
     ref_sums, ref_wsums = CPU.cluster_sums(X, labels, 6, w)
     with array_api.options(**opts):
-        sums, wsums = backend.cluster_sums(convert(X), backend.asarray(labels, convert(X)),
-                                           6, convert(w))
+        sums, wsums = backend.cluster_sums(
+            convert(X), backend.asarray(labels, convert(X)), 6, convert(w)
+        )
     assert_allclose(to_numpy(sums), ref_sums, rtol=1e-12)
     assert_allclose(to_numpy(wsums), ref_wsums, rtol=1e-12)
 
@@ -162,10 +164,24 @@ def test_lloyd_from_same_start_matches_numpy(lib_backend, dtype):
     X = blobs(2500, 8, 6, seed=4, dtype=dtype)
     start = X[[0, 50, 100, 150, 200, 250, 300]].copy()
     origin = X.astype(np.float64).mean(0)
-    ref = lloyd(X, start, backend=CPU, max_iter=20, stop_when_stable=True, origin=origin,
-                final_assignment=True)
-    run = lloyd(convert(X), convert(start), backend=backend, max_iter=20,
-                stop_when_stable=True, origin=convert(origin), final_assignment=True)
+    ref = lloyd(
+        X,
+        start,
+        backend=CPU,
+        max_iter=20,
+        stop_when_stable=True,
+        origin=origin,
+        final_assignment=True,
+    )
+    run = lloyd(
+        convert(X),
+        convert(start),
+        backend=backend,
+        max_iter=20,
+        stop_when_stable=True,
+        origin=convert(origin),
+        final_assignment=True,
+    )
     assert same_library(run.labels, convert(X)) and same_library(run.centers, convert(X))
     assert run.n_iter == ref.n_iter
     assert_array_equal(to_numpy(run.labels), ref.labels)
@@ -176,8 +192,7 @@ def test_lloyd_from_same_start_matches_numpy(lib_backend, dtype):
 
 @pytest.mark.parametrize("store", [True, False])
 @pytest.mark.parametrize("weighted", [False, True])
-def test_greedy_kmeans_plusplus_same_seed_same_centres(lib_backend, weighted, store,
-                                                       monkeypatch):
+def test_greedy_kmeans_plusplus_same_seed_same_centres(lib_backend, weighted, store, monkeypatch):
     convert, backend = lib_backend
     if not store:  # the chosen centre's distances computed again, not kept
         monkeypatch.setattr(array_api, "SEEDING_STORE_BYTES", 0)
@@ -203,8 +218,9 @@ def test_kmeans_parallel_matches_numpy(lib_backend):
     X = blobs(3000, 4, 10, seed=8)
     origin = X.mean(0)
     ref = kmeans_parallel(X, 10, np.random.RandomState(5), CPU, origin=origin)
-    got = kmeans_parallel(convert(X), 10, np.random.RandomState(5), backend,
-                          origin=convert(origin))
+    got = kmeans_parallel(
+        convert(X), 10, np.random.RandomState(5), backend, origin=convert(origin)
+    )
     assert_allclose(got, ref, rtol=1e-10, atol=1e-10)
 
 
@@ -217,8 +233,12 @@ def test_kmeans_matches_numpy(to_lib, init):
     X = blobs(2000, 6, 7, seed=11)
     start = X[:7].copy() if init == "array" else init
     ref = KMeans(7, init=start, n_init=2 if init == "random" else 1, random_state=3).fit(X)
-    km = KMeans(7, init=to_lib(start) if init == "array" else start,
-                n_init=2 if init == "random" else 1, random_state=3).fit(to_lib(X))
+    km = KMeans(
+        7,
+        init=to_lib(start) if init == "array" else start,
+        n_init=2 if init == "random" else 1,
+        random_state=3,
+    ).fit(to_lib(X))
     assert same_library(km.labels_, to_lib(X))
     assert same_library(km.cluster_centers_, to_lib(X))
     assert to_numpy(km.labels_).dtype == np.int32
@@ -237,7 +257,8 @@ def test_sample_weight_matches_numpy(to_lib):
         assert_array_equal(to_numpy(km.labels_), ref.labels_)
         assert_allclose(to_numpy(km.cluster_centers_), ref.cluster_centers_, rtol=1e-12)
         assert km.score(to_lib(X), sample_weight=weights) == pytest.approx(
-            ref.score(X, sample_weight=w), rel=1e-12)
+            ref.score(X, sample_weight=w), rel=1e-12
+        )
 
 
 def test_cosine_matches_numpy(to_lib):
@@ -248,8 +269,7 @@ def test_cosine_matches_numpy(to_lib):
     assert_allclose(to_numpy(km.cluster_centers_), ref.cluster_centers_, rtol=1e-12)
     assert_allclose(np.linalg.norm(to_numpy(km.cluster_centers_), axis=1), 1.0)
     assert km.inertia_ == pytest.approx(ref.inertia_, rel=1e-10)
-    assert_allclose(to_numpy(km.transform(to_lib(X))), ref.transform(X), rtol=1e-9,
-                    atol=1e-12)
+    assert_allclose(to_numpy(km.transform(to_lib(X))), ref.transform(X), rtol=1e-9, atol=1e-12)
 
 
 def test_float32_is_kept_and_labels_match(to_lib):
@@ -417,8 +437,7 @@ def test_low_precision_assignment_rechecks_to_float32_labels(precision):
     # many near-ties: centres in pairs a hair apart
     base = rng.normal(size=(40, 24)).astype(np.float32)
     C = np.vstack([base, base + 1e-3]).astype(np.float32)
-    X = (C[rng.integers(0, 80, 4000)] + rng.normal(scale=0.05, size=(4000, 24))).astype(
-        np.float32)
+    X = (C[rng.integers(0, 80, 4000)] + rng.normal(scale=0.05, size=(4000, 24))).astype(np.float32)
     Xt, Ct = torch.asarray(X), torch.asarray(C)
     o = Xt.mean(0)
     ref_labels, ref_d2 = backend._assign_chunked(Xt, Ct - o, o, torch.float32)
@@ -448,8 +467,9 @@ def test_triton_kernel_in_the_interpreter():
         """
     )
     env = dict(os.environ, TRITON_INTERPRET="1")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env=env, timeout=600)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().endswith("ok")
 

@@ -192,16 +192,18 @@ def _guarded(*args):
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 def test_command_writes_devices_through(tmp_path, points):
     before = os.stat("/dev/null").st_ino
-    proc = _guarded("cluster", points, "-k", 2, "--labels", "/dev/null", "--centers",
-                    "/dev/stdout", "-q")
+    proc = _guarded(
+        "cluster", points, "-k", 2, "--labels", "/dev/null", "--centers", "/dev/stdout", "-q"
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("x,y\n") and len(proc.stdout.splitlines()) == 3
     assert stat.S_ISCHR(os.stat("/dev/null").st_mode) and os.stat("/dev/null").st_ino == before
     for option in ("--labels", "--centers"):
         proc = _guarded("cluster", points, "-k", 2, option, "/dev/full", "-q")
         assert proc.returncode == 1 and "Traceback" not in proc.stderr
-        assert proc.stderr.startswith("Error: /dev/full: cannot write the file: No space left "
-                                      "on device"), proc.stderr
+        assert proc.stderr.startswith(
+            "Error: /dev/full: cannot write the file: No space left on device"
+        ), proc.stderr
     cb = tmp_path / "cb.npz"
     assert invoke(["train-codebook", points, "-k", 2, "-o", cb, "-q"]).exit_code == 0
     proc = _guarded("encode", points, "-b", cb, "-o", "/dev/full")
@@ -217,9 +219,12 @@ def test_standard_output_by_name_into_a_regular_file(tmp_path, points, name):
     behind the shell's back."""
     out = tmp_path / "out.txt"
     with open(out, "wb") as fh:
-        proc = subprocess.run(_guarded_command("cluster", points, "-k", 2, "--seed", 0,
-                                               "--centers", name),
-                              stdout=fh, stderr=subprocess.PIPE, timeout=300)
+        proc = subprocess.run(
+            _guarded_command("cluster", points, "-k", 2, "--seed", 0, "--centers", name),
+            stdout=fh,
+            stderr=subprocess.PIPE,
+            timeout=300,
+        )
     assert proc.returncode == 0, proc.stderr
     text = out.read_text()
     assert text.startswith("x,y\n") and len(text.split("\n")[1].split(",")) == 2
@@ -231,8 +236,21 @@ def test_standard_output_by_name_into_a_regular_file(tmp_path, points, name):
 def test_command_writes_a_fifo_through(tmp_path, points):
     fifo = tmp_path / "labels.fifo"
     os.mkfifo(fifo)
-    proc = subprocess.Popen([sys.executable, "-m", "vqkit", "cluster", str(points), "-k", "2",
-                             "--labels", str(fifo), "-q"], stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "vqkit",
+            "cluster",
+            str(points),
+            "-k",
+            "2",
+            "--labels",
+            str(fifo),
+            "-q",
+        ],
+        stderr=subprocess.PIPE,
+    )
     with open(fifo, "rb") as fh:
         got = fh.read()
     assert proc.wait(timeout=300) == 0, proc.stderr.read()
@@ -270,8 +288,12 @@ def _snapshot(*paths):
 def test_encode_over_its_input_is_refused(tmp_path, book):
     data, cb, codes = book
     before = _snapshot(data, cb, codes)
-    proc = subprocess.run([sys.executable, "-m", "vqkit", "encode", str(data), "-b", str(cb),
-                           "-o", str(data)], capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "vqkit", "encode", str(data), "-b", str(cb), "-o", str(data)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "is also the input FILE" in proc.stderr and "--force" in proc.stderr
     assert _snapshot(data, cb, codes) == before
@@ -282,8 +304,12 @@ def test_encode_over_its_input_is_refused(tmp_path, book):
 def test_decode_over_its_code_book_is_refused(tmp_path, book):
     data, cb, codes = book
     before = _snapshot(data, cb, codes)
-    proc = subprocess.run([sys.executable, "-m", "vqkit", "decode", str(codes), "-b", str(cb),
-                           "-o", str(cb)], capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "vqkit", "decode", str(codes), "-b", str(cb), "-o", str(cb)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 2 and "is also the input --codebook" in proc.stderr
     assert_error(invoke(["decode", codes, "-b", cb, "-o", codes]), 2, "is also the input CODES")
     assert _snapshot(data, cb, codes) == before
@@ -312,19 +338,32 @@ def test_force_overwrites_the_input(tmp_path, book):
     assert np.load(data).dtype == np.uint8  # the data became its codes
     result = invoke(["decode", codes, "-b", cb, "-o", cb.with_suffix(".npy"), "-q"])
     assert result.exit_code == 0
-    result = invoke(["train-codebook", cb.with_suffix(".npy"), "-k", 2, "-o",
-                     cb.with_suffix(".npy"), "--force", "-q"])
+    result = invoke(
+        [
+            "train-codebook",
+            cb.with_suffix(".npy"),
+            "-k",
+            2,
+            "-o",
+            cb.with_suffix(".npy"),
+            "--force",
+            "-q",
+        ]
+    )
     assert result.exit_code == 1 or result.exit_code == 0  # a .npy name for a code book
     assert Codebook.load(cb).k == 4
 
 
-@pytest.mark.parametrize("make_args", [
-    lambda p, t: ["cluster", p, "-k", 2, "--labels", p],
-    lambda p, t: ["cluster", p, "-k", 2, "--centers", p],
-    lambda p, t: ["cluster", p, "-k", 2, "--plot", p],
-    lambda p, t: ["choose-k", p, "--plot", p],
-    lambda p, t: ["train-codebook", p, "-k", 2, "-o", p],
-])
+@pytest.mark.parametrize(
+    "make_args",
+    [
+        lambda p, t: ["cluster", p, "-k", 2, "--labels", p],
+        lambda p, t: ["cluster", p, "-k", 2, "--centers", p],
+        lambda p, t: ["cluster", p, "-k", 2, "--plot", p],
+        lambda p, t: ["choose-k", p, "--plot", p],
+        lambda p, t: ["train-codebook", p, "-k", 2, "-o", p],
+    ],
+)
 def test_every_command_refuses_its_input_as_output(points, tmp_path, make_args):
     before = points.read_bytes()
     assert_error(invoke(make_args(points, tmp_path)), 2, "is also the input FILE")
@@ -339,18 +378,27 @@ def test_quantize_refuses_its_image_as_output(tmp_path):
     Image.fromarray(np.random.default_rng(0).integers(0, 255, (8, 8, 3), np.uint8)).save(png)
     before = png.read_bytes()
     assert_error(invoke(["quantize", png, "-k", 2, "-o", png]), 2, "is also the input IMAGE")
-    assert_error(invoke(["quantize", png, "-k", 2, "-o", tmp_path / "o.png", "--compare", png]),
-                 2, "is also the input IMAGE")
+    assert_error(
+        invoke(["quantize", png, "-k", 2, "-o", tmp_path / "o.png", "--compare", png]),
+        2,
+        "is also the input IMAGE",
+    )
     assert png.read_bytes() == before
     assert invoke(["quantize", png, "-k", 2, "-o", png, "--force", "-q"]).exit_code == 0
 
 
 def test_two_outputs_may_not_be_one_file(points, tmp_path):
     out = tmp_path / "out.txt"
-    assert_error(invoke(["cluster", points, "-k", 2, "--labels", out, "--centers", out]), 2,
-                 "is also the --labels file")
-    assert_error(invoke(["cluster", points, "-k", 2, "--labels", out, "--centers", out,
-                         "--force"]), 2, "own name")
+    assert_error(
+        invoke(["cluster", points, "-k", 2, "--labels", out, "--centers", out]),
+        2,
+        "is also the --labels file",
+    )
+    assert_error(
+        invoke(["cluster", points, "-k", 2, "--labels", out, "--centers", out, "--force"]),
+        2,
+        "own name",
+    )
     assert not out.exists()
 
 
@@ -374,8 +422,9 @@ _SLOW_WRITER = (
 )
 
 
-@pytest.mark.parametrize("signum", [s for s in ("SIGTERM", "SIGHUP", "SIGINT")
-                                    if hasattr(signal, s)])
+@pytest.mark.parametrize(
+    "signum", [s for s in ("SIGTERM", "SIGHUP", "SIGINT") if hasattr(signal, s)]
+)
 def test_killed_while_writing_leaves_no_temporary_file(tmp_path, signum):
     """A process that writes 200,000 labels slowly (the writer sleeps
     between blocks of 50 rows) is sent the signal once its temporary file
@@ -386,9 +435,24 @@ def test_killed_while_writing_leaves_no_temporary_file(tmp_path, signum):
     out = tmp_path / "labels.txt"
     out.write_text("old\n")
     proc = subprocess.Popen(
-        [sys.executable, "-c", _SLOW_WRITER, "cluster", str(data), "-k", "2", "--seed", "0",
-         "--max-iter", "2", "--labels", str(out), "-q"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-c",
+            _SLOW_WRITER,
+            "cluster",
+            str(data),
+            "-k",
+            "2",
+            "--seed",
+            "0",
+            "--max-iter",
+            "2",
+            "--labels",
+            str(out),
+            "-q",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 240
     while not any(p.name.startswith(".vqkit-") for p in tmp_path.iterdir()):
@@ -418,8 +482,9 @@ def test_signal_handlers_are_restored(tmp_path):
     seen = []
     previous = signal.signal(signal.SIGTERM, lambda *a: seen.append(a))
     try:
-        atomic_write(tmp_path / "c", lambda fh: (fh.write(b"y"), os.kill(os.getpid(),
-                                                                        signal.SIGTERM)))
+        atomic_write(
+            tmp_path / "c", lambda fh: (fh.write(b"y"), os.kill(os.getpid(), signal.SIGTERM))
+        )
         assert seen and (tmp_path / "c").read_bytes() == b"y"
     finally:
         signal.signal(signal.SIGTERM, previous)

@@ -34,8 +34,9 @@ BAD_RESULTS = [
 @pytest.mark.parametrize("name", sorted(ESTIMATORS))
 @pytest.mark.parametrize("function, message", BAD_RESULTS)
 def test_bad_results_of_a_callable_init(name, function, message):
-    with pytest.raises(ValueError, match="The callable init returned unusable centers: .*"
-                                         + message):
+    with pytest.raises(
+        ValueError, match="The callable init returned unusable centers: .*" + message
+    ):
         ESTIMATORS[name](function).fit(X.astype(np.float32))
 
 
@@ -45,10 +46,16 @@ def test_bad_results_in_partial_fit():
 
 
 @pytest.mark.parametrize("name", sorted(ESTIMATORS))
-@pytest.mark.parametrize("convert", [
-    lambda C: C, lambda C: C.tolist(), lambda C: C.astype(np.float32),
-    lambda C: np.round(C * 100).astype(np.int64), lambda C: C.astype(object),
-])
+@pytest.mark.parametrize(
+    "convert",
+    [
+        lambda C: C,
+        lambda C: C.tolist(),
+        lambda C: C.astype(np.float32),
+        lambda C: np.round(C * 100).astype(np.int64),
+        lambda C: C.astype(object),
+    ],
+)
 def test_good_results_give_the_array_inits_fit(name, convert):
     centres = X[[0, 10, 20]]
     seen = []
@@ -65,11 +72,20 @@ def test_good_results_give_the_array_inits_fit(name, convert):
     assert seen and all(k == 3 and shape[1] == 3 for shape, k in seen)
 
 
-@pytest.mark.parametrize("init, message", [
-    (X[:5], r"The shape of the initial centers \(5, 3\) does not match the number of clusters 3"),
-    (X[:3, :2], r"The shape of the initial centers \(3, 2\) does not match the number of "
-                r"features of the data 3"),
-])
+@pytest.mark.parametrize(
+    "init, message",
+    [
+        (
+            X[:5],
+            r"The shape of the initial centers \(5, 3\) does not match the number of clusters 3",
+        ),
+        (
+            X[:3, :2],
+            r"The shape of the initial centers \(3, 2\) does not match the number of "
+            r"features of the data 3",
+        ),
+    ],
+)
 def test_array_inits_have_scikit_learns_messages(init, message):
     """scikit-learn's words, then the expected shape."""
     with pytest.raises(ValueError, match=message):
@@ -85,5 +101,6 @@ def test_array_inits_of_other_kinds():
     with pytest.raises(ValueError, match="must be an array of numbers"):
         KMeans(3, init=np.full((3, 3), "x"), n_init=1).fit(X)
     text = KMeans(3, init=X[:3].astype(str), n_init=1).fit(X)  # numbers as text
-    np.testing.assert_array_equal(text.cluster_centers_,
-                                  KMeans(3, init=X[:3], n_init=1).fit(X).cluster_centers_)
+    np.testing.assert_array_equal(
+        text.cluster_centers_, KMeans(3, init=X[:3], n_init=1).fit(X).cluster_centers_
+    )

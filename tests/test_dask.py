@@ -70,8 +70,9 @@ def blobs(n=3000, d=5, k=5, seed=0, dtype=np.float64):
 def assert_same_fit(dask_fit, memory_fit, atol=1e-10):
     assert isinstance(dask_fit.labels_, da.Array)
     np.testing.assert_array_equal(dask_fit.labels_.compute(), memory_fit.labels_)
-    np.testing.assert_allclose(dask_fit.cluster_centers_, memory_fit.cluster_centers_,
-                               rtol=0, atol=atol)
+    np.testing.assert_allclose(
+        dask_fit.cluster_centers_, memory_fit.cluster_centers_, rtol=0, atol=atol
+    )
     assert dask_fit.cluster_centers_.dtype == memory_fit.cluster_centers_.dtype
     assert dask_fit.inertia_ == pytest.approx(memory_fit.inertia_, rel=1e-10)
     assert dask_fit.n_iter_ == memory_fit.n_iter_
@@ -168,8 +169,10 @@ def test_predict_transform_score_are_lazy_and_equal(client):
 
 def test_fit_reads_x_only_in_its_passes(client):
     nblocks = 6
-    X = (da.random.RandomState(5).normal(size=(6000, 4), chunks=(1000, 4))
-         + da.arange(6000)[:, None] % 3 * 10.0)
+    X = (
+        da.random.RandomState(5).normal(size=(6000, 4), chunks=(1000, 4))
+        + da.arange(6000)[:, None] % 3 * 10.0
+    )
     init = np.array([[0.0] * 4, [10.0] * 4, [20.0] * 4])
     with get_task_stream(client) as stream:
         km = KMeans(3, init=init, max_iter=50).fit(X)
@@ -213,8 +216,9 @@ def test_weighted_kmeans_parallel_acts_like_repeated_rows(client):
     dX = da.from_array(Xw, chunks=(400, 3))
     dw = da.from_array(ww, chunks=400)
     backend = get_backend(dX)
-    seeds = kmeans_parallel(dX, 6, np.random.RandomState(0), backend, dw, rounds=5,
-                            oversampling=2.0, origin=None)
+    seeds = kmeans_parallel(
+        dX, 6, np.random.RandomState(0), backend, dw, rounds=5, oversampling=2.0, origin=None
+    )
     assert seeds.shape == (6, 3)
     assert np.abs(seeds).max() < 100
     weighted = KMeans(6, random_state=0).fit(dX, sample_weight=dw)
@@ -234,7 +238,7 @@ def test_partial_fit_runs_blocks_in_order_like_chunks(client):
     streamed = MiniBatchKMeans(5, batch_size=200, random_state=0).partial_fit(dX)
     chunked = MiniBatchKMeans(5, batch_size=200, random_state=0)
     for start in range(0, 3000, 1000):
-        chunked.partial_fit(X[start:start + 1000])
+        chunked.partial_fit(X[start : start + 1000])
     np.testing.assert_array_equal(streamed.cluster_centers_, chunked.cluster_centers_)
     assert streamed.n_steps_ == chunked.n_steps_ and streamed.n_iter_ == 3
     assert isinstance(streamed.labels_, da.Array)
@@ -321,8 +325,14 @@ def test_worker_restarted_mid_fit_recovers_or_fails_clearly(client):
 @pytest.fixture(scope="module")
 def one_worker():
     """One worker process, so that its memory can be watched."""
-    cluster = LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                           host="127.0.0.1", dashboard_address=":0", memory_limit=0)
+    cluster = LocalCluster(
+        n_workers=1,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=":0",
+        memory_limit=0,
+    )
     with Client(cluster) as c:
         yield c
     cluster.close()
@@ -368,18 +378,23 @@ def test_out_of_core_sources(one_worker, tmp_path):
     np.save(tmp_path / "x.npy", X)
     sources = {"npy": lambda: npy_array(tmp_path / "x.npy", chunk_rows=62_500)}
 
-    pq.write_table(pa.table({f"c{j}": X[:, j] for j in range(d)}), tmp_path / "x.parquet",
-                   row_group_size=62_500)
+    pq.write_table(
+        pa.table({f"c{j}": X[:, j] for j in range(d)}),
+        tmp_path / "x.parquet",
+        row_group_size=62_500,
+    )
     sources["parquet"] = lambda: dd.read_parquet(tmp_path / "x.parquet", split_row_groups=True)
-    z = zarr.open_array(tmp_path / "x.zarr", mode="w", shape=X.shape, chunks=(62_500, d),
-                        dtype=X.dtype)
+    z = zarr.open_array(
+        tmp_path / "x.zarr", mode="w", shape=X.shape, chunks=(62_500, d), dtype=X.dtype
+    )
     z[:] = X
     sources["zarr"] = lambda: da.from_zarr(str(tmp_path / "x.zarr"))
     del X
     for name, source in sources.items():
         warm = source()
-        KMeans(4, init=init, max_iter=1).fit(warm[:1000] if name != "parquet"
-                                             else warm.partitions[0])
+        KMeans(4, init=init, max_iter=1).fit(
+            warm[:1000] if name != "parquet" else warm.partitions[0]
+        )
 
         def fit_source(source=source):
             return KMeans(4, init=init, max_iter=3, tol=0).fit(source())

@@ -30,8 +30,9 @@ def run_vqkit(*args, stdin=None, stdout=subprocess.PIPE, close=None, input=None)
     command = [sys.executable, "-m", "vqkit", *[str(a) for a in args]]
     if close is not None:
         command = ["sh", "-c", f'exec "$0" "$@" {close}', *command]
-    return subprocess.run(command, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE,
-                          input=input, timeout=300)
+    return subprocess.run(
+        command, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE, input=input, timeout=300
+    )
 
 
 def assert_one_line_error(proc, status=1, *fragments):
@@ -132,8 +133,9 @@ def test_parquet_integers_beyond_2_53_become_the_nearest_float(tmp_path):
 
 
 def test_stdin_closed(points):
-    assert_one_line_error(run_vqkit("cluster", "-", "-k", 1, close="<&-"), 1,
-                          "standard input is closed")
+    assert_one_line_error(
+        run_vqkit("cluster", "-", "-k", 1, close="<&-"), 1, "standard input is closed"
+    )
 
 
 @pytest.mark.parametrize("option", ["--labels", "--centers", "--json"])
@@ -156,9 +158,11 @@ def test_stdout_full_for_every_command_that_prints(tmp_path, points):
     np.save(tmp_path / "v.npy", np.random.default_rng(1).normal(size=(40, 2)))
     cb = tmp_path / "cb.npz"
     assert run_vqkit("train-codebook", tmp_path / "v.npy", "-k", 2, "-o", cb, "-q").returncode == 0
-    for args in (["choose-k", points, "--k", "1:2", "--seed", 0, "-m", "elbow"],
-                 ["encode", tmp_path / "v.npy", "-b", cb, "-o", "-"],
-                 ["demo", "--no-plot"]):
+    for args in (
+        ["choose-k", points, "--k", "1:2", "--seed", 0, "-m", "elbow"],
+        ["encode", tmp_path / "v.npy", "-b", cb, "-o", "-"],
+        ["demo", "--no-plot"],
+    ):
         with open("/dev/full", "wb") as full:
             last = assert_one_line_error(run_vqkit(*args, stdout=full), 1)
         assert "no space left" in last.lower(), args
@@ -176,42 +180,60 @@ def test_seed_minus_one_is_a_usage_error_before_reading(tmp_path):
     assert last
 
 
-@pytest.mark.parametrize("command, args", [
-    ("cluster", ["-k", 2, "--seed", -1]),
-    ("cluster", ["-k", 2, "--seed", 2**32]),
-    ("cluster", ["-k", 2, "--n-init", 10**20]),
-    ("cluster", ["-k", 2, "--n-init", 1001]),
-    ("cluster", ["-k", 2, "--max-iter", 100_001]),
-    ("cluster", ["-k", 2, "--max-iter", 0]),
-    ("cluster", ["-k", 2**31]),
-    ("cluster", ["-k", "1e3"]),
-    ("cluster", ["-k", 2, "--max-expanded-size", "-1"]),
-    ("cluster", ["-k", 2, "--max-expanded-size", "lots"]),
-    ("train-codebook", ["-k", 2, "-o", "cb.npz", "--n-init", 10**20]),
-    ("train-codebook", ["-k", 2, "-o", "cb.npz", "--max-iter", 10**6]),
-    ("train-codebook", ["-k", 2, "-o", "cb.npz", "--seed", -5]),
-    ("choose-k", ["--seed", -1]),
-    ("choose-k", ["--k", "1:100000"]),
-    ("choose-k", ["--k", f"1,{2**40}"]),
-    ("choose-k", ["--k-min", 1, "--k-max", 10**6]),
-    ("choose-k", ["--k-max", 2**40]),
-])
+@pytest.mark.parametrize(
+    "command, args",
+    [
+        ("cluster", ["-k", 2, "--seed", -1]),
+        ("cluster", ["-k", 2, "--seed", 2**32]),
+        ("cluster", ["-k", 2, "--n-init", 10**20]),
+        ("cluster", ["-k", 2, "--n-init", 1001]),
+        ("cluster", ["-k", 2, "--max-iter", 100_001]),
+        ("cluster", ["-k", 2, "--max-iter", 0]),
+        ("cluster", ["-k", 2**31]),
+        ("cluster", ["-k", "1e3"]),
+        ("cluster", ["-k", 2, "--max-expanded-size", "-1"]),
+        ("cluster", ["-k", 2, "--max-expanded-size", "lots"]),
+        ("train-codebook", ["-k", 2, "-o", "cb.npz", "--n-init", 10**20]),
+        ("train-codebook", ["-k", 2, "-o", "cb.npz", "--max-iter", 10**6]),
+        ("train-codebook", ["-k", 2, "-o", "cb.npz", "--seed", -5]),
+        ("choose-k", ["--seed", -1]),
+        ("choose-k", ["--k", "1:100000"]),
+        ("choose-k", ["--k", f"1,{2**40}"]),
+        ("choose-k", ["--k-min", 1, "--k-max", 10**6]),
+        ("choose-k", ["--k-max", 2**40]),
+    ],
+)
 def test_numbers_out_of_range_are_usage_errors(tmp_path, command, args):
     result = invoke([command, tmp_path / "not-there.csv", *args])
     assert_error(result, 2)
     assert "not-there" not in result.stderr
 
 
-@pytest.mark.parametrize("args", [["--sample-size", 0], ["--sample-size", 2**31],
-                                  ["--seed", -1], ["-k", 2**24 + 1]])
+@pytest.mark.parametrize(
+    "args", [["--sample-size", 0], ["--sample-size", 2**31], ["--seed", -1], ["-k", 2**24 + 1]]
+)
 def test_quantize_numbers_out_of_range(tmp_path, args):
-    assert_error(invoke(["quantize", tmp_path / "none.png", "-k", 2, "-o", tmp_path / "o.png",
-                         *args]), 2)
+    assert_error(
+        invoke(["quantize", tmp_path / "none.png", "-k", 2, "-o", tmp_path / "o.png", *args]), 2
+    )
 
 
 def test_largest_values_are_accepted(points):
-    result = invoke(["cluster", points, "-k", 1, "--seed", 2**32 - 1, "--max-iter", 100_000,
-                     "--n-init", 2, "-q"])
+    result = invoke(
+        [
+            "cluster",
+            points,
+            "-k",
+            1,
+            "--seed",
+            2**32 - 1,
+            "--max-iter",
+            100_000,
+            "--n-init",
+            2,
+            "-q",
+        ]
+    )
     assert result.exit_code == 0, result.output
 
 
@@ -226,12 +248,15 @@ def test_two_million_character_cell(tmp_path):
     assert "... (2000000 characters)" in last and len(last) < 300
 
 
-@pytest.mark.parametrize("make_line", [
-    lambda cell: f"1,{cell}",            # not a number
-    lambda cell: f'1,"{cell}"',          # quoted: the csv module's field limit
-    lambda cell: f"1,1{cell}",           # digits: a float too large for float64
-    lambda cell: f"{cell},1",            # in the first column
-])
+@pytest.mark.parametrize(
+    "make_line",
+    [
+        lambda cell: f"1,{cell}",  # not a number
+        lambda cell: f'1,"{cell}"',  # quoted: the csv module's field limit
+        lambda cell: f"1,1{cell}",  # digits: a float too large for float64
+        lambda cell: f"{cell},1",  # in the first column
+    ],
+)
 def test_huge_cells_in_every_position(tmp_path, make_line):
     path = tmp_path / "long.csv"
     path.write_text("x,y\n1,2\n" + make_line("9" * 300_000 + "z" * 300_000) + "\n")
@@ -262,8 +287,10 @@ def test_many_npz_keys_are_listed_short(tmp_path):
 def test_subnormal_data(tmp_path):
     path = tmp_path / "tiny.csv"
     np.savetxt(path, np.random.default_rng(0).normal(size=(60, 2)) * 1e-310, delimiter=",")
-    for args in (["cluster", path, "-k", 2, "--seed", 0],
-                 ["train-codebook", path, "-k", 2, "-o", tmp_path / "cb.npz", "--seed", 0]):
+    for args in (
+        ["cluster", path, "-k", 2, "--seed", 0],
+        ["train-codebook", path, "-k", 2, "-o", tmp_path / "cb.npz", "--seed", 0],
+    ):
         proc = run_vqkit(*args)
         if proc.returncode == 0:  # the library learned to handle it
             continue
@@ -313,8 +340,9 @@ def _broken_fit(*args, **kwargs):
 def test_internal_error_is_one_line_with_its_own_status(points, monkeypatch):
     monkeypatch.setattr(cluster_command, "_fit_kmeans", _broken_fit)
     result = invoke(["cluster", points, "-k", 2])
-    assert_error(result, INTERNAL_ERROR, "internal error", "TypeError: an internal mistake",
-                 "--debug")
+    assert_error(
+        result, INTERNAL_ERROR, "internal error", "TypeError: an internal mistake", "--debug"
+    )
     assert result.stderr.count("\n") == 1
 
 
@@ -333,13 +361,16 @@ def test_debug_shows_the_traceback(points, monkeypatch):
 
 
 def test_internal_error_in_a_real_process(points):
-    code = ("import sys, vqkit.cli.cluster as c\n"
-            "def broken(*a, **k):\n    raise KeyError('oops')\n"
-            "c._fit_kmeans = broken\n"
-            "from vqkit.cli import main\nsys.argv[0] = 'vqkit'\nmain()\n")
+    code = (
+        "import sys, vqkit.cli.cluster as c\n"
+        "def broken(*a, **k):\n    raise KeyError('oops')\n"
+        "c._fit_kmeans = broken\n"
+        "from vqkit.cli import main\nsys.argv[0] = 'vqkit'\nmain()\n"
+    )
     base = [sys.executable, "-c", code, "cluster", str(points), "-k", "2"]
     proc = subprocess.run(base, capture_output=True, timeout=300)
     assert_one_line_error(proc, INTERNAL_ERROR, "internal error", "KeyError")
-    proc = subprocess.run(base, capture_output=True, timeout=300,
-                          env={**os.environ, "VQKIT_DEBUG": "1"})
+    proc = subprocess.run(
+        base, capture_output=True, timeout=300, env={**os.environ, "VQKIT_DEBUG": "1"}
+    )
     assert proc.returncode == 1 and b"Traceback" in proc.stderr and b"KeyError" in proc.stderr

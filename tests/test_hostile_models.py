@@ -39,8 +39,11 @@ LOADERS = {
     "bisecting": BisectingKMeans.load,
     "codebook": Codebook.load,
 }
-SETTINGS = settings(max_examples=int(os.environ.get('HM_N', 60)), deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=int(os.environ.get("HM_N", 60)),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 
 
 @pytest.fixture(scope="module")
@@ -131,8 +134,9 @@ def test_minibatch_without_labels_loads_and_saves_again(tmp_path):
 def test_compressed_archive_loads(saved, tmp_path):
     path = tmp_path / "compressed.npz"
     np.savez_compressed(path, **members(saved["kmeans"]))
-    np.testing.assert_array_equal(KMeans.load(path).predict(X_NEW),
-                                  KMeans.load(saved["kmeans"]).predict(X_NEW))
+    np.testing.assert_array_equal(
+        KMeans.load(path).predict(X_NEW), KMeans.load(saved["kmeans"]).predict(X_NEW)
+    )
 
 
 def test_huge_centres_are_refused_in_a_subprocess(saved, tmp_path):
@@ -145,29 +149,43 @@ def test_huge_centres_are_refused_in_a_subprocess(saved, tmp_path):
         code = textwrap.dedent(f"""
             import numpy as np, vqkit
             try:
-                vqkit.{'KMeans' if kind == 'kmeans' else 'MiniBatchKMeans'}.load({str(path)!r}
+                vqkit.{"KMeans" if kind == "kmeans" else "MiniBatchKMeans"}.load({str(path)!r}
                     ).predict(np.ones((10, 3)))
             except ValueError as exc:
                 print("refused:", exc)
             """)
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                             timeout=300, env=_env())
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=_env()
+        )
         assert out.returncode == 0, out.stderr
         assert "refused:" in out.stdout and "cluster_centers_ has shape (1000000, 1)" in out.stdout
 
 
-@pytest.mark.parametrize("children, message", [
-    ([[1, 2], [1, 1], [-1, -1], [-1, -1], [-1, -1], [-1, -1], [-1, -1]],
-     r"node 1 of its tree has children \[1, 1\] whose parents do not match"),
-    ([[1, 2], [3, 4], [5, 6], [-1, -1], [-1, -1], [-1, -1], [0, 1]],
-     r"node 6 of its tree has children \[0, 1\] whose parents do not match"),
-    ([[1, 2], [3, 4], [5, 6], [-1, -1], [-1, -1], [-1, -1], [7, 9]],
-     r"tree_children_ holds 9; its values must be below 7 \(nodes\)"),
-    ([[1, 2], [3, 4], [-1, -1], [-1, -1], [-1, -1], [-1, -1], [-1, -1]],
-     "its tree does not reach node 5"),
-    ([[1, 1], [3, 4], [5, 6], [-1, -1], [-1, -1], [-1, -1], [-1, -1]],
-     "its tree reaches node 1 twice"),
-])
+@pytest.mark.parametrize(
+    "children, message",
+    [
+        (
+            [[1, 2], [1, 1], [-1, -1], [-1, -1], [-1, -1], [-1, -1], [-1, -1]],
+            r"node 1 of its tree has children \[1, 1\] whose parents do not match",
+        ),
+        (
+            [[1, 2], [3, 4], [5, 6], [-1, -1], [-1, -1], [-1, -1], [0, 1]],
+            r"node 6 of its tree has children \[0, 1\] whose parents do not match",
+        ),
+        (
+            [[1, 2], [3, 4], [5, 6], [-1, -1], [-1, -1], [-1, -1], [7, 9]],
+            r"tree_children_ holds 9; its values must be below 7 \(nodes\)",
+        ),
+        (
+            [[1, 2], [3, 4], [-1, -1], [-1, -1], [-1, -1], [-1, -1], [-1, -1]],
+            "its tree does not reach node 5",
+        ),
+        (
+            [[1, 1], [3, 4], [5, 6], [-1, -1], [-1, -1], [-1, -1], [-1, -1]],
+            "its tree reaches node 1 twice",
+        ),
+    ],
+)
 def test_bisecting_trees_that_are_not_trees(saved, tmp_path, children, message):
     arrays = members(saved["bisecting"])
     assert arrays["attr:tree_children_"].shape == (7, 2)
@@ -229,7 +247,8 @@ def test_npy_header_declaring_a_huge_array(saved, tmp_path, kind):
             if info.filename == name:
                 with dst.open(name, "w") as fh:
                     np.lib.format.write_array_header_1_0(
-                        fh, {"descr": "<f8", "fortran_order": False, "shape": (10**6, 10**6)})
+                        fh, {"descr": "<f8", "fortran_order": False, "shape": (10**6, 10**6)}
+                    )
                     fh.write(b"\0" * 64)
             else:
                 dst.writestr(info.filename, data)
@@ -259,7 +278,10 @@ def test_wrong_json_types(saved, tmp_path):
     arrays = members(saved["kmeans"])
     meta = meta_of(arrays)
     cases = {
-        "attributes": [1], "params": "x", "array_params": {"a": 1}, "array_attributes": [3],
+        "attributes": [1],
+        "params": "x",
+        "array_params": {"a": 1},
+        "array_attributes": [3],
     }
     for key, value in cases.items():
         path = write(tmp_path / f"{key}.npz", with_meta(arrays, {**meta, key: value}))
@@ -270,22 +292,24 @@ def test_wrong_json_types(saved, tmp_path):
         KMeans.load(path)
 
 
-@pytest.mark.parametrize("centres, message", [
-    (np.ones(3), "must have 2 dimension"),
-    (np.ones((3, 3), complex), "complex128"),
-    (np.ones((3, 3), np.float16), "float16"),
-    (np.full((3, 3), "1.5"), "<U3"),
-    (np.ones((3, 3), ">f8"), ">f8"),
-    (np.ones((3, 3), int), "int64"),
-    (np.full((3, 3), np.nan), "NaN"),
-    (np.ones((3, 2)), r"expected \(k, d\) with k = 3, d = 3"),
-    (np.ones((4, 3)), r"expected \(k, d\) with k = 3"),
-    (np.ones((3, 3, 1)), "must have 2 dimension"),
-])
+@pytest.mark.parametrize(
+    "centres, message",
+    [
+        (np.ones(3), "must have 2 dimension"),
+        (np.ones((3, 3), complex), "complex128"),
+        (np.ones((3, 3), np.float16), "float16"),
+        (np.full((3, 3), "1.5"), "<U3"),
+        (np.ones((3, 3), ">f8"), ">f8"),
+        (np.ones((3, 3), int), "int64"),
+        (np.full((3, 3), np.nan), "NaN"),
+        (np.ones((3, 2)), r"expected \(k, d\) with k = 3, d = 3"),
+        (np.ones((4, 3)), r"expected \(k, d\) with k = 3"),
+        (np.ones((3, 3, 1)), "must have 2 dimension"),
+    ],
+)
 def test_bad_centres(saved, tmp_path, centres, message):
     for kind in ("kmeans", "minibatch"):
-        path = write(tmp_path / "c.npz",
-                     members(saved[kind]) | {"attr:cluster_centers_": centres})
+        path = write(tmp_path / "c.npz", members(saved[kind]) | {"attr:cluster_centers_": centres})
         with pytest.raises(ValueError, match=message):
             LOADERS[kind](path)
     path = write(tmp_path / "cb.npz", members(saved["codebook"]) | {"codewords": centres})
@@ -324,16 +348,35 @@ def test_non_regular_files_are_refused_without_blocking(tmp_path):
 # hypothesis: families of corruption
 
 JSON_LEAVES = (
-    st.none() | st.booleans() | st.integers(-3, 12) | st.integers(-2**70, 2**70)
+    st.none()
+    | st.booleans()
+    | st.integers(-3, 12)
+    | st.integers(-(2**70), 2**70)
     | st.floats(allow_nan=True, allow_infinity=True)
-    | st.sampled_from(["", "auto", "k-means++", "random", "lloyd", "cosine", "manhattan",
-                       "euclidean", "KMeans", "vqkit-model", "x" * 50])
+    | st.sampled_from(
+        [
+            "",
+            "auto",
+            "k-means++",
+            "random",
+            "lloyd",
+            "cosine",
+            "manhattan",
+            "euclidean",
+            "KMeans",
+            "vqkit-model",
+            "x" * 50,
+        ]
+    )
 )
 JSON_VALUES = st.recursive(
     JSON_LEAVES,
-    lambda inner: st.lists(inner, max_size=3)
-    | st.dictionaries(st.sampled_from(["a", "step", "iteration", "inertia", "format"]),
-                      inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(["a", "step", "iteration", "inertia", "format"]), inner, max_size=3
+        )
+    ),
     max_leaves=6,
 )
 
@@ -352,8 +395,9 @@ def json_edit(draw, meta):
     action = draw(st.sampled_from(["replace", "delete", "add"]))
     if node is None or action == "add":
         holder = target if isinstance(target, dict) else meta
-        holder[draw(st.sampled_from(["extra", "params", "n_features_in_", "class"]))] = \
-            draw(JSON_VALUES)
+        holder[draw(st.sampled_from(["extra", "params", "n_features_in_", "class"]))] = draw(
+            JSON_VALUES
+        )
     elif action == "delete":
         del node[key]
     else:
@@ -361,10 +405,23 @@ def json_edit(draw, meta):
     return meta
 
 
-DTYPES = st.sampled_from([
-    np.float64, np.float32, np.float16, np.complex128, np.int64, np.int32, np.int8,
-    np.uint8, np.uint64, np.bool_, ">f8", ">i8", "<U3",
-])
+DTYPES = st.sampled_from(
+    [
+        np.float64,
+        np.float32,
+        np.float16,
+        np.complex128,
+        np.int64,
+        np.int32,
+        np.int8,
+        np.uint8,
+        np.uint64,
+        np.bool_,
+        ">f8",
+        ">i8",
+        "<U3",
+    ]
+)
 
 
 @st.composite
@@ -378,7 +435,8 @@ def replacement(draw, original):
         shape = draw(hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=8))
     if dtype.kind == "f":
         elements = st.floats(-1e3, 1e3, width=min(dtype.itemsize * 8, 64)) | st.sampled_from(
-            [np.nan, np.inf, -np.inf, 0.0])
+            [np.nan, np.inf, -np.inf, 0.0]
+        )
     elif dtype.kind in "iu":
         low = 0 if dtype.kind == "u" else -3
         elements = st.integers(low, 12)
@@ -425,8 +483,11 @@ def test_random_trees(saved, tmp_path, kind, data):
     arrays = members(saved[kind])
     nodes = arrays["attr:tree_children_"].shape[0]
     values = st.integers(-2, nodes + 1)
-    for name, shape in [("attr:tree_children_", (nodes, 2)), ("attr:tree_parent_", (nodes,)),
-                        ("attr:tree_labels_", (nodes,))]:
+    for name, shape in [
+        ("attr:tree_children_", (nodes, 2)),
+        ("attr:tree_parent_", (nodes,)),
+        ("attr:tree_labels_", (nodes,)),
+    ]:
         if data.draw(st.booleans(), label=f"change {name}"):
             arrays[name] = data.draw(hnp.arrays(np.int64, shape, elements=values), label=name)
     check_outcome(kind, write(tmp_path / "tree.npz", arrays))

@@ -38,10 +38,12 @@ DENSE = np.random.default_rng(0).normal(size=(12, 4))
 def test_all_zero_sparse_matrix_fits(fmt, dtype):
     """``scipy.sparse.csr_matrix((10, 5))`` raised UFuncTypeError."""
     Z = sp.csr_matrix((10, 5), dtype=dtype).asformat(fmt)
-    for estimator in (KMeans(2, random_state=0, n_init=1),
-                      KMeans(2, random_state=0, init="random"),
-                      KMeans(2, random_state=0, init="k-means||"),
-                      MiniBatchKMeans(2, random_state=0, batch_size=4)):
+    for estimator in (
+        KMeans(2, random_state=0, n_init=1),
+        KMeans(2, random_state=0, init="random"),
+        KMeans(2, random_state=0, init="k-means||"),
+        MiniBatchKMeans(2, random_state=0, batch_size=4),
+    ):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", vqkit.ConvergenceWarning)  # one distinct point
             estimator.fit(Z)
@@ -81,8 +83,14 @@ def test_canonical_flag_set_by_hand_is_not_trusted():
     rows = np.repeat(np.arange(12), 3)
     cols = np.tile([3, 2, 0], 12)
     X = sp.csr_array((dense[rows, cols], (rows, cols)), shape=dense.shape)
-    lying = sp.csr_array((np.concatenate([dense[i, [3, 2, 0]] for i in range(12)]),
-                          np.tile([3, 2, 0], 12), np.arange(0, 37, 3)), shape=dense.shape)
+    lying = sp.csr_array(
+        (
+            np.concatenate([dense[i, [3, 2, 0]] for i in range(12)]),
+            np.tile([3, 2, 0], 12),
+            np.arange(0, 37, 3),
+        ),
+        shape=dense.shape,
+    )
     lying.has_sorted_indices = True
     lying.has_canonical_format = True
     model = KMeans(2, random_state=0, n_init=1).fit(dense)
@@ -126,16 +134,26 @@ def test_reproductions_raise_value_error(name):
         + "".join(f"    {line.strip()}\n" for line in REPRODUCTIONS[name].strip().splitlines())
         + "except ValueError as exc:\n    print('refused:', exc)\n"
     )
-    out = subprocess.run([sys.executable, "-X", "faulthandler", "-c", code],
-                         capture_output=True, text=True, timeout=600, env=_env())
+    out = subprocess.run(
+        [sys.executable, "-X", "faulthandler", "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=_env(),
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     assert "refused: X is not a valid sparse matrix" in out.stdout
 
 
 def test_malformed_sparse_families_in_a_subprocess():
     """The hypothesis search below, run by this file as a script."""
-    out = subprocess.run([sys.executable, "-X", "faulthandler", __file__],
-                         capture_output=True, text=True, timeout=1800, env=_env())
+    out = subprocess.run(
+        [sys.executable, "-X", "faulthandler", __file__],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        env=_env(),
+    )
     assert out.returncode == 0, (
         f"exit status {out.returncode}; last cases:\n{out.stdout[-2000:]}\n{out.stderr[-4000:]}"
     )
@@ -144,8 +162,9 @@ def test_malformed_sparse_families_in_a_subprocess():
 
 def _env():
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(Path(vqkit.__file__).parents[1]),
-                                         env.get("PYTHONPATH", "")])
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(Path(vqkit.__file__).parents[1]), env.get("PYTHONPATH", "")]
+    )
     return env
 
 
@@ -165,8 +184,11 @@ def _malformed_cases():
         d = 4  # the width of the fitted model's data
         density = draw(st.sampled_from([0.3, 0.7, 1.0]))
         seed = draw(st.integers(0, 2**16))
-        dense = np.where(np.random.default_rng(seed).uniform(size=(n, d)) < density,
-                         np.random.default_rng(seed + 1).normal(size=(n, d)), 0.0)
+        dense = np.where(
+            np.random.default_rng(seed).uniform(size=(n, d)) < density,
+            np.random.default_rng(seed + 1).normal(size=(n, d)),
+            0.0,
+        )
         dense[0, 0] = 1.0  # at least one stored entry
         if fmt == "bsr":
             dense = np.vstack([dense, dense])[: 2 * (n // 2) or 2]
@@ -175,12 +197,26 @@ def _malformed_cases():
             X = sp.csr_array(dense).asformat(fmt)
         big = draw(st.sampled_from([1, 7, 10**6, 2**31 - 1, 2**40]))
         if fmt in ("csr", "csc", "bsr"):
-            kind = draw(st.sampled_from([
-                "index past the width", "negative index", "decreasing indptr",
-                "short indptr", "long indptr", "indptr not from 0", "indptr past the end",
-                "indptr before the end", "data shorter", "data longer", "NaN value",
-                "infinite value", "float indices", "2-D indices",
-            ]))
+            kind = draw(
+                st.sampled_from(
+                    [
+                        "index past the width",
+                        "negative index",
+                        "decreasing indptr",
+                        "short indptr",
+                        "long indptr",
+                        "indptr not from 0",
+                        "indptr past the end",
+                        "indptr before the end",
+                        "data shorter",
+                        "data longer",
+                        "NaN value",
+                        "infinite value",
+                        "float indices",
+                        "2-D indices",
+                    ]
+                )
+            )
             nnz = X.indices.size
             at = draw(st.integers(0, nnz - 1))
             indices, indptr = X.indices.astype(np.int64), X.indptr.astype(np.int64)
@@ -211,14 +247,24 @@ def _malformed_cases():
                 X.data = np.concatenate([X.data, X.data[:1]])
             elif kind in ("NaN value", "infinite value"):
                 X.data[np.unravel_index(at, X.data.shape[:1])] = (
-                    np.nan if kind == "NaN value" else -np.inf)
+                    np.nan if kind == "NaN value" else -np.inf
+                )
             elif kind == "float indices":
                 X.indices = X.indices.astype(np.float64)
             elif kind == "2-D indices":
                 X.indices = X.indices.reshape(1, -1)
         elif fmt == "coo":
-            kind = draw(st.sampled_from(["row past the height", "column past the width",
-                                         "negative column", "fewer rows", "NaN value"]))
+            kind = draw(
+                st.sampled_from(
+                    [
+                        "row past the height",
+                        "column past the width",
+                        "negative column",
+                        "fewer rows",
+                        "NaN value",
+                    ]
+                )
+            )
             at = draw(st.integers(0, X.data.size - 1))
             row, col = X.row.astype(np.int64), X.col.astype(np.int64)
             if kind == "row past the height":
@@ -241,8 +287,11 @@ def _malformed_cases():
             else:
                 X.data[X.data != 0] = np.nan
         else:  # lil
-            kind = draw(st.sampled_from(["fewer rows", "column past the width",
-                                         "values missing", "NaN value"]))
+            kind = draw(
+                st.sampled_from(
+                    ["fewer rows", "column past the width", "values missing", "NaN value"]
+                )
+            )
             if kind == "fewer rows":
                 X.rows, X.data = X.rows[:-1], X.data[:-1]
             elif kind == "column past the width":
@@ -265,12 +314,15 @@ def _entry_points():
     dense_only = (TypeError,)  # the refusal of any sparse input, before reading it
     return {
         "KMeans.fit": (lambda X: KMeans(2, random_state=0, n_init=1).fit(X), sparse_ok),
-        "KMeans.fit random": (lambda X: KMeans(2, random_state=0, init="random").fit(X),
-                              sparse_ok),
+        "KMeans.fit random": (
+            lambda X: KMeans(2, random_state=0, init="random").fit(X),
+            sparse_ok,
+        ),
         "KMeans.fit_predict ||": (
-            lambda X: KMeans(2, random_state=0, init="k-means||").fit_predict(X), sparse_ok),
-        "MiniBatchKMeans.fit": (lambda X: MiniBatchKMeans(2, random_state=0).fit(X),
-                                sparse_ok),
+            lambda X: KMeans(2, random_state=0, init="k-means||").fit_predict(X),
+            sparse_ok,
+        ),
+        "MiniBatchKMeans.fit": (lambda X: MiniBatchKMeans(2, random_state=0).fit(X), sparse_ok),
         "MiniBatchKMeans.partial_fit": (lambda X: batch.partial_fit(X), sparse_ok),
         "predict": (model.predict, sparse_ok),
         "transform": (model.transform, sparse_ok),
@@ -280,9 +332,12 @@ def _entry_points():
         "vq": (lambda X: vqkit.vq(X, np.zeros((2, 4))), dense_only),
         "silhouette_score": (
             lambda X: vqkit.metrics.silhouette_score(X, np.arange(X.shape[0]) % 2),
-            dense_only),
+            dense_only,
+        ),
         "Codebook.encode": (
-            lambda X: vqkit.quantization.Codebook(np.zeros((2, 4))).encode(X), dense_only),
+            lambda X: vqkit.quantization.Codebook(np.zeros((2, 4))).encode(X),
+            dense_only,
+        ),
     }
 
 

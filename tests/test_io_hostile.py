@@ -21,12 +21,21 @@ import vqkit.io.source
 import vqkit.io.text
 from vqkit.io import DataFileError, Table, read_data
 
-_SETTINGS = settings(max_examples=150, deadline=None,
-                     suppress_health_check=[HealthCheck.function_scoped_fixture])
+_SETTINGS = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 #: Messages without a line: about the whole file.
-_FILE_LEVEL = ("the file is empty", "the file has no data lines", "no rows left",
-               "has a header line but no data lines", "binary file", "no column named",
-               "selects no column", "out of range", "no columns selected")
+_FILE_LEVEL = (
+    "the file is empty",
+    "the file has no data lines",
+    "no rows left",
+    "has a header line but no data lines",
+    "binary file",
+    "no column named",
+    "selects no column",
+    "out of range",
+    "no columns selected",
+)
 #: Messages about one cell: they name its line and column.
 _CELL_LEVEL = ("is not a number", "missing value", "is not a finite number")
 
@@ -66,9 +75,30 @@ def _check_outcome(outcome, path, text=True):
 
 _CELL_TEXT = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
-    st.integers(-10**30, 10**30).map(str),
-    st.sampled_from(["", "NA", "nan", "null", "-", "1e", "1,5", "1_000", "#x", " ", '"',
-                     '""', "inf", "-inf", "1e999", "0x10", "١٢", "\u00e9", "\t"]),
+    st.integers(-(10**30), 10**30).map(str),
+    st.sampled_from(
+        [
+            "",
+            "NA",
+            "nan",
+            "null",
+            "-",
+            "1e",
+            "1,5",
+            "1_000",
+            "#x",
+            " ",
+            '"',
+            '""',
+            "inf",
+            "-inf",
+            "1e999",
+            "0x10",
+            "١٢",
+            "\u00e9",
+            "\t",
+        ]
+    ),
     st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=8),
 )
 
@@ -91,12 +121,16 @@ def _random_text(draw):
 
 
 @_SETTINGS
-@given(text=_random_text(), encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16",
-                                                      "latin-1"]),
-       delimiter=st.sampled_from([None, ",", "whitespace"]), missing=st.sampled_from(
-           ["error", "drop"]), header=st.sampled_from([None, True, False]))
-def test_random_text_gives_a_table_or_a_located_error(tmp_path, text, encoding, delimiter,
-                                                      missing, header):
+@given(
+    text=_random_text(),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "latin-1"]),
+    delimiter=st.sampled_from([None, ",", "whitespace"]),
+    missing=st.sampled_from(["error", "drop"]),
+    header=st.sampled_from([None, True, False]),
+)
+def test_random_text_gives_a_table_or_a_located_error(
+    tmp_path, text, encoding, delimiter, missing, header
+):
     path = tmp_path / "random.csv"
     try:
         path.write_bytes(text.encode(encoding))
@@ -114,10 +148,15 @@ def test_random_bytes_as_text(tmp_path, raw):
 
 
 @_SETTINGS
-@given(text=_random_text(), chunk=st.integers(1, 9), block=st.integers(1, 4),
-       encoding=st.sampled_from(["utf-8", "utf-16", "latin-1"]))
-def test_the_size_of_the_pieces_does_not_matter(tmp_path, monkeypatch, text, chunk, block,
-                                               encoding):
+@given(
+    text=_random_text(),
+    chunk=st.integers(1, 9),
+    block=st.integers(1, 4),
+    encoding=st.sampled_from(["utf-8", "utf-16", "latin-1"]),
+)
+def test_the_size_of_the_pieces_does_not_matter(
+    tmp_path, monkeypatch, text, chunk, block, encoding
+):
     """Read a byte (or a few) at a time and in blocks of a line or a few,
     a file reads exactly as it does whole: CRLF, multi-byte characters and
     quoted fields split between pieces change nothing."""
@@ -134,9 +173,14 @@ def test_the_size_of_the_pieces_does_not_matter(tmp_path, monkeypatch, text, chu
     if isinstance(whole, Table):
         np.testing.assert_array_equal(pieces.X, whole.X)
         assert (pieces.columns, pieces.delimiter, pieces.header, pieces.dropped) == (
-            whole.columns, whole.delimiter, whole.header, whole.dropped)
+            whole.columns,
+            whole.delimiter,
+            whole.header,
+            whole.dropped,
+        )
         assert [pieces.line_of(i) for i in range(len(whole.X))] == [
-            whole.line_of(i) for i in range(len(whole.X))]
+            whole.line_of(i) for i in range(len(whole.X))
+        ]
     elif block == 1 or "expected" not in str(whole):
         # which of two problems comes first may depend on the block
         assert str(pieces) == str(whole)
@@ -161,8 +205,9 @@ def test_huge_cell_is_quoted_short(tmp_path):
     path.write_text("x,y\n1," + "b" * 2_000_000 + "\n")
     err = pytest.raises(DataFileError, read_data, path).value
     assert (err.line, err.column) == (2, 2)
-    assert str(err).startswith(f"{path}, line 2, column 2 ('y'): '{'b' * 40}'... "
-                               "(2000000 characters) is not a number")
+    assert str(err).startswith(
+        f"{path}, line 2, column 2 ('y'): '{'b' * 40}'... (2000000 characters) is not a number"
+    )
     assert len(str(err)) < 300
     # a quoted one beyond the csv module's limit, a huge header name
     path.write_text('x,y\n1,"' + "c" * 200_000 + '"\n2,3\n')
@@ -240,8 +285,9 @@ def _bomb(path, opener, n_bytes=4 << 20):
     return path
 
 
-@pytest.mark.parametrize("suffix, opener", [(".gz", gzip.open), (".bz2", bz2.open),
-                                            (".xz", lzma.open)])
+@pytest.mark.parametrize(
+    "suffix, opener", [(".gz", gzip.open), (".bz2", bz2.open), (".xz", lzma.open)]
+)
 def test_decompression_bomb_stops_at_the_limit(tmp_path, suffix, opener):
     path = _bomb(tmp_path / f"bomb.csv{suffix}", opener)
     assert path.stat().st_size < 40_000
@@ -321,17 +367,18 @@ def test_damaged_binary_files(tmp_path, valid_files, data):
     raw = bytearray(valid_files[name])
     how = data.draw(st.sampled_from(["truncate", "flip", "overwrite", "random"]))
     if how == "truncate":
-        raw = raw[:data.draw(st.integers(0, len(raw) - 1))]
+        raw = raw[: data.draw(st.integers(0, len(raw) - 1))]
     elif how == "flip":
         for i in data.draw(st.lists(st.integers(0, len(raw) - 1), min_size=1, max_size=8)):
             raw[i] ^= data.draw(st.integers(1, 255))
     elif how == "overwrite":
         at = data.draw(st.integers(0, len(raw) - 1))
         patch = data.draw(st.binary(min_size=1, max_size=64))
-        raw[at:at + len(patch)] = patch
+        raw[at : at + len(patch)] = patch
     else:
-        raw = bytearray(raw[:data.draw(st.sampled_from([0, 6, 10, 4]))]) + data.draw(
-            st.binary(max_size=300))
+        raw = bytearray(raw[: data.draw(st.sampled_from([0, 6, 10, 4]))]) + data.draw(
+            st.binary(max_size=300)
+        )
     path = tmp_path / name
     path.write_bytes(bytes(raw))
     _check_outcome(_read(path, missing="drop"), path, text=False)
@@ -362,7 +409,7 @@ def test_npz_with_members_that_lie(tmp_path):
     np.savez(path, a=np.ones((4, 2)))
     raw = bytearray(path.read_bytes())
     central = raw.rindex(b"PK\x01\x02")
-    raw[central + 20:central + 28] = (2**31).to_bytes(4, "little") * 2
+    raw[central + 20 : central + 28] = (2**31).to_bytes(4, "little") * 2
     path.write_bytes(bytes(raw))
     _check_outcome(_read(path), path, text=False)
 
@@ -376,8 +423,15 @@ def test_integers_beyond_2_53_become_the_nearest_float(tmp_path):
     pq = pytest.importorskip("pyarrow.parquet")
     values = [2**53 + 1, -(2**63), 2**63 - 1, 3]
     path = tmp_path / "ints.parquet"
-    pq.write_table(pa.table({"i": pa.array(values, pa.int64()),
-                             "u": pa.array([2**64 - 1, 0, 1, 2**53 + 3], pa.uint64())}), path)
+    pq.write_table(
+        pa.table(
+            {
+                "i": pa.array(values, pa.int64()),
+                "u": pa.array([2**64 - 1, 0, 1, 2**53 + 3], pa.uint64()),
+            }
+        ),
+        path,
+    )
     t = read_data(path)
     expected = np.array([values, [2**64 - 1, 0, 1, 2**53 + 3]], dtype=object).T
     np.testing.assert_array_equal(t.X, np.array(expected.tolist(), dtype=np.float64))

@@ -169,8 +169,10 @@ def test_set_output_pandas_in_a_pipeline():
     assert list(out.columns) == ["kmeans0", "kmeans1", "kmeans2"]
     assert list(out.index) == list(X.index)
     km = pipe[-1]
-    assert_allclose(out.to_numpy(), km.set_output(transform="default").transform(
-        pipe[0].transform(X).to_numpy()))
+    assert_allclose(
+        out.to_numpy(),
+        km.set_output(transform="default").transform(pipe[0].transform(X).to_numpy()),
+    )
     assert km.set_output() is km
     with pytest.raises(ValueError, match="output config must be in"):
         vqkit.KMeans(2).fit(X).set_output(transform="xml").transform(X)

@@ -89,8 +89,9 @@ def test_as_float_2d_sparse_formats_and_errors():
     assert X32.dtype == np.float32
     assert as_float_2d(sp.csr_matrix(Xd.astype(int)), accept_sparse=True).dtype == np.float64
     # duplicates are summed, without touching the caller's matrix
-    dup = sp.csr_matrix((np.array([1.0, 2.0]), np.array([1, 1]), np.array([0, 2, 2])),
-                        shape=(2, 3))
+    dup = sp.csr_matrix(
+        (np.array([1.0, 2.0]), np.array([1, 1]), np.array([0, 2, 2])), shape=(2, 3)
+    )
     X = as_float_2d(dup, accept_sparse=True)
     assert X.nnz == 1 and X[0, 1] == 3.0 and dup.nnz == 2
     with pytest.raises(TypeError, match="sparse"):
@@ -183,8 +184,8 @@ def test_minibatch_partial_fit_on_csr_chunks():
     a = MiniBatchKMeans(4, batch_size=100, random_state=0)
     b = MiniBatchKMeans(4, batch_size=100, random_state=0)
     for lo in range(0, 800, 200):
-        a.partial_fit(X[lo:lo + 200])
-        b.partial_fit(Xd[lo:lo + 200])
+        a.partial_fit(X[lo : lo + 200])
+        b.partial_fit(Xd[lo : lo + 200])
     np.testing.assert_allclose(a.cluster_centers_, b.cluster_centers_, rtol=1e-10)
     np.testing.assert_array_equal(a.labels_, b.labels_)
     np.testing.assert_array_equal(a.predict(X), b.predict(Xd))
@@ -221,8 +222,9 @@ def test_large_sparse_fit_does_not_densify():
     )
     if not sys.platform.startswith("linux"):
         pytest.skip("reads /proc/self/status")
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+    )
     assert out.returncode == 0, out.stderr
     growth = int(out.stdout.split()[-1])
     assert growth < 2**30, f"fit grew the process by {growth / 2**20:.0f} MiB"

@@ -88,23 +88,32 @@ print(json.dumps({"layer": numba.threading_layer(), "same": bool(same), "errors"
 def _run(script, layer, threads=4):
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
-        [str(Path(vqkit.__file__).parents[1]), env.get("PYTHONPATH", "")])
+        [str(Path(vqkit.__file__).parents[1]), env.get("PYTHONPATH", "")]
+    )
     env["NUMBA_NUM_THREADS"] = str(threads)
     if layer is not None:
         env["NUMBA_THREADING_LAYER"] = layer
-    out = subprocess.run([sys.executable, "-X", "faulthandler", "-c", textwrap.dedent(script)],
-                         capture_output=True, text=True, env=env, timeout=900)
+    out = subprocess.run(
+        [sys.executable, "-X", "faulthandler", "-c", textwrap.dedent(script)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+    )
     assert out.returncode == 0, f"exit status {out.returncode}:\n{out.stderr[-3000:]}"
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def _layer_available(layer):
-    probe = ("import numba, numpy as np\n@numba.njit(parallel=True)\ndef f(a):\n"
-             "    for i in numba.prange(a.size): a[i] = i\nf(np.empty(4))\n"
-             "print(numba.threading_layer())")
+    probe = (
+        "import numba, numpy as np\n@numba.njit(parallel=True)\ndef f(a):\n"
+        "    for i in numba.prange(a.size): a[i] = i\nf(np.empty(4))\n"
+        "print(numba.threading_layer())"
+    )
     env = dict(os.environ, NUMBA_THREADING_LAYER=layer)
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env,
-                         timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=300
+    )
     return out.returncode == 0 and out.stdout.strip() == layer
 
 
@@ -146,9 +155,11 @@ def test_kernels_are_launched_safely():
     for info in pkgutil.iter_modules(package.__path__):
         module = importlib.import_module(f"{package.__name__}.{info.name}")
         for name, value in vars(module).items():
-            if (isinstance(value, numba.core.dispatcher.Dispatcher)
-                    and value.targetoptions.get("parallel")
-                    and value is not threads._touch_threads):
+            if (
+                isinstance(value, numba.core.dispatcher.Dispatcher)
+                and value.targetoptions.get("parallel")
+                and value is not threads._touch_threads
+            ):
                 unguarded.append(f"{info.name}.{name}")
     assert unguarded == []
     from vqkit.backends.kernels import assign

@@ -9,12 +9,12 @@ vqkit's compiled engine.  ``vqkit.KMeans`` is a scikit-learn–style estimator
 on the same engine.
 """
 
-from .estimators import BisectingKMeans, KMeans, MiniBatchKMeans, k_means, kmeans_plusplus
-from .selection import choose_k
-from .exceptions import ClusterError, NotFittedError
 from . import metrics
+from .estimators import BisectingKMeans, KMeans, MiniBatchKMeans, k_means, kmeans_plusplus
+from .exceptions import ClusterError, NotFittedError
 from .quantization import Codebook, quantize_image
 from .scipy_vq import kmeans, kmeans2, py_vq, vq, whiten
+from .selection import choose_k
 
 __version__ = "0.1.0"
 
@@ -26,6 +26,7 @@ def __getattr__(name: str):
 
         return convergence_warning()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "BisectingKMeans",

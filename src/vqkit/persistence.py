@@ -57,14 +57,17 @@ _MAX_DEFLATE_RATIO = 1032
 _SCAN_BLOCK = 1 << 20
 _NPY_MAGIC = b"\x93NUMPY"
 #: Readers of the ``.npy`` header versions that hold only ASCII.
-_NPY_HEADERS = {(1, 0): np.lib.format.read_array_header_1_0,
-                (2, 0): np.lib.format.read_array_header_2_0}
+_NPY_HEADERS = {
+    (1, 0): np.lib.format.read_array_header_1_0,
+    (2, 0): np.lib.format.read_array_header_2_0,
+}
 #: Zip flag bits of encryption (0, 6) and of compressed patched data (5).
 _ENCRYPTED_OR_PATCHED = 0x1 | 0x20 | 0x40
 
 
-def write_archive(path: str | os.PathLike, arrays: Mapping[str, np.ndarray],
-                  meta: dict[str, Any]) -> str | os.PathLike:
+def write_archive(
+    path: str | os.PathLike, arrays: Mapping[str, np.ndarray], meta: dict[str, Any]
+) -> str | os.PathLike:
     """Write ``arrays`` and the JSON ``meta`` to ``path`` as one ``.npz``
     (atomically).  Returns ``path``."""
     entries: dict[str, Any] = dict(arrays)
@@ -72,8 +75,9 @@ def write_archive(path: str | os.PathLike, arrays: Mapping[str, np.ndarray],
     return atomic_write(path, lambda fh: np.savez(fh, **entries), suffix=".npz")
 
 
-def read_archive(path: str | os.PathLike, fmt: str, version: int,
-                 what: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+def read_archive(
+    path: str | os.PathLike, fmt: str, version: int, what: str
+) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """``(meta, arrays)`` of a vqkit ``.npz`` archive of format ``fmt``.
 
     Reads without pickle and within bounds set by the file's size (see the
@@ -88,12 +92,19 @@ def read_archive(path: str | os.PathLike, fmt: str, version: int,
         arrays = _read_members(path, what)
     except FileNotFoundError:
         raise
-    except (zipfile.BadZipFile, OSError, EOFError, zlib.error, UnicodeDecodeError,
-            NotImplementedError) as exc:  # the last: zip features vqkit never writes
+    except (
+        zipfile.BadZipFile,
+        OSError,
+        EOFError,
+        zlib.error,
+        UnicodeDecodeError,
+        NotImplementedError,
+    ) as exc:  # the last: zip features vqkit never writes
         raise ValueError(f"{what} (or it is damaged): {exc}") from None
     except MemoryError:  # sizes within the bounds, but more than this machine has
-        raise ValueError(f"{what} (or it is damaged): its arrays need more memory than "
-                         "is available") from None
+        raise ValueError(
+            f"{what} (or it is damaged): its arrays need more memory than is available"
+        ) from None
     except ValueError as exc:
         if str(exc).startswith(what):
             raise
@@ -157,8 +168,12 @@ class Field:
     finite: bool = True
 
 
-def check_fields(values: Mapping[str, Any], fields: Mapping[str, Field], what: str,
-                 dims: Mapping[str, int] | None = None) -> dict[str, int]:
+def check_fields(
+    values: Mapping[str, Any],
+    fields: Mapping[str, Field],
+    what: str,
+    dims: Mapping[str, int] | None = None,
+) -> dict[str, int]:
     """Check ``values`` (name to array, or to JSON number for fields of
     shape ``()``) against ``fields``, in the order of ``fields``.
 
@@ -175,8 +190,7 @@ def check_fields(values: Mapping[str, Any], fields: Mapping[str, Field], what: s
     return sizes
 
 
-def _check_field(name: str, value: Any, field: Field, sizes: dict[str, int],
-                 what: str) -> None:
+def _check_field(name: str, value: Any, field: Field, sizes: dict[str, int], what: str) -> None:
     def refuse(problem: str) -> ValueError:
         return ValueError(f"{what} (or it is damaged): {name} {problem}")
 
@@ -192,19 +206,26 @@ def _check_field(name: str, value: Any, field: Field, sizes: dict[str, int],
         "number": dtype.kind in "biuf",
     }[field.dtype]
     if not accepted:
-        wanted = {"float": "float32 or float64 (native byte order)", "integer": "integers",
-                  "number": "real numbers"}[field.dtype]
+        wanted = {
+            "float": "float32 or float64 (native byte order)",
+            "integer": "integers",
+            "number": "real numbers",
+        }[field.dtype]
         raise refuse(f"holds {dtype} values; it must hold {wanted}")
     if value.ndim != len(field.shape):
-        raise refuse(f"has shape {value.shape}; it must have {len(field.shape)} "
-                     f"dimension(s) {_shape_text(field.shape)}")
+        raise refuse(
+            f"has shape {value.shape}; it must have {len(field.shape)} "
+            f"dimension(s) {_shape_text(field.shape)}"
+        )
     for size, dim in zip(value.shape, field.shape):
         if isinstance(dim, str) and size < 1:
             raise refuse(f"has shape {value.shape}; its dimension {dim} must not be empty")
         expected = sizes.setdefault(dim, size) if isinstance(dim, str) else dim
         if size != expected:
-            raise refuse(f"has shape {value.shape}; expected {_shape_text(field.shape)} "
-                         f"with {_sizes_text(field.shape, sizes)}")
+            raise refuse(
+                f"has shape {value.shape}; expected {_shape_text(field.shape)} "
+                f"with {_sizes_text(field.shape, sizes)}"
+            )
     if value.size == 0:
         return
     if field.finite and dtype.kind == "f" and not np.isfinite(value).all():
@@ -213,8 +234,10 @@ def _check_field(name: str, value: Any, field: Field, sizes: dict[str, int],
     if field.low is not None and value.min() < field.low:
         raise refuse(f"holds {value.min()}, below its least value {field.low}")
     if high is not None and value.max() >= high:
-        raise refuse(f"holds {value.max()}; its values must be below {high}"
-                     + (f" ({field.high})" if isinstance(field.high, str) else ""))
+        raise refuse(
+            f"holds {value.max()}; its values must be below {high}"
+            + (f" ({field.high})" if isinstance(field.high, str) else "")
+        )
 
 
 def _check_json_number(value: Any, field: Field, refuse: Any) -> None:
@@ -251,8 +274,13 @@ def _json_type(value: Any) -> str:
         return "null"
     if isinstance(value, bool):
         return "boolean"
-    for kind, name in ((dict, "object"), (list, "list"), (str, "string"),
-                       (Real, "number"), (np.ndarray, "array")):
+    for kind, name in (
+        (dict, "object"),
+        (list, "list"),
+        (str, "string"),
+        (Real, "number"),
+        (np.ndarray, "array"),
+    ):
         if isinstance(value, kind):
             return name
     return type(value).__name__
@@ -295,8 +323,10 @@ def _check_member_sizes(infos: list[zipfile.ZipInfo], size: int, what: str) -> N
         elif info.compress_type == zipfile.ZIP_DEFLATED:
             limit = info.compress_size * _MAX_DEFLATE_RATIO
         else:
-            raise ValueError(f"{what}: its member {name!r:.80} uses compression method "
-                             f"{info.compress_type}; only stored and deflated members are read")
+            raise ValueError(
+                f"{what}: its member {name!r:.80} uses compression method "
+                f"{info.compress_type}; only stored and deflated members are read"
+            )
         if info.compress_size > size or info.file_size > limit:
             raise ValueError(
                 f"{what} (or it is damaged): its member {name!r:.80} declares "
@@ -327,11 +357,14 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, what: str) -> 
             raise ValueError(f"its array {name!r:.80} has a damaged header: {exc}") from None
         header = fh.tell()
     if dtype.hasobject or dtype.fields is not None or dtype.subdtype is not None:
-        raise ValueError(f"{what}: its array {name!r:.80} holds {dtype} values "
-                         "(objects or records); vqkit files hold plain arrays")
+        raise ValueError(
+            f"{what}: its array {name!r:.80} holds {dtype} values "
+            "(objects or records); vqkit files hold plain arrays"
+        )
     if dtype.itemsize == 0 or any(n < 0 for n in shape):
-        raise ValueError(f"{what} (or it is damaged): its array {name!r:.80} declares "
-                         f"shape {shape} of {dtype}")
+        raise ValueError(
+            f"{what} (or it is damaged): its array {name!r:.80} declares shape {shape} of {dtype}"
+        )
     nbytes = math.prod(shape) * dtype.itemsize
     if header + nbytes != info.file_size:
         raise ValueError(
@@ -346,21 +379,23 @@ def _parse_meta(entry: np.ndarray, what: str) -> Any:
     """The JSON document of the metadata entry, nested at most
     :data:`MAX_JSON_DEPTH` deep."""
     if entry.dtype.kind != "U" or entry.shape != ():
-        raise ValueError(f"{what} (or it is damaged): its {META_KEY!r} entry is not a "
-                         "JSON text")
+        raise ValueError(f"{what} (or it is damaged): its {META_KEY!r} entry is not a JSON text")
     code_points = entry.reshape(1).view(entry.dtype.str[0] + "u4")
     if code_points.size and code_points.max() > sys.maxunicode:
         raise ValueError(f"{what} (or it is damaged): its metadata is not text")
     text = str(entry[()])
     depth = _json_depth(text, MAX_JSON_DEPTH)
     if depth > MAX_JSON_DEPTH:
-        raise ValueError(f"{what} (or it is damaged): its metadata is nested more than "
-                         f"{MAX_JSON_DEPTH} levels deep")
+        raise ValueError(
+            f"{what} (or it is damaged): its metadata is nested more than "
+            f"{MAX_JSON_DEPTH} levels deep"
+        )
     try:
         return json.loads(text)
     except (ValueError, RecursionError) as exc:  # JSONDecodeError, huge integers
-        raise ValueError(f"{what} (or it is damaged): its metadata is not JSON: "
-                         f"{str(exc):.200}") from None
+        raise ValueError(
+            f"{what} (or it is damaged): its metadata is not JSON: {str(exc):.200}"
+        ) from None
 
 
 def _json_depth(text: str, limit: int) -> int:
@@ -376,7 +411,7 @@ def _json_depth(text: str, limit: int) -> int:
     data = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
     depth, in_string, run, deepest = 0, 0, 0, 0
     for start in range(0, data.size, _SCAN_BLOCK):
-        block = data[start:start + _SCAN_BLOCK]
+        block = data[start : start + _SCAN_BLOCK]
         index = np.arange(block.size)
         # index of the last byte that is not a backslash, at or before each
         # byte (a virtual one ``run`` before the block when there is none)
@@ -384,8 +419,9 @@ def _json_depth(text: str, limit: int) -> int:
         before = np.concatenate(([-1 - run], last[:-1]))
         quotes = (block == ord('"')) & ((index - 1 - before) % 2 == 0)
         opened = (in_string + np.cumsum(quotes)) % 2 == 1  # inside a string
-        step = (((block == ord("[")) | (block == ord("{"))).astype(np.int64)
-                - ((block == ord("]")) | (block == ord("}"))))
+        step = ((block == ord("[")) | (block == ord("{"))).astype(np.int64) - (
+            (block == ord("]")) | (block == ord("}"))
+        )
         levels = depth + np.cumsum(np.where(opened, 0, step))
         deepest = max(deepest, int(levels.max()))
         if deepest > limit:

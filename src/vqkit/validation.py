@@ -140,15 +140,13 @@ def check_init(
     return init, int(n_init)
 
 
-def check_centers(centers: Any, n_clusters: int, n_features: int,
-                  dtype: np.dtype) -> np.ndarray:
+def check_centers(centers: Any, n_clusters: int, n_features: int, dtype: np.dtype) -> np.ndarray:
     """Initial centres (an array ``init``, or what a callable returned) as
     an array of ``dtype``: numbers, of shape ``(n_clusters, n_features)``,
     finite in ``dtype``; else a ``ValueError`` in scikit-learn's words."""
     C = np.asarray(host_array(centers))
     if C.dtype.kind == "c":
-        raise ValueError(f"Complex data not supported: the initial centers have dtype "
-                         f"{C.dtype}.")
+        raise ValueError(f"Complex data not supported: the initial centers have dtype {C.dtype}.")
     if C.dtype.kind not in "biuf":
         try:
             C = C.astype(np.float64)
@@ -159,15 +157,21 @@ def check_centers(centers: Any, n_clusters: int, n_features: int,
     if C.ndim == 0:
         raise ValueError(f"The initial centers must be a 2D array, got {_brief(centers)}.")
     if C.ndim != 2:
-        raise ValueError(f"Expected 2D array, got {C.ndim}D array instead (the initial "
-                         f"centers have shape {C.shape}).")
+        raise ValueError(
+            f"Expected 2D array, got {C.ndim}D array instead (the initial "
+            f"centers have shape {C.shape})."
+        )
     expected = f"expected ({n_clusters}, {n_features})"
     if C.shape[0] != n_clusters:
-        raise ValueError(f"The shape of the initial centers {C.shape} does not match the "
-                         f"number of clusters {n_clusters}: {expected}.")
+        raise ValueError(
+            f"The shape of the initial centers {C.shape} does not match the "
+            f"number of clusters {n_clusters}: {expected}."
+        )
     if C.shape[1] != n_features:
-        raise ValueError(f"The shape of the initial centers {C.shape} does not match the "
-                         f"number of features of the data {n_features}: {expected}.")
+        raise ValueError(
+            f"The shape of the initial centers {C.shape} does not match the "
+            f"number of features of the data {n_features}: {expected}."
+        )
     with np.errstate(over="ignore"):
         C = C.astype(dtype, copy=False)
     if not np.isfinite(C).all():
@@ -183,8 +187,9 @@ class CheckedInit:
     function returned, unchanged, when it passes.
     """
 
-    def __init__(self, function: Callable[..., ArrayLike], n_clusters: int,
-                 n_features: int, dtype: np.dtype) -> None:
+    def __init__(
+        self, function: Callable[..., ArrayLike], n_clusters: int, n_features: int, dtype: np.dtype
+    ) -> None:
         self.function = function
         self.n_clusters = n_clusters
         self.n_features = n_features
@@ -235,8 +240,7 @@ def _as_float_numpy(X: Any, name: str, dtypes: tuple[type, ...], copy: bool) -> 
             else ""
         )
         raise ValueError(
-            f"Expected 2D array, got {X.ndim}D array instead ({name}.shape="
-            f"{X.shape}).{hint}"
+            f"Expected 2D array, got {X.ndim}D array instead ({name}.shape={X.shape}).{hint}"
         )
     _check_shape(X.shape)
     dtype = X.dtype if X.dtype in dtypes else np.float64
@@ -258,8 +262,9 @@ def _as_float_dask(X: Any, name: str, dtypes: tuple[type, ...]) -> Any:
     rows that cannot be assigned make ``predict`` raise when computed.
     """
     if is_dask_frame(X):
-        bad = [c for c, t in X.dtypes.items()
-               if not (isinstance(t, np.dtype) and t.kind in "biuf")]
+        bad = [
+            c for c, t in X.dtypes.items() if not (isinstance(t, np.dtype) and t.kind in "biuf")
+        ]
         if bad:
             raise ValueError(
                 f"{name} is a Dask DataFrame with non-numeric column(s) {bad[:5]}; "
@@ -308,8 +313,7 @@ def _as_float_array_api(X: Any, name: str) -> Any:
         raise ValueError(f"Complex data not supported: {name} has dtype {X.dtype}.")
     if X.ndim != 2:
         raise ValueError(
-            f"Expected 2D array, got {X.ndim}D array instead ({name}.shape="
-            f"{tuple(X.shape)})."
+            f"Expected 2D array, got {X.ndim}D array instead ({name}.shape={tuple(X.shape)})."
         )
     _check_shape(tuple(X.shape))
     if X.dtype not in (xp.float32, xp.float64):
@@ -333,8 +337,9 @@ def _as_float_csr(X: Any, name: str, dtypes: tuple[type, ...], copy: bool) -> An
     the kernels see canonical rows whatever the matrix's flags claim.
     """
     if len(X.shape) != 2:
-        raise ValueError(f"Expected 2D array, got {len(X.shape)}D array instead "
-                         f"({name}.shape={X.shape}).")
+        raise ValueError(
+            f"Expected 2D array, got {len(X.shape)}D array instead ({name}.shape={X.shape})."
+        )
     _check_shape(X.shape)
     dtype = np.dtype(X.dtype)
     if dtype.kind == "c":
@@ -403,8 +408,10 @@ def _check_sparse_arrays(X: Any, name: str) -> None:
         if data.shape[0] != indices.size:
             raise refuse(f"it holds {data.shape[0]} values but {indices.size} indices")
         if indptr[0] != 0 or indptr[-1] != indices.size:
-            raise refuse(f"its indptr runs from {indptr[0]} to {indptr[-1]}, not from 0 to "
-                         f"the {indices.size} stored entries")
+            raise refuse(
+                f"its indptr runs from {indptr[0]} to {indptr[-1]}, not from 0 to "
+                f"the {indices.size} stored entries"
+            )
         steps = np.diff(indptr)
         if steps.size and steps.min() < 0:
             raise refuse(f"its indptr decreases after entry {int(np.argmax(steps < 0))}")
@@ -414,8 +421,9 @@ def _check_sparse_arrays(X: Any, name: str) -> None:
         _check_index_array(row, "row", refuse)
         _check_index_array(col, "col", refuse)
         if data.ndim != 1 or not data.size == row.size == col.size:
-            raise refuse(f"it holds {data.size} values, {row.size} row and {col.size} "
-                         "column indices")
+            raise refuse(
+                f"it holds {data.size} values, {row.size} row and {col.size} column indices"
+            )
         _check_index_range(row, n, "row", refuse)
         _check_index_range(col, d, "col", refuse)
     elif fmt == "dia":
@@ -426,8 +434,9 @@ def _check_sparse_arrays(X: Any, name: str) -> None:
     elif fmt == "lil":
         rows, data = np.asarray(X.rows), np.asarray(X.data)
         if rows.shape != (n,) or data.shape != (n,):
-            raise refuse(f"it has {rows.shape} lists of columns and {data.shape} of values "
-                         f"for {n} rows")
+            raise refuse(
+                f"it has {rows.shape} lists of columns and {data.shape} of values for {n} rows"
+            )
         try:
             same = all(len(r) == len(v) for r, v in zip(rows, data))
         except TypeError:  # an entry that is not a list
@@ -438,12 +447,12 @@ def _check_sparse_arrays(X: Any, name: str) -> None:
 
 def _check_index_array(index: np.ndarray, what: str, refuse: Callable[[str], Exception]) -> None:
     if index.ndim != 1 or index.dtype.kind not in "iu":
-        raise refuse(f"its {what} is not a 1-D integer array ({index.dtype}, shape "
-                     f"{index.shape})")
+        raise refuse(f"its {what} is not a 1-D integer array ({index.dtype}, shape {index.shape})")
 
 
-def _check_index_range(index: np.ndarray, size: int, what: str,
-                       refuse: Callable[[str], Exception]) -> None:
+def _check_index_range(
+    index: np.ndarray, size: int, what: str, refuse: Callable[[str], Exception]
+) -> None:
     if index.size and (index.min() < 0 or index.max() >= size):
         bad = index.min() if index.min() < 0 else index.max()
         raise refuse(f"its {what} holds {bad}, outside [0, {size})")
@@ -467,13 +476,11 @@ def _check_shape(shape: tuple[int, ...]) -> None:
     """The 0-rows / 0-features messages shared by every kind of array."""
     if shape[0] < 1:
         raise ValueError(
-            f"Found array with 0 sample(s) (shape={shape}) while a minimum of 1 "
-            "is required."
+            f"Found array with 0 sample(s) (shape={shape}) while a minimum of 1 is required."
         )
     if shape[1] < 1:
         raise ValueError(
-            f"Found array with 0 feature(s) (shape={shape}) while a minimum of 1 "
-            "is required."
+            f"Found array with 0 feature(s) (shape={shape}) while a minimum of 1 is required."
         )
 
 

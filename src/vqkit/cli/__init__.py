@@ -30,8 +30,12 @@ from ._options import CONTEXT_SETTINGS
 
 @click.group(cls=Group, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "--version", "-V", prog_name="vqkit")
-@click.option("--debug", is_flag=True, envvar=DEBUG_ENV,
-              help=f"Show the Python traceback of an error (also {DEBUG_ENV}=1).")
+@click.option(
+    "--debug",
+    is_flag=True,
+    envvar=DEBUG_ENV,
+    help=f"Show the Python traceback of an error (also {DEBUG_ENV}=1).",
+)
 def main(debug: bool) -> None:
     """Fast k-means clustering and vector quantization.
 
@@ -49,8 +53,13 @@ def main(debug: bool) -> None:
 
 
 for _command in (
-    demo.demo, quantize.quantize, cluster.cluster, choose_k.choose_k,
-    codebook.train_codebook, codebook.encode, codebook.decode,
+    demo.demo,
+    quantize.quantize,
+    cluster.cluster,
+    choose_k.choose_k,
+    codebook.train_codebook,
+    codebook.encode,
+    codebook.decode,
 ):
     main.add_command(_command)
 del _command

@@ -115,10 +115,12 @@ class Group(click.Group):
             message = user_message(exc)
             if message is not None:
                 raise click.ClickException(one_line(message)) from None
-            raise InternalError(one_line(
-                f"internal error ({type(exc).__name__}: {exc}); this is a bug in vqkit, "
-                f"please report it with the traceback that --debug (or {DEBUG_ENV}=1) shows"
-            )) from None
+            raise InternalError(
+                one_line(
+                    f"internal error ({type(exc).__name__}: {exc}); this is a bug in vqkit, "
+                    f"please report it with the traceback that --debug (or {DEBUG_ENV}=1) shows"
+                )
+            ) from None
         finally:
             _settle_stdout()
 

@@ -46,8 +46,14 @@ def _read(path, columns, key, delimiter, header, missing, quiet, max_expanded_si
     with _data_errors():
         try:
             table = read_data(
-                path, columns=columns, key=key, delimiter=delimiter, header=header,
-                missing=missing, stdin=_stdin(), max_expanded_size=max_expanded_size,
+                path,
+                columns=columns,
+                key=key,
+                delimiter=delimiter,
+                header=header,
+                missing=missing,
+                stdin=_stdin(),
+                max_expanded_size=max_expanded_size,
             )
         except MemoryError:
             raise click.ClickException(

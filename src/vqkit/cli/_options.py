@@ -49,9 +49,9 @@ class _KType(click.ParamType):
                 k = int(str(value).strip())
             except ValueError:
                 self.fail(
-                    f"{_shown(value)} is not a whole number"
-                    + (" or 'auto'" if self.auto else ""),
-                    param, ctx,
+                    f"{_shown(value)} is not a whole number" + (" or 'auto'" if self.auto else ""),
+                    param,
+                    ctx,
                 )
         if k < 1:
             self.fail(f"k must be at least 1, got {k}", param, ctx)
@@ -96,13 +96,14 @@ class _Size(click.ParamType):
         number = text.removesuffix("b").removesuffix("i")
         unit = number[-1:] if number[-1:] in self._UNITS else ""
         try:
-            n = float(number[:len(number) - len(unit)])
+            n = float(number[: len(number) - len(unit)])
         except ValueError:
             n = -1.0
         if not (0 <= n < 2**63) or n != n:
             self.fail(
-                f"{_shown(value)} is not a size such as 500M, 2G or 100000000 (bytes), or "
-                "'auto'", param, ctx,
+                f"{_shown(value)} is not a size such as 500M, 2G or 100000000 (bytes), or 'auto'",
+                param,
+                ctx,
             )
         return int(n * (1 << self._UNITS[unit]))
 
@@ -122,26 +123,36 @@ def _input_options(f):
     """The options that say how to read FILE (shared by the data commands)."""
     options = [
         click.option(
-            "--columns", "-c", default=None, metavar="COLS",
+            "--columns",
+            "-c",
+            default=None,
+            metavar="COLS",
             help="Columns to use: names, 0-based indices or ranges (stop excluded), "
             "comma-separated, e.g. 'x,y', '0,2', '1:4'.  Default: all.",
         ),
         click.option(
-            "--key", default=None,
+            "--key",
+            default=None,
             help="The array to read from an .npz file (needed when it holds several).",
         ),
         click.option(
-            "--delimiter", "-d", default=None, metavar="CHAR",
+            "--delimiter",
+            "-d",
+            default=None,
+            metavar="CHAR",
             help="Text files: ',', ';', 'tab' or 'whitespace' (or any one character).  "
             "Default: detected.",
         ),
         click.option(
-            "--header/--no-header", default=None,
+            "--header/--no-header",
+            default=None,
             help="Text files: the first line names the columns (or not).  Default: "
             "detected (a header line holds no numbers).",
         ),
         click.option(
-            "--missing", type=click.Choice(["error", "drop"]), default="error",
+            "--missing",
+            type=click.Choice(["error", "drop"]),
+            default="error",
             show_default=True,
             help="Empty, NA or NaN cells: stop with an error naming the line and "
             "column, or drop their rows.",
@@ -155,7 +166,10 @@ def _input_options(f):
 
 def _max_expanded_size_option():
     return click.option(
-        "--max-expanded-size", type=_Size(), default="auto", show_default=True,
+        "--max-expanded-size",
+        type=_Size(),
+        default="auto",
+        show_default=True,
         help="The most bytes a compressed input (.gz, .bz2, .xz, a compressed .npz, "
         "Parquet) may expand to, e.g. 10G.  auto: 64M, or 100 times the file's size "
         "when that is more.",
@@ -164,20 +178,30 @@ def _max_expanded_size_option():
 
 def _force_option():
     return click.option(
-        "--force", is_flag=True,
+        "--force",
+        is_flag=True,
         help="Write an output even where it is one of the input files.",
     )
 
 
 def _output_option(help, allow_dash=False):
     """The required ``-o/--output`` file (``-`` for stdout where ``allow_dash``)."""
-    return click.option("-o", "--output", required=True,
-                        type=click.Path(dir_okay=False, allow_dash=allow_dash), help=help)
+    return click.option(
+        "-o",
+        "--output",
+        required=True,
+        type=click.Path(dir_okay=False, allow_dash=allow_dash),
+        help=help,
+    )
 
 
 def _seed_option():
-    return click.option("--seed", type=click.IntRange(0, MAX_SEED), default=None,
-                        help=f"Random seed (0 to {MAX_SEED}), for repeatable results.")
+    return click.option(
+        "--seed",
+        type=click.IntRange(0, MAX_SEED),
+        default=None,
+        help=f"Random seed (0 to {MAX_SEED}), for repeatable results.",
+    )
 
 
 def _json_option(help):

@@ -20,13 +20,12 @@ def _check_writable(path, option, allow_dash=False):
     if path == "-" and allow_dash:
         return
     if os.path.isdir(path):
-        raise click.BadParameter(
-            f"cannot write {path!r}: it is a directory", param_hint=option
-        )
+        raise click.BadParameter(f"cannot write {path!r}: it is a directory", param_hint=option)
     if _is_special(path):
         if not os.access(path, os.W_OK):
-            raise click.BadParameter(f"cannot write {path!r}: permission denied",
-                                     param_hint=option)
+            raise click.BadParameter(
+                f"cannot write {path!r}: permission denied", param_hint=option
+            )
         return
     directory = os.path.dirname(os.path.realpath(path))
     if not os.path.isdir(directory):
@@ -69,7 +68,8 @@ def _check_outputs(outputs, inputs, force):
             if _same_file(path, other):
                 raise click.BadParameter(
                     f"{_shown(path)} is also the {other_option} file: give each output "
-                    "its own name", param_hint=option,
+                    "its own name",
+                    param_hint=option,
                 )
         if force:
             continue

@@ -8,8 +8,15 @@ import click
 from ..selection import METHODS  # the criteria, in report order
 from ._input import _check_k_rows, _check_scaling, _read, _scale
 from ._options import (
-    MAX_K, _file_argument, _force_option, _input_options, _json_option, _plot_option,
-    _quiet_option, _seed_option, command,
+    MAX_K,
+    _file_argument,
+    _force_option,
+    _input_options,
+    _json_option,
+    _plot_option,
+    _quiet_option,
+    _seed_option,
+    command,
 )
 from ._output import _check_outputs, _check_plot_output, _json_out, _saving_plot
 from ._terminal import _choose_k_progress, _show_progress, _warnings_reported
@@ -36,8 +43,7 @@ def _parse_k_range(text):
             f"{shown} is not a range such as 2:10 or a list such as 2,4,8", param_hint="--k"
         ) from None
     if not ks:
-        raise click.BadParameter(f"{shown} holds no k (is the range reversed?)",
-                                 param_hint="--k")
+        raise click.BadParameter(f"{shown} holds no k (is the range reversed?)", param_hint="--k")
     _check_k_bounds(ks[0], ks[-1], "--k", len(ks))
     return ks
 
@@ -46,8 +52,9 @@ def _check_k_bounds(low, high, option="--k-min", count=None):
     """The k from ``low`` to ``high`` (``count`` of them: all, by default)
     are from 1 to :data:`MAX_K`, in order, and at most :data:`MAX_KS`."""
     if low > high:
-        raise click.BadParameter(f"--k-min {low} is more than --k-max {high}",
-                                 param_hint="--k-min")
+        raise click.BadParameter(
+            f"--k-min {low} is more than --k-max {high}", param_hint="--k-min"
+        )
     if low < 1:
         raise click.BadParameter(f"k must be at least 1, got {low}", param_hint=option)
     if high > MAX_K:
@@ -97,39 +104,69 @@ def _run_choose_k(X, ks, *, methods, seed, quiet):
 
 
 def _picks_line(result):
-    picks = ", ".join(
-        f"{m} {v if v is not None else '-'}" for m, v in result.picks.items()
-    )
+    picks = ", ".join(f"{m} {v if v is not None else '-'}" for m, v in result.picks.items())
     ks = list(result.ks)
     return f"Chose k={result.best_k} from k={ks[0]}..{ks[-1]} (picks: {picks})"
 
 
 @command("choose-k")
 @_file_argument("file")
-@click.option("--k", "k_range", default=None, metavar="RANGE",
-              help="The k to try: a range such as 2:10 (both ends included) or a list "
-              "such as 2,4,8.  Default: 1:10.")
-@click.option("--k-min", type=click.IntRange(1, MAX_K), default=None,
-              help="Smallest k to try (default 1).")
-@click.option("--k-max", type=click.IntRange(1, MAX_K), default=None,
-              help="Largest k to try (default 10, or the number of rows if fewer).")
-@click.option("--methods", "-m", multiple=True, metavar="NAMES",
-              help="Criteria, comma-separated or repeated: " + ", ".join(METHODS)
-              + ".  Default: the library's default set.")
+@click.option(
+    "--k",
+    "k_range",
+    default=None,
+    metavar="RANGE",
+    help="The k to try: a range such as 2:10 (both ends included) or a list "
+    "such as 2,4,8.  Default: 1:10.",
+)
+@click.option(
+    "--k-min", type=click.IntRange(1, MAX_K), default=None, help="Smallest k to try (default 1)."
+)
+@click.option(
+    "--k-max",
+    type=click.IntRange(1, MAX_K),
+    default=None,
+    help="Largest k to try (default 10, or the number of rows if fewer).",
+)
+@click.option(
+    "--methods",
+    "-m",
+    multiple=True,
+    metavar="NAMES",
+    help="Criteria, comma-separated or repeated: "
+    + ", ".join(METHODS)
+    + ".  Default: the library's default set.",
+)
 @_seed_option()
-@click.option("--standardize", is_flag=True,
-              help="Centre each column and scale it to unit variance first.")
+@click.option(
+    "--standardize", is_flag=True, help="Centre each column and scale it to unit variance first."
+)
 @click.option("--whiten", is_flag=True, help="Scale each column to unit variance first.")
 @_input_options
 @_json_option("Print one JSON object (best_k, picks, ks, table, notes).")
 @_plot_option("Save the criteria against k as a figure (PNG).")
 @_force_option()
 @_quiet_option("No warnings or progress bar.")
-def choose_k(file: str, k_range: str | None, k_min: int | None, k_max: int | None,
-             methods: tuple[str, ...], seed: int | None, standardize: bool, whiten: bool,
-             columns: str | None, key: str | None, delimiter: str | None,
-             header: bool | None, missing: str, max_expanded_size: int | None,
-             as_json: bool, plot: str | None, force: bool, quiet: bool) -> None:
+def choose_k(
+    file: str,
+    k_range: str | None,
+    k_min: int | None,
+    k_max: int | None,
+    methods: tuple[str, ...],
+    seed: int | None,
+    standardize: bool,
+    whiten: bool,
+    columns: str | None,
+    key: str | None,
+    delimiter: str | None,
+    header: bool | None,
+    missing: str,
+    max_expanded_size: int | None,
+    as_json: bool,
+    plot: str | None,
+    force: bool,
+    quiet: bool,
+) -> None:
     """Suggest a number of clusters for the rows of FILE.
 
     Runs k-means for each k and scores the results by several criteria

@@ -10,23 +10,38 @@ import click
 from ._errors import user_message
 from ._input import _check_k_rows, _data_errors, _missing_or_denied, _read, _stdin
 from ._options import (
-    MAX_ITER, _file_argument, _force_option, _input_options, _json_option, _KType,
-    _max_expanded_size_option, _NInit, _output_option, _quiet_option, _seed_option, command,
+    MAX_ITER,
+    _file_argument,
+    _force_option,
+    _input_options,
+    _json_option,
+    _KType,
+    _max_expanded_size_option,
+    _NInit,
+    _output_option,
+    _quiet_option,
+    _seed_option,
+    command,
 )
 from ._output import (
-    _check_outputs, _check_writable, _file_errors, _fmt_g, _fmt_number, _json_out,
+    _check_outputs,
+    _check_writable,
+    _file_errors,
+    _fmt_g,
+    _fmt_number,
+    _json_out,
 )
 from ._terminal import _kmeans_progress, _n_runs, _show_progress, _warnings_reported
 
 #: What loading a damaged or hostile code book file may raise, besides the
 #: ValueError of a file that is read but found wrong.
-_DAMAGED = (OSError, EOFError, zipfile.BadZipFile, RecursionError, MemoryError,
-            OverflowError)
+_DAMAGED = (OSError, EOFError, zipfile.BadZipFile, RecursionError, MemoryError, OverflowError)
 
 
 def _codebook_option(help):
-    return click.option("--codebook", "-b", required=True, type=click.Path(readable=False),
-                        help=help)
+    return click.option(
+        "--codebook", "-b", required=True, type=click.Path(readable=False), help=help
+    )
 
 
 def _load_codebook(path):
@@ -67,27 +82,58 @@ def _compression_text(cb, table):
 
 @command("train-codebook")
 @_file_argument("file")
-@click.option("-k", "--codewords", "k", required=True, type=_KType(),
-              help="Number of code words (1 to the number of rows).")
+@click.option(
+    "-k",
+    "--codewords",
+    "k",
+    required=True,
+    type=_KType(),
+    help="Number of code words (1 to the number of rows).",
+)
 @_output_option("Where to save the code book (.npz).")
-@click.option("--method", type=click.Choice(["kmeans", "minibatch"]), default="kmeans",
-              show_default=True,
-              help="k-means, or mini-batch k-means (faster on large files).")
-@click.option("--n-init", type=_NInit(), default="auto", show_default=True,
-              help="Number of seedings; the best run is kept.")
-@click.option("--max-iter", type=click.IntRange(1, MAX_ITER), default=None,
-              help=f"Most iterations (passes for minibatch), at most {MAX_ITER}.  "
-              "Default: 300 (100).")
+@click.option(
+    "--method",
+    type=click.Choice(["kmeans", "minibatch"]),
+    default="kmeans",
+    show_default=True,
+    help="k-means, or mini-batch k-means (faster on large files).",
+)
+@click.option(
+    "--n-init",
+    type=_NInit(),
+    default="auto",
+    show_default=True,
+    help="Number of seedings; the best run is kept.",
+)
+@click.option(
+    "--max-iter",
+    type=click.IntRange(1, MAX_ITER),
+    default=None,
+    help=f"Most iterations (passes for minibatch), at most {MAX_ITER}.  Default: 300 (100).",
+)
 @_seed_option()
 @_input_options
 @_json_option("Print one JSON object (k, n_features, bits_per_vector, ...).")
 @_force_option()
 @_quiet_option()
-def train_codebook(file: str, k: int, output: str, method: str, n_init: int | str,
-                   max_iter: int | None, seed: int | None, columns: str | None,
-                   key: str | None, delimiter: str | None, header: bool | None, missing: str,
-                   max_expanded_size: int | None, as_json: bool, force: bool,
-                   quiet: bool) -> None:
+def train_codebook(
+    file: str,
+    k: int,
+    output: str,
+    method: str,
+    n_init: int | str,
+    max_iter: int | None,
+    seed: int | None,
+    columns: str | None,
+    key: str | None,
+    delimiter: str | None,
+    header: bool | None,
+    missing: str,
+    max_expanded_size: int | None,
+    as_json: bool,
+    force: bool,
+    quiet: bool,
+) -> None:
     """Train a vector-quantization code book of K code words on FILE.
 
     The code words are the k-means centres of the rows of FILE (read as by
@@ -105,8 +151,9 @@ def train_codebook(file: str, k: int, output: str, method: str, n_init: int | st
     from ..quantization import Codebook
 
     if output == "-":
-        raise click.BadParameter("the code book is a binary .npz file: give a file name",
-                                 param_hint="--output")
+        raise click.BadParameter(
+            "the code book is a binary .npz file: give a file name", param_hint="--output"
+        )
     _check_writable(output, "--output")
     _check_outputs([(output, "--output")], [(file, "FILE")], force)
     table = _read(file, columns, key, delimiter, header, missing, quiet, max_expanded_size)
@@ -116,9 +163,10 @@ def train_codebook(file: str, k: int, output: str, method: str, n_init: int | st
         params["max_iter"] = max_iter
     runs = _n_runs("k-means++", n_init)
     progress = method == "kmeans" and _show_progress(quiet)
-    with _warnings_reported(quiet), _kmeans_progress(
-        progress, f"code book, k={k}", runs, max_iter or 300
-    ) as callback:
+    with (
+        _warnings_reported(quiet),
+        _kmeans_progress(progress, f"code book, k={k}", runs, max_iter or 300) as callback,
+    ):
         if callback is not None:
             params["callback"] = callback
         try:
@@ -129,19 +177,21 @@ def train_codebook(file: str, k: int, output: str, method: str, n_init: int | st
         cb.save(output)
     distortion = cb.distortion(table.X)
     if as_json:
-        _json_out({  # an infinite compression ratio (k == 1) prints as null
-            "k": cb.k,
-            "n_features": cb.n_features,
-            "n_samples": int(table.X.shape[0]),
-            "bits_per_vector": cb.bits_per_vector,
-            "compression_ratio": cb.compression_ratio(table.X.dtype),
-            "codebook_bytes": cb.codebook_bytes,
-            "mse_per_vector": distortion.mse_per_vector,
-            "mse_per_component": distortion.mse_per_component,
-            "codebook": output,
-            "method": method,
-            "seed": seed,
-        })
+        _json_out(
+            {  # an infinite compression ratio (k == 1) prints as null
+                "k": cb.k,
+                "n_features": cb.n_features,
+                "n_samples": int(table.X.shape[0]),
+                "bits_per_vector": cb.bits_per_vector,
+                "compression_ratio": cb.compression_ratio(table.X.dtype),
+                "codebook_bytes": cb.codebook_bytes,
+                "mse_per_vector": distortion.mse_per_vector,
+                "mse_per_component": distortion.mse_per_component,
+                "codebook": output,
+                "method": method,
+                "seed": seed,
+            }
+        )
         return
     if quiet:
         return
@@ -161,14 +211,27 @@ def train_codebook(file: str, k: int, output: str, method: str, n_init: int | st
 @command()
 @_file_argument("file")
 @_codebook_option("The code book (.npz from vqkit train-codebook or Codebook.save).")
-@_output_option("Where to write the codes: .npy (smallest unsigned integer type) or "
-                "text, one per line; - for stdout.", allow_dash=True)
+@_output_option(
+    "Where to write the codes: .npy (smallest unsigned integer type) or "
+    "text, one per line; - for stdout.",
+    allow_dash=True,
+)
 @_input_options
 @_force_option()
 @_quiet_option()
-def encode(file: str, codebook: str, output: str, columns: str | None, key: str | None,
-           delimiter: str | None, header: bool | None, missing: str,
-           max_expanded_size: int | None, force: bool, quiet: bool) -> None:
+def encode(
+    file: str,
+    codebook: str,
+    output: str,
+    columns: str | None,
+    key: str | None,
+    delimiter: str | None,
+    header: bool | None,
+    missing: str,
+    max_expanded_size: int | None,
+    force: bool,
+    quiet: bool,
+) -> None:
     """Replace each row of FILE by the index of its nearest code word.
 
     FILE is read as by "vqkit cluster" and must have as many (selected)
@@ -243,14 +306,23 @@ def _read_codes(path, key, k, max_expanded_size):
 @command()
 @_file_argument("codes")
 @_codebook_option("The code book the codes were made with.")
-@_output_option("Where to write the vectors: .npy, or CSV with a header line; - for "
-                "stdout (CSV).", allow_dash=True)
+@_output_option(
+    "Where to write the vectors: .npy, or CSV with a header line; - for stdout (CSV).",
+    allow_dash=True,
+)
 @click.option("--key", default=None, help="The array to read from an .npz file of codes.")
 @_max_expanded_size_option()
 @_force_option()
 @_quiet_option()
-def decode(codes: str, codebook: str, output: str, key: str | None,
-           max_expanded_size: int | None, force: bool, quiet: bool) -> None:
+def decode(
+    codes: str,
+    codebook: str,
+    output: str,
+    key: str | None,
+    max_expanded_size: int | None,
+    force: bool,
+    quiet: bool,
+) -> None:
     """Turn CODES back into vectors: each code becomes its code word.
 
     CODES is what "vqkit encode" wrote: .npy, .npz (--key) or text with one

@@ -8,7 +8,12 @@ import click
 
 from ._input import _missing_or_denied
 from ._options import (
-    MAX_SAMPLE, _force_option, _output_option, _quiet_option, _seed_option, command,
+    MAX_SAMPLE,
+    _force_option,
+    _output_option,
+    _quiet_option,
+    _seed_option,
+    command,
 )
 from ._output import _check_outputs, _check_writable, _file_errors, _fmt_number
 
@@ -20,9 +25,7 @@ def _read_image_or_fail(path):
     try:
         from PIL import Image, UnidentifiedImageError
     except ImportError:
-        raise click.ClickException(
-            "reading images needs Pillow: pip install pillow"
-        ) from None
+        raise click.ClickException("reading images needs Pillow: pip install pillow") from None
     from ..quantization.image import read_image
 
     if os.path.isdir(path):
@@ -37,17 +40,14 @@ def _read_image_or_fail(path):
     except Image.DecompressionBombError as exc:
         raise click.ClickException(f"{path!r}: {exc}") from None
     except (OSError, ValueError, SyntaxError) as exc:
-        raise click.ClickException(
-            f"{path!r} is not an image Pillow can read: {exc}"
-        ) from None
+        raise click.ClickException(f"{path!r} is not an image Pillow can read: {exc}") from None
 
 
 def _side_by_side(original, quantized):
     """A PIL image twice as wide: ``original`` on the left, ``quantized`` on
     the right (both uint8 arrays of the same shape)."""
-    from PIL import Image
-
     import numpy as np
+    from PIL import Image
 
     left = Image.fromarray(np.ascontiguousarray(original))
     right = Image.fromarray(np.ascontiguousarray(quantized))
@@ -84,8 +84,16 @@ def _side_by_side(original, quantized):
 @_seed_option()
 @_force_option()
 @_quiet_option()
-def quantize(image: str, k: int, output: str, compare: str | None, sample_size: int | None,
-             seed: int | None, force: bool, quiet: bool) -> None:
+def quantize(
+    image: str,
+    k: int,
+    output: str,
+    compare: str | None,
+    sample_size: int | None,
+    seed: int | None,
+    force: bool,
+    quiet: bool,
+) -> None:
     """Reduce IMAGE to K colours by k-means and save it as a PNG.
 
     IMAGE is any image file Pillow reads (PNG, JPEG, ...).  Prints the PSNR
@@ -120,9 +128,7 @@ def quantize(image: str, k: int, output: str, compare: str | None, sample_size: 
 
         picture = _side_by_side(pixels, result.image)
         with _file_errors(compare):
-            atomic_write(
-                compare, lambda fh: picture.save(fh, format="PNG"), suffix=".png"
-            )
+            atomic_write(compare, lambda fh: picture.save(fh, format="PNG"), suffix=".png")
     if quiet:
         return
     import numpy as np

@@ -34,9 +34,7 @@ def unit_rows(backend: Backend, X: Any) -> Any:
     """
     # lengths of rows of extreme magnitude would overflow or underflow when
     # squared; an exact power-of-two scaling keeps every direction
-    X = scale_by(
-        backend, X, exact_scale(backend.max_abs(X), backend.numpy_dtype(X), X.shape[1])
-    )
+    X = scale_by(backend, X, exact_scale(backend.max_abs(X), backend.numpy_dtype(X), X.shape[1]))
     sq_norms = backend.row_sq_norms(X)
     norms = backend.xp.sqrt(sq_norms)
     zero = np.flatnonzero(backend.to_host(norms == 0))
@@ -301,8 +299,7 @@ def fit_starts(
         and max_iter is not None
         and all(compiled_runs_fit(backend, datasets[0], len(c)) for c in starts)
         and all(
-            exact_scale(backend.max_abs(Z), backend.numpy_dtype(Z), Z.size) == 0
-            for Z in datasets
+            exact_scale(backend.max_abs(Z), backend.numpy_dtype(Z), Z.size) == 0 for Z in datasets
         )
     ):
         tols = [

@@ -198,9 +198,12 @@ class CentroidEstimator(ABC):
         DataFrames), in the centres' dtype; and its backend."""
         self._check_fitted()
         check_column_names(self.__dict__.get("feature_names_in_"), X, type(self).__name__)
-        X = as_float_2d(X, accept_sparse=self._accept_sparse,
-                        accept_array_api=self._accept_array_api,
-                        accept_dask=self._accept_dask)
+        X = as_float_2d(
+            X,
+            accept_sparse=self._accept_sparse,
+            accept_array_api=self._accept_array_api,
+            accept_dask=self._accept_dask,
+        )
         if X.shape[1] != self.n_features_in_:
             raise ValueError(
                 f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
@@ -283,8 +286,9 @@ class CentroidEstimator(ABC):
         tree of splits reaches)."""
         return self._assign(*self._check_new_data(X))
 
-    def fit_predict(self, X: ArrayLike, y: Any = None,
-                    sample_weight: ArrayLike | None = None) -> np.ndarray:
+    def fit_predict(
+        self, X: ArrayLike, y: Any = None, sample_weight: ArrayLike | None = None
+    ) -> np.ndarray:
         """Fit, then return the cluster of each row of ``X`` (``labels_``)."""
         self.fit(X, sample_weight=sample_weight)
         labels = self.__dict__.get("labels_")
@@ -308,8 +312,9 @@ class CentroidEstimator(ABC):
             distances = backend.l1_distances(X, self.cluster_centers_)
         else:
             distances = backend.xp.sqrt(backend.sq_distances(X, self.cluster_centers_))
-        container = output_container(self.__dict__.get("_sklearn_output_config", {}).get(
-            "transform"))
+        container = output_container(
+            self.__dict__.get("_sklearn_output_config", {}).get("transform")
+        )
         return wrap_output(distances, original, self.get_feature_names_out(), container)
 
     def get_feature_names_out(self, input_features: ArrayLike | None = None) -> np.ndarray:
@@ -351,18 +356,19 @@ class CentroidEstimator(ABC):
             self._sklearn_output_config = config
         return self
 
-    def fit_transform(self, X: ArrayLike, y: Any = None,
-                      sample_weight: ArrayLike | None = None) -> np.ndarray:
+    def fit_transform(
+        self, X: ArrayLike, y: Any = None, sample_weight: ArrayLike | None = None
+    ) -> np.ndarray:
         """Fit, then return ``transform(X)``."""
         return self.fit(X, sample_weight=sample_weight).transform(X)
 
-    def score(self, X: ArrayLike, y: Any = None,
-              sample_weight: ArrayLike | None = None) -> float:
+    def score(self, X: ArrayLike, y: Any = None, sample_weight: ArrayLike | None = None) -> float:
         """Opposite of the (weighted) inertia of ``X`` on the nearest of
         ``cluster_centers_``, in the fitted metric."""
         X, backend = self._check_new_data(X)
         _, min_d2 = self._nearest(X, backend)
         weights = as_sample_weight(sample_weight, X.shape[0])
         d2 = backend.astype(min_d2, backend.xp.float64)
-        return -float(backend.total(d2) if weights is None
-                      else backend.total(backend.like(weights, d2) * d2))
+        return -float(
+            backend.total(d2) if weights is None else backend.total(backend.like(weights, d2) * d2)
+        )

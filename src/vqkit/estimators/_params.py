@@ -195,8 +195,7 @@ BISECTING: dict[str, Allowed] = {
     "init": Allowed(
         Options(INITS),
         CALLABLE,
-        note="arrays are not accepted, since every split seeds two centres from "
-        "its own rows",
+        note="arrays are not accepted, since every split seeds two centres from its own rows",
     ),
     "n_init": Allowed(Interval(Integral, 1)),
     "random_state": UNCHECKED,

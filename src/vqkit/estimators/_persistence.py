@@ -93,9 +93,15 @@ def save_estimator(estimator: CentroidEstimator, path: str | os.PathLike) -> str
     params: dict[str, Any] = {}
     array_params: list[str] = []
     for name, value in estimator.get_params().items():
-        if isinstance(value, np.ndarray) or array_kind(value) == "array_api" or (
-            name == "init" and not isinstance(value, str) and not callable(value)
-            and value is not None
+        if (
+            isinstance(value, np.ndarray)
+            or array_kind(value) == "array_api"
+            or (
+                name == "init"
+                and not isinstance(value, str)
+                and not callable(value)
+                and value is not None
+            )
         ):
             arrays[f"param:{name}"] = np.asarray(host_array(value))
             array_params.append(name)
@@ -149,22 +155,31 @@ def load_estimator(cls: type[E], path: str | os.PathLike) -> E:
     attributes, array_attributes = _stored(
         meta, arrays, "attributes", "attr", cls._fitted_attributes, what
     )
-    missing = [name for name in cls._fitted_attributes
-               if name not in attributes and name not in array_attributes
-               and name not in OPTIONAL_ATTRIBUTES]
+    missing = [
+        name
+        for name in cls._fitted_attributes
+        if name not in attributes
+        and name not in array_attributes
+        and name not in OPTIONAL_ATTRIBUTES
+    ]
     if missing:
         raise ValueError(f"{damaged}: it has no {', '.join(missing)}")
-    unknown = arrays.keys() - {f"param:{n}" for n in array_params} - {
-        f"attr:{n}" for n in array_attributes}
+    unknown = (
+        arrays.keys()
+        - {f"param:{n}" for n in array_params}
+        - {f"attr:{n}" for n in array_attributes}
+    )
     if unknown:
-        raise ValueError(f"{damaged}: it holds arrays its metadata does not list: "
-                         f"{sorted(unknown)!r:.200}")
+        raise ValueError(
+            f"{damaged}: it holds arrays its metadata does not list: {sorted(unknown)!r:.200}"
+        )
     for name, value in params.items():
         if value is not None and not isinstance(value, (bool, int, float, str)):
             raise ValueError(f"{damaged}: parameter {name} is a list or object")
     if params.get("callback") is not None:
-        raise ValueError(f"{damaged}: parameter callback must be null (a file cannot "
-                         "hold a function)")
+        raise ValueError(
+            f"{damaged}: parameter callback must be null (a file cannot hold a function)"
+        )
     estimator = cls(**params, **array_params)
     try:
         estimator._validate_params()
@@ -186,12 +201,19 @@ def load_estimator(cls: type[E], path: str | os.PathLike) -> E:
         setattr(estimator, name, value)
     if len(values) < len(cls._fitted_attributes):  # what a save of it stores
         estimator._fitted_attributes = tuple(
-            name for name in cls._fitted_attributes if name in values)
+            name for name in cls._fitted_attributes if name in values
+        )
     return estimator
 
 
-def _stored(meta: dict[str, Any], arrays: dict[str, np.ndarray], key: str, prefix: str,
-            names: Any, what: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+def _stored(
+    meta: dict[str, Any],
+    arrays: dict[str, np.ndarray],
+    key: str,
+    prefix: str,
+    names: Any,
+    what: str,
+) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """The values stored in the JSON object ``meta[key]`` and the arrays
     listed in ``meta["array_" + key]`` (archive members ``prefix:name``);
     each name must be one of ``names`` and stored once."""
@@ -202,8 +224,7 @@ def _stored(meta: dict[str, Any], arrays: dict[str, np.ndarray], key: str, prefi
         raise ValueError(f"{damaged}: its 'array_{key}' entry is not a list of names")
     for name in [*values, *listed]:
         if name not in names:
-            raise ValueError(f"{damaged}: it stores {name!r:.80}, which is not one of its "
-                             f"{key}")
+            raise ValueError(f"{damaged}: it stores {name!r:.80}, which is not one of its {key}")
     twice = values.keys() & set(listed)
     if twice:
         raise ValueError(f"{damaged}: it stores {sorted(twice)} twice")
@@ -221,12 +242,18 @@ def _history(items: Any, history_type: type | None, damaged: str) -> list[Any]:
     fields = {f.name for f in dataclasses.fields(history_type)}
     out = []
     for item in items:
-        if not isinstance(item, dict) or item.keys() != fields or not all(
-            value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
-            for value in item.values()
+        if (
+            not isinstance(item, dict)
+            or item.keys() != fields
+            or not all(
+                value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
+                for value in item.values()
+            )
         ):
-            raise ValueError(f"{damaged}: history_ holds {item!r:.100}, not an object of "
-                             f"the numbers {sorted(fields)}")
+            raise ValueError(
+                f"{damaged}: history_ holds {item!r:.100}, not an object of "
+                f"the numbers {sorted(fields)}"
+            )
         out.append(history_type(**item))
     return out
 
@@ -250,26 +277,31 @@ def _check_tree(values: dict[str, Any], damaged: str) -> None:
     while stack:  # each node is taken at most once: the walk ends
         node = stack.pop()
         if seen[node]:
-            raise ValueError(f"{damaged}: its tree reaches node {node} twice (a cycle or a "
-                             "shared child)")
+            raise ValueError(
+                f"{damaged}: its tree reaches node {node} twice (a cycle or a shared child)"
+            )
         seen[node] = True
         left, right = (int(c) for c in children[node])
         if left < 0 and right < 0:
             leaves.append(node)
             continue
         if left < 0 or right < 0 or parent[left] != node or parent[right] != node:
-            raise ValueError(f"{damaged}: node {node} of its tree has children "
-                             f"{[left, right]} whose parents do not match")
+            raise ValueError(
+                f"{damaged}: node {node} of its tree has children "
+                f"{[left, right]} whose parents do not match"
+            )
         stack += [right, left]
     if not seen.all():
-        raise ValueError(f"{damaged}: its tree does not reach node "
-                         f"{int(np.flatnonzero(~seen)[0])}")
+        raise ValueError(
+            f"{damaged}: its tree does not reach node {int(np.flatnonzero(~seen)[0])}"
+        )
     expected = np.full(nodes, -1)
     expected[leaves] = np.arange(len(leaves))
     if not np.array_equal(labels, expected):
-        raise ValueError(f"{damaged}: the cluster labels of its tree's leaves are not "
-                         "0, 1, ... in depth-first order")
+        raise ValueError(
+            f"{damaged}: the cluster labels of its tree's leaves are not "
+            "0, 1, ... in depth-first order"
+        )
     tree_centers = values["tree_centers_"]
     if tree_centers.dtype != centers.dtype or not np.array_equal(tree_centers[leaves], centers):
-        raise ValueError(f"{damaged}: the centres of its tree's leaves are not "
-                         "cluster_centers_")
+        raise ValueError(f"{damaged}: the centres of its tree's leaves are not cluster_centers_")

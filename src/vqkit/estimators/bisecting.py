@@ -111,8 +111,15 @@ class BisectingKMeans(CentroidEstimator):
     _parameter_constraints = BISECTING
     _accept_sparse = True
     _fitted_attributes = (
-        "cluster_centers_", "labels_", "inertia_", "n_iter_", "n_features_in_",
-        "tree_children_", "tree_parent_", "tree_centers_", "tree_labels_",
+        "cluster_centers_",
+        "labels_",
+        "inertia_",
+        "n_iter_",
+        "n_features_in_",
+        "tree_children_",
+        "tree_parent_",
+        "tree_centers_",
+        "tree_labels_",
     )
 
     def __init__(
@@ -150,15 +157,17 @@ class BisectingKMeans(CentroidEstimator):
         where the backend keeps its bounds, as for :class:`vqkit.KMeans`)."""
         self._validate_params()
         check_n_clusters(self.n_clusters, X.shape[0])
-        algorithm = resolve_algorithm(self.algorithm, X.shape[1], 2, backend,
-                                      backend.numpy_dtype(X))
+        algorithm = resolve_algorithm(
+            self.algorithm, X.shape[1], 2, backend, backend.numpy_dtype(X)
+        )
         return int(self.n_init), algorithm
 
     # ------------------------------------------------------------------
     # fitting
 
-    def fit(self, X: ArrayLike, y: Any = None,
-            sample_weight: ArrayLike | None = None) -> BisectingKMeans:
+    def fit(
+        self, X: ArrayLike, y: Any = None, sample_weight: ArrayLike | None = None
+    ) -> BisectingKMeans:
         """Compute bisecting k-means clustering.
 
         Parameters

@@ -34,8 +34,9 @@ HAMERLY_MAX_FEATURES = 16
 HAMERLY_MIN_CLUSTERS = 16
 
 
-def resolve_algorithm(algorithm: str, n_features: int, n_clusters: int, backend: Backend,
-                      dtype: Any = np.float64) -> str:
+def resolve_algorithm(
+    algorithm: str, n_features: int, n_clusters: int, backend: Backend, dtype: Any = np.float64
+) -> str:
     """The algorithm ``"auto"`` and ``"elkan"`` stand for, given the
     problem's shape, its dtype and what the backend's Hamerly bounds cover
     (none: Lloyd; float64 rows of many features only with
@@ -45,8 +46,7 @@ def resolve_algorithm(algorithm: str, n_features: int, n_clusters: int, backend:
     warns, as scikit-learn does, that it means nothing for one cluster."""
     if algorithm == "elkan" and n_clusters == 1:
         warnings.warn(
-            "algorithm='elkan' doesn't make sense for a single cluster. Using 'lloyd' "
-            "instead.",
+            "algorithm='elkan' doesn't make sense for a single cluster. Using 'lloyd' instead.",
             RuntimeWarning,
             stacklevel=3,
         )
@@ -58,7 +58,8 @@ def resolve_algorithm(algorithm: str, n_features: int, n_clusters: int, backend:
     if algorithm == "auto" and n_clusters < HAMERLY_MIN_CLUSTERS:
         return "lloyd"
     if n_features <= HAMERLY_MAX_FEATURES or (
-            "wide_bounds" in backend.capabilities and np.dtype(dtype) == np.float64):
+        "wide_bounds" in backend.capabilities and np.dtype(dtype) == np.float64
+    ):
         return "hamerly"
     return "lloyd"
 
@@ -194,7 +195,12 @@ class KMeans(CentroidEstimator):
     _accept_array_api = True
     _accept_dask = True
     _fitted_attributes = (
-        "cluster_centers_", "labels_", "inertia_", "n_iter_", "n_features_in_", "history_",
+        "cluster_centers_",
+        "labels_",
+        "inertia_",
+        "n_iter_",
+        "n_features_in_",
+        "history_",
     )
     _history_type = IterationStats
 
@@ -245,8 +251,7 @@ class KMeans(CentroidEstimator):
     # ------------------------------------------------------------------
     # fitting
 
-    def fit(self, X: ArrayLike, y: Any = None,
-            sample_weight: ArrayLike | None = None) -> KMeans:
+    def fit(self, X: ArrayLike, y: Any = None, sample_weight: ArrayLike | None = None) -> KMeans:
         """Compute k-means clustering.
 
         Parameters

@@ -142,8 +142,14 @@ class MiniBatchKMeans(CentroidEstimator):
     _accept_sparse = True
     _accept_dask = True
     _fitted_attributes: tuple[str, ...] = (
-        "cluster_centers_", "labels_", "inertia_", "counts_", "n_iter_", "n_steps_",
-        "n_features_in_", "history_",
+        "cluster_centers_",
+        "labels_",
+        "inertia_",
+        "counts_",
+        "n_iter_",
+        "n_steps_",
+        "n_features_in_",
+        "history_",
     )
     _history_type = MiniBatchStats
 
@@ -223,8 +229,9 @@ class MiniBatchKMeans(CentroidEstimator):
     # ------------------------------------------------------------------
     # fitting
 
-    def fit(self, X: ArrayLike, y: Any = None,
-            sample_weight: ArrayLike | None = None) -> MiniBatchKMeans:
+    def fit(
+        self, X: ArrayLike, y: Any = None, sample_weight: ArrayLike | None = None
+    ) -> MiniBatchKMeans:
         """Compute mini-batch k-means on ``X``.
 
         Parameters
@@ -275,8 +282,9 @@ class MiniBatchKMeans(CentroidEstimator):
             self.inertia_ = float("nan") if ewa is None else float(ewa * X.shape[0])
         return self
 
-    def partial_fit(self, X: ArrayLike, y: Any = None,
-                    sample_weight: ArrayLike | None = None) -> MiniBatchKMeans:
+    def partial_fit(
+        self, X: ArrayLike, y: Any = None, sample_weight: ArrayLike | None = None
+    ) -> MiniBatchKMeans:
         """Update the centres from one chunk of data only (streaming).
 
         The first call seeds the centres from its chunk (which needs at
@@ -313,16 +321,27 @@ class MiniBatchKMeans(CentroidEstimator):
             rng = self._rng = check_random_state(self.random_state)
         if first:
             state = start_partial(
-                X, self.n_clusters, init=init, n_init=n_init, init_size=init_size,
-                random_state=rng, backend=backend, weights=weights,
+                X,
+                self.n_clusters,
+                init=init,
+                n_init=n_init,
+                init_size=init_size,
+                random_state=rng,
+                backend=backend,
+                weights=weights,
             )
             self.n_iter_ = 0
         else:
             state = self._current_state()
         partial_fit_chunk(
-            X, state, backend=backend, batch_size=min(self.batch_size, X.shape[0]),
-            reassignment_ratio=self.reassignment_ratio, weights=weights,
-            random_state=rng, callback=self._step_callback(),
+            X,
+            state,
+            backend=backend,
+            batch_size=min(self.batch_size, X.shape[0]),
+            reassignment_ratio=self.reassignment_ratio,
+            weights=weights,
+            random_state=rng,
+            callback=self._step_callback(),
         )
         self._state = state
         self.n_iter_ += 1
@@ -362,8 +381,13 @@ class MiniBatchKMeans(CentroidEstimator):
         if rng is None:
             rng = check_random_state(self.random_state)
         step = functools.partial(  # on the blocks, NumPy arrays: the dense backend
-            partial_fit_carry, backend=backend.host, n_clusters=self.n_clusters, init=init,
-            n_init=n_init, init_size=init_size, batch_size=self.batch_size,
+            partial_fit_carry,
+            backend=backend.host,
+            n_clusters=self.n_clusters,
+            init=init,
+            n_init=n_init,
+            init_size=init_size,
+            batch_size=self.batch_size,
             reassignment_ratio=self.reassignment_ratio,
         )
         state, self._rng = backend.fold_blocks(step, X, weights, (state, rng))
@@ -371,8 +395,7 @@ class MiniBatchKMeans(CentroidEstimator):
         self.n_iter_ += X.numblocks[0]
         self._set_state_attributes(state, X.shape[1])
         if self.compute_labels:  # one read: lazy labels on the workers, the inertia
-            result = fused_step(backend, X, state.centers, weights, None, state.origin,
-                                "auto", 0)
+            result = fused_step(backend, X, state.centers, weights, None, state.origin, "auto", 0)
             self.labels_, self.inertia_ = result.labels, result.inertia
         return self
 
@@ -383,7 +406,8 @@ class MiniBatchKMeans(CentroidEstimator):
         self.history_ = state.history
         self.n_features_in_ = n_features
         self._fitted_attributes = tuple(
-            name for name in type(self)._fitted_attributes
+            name
+            for name in type(self)._fitted_attributes
             if name != "labels_" or self.compute_labels
         )
 

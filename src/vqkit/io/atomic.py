@@ -21,8 +21,9 @@ _TERMINATING = tuple(
 )
 
 
-def atomic_write(path: str | os.PathLike[str], write: Callable[[BinaryIO], object],
-                 suffix: str = "") -> str:
+def atomic_write(
+    path: str | os.PathLike[str], write: Callable[[BinaryIO], object], suffix: str = ""
+) -> str:
     """Call ``write(fh)`` on a binary file that becomes ``path``.
 
     * A new path or an existing regular file: ``write`` fills a temporary
@@ -69,8 +70,7 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[BinaryIO], objec
     else:
         permissions = stat.S_IMODE(mode)
     with _terminating_signals_raise():
-        fd, tmp = tempfile.mkstemp(prefix=".vqkit-", suffix=suffix,
-                                   dir=os.path.dirname(target))
+        fd, tmp = tempfile.mkstemp(prefix=".vqkit-", suffix=suffix, dir=os.path.dirname(target))
         try:
             with os.fdopen(fd, "wb") as fh:
                 write(fh)

@@ -26,8 +26,19 @@ _BLOCK = 1 << 16
 #: format reader (its header parser raises SyntaxError and tokenize's
 #: TokenError too), zipfile (RuntimeError for an encrypted member,
 #: NotImplementedError for an unknown compression method) and zlib.
-_DAMAGED = (ValueError, OSError, EOFError, SyntaxError, tokenize.TokenError, OverflowError,
-            zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, RuntimeError, KeyError)
+_DAMAGED = (
+    ValueError,
+    OSError,
+    EOFError,
+    SyntaxError,
+    tokenize.TokenError,
+    OverflowError,
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    RuntimeError,
+    KeyError,
+)
 
 
 def _array_checked(arr, path, where, columns, missing, names=None, usecols=None):
@@ -36,21 +47,18 @@ def _array_checked(arr, path, where, columns, missing, names=None, usecols=None)
     the file's 0-based column of each column of ``arr`` (when the selection
     was made before), for error messages; ``names``: the file's names."""
     if arr.dtype.kind not in "fiub":
-        raise DataFileError(
-            f"holds {arr.dtype} values, not real numbers", path=path, where=where
-        )
+        raise DataFileError(f"holds {arr.dtype} values, not real numbers", path=path, where=where)
     if arr.ndim == 1:
         arr = arr.reshape(-1, 1)
     if arr.ndim != 2:
         raise DataFileError(
             f"has shape {arr.shape}: expected a 2-D array (rows x columns) or a 1-D one "
             "(one column)",
-            path=path, where=where,
+            path=path,
+            where=where,
         )
     if arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise DataFileError(
-            f"has no data: its shape is {arr.shape}", path=path, where=where
-        )
+        raise DataFileError(f"has no data: its shape is {arr.shape}", path=path, where=where)
     if columns is not None:
         usecols = select_columns(columns, arr.shape[1], names, where)
         arr = arr[:, usecols]
@@ -59,8 +67,11 @@ def _array_checked(arr, path, where, columns, missing, names=None, usecols=None)
 
     def position(i, j):
         c = usecols[j]
-        return {"row": int(i) + 1, "column": int(c) + 1,
-                "column_name": names[c] if names else None}
+        return {
+            "row": int(i) + 1,
+            "column": int(c) + 1,
+            "column_name": names[c] if names else None,
+        }
 
     if arr.dtype not in (np.float32, np.float64):
         arr = arr.astype(np.float64)
@@ -68,7 +79,7 @@ def _array_checked(arr, path, where, columns, missing, names=None, usecols=None)
         return arr, 0, []
     bad_rows = []
     for start in range(0, arr.shape[0], _BLOCK):
-        block = np.asarray(arr[start:start + _BLOCK])
+        block = np.asarray(arr[start : start + _BLOCK])
         finite = np.isfinite(block)
         if finite.all():
             continue
@@ -76,7 +87,9 @@ def _array_checked(arr, path, where, columns, missing, names=None, usecols=None)
         if inf.any():
             i, j = np.argwhere(inf)[0]
             raise DataFileError(
-                f"infinite value (index [{start + i}, {usecols[j]}])", path=path, where=where,
+                f"infinite value (index [{start + i}, {usecols[j]}])",
+                path=path,
+                where=where,
                 **position(start + i, j),
             )
         if missing == "error":
@@ -84,7 +97,9 @@ def _array_checked(arr, path, where, columns, missing, names=None, usecols=None)
             raise DataFileError(
                 f"missing value (NaN; index [{start + i}, {usecols[j]}]); drop the rows "
                 "that have one with --missing drop",
-                path=path, where=where, **position(start + i, j),
+                path=path,
+                where=where,
+                **position(start + i, j),
             )
         bad_rows.extend((start + np.flatnonzero(~finite.all(axis=1))).tolist())
     if not bad_rows:
@@ -92,7 +107,8 @@ def _array_checked(arr, path, where, columns, missing, names=None, usecols=None)
     if len(bad_rows) == arr.shape[0]:
         raise DataFileError(
             f"no rows left: all {len(bad_rows)} rows have missing values (NaN)",
-            path=path, where=where,
+            path=path,
+            where=where,
         )
     keep = np.ones(arr.shape[0], dtype=bool)
     keep[bad_rows] = False
@@ -110,7 +126,8 @@ def read_npy(path: str, columns: ColumnSpec, missing: str) -> Table:
     if magic != b"\x93NUMPY":
         raise DataFileError(
             "not a valid .npy file (it does not start with NumPy's header); name text "
-            "files .csv or .txt", path=path,
+            "files .csv or .txt",
+            path=path,
         )
     try:
         arr = np.load(path, mmap_mode="r", allow_pickle=False)
@@ -118,7 +135,8 @@ def read_npy(path: str, columns: ColumnSpec, missing: str) -> Table:
         if any(s in str(exc) for s in ("allow_pickle", "Object arrays", "Python objects")):
             raise DataFileError(
                 "holds Python objects, which vqkit does not load (no pickle); save a "
-                "numeric array", path=path,
+                "numeric array",
+                path=path,
             ) from None
         raise DataFileError(f"not a valid .npy file: {reason(exc)}", path=path) from None
     except _DAMAGED as exc:
@@ -129,8 +147,13 @@ def read_npy(path: str, columns: ColumnSpec, missing: str) -> Table:
     return Table(X, None, path, "npy", n_dropped=n_dropped, dropped=dropped)
 
 
-def read_npz(path: str, key: str | None, columns: ColumnSpec, missing: str,
-             max_expanded_size: int | None = None) -> Table:
+def read_npz(
+    path: str,
+    key: str | None,
+    columns: ColumnSpec,
+    missing: str,
+    max_expanded_size: int | None = None,
+) -> Table:
     """The :class:`Table` of the array ``key`` of the ``.npz`` archive
     ``path`` (its only array when ``key`` is None).  A compressed member
     may expand to at most ``max_expanded_size`` bytes (default: see
@@ -144,9 +167,7 @@ def read_npz(path: str, key: str | None, columns: ColumnSpec, missing: str,
             raise os_error(path, exc) from None
         raise DataFileError(f"not a valid .npz file: {reason(exc)}", path=path) from None
     if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise DataFileError(
-            "is a bare .npy array, not an .npz archive: name it .npy", path=path
-        )
+        raise DataFileError("is a bare .npy array, not an .npz archive: name it .npy", path=path)
     with archive:
         keys = [k for k in archive.files if k != META_KEY]
         if key is None:
@@ -155,14 +176,15 @@ def read_npz(path: str, key: str | None, columns: ColumnSpec, missing: str,
             if len(keys) > 1:
                 raise DataFileError(
                     f"holds {len(keys)} arrays ({listing(keys)}); choose one with --key",
-                    path=path, option="key",
+                    path=path,
+                    option="key",
                 )
             key = keys[0]
         elif key not in keys:
             raise DataFileError(
-                f"has no array named {excerpt(key)}; it holds: "
-                f"{listing(keys) or 'no arrays'}",
-                path=path, option="key",
+                f"has no array named {excerpt(key)}; it holds: {listing(keys) or 'no arrays'}",
+                path=path,
+                option="key",
             )
         where = f"{path} (array {excerpt(key)})"
         arr = _npz_member(archive, key, path, where, max_expanded_size)
@@ -182,13 +204,15 @@ def _npz_member(archive, key, path, where, max_expanded_size):
         if dtype.hasobject:
             raise DataFileError(
                 "holds Python objects, which vqkit does not load (no pickle)",
-                path=path, where=where,
+                path=path,
+                where=where,
             )
         if n_bytes > info.file_size - header_bytes:
             raise DataFileError(
                 f"is damaged: its header declares {n_bytes} bytes of data, but the member "
                 f"holds {max(info.file_size - header_bytes, 0)}",
-                path=path, where=where,
+                path=path,
+                where=where,
             )
         return archive[key]
     except DataFileError:
@@ -196,9 +220,7 @@ def _npz_member(archive, key, path, where, max_expanded_size):
     except _DAMAGED as exc:  # a damaged member of the zip archive
         if isinstance(exc, OSError) and exc.errno is not None:
             raise os_error(path, exc) from None
-        raise DataFileError(
-            f"cannot read it: {reason(exc)}", path=path, where=where
-        ) from None
+        raise DataFileError(f"cannot read it: {reason(exc)}", path=path, where=where) from None
 
 
 def _check_member_sizes(info, archive_size, path, where, max_expanded_size):
@@ -211,13 +233,13 @@ def _check_member_sizes(info, archive_size, path, where, max_expanded_size):
             f"is damaged: the archive declares sizes ({info.compress_size} bytes stored, "
             f"{info.file_size} bytes unpacked) that the file ({archive_size} bytes) cannot "
             "hold",
-            path=path, where=where,
+            path=path,
+            where=where,
         )
     if info.compress_type != zipfile.ZIP_STORED:
         limit = expansion_limit(info.compress_size, max_expanded_size)
         if info.file_size > limit:
-            raise expansion_error(where, limit, info.compress_size, max_expanded_size,
-                                  path=path)
+            raise expansion_error(where, limit, info.compress_size, max_expanded_size, path=path)
 
 
 def _npy_header(fh):
@@ -243,8 +265,9 @@ def _import_pyarrow_parquet():
     return pyarrow, pq
 
 
-def read_parquet(path: str, columns: ColumnSpec, missing: str,
-                 max_expanded_size: int | None = None) -> Table:
+def read_parquet(
+    path: str, columns: ColumnSpec, missing: str, max_expanded_size: int | None = None
+) -> Table:
     """The :class:`Table` of the numeric columns of the Parquet file
     ``path`` (needs pyarrow).  Integers are converted to the nearest
     float64, as NumPy converts them (exact up to 2**53 in magnitude).  The
@@ -271,12 +294,18 @@ def read_parquet(path: str, columns: ColumnSpec, missing: str,
     usecols = select_columns(columns, len(names), names, path)
     for j in usecols:
         t = schema.field(j).type
-        if not (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t)
-                or pa.types.is_decimal(t)):
+        if not (
+            pa.types.is_integer(t)
+            or pa.types.is_floating(t)
+            or pa.types.is_boolean(t)
+            or pa.types.is_decimal(t)
+        ):
             kind = str(t) if len(str(t)) <= 40 else str(t)[:40] + "..."
             raise DataFileError(
                 f"holds {kind} values, not numbers; select numeric columns with --columns",
-                path=path, column=j + 1, column_name=names[j],
+                path=path,
+                column=j + 1,
+                column_name=names[j],
             )
     size = os.path.getsize(path)
     limit = expansion_limit(size, max_expanded_size)

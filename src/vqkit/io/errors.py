@@ -75,10 +75,18 @@ class DataFileError(ValueError):
     # named by its public path, as before the split, in tracebacks and pickles
     __module__ = "vqkit.io"
 
-    def __init__(self, detail: str, *, path: str | None = None, line: int | None = None,
-                 row: int | None = None, column: int | None = None,
-                 column_name: str | None = None, option: str | None = None,
-                 where: str | None = None) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        row: int | None = None,
+        column: int | None = None,
+        column_name: str | None = None,
+        option: str | None = None,
+        where: str | None = None,
+    ) -> None:
         self.detail = detail
         self.path = path
         self.line = line
@@ -109,4 +117,3 @@ def os_error(path: str, exc: OSError) -> DataFileError:
     if isinstance(exc, IsADirectoryError):
         return DataFileError("is a directory, not a data file", path=path)
     return DataFileError(f"cannot read the file: {exc.strerror or exc}", path=path)
-

@@ -32,7 +32,7 @@ def suffix_of(path: str) -> str:
     name = os.path.basename(path).lower()
     compression = compression_of(name)
     if compression is not None:
-        inner = os.path.splitext(name[:-len(compression)])[1]
+        inner = os.path.splitext(name[: -len(compression)])[1]
         return inner + compression
     return os.path.splitext(name)[1]
 
@@ -45,7 +45,7 @@ def format_of(path: str) -> str:
         return "text"
     suffix = suffix_of(path)
     compression = compression_of(path)
-    inner = suffix[:-len(compression)] if compression else suffix
+    inner = suffix[: -len(compression)] if compression else suffix
     if inner == "" or inner in TEXT_SUFFIXES:
         return "text"
     if compression is None:

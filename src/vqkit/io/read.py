@@ -28,11 +28,17 @@ def _check_file(path):
         raise DataFileError("permission denied", path=path)
 
 
-def read_data(path: str | os.PathLike[str], *, columns: ColumnSpec = None,
-              key: str | None = None, delimiter: str | None = None,
-              header: bool | None = None, missing: str = "error",
-              stdin: BinaryIO | None = None,
-              max_expanded_size: int | None = None) -> Table:
+def read_data(
+    path: str | os.PathLike[str],
+    *,
+    columns: ColumnSpec = None,
+    key: str | None = None,
+    delimiter: str | None = None,
+    header: bool | None = None,
+    missing: str = "error",
+    stdin: BinaryIO | None = None,
+    max_expanded_size: int | None = None,
+) -> Table:
     """Read a data file as a 2-D float array.
 
     Parameters
@@ -97,13 +103,12 @@ def read_data(path: str | os.PathLike[str], *, columns: ColumnSpec = None,
     fmt = format_of(path)
     if fmt != "text" and delimiter is not None:
         raise DataFileError(
-            f"a delimiter applies to text files only, not to {fmt} files", path=path,
+            f"a delimiter applies to text files only, not to {fmt} files",
+            path=path,
             option="delimiter",
         )
     if fmt != "npz" and key is not None:
-        raise DataFileError(
-            "a key applies to .npz files only", path=path, option="key"
-        )
+        raise DataFileError("a key applies to .npz files only", path=path, option="key")
     if max_expanded_size is not None and max_expanded_size < 0:
         raise ValueError(f"max_expanded_size must be at least 0, got {max_expanded_size}.")
     if fmt == "text":
@@ -114,11 +119,13 @@ def read_data(path: str | os.PathLike[str], *, columns: ColumnSpec = None,
                     "standard input is closed; pipe the data in or give a file name",
                     path=_STDIN_NAME,
                 )
-            return read_text(stream_chunks(stream), _STDIN_NAME, columns, delimiter, header,
-                             missing)
+            return read_text(
+                stream_chunks(stream), _STDIN_NAME, columns, delimiter, header, missing
+            )
         _check_file(path)
-        return read_text(file_chunks(path, max_expanded_size), path, columns, delimiter,
-                         header, missing)
+        return read_text(
+            file_chunks(path, max_expanded_size), path, columns, delimiter, header, missing
+        )
     _check_file(path)
     if os.path.getsize(path) == 0:
         raise DataFileError("the file is empty", path=path)

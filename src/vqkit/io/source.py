@@ -49,8 +49,13 @@ def expansion_limit(compressed_size: int, max_expanded_size: int | None) -> int:
     return max(AUTO_EXPANDED_FLOOR, AUTO_EXPANSION_RATIO * compressed_size)
 
 
-def expansion_error(where: str, limit: int, compressed_size: int,
-                    max_expanded_size: int | None, path: str | None = None) -> DataFileError:
+def expansion_error(
+    where: str,
+    limit: int,
+    compressed_size: int,
+    max_expanded_size: int | None,
+    path: str | None = None,
+) -> DataFileError:
     """The error for an input that expands beyond ``limit`` bytes: it says
     which limit, and how to raise it."""
     if max_expanded_size is None:
@@ -65,7 +70,8 @@ def expansion_error(where: str, limit: int, compressed_size: int,
         f"expands to more than {size_text(limit)} when decompressed ({why}), which looks "
         "like a decompression bomb; if the file is genuine, raise the limit with "
         "--max-expanded-size (max_expanded_size= in Python), e.g. --max-expanded-size 100G",
-        path=path, where=where,
+        path=path,
+        where=where,
     )
 
 
@@ -89,8 +95,9 @@ def file_chunks(path: str, max_expanded_size: int | None = None) -> Iterator[byt
             for chunk in _read_all(fh, path):
                 total += len(chunk)
                 if total > limit:
-                    raise expansion_error(path, limit, compressed_size, max_expanded_size,
-                                          path=path)
+                    raise expansion_error(
+                        path, limit, compressed_size, max_expanded_size, path=path
+                    )
                 yield chunk
         except _DAMAGED as exc:
             raise DataFileError(

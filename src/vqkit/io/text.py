@@ -84,8 +84,15 @@ def _sniff(sample):
 def _normalise_delimiter(delimiter):
     if delimiter is None:
         return None, False
-    names = {"tab": "\t", "\\t": "\t", "whitespace": None, "space": None, " ": None,
-             "comma": ",", "semicolon": ";"}
+    names = {
+        "tab": "\t",
+        "\\t": "\t",
+        "whitespace": None,
+        "space": None,
+        " ": None,
+        "comma": ",",
+        "semicolon": ";",
+    }
     key = delimiter.lower() if isinstance(delimiter, str) else delimiter
     if key in names:
         return names[key], True
@@ -98,8 +105,9 @@ def _normalise_delimiter(delimiter):
     return delimiter, True
 
 
-def _read_head(batches: Iterable[list[str]], display: str
-               ) -> tuple[int, list[str], str | None, Iterator[list[str]]]:
+def _read_head(
+    batches: Iterable[list[str]], display: str
+) -> tuple[int, list[str], str | None, Iterator[list[str]]]:
     """Read up to the lines that detection needs: ``(first, kept, above,
     rest)``, where ``first`` is the 0-based index of the first content line,
     ``kept`` the lines read from it on (the first :data:`_SNIFF_LINES`
@@ -125,15 +133,21 @@ def _read_head(batches: Iterable[list[str]], display: str
             kept.append(line)
             n_content += bool(_is_content(line))
             if n_content == _SNIFF_LINES or n >= _HEAD_LINES:
-                return first, kept, above, itertools.chain([batch[i + 1:]], batches)
+                return first, kept, above, itertools.chain([batch[i + 1 :]], batches)
     if first is None:
         what = "the file has no data lines" if above is not None else "the file is empty"
         raise DataFileError(what, path=display)
     return first, kept, above, iter(())
 
 
-def read_text(chunks: Iterable[bytes], display: str, columns: ColumnSpec,
-              delimiter: str | None, header: bool | None, missing: str) -> Table:
+def read_text(
+    chunks: Iterable[bytes],
+    display: str,
+    columns: ColumnSpec,
+    delimiter: str | None,
+    header: bool | None,
+    missing: str,
+) -> Table:
     """The :class:`Table` of the text whose bytes come in the pieces
     ``chunks`` (named ``display`` in messages); the other arguments as for
     :func:`vqkit.io.read_data`."""
@@ -178,8 +192,17 @@ def read_text(chunks: Iterable[bytes], display: str, columns: ColumnSpec,
             path=display,
         )
     line_numbers = _cached(rows.line_numbers)
-    return Table(rows.array(), selected_names, display, "text", d or " ", bool(header),
-                 n_dropped=rows.n_dropped, dropped=rows.dropped, _line_numbers=line_numbers)
+    return Table(
+        rows.array(),
+        selected_names,
+        display,
+        "text",
+        d or " ",
+        bool(header),
+        n_dropped=rows.n_dropped,
+        dropped=rows.dropped,
+        _line_numbers=line_numbers,
+    )
 
 
 def _blocks(batches, line):
@@ -187,7 +210,7 @@ def _blocks(batches, line):
     lines of the line batches ``batches``, whose first line is ``line``."""
     for batch in batches:
         for start in range(0, len(batch), _TEXT_BLOCK):
-            block = batch[start:start + _TEXT_BLOCK]
+            block = batch[start : start + _TEXT_BLOCK]
             yield line, block
             line += len(block)
 
@@ -204,8 +227,9 @@ def _parse_body(ctx, blocks, rows):
             # quotes the block reads the same, unless a quoted field holds the
             # delimiter -- then the field counts change and the csv module
             # takes over
-            _parse_plain(ctx, [line.replace('"', "") for line in block], first_line, rows,
-                         stripped=True)
+            _parse_plain(
+                ctx, [line.replace('"', "") for line in block], first_line, rows, stripped=True
+            )
         ):
             continue
         else:
@@ -251,8 +275,13 @@ def _parse_plain(ctx, block, first_line, rows, stripped=False):
     if bad is None:
         try:
             B = np.loadtxt(
-                data, delimiter=d, usecols=ctx.usecols, dtype=np.float64, ndmin=2,
-                comments=None, quotechar=None,
+                data,
+                delimiter=d,
+                usecols=ctx.usecols,
+                dtype=np.float64,
+                ndmin=2,
+                comments=None,
+                quotechar=None,
             )
             ok = B.shape[0] == len(data) and bool(np.isfinite(B).all())
         except ValueError:
@@ -269,8 +298,7 @@ def _scan_block(ctx, block, first_line, rows):
     """Scan the whitespace-separated lines ``block`` row by row (quotes
     around a field are dropped)."""
     numbered = enumerate(block, first_line)
-    _scan_into(ctx, ((n, _fields(line, None)) for n, line in numbered if _is_content(line)),
-               rows)
+    _scan_into(ctx, ((n, _fields(line, None)) for n, line in numbered if _is_content(line)), rows)
 
 
 def _parse_csv(ctx, blocks, first_line, rows):
@@ -310,15 +338,16 @@ def _parse_csv(ctx, blocks, first_line, rows):
 
 def _scan_into(ctx, numbered_fields, rows):
     values, kept, dropped = ctx.scan(numbered_fields)
-    rows.add(np.array(values, dtype=np.float64).reshape(len(kept), rows.width),
-             np.array(kept, dtype=np.int64))
+    rows.add(
+        np.array(values, dtype=np.float64).reshape(len(kept), rows.width),
+        np.array(kept, dtype=np.int64),
+    )
     rows.drop(dropped)
 
 
 def _no_rows(display, header):
     raise DataFileError(
-        "the file has a header line but no data lines" if header
-        else "the file has no data lines",
+        "the file has a header line but no data lines" if header else "the file has no data lines",
         path=display,
     )
 
@@ -380,7 +409,7 @@ class _Rows:
 
     def drop(self, lines):
         self.n_dropped += len(lines)
-        self.dropped.extend(lines[:_DROPPED_LISTED - len(self.dropped)])
+        self.dropped.extend(lines[: _DROPPED_LISTED - len(self.dropped)])
 
     def array(self):
         """All the rows, in one float64 array (the blocks are let go)."""
@@ -415,20 +444,19 @@ class _TextContext:
 
     def ragged(self, line, found):
         like = (
-            f"the header on line {self.header_line}" if self.header_line
-            else "the first data line"
+            f"the header on line {self.header_line}" if self.header_line else "the first data line"
         )
-        what = "delimiter " + (
-            "whitespace" if self.delimiter is None else repr(self.delimiter)
-        )
+        what = "delimiter " + ("whitespace" if self.delimiter is None else repr(self.delimiter))
         raise DataFileError(
             f"expected {self.n_fields} fields, like {like}, but found {found} "
             f"({what}); every row needs the same number of fields",
-            path=self.path, line=line,
+            path=self.path,
+            line=line,
         )
 
-    def scan(self, rows: Iterable[tuple[int, list[str]]]
-             ) -> tuple[list[float], list[int], list[int]]:
+    def scan(
+        self, rows: Iterable[tuple[int, list[str]]]
+    ) -> tuple[list[float], list[int], list[int]]:
         """Parse every row: ``(values, kept_lines, dropped_lines)``; raises
         at the first ragged row, non-number, infinity, or (``missing=
         "error"``) missing value."""
@@ -457,14 +485,19 @@ class _TextContext:
                         raise DataFileError(
                             f"missing value {shown}; fill it in, or drop the rows that "
                             "have one with --missing drop",
-                            path=self.path, line=line, column=j + 1,
+                            path=self.path,
+                            line=line,
+                            column=j + 1,
                             column_name=self._name(j),
                         )
                     has_missing = True
                 elif v in (float("inf"), float("-inf")):
                     raise DataFileError(
                         f"{excerpt(token)} is not a finite number",
-                        path=self.path, line=line, column=j + 1, column_name=self._name(j),
+                        path=self.path,
+                        line=line,
+                        column=j + 1,
+                        column_name=self._name(j),
                     )
                 row.append(v)
             if has_missing:
@@ -486,6 +519,8 @@ class _TextContext:
             hints.append("select numeric columns with --columns")
         raise DataFileError(
             f"{excerpt(token)} is not a number" + ("; " + "; ".join(hints) if hints else ""),
-            path=self.path, line=line, column=j + 1, column_name=self._name(j),
+            path=self.path,
+            line=line,
+            column=j + 1,
+            column_name=self._name(j),
         )
-

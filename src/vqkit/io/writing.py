@@ -66,7 +66,7 @@ def _is_npy(path):
 
 def _in_blocks(values: np.ndarray) -> Iterator[np.ndarray]:
     for start in range(0, len(values), _WRITE_ROWS):
-        yield values[start:start + _WRITE_ROWS]
+        yield values[start : start + _WRITE_ROWS]
 
 
 def _one_per_line(values: np.ndarray) -> Iterator[str]:
@@ -82,10 +82,11 @@ def write_labels(path: str | os.PathLike[str], labels: ArrayLike) -> str:
     if _is_npy(path):
         return _write_npy(path, labels.astype(np.int32, copy=False))
     if os.fspath(path).lower().endswith(".csv"):
+
         def rows():
             yield "row,label\n"
             for start in range(0, len(labels), _WRITE_ROWS):
-                block = labels[start:start + _WRITE_ROWS].tolist()
+                block = labels[start : start + _WRITE_ROWS].tolist()
                 yield "".join(f"{i},{v}\n" for i, v in enumerate(block, start))
 
         return _write_text(path, rows())
@@ -109,9 +110,13 @@ def _lines_of(X):
     return [",".join(_text_of_number(v) for v in row) + "\n" for row in X]
 
 
-def write_matrix(path: str | os.PathLike[str], X: ArrayLike,
-                 columns: Sequence[str] | None = None, *,
-                 rows: np.ndarray | None = None) -> str:
+def write_matrix(
+    path: str | os.PathLike[str],
+    X: ArrayLike,
+    columns: Sequence[str] | None = None,
+    *,
+    rows: np.ndarray | None = None,
+) -> str:
     """Write a 2-D array: ``.npy``, or CSV with a header line of
     ``columns`` (default ``x0, x1, ...``) and numbers in their shortest
     exact form.  With ``rows`` (integer array) the rows written are

@@ -304,7 +304,7 @@ class Codebook:
     # ------------------------------------------------------------------
     # files
 
-    def save(self, path: str | os.PathLike[str]) -> str:
+    def save(self, path: str | os.PathLike[str]) -> str | os.PathLike[str]:
         """Write the code book to ``path``: one ``.npz`` file, no pickle.
 
         The code words are stored under ``"codewords"`` and a JSON document
@@ -330,7 +330,9 @@ class Codebook:
         if "codewords" not in arrays:
             raise ValueError(f"{what}: it has no 'codewords' entry")
         if arrays.keys() != {"codewords"}:
-            raise ValueError(f"{what} (or it is damaged): it holds arrays other than "
-                             f"'codewords': {sorted(arrays)!r:.200}")
+            raise ValueError(
+                f"{what} (or it is damaged): it holds arrays other than "
+                f"'codewords': {sorted(arrays)!r:.200}"
+            )
         check_fields(arrays, {"codewords": Field("float", ("k", "d"))}, what)
         return cls(arrays["codewords"])

@@ -53,7 +53,6 @@ def nearest_direct(X, i, C):
     return best_j, best
 
 
-
 @launch_safely
 @njit(parallel=True, cache=True, nogil=True)
 def assign_direct(X, C, labels, min_d2):
@@ -72,7 +71,6 @@ def assign_direct(X, C, labels, min_d2):
             labels[i], min_d2[i] = nearest_direct(X, i, C)
 
 
-
 @launch_safely
 @njit(parallel=True, cache=True, nogil=True)
 def row_sq_norms(X, out):
@@ -87,7 +85,6 @@ def row_sq_norms(X, out):
             for f in range(d):
                 s += X[i, f] * X[i, f]
             out[i] = s
-
 
 
 @launch_safely
@@ -119,7 +116,6 @@ def argmin_expanded(G, x_sq, c_sq, labels, min_d2):
             min_d2[i] = best
 
 
-
 @launch_safely
 @njit(parallel=True, cache=True, nogil=True)
 def pairwise_distances(X, C, l1, out):
@@ -141,7 +137,6 @@ def pairwise_distances(X, C, l1, out):
                 out[i, j] = s
 
 
-
 #: Rows whose distances to the centres are computed together by
 #: :func:`scan_rows` (their columns and results stay in the L1 cache).
 SCAN_ROWS = 256
@@ -150,9 +145,13 @@ SCAN_ROWS = 256
 @njit(inline="always")
 def scan_buffers(d, dtype):
     """Work arrays of :func:`scan_rows` for one thread."""
-    return (np.empty((d, SCAN_ROWS), dtype=dtype), np.empty(SCAN_ROWS, dtype=dtype),
-            np.empty(SCAN_ROWS, dtype=dtype), np.empty(SCAN_ROWS, dtype=dtype),
-            np.empty(SCAN_ROWS, dtype=np.int64))
+    return (
+        np.empty((d, SCAN_ROWS), dtype=dtype),
+        np.empty(SCAN_ROWS, dtype=dtype),
+        np.empty(SCAN_ROWS, dtype=dtype),
+        np.empty(SCAN_ROWS, dtype=dtype),
+        np.empty(SCAN_ROWS, dtype=np.int64),
+    )
 
 
 @njit(inline="always")
@@ -211,7 +210,6 @@ def assign_direct_t(X, Ct, labels, min_d2):
         for r in range(rows.shape[0]):
             labels[rows[r]] = best_j[r]
             min_d2[rows[r]] = best[r]
-
 
 
 @njit(inline="always", fastmath={"contract"})
@@ -282,4 +280,3 @@ def assign_expanded_fused(X, Ct, c_half, origin, labels, min_d2):
                 value = x_sq + X.dtype.type(2) * best
                 labels[i0 + r] = best_j
                 min_d2[i0 + r] = value if value > 0 else X.dtype.type(0)
-

@@ -146,8 +146,9 @@ def cluster_sums(data, indices, indptr, weights, labels, parts, sums, wsums):
 
 @launch_safely
 @njit(parallel=True, cache=True, nogil=True, fastmath=SEEDING_MATH)
-def candidate_potentials(data, indices, indptr, x_sq, weights, min_d2, nearest,
-                         candidates, cand_sq, cc_d2, pots):
+def candidate_potentials(
+    data, indices, indptr, x_sq, weights, min_d2, nearest, candidates, cand_sq, cc_d2, pots
+):
     """Potential ``sum_i w_i min(D_i^2, |x_i - c|^2)`` of each dense candidate
     ``c``, with the triangle-inequality pruning of the CPU kernel (a row is
     skipped for a candidate when ``cc_d2[nearest[i], c] >= 4 D_i^2``)."""
@@ -180,8 +181,9 @@ def candidate_potentials(data, indices, indptr, x_sq, weights, min_d2, nearest,
 
 @launch_safely
 @njit(parallel=True, cache=True, nogil=True, fastmath=SEEDING_MATH)
-def add_center(data, indices, indptr, x_sq, center, center_sq, index, min_d2, nearest,
-               cc_d2_center):
+def add_center(
+    data, indices, indptr, x_sq, center, center_sq, index, min_d2, nearest, cc_d2_center
+):
     """Make dense ``center`` chosen centre number ``index``: lower ``min_d2``
     and update ``nearest`` where it is closer (pruned as above)."""
     n = indptr.shape[0] - 1

@@ -60,14 +60,13 @@ def hamerly_assign(X, C, Ct, shift, half_gap, margin, full, labels, lower, min_d
             m += 1
         cols, acc, best, second, best_j = scan_buffers(d, X.dtype)
         for r0 in range(0, m, SCAN_ROWS):
-            block = rows[r0:min(m, r0 + SCAN_ROWS)]
+            block = rows[r0 : min(m, r0 + SCAN_ROWS)]
             scan_rows(X, block, Ct, cols, acc, best, second, best_j)
             for r in range(block.shape[0]):
                 i = block[r]
                 labels[i] = best_j[r]
                 min_d2[i] = best[r]
                 lower[i] = np.sqrt(np.float64(second[r]))
-
 
 
 @launch_safely
@@ -98,7 +97,6 @@ def hamerly_check(X, origin, C, shift, half_gap, margin, labels, lower, min_d2, 
                 rescan[i] = 1
 
 
-
 @njit(cache=True, nogil=True)
 def centre_geometry(C, previous, moved, shift, half_gap, shrink):
     """:func:`vqkit.backends.cpu.hamerly_geometry` for a few centres, by
@@ -127,4 +125,3 @@ def centre_geometry(C, previous, moved, shift, half_gap, shrink):
     for j in range(k):
         gap = np.sqrt(nearest[j] * shrink) / 2
         half_gap[j] = gap if np.isfinite(gap) or k == 1 else 0.0
-

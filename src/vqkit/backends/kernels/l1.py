@@ -50,7 +50,7 @@ def cluster_medians(X, weights, order, starts, out, has_members):
     k, d = out.shape
     weighted = weights.shape[0] == X.shape[0]
     for j in prange(k):
-        rows = order[starts[j]:starts[j + 1]]
+        rows = order[starts[j] : starts[j + 1]]
         m = rows.shape[0]
         values = np.empty(m)
         w = np.empty(m)
@@ -78,4 +78,3 @@ def cluster_medians(X, weights, order, starts, out, has_members):
                                 break
                     out[j, f] = v
                     break
-

@@ -42,7 +42,6 @@ def sq_dist_exact(X, i, origin, C, j):
     return s
 
 
-
 @launch_safely
 @njit(parallel=True, cache=True, nogil=True)
 def shifted_float32(X, shift, out):
@@ -52,7 +51,6 @@ def shifted_float32(X, shift, out):
         for i in range(chunk * BLOCK_ROW_CHUNK, min(n, (chunk + 1) * BLOCK_ROW_CHUNK)):
             for f in range(d):
                 out[i, f] = np.float32(X[i, f] - shift[f])
-
 
 
 @njit(inline="always")
@@ -87,7 +85,6 @@ def _second_lower(x_norm, second, bound, certain):
         return 0.0
     low = x_norm * x_norm + second - bound
     return np.sqrt(low) if low > 0.0 and low < np.inf else 0.0
-
 
 
 @launch_safely
@@ -142,8 +139,9 @@ def argmin_mixed(G, X, origin, C, c_sq, slack, labels, min_d2, lower):
             if certain:
                 best = sq_dist_exact(X, i, origin, C, best_j)
             else:
-                best_j, best = _nearest_exact_near(X, i, origin, C, G[i], c_sq, -2.0,
-                                                   best + 2.0 * bound)
+                best_j, best = _nearest_exact_near(
+                    X, i, origin, C, G[i], c_sq, -2.0, best + 2.0 * bound
+                )
             labels[i] = best_j
             min_d2[i] = best
 
@@ -197,6 +195,6 @@ def assign_fused_mixed(X, Ct32, c_half32, origin, C, c_max, slack, labels, min_d
                     labels[i] = best_j
                     min_d2[i] = sq_dist_exact(X, i, origin, C, best_j)
                 else:
-                    labels[i], min_d2[i] = _nearest_exact_near(X, i, origin, C, acc[r], no_base,
-                                                               1.0, best + bound)
-
+                    labels[i], min_d2[i] = _nearest_exact_near(
+                        X, i, origin, C, acc[r], no_base, 1.0, best + bound
+                    )

@@ -32,7 +32,6 @@ def update_min_sq_dist(X, c, min_d2):
                 min_d2[i] = s
 
 
-
 #: Floating-point freedoms for the seeding kernels' inner distance loops:
 #: reassociation and fused multiply-add let the compiler vectorise the sum
 #: over features.  Results stay the same for any number of threads.
@@ -72,8 +71,13 @@ def _potential_setup(n, weights, closer, cc_d2, L):
     weighted and marked, :func:`_candidate_reach`, the number of row
     chunks and the per-chunk partial sums (column ``L``: pruned rows)."""
     n_chunks = (n + ROW_CHUNK - 1) // ROW_CHUNK
-    return (weights.shape[0] == n, closer.shape[0] == n, _candidate_reach(cc_d2), n_chunks,
-            np.zeros((n_chunks, L + 1)))
+    return (
+        weights.shape[0] == n,
+        closer.shape[0] == n,
+        _candidate_reach(cc_d2),
+        n_chunks,
+        np.zeros((n_chunks, L + 1)),
+    )
 
 
 @njit(inline="always")
@@ -85,7 +89,6 @@ def _add_partials(partial, pots):
     for chunk in range(partial.shape[0]):
         for c in range(L):
             pots[c] += partial[chunk, c] + partial[chunk, L]
-
 
 
 @launch_safely
@@ -109,8 +112,7 @@ def candidate_potentials(X, weights, min_d2, nearest, candidates, cc_d2, pots, c
     """
     n = X.shape[0]
     L = candidates.shape[0]
-    weighted, marking, reach, n_chunks, partial = _potential_setup(
-        n, weights, closer, cc_d2, L)
+    weighted, marking, reach, n_chunks, partial = _potential_setup(n, weights, closer, cc_d2, L)
     for chunk in prange(n_chunks):
         acc = partial[chunk]
         pruned = 0.0
@@ -135,8 +137,7 @@ def candidate_potentials(X, weights, min_d2, nearest, candidates, cc_d2, pots, c
 
 @launch_safely
 @njit(parallel=True, cache=True, nogil=True, fastmath=SEEDING_MATH)
-def candidate_potentials_narrow(X, weights, min_d2, nearest, candidates, cc_d2, pots,
-                                closer):
+def candidate_potentials_narrow(X, weights, min_d2, nearest, candidates, cc_d2, pots, closer):
     """:func:`candidate_potentials` for rows of a few features.
 
     Each chunk's unpruned rows are copied feature by feature into a small
@@ -147,8 +148,7 @@ def candidate_potentials_narrow(X, weights, min_d2, nearest, candidates, cc_d2, 
     """
     n, d = X.shape
     L = candidates.shape[0]
-    weighted, marking, reach, n_chunks, partial = _potential_setup(
-        n, weights, closer, cc_d2, L)
+    weighted, marking, reach, n_chunks, partial = _potential_setup(n, weights, closer, cc_d2, L)
     for chunk in prange(n_chunks):
         start = chunk * ROW_CHUNK
         stop = min(n, start + ROW_CHUNK)
@@ -267,7 +267,6 @@ def draw_rows(min_d2, weights, chunk_sums, values, out):
             before += chunk_sums[chunk]
 
 
-
 @njit(cache=True, nogil=True)
 def greedy_pairwise(D, weights, first, uniforms, chosen):
     """Greedy k-means++ on a precomputed matrix ``D`` of squared distances
@@ -309,4 +308,3 @@ def greedy_pairwise(D, weights, first, uniforms, chosen):
         row = D[best]
         for i in range(m):
             min_d2[i] = min(min_d2[i], row[i])
-

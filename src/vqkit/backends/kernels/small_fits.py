@@ -153,8 +153,7 @@ def lloyd_fit(X, w, C, max_iter, shift_tol, labels, min_d2):
 
 @launch_safely
 @njit(parallel=True, cache=True, nogil=True)
-def lloyd_runs(data, weights, which, centers, ks, max_iter, shift_tol, labels, inertia,
-               info):
+def lloyd_runs(data, weights, which, centers, ks, max_iter, shift_tol, labels, inertia, info):
     """Run ``len(which)`` independent Lloyd fits, in parallel over the fits.
 
     Fit ``r`` fits the data set ``data[which[r]]`` (weights

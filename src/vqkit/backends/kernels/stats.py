@@ -48,7 +48,6 @@ def cluster_sums(X, weights, labels, parts, sums, wsums):
                 sums[j, f] += part_sums[p, j, f]
 
 
-
 @launch_safely
 @njit(parallel=True, cache=True, nogil=True)
 def column_sums(X, weights, center, power, parts, out):
@@ -70,7 +69,6 @@ def column_sums(X, weights, center, power, parts, out):
             out[f] += partial[p, f]
 
 
-
 @launch_safely
 @njit(parallel=True, cache=True, nogil=True)
 def count_non_finite(X):
@@ -86,4 +84,3 @@ def count_non_finite(X):
                 if not np.isfinite(X[i, f]):
                     counts[chunk] += 1
     return counts.sum()
-

@@ -68,8 +68,9 @@ def _blas_controller():
 BLAS_THREADED_MIN_WORK = 65536 * 4
 
 
-def for_each_block(n: int, rows: int, work: Callable[[int, int, Scratch], object],
-                   row_work: int | None = None) -> None:
+def for_each_block(
+    n: int, rows: int, work: Callable[[int, int, Scratch], object], row_work: int | None = None
+) -> None:
     """Call ``work(start, stop, scratch)`` for the row blocks ``[0, rows)``,
     ``[rows, 2 rows)``, ... of ``n`` rows.
 
