@@ -14,6 +14,7 @@ def _names(valid):
         if unknown:
             raise argparse.ArgumentTypeError(f"unknown {unknown}; choose from {list(valid)}")
         return list(dict.fromkeys(names))  # each once, in the order given
+
     return parse
 
 
@@ -24,23 +25,45 @@ def main(argv=None):
 
         return dropin(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("mode", nargs="?", choices=["speed", "memory", "extras", "dropin"],
-                        default="speed", help="speed (default), memory, extras "
-                        "(mini-batch, cosine, bisecting), or dropin "
-                        "(SciPy drop-in functions; `dropin --help` for its options)")
-    parser.add_argument("--quick", action="store_true",
-                        help="small data and few repeats: a smoke test, not a measurement")
-    parser.add_argument("--workloads", type=_names(WORKLOADS), default=list(WORKLOADS),
-                        help="comma-separated, e.g. W1,W3 (default: all)")
-    parser.add_argument("--contenders", type=_names(CONTENDERS), default=None,
-                        help="comma-separated, from " + ", ".join(CONTENDERS)
-                        + " (default: all for speed, where scikit-learn always runs as the "
-                        "reference; vqkit, scikit-learn, faiss for memory)")
-    parser.add_argument("--repeat", type=int, default=None,
-                        help="timed runs per contender (default 5, --quick 2)")
+    parser.add_argument(
+        "mode",
+        nargs="?",
+        choices=["speed", "memory", "extras", "dropin"],
+        default="speed",
+        help="speed (default), memory, extras "
+        "(mini-batch, cosine, bisecting), or dropin "
+        "(SciPy drop-in functions; `dropin --help` for its options)",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="small data and few repeats: a smoke test, not a measurement",
+    )
+    parser.add_argument(
+        "--workloads",
+        type=_names(WORKLOADS),
+        default=list(WORKLOADS),
+        help="comma-separated, e.g. W1,W3 (default: all)",
+    )
+    parser.add_argument(
+        "--contenders",
+        type=_names(CONTENDERS),
+        default=None,
+        help="comma-separated, from "
+        + ", ".join(CONTENDERS)
+        + " (default: all for speed, where scikit-learn always runs as the "
+        "reference; vqkit, scikit-learn, faiss for memory)",
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=None, help="timed runs per contender (default 5, --quick 2)"
+    )
     parser.add_argument("--dtype", choices=["float64", "float32"], default="float64")
-    parser.add_argument("--json", default=None, help="where to write the raw record (default "
-                        "benchmarks/results/latest.json; memory: results/memory.json)")
+    parser.add_argument(
+        "--json",
+        default=None,
+        help="where to write the raw record (default "
+        "benchmarks/results/latest.json; memory: results/memory.json)",
+    )
     args = parser.parse_args(argv)
     if args.mode == "dropin":
         return main(["dropin"])

@@ -61,8 +61,10 @@ def panel(count, seed):
             per_method[method] = per_method.get(method, 0) + (pick == k)
         if result.best_k != k:
             print(f"  miss: k={k} d={d} n={n} best_k={result.best_k} picks={result.picks}")
-    print(f"panel of {count} blob sets (seed {seed}): best_k == true k in {found}/{count} "
-          f"({100 * found / count:.1f}%), {time.perf_counter() - t0:.0f} s")
+    print(
+        f"panel of {count} blob sets (seed {seed}): best_k == true k in {found}/{count} "
+        f"({100 * found / count:.1f}%), {time.perf_counter() - t0:.0f} s"
+    )
     print("  per criterion: " + ", ".join(f"{m} {c}/{count}" for m, c in per_method.items()))
 
 
@@ -72,8 +74,12 @@ def main():
     parser.add_argument("--features", type=int, default=10)
     parser.add_argument("--clusters", type=int, default=6, help="true clusters in the data")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--panel", type=int, default=0,
-                        help="run the accuracy panel on this many blob sets instead")
+    parser.add_argument(
+        "--panel",
+        type=int,
+        default=0,
+        help="run the accuracy panel on this many blob sets instead",
+    )
     parser.add_argument("--panel-seed", type=int, default=0)
     args = parser.parse_args()
     if args.panel:
@@ -102,8 +108,10 @@ def main():
     cpu = {name: [] for name in names}
     result = None
     for r in range(args.repeat):
-        order = [("vqkit.choose_k (all methods)", run_vqkit),
-                 ("sklearn KMeans(n_init=1) x10", run_sklearn)]
+        order = [
+            ("vqkit.choose_k (all methods)", run_vqkit),
+            ("sklearn KMeans(n_init=1) x10", run_sklearn),
+        ]
         if r % 2:
             order.reverse()
         for name, fn in order:
@@ -113,12 +121,16 @@ def main():
             cpu[name].append(time.process_time() - c)
             if out is not None:
                 result = out
-    print(f"data: {args.rows} x {args.features}, {args.clusters} blobs; k = 1..10; "
-          f"{args.repeat} rounds")
+    print(
+        f"data: {args.rows} x {args.features}, {args.clusters} blobs; k = 1..10; "
+        f"{args.repeat} rounds"
+    )
     for name in names:
         ts, cs = times[name], cpu[name]
-        print(f"  {name:<30} wall median {statistics.median(ts):7.3f} s "
-              f"(min {min(ts):.3f}, max {max(ts):.3f});  CPU median {statistics.median(cs):7.3f} s")
+        print(
+            f"  {name:<30} wall median {statistics.median(ts):7.3f} s "
+            f"(min {min(ts):.3f}, max {max(ts):.3f});  CPU median {statistics.median(cs):7.3f} s"
+        )
     for label, table in (("wall", times), ("CPU", cpu)):
         ratio = statistics.median(table[names[0]]) / statistics.median(table[names[1]])
         print(f"  ratio choose_k / sklearn fits ({label}): {ratio:.2f}  (<= 1 meets the bar)")

@@ -44,7 +44,7 @@ def inertia(X, centres, block=8192):
     c_sq = np.einsum("ij,ij->i", C, C)
     total = 0.0
     for start in range(0, len(X), block):
-        x = np.asarray(X[start:start + block], dtype=np.float64)
+        x = np.asarray(X[start : start + block], dtype=np.float64)
         nearest = np.argmin(c_sq - 2.0 * (x @ C.T), axis=1)
         total += float(np.sum((x - C[nearest]) ** 2))
     return total
@@ -53,35 +53,47 @@ def inertia(X, centres, block=8192):
 def _estimator(make):
     """A contender from a scikit-learn-style estimator factory ``make(k, seed,
     max_iter)``; its ``cluster_centers_`` and ``n_iter_`` are the result."""
+
     def run(X, k, seed, n_iter_hint, max_iter):
         est = make(k, seed, max_iter).fit(X)
         return est.cluster_centers_, est.n_iter_
+
     return run
 
 
 def _sklearn(k, seed, max_iter):
     from sklearn.cluster import KMeans
 
-    return KMeans(n_clusters=k, init="k-means++", n_init=1, max_iter=max_iter, tol=TOL,
-                  random_state=seed, algorithm="lloyd")
+    return KMeans(
+        n_clusters=k,
+        init="k-means++",
+        n_init=1,
+        max_iter=max_iter,
+        tol=TOL,
+        random_state=seed,
+        algorithm="lloyd",
+    )
 
 
 def _vqkit(init, optional=False):
     """vqkit.KMeans; with ``optional``, a ValueError or TypeError (the init
     not accepted, at construction or in fit) skips the row instead of failing."""
+
     def make(k, seed, max_iter):
         import vqkit
 
         if not hasattr(vqkit, "KMeans"):
             raise Skip("vqkit.KMeans not available")
         try:
-            est = vqkit.KMeans(n_clusters=k, init=init, n_init=1, max_iter=max_iter, tol=TOL,
-                               random_state=seed)
+            est = vqkit.KMeans(
+                n_clusters=k, init=init, n_init=1, max_iter=max_iter, tol=TOL, random_state=seed
+            )
         except (ValueError, TypeError) as exc:
             if optional:
                 raise Skip(f"init={init!r} not accepted: {exc}") from exc
             raise
         return _Optional(est, init) if optional else est
+
     return make
 
 
@@ -105,9 +117,16 @@ def _faiss(X, k, seed, n_iter_hint, max_iter):
     except ImportError as exc:
         raise Skip("faiss not installed (pip install faiss-cpu)") from exc
     n, d = X.shape
-    km = faiss.Kmeans(d, k, niter=n_iter_hint, seed=seed, spherical=False, verbose=False,
-                      max_points_per_centroid=n,  # all n points: no subsampling
-                      min_points_per_centroid=1)  # only silences a "too few points" warning
+    km = faiss.Kmeans(
+        d,
+        k,
+        niter=n_iter_hint,
+        seed=seed,
+        spherical=False,
+        verbose=False,
+        max_points_per_centroid=n,  # all n points: no subsampling
+        min_points_per_centroid=1,
+    )  # only silences a "too few points" warning
     km.train(X)  # float32 inside; a float64 X is converted, within the time
     return km.centroids, n_iter_hint
 
@@ -120,8 +139,10 @@ def _scipy(X, k, seed, n_iter_hint, max_iter):
 
     cost = X.shape[0] * k * k * X.shape[1] / 2  # SciPy's ++ recomputes every distance per centre
     if cost > SCIPY_SEEDING_BUDGET:
-        raise Skip(f"minit='++' costs n·k²·d/2 = {cost:.1e} here in SciPy "
-                   f"(limit {SCIPY_SEEDING_BUDGET:.0e}: about a minute per fit)")
+        raise Skip(
+            f"minit='++' costs n·k²·d/2 = {cost:.1e} here in SciPy "
+            f"(limit {SCIPY_SEEDING_BUDGET:.0e}: about a minute per fit)"
+        )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "One of the clusters is empty"
         centres, _ = kmeans2(X, k, iter=n_iter_hint, minit="++", rng=seed)
@@ -131,13 +152,21 @@ def _scipy(X, k, seed, n_iter_hint, max_iter):
 FIXED = "runs exactly scikit-learn's n_iter iterations (no tolerance test)"
 
 CONTENDERS = {
-    c.name: c for c in [
+    c.name: c
+    for c in [
         Contender(REFERENCE, _estimator(_sklearn), note="Lloyd, k-means++"),
         Contender("vqkit", _estimator(_vqkit("k-means++")), note="k-means++"),
-        Contender("vqkit k-means||", _estimator(_vqkit("k-means||", optional=True)),
-                  note="init='k-means||'"),
-        Contender("faiss", _faiss, fixed_iters=True,
-                  note="random init (no k-means++), float32, no subsampling; " + FIXED),
+        Contender(
+            "vqkit k-means||",
+            _estimator(_vqkit("k-means||", optional=True)),
+            note="init='k-means||'",
+        ),
+        Contender(
+            "faiss",
+            _faiss,
+            fixed_iters=True,
+            note="random init (no k-means++), float32, no subsampling; " + FIXED,
+        ),
         Contender("scipy kmeans2", _scipy, fixed_iters=True, note="minit='++'; " + FIXED),
     ]
 }

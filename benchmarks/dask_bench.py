@@ -13,10 +13,11 @@ libraries), so the iterations measure k-means, not data generation.
 
 * **per iteration**: both libraries start from the same centres (the first
   k rows) with ``tol=0`` (vqkit with its default ``algorithm="auto"``,
-  which keeps Hamerly's bounds per row on the workers at this shape) and run ``--iters`` and then ``2 * --iters``
-  iterations; the time per iteration is the difference of the two fit
-  times divided by ``--iters``, so fixed costs (input checks, statistics
-  and final passes, the first graph) cancel for both.  Also shown: the
+  which keeps Hamerly's bounds per row on the workers at this shape) and run
+  ``--iters`` and then ``2 * --iters`` iterations; the time per iteration
+  is the difference of the two fit times divided by ``--iters``, so fixed
+  costs (input checks, statistics and final passes, the first graph) cancel
+  for both.  Also shown: the
   whole fit's time divided by its iterations, and vqkit's median
   per-iteration time from ``history_``.
 * **inertia**: vqkit's Dask fit with its default seeding (weighted
@@ -59,9 +60,14 @@ def start_cluster():
 
     # one numba thread per worker thread (docs/dask.md): two worker processes
     # with a numba pool each would put 4 threads on 2 cores; the same for both
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                           host="127.0.0.1", dashboard_address=":0",
-                           env={"NUMBA_NUM_THREADS": "1"})
+    cluster = LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=":0",
+        env={"NUMBA_NUM_THREADS": "1"},
+    )
     return cluster, Client(cluster)
 
 
@@ -70,7 +76,7 @@ def inertia(X, centres):
     total = 0.0
     C = centres.astype(np.float64)
     for start in range(0, len(X), 100_000):
-        x = X[start:start + 100_000].astype(np.float64)
+        x = X[start : start + 100_000].astype(np.float64)
         d2 = ((x[:, None, :] - C[None, :, :]) ** 2).sum(-1).min(1)
         total += float(d2.sum())
     return total
@@ -117,12 +123,18 @@ def run_dask_ml(rows, iters, max_iter):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=4_000_000)
-    parser.add_argument("--iters", type=int, default=10,
-                        help="iterations timed from fixed centres (default 10)")
-    parser.add_argument("--max-iter", type=int, default=30,
-                        help="iteration cap of the default fits compared by inertia")
-    parser.add_argument("--dask-ml-python", default=None,
-                        help="python of an environment with dask-ml installed")
+    parser.add_argument(
+        "--iters", type=int, default=10, help="iterations timed from fixed centres (default 10)"
+    )
+    parser.add_argument(
+        "--max-iter",
+        type=int,
+        default=30,
+        help="iteration cap of the default fits compared by inertia",
+    )
+    parser.add_argument(
+        "--dask-ml-python", default=None, help="python of an environment with dask-ml installed"
+    )
     parser.add_argument("--contender", choices=["dask-ml"], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.contender == "dask-ml":
@@ -135,11 +147,15 @@ def main(argv=None):
 
     X = make_data(args.rows)
     init = X[:K].copy()
-    print(f"data: {args.rows:,} x {D} float32, k={K}, blocks of {CHUNK_ROWS:,} rows; "
-          f"LocalCluster 2 processes x 1 thread, 127.0.0.1", flush=True)
+    print(
+        f"data: {args.rows:,} x {D} float32, k={K}, blocks of {CHUNK_ROWS:,} rows; "
+        f"LocalCluster 2 processes x 1 thread, 127.0.0.1",
+        flush=True,
+    )
 
     # in memory (this process, all cores)
     vqkit.KMeans(K, init=init, max_iter=1).fit(X[:CHUNK_ROWS])  # compile
+
     def timed(fit):
         t0 = time.perf_counter()
         result = fit()
@@ -173,10 +189,21 @@ def main(argv=None):
     dml = None
     if args.dask_ml_python:
         out = subprocess.run(
-            [args.dask_ml_python, os.path.abspath(__file__), "--contender", "dask-ml",
-             "--rows", str(args.rows), "--iters", str(args.iters),
-             "--max-iter", str(args.max_iter)],
-            capture_output=True, text=True, check=True,
+            [
+                args.dask_ml_python,
+                os.path.abspath(__file__),
+                "--contender",
+                "dask-ml",
+                "--rows",
+                str(args.rows),
+                "--iters",
+                str(args.iters),
+                "--max-iter",
+                str(args.max_iter),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         )
         dml = json.loads(out.stdout.strip().splitlines()[-1])
     else:
@@ -186,33 +213,70 @@ def main(argv=None):
             dml = None
 
     print()
-    print("| contender | s / iteration | ratio to vqkit dask | fit (s) | fit / iterations (s) | iterations | inertia | vs in-memory vqkit |")
+    print(
+        "| contender | s / iteration | ratio to vqkit dask | fit (s) | fit / iterations (s) "
+        "| iterations | inertia | vs in-memory vqkit |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     ref_inertia = mem_default.inertia_
 
     def row(name, t, fit_s, n_iter, value):
         rel = "" if value is None else f"{value / ref_inertia - 1:+.3%}"
         shown = "" if value is None else f"{value:.6g}"
-        print(f"| {name} | {t:.3f} | {t / per_iter:.2f} | {fit_s:.1f} | "
-              f"{fit_s / max(1, n_iter):.3f} | {n_iter} | {shown} | {rel} |")
+        print(
+            f"| {name} | {t:.3f} | {t / per_iter:.2f} | {fit_s:.1f} | "
+            f"{fit_s / max(1, n_iter):.3f} | {n_iter} | {shown} | {rel} |"
+        )
 
-    row(f"vqkit dask, fixed centres (median iteration {median_iter:.3f} s)",
-        per_iter, fixed_s, fixed.n_iter_, None)
-    row("vqkit dask, default (k-means\u2016)", float("nan"), default_s,
-        default.n_iter_, default.inertia_)
+    row(
+        f"vqkit dask, fixed centres (median iteration {median_iter:.3f} s)",
+        per_iter,
+        fixed_s,
+        fixed.n_iter_,
+        None,
+    )
+    row(
+        "vqkit dask, default (k-means\u2016)",
+        float("nan"),
+        default_s,
+        default.n_iter_,
+        default.inertia_,
+    )
     if dml is not None:
-        row(f"dask-ml {dml['version']}, fixed centres", dml["per_iter"],
-            dml["fit_seconds"], dml["n_iter"], None)
-        row("dask-ml, default (k-means\u2016)", float("nan"),
-            dml["default_seconds"], dml["default_n_iter"], dml["default_inertia"])
+        row(
+            f"dask-ml {dml['version']}, fixed centres",
+            dml["per_iter"],
+            dml["fit_seconds"],
+            dml["n_iter"],
+            None,
+        )
+        row(
+            "dask-ml, default (k-means\u2016)",
+            float("nan"),
+            dml["default_seconds"],
+            dml["default_n_iter"],
+            dml["default_inertia"],
+        )
     else:
         print("| dask-ml | not installed: compared with in-memory vqkit instead | | | | | |")
-    row("vqkit in memory (this process, 2 cores), fixed centres", mem_per_iter, mem_long,
-        mem_fixed.n_iter_, None)
-    row("vqkit in memory, default (k-means++)", float("nan"),
-        mem_default_s, mem_default.n_iter_, mem_default.inertia_)
+    row(
+        "vqkit in memory (this process, 2 cores), fixed centres",
+        mem_per_iter,
+        mem_long,
+        mem_fixed.n_iter_,
+        None,
+    )
+    row(
+        "vqkit in memory, default (k-means++)",
+        float("nan"),
+        mem_default_s,
+        mem_default.n_iter_,
+        mem_default.inertia_,
+    )
     if dml is not None:
-        print(f"\nvqkit dask is {dml['per_iter'] / per_iter:.1f}x faster per iteration than dask-ml.")
+        print(
+            f"\nvqkit dask is {dml['per_iter'] / per_iter:.1f}x faster per iteration than dask-ml."
+        )
     print("Shared machines make these numbers noisy; rerun before trusting a ratio.")
     return 0
 

@@ -55,15 +55,17 @@ def _minibatch_case(quick):
     def streamed():
         mb = vqkit.MiniBatchKMeans(k, batch_size=batch, random_state=SEED)
         for start in range(0, n, chunk):
-            mb.partial_fit(X[start:start + chunk])
+            mb.partial_fit(X[start : start + chunk])
         return mb
 
     full = vqkit.KMeans(k, n_init=3, random_state=SEED).fit(X).inertia_  # best of 3 seedings
     cases = {
-        "scikit-learn MiniBatchKMeans": lambda: SkMB(k, batch_size=batch, n_init=1,
-                                                      random_state=SEED).fit(X),
+        "scikit-learn MiniBatchKMeans": lambda: SkMB(
+            k, batch_size=batch, n_init=1, random_state=SEED
+        ).fit(X),
         "vqkit MiniBatchKMeans.fit": lambda: vqkit.MiniBatchKMeans(
-            k, batch_size=batch, random_state=SEED).fit(X),
+            k, batch_size=batch, random_state=SEED
+        ).fit(X),
         f"vqkit partial_fit ({chunk}-row chunks)": streamed,
     }
     return "MB", X, cases, lambda est: euclidean_inertia(X, est.cluster_centers_), full
@@ -87,7 +89,8 @@ def _cosine_case(quick):
     cases = {
         "scikit-learn KMeans on normalised rows": sklearn_normalised,
         "vqkit KMeans(metric='cosine')": lambda: vqkit.KMeans(
-            k, metric="cosine", random_state=SEED).fit(X),
+            k, metric="cosine", random_state=SEED
+        ).fit(X),
     }
     return "COS", X, cases, lambda est: _cosine_inertia(X, est.cluster_centers_), None
 
@@ -102,11 +105,12 @@ def _bisecting_case(quick):
     X, _ = make_blobs(n_samples=n, n_features=16, centers=32, random_state=SEED)
     cases = {}
     for strategy in ("biggest_inertia", "largest_cluster"):
-        cases[f"scikit-learn {strategy}"] = (
-            lambda s=strategy: SkBis(32, bisecting_strategy=s, random_state=SEED).fit(X))
-        cases[f"vqkit {strategy}"] = (
-            lambda s=strategy: vqkit.BisectingKMeans(32, bisecting_strategy=s,
-                                                     random_state=SEED).fit(X))
+        cases[f"scikit-learn {strategy}"] = lambda s=strategy: SkBis(
+            32, bisecting_strategy=s, random_state=SEED
+        ).fit(X)
+        cases[f"vqkit {strategy}"] = lambda s=strategy: vqkit.BisectingKMeans(
+            32, bisecting_strategy=s, random_state=SEED
+        ).fit(X)
     return "BIS", X, cases, lambda est: euclidean_inertia(X, est.cluster_centers_), None
 
 
@@ -114,8 +118,10 @@ def main(args):
     versions = load_libraries()
     machine = describe(versions)
     repeat = args.repeat or (2 if args.quick else 3)
-    print(f"# {machine['cpu_model']}, {machine['cpus_usable']} usable CPUs; median of {repeat} "
-          f"runs after a warm-up; seed {SEED}")
+    print(
+        f"# {machine['cpu_model']}, {machine['cpus_usable']} usable CPUs; median of {repeat} "
+        f"runs after a warm-up; seed {SEED}"
+    )
     print()
     print("| case | contender | median s | spread (min–max) s | inertia | note |")
     print("|---|---|---:|---:|---:|---|")
@@ -126,8 +132,11 @@ def main(args):
             times, est = _timed(fit, repeat)
             value = measure(est)
             note = f"{value / full:.4f} of full vqkit KMeans" if full else ""
-            print(f"| {name} | {label} | {statistics.median(times):.3f} | "
-                  f"{min(times):.3f}–{max(times):.3f} | {value:.6g} | {note} |", flush=True)
+            print(
+                f"| {name} | {label} | {statistics.median(times):.3f} | "
+                f"{min(times):.3f}–{max(times):.3f} | {value:.6g} | {note} |",
+                flush=True,
+            )
     return 0
 
 

@@ -30,8 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from vqkit.backends import array_api, get_backend  # noqa: E402
 from vqkit.core.lloyd import lloyd  # noqa: E402
 
-SHAPES = [(4_000_000, 128, 1024), (4_000_000, 128, 64), (1_000_000, 256, 4096),
-          (8_000_000, 2, 16)]
+SHAPES = [(4_000_000, 128, 1024), (4_000_000, 128, 64), (1_000_000, 256, 4096), (8_000_000, 2, 16)]
 SMALL_SHAPES = [(20_000, 16, 64), (20_000, 16, 8), (5_000, 32, 256), (40_000, 2, 16)]
 
 #: Rows whose float64 distances to the two disputed centres differ by no more
@@ -181,8 +180,7 @@ def plain_iteration(X, C):
 
 
 def vqkit_method(triton, precision, portable=False, update="auto"):
-    options = {"triton": triton, "precision": precision, "portable": portable,
-               "update": update}
+    options = {"triton": triton, "precision": precision, "portable": portable, "update": update}
 
     def assign(X, C, origin):
         backend = get_backend(X)
@@ -200,12 +198,18 @@ def vqkit_method(triton, precision, portable=False, update="auto"):
 def methods(device):
     """``name -> (assign(X, C, origin), iteration(X, C, origin), tf32 flag)``."""
     out = {
-        "plain fp32": (lambda X, C, o: plain_assign(X, C),
-                       lambda X, C, o: plain_iteration(X, C), False),
+        "plain fp32": (
+            lambda X, C, o: plain_assign(X, C),
+            lambda X, C, o: plain_iteration(X, C),
+            False,
+        ),
     }
     if device.type == "cuda":
-        out["plain tf32"] = (lambda X, C, o: plain_assign(X, C),
-                             lambda X, C, o: plain_iteration(X, C), True)
+        out["plain tf32"] = (
+            lambda X, C, o: plain_assign(X, C),
+            lambda X, C, o: plain_iteration(X, C),
+            True,
+        )
     # the pure Array API code (standard operations only: one-hot update)
     out["vqkit portable fp32"] = (*vqkit_method(False, "float32", portable=True), False)
     # PyTorch fast paths without Triton: addmm + min, index_add_ (on CUDA;
@@ -222,9 +226,13 @@ def methods(device):
                 out["vqkit triton tf32+recheck"] = (*vqkit_method(True, "tf32"), False)
                 # the two ways of summing centres, side by side
                 out["vqkit triton fp32, scatter update"] = (
-                    *vqkit_method(True, "float32", update="scatter"), False)
+                    *vqkit_method(True, "float32", update="scatter"),
+                    False,
+                )
                 out["vqkit triton fp32, one-hot update"] = (
-                    *vqkit_method(True, "float32", update="onehot"), False)
+                    *vqkit_method(True, "float32", update="onehot"),
+                    False,
+                )
                 if not interpreted:  # the interpreter does not emulate bfloat16 products
                     out["vqkit triton bf16+recheck"] = (*vqkit_method(True, "bf16"), False)
         except ImportError as exc:
@@ -281,9 +289,11 @@ def run_shape_and_free(*args):
 
 
 def table(results):
-    lines = ["| n x d x k | method | ms/iter | vs plain fp32 | x floor (fp32 / tf32) "
-             "| label mismatches (near ties) |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        "| n x d x k | method | ms/iter | vs plain fp32 | x floor (fp32 / tf32) "
+        "| label mismatches (near ties) |",
+        "|---|---|---|---|---|---|",
+    ]
     for shape in results["shapes"]:
         n, d, k = shape["shape"]
         floors = shape["floors_ms"]
@@ -309,15 +319,23 @@ def parse_shape(text):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--small", action="store_true", help="tiny shapes (CPU smoke test)")
-    parser.add_argument("--shapes", type=lambda s: [parse_shape(p) for p in s.split(",")],
-                        help="comma-separated NxDxK (default: issue 7's four shapes)")
+    parser.add_argument(
+        "--shapes",
+        type=lambda s: [parse_shape(p) for p in s.split(",")],
+        help="comma-separated NxDxK (default: issue 7's four shapes)",
+    )
     parser.add_argument("--repeat", type=int, default=5, help="timed iterations per method")
     parser.add_argument("--device", default=None, help="cuda or cpu (default: cuda if any)")
-    parser.add_argument("--time-limit", type=float, default=420.0,
-                        help="seconds after which remaining methods are skipped")
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=420.0,
+        help="seconds after which remaining methods are skipped",
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
     device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
@@ -333,12 +351,16 @@ def main(argv=None):
         "shapes": [],
     }
     out_dir = os.environ.get("OUT")
-    print(f"# {results['device']}, torch {torch.__version__}: matmul "
-          f"{rates['fp32'] / 1e12:.1f} TF/s fp32, {rates['tf32'] / 1e12:.1f} TF/s tf32; "
-          f"copy {bandwidth / 1e9:.0f} GB/s", flush=True)
+    print(
+        f"# {results['device']}, torch {torch.__version__}: matmul "
+        f"{rates['fp32'] / 1e12:.1f} TF/s fp32, {rates['tf32'] / 1e12:.1f} TF/s tf32; "
+        f"copy {bandwidth / 1e9:.0f} GB/s",
+        flush=True,
+    )
     for n, d, k in shapes:
-        rows, floors = run_shape_and_free(n, d, k, device, args.repeat, rates, bandwidth,
-                                 started + args.time_limit)
+        rows, floors = run_shape_and_free(
+            n, d, k, device, args.repeat, rates, bandwidth, started + args.time_limit
+        )
         results["shapes"].append({"shape": [n, d, k], "floors_ms": floors, "rows": rows})
         for row in rows:
             print(json.dumps(row), flush=True)
@@ -346,9 +368,14 @@ def main(argv=None):
             Path(out_dir, "gpu.json").write_text(json.dumps(results, indent=1))
     print()
     print(table(results))
-    wrong = [r for s in results["shapes"] for r in s["rows"]
-             if r["method"].startswith("vqkit") and "mismatches" in r
-             and r["mismatches"] > r["near_ties"]]
+    wrong = [
+        r
+        for s in results["shapes"]
+        for r in s["rows"]
+        if r["method"].startswith("vqkit")
+        and "mismatches" in r
+        and r["mismatches"] > r["near_ties"]
+    ]
     if wrong:
         print(f"\n# LABELS DIFFER beyond near ties: {[(r['shape'], r['method']) for r in wrong]}")
     print(f"\n# total {time.perf_counter() - started:.0f} s")

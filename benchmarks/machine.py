@@ -13,8 +13,16 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 # Read at import by OpenBLAS / OpenMP / numba: recorded, never changed here.
-ENV_VARS = ["OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
-            "OMP_WAIT_POLICY", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS", "NUMBA_THREADING_LAYER"]
+ENV_VARS = [
+    "OPENBLAS_CORETYPE",
+    "OPENBLAS_L2_SIZE",
+    "OPENBLAS_NUM_THREADS",
+    "OMP_NUM_THREADS",
+    "OMP_WAIT_POLICY",
+    "MKL_NUM_THREADS",
+    "NUMBA_NUM_THREADS",
+    "NUMBA_THREADING_LAYER",
+]
 # Imported up front, in a fixed order, so that every run loads the BLAS and
 # OpenMP runtimes the same way, before any timing.
 LIBRARIES = ["vqkit", "numpy", "numba", "scipy.cluster.vq", "sklearn.cluster", "faiss"]
@@ -46,10 +54,20 @@ def cpu_model():
 
 def _git_revision():
     try:
-        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
-                             capture_output=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "src"], cwd=ROOT,
-                               text=True, capture_output=True, check=True).stdout.strip()
+        rev = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            text=True,
+            capture_output=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "src"],
+            cwd=ROOT,
+            text=True,
+            capture_output=True,
+            check=True,
+        ).stdout.strip()
         return rev + ("+dirty src" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return None
@@ -59,13 +77,33 @@ def describe(versions):
     """The machine and software, for the JSON record and the report header."""
     import numba
 
+    from vqkit.backends.kernels.threads import ensure_threads
+
+    # vqkit starts numba's threads with idle threads that sleep instead of
+    # spinning (they would take the cores BLAS needs); asking numba for its
+    # thread count first would start them with GNU OpenMP's spinning default,
+    # as any numba code run before vqkit's first computation does (README,
+    # "The engine"): W1 took 0.33 s instead of 0.03 s that way
+    ensure_threads()
+
     try:
         from threadpoolctl import threadpool_info
-        pools = [{key: info.get(key) for key in ("user_api", "internal_api", "version",
-                                                  "num_threads", "threading_layer",
-                                                  "architecture")}
-                 | {"library": os.path.basename(info.get("filepath") or "")}
-                 for info in threadpool_info()]
+
+        pools = [
+            {
+                key: info.get(key)
+                for key in (
+                    "user_api",
+                    "internal_api",
+                    "version",
+                    "num_threads",
+                    "threading_layer",
+                    "architecture",
+                )
+            }
+            | {"library": os.path.basename(info.get("filepath") or "")}
+            for info in threadpool_info()
+        ]
     except ImportError:
         pools = None
     return {
@@ -95,6 +133,11 @@ def gemm_rate(m, k, n, dtype=np.float32, repeat=5):
         a @ b
         times.append(time.perf_counter() - t0)
     gflop = 2.0 * m * k * n / 1e9
-    return {"shape": f"{m}x{k} @ {k}x{n}", "dtype": np.dtype(dtype).name, "times": times,
-            "gflops_median": gflop / statistics.median(times),
-            "gflops_min": gflop / max(times), "gflops_max": gflop / min(times)}
+    return {
+        "shape": f"{m}x{k} @ {k}x{n}",
+        "dtype": np.dtype(dtype).name,
+        "times": times,
+        "gflops_median": gflop / statistics.median(times),
+        "gflops_min": gflop / max(times),
+        "gflops_max": gflop / min(times),
+    }

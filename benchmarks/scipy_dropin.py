@@ -34,10 +34,12 @@ def blobs(n, d, k, seed=0, dtype=np.float64):
 
 def cases():
     """(name, data factory, call(module, data)) for each benchmark."""
+
     def vq_case(n, d, k, dtype=np.float64):
         def make():
             X = blobs(n, d, k, dtype=dtype)
             return X, X[:k].copy()
+
         return f"vq {n}x{d} k={k} {np.dtype(dtype).name}", make, lambda m, a: m.vq(*a)
 
     def kmeans_case(n, d, k, it):
@@ -83,21 +85,23 @@ def timed(fn, repeat):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m benchmarks dropin",
-                                     description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks dropin", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--filter", default="", help="run cases whose name contains this")
     args = parser.parse_args(argv)
 
+    import numba
     import scipy
     import scipy.cluster.vq as scipy_vq
 
-    import numba
-
     import vqkit
 
-    print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-          f"numba threads {numba.get_num_threads()}, Python {platform.python_version()}")
+    print(
+        f"# {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+        f"numba threads {numba.get_num_threads()}, Python {platform.python_version()}"
+    )
     print(f"# vqkit {vqkit.__version__}, SciPy {scipy.__version__}, NumPy {np.__version__}")
     print(f"# median of {args.repeat} runs; spread is min-max; ratio = SciPy / vqkit")
     print()
@@ -119,9 +123,12 @@ def main(argv=None):
                 times += timed(lambda: call(module, data), 1)
         ms_s = statistics.median(t_s) * 1e3
         ms_v = statistics.median(t_v) * 1e3
-        print(f"| {name} | {ms_s:.2f} ({min(t_s)*1e3:.2f}-{max(t_s)*1e3:.2f}) "
-              f"| {ms_v:.2f} ({min(t_v)*1e3:.2f}-{max(t_v)*1e3:.2f}) "
-              f"| {ms_s / ms_v:.2f} |", flush=True)
+        print(
+            f"| {name} | {ms_s:.2f} ({min(t_s) * 1e3:.2f}-{max(t_s) * 1e3:.2f}) "
+            f"| {ms_v:.2f} ({min(t_v) * 1e3:.2f}-{max(t_v) * 1e3:.2f}) "
+            f"| {ms_s / ms_v:.2f} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

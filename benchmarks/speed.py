@@ -56,47 +56,67 @@ def run_workload(workload, X, k, contenders, repeat):
             rows[c.name] = {"contender": c.name, "status": "skipped", "reason": str(exc)}
         except Exception as exc:  # a contender's bug must not end the suite
             traceback.print_exc()
-            rows[c.name] = {"contender": c.name, "status": "error",
-                            "reason": f"{type(exc).__name__}: {exc}"}
+            rows[c.name] = {
+                "contender": c.name,
+                "status": "error",
+                "reason": f"{type(exc).__name__}: {exc}",
+            }
         else:
             active.append(c)
     fits = {c.name: [] for c in active}
     for r in range(repeat):  # rotate the order too, so no one always follows the same one
-        for c in active[r % len(active):] + active[:r % len(active)]:
+        for c in active[r % len(active) :] + active[: r % len(active)]:
             if warm[c.name][0] < REWARM_BELOW_S:  # short fit: start from its own state
                 rewarm(lambda: c.run(X, k, SEED, n_iter_hint, MAX_ITER))
             fits[c.name].append(c.fit(X, k, SEED, n_iter_hint))
     flops_per_iter = 2.0 * n * k * d
     ref_row = report.summarise(ref.name, fits[ref.name], flops_per_iter=flops_per_iter)
     for c in active:
-        rows[c.name] = ref_row if c is ref else report.summarise(
-            c.name, fits[c.name], ref_row, flops_per_iter)
+        rows[c.name] = (
+            ref_row
+            if c is ref
+            else report.summarise(c.name, fits[c.name], ref_row, flops_per_iter)
+        )
         rows[c.name]["warmup_s"] = warm[c.name][0]
     _progress(f"{workload.name} done in {time.perf_counter() - t0:.0f} s")
-    return {"name": workload.name, "description": workload.description, "n": n, "d": d,
-            "k": k, "dtype": X.dtype.name, "sklearn_n_iter": n_iter_hint,
-            "rows": [rows[c.name] for c in contenders]}
+    return {
+        "name": workload.name,
+        "description": workload.description,
+        "n": n,
+        "d": d,
+        "k": k,
+        "dtype": X.dtype.name,
+        "sklearn_n_iter": n_iter_hint,
+        "rows": [rows[c.name] for c in contenders],
+    }
 
 
 def main(args):
     versions = load_libraries()
     machine = describe(versions)
-    contenders = [CONTENDERS[REFERENCE]] + [CONTENDERS[name] for name in args.contenders
-                                            if name != REFERENCE]
+    contenders = [CONTENDERS[REFERENCE]] + [
+        CONTENDERS[name] for name in args.contenders if name != REFERENCE
+    ]
     repeat = args.repeat or (2 if args.quick else 5)
     dtype = np.dtype(args.dtype)
 
-    print(f"# {machine['cpu_model']}, {machine['cpus_usable']} usable CPUs "
-          f"({machine['cpu_count']} total), numba threads {machine['numba_threads']}, "
-          f"Python {machine['python']}, {machine['date']}")
+    print(
+        f"# {machine['cpu_model']}, {machine['cpus_usable']} usable CPUs "
+        f"({machine['cpu_count']} total), numba threads {machine['numba_threads']}, "
+        f"Python {machine['python']}, {machine['date']}"
+    )
     print("# " + ", ".join(f"{k} {v}" for k, v in versions.items()))
     for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
         if name in os.environ:
-            print(f"# warning: {name}={os.environ[name]} is set; unset it in the command "
-                  "when comparing BLAS-heavy code (see benchmarks/README.md)")
-    print(f"# {'QUICK (smoke test) ' if args.quick else ''}median of {repeat} runs after one "
-          f"warm-up each, round-robin; data {dtype.name}; seed {SEED}; n_init=1, "
-          f"max_iter={MAX_ITER}, tol={TOL}")
+            print(
+                f"# warning: {name}={os.environ[name]} is set; unset it in the command "
+                "when comparing BLAS-heavy code (see benchmarks/README.md)"
+            )
+    print(
+        f"# {'QUICK (smoke test) ' if args.quick else ''}median of {repeat} runs after one "
+        f"warm-up each, round-robin; data {dtype.name}; seed {SEED}; n_init=1, "
+        f"max_iter={MAX_ITER}, tol={TOL}"
+    )
 
     gemm = [gemm_rate(4096, 128, 1024, np.float32, repeat=20)]
     if dtype != np.float32:
@@ -119,34 +139,52 @@ def main(args):
     print()
     fixed = {c.name for c in contenders if c.fixed_iters}
     print(report.speed_table(results, fixed))
-    print("\nNotes: all times are wall-clock of the whole fit, seeding included. "
-          "× vs sklearn = sklearn median / contender median (> 1: faster than scikit-learn). "
-          "Inertia is measured the same way for every row (float64 sum of squared distances "
-          "to the nearest returned centre).")
+    print(
+        "\nNotes: all times are wall-clock of the whole fit, seeding included. "
+        "× vs sklearn = sklearn median / contender median (> 1: faster than scikit-learn). "
+        "Inertia is measured the same way for every row (float64 sum of squared distances "
+        "to the nearest returned centre)."
+    )
     for c in contenders:
         if c.note:
             print(f"- {c.name}: {c.note}.")
-    print("- Every contender uses random_state/seed "
-          f"{SEED}; faiss cannot take k-means++ and starts from random points.")
+    print(
+        "- Every contender uses random_state/seed "
+        f"{SEED}; faiss cannot take k-means++ and starts from random points."
+    )
     lines = report.throughput_lines(results, gemm)
     if lines:
-        print("\nEffective assignment rate of vqkit, 2·n·k·d·n_iter / whole-fit time: an "
-              "estimate that counts every n·k distance of every iteration but divides by the "
-              "time of the whole fit, seeding and updates included (so it understates the "
-              "distance kernel's own rate, unless the fit skips distances):")
+        print(
+            "\nEffective assignment rate of vqkit, 2·n·k·d·n_iter / whole-fit time: an "
+            "estimate that counts every n·k distance of every iteration but divides by the "
+            "time of the whole fit, seeding and updates included (so it understates the "
+            "distance kernel's own rate, unless the fit skips distances):"
+        )
         print("\n".join(lines))
 
-    bad = [f"{w['name']} {r['contender']}" for w in results for r in w["rows"]
-           if r.get("inertia_ok") is False]
+    bad = [
+        f"{w['name']} {r['contender']}"
+        for w in results
+        for r in w["rows"]
+        if r.get("inertia_ok") is False
+    ]
     if bad:
-        print(f"\nINERTIA CHECK FAILED (vqkit / sklearn > {report.INERTIA_LIMIT}): "
-              + ", ".join(bad))
-    record = {"suite": "speed", "argv": sys.argv[1:], "quick": args.quick, "repeat": repeat,
-              "dtype": dtype.name, "seed": SEED,
-              "params": {"n_init": 1, "max_iter": MAX_ITER, "tol": TOL},
-              "notes": {"fixed_iterations": FIXED,
-                        "contenders": {c.name: c.note for c in contenders}},
-              "machine": machine, "gemm": gemm, "workloads": results}
+        print(
+            f"\nINERTIA CHECK FAILED (vqkit / sklearn > {report.INERTIA_LIMIT}): " + ", ".join(bad)
+        )
+    record = {
+        "suite": "speed",
+        "argv": sys.argv[1:],
+        "quick": args.quick,
+        "repeat": repeat,
+        "dtype": dtype.name,
+        "seed": SEED,
+        "params": {"n_init": 1, "max_iter": MAX_ITER, "tol": TOL},
+        "notes": {"fixed_iterations": FIXED, "contenders": {c.name: c.note for c in contenders}},
+        "machine": machine,
+        "gemm": gemm,
+        "workloads": results,
+    }
     path = report.write_json(args.json, record)
     print(f"\nRaw times and machine description: {path}")
     return 1 if bad else 0

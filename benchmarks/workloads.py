@@ -29,10 +29,14 @@ def _blobs(n, d, centres, quick_n, quick_centres=None):
     def make(quick):
         from sklearn.datasets import make_blobs
 
-        X, _ = make_blobs(n_samples=quick_n if quick else n, n_features=d,
-                          centers=(quick_centres or centres) if quick else centres,
-                          random_state=SEED)
+        X, _ = make_blobs(
+            n_samples=quick_n if quick else n,
+            n_features=d,
+            centers=(quick_centres or centres) if quick else centres,
+            random_state=SEED,
+        )
         return X
+
     return make
 
 
@@ -44,11 +48,17 @@ def _china(quick):
 
 
 WORKLOADS = {
-    w.name: w for w in [
+    w.name: w
+    for w in [
         Workload("W1", "make_blobs, k centres", 3, _blobs(150_000, 2, 3, 15_000)),
         Workload("W2", "make_blobs, k centres", 64, _blobs(200_000, 32, 64, 20_000)),
-        Workload("W3", "make_blobs, k centres; seeding-heavy", 1024,
-                 _blobs(100_000, 128, 1024, 10_000, quick_centres=128), quick_k=128),
+        Workload(
+            "W3",
+            "make_blobs, k centres; seeding-heavy",
+            1024,
+            _blobs(100_000, 128, 1024, 10_000, quick_centres=128),
+            quick_k=128,
+        ),
         Workload("W4", "china.jpg pixels scaled to [0, 1]", 64, _china),
     ]
 }
@@ -64,6 +74,7 @@ def memory_data(n, d, centres, chunk=100_000):
     X = np.empty((n, d), dtype=np.float32)
     for i, start in enumerate(range(0, n, chunk)):
         stop = min(start + chunk, n)
-        X[start:stop], _ = make_blobs(n_samples=stop - start, centers=centre_array,
-                                      random_state=SEED + i)
+        X[start:stop], _ = make_blobs(
+            n_samples=stop - start, centers=centre_array, random_state=SEED + i
+        )
     return X

@@ -49,11 +49,48 @@ def lloyd_reference(X, C, n_iter):
 
 def break_np_save(monkeypatch):
     """Make ``np.save`` write a few bytes and then fail as a full disk does."""
+
     def broken_save(fh, array, **kwargs):
         fh.write(b"partial")
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(np, "save", broken_save)
+
+
+def sq_distances_reference(X, C):
+    """Plain NumPy squared distances of every row of ``X`` to every row of
+    ``C`` (float64, direct differences)."""
+    X = np.asarray(X, dtype=np.float64)
+    C = np.asarray(C, dtype=np.float64)
+    return ((X[:, None, :] - C[None, :, :]) ** 2).sum(axis=2)
+
+
+def cluster_sums_reference(X, labels, k, weights=None):
+    """Plain NumPy per-cluster (weighted) row sums and weight totals, float64."""
+    X = np.asarray(X, dtype=np.float64)
+    w = np.ones(len(X)) if weights is None else np.asarray(weights, dtype=np.float64)
+    sums = np.zeros((k, X.shape[1]))
+    wsums = np.zeros(k)
+    for j in range(k):
+        members = labels == j
+        sums[j] = (X[members] * w[members, None]).sum(axis=0)
+        wsums[j] = w[members].sum()
+    return sums, wsums
+
+
+def column_mean_var_reference(X, weights=None):
+    """Plain NumPy (weighted) column means and population variances, float64."""
+    X = np.asarray(X, dtype=np.float64)
+    mean = np.average(X, axis=0, weights=weights)
+    return mean, np.average((X - mean) ** 2, axis=0, weights=weights)
+
+
+def potentials_reference(X, weights, min_d2, candidates):
+    """k-means++ potential ``sum_i w_i min(min_d2[i], |x_i - c|^2)`` of each
+    candidate ``c`` (plain NumPy, float64)."""
+    D = np.minimum(sq_distances_reference(X, candidates), np.asarray(min_d2)[:, None])
+    w = np.ones(len(D)) if weights is None else np.asarray(weights, dtype=np.float64)
+    return (D * w[:, None]).sum(axis=0)
 
 
 def run_doctests(module):
@@ -62,8 +99,10 @@ def run_doctests(module):
     modules = [module]
     if hasattr(module, "__path__"):
         prefix = module.__name__ + "."
-        modules += [importlib.import_module(info.name)
-                    for info in pkgutil.walk_packages(module.__path__, prefix)]
+        modules += [
+            importlib.import_module(info.name)
+            for info in pkgutil.walk_packages(module.__path__, prefix)
+        ]
     failed = attempted = 0
     for m in modules:
         result = doctest.testmod(m, optionflags=doctest.NORMALIZE_WHITESPACE)

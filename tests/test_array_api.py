@@ -9,27 +9,24 @@ import sys
 import textwrap
 import warnings
 
+import array_api_strict
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 from helpers import blobs
 from vqkit import ClusterError, KMeans, kmeans, kmeans2, vq, whiten
-from vqkit.backends import get_backend, is_array_api
+from vqkit.backends import array_api, array_kind, get_backend
+from vqkit.backends.array_api import ArrayAPIBackend, chunk_rows, to_numpy
 from vqkit.backends.cpu import CPUBackend
 from vqkit.core.lloyd import lloyd
 from vqkit.core.seeding import greedy_kmeans_plusplus, kmeans_parallel, weighted_random_rows
-
-compat = pytest.importorskip("array_api_compat")
-from vqkit.backends import array_api  # noqa: E402  (needs array_api_compat)
-from vqkit.backends.array_api import ArrayAPIBackend, chunk_rows, to_numpy  # noqa: E402
 
 CPU = CPUBackend()
 
 
 def _strict():
-    xs = pytest.importorskip("array_api_strict")
-    return xs.asarray
+    return array_api_strict.asarray
 
 
 def _torch():
@@ -68,9 +65,9 @@ def same_library(a, b):
 
 def test_get_backend_recognises_array_api_arrays(to_lib):
     X = to_lib(np.zeros((3, 2)))
-    assert is_array_api(X)
+    assert array_kind(X) == "array_api"
     assert isinstance(get_backend(X), ArrayAPIBackend)
-    assert not is_array_api(np.zeros((3, 2)))
+    assert array_kind(np.zeros((3, 2))) == "numpy"
     assert isinstance(get_backend(np.zeros((3, 2))), CPUBackend)
 
 
@@ -88,8 +85,7 @@ def test_numpy_path_imports_no_array_library():
         print(",".join(bad))
         """
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
 
 
@@ -97,12 +93,15 @@ def test_numpy_path_imports_no_array_library():
 # chunk memory
 
 
-@pytest.mark.parametrize("n,width,itemsize,budget,expected", [
-    (10, 4, 4, 1 << 20, 10),          # everything fits: all rows
-    (10**9, 1024, 4, 1 << 20, 256),   # 256 rows x 1024 floats x 4 B = 1 MiB
-    (10**9, 10**9, 8, 1 << 20, 1),    # wider than the budget: one row at a time
-    (5, 1, 8, 1, 1),
-])
+@pytest.mark.parametrize(
+    "n,width,itemsize,budget,expected",
+    [
+        (10, 4, 4, 1 << 20, 10),  # everything fits: all rows
+        (10**9, 1024, 4, 1 << 20, 256),  # 256 rows x 1024 floats x 4 B = 1 MiB
+        (10**9, 10**9, 8, 1 << 20, 1),  # wider than the budget: one row at a time
+        (5, 1, 8, 1, 1),
+    ],
+)
 def test_chunk_rows(n, width, itemsize, budget, expected):
     rows = chunk_rows(n, width, itemsize, budget)
     assert rows == expected
@@ -127,8 +126,7 @@ def test_small_budgets_change_nothing(lib_backend):
     assert_array_equal(to_numpy(small_wsums), to_numpy(wsums))
 
 
-@pytest.mark.parametrize("opts", [{"portable": True}, {"update": "onehot"},
-                                  {"update": "scatter"}])
+@pytest.mark.parametrize("opts", [{"portable": True}, {"update": "onehot"}, {"update": "scatter"}])
 def test_update_paths_agree(lib_backend, opts):
     convert, backend = lib_backend
     X = blobs(1000, 5, 6, seed=26)
@@ -136,8 +134,9 @@ def test_update_paths_agree(lib_backend, opts):
     w = np.random.default_rng(4).uniform(0, 2, size=1000)
     ref_sums, ref_wsums = CPU.cluster_sums(X, labels, 6, w)
     with array_api.options(**opts):
-        sums, wsums = backend.cluster_sums(convert(X), backend.asarray(labels, convert(X)),
-                                           6, convert(w))
+        sums, wsums = backend.cluster_sums(
+            convert(X), backend.asarray(labels, convert(X)), 6, convert(w)
+        )
     assert_allclose(to_numpy(sums), ref_sums, rtol=1e-12)
     assert_allclose(to_numpy(wsums), ref_wsums, rtol=1e-12)
 
@@ -156,68 +155,6 @@ def test_configure_rejects_unknown_values():
 
 
 # ----------------------------------------------------------------------------
-# backend primitives against the CPU backend
-
-
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_assign_and_sums_match_cpu(lib_backend, dtype):
-    convert, backend = lib_backend
-    X = blobs(3000, 12, 20, seed=1, dtype=dtype) + dtype(50)  # far from 0: needs centring
-    C = blobs(20, 12, 20, seed=1, dtype=dtype) + dtype(50)
-    origin = X.astype(np.float64).mean(0)
-    labels, d2 = backend.assign(convert(X), convert(C), convert(origin))
-    ref_labels, ref_d2 = CPU.assign(X, C, origin)
-    assert to_numpy(labels).dtype == np.int32
-    assert_array_equal(to_numpy(labels), ref_labels)
-    assert to_numpy(d2).dtype == dtype
-    tol = 1e-4 if dtype == np.float32 else 1e-10
-    assert_allclose(to_numpy(d2), ref_d2, rtol=tol, atol=tol * float(ref_d2.max()))
-    w = np.random.default_rng(0).uniform(0, 3, size=3000)
-    sums, wsums = backend.cluster_sums(convert(X), labels, 20, convert(w))
-    ref_sums, ref_wsums = CPU.cluster_sums(X, ref_labels, 20, w)
-    assert to_numpy(sums).dtype == np.float64
-    assert_allclose(to_numpy(sums), ref_sums, rtol=1e-12)
-    assert_allclose(to_numpy(wsums), ref_wsums, rtol=1e-12)
-
-
-def test_statistics_and_full_distances_match_cpu(lib_backend):
-    convert, backend = lib_backend
-    X = blobs(500, 7, 4, seed=9)
-    C = X[:6]
-    w = np.linspace(0.5, 2.0, 500)
-    mean, var = backend.column_mean_var(convert(X), convert(w))
-    ref_mean, ref_var = CPU.column_mean_var(X, w)
-    assert_allclose(to_numpy(mean), ref_mean, rtol=1e-12)
-    assert_allclose(to_numpy(var), ref_var, rtol=1e-12)
-    assert_allclose(to_numpy(backend.sq_distances(convert(X), convert(C))),
-                    CPU.sq_distances(X, C), rtol=1e-9, atol=1e-9)
-    assert_allclose(to_numpy(backend.row_sq_norms(convert(X))), CPU.row_sq_norms(X),
-                    rtol=1e-13)
-    Xbad = X.copy()
-    Xbad[3, 2] = np.nan
-    Xbad[7, 0] = np.inf
-    assert backend.count_non_finite(convert(Xbad)) == 2
-
-
-def test_out_of_range_labels_raise(lib_backend):
-    convert, backend = lib_backend
-    X = convert(np.ones((4, 2)))
-    labels = get_backend(X).asarray(np.array([0, 1, 5, 0], dtype=np.int32), X) \
-        if is_array_api(X) else np.array([0, 1, 5, 0], dtype=np.int32)
-    with pytest.raises(ValueError, match="label 5 at position 2"):
-        backend.cluster_sums(X, labels, 3)
-
-
-def test_no_finite_distance_gives_minus_one(lib_backend):
-    convert, backend = lib_backend
-    X = np.zeros((3, 6))
-    X[1, 0] = np.nan
-    labels, d2 = backend.assign(convert(X), convert(np.ones((2, 6))))
-    assert to_numpy(labels).tolist() == [0, -1, 0]
-    assert np.isinf(to_numpy(d2)[1])
-
-
-# ----------------------------------------------------------------------------
 # the core on the backend: same run as the NumPy path
 
 
@@ -227,10 +164,24 @@ def test_lloyd_from_same_start_matches_numpy(lib_backend, dtype):
     X = blobs(2500, 8, 6, seed=4, dtype=dtype)
     start = X[[0, 50, 100, 150, 200, 250, 300]].copy()
     origin = X.astype(np.float64).mean(0)
-    ref = lloyd(X, start, backend=CPU, max_iter=20, stop_when_stable=True, origin=origin,
-                final_assignment=True)
-    run = lloyd(convert(X), convert(start), backend=backend, max_iter=20,
-                stop_when_stable=True, origin=convert(origin), final_assignment=True)
+    ref = lloyd(
+        X,
+        start,
+        backend=CPU,
+        max_iter=20,
+        stop_when_stable=True,
+        origin=origin,
+        final_assignment=True,
+    )
+    run = lloyd(
+        convert(X),
+        convert(start),
+        backend=backend,
+        max_iter=20,
+        stop_when_stable=True,
+        origin=convert(origin),
+        final_assignment=True,
+    )
     assert same_library(run.labels, convert(X)) and same_library(run.centers, convert(X))
     assert run.n_iter == ref.n_iter
     assert_array_equal(to_numpy(run.labels), ref.labels)
@@ -241,8 +192,7 @@ def test_lloyd_from_same_start_matches_numpy(lib_backend, dtype):
 
 @pytest.mark.parametrize("store", [True, False])
 @pytest.mark.parametrize("weighted", [False, True])
-def test_greedy_kmeans_plusplus_same_seed_same_centres(lib_backend, weighted, store,
-                                                       monkeypatch):
+def test_greedy_kmeans_plusplus_same_seed_same_centres(lib_backend, weighted, store, monkeypatch):
     convert, backend = lib_backend
     if not store:  # the chosen centre's distances computed again, not kept
         monkeypatch.setattr(array_api, "SEEDING_STORE_BYTES", 0)
@@ -258,8 +208,8 @@ def test_random_rows_same_seed_same_centres(lib_backend):
     convert, backend = lib_backend
     X = blobs(400, 3, 5, seed=6)
     w = np.arange(1.0, 401.0)
-    ref = weighted_random_rows(X, 9, np.random.RandomState(3), w, CPU)
-    got = weighted_random_rows(convert(X), 9, np.random.RandomState(3), w, backend)
+    ref = weighted_random_rows(X, 9, np.random.RandomState(3), CPU, w)
+    got = weighted_random_rows(convert(X), 9, np.random.RandomState(3), backend, w)
     assert_array_equal(got, ref)
 
 
@@ -268,8 +218,9 @@ def test_kmeans_parallel_matches_numpy(lib_backend):
     X = blobs(3000, 4, 10, seed=8)
     origin = X.mean(0)
     ref = kmeans_parallel(X, 10, np.random.RandomState(5), CPU, origin=origin)
-    got = kmeans_parallel(convert(X), 10, np.random.RandomState(5), backend,
-                          origin=convert(origin))
+    got = kmeans_parallel(
+        convert(X), 10, np.random.RandomState(5), backend, origin=convert(origin)
+    )
     assert_allclose(got, ref, rtol=1e-10, atol=1e-10)
 
 
@@ -282,8 +233,12 @@ def test_kmeans_matches_numpy(to_lib, init):
     X = blobs(2000, 6, 7, seed=11)
     start = X[:7].copy() if init == "array" else init
     ref = KMeans(7, init=start, n_init=2 if init == "random" else 1, random_state=3).fit(X)
-    km = KMeans(7, init=to_lib(start) if init == "array" else start,
-                n_init=2 if init == "random" else 1, random_state=3).fit(to_lib(X))
+    km = KMeans(
+        7,
+        init=to_lib(start) if init == "array" else start,
+        n_init=2 if init == "random" else 1,
+        random_state=3,
+    ).fit(to_lib(X))
     assert same_library(km.labels_, to_lib(X))
     assert same_library(km.cluster_centers_, to_lib(X))
     assert to_numpy(km.labels_).dtype == np.int32
@@ -302,7 +257,8 @@ def test_sample_weight_matches_numpy(to_lib):
         assert_array_equal(to_numpy(km.labels_), ref.labels_)
         assert_allclose(to_numpy(km.cluster_centers_), ref.cluster_centers_, rtol=1e-12)
         assert km.score(to_lib(X), sample_weight=weights) == pytest.approx(
-            ref.score(X, sample_weight=w), rel=1e-12)
+            ref.score(X, sample_weight=w), rel=1e-12
+        )
 
 
 def test_cosine_matches_numpy(to_lib):
@@ -313,8 +269,7 @@ def test_cosine_matches_numpy(to_lib):
     assert_allclose(to_numpy(km.cluster_centers_), ref.cluster_centers_, rtol=1e-12)
     assert_allclose(np.linalg.norm(to_numpy(km.cluster_centers_), axis=1), 1.0)
     assert km.inertia_ == pytest.approx(ref.inertia_, rel=1e-10)
-    assert_allclose(to_numpy(km.transform(to_lib(X))), ref.transform(X), rtol=1e-9,
-                    atol=1e-12)
+    assert_allclose(to_numpy(km.transform(to_lib(X))), ref.transform(X), rtol=1e-9, atol=1e-12)
 
 
 def test_float32_is_kept_and_labels_match(to_lib):
@@ -482,8 +437,7 @@ def test_low_precision_assignment_rechecks_to_float32_labels(precision):
     # many near-ties: centres in pairs a hair apart
     base = rng.normal(size=(40, 24)).astype(np.float32)
     C = np.vstack([base, base + 1e-3]).astype(np.float32)
-    X = (C[rng.integers(0, 80, 4000)] + rng.normal(scale=0.05, size=(4000, 24))).astype(
-        np.float32)
+    X = (C[rng.integers(0, 80, 4000)] + rng.normal(scale=0.05, size=(4000, 24))).astype(np.float32)
     Xt, Ct = torch.asarray(X), torch.asarray(C)
     o = Xt.mean(0)
     ref_labels, ref_d2 = backend._assign_chunked(Xt, Ct - o, o, torch.float32)
@@ -513,15 +467,16 @@ def test_triton_kernel_in_the_interpreter():
         """
     )
     env = dict(os.environ, TRITON_INTERPRET="1")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env=env, timeout=600)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().endswith("ok")
 
 
 @pytest.mark.parametrize("library", ["numpy", "array_api_strict"])
 def test_kmeans2_warnings_point_at_the_caller(library):
-    xp = np if library == "numpy" else pytest.importorskip("array_api_strict")
+    xp = np if library == "numpy" else array_api_strict
     data = xp.asarray(np.vstack([np.zeros((5, 2)), np.ones((5, 2))]))
     book = xp.asarray([[0.0, 0.0], [0.5, 0.5], [9.0, 9.0]])
     with warnings.catch_warnings(record=True) as caught:

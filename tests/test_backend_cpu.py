@@ -42,43 +42,6 @@ def test_blocked_assignment_is_the_same_for_any_block_size(monkeypatch):
     assert_array_equal(d2, d2_small)
 
 
-def test_ties_go_to_the_lowest_index():
-    X = np.array([[0.0, 0.0], [1.0, 1.0]])
-    C = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
-    labels, _ = backend.assign(X, C)
-    assert_array_equal(labels, [0, 0])
-
-
-def test_unassignable_rows_get_minus_one():
-    X = np.array([[np.nan, 0.0], [1.0, 1.0], [np.inf, 0.0]])
-    C = np.array([[1.0, 0.0], [0.0, 1.0]])
-    labels, d2 = backend.assign(X, C)
-    assert_array_equal(labels, [-1, 0, -1])
-    assert np.isinf(d2[0]) and np.isinf(d2[2])
-
-
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_cluster_means_match_reference(dtype):
-    X = blobs(3000, 5, 4, seed=9, dtype=dtype)
-    labels = np.random.default_rng(0).integers(0, 6, size=3000).astype(np.int32)
-    labels[labels == 5] = 4  # cluster 5 stays empty
-    means, has = backend.cluster_means(X, labels, 6)
-    assert means.dtype == dtype
-    assert_array_equal(has, [True] * 5 + [False])
-    for j in range(5):
-        assert_allclose(means[j], X[labels == j].astype(np.float64).mean(0),
-                        rtol=1e-6 if dtype == np.float32 else 1e-13)
-    assert_array_equal(means[5], 0)
-
-
-def test_cluster_means_reject_labels_out_of_range():
-    X = np.zeros((3, 2))
-    with pytest.raises(ValueError, match="label 3 at position 1"):
-        backend.cluster_means(X, np.array([0, 3, 1], dtype=np.int32), 3)
-    with pytest.raises(ValueError, match="label -1 at position 2"):
-        backend.cluster_means(X, np.array([0, 1, -1], dtype=np.int32), 3)
-
-
 def test_results_do_not_depend_on_the_number_of_threads():
     import vqkit
 
@@ -94,14 +57,6 @@ def test_results_do_not_depend_on_the_number_of_threads():
     for centroids, labels in results[1:]:
         assert_array_equal(centroids, results[0][0])
         assert_array_equal(labels, results[0][1])
-
-
-def test_min_sq_dist_update():
-    X = blobs(500, 3, 3, seed=2)
-    m = np.full(500, np.inf)
-    for c in X[:4]:
-        backend.update_min_sq_dist(X, c, m)
-    assert_allclose(m, ((X[:, None] - X[None, :4]) ** 2).sum(-1).min(1), rtol=1e-14)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -141,56 +96,6 @@ def test_mixed_precision_assignment_is_exact(offset, kernel, monkeypatch):
     ref_labels, ref_d2 = nearest_reference(X, C)
     assert_array_equal(labels, ref_labels)
     assert_allclose(d2, ref_d2, rtol=1e-12)
-
-
-@pytest.mark.parametrize("weighted", [False, True])
-def test_draw_rows_is_searchsorted_on_the_cumulative_mass(weighted):
-    rng = np.random.default_rng(3)
-    n = 3 * 2048 + 77  # several row chunks and a short last one
-    min_d2 = rng.exponential(size=n)
-    min_d2[rng.random(n) < 0.3] = 0.0  # rows sitting on a centre: no mass
-    min_d2[2048:4096] = 0.0  # a whole chunk without mass
-    w = rng.uniform(0.1, 2.0, size=n) if weighted else None
-    mass = backend.sampling_mass(min_d2, w)
-    cumulative = np.cumsum(min_d2 if w is None else w * min_d2)
-    assert mass.sum() == pytest.approx(cumulative[-1], rel=1e-12)
-    values = np.concatenate([[0.0], rng.uniform(size=500) * mass.sum(),
-                             cumulative[[10, 2047, 2048, 4100]]])
-    got = backend.draw_rows(min_d2, w, mass, values)
-    expected = np.minimum(np.searchsorted(cumulative, values), n - 1)
-    # chunked sums may round differently only within a few ulps of a boundary
-    assert_array_equal(got, expected)
-    assert (min_d2[got[1:]] > 0).all()  # never a row without mass (v > 0)
-
-
-@pytest.mark.parametrize("trials", [3, 12])
-@pytest.mark.parametrize("weighted", [False, True])
-def test_marked_add_center_equals_a_full_pass(trials, weighted):
-    # add_center visiting only the rows candidate_potentials marked gives the
-    # same distances as the pruned pass over every row
-    X = blobs(5000, 7, 12, seed=5, spread=1.5)
-    rng = np.random.default_rng(1)
-    w = rng.uniform(0.5, 2, size=len(X)) if weighted else None
-    first = X[17].astype(np.float64)
-    states = []
-    for marked in (False, True):
-        min_d2 = np.full(len(X), np.inf)
-        nearest = np.full(len(X), -1, dtype=np.int64)
-        backend.add_center(X, first, 0, min_d2, nearest, np.zeros(1))
-        idx = rng.choice(len(X), size=trials, replace=False) if not states else states[0][2]
-        cand = X[idx].astype(np.float64)
-        cc = ((first - cand) ** 2).sum(1)[None, :]
-        closer = backend.closer_marks(len(X), trials) if marked else None
-        pots = backend.candidate_potentials(X, w, min_d2, nearest, cand, cc, closer=closer)
-        best = int(np.argmin(pots))
-        backend.add_center(X, cand[best], 1, min_d2, nearest, cc[:, best], closer=closer,
-                           trial=best)
-        states.append((min_d2, nearest, idx, pots))
-    assert_array_equal(states[0][0], states[1][0])
-    assert_array_equal(states[0][1], states[1][1])
-    assert_array_equal(states[0][3], states[1][3])
-    ref = np.minimum(((X - first) ** 2).sum(1), ((X - X[states[0][2][best]]) ** 2).sum(1))
-    assert_allclose(states[1][0], ref, rtol=1e-12)
 
 
 @pytest.mark.parametrize("d", [1, 3, 7])

@@ -17,7 +17,8 @@ backend = CPUBackend()
 
 needs_threads = pytest.mark.skipif(
     numba.get_num_threads() < 2 or threaded_blocks._blas_controller() is None,
-    reason="needs 2 numba threads and threadpoolctl")
+    reason="needs 2 numba threads and threadpoolctl",
+)
 
 
 def _data(dtype, seed=0):
@@ -28,8 +29,9 @@ def _data(dtype, seed=0):
     return X, C
 
 
-@pytest.mark.parametrize("kernel, dtype", [("mixed", np.float64), ("blocked", np.float32),
-                                           ("blocked", np.float64)])
+@pytest.mark.parametrize(
+    "kernel, dtype", [("mixed", np.float64), ("blocked", np.float32), ("blocked", np.float64)]
+)
 def test_threaded_blocks_give_the_serial_result(kernel, dtype, monkeypatch):
     X, C = _data(dtype)
     monkeypatch.setattr(cpu, "choose_kernel", lambda *args: kernel)
@@ -49,8 +51,11 @@ def test_threaded_blocks_give_the_serial_result(kernel, dtype, monkeypatch):
 
 @needs_threads
 def test_blocks_run_on_several_threads_and_restore_the_settings():
-    blas_before = [lib["num_threads"] for lib in threaded_blocks._blas_controller().info()
-                   if lib["user_api"] == "blas"]
+    blas_before = [
+        lib["num_threads"]
+        for lib in threaded_blocks._blas_controller().info()
+        if lib["user_api"] == "blas"
+    ]
     seen, lock = {}, threading.Lock()
 
     def work(start, stop, scratch):
@@ -68,8 +73,11 @@ def test_blocks_run_on_several_threads_and_restore_the_settings():
     # one scratch array per thread, reused across its blocks
     assert len({buf for _, _, buf in seen.values()}) == len(threads)
     assert numba.get_num_threads() > 1  # the caller's setting is untouched
-    blas_after = [lib["num_threads"] for lib in threaded_blocks._blas_controller().info()
-                  if lib["user_api"] == "blas"]
+    blas_after = [
+        lib["num_threads"]
+        for lib in threaded_blocks._blas_controller().info()
+        if lib["user_api"] == "blas"
+    ]
     assert blas_after == blas_before
 
 
@@ -101,8 +109,9 @@ def test_without_a_thread_safe_numba_layer_blocks_run_in_order(monkeypatch):
     monkeypatch.setattr(numba, "threading_layer", lambda: "workqueue")
     assert threaded_blocks._blas_controller() is None
     calls = []
-    threaded_blocks.for_each_block(2500, 1000,
-                                   lambda a, b, s: calls.append((a, threading.get_ident())))
+    threaded_blocks.for_each_block(
+        2500, 1000, lambda a, b, s: calls.append((a, threading.get_ident()))
+    )
     assert [a for a, _ in calls] == [0, 1000, 2000]
     assert {ident for _, ident in calls} == {threading.get_ident()}
 

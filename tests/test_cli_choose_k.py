@@ -34,17 +34,13 @@ def csv_file(tmp_path):
     return path
 
 
-
-
-
 def test_report(csv_file):
     result = invoke(["choose-k", csv_file, "--seed", 0])
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert f"{N} rows x 2 features, k = 1..10" in out
     assert "best_k = 3" in out
-    for method in ("elbow", "silhouette", "calinski_harabasz", "davies_bouldin", "gap",
-                   "heldout"):
+    for method in ("elbow", "silhouette", "calinski_harabasz", "davies_bouldin", "gap", "heldout"):
         assert method in out
 
 
@@ -60,8 +56,9 @@ def test_json(csv_file):
 
 
 def test_k_ranges(csv_file):
-    doc = json_output(invoke(["choose-k", csv_file, "--json", "--k-min", 2, "--k-max", 4,
-                         "--seed", 1] + FAST))
+    doc = json_output(
+        invoke(["choose-k", csv_file, "--json", "--k-min", 2, "--k-max", 4, "--seed", 1] + FAST)
+    )
     assert doc["ks"] == [2, 3, 4]
     doc = json_output(invoke(["choose-k", csv_file, "--json", "--k", "2,3,5", "--seed", 1] + FAST))
     assert doc["ks"] == [2, 3, 5]
@@ -76,31 +73,69 @@ def test_default_range_shrinks_to_the_rows(tmp_path):
 
 
 def test_methods_repeated_and_dashed(csv_file):
-    doc = json_output(invoke(["choose-k", csv_file, "--json", "--k", "2:4", "-m", "silhouette",
-                         "-m", "davies-bouldin", "--seed", 0]))
+    doc = json_output(
+        invoke(
+            [
+                "choose-k",
+                csv_file,
+                "--json",
+                "--k",
+                "2:4",
+                "-m",
+                "silhouette",
+                "-m",
+                "davies-bouldin",
+                "--seed",
+                0,
+            ]
+        )
+    )
     assert set(doc["picks"]) == {"silhouette", "davies_bouldin"}
 
 
 def test_gap_and_heldout(csv_file):
-    doc = json_output(invoke(["choose-k", csv_file, "--json", "--k", "1:5", "--methods",
-                         "gap,heldout", "--seed", 0]))
+    doc = json_output(
+        invoke(
+            ["choose-k", csv_file, "--json", "--k", "1:5", "--methods", "gap,heldout", "--seed", 0]
+        )
+    )
     assert doc["picks"] == {"gap": 3, "heldout": 3}
     assert len(doc["table"]["gap_sd"]) == 5
 
 
 def test_input_options_and_scaling(tmp_path):
     path = tmp_path / "wide.tsv"
-    rows = ["id\tname\tu\tv"] + [f"{i}\tp{i}\t{x!r}\t{1000 * y!r}" for i, (x, y) in
-                                   enumerate(X.tolist())]
+    rows = ["id\tname\tu\tv"] + [
+        f"{i}\tp{i}\t{x!r}\t{1000 * y!r}" for i, (x, y) in enumerate(X.tolist())
+    ]
     path.write_text("\n".join(rows) + "\n")
-    doc = json_output(invoke(["choose-k", path, "--columns", "u,v", "--standardize", "--json",
-                         "--k", "2:5", "--seed", 0] + FAST))
+    doc = json_output(
+        invoke(
+            [
+                "choose-k",
+                path,
+                "--columns",
+                "u,v",
+                "--standardize",
+                "--json",
+                "--k",
+                "2:5",
+                "--seed",
+                0,
+            ]
+            + FAST
+        )
+    )
     assert doc["best_k"] == 3 and doc["n_features"] == 2
 
 
 def test_stdin(csv_file):
-    doc = json_output(invoke(["choose-k", "-", "--json", "--k", "2:4", "--seed", 0] + FAST,
-                        input=csv_file.read_text()))
+    doc = json_output(
+        invoke(
+            ["choose-k", "-", "--json", "--k", "2:4", "--seed", 0] + FAST,
+            input=csv_file.read_text(),
+        )
+    )
     assert doc["best_k"] == 3 and doc["input"] == "<stdin>"
 
 
@@ -159,20 +194,28 @@ def test_bad_k_range(csv_file, spec):
 
 
 def test_conflicting_and_bad_options(csv_file):
-    _assert_error(invoke(["choose-k", csv_file, "--k", "2:4", "--k-max", 5]), 2,
-                  "either --k or --k-min/--k-max")
+    _assert_error(
+        invoke(["choose-k", csv_file, "--k", "2:4", "--k-max", 5]),
+        2,
+        "either --k or --k-min/--k-max",
+    )
     _assert_error(invoke(["choose-k", csv_file, "--k-min", 5, "--k-max", 3]), 2, "--k-min")
     _assert_error(invoke(["choose-k", csv_file, "--k-min", 0]), 2, "--k-min")
-    _assert_error(invoke(["choose-k", csv_file, "--methods", "bic"]), 2,
-                  "unknown method 'bic'", "silhouette")
+    _assert_error(
+        invoke(["choose-k", csv_file, "--methods", "bic"]), 2, "unknown method 'bic'", "silhouette"
+    )
     _assert_error(invoke(["choose-k", csv_file, "--standardize", "--whiten"]), 2)
-    _assert_error(invoke(["choose-k", csv_file, "--plot", "/no/such/dir/p.png"]), 2,
-                  "does not exist")
+    _assert_error(
+        invoke(["choose-k", csv_file, "--plot", "/no/such/dir/p.png"]), 2, "does not exist"
+    )
 
 
 def test_k_above_rows(csv_file):
-    _assert_error(invoke(["choose-k", csv_file, "--k", f"2:{N + 1}"]), 1,
-                  f"the largest k={N + 1} is more than the number of rows ({N})")
+    _assert_error(
+        invoke(["choose-k", csv_file, "--k", f"2:{N + 1}"]),
+        1,
+        f"the largest k={N + 1} is more than the number of rows ({N})",
+    )
 
 
 def test_data_errors(tmp_path):
@@ -184,9 +227,22 @@ def test_data_errors(tmp_path):
 
 def test_subprocess_json(csv_file):
     proc = subprocess.run(
-        [sys.executable, "-m", "vqkit", "choose-k", str(csv_file), "--k", "2:5", "--seed", "0",
-         "--json", *FAST],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "vqkit",
+            "choose-k",
+            str(csv_file),
+            "--k",
+            "2:5",
+            "--seed",
+            "0",
+            "--json",
+            *FAST,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)

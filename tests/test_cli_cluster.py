@@ -39,8 +39,6 @@ def csv_file(tmp_path):
     return path
 
 
-
-
 def _same_partition(a, b):
     a, b = np.asarray(a), np.asarray(b)
     pairs = set(zip(a.tolist(), b.tolist()))
@@ -49,7 +47,6 @@ def _same_partition(a, b):
 
 def _truth():
     return np.repeat(np.arange(3), N // 3)
-
 
 
 # ----------------------------------------------------------------------
@@ -125,8 +122,9 @@ def test_npy_npz_parquet_and_stdin(tmp_path, csv_file):
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        pq.write_table(pa.table({"x": X[:, 0], "label": ["a"] * N, "y": X[:, 1]}),
-                       tmp_path / "p.parquet")
+        pq.write_table(
+            pa.table({"x": X[:, 0], "label": ["a"] * N, "y": X[:, 1]}), tmp_path / "p.parquet"
+        )
         runs.append(["cluster", tmp_path / "p.parquet", "--columns", "x,y"])
     except ImportError:  # pragma: no cover - pyarrow is in the test extra
         pass
@@ -134,7 +132,9 @@ def test_npy_npz_parquet_and_stdin(tmp_path, csv_file):
         doc = json_output(invoke(args + ["-k", 3, "--seed", 0, "--json"]))
         assert doc["labels"] == ref["labels"], args
         np.testing.assert_allclose(doc["centroids"], ref["centroids"])
-    doc = json_output(invoke(["cluster", "-", "-k", 3, "--seed", 0, "--json"], input=_csv_text("\t")))
+    doc = json_output(
+        invoke(["cluster", "-", "-k", 3, "--seed", 0, "--json"], input=_csv_text("\t"))
+    )
     assert doc["labels"] == ref["labels"] and doc["input"] == "<stdin>"
 
 
@@ -143,7 +143,9 @@ def test_columns_option(tmp_path):
     rows = ["id,name,x,y"] + [f"{i},p{i},{a},{b}" for i, (a, b) in enumerate(X.tolist())]
     path.write_text("\n".join(rows) + "\n")
     for spec in ("x,y", "2,3", "2:4", "-2:"):
-        doc = json_output(invoke(["cluster", path, "-k", 3, "--columns", spec, "--json", "--seed", 1]))
+        doc = json_output(
+            invoke(["cluster", path, "-k", 3, "--columns", spec, "--json", "--seed", 1])
+        )
         assert doc["columns"] == ["x", "y"] and _same_partition(doc["labels"], _truth())
 
 
@@ -160,8 +162,9 @@ def test_delimiter_and_header_options(tmp_path):
 
 def test_labels_and_centres_files(tmp_path, csv_file):
     labels, centres = tmp_path / "labels.txt", tmp_path / "centres.csv"
-    result = invoke(["cluster", csv_file, "-k", 3, "--seed", 0, "--labels", labels,
-                      "--centers", centres])
+    result = invoke(
+        ["cluster", csv_file, "-k", 3, "--seed", 0, "--labels", labels, "--centers", centres]
+    )
     assert result.exit_code == 0, result.output
     assert f"Saved the labels to {labels}" in result.stdout
     got = [int(v) for v in labels.read_text().split()]
@@ -172,8 +175,21 @@ def test_labels_and_centres_files(tmp_path, csv_file):
     for j in range(3):
         np.testing.assert_allclose(C[j], X[np.array(got) == j].mean(axis=0))
     # .csv labels with an index column, .npy centres
-    result = invoke(["cluster", csv_file, "-k", 3, "--seed", 0, "--labels",
-                      tmp_path / "l.csv", "--centres", tmp_path / "c.npy", "-q"])
+    result = invoke(
+        [
+            "cluster",
+            csv_file,
+            "-k",
+            3,
+            "--seed",
+            0,
+            "--labels",
+            tmp_path / "l.csv",
+            "--centres",
+            tmp_path / "c.npy",
+            "-q",
+        ]
+    )
     assert result.exit_code == 0 and result.output == ""
     assert (tmp_path / "l.csv").read_text().splitlines()[:2] == ["row,label", f"0,{got[0]}"]
     np.testing.assert_allclose(np.load(tmp_path / "c.npy"), C)
@@ -196,8 +212,9 @@ def test_standardize_and_whiten_report_centres_in_input_units(tmp_path):
     Y = X * np.array([1.0, 1000.0])  # very different scales
     np.save(tmp_path / "scaled.npy", Y)
     for flag in ("--standardize", "--whiten"):
-        doc = json_output(invoke(["cluster", tmp_path / "scaled.npy", "-k", 3, flag, "--json",
-                             "--seed", 0]))
+        doc = json_output(
+            invoke(["cluster", tmp_path / "scaled.npy", "-k", 3, flag, "--json", "--seed", 0])
+        )
         assert doc["scaling"] == flag.lstrip("-")
         labels = np.array(doc["labels"])
         assert _same_partition(labels, _truth())
@@ -208,17 +225,36 @@ def test_standardize_and_whiten_report_centres_in_input_units(tmp_path):
 @pytest.mark.parametrize("metric", ["cosine", "manhattan"])
 def test_metrics(tmp_path, metric):
     np.save(tmp_path / "p.npy", X + 1.0)  # no all-zero rows for cosine
-    doc = json_output(invoke(["cluster", tmp_path / "p.npy", "-k", 2, "--metric", metric,
-                         "--json", "--seed", 0]))
+    doc = json_output(
+        invoke(["cluster", tmp_path / "p.npy", "-k", 2, "--metric", metric, "--json", "--seed", 0])
+    )
     assert doc["metric"] == metric and len(doc["labels"]) == N
 
 
 def test_init_and_n_init(csv_file):
-    doc = json_output(invoke(["cluster", csv_file, "-k", 3, "--init", "random", "--json",
-                         "--seed", 0]))
+    doc = json_output(
+        invoke(["cluster", csv_file, "-k", 3, "--init", "random", "--json", "--seed", 0])
+    )
     assert doc["init"] == "random" and doc["n_init"] == 10
-    doc = json_output(invoke(["cluster", csv_file, "-k", 3, "--init", "k-means||", "--n-init", 3,
-                         "--max-iter", 5, "--json", "--seed", 0]))
+    doc = json_output(
+        invoke(
+            [
+                "cluster",
+                csv_file,
+                "-k",
+                3,
+                "--init",
+                "k-means||",
+                "--n-init",
+                3,
+                "--max-iter",
+                5,
+                "--json",
+                "--seed",
+                0,
+            ]
+        )
+    )
     assert doc["n_init"] == 3 and doc["max_iter"] == 5 and doc["n_iter"] <= 5
 
 
@@ -298,7 +334,7 @@ def test_progress_callback_counts_runs_and_iterations(monkeypatch):
     with vqkit.cli._terminal._kmeans_progress(True, "t", 2, 10) as callback:
         from vqkit.core.lloyd import IterationStats
 
-        for run in range(2):
+        for _run in range(2):
             for it in range(3):
                 callback(IterationStats(it, None, 1.0, 0, 0, 0.0, 0.0))
     positions = [p for p, _ in calls]
@@ -306,8 +342,15 @@ def test_progress_callback_counts_runs_and_iterations(monkeypatch):
 
 
 def test_help_has_examples():
-    for command in ("cluster", "choose-k", "encode", "decode", "train-codebook", "quantize",
-                    "demo"):
+    for command in (
+        "cluster",
+        "choose-k",
+        "encode",
+        "decode",
+        "train-codebook",
+        "quantize",
+        "demo",
+    ):
         result = invoke([command, "--help"])
         assert result.exit_code == 0
         assert "Examples:" in result.output and f"vqkit {command}" in result.output
@@ -326,8 +369,7 @@ def test_version():
 
 
 def test_missing_file(tmp_path):
-    assert_error(invoke(["cluster", tmp_path / "nope.csv", "-k", 2]), 1,
-                  "nope.csv: no such file")
+    assert_error(invoke(["cluster", tmp_path / "nope.csv", "-k", 2]), 1, "nope.csv: no such file")
 
 
 def test_directory(tmp_path):
@@ -350,31 +392,42 @@ def test_empty_file(tmp_path, content):
 def test_ragged_rows(tmp_path):
     path = tmp_path / "ragged.csv"
     path.write_text("x,y\n1,2\n3,4\n5,6,7\n")
-    assert_error(invoke(["cluster", path, "-k", 1]), 1,
-                  "ragged.csv, line 4: expected 2 fields", "found 3")
+    assert_error(
+        invoke(["cluster", path, "-k", 1]), 1, "ragged.csv, line 4: expected 2 fields", "found 3"
+    )
 
 
 def test_non_numeric_cell(tmp_path):
     path = tmp_path / "text.csv"
     path.write_text("x,y\n1,2\n3,four\n5,6\n")
-    assert_error(invoke(["cluster", path, "-k", 1]), 1,
-                  "text.csv, line 3, column 2 ('y'): 'four' is not a number")
+    assert_error(
+        invoke(["cluster", path, "-k", 1]),
+        1,
+        "text.csv, line 3, column 2 ('y'): 'four' is not a number",
+    )
 
 
 @pytest.mark.parametrize("cell", ["", "NA", "NaN"])
 def test_missing_cell(tmp_path, cell):
     path = tmp_path / "holes.csv"
     path.write_text(f"x,y\n1,2\n{cell},4\n5,6\n")
-    assert_error(invoke(["cluster", path, "-k", 1]), 1,
-                  "holes.csv, line 3, column 1 ('x'): missing value", "--missing drop")
+    assert_error(
+        invoke(["cluster", path, "-k", 1]),
+        1,
+        "holes.csv, line 3, column 1 ('x'): missing value",
+        "--missing drop",
+    )
 
 
 def test_nan_in_npy(tmp_path):
     Y = X.copy()
     Y[4, 1] = np.nan
     np.save(tmp_path / "nan.npy", Y)
-    assert_error(invoke(["cluster", tmp_path / "nan.npy", "-k", 2]), 1,
-                  "nan.npy, row 5, column 2: missing value")
+    assert_error(
+        invoke(["cluster", tmp_path / "nan.npy", "-k", 2]),
+        1,
+        "nan.npy, row 5, column 2: missing value",
+    )
 
 
 @pytest.mark.parametrize("k", ["0", "-1", "two", "2.5", ""])
@@ -383,8 +436,11 @@ def test_bad_k_is_a_usage_error(csv_file, k):
 
 
 def test_k_more_than_rows(csv_file):
-    assert_error(invoke(["cluster", csv_file, "-k", N + 1]), 1,
-                  f"k={N + 1} is more than the number of rows ({N})")
+    assert_error(
+        invoke(["cluster", csv_file, "-k", N + 1]),
+        1,
+        f"k={N + 1} is more than the number of rows ({N})",
+    )
 
 
 def test_missing_k_and_unknown_option(csv_file):
@@ -396,30 +452,53 @@ def test_missing_k_and_unknown_option(csv_file):
 
 
 def test_bad_columns_is_a_usage_error(csv_file):
-    assert_error(invoke(["cluster", csv_file, "-k", 2, "--columns", "z"]), 2,
-                  "Invalid value for --columns", "no column named 'z'; the columns are: 'x', 'y'")
-    assert_error(invoke(["cluster", csv_file, "-k", 2, "--columns", "7"]), 2,
-                  "column index 7 is out of range")
+    assert_error(
+        invoke(["cluster", csv_file, "-k", 2, "--columns", "z"]),
+        2,
+        "Invalid value for --columns",
+        "no column named 'z'; the columns are: 'x', 'y'",
+    )
+    assert_error(
+        invoke(["cluster", csv_file, "-k", 2, "--columns", "7"]),
+        2,
+        "column index 7 is out of range",
+    )
 
 
 def test_npz_needs_key(tmp_path):
     np.savez(tmp_path / "two.npz", train=X, test=X[:5])
-    assert_error(invoke(["cluster", tmp_path / "two.npz", "-k", 2]), 2,
-                  "Invalid value for --key", "holds 2 arrays ('train', 'test')")
-    assert_error(invoke(["cluster", tmp_path / "two.npz", "-k", 2, "--key", "val"]), 2,
-                  "no array named 'val'")
+    assert_error(
+        invoke(["cluster", tmp_path / "two.npz", "-k", 2]),
+        2,
+        "Invalid value for --key",
+        "holds 2 arrays ('train', 'test')",
+    )
+    assert_error(
+        invoke(["cluster", tmp_path / "two.npz", "-k", 2, "--key", "val"]),
+        2,
+        "no array named 'val'",
+    )
 
 
 def test_unknown_extension(tmp_path):
     path = tmp_path / "points.xlsx"
     path.write_bytes(b"PK\x03\x04")
-    assert_error(invoke(["cluster", path, "-k", 2]), 1,
-                  "unsupported file type '.xlsx'", ".csv", ".npy", ".parquet")
+    assert_error(
+        invoke(["cluster", path, "-k", 2]),
+        1,
+        "unsupported file type '.xlsx'",
+        ".csv",
+        ".npy",
+        ".parquet",
+    )
 
 
 def test_conflicting_options(csv_file, tmp_path):
-    assert_error(invoke(["cluster", csv_file, "-k", 2, "--standardize", "--whiten"]), 2,
-                  "either --standardize or --whiten")
+    assert_error(
+        invoke(["cluster", csv_file, "-k", 2, "--standardize", "--whiten"]),
+        2,
+        "either --standardize or --whiten",
+    )
     assert_error(invoke(["cluster", csv_file, "-k", 2, "--json", "--labels", "-"]), 2)
     assert_error(invoke(["cluster", csv_file, "-k", 2, "--labels", "-", "--centers", "-"]), 2)
 
@@ -427,11 +506,12 @@ def test_conflicting_options(csv_file, tmp_path):
 def test_output_directory_missing(csv_file, tmp_path):
     for option in ("--labels", "--centers", "--plot"):
         assert_error(
-            invoke(["cluster", csv_file, "-k", 2, option, tmp_path / "no" / "out.txt"]), 2,
-            option, "does not exist",
+            invoke(["cluster", csv_file, "-k", 2, option, tmp_path / "no" / "out.txt"]),
+            2,
+            option,
+            "does not exist",
         )
-    assert_error(invoke(["cluster", csv_file, "-k", 2, "--labels", tmp_path]), 2,
-                  "is a directory")
+    assert_error(invoke(["cluster", csv_file, "-k", 2, "--labels", tmp_path]), 2, "is a directory")
 
 
 def test_failure_leaves_no_output_and_keeps_old_files(tmp_path):
@@ -464,7 +544,10 @@ def test_write_failure_is_a_file_error(csv_file, tmp_path, monkeypatch):
 def _run(args, input=None):
     return subprocess.run(
         [sys.executable, "-m", "vqkit", *[str(a) for a in args]],
-        input=input, capture_output=True, text=True, timeout=120,
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -482,8 +565,10 @@ def test_subprocess_errors(tmp_path):
     proc = _run(["cluster", path, "-k", "1"])
     assert proc.returncode == 1
     assert proc.stdout == "" and "Traceback" not in proc.stderr
-    assert proc.stderr == f"Error: {path}, line 3: expected 2 fields, like the header on " \
+    assert (
+        proc.stderr == f"Error: {path}, line 3: expected 2 fields, like the header on "
         "line 1, but found 1 (delimiter ','); every row needs the same number of fields\n"
+    )
     proc = _run(["cluster", path, "-k", "zero"])
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
 
@@ -492,9 +577,23 @@ def test_console_script(tmp_path, csv_file):
     script = os.path.join(os.path.dirname(sys.executable), "vqkit")
     if not os.path.exists(script):
         pytest.skip("the vqkit console script is not installed next to this Python")
-    proc = subprocess.run([script, "cluster", str(csv_file), "-k", "3", "--seed", "0",
-                           "--labels", str(tmp_path / "l.txt"), "-q"],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [
+            script,
+            "cluster",
+            str(csv_file),
+            "-k",
+            "3",
+            "--seed",
+            "0",
+            "--labels",
+            str(tmp_path / "l.txt"),
+            "-q",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "" and len((tmp_path / "l.txt").read_text().split()) == N
 
@@ -503,19 +602,27 @@ def test_plot_without_matplotlib(csv_file, tmp_path, monkeypatch):
     import importlib.util
 
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == "matplotlib" else real(name, *a))
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "matplotlib" else real(name, *a),
+    )
     png = tmp_path / "p.png"
-    assert_error(invoke(["cluster", csv_file, "-k", 2, "--plot", png]), 1,
-                  "pip install 'vqkit[plot]'")
+    assert_error(
+        invoke(["cluster", csv_file, "-k", 2, "--plot", png]), 1, "pip install 'vqkit[plot]'"
+    )
     assert not png.exists()
 
 
 def test_cosine_needs_directions(tmp_path):
     path = tmp_path / "z.csv"
     path.write_text("x,y\n1,2\n0,0\n3,1\n0,0\n")
-    assert_error(invoke(["cluster", path, "-k", 2, "--metric", "cosine"]), 1,
-                  "z.csv, line 3: the row is all zeros (and 1 more)", "--metric cosine")
+    assert_error(
+        invoke(["cluster", path, "-k", 2, "--metric", "cosine"]),
+        1,
+        "z.csv, line 3: the row is all zeros (and 1 more)",
+        "--metric cosine",
+    )
 
 
 def test_output_directory_not_writable(csv_file, tmp_path, monkeypatch):
@@ -523,8 +630,9 @@ def test_output_directory_not_writable(csv_file, tmp_path, monkeypatch):
     real = os.access
     monkeypatch.setattr(os, "access", lambda p, m: False if m == os.W_OK else real(p, m))
     out = tmp_path / "labels.txt"
-    assert_error(invoke(["cluster", csv_file, "-k", 2, "--labels", out]), 2,
-                  "--labels", "not writable")
+    assert_error(
+        invoke(["cluster", csv_file, "-k", 2, "--labels", out]), 2, "--labels", "not writable"
+    )
     assert not out.exists()
 
 

@@ -8,8 +8,8 @@ import sys
 import numpy as np
 import pytest
 
-from vqkit import Codebook
 from cli_helpers import assert_error, invoke
+from vqkit import Codebook
 
 _assert_error = functools.partial(assert_error, stdout_empty=False)
 
@@ -37,8 +37,6 @@ def codebook(tmp_path, data):
     return path
 
 
-
-
 def test_train_codebook(tmp_path, data):
     out = tmp_path / "cb.npz"
     result = invoke(["train-codebook", data, "-k", 16, "-o", out, "--seed", 0])
@@ -59,8 +57,21 @@ def test_train_codebook(tmp_path, data):
 
 def test_train_codebook_json_and_minibatch(tmp_path, data):
     out = tmp_path / "mb.npz"
-    result = invoke(["train-codebook", data, "-k", 4, "-o", out, "--method", "minibatch",
-                      "--seed", 1, "--json"])
+    result = invoke(
+        [
+            "train-codebook",
+            data,
+            "-k",
+            4,
+            "-o",
+            out,
+            "--method",
+            "minibatch",
+            "--seed",
+            1,
+            "--json",
+        ]
+    )
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert doc["k"] == 4 and doc["n_features"] == 3 and doc["bits_per_vector"] == 2
@@ -139,8 +150,7 @@ def test_codes_in_npz_with_key(tmp_path, codebook):
     result = invoke(["decode", tmp_path / "c.npz", "--key", "codes", "-b", codebook, "-o", out])
     assert result.exit_code == 0, result.output
     np.testing.assert_array_equal(np.load(out), Codebook.load(codebook).codewords[[0, 7, 3]])
-    _assert_error(invoke(["decode", tmp_path / "c.npz", "-b", codebook, "-o", out]), 2,
-                  "--key")
+    _assert_error(invoke(["decode", tmp_path / "c.npz", "-b", codebook, "-o", out]), 2, "--key")
 
 
 # ----------------------------------------------------------------------
@@ -149,14 +159,24 @@ def test_codes_in_npz_with_key(tmp_path, codebook):
 
 def test_codebook_file_errors(tmp_path, data):
     out = tmp_path / "codes.npy"
-    _assert_error(invoke(["encode", data, "-b", tmp_path / "none.npz", "-o", out]), 1,
-                  "none.npz: no such file")
+    _assert_error(
+        invoke(["encode", data, "-b", tmp_path / "none.npz", "-o", out]),
+        1,
+        "none.npz: no such file",
+    )
     _assert_error(invoke(["encode", data, "-b", tmp_path, "-o", out]), 1, "is a directory")
-    _assert_error(invoke(["encode", data, "-b", data, "-o", out]), 1,
-                  "vectors.npy: not a code book file", "vqkit train-codebook")
+    _assert_error(
+        invoke(["encode", data, "-b", data, "-o", out]),
+        1,
+        "vectors.npy: not a code book file",
+        "vqkit train-codebook",
+    )
     np.savez(tmp_path / "other.npz", a=np.ones(3))
-    _assert_error(invoke(["encode", data, "-b", tmp_path / "other.npz", "-o", out]), 1,
-                  "not a vqkit code book file")
+    _assert_error(
+        invoke(["encode", data, "-b", tmp_path / "other.npz", "-o", out]),
+        1,
+        "not a vqkit code book file",
+    )
     assert not out.exists()
     _assert_error(invoke(["encode", data, "-o", out]), 2, "--codebook")
 
@@ -164,16 +184,23 @@ def test_codebook_file_errors(tmp_path, data):
 def test_feature_mismatch(tmp_path, codebook):
     np.save(tmp_path / "two.npy", V[:, :2])
     out = tmp_path / "codes.npy"
-    _assert_error(invoke(["encode", tmp_path / "two.npy", "-b", codebook, "-o", out]), 1,
-                  "two.npy has 2 columns, but the code book", "has 3 features")
+    _assert_error(
+        invoke(["encode", tmp_path / "two.npy", "-b", codebook, "-o", out]),
+        1,
+        "two.npy has 2 columns, but the code book",
+        "has 3 features",
+    )
     assert not out.exists()
 
 
 def test_bad_data_for_encode(tmp_path, codebook):
     path = tmp_path / "bad.csv"
     path.write_text("1,2,3\n4,5\n")
-    _assert_error(invoke(["encode", path, "-b", codebook, "-o", tmp_path / "c.npy"]), 1,
-                  "bad.csv, line 2: expected 3 fields")
+    _assert_error(
+        invoke(["encode", path, "-b", codebook, "-o", tmp_path / "c.npy"]),
+        1,
+        "bad.csv, line 2: expected 3 fields",
+    )
 
 
 @pytest.mark.parametrize(
@@ -198,20 +225,32 @@ def test_bad_codes(tmp_path, codebook, content, fragments):
 
 def test_bad_codes_npy(tmp_path, codebook):
     np.save(tmp_path / "c.npy", np.array([1, 2, 99]))
-    _assert_error(invoke(["decode", tmp_path / "c.npy", "-b", codebook, "-o",
-                           tmp_path / "o.npy"]), 1, "c.npy, row 3: code 99 is out of range")
+    _assert_error(
+        invoke(["decode", tmp_path / "c.npy", "-b", codebook, "-o", tmp_path / "o.npy"]),
+        1,
+        "c.npy, row 3: code 99 is out of range",
+    )
 
 
 def test_train_codebook_errors(tmp_path, data):
     out = tmp_path / "cb.npz"
-    _assert_error(invoke(["train-codebook", data, "-k", 201, "-o", out]), 1,
-                  "k=201 is more than the number of rows (200)")
+    _assert_error(
+        invoke(["train-codebook", data, "-k", 201, "-o", out]),
+        1,
+        "k=201 is more than the number of rows (200)",
+    )
     _assert_error(invoke(["train-codebook", data, "-k", 0, "-o", out]), 2, "-k")
     _assert_error(invoke(["train-codebook", data, "-k", 2]), 2, "--output")
-    _assert_error(invoke(["train-codebook", data, "-k", 2, "-o", tmp_path / "no" / "cb.npz"]),
-                  2, "does not exist")
-    _assert_error(invoke(["train-codebook", tmp_path / "x.csv", "-k", 2, "-o", out]), 1,
-                  "x.csv: no such file")
+    _assert_error(
+        invoke(["train-codebook", data, "-k", 2, "-o", tmp_path / "no" / "cb.npz"]),
+        2,
+        "does not exist",
+    )
+    _assert_error(
+        invoke(["train-codebook", tmp_path / "x.csv", "-k", 2, "-o", out]),
+        1,
+        "x.csv: no such file",
+    )
     assert not out.exists()
 
 
@@ -220,26 +259,38 @@ def test_existing_codebook_kept_when_training_fails(tmp_path, data):
     out.write_bytes(b"old")
     bad = tmp_path / "bad.csv"
     bad.write_text("a,b\n1,x\n")
-    _assert_error(invoke(["train-codebook", bad, "-k", 1, "-o", out]), 1,
-                  "bad.csv, line 2, column 2 ('b'): 'x' is not a number")
+    _assert_error(
+        invoke(["train-codebook", bad, "-k", 1, "-o", out]),
+        1,
+        "bad.csv, line 2, column 2 ('b'): 'x' is not a number",
+    )
     assert out.read_bytes() == b"old"
 
 
 def test_decode_output_directory_missing(tmp_path, codebook):
     np.save(tmp_path / "c.npy", np.array([1, 2]))
-    _assert_error(invoke(["decode", tmp_path / "c.npy", "-b", codebook, "-o",
-                           tmp_path / "no" / "o.npy"]), 2, "does not exist")
+    _assert_error(
+        invoke(["decode", tmp_path / "c.npy", "-b", codebook, "-o", tmp_path / "no" / "o.npy"]),
+        2,
+        "does not exist",
+    )
 
 
 def test_subprocess_round_trip(tmp_path, data):
     def run(*args):
-        return subprocess.run([sys.executable, "-m", "vqkit", *map(str, args)],
-                              capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "vqkit", *map(str, args)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
 
     cb, codes, out = tmp_path / "cb.npz", tmp_path / "codes.npy", tmp_path / "out.csv"
-    for args in (("train-codebook", data, "-k", 5, "-o", cb, "--seed", 2),
-                 ("encode", data, "-b", cb, "-o", codes),
-                 ("decode", codes, "-b", cb, "-o", out)):
+    for args in (
+        ("train-codebook", data, "-k", 5, "-o", cb, "--seed", 2),
+        ("encode", data, "-b", cb, "-o", codes),
+        ("decode", codes, "-b", cb, "-o", out),
+    ):
         proc = run(*args)
         assert proc.returncode == 0, proc.stderr
         assert proc.stderr == ""

@@ -29,8 +29,8 @@ def _section(name):
     text = _docs()
     heading = re.search(r"^### `vqkit " + re.escape(name) + r"\b[^`]*`$", text, re.M)
     assert heading, f"docs/cli.md has no '### `vqkit {name} ...`' heading"
-    end = re.search(r"^##", text[heading.end():], re.M)
-    return text[heading.end():heading.end() + end.start() if end else len(text)]
+    end = re.search(r"^##", text[heading.end() :], re.M)
+    return text[heading.end() : heading.end() + end.start() if end else len(text)]
 
 
 def _long_options(command):

@@ -140,9 +140,7 @@ def _assert_error(result, code, *fragments):
     assert "Error" in result.output
     for fragment in fragments:
         assert fragment in result.output
-    assert not isinstance(result.exception, Exception) or isinstance(
-        result.exception, SystemExit
-    )
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
 
 
 def test_missing_file(tmp_path):
@@ -173,9 +171,7 @@ def test_directory_as_image(tmp_path):
     _assert_error(result, 1, "not an image")
 
 
-@pytest.mark.skipif(
-    hasattr(os, "geteuid") and os.geteuid() == 0, reason="root reads any file"
-)
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root reads any file")
 def test_unreadable_file(png, tmp_path):
     os.chmod(png, 0)
     try:
@@ -210,16 +206,12 @@ def test_output_directory_missing(png, tmp_path):
 
 def test_compare_directory_missing(png, tmp_path):
     out = tmp_path / "out.png"
-    result = invoke(
-        ["quantize", png, "-k", 2, "-o", out, "--compare", tmp_path / "no" / "c.png"]
-    )
+    result = invoke(["quantize", png, "-k", 2, "-o", out, "--compare", tmp_path / "no" / "c.png"])
     _assert_error(result, 2, "--compare", "does not exist")
     assert not out.exists()  # checked before any work
 
 
-@pytest.mark.skipif(
-    hasattr(os, "geteuid") and os.geteuid() == 0, reason="root writes anywhere"
-)
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root writes anywhere")
 def test_output_directory_not_writable(png, tmp_path):
     locked = tmp_path / "locked"
     locked.mkdir()
@@ -240,8 +232,19 @@ def test_output_directory_check_comes_before_reading(tmp_path):
 def test_python_dash_m_subprocess(png, tmp_path):
     out = tmp_path / "out.png"
     proc = subprocess.run(
-        [sys.executable, "-m", "vqkit", "quantize", str(png), "-k", "4", "-o", str(out),
-         "--seed", "0"],
+        [
+            sys.executable,
+            "-m",
+            "vqkit",
+            "quantize",
+            str(png),
+            "-k",
+            "4",
+            "-o",
+            str(out),
+            "--seed",
+            "0",
+        ],
         capture_output=True,
         text=True,
         timeout=120,

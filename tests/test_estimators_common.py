@@ -6,10 +6,10 @@ from numbers import Integral
 
 import numpy as np
 import pytest
-from helpers import blobs, nearest_reference
 from numpy.testing import assert_array_equal
 
 import vqkit
+from helpers import blobs, nearest_reference
 from vqkit.estimators._base import CentroidEstimator
 from vqkit.estimators._params import Allowed, Interval, Options, validate_params
 
@@ -55,14 +55,17 @@ def test_messages_list_every_accepted_form():
     with pytest.raises(ValueError) as info:
         vqkit.BisectingKMeans(2, init=np.zeros((2, 2))).fit(X)
     assert str(info.value).startswith(
-        "init must be one of ('k-means++', 'k-means||', 'random'), got an array of "
-        "shape (2, 2): arrays and callables are not accepted"
+        "init must be one of ('k-means++', 'k-means||', 'random') or a callable, got an "
+        "array of shape (2, 2): arrays are not accepted"
     )
 
 
 def test_validate_params_checks_in_table_order():
-    table = {"a": Allowed(Interval(Integral, 0)), "b": Allowed(Options(("x", "y"))),
-             "c": Allowed()}
+    table = {
+        "a": Allowed(Interval(Integral, 0)),
+        "b": Allowed(Options(("x", "y"))),
+        "c": Allowed(),
+    }
     validate_params(table, {"a": 0, "b": "y", "c": object()})
     with pytest.raises(ValueError, match=r"^a must be an integer >= 0, got -1\.$"):
         validate_params(table, {"a": -1, "b": "z", "c": None})

@@ -53,8 +53,11 @@ def _targets(name, is_package, node, modules):
 def _type_checking_only(node):
     """Whether ``node`` is an ``if TYPE_CHECKING:`` block (imports for type
     hints only, which Python never runs)."""
-    return (isinstance(node, ast.If) and isinstance(node.test, ast.Name)
-            and node.test.id == "TYPE_CHECKING")
+    return (
+        isinstance(node, ast.If)
+        and isinstance(node.test, ast.Name)
+        and node.test.id == "TYPE_CHECKING"
+    )
 
 
 def _graph(at_import_only):
@@ -73,8 +76,7 @@ def _graph(at_import_only):
         while pending:
             node = pending.pop()
             for child in ast.iter_child_nodes(node):
-                if at_import_only and isinstance(child, (ast.FunctionDef,
-                                                         ast.AsyncFunctionDef)):
+                if at_import_only and isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     continue
                 if _type_checking_only(child):  # never runs: no dependency
                     continue
@@ -104,7 +106,7 @@ def _cycle(graph):
         path.append(node)
         for nxt in sorted(graph[node]):
             if state.get(nxt) == 1:
-                return path[path.index(nxt):] + [nxt]
+                return path[path.index(nxt) :] + [nxt]
             if nxt not in state:
                 found = visit(nxt)
                 if found:
@@ -123,8 +125,9 @@ def _cycle(graph):
 
 def test_the_graph_covers_every_module():
     graph = _graph(at_import_only=False)
-    assert {"vqkit", "vqkit.backends.cpu", "vqkit.backends.kernels.assign",
-            "vqkit.cli"} <= set(graph)
+    assert {"vqkit", "vqkit.backends.cpu", "vqkit.backends.kernels.assign", "vqkit.cli"} <= set(
+        graph
+    )
     assert "vqkit.backends.kernels.assign" in graph["vqkit.backends.cpu"]
     # imports inside functions count: get_backend imports the CPU backend lazily
     assert "vqkit.backends.cpu" in graph["vqkit.backends"]

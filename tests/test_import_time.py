@@ -34,13 +34,19 @@ def _probe(code):
     :data:`REPORT`; return the report."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
-        [str(Path(vqkit.__file__).parents[1])] + env.get("PYTHONPATH", "").split(os.pathsep))
+        [str(Path(vqkit.__file__).parents[1])] + env.get("PYTHONPATH", "").split(os.pathsep)
+    )
     for name in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT"):  # what the thread start-up sets
         env.pop(name, None)
-    script = ("import json, os, sys\nenviron = dict(os.environ)\n" + textwrap.dedent(code)
-              + "\nnumba_before = 'numba' in sys.modules\n" + REPORT)
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         env=env, timeout=600)
+    script = (
+        "import json, os, sys\nenviron = dict(os.environ)\n"
+        + textwrap.dedent(code)
+        + "\nnumba_before = 'numba' in sys.modules\n"
+        + REPORT
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=600
+    )
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout.strip().splitlines()[-1])
 

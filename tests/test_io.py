@@ -181,9 +181,7 @@ def test_columns(tmp_path, spec, expected):
     t = read_data(path, columns=spec)
     assert t.X.tolist() == expected
     names = {"x": 0, "y": 1, "z": 2}
-    assert [names[c] for c in t.columns] == [
-        [1, 2, 3].index(int(v)) for v in t.X[0]
-    ]
+    assert [names[c] for c in t.columns] == [[1, 2, 3].index(int(v)) for v in t.X[0]]
 
 
 def test_columns_skip_text_columns(tmp_path):
@@ -381,8 +379,8 @@ def test_blocks_give_the_same_numbers(tmp_path, small_blocks):
 
 def test_errors_and_drops_in_later_blocks(tmp_path, small_blocks):
     lines = ["a,b"] + [f"{i},{i + 0.5}" for i in range(60)]
-    lines[33] = "32,"          # line 34: missing
-    lines[50] = "49,NA"        # line 51: missing
+    lines[33] = "32,"  # line 34: missing
+    lines[50] = "49,NA"  # line 51: missing
     path = _write(tmp_path, "b.csv", "\n".join(lines) + "\n")
     err = _error(path)
     assert (err.line, err.column, err.column_name) == (34, 2, "b")
@@ -417,7 +415,10 @@ def test_npy(tmp_path):
     np.testing.assert_array_equal(t.X, X)
     assert t.format == "npy" and t.columns is None
     assert read_data(tmp_path / "a.npy", columns="2,0").X.tolist() == [
-        [2, 0], [5, 3], [8, 6], [11, 9]
+        [2, 0],
+        [5, 3],
+        [8, 6],
+        [11, 9],
     ]
 
 
@@ -514,12 +515,14 @@ def test_not_an_npz(tmp_path):
 def parquet_file(tmp_path):
     pa = pytest.importorskip("pyarrow")
     pq = pytest.importorskip("pyarrow.parquet")
-    table = pa.table({
-        "id": pa.array([1, 2, 3, 4], pa.int64()),
-        "name": ["a", "b", "c", "d"],
-        "x": pa.array([0.5, 1.5, None, 3.5], pa.float64()),
-        "y": pa.array([1.0, 2.0, 3.0, 4.0], pa.float32()),
-    })
+    table = pa.table(
+        {
+            "id": pa.array([1, 2, 3, 4], pa.int64()),
+            "name": ["a", "b", "c", "d"],
+            "x": pa.array([0.5, 1.5, None, 3.5], pa.float64()),
+            "y": pa.array([1.0, 2.0, 3.0, 4.0], pa.float32()),
+        }
+    )
     path = tmp_path / "t.parquet"
     pq.write_table(table, path)
     return path
@@ -666,10 +669,13 @@ from hypothesis import strategies as st  # noqa: E402
 def _tables(draw):
     n = draw(st.integers(1, 25))
     d = draw(st.integers(1, 4))
-    values = draw(st.lists(
-        st.lists(st.floats(-1e6, 1e6, allow_nan=False, width=64), min_size=d, max_size=d),
-        min_size=n, max_size=n,
-    ))
+    values = draw(
+        st.lists(
+            st.lists(st.floats(-1e6, 1e6, allow_nan=False, width=64), min_size=d, max_size=d),
+            min_size=n,
+            max_size=n,
+        )
+    )
     holes = draw(st.sets(st.tuples(st.integers(0, n - 1), st.integers(0, d - 1)), max_size=4))
     delimiter = draw(st.sampled_from([",", ";", "\t", " "]))
     header = draw(st.booleans())
@@ -712,8 +718,10 @@ def test_parser_property(tmp_path_factory, table, block):
             with pytest.raises(DataFileError) as info:
                 read_data(path, delimiter=None if delimiter != " " else "whitespace")
             if d > 1:
-                assert (info.value.line, info.value.column) == (line_of_row[first[0]],
-                                                                 first[1] + 1)
+                assert (info.value.line, info.value.column) == (
+                    line_of_row[first[0]],
+                    first[1] + 1,
+                )
             kept = [i for i in range(len(values)) if i not in bad_rows]
             if not kept or d == 1:
                 return
@@ -731,8 +739,9 @@ def test_parser_property(tmp_path_factory, table, block):
 
 
 def test_quoted_delimiter_in_a_text_column(tmp_path):
-    path = _write(tmp_path, "names.csv",
-                  'name,x,y\n"Smith, J",1,2\n"Lee, K",3,4\n"Roe, A",5,"6"\n')
+    path = _write(
+        tmp_path, "names.csv", 'name,x,y\n"Smith, J",1,2\n"Lee, K",3,4\n"Roe, A",5,"6"\n'
+    )
     t = read_data(path, columns="x,y")
     assert t.X.tolist() == [[1, 2], [3, 4], [5, 6]]
     assert [t.line_of(i) for i in range(3)] == [2, 3, 4]

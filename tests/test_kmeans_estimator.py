@@ -14,7 +14,8 @@ from vqkit.core.seeding import greedy_kmeans_plusplus
 
 
 def test_check_estimator_as_well_as_scikit_learn():
-    estimator_checks = pytest.importorskip("sklearn.utils.estimator_checks")
+    import sklearn.utils.estimator_checks as estimator_checks
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         results = estimator_checks.check_estimator(
@@ -31,11 +32,12 @@ def test_check_estimator_as_well_as_scikit_learn():
         )
     failed = [r["check_name"] for r in results if r["status"] == "failed"]
     assert failed == []
-    sparse_checks = {
-        r["check_name"]: r["status"] for r in results if "sparse" in r["check_name"]
-    }
-    for name in ("check_estimator_sparse_tag", "check_estimator_sparse_array",
-                 "check_estimator_sparse_matrix"):
+    sparse_checks = {r["check_name"]: r["status"] for r in results if "sparse" in r["check_name"]}
+    for name in (
+        "check_estimator_sparse_tag",
+        "check_estimator_sparse_array",
+        "check_estimator_sparse_matrix",
+    ):
         assert sparse_checks[name] == "passed"
     assert sum(r["status"] == "passed" for r in results) >= 45
 
@@ -56,7 +58,8 @@ def test_lloyd_from_given_centres_matches_plain_numpy(n, d, k, dtype):
 
 
 def test_same_path_as_scikit_learn_from_the_same_centres():
-    cluster = pytest.importorskip("sklearn.cluster")
+    import sklearn.cluster as cluster
+
     X = blobs(2000, 5, 8, seed=11, spread=3.0)
     init = X[::250].copy()
     ours = vqkit.KMeans(8, init=init, n_init=1, tol=0, max_iter=300).fit(X)
@@ -68,7 +71,8 @@ def test_same_path_as_scikit_learn_from_the_same_centres():
 
 @pytest.mark.parametrize("init", ["k-means++", "k-means||", "random"])
 def test_inertia_close_to_scikit_learn(init):
-    cluster = pytest.importorskip("sklearn.cluster")
+    import sklearn.cluster as cluster
+
     X = blobs(5000, 6, 12, seed=3, spread=1.5)
     ours = [vqkit.KMeans(12, init=init, random_state=s).fit(X).inertia_ for s in range(5)]
     theirs = [cluster.KMeans(12, random_state=s).fit(X).inertia_ for s in range(5)]
@@ -120,8 +124,9 @@ def test_greedy_kmeans_plusplus_on_several_row_chunks(trials, weighted):
     # the chunk totals of the mass, and only marked rows are revisited
     X = blobs(9000, 4, 16, seed=3, spread=1.0)
     w = np.random.default_rng(2).uniform(0.1, 3, size=len(X)) if weighted else None
-    got = greedy_kmeans_plusplus(X, 30, np.random.RandomState(5), get_backend(X), w,
-                                 n_local_trials=trials)
+    got = greedy_kmeans_plusplus(
+        X, 30, np.random.RandomState(5), get_backend(X), w, n_local_trials=trials
+    )
     expected = greedy_reference(X, 30, np.random.RandomState(5), w, trials)
     assert_allclose(got, expected, rtol=1e-12)
 
@@ -155,7 +160,10 @@ def test_same_result_for_any_number_of_threads():
 
 def test_dtypes_kept_and_integers_accepted():
     X = blobs(200, 3, 3, seed=1)
-    assert vqkit.KMeans(3, random_state=0).fit(X.astype(np.float32)).cluster_centers_.dtype == np.float32
+    assert (
+        vqkit.KMeans(3, random_state=0).fit(X.astype(np.float32)).cluster_centers_.dtype
+        == np.float32
+    )
     km = vqkit.KMeans(3, random_state=0).fit(np.round(X * 10).astype(np.int64))
     assert km.cluster_centers_.dtype == np.float64
     assert km.labels_.dtype == km.predict(X).dtype == np.int32
@@ -205,8 +213,9 @@ def test_duplicate_points_warn_about_distinct_clusters():
 def test_history_verbose_and_callback_can_stop(capsys):
     X = blobs(2000, 2, 5, seed=6, spread=3.0)
     seen = []
-    km = vqkit.KMeans(5, random_state=0, verbose=1,
-                      callback=lambda s: seen.append(s) or s.iteration == 1).fit(X)
+    km = vqkit.KMeans(
+        5, random_state=0, verbose=1, callback=lambda s: seen.append(s) or s.iteration == 1
+    ).fit(X)
     assert km.n_iter_ == 2 and len(seen) == 2 and len(km.history_) == 2
     assert "Iteration 0: inertia" in capsys.readouterr().out
     inertias = [s.inertia for s in vqkit.KMeans(5, random_state=0).fit(X).history_]
@@ -254,8 +263,12 @@ def test_bad_data_is_named(X, message):
 
 def test_sample_weight_validation():
     X = np.random.default_rng(0).normal(size=(10, 2))
-    for bad, message in [(np.ones(3), "expected \\(10,\\)"), (-np.ones(10), "Negative"),
-                         (np.zeros(10), "sums to zero"), (np.full(10, np.nan), "NaN")]:
+    for bad, message in [
+        (np.ones(3), "expected \\(10,\\)"),
+        (-np.ones(10), "Negative"),
+        (np.zeros(10), "sums to zero"),
+        (np.full(10, np.nan), "NaN"),
+    ]:
         with pytest.raises(ValueError, match=message):
             vqkit.KMeans(2).fit(X, sample_weight=bad)
 
@@ -281,7 +294,8 @@ def test_transform_and_repr():
 @pytest.mark.parametrize("init", ["k-means++", "random"])
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_same_seed_gives_scikit_learns_result(init, seed):
-    cluster = pytest.importorskip("sklearn.cluster")
+    import sklearn.cluster as cluster
+
     X = blobs(3000, 4, 10, seed=seed, spread=2.5)
     w = np.random.default_rng(seed).uniform(0.5, 2, size=3000)
     ours = vqkit.KMeans(10, init=init, n_init=2, random_state=seed).fit(X, sample_weight=w)
@@ -292,8 +306,9 @@ def test_same_seed_gives_scikit_learns_result(init, seed):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("n,d,k,spread", [(4000, 2, 20, 3.0), (3000, 3, 64, 5.0),
-                                          (2000, 8, 16, 4.0), (1500, 1, 7, 2.0)])
+@pytest.mark.parametrize(
+    "n,d,k,spread", [(4000, 2, 20, 3.0), (3000, 3, 64, 5.0), (2000, 8, 16, 4.0), (1500, 1, 7, 2.0)]
+)
 def test_hamerly_bounds_give_lloyds_iterations(n, d, k, spread, dtype):
     X = blobs(n, d, k // 2 + 1, seed=n + k, spread=spread).astype(dtype)
     fits = {
@@ -306,20 +321,26 @@ def test_hamerly_bounds_give_lloyds_iterations(n, d, k, spread, dtype):
     assert_array_equal(hamerly.cluster_centers_, lloyd.cluster_centers_)
     assert [s.n_changed for s in hamerly.history_] == [s.n_changed for s in lloyd.history_]
     # from 5 features on, Lloyd's kernel expands distances into dot products
-    assert_allclose([s.inertia for s in hamerly.history_],
-                    [s.inertia for s in lloyd.history_],
-                    rtol=1e-5 if dtype == np.float32 else 1e-12)
+    assert_allclose(
+        [s.inertia for s in hamerly.history_],
+        [s.inertia for s in lloyd.history_],
+        rtol=1e-5 if dtype == np.float32 else 1e-12,
+    )
 
 
 @pytest.mark.parametrize("rescan_all", [0.0, 0.5, 1.0])
-@pytest.mark.parametrize("n,d,k,offset,weighted", [
-    (6000, 24, 40, 0.0, False),      # fused mixed-precision scans
-    (5000, 40, 900, 0.0, True),      # blocked matrix-product scans
-    (4000, 20, 30, 1e4, False),      # far from the origin
-    (3000, 32, 6, 0.0, False),       # too few centres for the mixed kernels: no bound
-])
-def test_wide_hamerly_bounds_give_lloyds_iterations(n, d, k, offset, weighted, rescan_all,
-                                                     monkeypatch):
+@pytest.mark.parametrize(
+    "n,d,k,offset,weighted",
+    [
+        (6000, 24, 40, 0.0, False),  # fused mixed-precision scans
+        (5000, 40, 900, 0.0, True),  # blocked matrix-product scans
+        (4000, 20, 30, 1e4, False),  # far from the origin
+        (3000, 32, 6, 0.0, False),  # too few centres for the mixed kernels: no bound
+    ],
+)
+def test_wide_hamerly_bounds_give_lloyds_iterations(
+    n, d, k, offset, weighted, rescan_all, monkeypatch
+):
     # float64 rows of many features: the exact distance to the own centre
     # decides which rows are rescanned (gathered, or all in place)
     from vqkit.backends import cpu
@@ -330,7 +351,8 @@ def test_wide_hamerly_bounds_give_lloyds_iterations(n, d, k, offset, weighted, r
     w = np.random.default_rng(k).uniform(0.2, 3, size=n) if weighted else None
     fits = {
         alg: vqkit.KMeans(k, algorithm=alg, random_state=1, tol=0, max_iter=60).fit(
-            X, sample_weight=w)
+            X, sample_weight=w
+        )
         for alg in ("lloyd", "hamerly")
     }
     lloyd, hamerly = fits["lloyd"], fits["hamerly"]
@@ -339,8 +361,9 @@ def test_wide_hamerly_bounds_give_lloyds_iterations(n, d, k, offset, weighted, r
     assert_array_equal(hamerly.labels_, lloyd.labels_)
     assert_array_equal(hamerly.cluster_centers_, lloyd.cluster_centers_)
     assert [s.n_changed for s in hamerly.history_] == [s.n_changed for s in lloyd.history_]
-    assert_allclose([s.inertia for s in hamerly.history_],
-                    [s.inertia for s in lloyd.history_], rtol=1e-12)
+    assert_allclose(
+        [s.inertia for s in hamerly.history_], [s.inertia for s in lloyd.history_], rtol=1e-12
+    )
 
 
 def test_wide_hamerly_skips_rows_and_bounds_hold():
@@ -369,12 +392,17 @@ def test_wide_hamerly_skips_rows_and_bounds_hold():
 def test_auto_algorithm_rule():
     from vqkit.estimators.kmeans import resolve_algorithm
 
-    assert resolve_algorithm("auto", 3, 64) == "hamerly"
-    assert resolve_algorithm("auto", 3, 3) == "lloyd"
-    assert resolve_algorithm("auto", 128, 64) == "hamerly"
-    assert resolve_algorithm("auto", 128, 64, dtype=np.float32) == "lloyd"
-    assert resolve_algorithm("auto", 128, 8) == "lloyd"
-    assert resolve_algorithm("lloyd", 3, 64) == "lloyd"
+    cpu = get_backend(np.zeros((1, 1)))
+    assert resolve_algorithm("auto", 3, 64, cpu) == "hamerly"
+    assert resolve_algorithm("auto", 3, 3, cpu) == "lloyd"
+    assert resolve_algorithm("auto", 128, 64, cpu) == "hamerly"
+    assert resolve_algorithm("auto", 128, 64, cpu, dtype=np.float32) == "lloyd"
+    assert resolve_algorithm("auto", 128, 8, cpu) == "lloyd"
+    assert resolve_algorithm("lloyd", 3, 64, cpu) == "lloyd"
+    import scipy.sparse
+
+    sparse = get_backend(scipy.sparse.csr_matrix(np.eye(2)))
+    assert resolve_algorithm("auto", 3, 64, sparse) == "lloyd"  # no bounds for sparse rows
 
 
 @pytest.mark.parametrize("magnitude", [1e-300, 1e-150, 1e150, 1e160, 1e200])
@@ -432,8 +460,7 @@ def test_cosine_metric_is_spherical_kmeans(algorithm):
     X = directions[rng.integers(0, 5, 2000)] * rng.uniform(0.5, 20, (2000, 1))
     X += rng.normal(scale=0.3, size=X.shape)
     init = X[:5].copy()
-    km = vqkit.KMeans(5, init=init, n_init=1, tol=0, metric="cosine",
-                      algorithm=algorithm).fit(X)
+    km = vqkit.KMeans(5, init=init, n_init=1, tol=0, metric="cosine", algorithm=algorithm).fit(X)
     C, labels, inertia = spherical_reference(X, init, km.n_iter_)
     assert_allclose(km.cluster_centers_, C, atol=1e-10)
     assert_allclose(np.linalg.norm(km.cluster_centers_, axis=1), 1.0)
@@ -442,9 +469,11 @@ def test_cosine_metric_is_spherical_kmeans(algorithm):
     # scale invariance: multiplying rows by positive numbers changes nothing
     assert_array_equal(km.predict(X * rng.uniform(0.1, 9, (2000, 1))), km.labels_)
     assert km.score(X) == pytest.approx(-km.inertia_, rel=1e-9)
-    assert_allclose(km.transform(X).min(1), 1 - (X / np.linalg.norm(X, axis=1)[:, None]
-                                                  * km.cluster_centers_[km.labels_]).sum(1),
-                    atol=1e-12)
+    assert_allclose(
+        km.transform(X).min(1),
+        1 - (X / np.linalg.norm(X, axis=1)[:, None] * km.cluster_centers_[km.labels_]).sum(1),
+        atol=1e-12,
+    )
 
 
 def test_cosine_rejects_zero_rows():

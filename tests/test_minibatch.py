@@ -10,10 +10,9 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 import vqkit
 from helpers import blobs, nearest_reference
+from vqkit import MiniBatchKMeans
 from vqkit.backends import get_backend
 from vqkit.core.minibatch import MiniBatchState, MiniBatchStats, minibatch_step
-from vqkit import MiniBatchKMeans
-
 
 # ----------------------------------------------------------------------
 # plain NumPy references
@@ -58,7 +57,7 @@ def stream_reference(chunks, weights, C0, batch_size, ratio, seed):
         order = rng.permutation(len(X))
         bs = min(batch_size, len(X))
         for lo in range(0, len(X), bs):
-            idx = order[lo:lo + bs]
+            idx = order[lo : lo + bs]
             Xb, wb = X[idx], (None if w is None else w[idx])
             C, counts, _ = step_reference(C, counts, Xb, wb)
             since += len(idx)
@@ -66,7 +65,7 @@ def stream_reference(chunks, weights, C0, batch_size, ratio, seed):
                 since = 0
                 low = counts < ratio * counts.max()
                 if low.sum() > int(0.5 * len(Xb)):
-                    low[np.argsort(counts, kind="stable")[int(0.5 * len(Xb)):]] = False
+                    low[np.argsort(counts, kind="stable")[int(0.5 * len(Xb)) :]] = False
                 if low.any():
                     rows = rng.choice(len(Xb), replace=False, size=int(low.sum()))
                     C[low] = Xb[rows]
@@ -79,8 +78,9 @@ def stream_reference(chunks, weights, C0, batch_size, ratio, seed):
 
 
 def test_check_estimator_as_well_as_scikit_learn():
-    estimator_checks = pytest.importorskip("sklearn.utils.estimator_checks")
-    cluster = pytest.importorskip("sklearn.cluster")
+    import sklearn.cluster as cluster
+    import sklearn.utils.estimator_checks as estimator_checks
+
     expected = {
         # batches are random row indices, so dropping or repeating rows
         # changes which rows are drawn; scikit-learn's MiniBatchKMeans fails
@@ -100,19 +100,33 @@ def test_check_estimator_as_well_as_scikit_learn():
     assert set(expected) <= theirs_failed
     assert sum(r["status"] == "passed" for r in ours) >= 45
     passed = {r["check_name"] for r in ours if r["status"] == "passed"}
-    assert {"check_estimator_sparse_tag", "check_estimator_sparse_array",
-            "check_estimator_sparse_matrix"} <= passed
+    assert {
+        "check_estimator_sparse_tag",
+        "check_estimator_sparse_array",
+        "check_estimator_sparse_matrix",
+    } <= passed
 
 
 def test_params_repr_and_clone():
-    base = pytest.importorskip("sklearn.base")
+    import sklearn.base as base
+
     mbk = MiniBatchKMeans(5, batch_size=64, random_state=3)
     assert repr(mbk) == "MiniBatchKMeans(batch_size=64, n_clusters=5, random_state=3)"
     assert base.clone(mbk).get_params() == mbk.get_params()
     assert set(mbk.get_params()) == {
-        "n_clusters", "init", "max_iter", "batch_size", "verbose", "compute_labels",
-        "random_state", "tol", "max_no_improvement", "init_size", "n_init",
-        "reassignment_ratio", "callback",
+        "n_clusters",
+        "init",
+        "max_iter",
+        "batch_size",
+        "verbose",
+        "compute_labels",
+        "random_state",
+        "tol",
+        "max_no_improvement",
+        "init_size",
+        "n_init",
+        "reassignment_ratio",
+        "callback",
     }
 
 
@@ -148,8 +162,9 @@ def test_one_fit_step_from_given_centres_matches_plain_numpy():
     one step on ``randint`` rows, drawn after the validation sample."""
     X = blobs(400, 5, 6, seed=1, spread=2.0)
     C0 = X[:6].copy()
-    mbk = MiniBatchKMeans(6, init=C0, batch_size=400, max_iter=1, random_state=7,
-                          reassignment_ratio=0).fit(X)
+    mbk = MiniBatchKMeans(
+        6, init=C0, batch_size=400, max_iter=1, random_state=7, reassignment_ratio=0
+    ).fit(X)
     rng = np.random.RandomState(7)
     rng.randint(0, 400, 400)  # validation sample for comparing seedings
     idx = rng.randint(0, 400, 400)
@@ -172,8 +187,7 @@ def test_partial_fit_over_chunks_is_the_documented_algorithm(weighted):
     bounds = [0, 700, 1500, 1501, 3000]  # one chunk of a single row
     chunks = [X[a:b] for a, b in zip(bounds, bounds[1:])]
     wchunks = [None if w is None else w[a:b] for a, b in zip(bounds, bounds[1:])]
-    mbk = MiniBatchKMeans(k, init=C0, batch_size=batch, reassignment_ratio=ratio,
-                          random_state=5)
+    mbk = MiniBatchKMeans(k, init=C0, batch_size=batch, reassignment_ratio=ratio, random_state=5)
     for c, wc in zip(chunks, wchunks):
         mbk.partial_fit(c, sample_weight=wc)
     ref_C, ref_counts = stream_reference(chunks, wchunks, C0, batch, ratio, 5)
@@ -261,7 +275,7 @@ def test_same_seed_same_result_and_any_thread_count():
         m = MiniBatchKMeans(16, batch_size=1024, random_state=42).fit(X)
         p = MiniBatchKMeans(16, batch_size=1024, random_state=42)
         for c in range(0, len(X), 5000):
-            p.partial_fit(X[c:c + 5000])
+            p.partial_fit(X[c : c + 5000])
         return m, p
 
     m1, p1 = run()
@@ -294,7 +308,8 @@ def test_random_state_instance_and_global_state(restore_global_rng):
 
 @pytest.fixture(scope="module")
 def quality_data():
-    datasets = pytest.importorskip("sklearn.datasets")
+    import sklearn.datasets as datasets
+
     X, _ = datasets.make_blobs(60000, 16, centers=32, random_state=0)
     full = vqkit.KMeans(32, random_state=0).fit(X)
     return X, full.inertia_
@@ -311,16 +326,19 @@ def test_partial_fit_inertia_close_to_full_kmeans(quality_data):
     X, full = quality_data
     mbk = MiniBatchKMeans(32, batch_size=2048, random_state=0)
     for c in range(0, len(X), 10000):
-        mbk.partial_fit(X[c:c + 10000])
+        mbk.partial_fit(X[c : c + 10000])
     assert -mbk.score(X) <= 1.10 * full
 
 
 def test_close_to_scikit_learn():
-    cluster = pytest.importorskip("sklearn.cluster")
+    import sklearn.cluster as cluster
+
     X = blobs(20000, 6, 12, seed=3, spread=1.5)
     ours = [MiniBatchKMeans(12, batch_size=512, random_state=s).fit(X).inertia_ for s in range(4)]
-    theirs = [cluster.MiniBatchKMeans(12, batch_size=512, n_init=1, random_state=s).fit(X).inertia_
-              for s in range(4)]
+    theirs = [
+        cluster.MiniBatchKMeans(12, batch_size=512, n_init=1, random_state=s).fit(X).inertia_
+        for s in range(4)
+    ]
     assert np.median(ours) <= 1.02 * np.median(theirs)
 
 
@@ -355,15 +373,18 @@ def test_compute_labels_false():
 
 def test_tol_stops_early_and_callback_and_verbose(capsys):
     X = blobs(5000, 3, 4, seed=2)
-    loose = MiniBatchKMeans(4, batch_size=100, tol=1e-1, max_no_improvement=None,
-                            random_state=0).fit(X)
-    none = MiniBatchKMeans(4, batch_size=100, max_no_improvement=None, max_iter=2,
-                           random_state=0).fit(X)
+    loose = MiniBatchKMeans(
+        4, batch_size=100, tol=1e-1, max_no_improvement=None, random_state=0
+    ).fit(X)
+    none = MiniBatchKMeans(
+        4, batch_size=100, max_no_improvement=None, max_iter=2, random_state=0
+    ).fit(X)
     assert none.n_steps_ == 2 * 5000 // 100
     assert loose.n_steps_ < none.n_steps_
     seen = []
-    MiniBatchKMeans(4, batch_size=100, random_state=0,
-                    callback=lambda s: seen.append(s.step) or len(seen) == 3).fit(X)
+    MiniBatchKMeans(
+        4, batch_size=100, random_state=0, callback=lambda s: seen.append(s.step) or len(seen) == 3
+    ).fit(X)
     assert seen == [0, 1, 2]
     MiniBatchKMeans(4, batch_size=100, max_iter=1, verbose=1, random_state=0).fit(X[:300])
     assert "Step 0: batch inertia" in capsys.readouterr().out

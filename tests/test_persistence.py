@@ -1,6 +1,7 @@
 """Saving and loading estimators: exact round trips, clear refusals."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -60,11 +61,12 @@ def test_corrupted_and_foreign_files_are_refused(fitted, tmp_path):
     km, _ = fitted
     good = km.save(tmp_path / "good.npz")
     truncated = tmp_path / "truncated.npz"
-    truncated.write_bytes(open(good, "rb").read()[:200])
+    truncated.write_bytes(Path(good).read_bytes()[:200])
     text = tmp_path / "text.npz"
     text.write_text("hello")
     foreign = tmp_path / "foreign.npz"
     np.savez(foreign, a=np.arange(3))
+
     def tampered(name, **changes):
         with np.load(good, allow_pickle=False) as archive:
             arrays = {key: archive[key] for key in archive.files}

@@ -4,7 +4,10 @@ import numpy as np
 import pytest
 
 from helpers import THREE_CENTRES, blobs_around
+from vqkit.backends import get_backend
 from vqkit.core.prediction_strength import pair_agreement, prediction_strength, strength_pick
+
+CPU = get_backend(np.zeros((1, 1)))
 
 
 def test_pair_agreement_counts_pairs_kept_together():
@@ -26,7 +29,7 @@ def test_strength_is_high_at_the_true_k_and_low_above():
     ks = [1, 2, 3, 4, 5]
     done = []
     strength = prediction_strength(
-        X, ks, np.random.RandomState(1), repeats=2, on_repeat=done.append
+        X, ks, np.random.RandomState(1), backend=CPU, repeats=2, on_repeat=done.append
     )
     assert done == [1, 2]
     assert strength[0] == 1.0
@@ -38,7 +41,7 @@ def test_strength_is_high_at_the_true_k_and_low_above():
 def test_k_above_half_the_rows_is_undefined():
     X = np.random.RandomState(0).normal(size=(12, 2))
     # halves of 6 rows: k = 3 leaves some cluster with two members; k = 7 cannot be fitted
-    strength = prediction_strength(X, [1, 3, 7], np.random.RandomState(0), repeats=1)
+    strength = prediction_strength(X, [1, 3, 7], np.random.RandomState(0), backend=CPU, repeats=1)
     assert strength[0] == 1.0 and not np.isnan(strength[1]) and np.isnan(strength[2])
 
 

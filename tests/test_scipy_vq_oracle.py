@@ -12,13 +12,12 @@ import itertools
 
 import numpy as np
 import pytest
+import scipy  # noqa: E402
+import scipy.cluster.vq as scipy_vq
 from numpy.testing import assert_allclose, assert_array_equal
 
 import vqkit
 from helpers import blobs
-
-scipy_vq = pytest.importorskip("scipy.cluster.vq")
-import scipy  # noqa: E402
 
 SCIPY_VERSION = tuple(int(p) for p in scipy.__version__.split(".")[:2])
 SCIPY_118 = SCIPY_VERSION >= (1, 18)
@@ -127,8 +126,7 @@ def make_data(n, d, k, seed, dtype):
 
 
 # shapes: d = 0 stands for 1-D data
-SHAPES = [(60, 0), (80, 1), (150, 2), (120, 3), (90, 4), (100, 5), (70, 8),
-          (60, 17), (40, 50)]
+SHAPES = [(60, 0), (80, 1), (150, 2), (120, 3), (90, 4), (100, 5), (70, 8), (60, 17), (40, 50)]
 
 
 @pytest.mark.usefixtures("restore_global_rng")
@@ -243,9 +241,16 @@ def test_kmeans2_keeps_empty_cluster_centroid_like_scipy():
 
 @pytest.mark.parametrize(
     "obs_dtype,book_dtype",
-    [(np.float64, np.float64), (np.float32, np.float32), (np.float32, np.float64),
-     (np.int64, np.float64), (np.int64, np.int64), (np.int32, np.int32),
-     (np.bool_, np.bool_), (np.float16, np.float64)],
+    [
+        (np.float64, np.float64),
+        (np.float32, np.float32),
+        (np.float32, np.float64),
+        (np.int64, np.float64),
+        (np.int64, np.int64),
+        (np.int32, np.int32),
+        (np.bool_, np.bool_),
+        (np.float16, np.float64),
+    ],
 )
 @pytest.mark.parametrize("d", [0, 1, 3, 4, 5, 9, 33])
 def test_vq_matches_scipy(d, obs_dtype, book_dtype):
@@ -305,23 +310,27 @@ def test_whiten_docstring_example():
     features = np.array([[1.9, 2.3, 1.7], [1.5, 2.5, 2.2], [0.8, 0.6, 1.7]])
     assert_allclose(
         vqkit.whiten(features),
-        [[4.17944278, 2.69811351, 7.21248917],
-         [3.29956009, 2.93273208, 9.33380951],
-         [1.75976538, 0.7038557, 7.21248917]],
+        [
+            [4.17944278, 2.69811351, 7.21248917],
+            [3.29956009, 2.93273208, 9.33380951],
+            [1.75976538, 0.7038557, 7.21248917],
+        ],
         rtol=1e-8,
     )
 
 
 def test_whiten_does_not_centre():
-    assert_array_equal(vqkit.whiten([[10.0, 1], [12, 3]]) * 1.0,
-                       scipy_vq.whiten([[10.0, 1], [12, 3]]))
+    assert_array_equal(
+        vqkit.whiten([[10.0, 1], [12, 3]]) * 1.0, scipy_vq.whiten([[10.0, 1], [12, 3]])
+    )
 
 
 # --------------------------------------------------------------------------
 # SciPy's own regression checks (its test_vq.py cases), on vqkit
 
-X_UPSTREAM = np.array([[3.0, 3], [4, 3], [4, 2], [9, 2], [5, 1], [6, 2], [9, 4],
-                       [5, 2], [5, 4], [7, 4], [6, 5]])
+X_UPSTREAM = np.array(
+    [[3.0, 3], [4, 3], [4, 2], [9, 2], [5, 1], [6, 2], [9, 4], [5, 2], [5, 4], [7, 4], [6, 5]]
+)
 CODET1 = np.array([[3.0, 3.0], [6.2, 4.0], [5.8, 1.8]])
 CODET2 = np.array([[11.0 / 3, 8.0 / 3], [6.75, 4.25], [6.25, 1.75]])
 LABEL1 = np.array([0, 1, 2, 2, 2, 2, 1, 2, 1, 1, 1])
@@ -329,8 +338,9 @@ LABEL1 = np.array([0, 1, 2, 2, 2, 2, 1, 2, 1, 1, 1])
 
 def test_upstream_vq_labels():
     assert_array_equal(vqkit.vq(X_UPSTREAM, X_UPSTREAM[:3])[0], LABEL1)
-    assert_array_equal(vqkit.vq(X_UPSTREAM.astype(np.int64),
-                                X_UPSTREAM[:3].astype(np.int64))[0], LABEL1)
+    assert_array_equal(
+        vqkit.vq(X_UPSTREAM.astype(np.int64), X_UPSTREAM[:3].astype(np.int64))[0], LABEL1
+    )
 
 
 @pytest.mark.filterwarnings("ignore:the matrix subclass:PendingDeprecationWarning")
@@ -342,8 +352,9 @@ def test_upstream_matrix_input():
 
 
 def test_upstream_kmeans_and_kmeans2_simple():
-    assert_allclose(vqkit.kmeans(X_UPSTREAM, X_UPSTREAM[:3], iter=1,
-                                 rng=np.random.default_rng(0))[0], CODET2)
+    assert_allclose(
+        vqkit.kmeans(X_UPSTREAM, X_UPSTREAM[:3], iter=1, rng=np.random.default_rng(0))[0], CODET2
+    )
     book, dist = vqkit.kmeans(X_UPSTREAM, X_UPSTREAM[:3])
     assert_allclose(book, CODET2)
     assert dist == pytest.approx(1.2050299820603927, rel=1e-14)
@@ -384,10 +395,10 @@ def test_upstream_kmeans_drops_lost_clusters():
 def test_upstream_kpp_low_dim_exact_centroids():
     rng = np.random.default_rng(2358792345678234568)
     data = rng.normal(size=(200, 2)) + np.array([[-2.0, 2.0]])  # stand-in data
-    expected, _ = scipy_vq.kmeans2(data, 2, minit="++",
-                                   rng=np.random.default_rng(2358792345678234568))
-    got, _ = vqkit.kmeans2(data, 2, minit="++",
-                           rng=np.random.default_rng(2358792345678234568))
+    expected, _ = scipy_vq.kmeans2(
+        data, 2, minit="++", rng=np.random.default_rng(2358792345678234568)
+    )
+    got, _ = vqkit.kmeans2(data, 2, minit="++", rng=np.random.default_rng(2358792345678234568))
     assert_allclose(got, expected, rtol=1e-12)
 
 
@@ -399,10 +410,11 @@ def test_upstream_kpp_high_dim_signs():
 
 
 def test_upstream_krandinit_covariance():
+    from vqkit.backends import get_backend
     from vqkit.core.seeding import gaussian_init
 
     for data in (blobs(200, 2, 3, seed=4), np.random.default_rng(3).normal(size=(10, 20))):
-        draws = gaussian_init(data, 1_000_000, np.random.default_rng(1234))
+        draws = gaussian_init(data, 1_000_000, np.random.default_rng(1234), get_backend(data))
         cov = np.cov(data.T)
         assert_allclose(np.cov(draws.T), cov, atol=1.1e-2 * np.abs(cov).max())
 

@@ -21,7 +21,8 @@ def plain_fit(X, C, w, max_iter, shift_tol):
     ``max_iter`` updates, when no label changes, or when the centres move by
     no more than ``shift_tol``; an empty centre takes the farthest row left
     (rows of weight zero never).  Returns centres, labels and inertia of the
-    returned centres, and the number of updates."""
+    returned centres, and the number of iterations as scikit-learn counts
+    them (the updates, plus the pass that found no label change)."""
     X64 = X.astype(np.float64)
     w = np.ones(len(X)) if w is None else w
     C = np.array(C, dtype=X.dtype)
@@ -30,14 +31,17 @@ def plain_fit(X, C, w, max_iter, shift_tol):
     while n_iter < max_iter:
         new_labels, d2 = nearest_reference(X64, C.astype(np.float64))
         if labels is not None and (new_labels == labels).all():
+            n_iter += 1
             break
         labels = new_labels
-        sums = np.array([(w[labels == j, None] * X64[labels == j]).sum(0)
-                         for j in range(len(C))]).reshape(len(C), -1)
+        sums = np.array(
+            [(w[labels == j, None] * X64[labels == j]).sum(0) for j in range(len(C))]
+        ).reshape(len(C), -1)
         wsums = np.array([w[labels == j].sum() for j in range(len(C))])
         empty = np.flatnonzero(~(wsums > 0))
-        far = [i for i in np.argsort(-np.where(w > 0, d2, -np.inf), kind="stable")
-               if w[i] > 0][: len(empty)]
+        far = [i for i in np.argsort(-np.where(w > 0, d2, -np.inf), kind="stable") if w[i] > 0][
+            : len(empty)
+        ]
         for j, i in zip(empty, far):
             sums[labels[i]] -= w[i] * X64[i]
             wsums[labels[i]] -= w[i]
@@ -55,8 +59,7 @@ def plain_fit(X, C, w, max_iter, shift_tol):
 
 
 def compiled_fit(X, C, w=None, max_iter=300, shift_tol=0.0):
-    return backend.lloyd_runs([X], None if w is None else [w], [C], [0], [shift_tol],
-                              max_iter)[0]
+    return backend.lloyd_runs([X], None if w is None else [w], [C], [0], [shift_tol], max_iter)[0]
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -70,8 +73,7 @@ def test_one_fit_matches_plain_numpy(n, d, k, dtype, weighted):
         w[::7] = 0.0
     C = X[rng.choice(n, k, replace=False)]
     shift_tol = tolerance(backend, X, 1e-4, w)[0]
-    centers, labels, n_iter, inertia, converged, unassigned = compiled_fit(
-        X, C, w, 300, shift_tol)
+    centers, labels, n_iter, inertia, converged, unassigned = compiled_fit(X, C, w, 300, shift_tol)
     ref_C, ref_labels, ref_inertia, ref_n_iter = plain_fit(X, C, w, 300, shift_tol)
     assert unassigned is None and converged
     assert n_iter == ref_n_iter
@@ -150,10 +152,23 @@ def test_fit_kmeans_without_history_matches_the_iteration_loop(dtype, n_init):
     X = blobs(3000, 7, 6, seed=5, spread=1.2, dtype=dtype)
     w = np.random.default_rng(1).uniform(0, 3, 3000)
     for weights in (None, w):
-        fast = fit_kmeans(X, 6, backend=backend, n_init=n_init, weights=weights,
-                          random_state=np.random.RandomState(3), keep_history=False)
-        loop = fit_kmeans(X, 6, backend=backend, n_init=n_init, weights=weights,
-                          random_state=np.random.RandomState(3))
+        fast = fit_kmeans(
+            X,
+            6,
+            backend=backend,
+            n_init=n_init,
+            weights=weights,
+            random_state=np.random.RandomState(3),
+            keep_history=False,
+        )
+        loop = fit_kmeans(
+            X,
+            6,
+            backend=backend,
+            n_init=n_init,
+            weights=weights,
+            random_state=np.random.RandomState(3),
+        )
         assert fast.history == [] and loop.history
         assert fast.n_iter == loop.n_iter
         assert_array_equal(fast.labels, loop.labels)
@@ -171,11 +186,20 @@ def test_reference_fits_batched_equal_the_per_iteration_fits(monkeypatch):
     X = blobs(800, 4, 3, seed=7, spread=1.0)
     box = reference_box(X, None, "uniform")
     seen = []
-    fast = reference_log_dispersions(box, 800, range(1, 7), 5, np.random.RandomState(0),
-                                     X.dtype, on_reference=seen.append)
+    fast = reference_log_dispersions(
+        box,
+        800,
+        range(1, 7),
+        5,
+        np.random.RandomState(0),
+        X.dtype,
+        on_reference=seen.append,
+        backend=backend,
+    )
     decline_compiled_fits(monkeypatch)
-    slow = reference_log_dispersions(box, 800, range(1, 7), 5, np.random.RandomState(0),
-                                     X.dtype)
+    slow = reference_log_dispersions(
+        box, 800, range(1, 7), 5, np.random.RandomState(0), X.dtype, backend=backend
+    )
     assert seen == [1, 2, 3, 4, 5]
     assert_allclose(fast, slow, rtol=0, atol=1e-12)
 
@@ -185,11 +209,13 @@ def test_reference_batches_are_bounded(monkeypatch):
 
     X = blobs(300, 3, 3, seed=8)
     box = reference_box(X, None, "pca")
-    whole = reference_log_dispersions(box, 300, [1, 2, 4], 6, np.random.RandomState(1),
-                                      X.dtype)
+    whole = reference_log_dispersions(
+        box, 300, [1, 2, 4], 6, np.random.RandomState(1), X.dtype, backend=backend
+    )
     monkeypatch.setattr(gap, "REFERENCE_BATCH_BYTES", 2 * X.nbytes)  # two sets a batch
-    small = reference_log_dispersions(box, 300, [1, 2, 4], 6, np.random.RandomState(1),
-                                      X.dtype)
+    small = reference_log_dispersions(
+        box, 300, [1, 2, 4], 6, np.random.RandomState(1), X.dtype, backend=backend
+    )
     assert_array_equal(whole, small)
 
 
@@ -197,11 +223,11 @@ def test_gap_and_prediction_strength_match_the_per_iteration_path(monkeypatch):
     X = blobs(1200, 5, 4, seed=9, spread=1.0)
     ks = range(1, 8)
     decline_compiled_fits(monkeypatch)
-    slow_gap = gap_statistic(X, ks, rng=np.random.RandomState(4), n_references=4)
-    slow_ps = prediction_strength(X, ks, np.random.RandomState(4), n_init=2)
+    slow_gap = gap_statistic(X, ks, backend=backend, rng=np.random.RandomState(4), n_references=4)
+    slow_ps = prediction_strength(X, ks, np.random.RandomState(4), backend=backend, n_init=2)
     monkeypatch.undo()
-    fast_gap = gap_statistic(X, ks, rng=np.random.RandomState(4), n_references=4)
-    fast_ps = prediction_strength(X, ks, np.random.RandomState(4), n_init=2)
+    fast_gap = gap_statistic(X, ks, backend=backend, rng=np.random.RandomState(4), n_references=4)
+    fast_ps = prediction_strength(X, ks, np.random.RandomState(4), backend=backend, n_init=2)
     assert_allclose(fast_gap.gap, slow_gap.gap, rtol=0, atol=1e-12)
     assert_allclose(fast_gap.sd, slow_gap.sd, rtol=0, atol=1e-12)
     assert_allclose(fast_ps, slow_ps, rtol=0, atol=1e-12)

@@ -31,16 +31,29 @@ FILES = (
 
 #: scikit-learn module -> names that are pointed at vqkit's (when vqkit has them)
 REDIRECTS = {
-    "sklearn.cluster": ("KMeans", "MiniBatchKMeans", "BisectingKMeans", "k_means",
-                        "kmeans_plusplus"),
-    "sklearn.metrics": ("silhouette_score", "silhouette_samples",
-                        "calinski_harabasz_score", "davies_bouldin_score"),
-    "sklearn.metrics.cluster": ("silhouette_score", "silhouette_samples",
-                                "calinski_harabasz_score", "davies_bouldin_score"),
+    "sklearn.cluster": (
+        "KMeans",
+        "MiniBatchKMeans",
+        "BisectingKMeans",
+        "k_means",
+        "kmeans_plusplus",
+    ),
+    "sklearn.metrics": (
+        "silhouette_score",
+        "silhouette_samples",
+        "calinski_harabasz_score",
+        "davies_bouldin_score",
+    ),
+    "sklearn.metrics.cluster": (
+        "silhouette_score",
+        "silhouette_samples",
+        "calinski_harabasz_score",
+        "davies_bouldin_score",
+    ),
     "sklearn.exceptions": ("ConvergenceWarning",),
 }
 
-CONFTEST = '''
+CONFTEST = """
 import importlib
 import os
 
@@ -56,7 +69,7 @@ if os.environ.get("VQKIT_REDIRECT") == "1":
                 if hasattr(source, name):
                     setattr(module, name, getattr(source, name))
                     break
-'''
+"""
 
 
 def _reaching_tests(path):
@@ -76,16 +89,50 @@ def _reaching_tests(path):
 def _outcomes(folder, redirect, extra):
     """Run pytest in ``folder``; return {(file, test id): outcome}."""
     report = Path(folder) / f"report-{int(redirect)}.xml"
-    env = dict(os.environ, SKLEARN_RUN_FLOAT32_TESTS="1", VQKIT_REDIRECT=str(int(redirect)))
-    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                    "-p", "sklearn.conftest", "--tb=no", "-o", "addopts=", f"--junitxml={report}", *extra, "."],
-                   cwd=folder, env=env, stdout=subprocess.DEVNULL, check=False)
+    # pytest runs in a temporary folder: relative PYTHONPATH entries (such as
+    # "src" from a checkout) are made absolute so the same vqkit is imported
+    path = os.pathsep.join(
+        os.path.abspath(p) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p
+    )
+    env = dict(
+        os.environ,
+        PYTHONPATH=path,
+        SKLEARN_RUN_FLOAT32_TESTS="1",
+        VQKIT_REDIRECT=str(int(redirect)),
+    )
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "sklearn.conftest",
+            "--tb=no",
+            "-o",
+            "addopts=",
+            f"--junitxml={report}",
+            *extra,
+            ".",
+        ],
+        cwd=folder,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        check=False,
+    )
     outcomes = {}
     for case in ET.parse(report).getroot().iter("testcase"):
         key = (case.get("classname", "").split(".")[0], case.get("name"))
         kinds = {child.tag for child in case}
-        outcomes[key] = ("failed" if kinds & {"failure", "error"}
-                         else "skipped" if "skipped" in kinds else "passed")
+        outcomes[key] = (
+            "failed"
+            if kinds & {"failure", "error"}
+            else "skipped"
+            if "skipped" in kinds
+            else "passed"
+        )
     return outcomes
 
 
@@ -103,11 +150,14 @@ def main(extra):
         on_sklearn = _outcomes(folder, False, extra)
         on_vqkit = _outcomes(folder, True, extra)
     print(f"scikit-learn {sklearn.__version__}")
-    print(f"{'file':<24} {'pass on sklearn':>16} {'of them reach vqkit':>20} {'pass on vqkit':>14}")
+    print(
+        f"{'file':<24} {'pass on sklearn':>16} {'of them reach vqkit':>20} {'pass on vqkit':>14}"
+    )
     failures = []
     for stem in sorted(reaching):
-        keys = [key for key, outcome in on_sklearn.items()
-                if key[0] == stem and outcome == "passed"]
+        keys = [
+            key for key, outcome in on_sklearn.items() if key[0] == stem and outcome == "passed"
+        ]
         reach = [key for key in keys if key[1].split("[")[0] in reaching[stem]]
         ok = [key for key in reach if on_vqkit.get(key) == "passed"]
         failures += [key for key in reach if on_vqkit.get(key) != "passed"]

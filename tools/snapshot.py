@@ -77,14 +77,12 @@ def results():
         yield f"km_manhattan_{n}x{d}_centers", km.cluster_centers_
         km = vqkit.KMeans(min(k, 10), metric="cosine", random_state=0, n_init=1).fit(X)
         yield f"km_cosine_{n}x{d}_centers", km.cluster_centers_
-        S = scipy.sparse.random(n, d, density=0.3, format="csr", random_state=n,
-                                dtype=np.float64)
+        S = scipy.sparse.random(n, d, density=0.3, format="csr", random_state=n, dtype=np.float64)
         km = vqkit.KMeans(min(k, 10), random_state=0, n_init=2).fit(S)
         yield f"km_sparse_{n}x{d}_centers", km.cluster_centers_
         yield f"km_sparse_{n}x{d}_labels", km.labels_
         yield f"km_sparse_{n}x{d}_transform", km.transform(S[:30])
-        mb = vqkit.MiniBatchKMeans(min(k, 10), random_state=0, n_init=1,
-                                   batch_size=128).fit(S)
+        mb = vqkit.MiniBatchKMeans(min(k, 10), random_state=0, n_init=1, batch_size=128).fit(S)
         yield f"mb_sparse_{n}x{d}_centers", mb.cluster_centers_
     # extremes: the exact rescaling
     X = _blobs(300, 3, 4, seed=1) * 1e170
@@ -129,14 +127,19 @@ def main(argv):
             continue
         old = stored[name]
         value = np.asarray(value)
-        if old.dtype != value.dtype or old.shape != value.shape or not np.array_equal(
-                old, value, equal_nan=old.dtype.kind in "fc"):
+        if (
+            old.dtype != value.dtype
+            or old.shape != value.shape
+            or not np.array_equal(old, value, equal_nan=old.dtype.kind in "fc")
+        ):
             bad.append(f"{name}: differs ({old.dtype}{old.shape} vs {value.dtype}{value.shape})")
     bad += [f"{name}: no longer produced" for name in stored.files if name not in seen]
     for line in bad:
         print(line)
-    print(f"{len(seen) - len([b for b in bad if 'differs' in b or 'not in' in b])} of "
-          f"{len(stored.files)} arrays bitwise equal; {len(bad)} problems")
+    print(
+        f"{len(seen) - len([b for b in bad if 'differs' in b or 'not in' in b])} of "
+        f"{len(stored.files)} arrays bitwise equal; {len(bad)} problems"
+    )
     return 1 if bad else 0
 
 

@@ -9,14 +9,24 @@ vqkit's compiled engine.  ``vqkit.KMeans`` is a scikit-learn–style estimator
 on the same engine.
 """
 
-from .estimators import BisectingKMeans, KMeans, MiniBatchKMeans
-from .selection import choose_k
-from .exceptions import ClusterError, ConvergenceWarning, NotFittedError
 from . import metrics
+from .estimators import BisectingKMeans, KMeans, MiniBatchKMeans, k_means, kmeans_plusplus
+from .exceptions import ClusterError, NotFittedError
 from .quantization import Codebook, quantize_image
 from .scipy_vq import kmeans, kmeans2, py_vq, vq, whiten
+from .selection import choose_k
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    # ConvergenceWarning is built on first use: it may import scikit-learn
+    if name == "ConvergenceWarning":
+        from .exceptions import convergence_warning
+
+        return convergence_warning()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "BisectingKMeans",
@@ -29,6 +39,8 @@ __all__ = [
     "NotFittedError",
     "kmeans",
     "kmeans2",
+    "k_means",
+    "kmeans_plusplus",
     "metrics",
     "py_vq",
     "quantize_image",

@@ -15,18 +15,26 @@ Where SciPy crashes, hangs or returns garbage, these functions raise a
 * an empty code book given to ``vq`` (SciPy returns uninitialised codes);
 * cluster labels outside ``[0, k)`` (SciPy writes out of bounds).
 
+Arrays of other Array API libraries (PyTorch, CuPy, array-api-strict) are
+computed on their device and the results are arrays of their library:
+each function resolves its backend once, from its array arguments, and
+runs one code path for NumPy and device arrays.
+
 This module is an interface: it validates and translates arguments and
-shapes results; the algorithms live in ``vqkit.core``.
+shapes results; the algorithms live in ``vqkit.core``.  The public functions
+carry no annotations: their signatures are SciPy's, exactly.
 """
 
+from __future__ import annotations
+
+import math
 import operator
 import warnings
+from typing import Any
 
 import numpy as np
 
-from .backends import get_backend, is_array_api
-from .core.arrays import astype, like, namespace
-from .core.arrays import host as to_host
+from .backends import Backend, array_kind, get_backend
 from .core.lloyd import assign_checked, lloyd
 from .core.random import check_random_state, rng_argument
 from .core.seeding import gaussian_init, kmeans_plusplus, random_rows
@@ -36,9 +44,7 @@ __all__ = ["ClusterError", "kmeans", "kmeans2", "py_vq", "vq", "whiten"]
 
 _FLOAT_TYPES = (np.float32, np.float64)
 _TYPE_MSG = "type other than float or double not supported"
-_EMPTY_CLUSTER_MSG = (
-    "One of the clusters is empty. Re-run kmeans with a different initialization."
-)
+_EMPTY_CLUSTER_MSG = "One of the clusters is empty. Re-run kmeans with a different initialization."
 _PY_VQ_DEPRECATION = (
     "`vqkit.py_vq` was unintentionally public, and will be removed in "
     "SciPy 1.20.0, use `vqkit.vq` instead."
@@ -49,24 +55,54 @@ _PY_VQ_DEPRECATION = (
 # argument handling shared by the functions below
 
 
-def _asarray(a, check_finite):
-    """``np.asarray`` plus SciPy's optional finiteness check."""
-    a = np.asarray(a)
-    if check_finite and not np.all(np.isfinite(a)):
+#: Stands for every argument that is not an array of another Array API
+#: library: those become NumPy arrays (Dask arrays are computed, as
+#: ``np.asarray`` does) and get the CPU backend.
+_NUMPY = np.empty(0)
+
+
+def _resolve(*arrays: Any) -> tuple[Backend, Any]:
+    """The backend of a call, and the array whose library and device the
+    other arguments join: the first array of an Array API library other
+    than NumPy among ``arrays`` (then everything is computed on its
+    device), else the CPU backend and None (everything becomes NumPy)."""
+    for a in arrays:
+        if array_kind(a) == "array_api":
+            return get_backend(a), a
+    return get_backend(_NUMPY), None
+
+
+def _check_finite(backend: Backend, a: Any) -> None:
+    """SciPy's optional finiteness check."""
+    xp = backend.xp
+    if not bool(xp.all(xp.isfinite(a))):
         raise ValueError("array must not contain infs or NaNs")
+
+
+def _asarray(backend: Backend, a: Any, ref: Any, check_finite: bool) -> Any:
+    """``a`` as an array of the call's library (``np.asarray`` for NumPy; on
+    ``ref``'s device otherwise), with SciPy's optional finiteness check."""
+    a = backend.asarray_like(a, ref)
+    if check_finite:
+        _check_finite(backend, a)
     return a
 
 
-def _is_lazy(a):
-    """True for arrays whose values are not computed yet (Dask)."""
-    return type(a).__module__.split(".")[0] == "dask"
+def _stand_in(backend: Backend, a: Any) -> np.ndarray:
+    """``a`` for the argument checks below, which are written against NumPy:
+    ``a`` itself when it is a NumPy array, else a NumPy array of its shape
+    and dtype that takes no memory."""
+    try:
+        return backend.numpy_stand_in(a)
+    except TypeError:  # bfloat16 and other types NumPy does not know
+        raise TypeError(_TYPE_MSG) from None
 
 
-def _is_real_float(dtype):
+def _is_real_float(dtype: Any) -> bool:
     return np.issubdtype(dtype, np.floating)
 
 
-def _check_vq_pair(obs, code_book):
+def _check_vq_pair(obs: np.ndarray, code_book: np.ndarray) -> np.dtype | None:
     """Raise what SciPy's ``vq`` raises for this pair of arrays, if anything.
 
     Returns the common dtype when the pair takes the compiled float path,
@@ -88,7 +124,7 @@ def _check_vq_pair(obs, code_book):
     return ct
 
 
-def _check_cdist_pair(obs, code_book):
+def _check_cdist_pair(obs: np.ndarray, code_book: np.ndarray) -> None:
     """Raise what SciPy's ``py_vq`` (through ``cdist``) raises for this pair."""
     if obs.ndim != code_book.ndim:
         raise ValueError("Observation and code_book should have the same rank")
@@ -103,23 +139,35 @@ def _check_cdist_pair(obs, code_book):
             raise ValueError(f"Unsupported dtype {a.dtype}")
 
 
-def _as_2d(a):
+def _as_2d(backend: Backend, a: Any) -> Any:
     """View 0-D and 1-D data as one column; 2-D data is returned as it is."""
-    a = np.atleast_1d(a)
+    if a.ndim == 0:
+        a = backend.xp.reshape(a, (1,))
     return a[:, None] if a.ndim == 1 else a
 
 
-def _nearest(obs, code_book, dtype):
-    """Codes (int32) and non-squared distances of ``obs`` against ``code_book``."""
-    X = _as_2d(obs).astype(dtype, copy=False)
-    C = _as_2d(code_book).astype(dtype, copy=False)
+def _nearest(backend: Backend, obs: Any, code_book: Any, dtype: Any) -> tuple[Any, Any]:
+    """Codes (int32) and non-squared distances of ``obs`` against
+    ``code_book``, computed in ``dtype``; ``dtype`` None: ``py_vq``'s
+    integer path, float64 with wide (intp) codes."""
+    xp = backend.xp
+    wide = dtype is None or dtype == np.float64
+    X = backend.astype(_as_2d(backend, obs), xp.float64 if wide else xp.float32)
+    C = backend.astype(_as_2d(backend, code_book), X.dtype)
     if C.shape[0] == 0 and X.shape[0] > 0:
         raise ValueError(
             "the code book is empty: it has no code to assign observations to; "
             "pass a code book with at least one row"
         )
-    labels, min_d2 = assign_checked(get_backend(X), X, C, formula="scipy")
-    return labels, np.sqrt(min_d2)
+    options: dict[str, Any]
+    if "scipy_formula" in backend.capabilities:  # bitwise close to SciPy
+        options = {"formula": "scipy"}
+    else:  # centred on the code book's mean: accurate float32 distances far from 0
+        options = {"origin": xp.mean(C, axis=0) if C.shape[0] else None}
+    labels, min_d2 = assign_checked(backend, X, C, **options)
+    if dtype is None:
+        labels = backend.astype(labels, xp.int64)
+    return labels, xp.sqrt(min_d2)
 
 
 # --------------------------------------------------------------------------
@@ -162,15 +210,15 @@ def whiten(obs, check_finite=None):
            [3.29956009, 2.93273208, 9.33380951],
            [1.75976538, 0.7038557 , 7.21248917]])
     """
+    backend, ref = _resolve(obs)
     if check_finite is None:
-        check_finite = not _is_lazy(obs)
-    if is_array_api(obs):  # PyTorch, CuPy ...: computed on the array's device
-        return _whiten_device(obs, check_finite)
-    obs = _asarray(obs, check_finite)
-    std_dev = np.asarray(np.std(obs, axis=0))
+        check_finite = array_kind(obs) != "dask"
+    obs = _asarray(backend, obs, ref, check_finite)
+    xp = backend.xp
+    std_dev = xp.std(obs, axis=0)
     zero_std = std_dev == 0
-    std_dev = np.where(zero_std, std_dev.dtype.type(1), std_dev)
-    if check_finite and np.any(zero_std):
+    std_dev = xp.where(zero_std, xp.ones_like(std_dev), std_dev)
+    if check_finite and bool(xp.any(zero_std)):
         warnings.warn(
             "Some columns have standard deviation zero. "
             "The values of these columns will not change.",
@@ -224,23 +272,11 @@ def vq(obs, code_book, check_finite=True):
     >>> vq(features, code_book)
     (array([1, 1, 0], dtype=int32), array([0.43588989, 0.73484692, 0.83066239]))
     """
-    if is_array_api(obs) or is_array_api(code_book):  # on the arrays' device
-        return _vq_device(obs, code_book, check_finite)
-    obs = _asarray(obs, check_finite)
-    code_book = _asarray(code_book, check_finite)
-    dtype = _check_vq_pair(obs, code_book)
-    if dtype is None:
-        return _py_vq(obs, code_book, check_finite=False)
-    return _nearest(obs, code_book, dtype)
-
-
-def _py_vq(obs, code_book, check_finite=True):
-    """``vq`` for any real dtype, computed in float64 with intp codes."""
-    obs = _asarray(obs, check_finite)
-    code_book = _asarray(code_book, check_finite)
-    _check_cdist_pair(obs, code_book)
-    code, dist = _nearest(obs, code_book, np.float64)
-    return code.astype(np.intp), dist
+    backend, ref = _resolve(obs, code_book)
+    obs = _asarray(backend, obs, ref, check_finite)
+    code_book = _asarray(backend, code_book, ref, check_finite)
+    dtype = _check_vq_pair(_stand_in(backend, obs), _stand_in(backend, code_book))
+    return _nearest(backend, obs, code_book, dtype)
 
 
 def py_vq(obs, code_book, check_finite=True):
@@ -278,16 +314,21 @@ def py_vq(obs, code_book, check_finite=True):
     ([0, 1], [1.414, 1.414])
     """
     warnings.warn(_PY_VQ_DEPRECATION, DeprecationWarning, stacklevel=2)
-    return _py_vq(obs, code_book, check_finite=check_finite)
+    backend = get_backend(_NUMPY)  # NumPy only, as SciPy's py_vq
+    obs = _asarray(backend, obs, None, check_finite)
+    code_book = _asarray(backend, code_book, None, check_finite)
+    _check_cdist_pair(obs, code_book)
+    return _nearest(backend, obs, code_book, None)
 
 
 # --------------------------------------------------------------------------
 # kmeans
 
 
-def _check_thresh(thresh):
+def _check_thresh(thresh: float) -> None:
     """Reject a ``thresh`` that SciPy's loop could never meet (it would hang)."""
-    float("inf") > thresh  # a non-number raises the TypeError SciPy's loop raises
+    # a non-number raises the TypeError SciPy's loop raises
+    float("inf") > thresh  # noqa: B015
     if not thresh >= 0:
         raise ValueError(
             f"thresh must be a non-negative number, got {thresh}: a run stops "
@@ -297,20 +338,21 @@ def _check_thresh(thresh):
         )
 
 
-def _check_update_dtype(data):
+def _check_update_dtype(data: np.ndarray) -> None:
     if data.dtype.type not in _FLOAT_TYPES:
         raise TypeError(_TYPE_MSG)
 
 
-def _kmeans_single(obs, guess, thresh):
-    """One Lloyd run from ``guess``: distortion-change stop, empty clusters dropped."""
-    _check_vq_pair(obs, guess)
-    _check_update_dtype(obs)
-    X = _as_2d(obs)
+def _kmeans_single(backend: Backend, obs: Any, guess: Any, thresh: float) -> tuple[Any, Any]:
+    """One Lloyd run from ``guess``: distortion-change stop, empty clusters
+    dropped, SciPy's distance formula where the backend has it."""
+    _check_vq_pair(_stand_in(backend, obs), _stand_in(backend, guess))
+    _check_update_dtype(_stand_in(backend, obs))
+    X = _as_2d(backend, obs)
     result = lloyd(
         X,
-        _as_2d(guess),
-        backend=get_backend(X),
+        _as_2d(backend, guess),
+        backend=backend,
         formula="scipy",
         distortion_tol=thresh,
         empty="drop",
@@ -322,8 +364,7 @@ def _kmeans_single(obs, guess, thresh):
     return book, result.distortion
 
 
-def kmeans(obs, k_or_guess, iter=20, thresh=1e-05, check_finite=True,
-           *, rng=None, seed=None):
+def kmeans(obs, k_or_guess, iter=20, thresh=1e-05, check_finite=True, *, rng=None, seed=None):
     """Performs k-means on a set of observation vectors forming k clusters.
 
     Runs Lloyd's algorithm from ``iter`` sets of ``k`` randomly chosen
@@ -382,25 +423,19 @@ def kmeans(obs, k_or_guess, iter=20, thresh=1e-05, check_finite=True,
     (2, 2)
     """
     rng = rng_argument("kmeans", rng, seed)
-    if is_array_api(obs) or is_array_api(k_or_guess):  # on the arrays' device
-        return _kmeans_device(obs, k_or_guess, iter, thresh, check_finite, rng)
-    obs = _asarray(obs, check_finite)
-    guess = _asarray(k_or_guess, check_finite)
-    return _kmeans_runs(obs, guess, guess.size, iter, thresh, rng, _kmeans_single)
-
-
-def _kmeans_runs(obs, guess, size, iter, thresh, rng, single):
-    """The runs of ``kmeans`` after its inputs are arrays: one run from a
-    code book ``guess`` (``size`` entries), or ``iter`` runs from random
-    rows for a number of clusters (``size == 1``), the lowest distortion
-    kept.  ``single(obs, book, thresh)`` is one run."""
+    backend, ref = _resolve(obs, k_or_guess)
+    obs = _asarray(backend, obs, ref, check_finite)
+    guess = _asarray(backend, k_or_guess, ref, check_finite)
+    size = math.prod(guess.shape)
+    if size == 1:  # a number of clusters, on the host
+        guess = np.asarray(backend.to_host(guess))
     if iter < 1:
         raise ValueError(f"iter must be at least 1, got {iter}")
     if size != 1:
         if size < 1:
             raise ValueError(f"Asked for 0 clusters. Initial book was {guess}")
         _check_thresh(thresh)
-        return single(obs, guess, thresh)
+        return _kmeans_single(backend, obs, guess, thresh)
     k = int(guess)
     if k != guess:
         raise ValueError("If k_or_guess is a scalar, it must be an integer.")
@@ -410,7 +445,7 @@ def _kmeans_runs(obs, guess, size, iter, thresh, rng, single):
     rng = check_random_state(rng)
     best_book = best_dist = None
     for _ in range(iter):
-        book, dist = single(obs, random_rows(obs, k, rng), thresh)
+        book, dist = _kmeans_single(backend, obs, random_rows(obs, k, rng, backend), thresh)
         if best_dist is None or dist < best_dist:
             best_book, best_dist = book, dist
     return best_book, best_dist
@@ -424,16 +459,28 @@ _INIT_METHODS = frozenset(("random", "points", "++"))
 _MISSING_METHODS = frozenset(("warn", "raise"))
 
 
-def _initial_centers(X, k, minit, rng, backend):
+def _initial_centers(
+    X: Any, k: int, minit: str, rng: Any, backend: Backend, univariate: bool
+) -> Any:
     if minit == "points":
-        return random_rows(X, k, rng)
+        return random_rows(X, k, rng, backend)
     if minit == "++":
         return kmeans_plusplus(X, k, rng, backend)
-    return gaussian_init(X, k, rng)
+    return gaussian_init(X, k, rng, backend, univariate)
 
 
-def kmeans2(data, k, iter=10, thresh=1e-05, minit='random', missing='warn',
-            check_finite=True, *, rng=None, seed=None):
+def kmeans2(
+    data,
+    k,
+    iter=10,
+    thresh=1e-05,
+    minit="random",
+    missing="warn",
+    check_finite=True,
+    *,
+    rng=None,
+    seed=None,
+):
     """Classify a set of observations into k clusters using the k-means algorithm.
 
     Runs exactly ``iter`` Lloyd iterations (assign, then update) from the
@@ -492,20 +539,21 @@ def kmeans2(data, k, iter=10, thresh=1e-05, minit='random', missing='warn',
         raise ValueError(f"Invalid iter ({iter}), must be a positive integer.")
     if missing not in _MISSING_METHODS:
         raise ValueError(f"Unknown missing method {missing!r}")
-    if is_array_api(data) or is_array_api(k):  # on the arrays' device
-        return _kmeans2_device(data, k, iter, minit, missing, check_finite, rng)
-    data = _asarray(data, check_finite)
-    return _kmeans2_run(data, k, np.array(k, copy=True), iter, minit, missing,
-                        check_finite, rng, device=False)
+    backend, ref = _resolve(data, k)
+    data = _asarray(backend, data, ref, check_finite)
+    return _kmeans2_run(
+        backend, data, backend.asarray_like(k, ref), iter, minit, missing, check_finite, rng
+    )
 
 
-def _kmeans2_engine(X, backend, device):
-    """How ``kmeans2`` computes distances: the fastest kernels on a device;
-    for float64 NumPy data from 5 features on, exact float64 distances with
-    Hamerly's bounds (the same labels as SciPy's expanded formula except
-    where that formula's rounding decides a near-tie); otherwise SciPy's
-    own formula, for bitwise-close float32 results."""
-    if device:
+def _kmeans2_engine(X: Any, backend: Backend) -> dict:
+    """How ``kmeans2`` computes distances: where the backend has SciPy's
+    formula (NumPy), for float64 data from 5 features on exact float64
+    distances with Hamerly's bounds (the same labels as SciPy's expanded
+    formula except where that formula's rounding decides a near-tie),
+    otherwise SciPy's own formula, for bitwise-close float32 results;
+    elsewhere (a device) the backend's fastest kernels."""
+    if "scipy_formula" not in backend.capabilities:
         return {"formula": "auto"}
     from .backends.cpu import EXPANDED_MIN_FEATURES  # numba loads with the CPU backend
 
@@ -514,161 +562,66 @@ def _kmeans2_engine(X, backend, device):
     return {"formula": "scipy"}
 
 
-def _kmeans2_run(data, k, code_book, iter, minit, missing, check_finite, rng, device):
-    """The body of ``kmeans2`` once ``data`` is an array: NumPy (``device``
-    False; SciPy's distance formula) or another Array API library (checks
-    on NumPy stand-ins, arithmetic on the arrays' device).  ``code_book`` is
-    ``k`` as a NumPy array, or a stand-in of it."""
-    as_2d = _as_2d_device if device else _as_2d
-    plain = _stand_in if device else (lambda a: a)
-    depth = 4 if device else 3  # stacklevel of kmeans2's caller from here
+def _kmeans2_run(
+    backend: Backend,
+    data: Any,
+    book: Any,
+    iter: int,
+    minit: str,
+    missing: str,
+    check_finite: bool,
+    rng: Any,
+) -> tuple[Any, Any]:
+    """The body of ``kmeans2`` once ``data`` and ``k`` (as ``book``) are
+    arrays of the call's library: the checks run on NumPy stand-ins, the
+    arithmetic where the arrays are."""
+    size = math.prod(book.shape)
+    code_book = np.asarray(backend.to_host(book)) if size == 1 else _stand_in(backend, book)
     if data.ndim not in (1, 2):
         raise ValueError("Input of rank > 2 is not supported.")
-    if any(n == 0 for n in data.shape) or code_book.size < 1:
+    if any(n == 0 for n in data.shape) or size < 1:
         raise ValueError("Empty input is not supported.")
-    X = as_2d(data)
-    backend = get_backend(X)
-    if minit == "matrix" or code_book.size > 1:
+    X = _as_2d(backend, data)
+    if minit == "matrix" or size > 1:
         if data.ndim != code_book.ndim:
             raise ValueError("k array doesn't match data rank")
         if data.ndim > 1 and code_book.shape[1] != X.shape[1]:
             raise ValueError("k array doesn't match data dimension")
-        centers = _as_2d_device(like(k, X)) if device else _as_2d(code_book)
+        centers = _as_2d(backend, book)
     else:
         nc = int(code_book)
         if nc < 1:
             raise ValueError(f"Cannot ask kmeans2 for {nc} clusters (k was {code_book})")
         elif nc != code_book:
-            warnings.warn("k was not an integer, was converted.", stacklevel=depth)
+            warnings.warn("k was not an integer, was converted.", stacklevel=3)
         if minit not in _INIT_METHODS:
             raise ValueError(f"Unknown init method {minit!r}")
-        centers = _initial_centers(X, nc, minit, check_random_state(rng), backend)
-        if device:
-            centers = like(centers, X)
+        rng = check_random_state(rng)
+        centers = backend.like(_initial_centers(X, nc, minit, rng, backend, data.ndim == 1), X)
     n_iter = operator.index(iter)  # after initialisation, like SciPy's range(iter)
-    if check_finite and device:
-        _check_finite_device(centers)
-    elif check_finite:
-        _asarray(centers, check_finite)
-    _check_vq_pair(plain(data), plain(centers if data.ndim == 2 else centers[:, 0]))
-    _check_update_dtype(plain(data))
+    if check_finite:
+        _check_finite(backend, centers)
+    _check_vq_pair(
+        _stand_in(backend, data), _stand_in(backend, centers if data.ndim == 2 else centers[:, 0])
+    )
+    _check_update_dtype(_stand_in(backend, data))
 
     def on_empty():
         if missing == "raise":
             raise ClusterError(_EMPTY_CLUSTER_MSG)
         # warn from lloyd -> on_empty: point at kmeans2's caller
-        warnings.warn(_EMPTY_CLUSTER_MSG, UserWarning, stacklevel=depth + 2)
+        warnings.warn(_EMPTY_CLUSTER_MSG, UserWarning, stacklevel=5)
 
     result = lloyd(
-        X, centers, backend=backend, max_iter=n_iter, empty="keep", on_empty=on_empty,
-        **_kmeans2_engine(X, backend, device),
+        X,
+        centers,
+        backend=backend,
+        max_iter=n_iter,
+        empty="keep",
+        on_empty=on_empty,
+        **_kmeans2_engine(X, backend),
     )
     centroid = result.centers
     if data.ndim == 1:
         centroid = centroid[:, 0]
     return centroid, result.labels
-
-
-# --------------------------------------------------------------------------
-# arrays of other Array API libraries (PyTorch, CuPy, array-api-strict):
-# the same checks, run on NumPy stand-ins of their shape and dtype; the
-# arithmetic on their device; results in their library
-
-
-def _stand_in(a):
-    """A NumPy array of ``a``'s shape and dtype that takes no memory (for
-    the argument checks shared with the NumPy path)."""
-    name = str(a.dtype).rsplit(".", 1)[-1]
-    try:
-        dtype = np.dtype(name)
-    except TypeError:  # bfloat16 and other types NumPy does not know
-        raise TypeError(_TYPE_MSG) from None
-    return np.broadcast_to(np.zeros((), dtype=dtype), tuple(a.shape))
-
-
-def _check_finite_device(a):
-    xp = namespace(a)
-    if not bool(xp.all(xp.isfinite(a))):
-        raise ValueError("array must not contain infs or NaNs")
-
-
-def _as_2d_device(a):
-    return a[:, None] if a.ndim == 1 else a
-
-
-def _whiten_device(obs, check_finite):
-    xp = namespace(obs)
-    if check_finite:
-        _check_finite_device(obs)
-    std_dev = xp.std(obs, axis=0)
-    zero_std = std_dev == 0
-    std_dev = xp.where(zero_std, xp.ones_like(std_dev), std_dev)
-    if check_finite and bool(xp.any(zero_std)):
-        warnings.warn(
-            "Some columns have standard deviation zero. "
-            "The values of these columns will not change.",
-            RuntimeWarning,
-            stacklevel=3,
-        )
-    return obs / std_dev
-
-
-def _vq_device(obs, code_book, check_finite):
-    ref = obs if is_array_api(obs) else code_book
-    obs, code_book = like(obs, ref), like(code_book, ref)
-    if check_finite:
-        _check_finite_device(obs)
-        _check_finite_device(code_book)
-    xp = namespace(ref)
-    dtype = _check_vq_pair(_stand_in(obs), _stand_in(code_book))
-    X, C = _as_2d_device(obs), _as_2d_device(code_book)
-    wide = dtype is None or dtype == np.float64
-    X = astype(X, xp.float64 if wide else xp.float32)
-    C = astype(C, X.dtype)
-    if C.shape[0] == 0 and X.shape[0] > 0:
-        raise ValueError(
-            "the code book is empty: it has no code to assign observations to; "
-            "pass a code book with at least one row"
-        )
-    # centred on the code book's mean: accurate float32 distances far from 0
-    origin = xp.mean(C, axis=0) if C.shape[0] else None
-    labels, min_d2 = assign_checked(get_backend(X), X, C, origin)
-    if dtype is None:  # integer data: py_vq's wide codes
-        labels = astype(labels, xp.int64)
-    return labels, xp.sqrt(min_d2)
-
-
-def _kmeans2_device(data, k, iter, minit, missing, check_finite, rng):
-    ref = data if is_array_api(data) else k
-    data = like(data, ref)
-    if check_finite:
-        _check_finite_device(data)
-    code_book = _stand_in(like(k, ref)) if is_array_api(k) else np.array(k, copy=True)
-    return _kmeans2_run(data, k, code_book, iter, minit, missing, check_finite, rng,
-                        device=True)
-
-
-def _kmeans_single_device(obs, guess, thresh):
-    _check_vq_pair(_stand_in(obs), _stand_in(guess))
-    _check_update_dtype(_stand_in(obs))
-    X = _as_2d_device(obs)
-    result = lloyd(X, _as_2d_device(guess), backend=get_backend(X), distortion_tol=thresh,
-                   empty="drop", final_assignment=True)
-    book = result.centers
-    if obs.ndim == 1:
-        book = book[:, 0]
-    return book, float(result.distortion)
-
-
-def _kmeans_device(obs, k_or_guess, iter, thresh, check_finite, rng):
-    ref = obs if is_array_api(obs) else k_or_guess
-    obs = like(obs, ref)
-    if check_finite:
-        _check_finite_device(obs)
-    given = is_array_api(k_or_guess)
-    guess = like(k_or_guess, ref) if given else _asarray(k_or_guess, check_finite)
-    if given and check_finite:
-        _check_finite_device(guess)
-    size = int(np.prod(tuple(guess.shape)))
-    guess = like(guess, obs) if size != 1 else np.asarray(to_host(guess))
-    return _kmeans_runs(obs, guess, size, iter, thresh, rng, _kmeans_single_device)

@@ -18,8 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .backends import array_kind, get_backend
-from .core.arrays import host, namespace
+from .backends import array_kind, get_backend, host_array
 
 
 def as_float_2d(
@@ -46,12 +45,12 @@ def as_float_2d(
     it is computed into memory.
     """
     kind = array_kind(X)
-    if accept_dask and (kind == "dask" or is_dask_frame(X)):
+    if accept_dask and kind == "dask":
         return _as_float_dask(X, name, dtypes)  # else computed by np.asarray below
     if kind == "array_api":  # PyTorch, CuPy ...
         if accept_array_api:  # validated and kept where it lives
             return _as_float_array_api(X, name)
-        X = host(X)  # a NumPy copy for interfaces that compute on the CPU
+        X = host_array(X)  # a NumPy copy for interfaces that compute on the CPU
     elif kind == "sparse":
         if not accept_sparse:
             raise TypeError(
@@ -68,13 +67,6 @@ def is_dask_frame(X: Any) -> bool:
     return hasattr(X, "to_dask_array")
 
 
-def numpy_dtype(X: Any) -> np.dtype:
-    """The NumPy float dtype of ``X``'s precision (any array library)."""
-    if array_kind(X) != "array_api":
-        return X.dtype
-    return np.dtype(np.float32 if X.dtype == namespace(X).float32 else np.float64)
-
-
 def as_sample_weight(sample_weight: ArrayLike | None, n: int) -> np.ndarray | None:
     """Validate weights: None, a scalar, or ``n`` finite non-negative numbers
     that are not all zero.  Returns a float64 array or None (all ones); a
@@ -85,7 +77,7 @@ def as_sample_weight(sample_weight: ArrayLike | None, n: int) -> np.ndarray | No
     if kind == "dask":
         return _as_dask_weights(sample_weight, n)
     if kind == "array_api":  # validated on the host, like NumPy weights
-        sample_weight = host(sample_weight)
+        sample_weight = host_array(sample_weight)
     w = np.asarray(sample_weight, dtype=np.float64)
     if w.ndim == 0:
         w = np.full(n, float(w))
@@ -117,30 +109,26 @@ def check_init(
     estimator_name: str,
     random_n_init: int,
 ) -> tuple[Any, int]:
-    """Check an array ``init`` against ``X`` and resolve ``n_init``.
+    """Check an ``init`` against ``X`` and resolve ``n_init``.
 
     ``init`` is a seeding's name, a callable or an array, and ``n_init``
     ``"auto"`` or an integer >= 1 (both checked with the other parameters).
-    An array must have the shape ``(n_clusters, n_features)`` and finite
-    values; it is returned in ``X``'s dtype.  ``n_init="auto"`` means
+    An array must hold numbers, have the shape ``(n_clusters, n_features)``
+    and be finite in ``X``'s dtype; it is returned in that dtype.  A
+    callable is returned wrapped so that what it returns gets the same
+    check (:class:`CheckedInit`).  ``n_init="auto"`` means
     ``random_n_init`` runs for ``"random"`` or a callable and one run
     otherwise; an array forces one run, with scikit-learn's
     ``RuntimeWarning`` when more were asked for.  Returns ``(init, n_init)``.
     """
     is_array = not isinstance(init, str) and not callable(init)
-    if is_array:
-        d = X.shape[1]
-        init = np.asarray(host(init), dtype=numpy_dtype(X))
-        if init.shape != (n_clusters, d):
-            raise ValueError(
-                f"The shape of the initial centers {init.shape} does not match "
-                f"the number of clusters and features: expected ({n_clusters}, {d})."
-            )
-        if not np.isfinite(init).all():
-            raise ValueError("The initial centers contain NaN or infinity.")
     if n_init == "auto":
         randomised = (isinstance(init, str) and init == "random") or callable(init)
         n_init = random_n_init if randomised else 1
+    if is_array:
+        init = check_centers(init, n_clusters, X.shape[1], get_backend(X).numpy_dtype(X))
+    elif callable(init):
+        init = CheckedInit(init, n_clusters, X.shape[1], get_backend(X).numpy_dtype(X))
     if is_array and n_init != 1:
         warnings.warn(
             "Explicit initial center position passed: performing only one init "
@@ -150,6 +138,76 @@ def check_init(
         )
         n_init = 1
     return init, int(n_init)
+
+
+def check_centers(centers: Any, n_clusters: int, n_features: int, dtype: np.dtype) -> np.ndarray:
+    """Initial centres (an array ``init``, or what a callable returned) as
+    an array of ``dtype``: numbers, of shape ``(n_clusters, n_features)``,
+    finite in ``dtype``; else a ``ValueError`` in scikit-learn's words."""
+    C = np.asarray(host_array(centers))
+    if C.dtype.kind == "c":
+        raise ValueError(f"Complex data not supported: the initial centers have dtype {C.dtype}.")
+    if C.dtype.kind not in "biuf":
+        try:
+            C = C.astype(np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"The initial centers must be an array of numbers, got {_brief(centers)}."
+            ) from None
+    if C.ndim == 0:
+        raise ValueError(f"The initial centers must be a 2D array, got {_brief(centers)}.")
+    if C.ndim != 2:
+        raise ValueError(
+            f"Expected 2D array, got {C.ndim}D array instead (the initial "
+            f"centers have shape {C.shape})."
+        )
+    expected = f"expected ({n_clusters}, {n_features})"
+    if C.shape[0] != n_clusters:
+        raise ValueError(
+            f"The shape of the initial centers {C.shape} does not match the "
+            f"number of clusters {n_clusters}: {expected}."
+        )
+    if C.shape[1] != n_features:
+        raise ValueError(
+            f"The shape of the initial centers {C.shape} does not match the "
+            f"number of features of the data {n_features}: {expected}."
+        )
+    with np.errstate(over="ignore"):
+        C = C.astype(dtype, copy=False)
+    if not np.isfinite(C).all():
+        raise ValueError("The initial centers contain NaN or infinity.")
+    return C
+
+
+class CheckedInit:
+    """A callable ``init`` whose every result is checked by
+    :func:`check_centers` before the seeding uses it.
+
+    Called as ``init(X, n_clusters, random_state)``; returns what the
+    function returned, unchanged, when it passes.
+    """
+
+    def __init__(
+        self, function: Callable[..., ArrayLike], n_clusters: int, n_features: int, dtype: np.dtype
+    ) -> None:
+        self.function = function
+        self.n_clusters = n_clusters
+        self.n_features = n_features
+        self.dtype = dtype
+
+    def __call__(self, X: Any, n_clusters: int, random_state: Any) -> Any:
+        centers = self.function(X, n_clusters, random_state)
+        try:
+            check_centers(centers, self.n_clusters, self.n_features, self.dtype)
+        except ValueError as exc:
+            raise ValueError(f"The callable init returned unusable centers: {exc}") from None
+        return centers
+
+
+def _brief(value: Any) -> str:
+    """``value`` for a message: its type, and a short repr."""
+    text = " ".join(repr(value).split())
+    return f"{type(value).__name__} {text[:60]}{'...' if len(text) > 60 else ''}"
 
 
 # ----------------------------------------------------------------------
@@ -168,6 +226,11 @@ def _as_float_numpy(X: Any, name: str, dtypes: tuple[type, ...], copy: bool) -> 
             raise type(exc)(
                 f"{name} must hold numbers; converting it to float failed: {exc}"
             ) from None
+        except OverflowError:
+            raise ValueError(
+                f"{name} holds a number too large for float64 (largest magnitude "
+                f"{np.finfo(np.float64).max:.4g}); rescale it before clustering."
+            ) from None
     if X.ndim != 2:
         hint = (
             " Reshape your data either using array.reshape(-1, 1) if your data "
@@ -177,8 +240,7 @@ def _as_float_numpy(X: Any, name: str, dtypes: tuple[type, ...], copy: bool) -> 
             else ""
         )
         raise ValueError(
-            f"Expected 2D array, got {X.ndim}D array instead ({name}.shape="
-            f"{X.shape}).{hint}"
+            f"Expected 2D array, got {X.ndim}D array instead ({name}.shape={X.shape}).{hint}"
         )
     _check_shape(X.shape)
     dtype = X.dtype if X.dtype in dtypes else np.float64
@@ -200,8 +262,9 @@ def _as_float_dask(X: Any, name: str, dtypes: tuple[type, ...]) -> Any:
     rows that cannot be assigned make ``predict`` raise when computed.
     """
     if is_dask_frame(X):
-        bad = [c for c, t in X.dtypes.items()
-               if not (isinstance(t, np.dtype) and t.kind in "biuf")]
+        bad = [
+            c for c, t in X.dtypes.items() if not (isinstance(t, np.dtype) and t.kind in "biuf")
+        ]
         if bad:
             raise ValueError(
                 f"{name} is a Dask DataFrame with non-numeric column(s) {bad[:5]}; "
@@ -244,13 +307,13 @@ def _as_float_array_api(X: Any, name: str) -> Any:
     on its device: 2-D, non-empty, finite; float32 and float64 are kept,
     other numbers become float64 on a CPU device and float32 elsewhere
     (GPUs, where float64 is slow).  Returned in the same library."""
-    xp = namespace(X)
+    backend = get_backend(X)
+    xp = backend.xp
     if xp.isdtype(X.dtype, "complex floating"):
         raise ValueError(f"Complex data not supported: {name} has dtype {X.dtype}.")
     if X.ndim != 2:
         raise ValueError(
-            f"Expected 2D array, got {X.ndim}D array instead ({name}.shape="
-            f"{tuple(X.shape)})."
+            f"Expected 2D array, got {X.ndim}D array instead ({name}.shape={tuple(X.shape)})."
         )
     _check_shape(tuple(X.shape))
     if X.dtype not in (xp.float32, xp.float64):
@@ -258,30 +321,46 @@ def _as_float_array_api(X: Any, name: str) -> Any:
 
         on_cpu = "cpu" in str(device(X)).lower()
         X = xp.astype(X, xp.float64 if on_cpu else xp.float32)
-    if get_backend(X).count_non_finite(X):
+    if backend.count_non_finite(X):
         raise _non_finite_error(name, "NaN" if bool(xp.any(xp.isnan(X))) else "infinity")
     return X
 
 
 def _as_float_csr(X: Any, name: str, dtypes: tuple[type, ...], copy: bool) -> Any:
-    """A SciPy sparse ``X`` as a canonical float CSR matrix (see as_float_2d)."""
+    """A SciPy sparse ``X`` as a canonical float CSR matrix (see as_float_2d).
+
+    The stored arrays are checked (:func:`_check_sparse_arrays`) before
+    SciPy or a kernel reads them, since neither checks bounds: a column
+    index past the width or a decreasing ``indptr`` would read or write
+    outside memory.  Unsorted column indices and duplicate entries are
+    valid: they are sorted and summed, on a copy (``sum_duplicates``), so
+    the kernels see canonical rows whatever the matrix's flags claim.
+    """
     if len(X.shape) != 2:
-        raise ValueError(f"Expected 2D array, got {len(X.shape)}D array instead "
-                         f"({name}.shape={X.shape}).")
+        raise ValueError(
+            f"Expected 2D array, got {len(X.shape)}D array instead ({name}.shape={X.shape})."
+        )
     _check_shape(X.shape)
     dtype = np.dtype(X.dtype)
     if dtype.kind == "c":
         raise ValueError(f"Complex data not supported: {name} has dtype {dtype}.")
+    _check_sparse_arrays(X, name)
     target = dtype if dtype in dtypes else np.float64
     original = X
-    X = X.tocsr()
+    try:
+        X = X.tocsr()
+    except (OverflowError, TypeError) as exc:  # a LIL or DOK matrix holding non-indices
+        raise ValueError(f"{name} is not a valid sparse matrix: {exc}.") from None
+    if X is not original:  # made by SciPy, from a LIL or DOK matrix possibly unchecked
+        _check_sparse_arrays(X, name)
     if X.dtype != target:
         X = X.astype(target)
     if copy and X is original:
         X = X.copy()
-    if not X.has_canonical_format:
+    if not _is_canonical(X):
         if X is original:
             X = X.copy()
+        X.has_sorted_indices = False  # a flag set by hand must not skip the sort
         X.sum_duplicates()  # also sorts the indices
     data = X.data
     if np.count_nonzero(~np.isfinite(data)):
@@ -289,17 +368,119 @@ def _as_float_csr(X: Any, name: str, dtypes: tuple[type, ...], copy: bool) -> An
     return X
 
 
+def _check_sparse_arrays(X: Any, name: str) -> None:
+    """Refuse a sparse ``X`` whose stored arrays do not describe a matrix of
+    its shape (arrays changed by hand after SciPy built the matrix).
+
+    CSR, CSC and BSR: ``indptr`` has one entry per row (column, block row)
+    plus one, starts at 0, never decreases and ends at the number of
+    stored entries, which ``indices`` and ``data`` both hold; every index
+    lies in ``[0, width)``.  COO: row and column indices of one entry each
+    within the shape.  DIA: one row of ``data`` per offset.  LIL: one list
+    of columns and one of values per row, of equal lengths (their values
+    are checked in the CSR matrix made from them).  O(stored entries).
+    """
+    fmt = X.format
+    n, d = X.shape
+
+    def refuse(problem: str) -> ValueError:
+        return ValueError(
+            f"{name} is not a valid sparse matrix: {problem}. Was one of its arrays "
+            f"changed by hand? Rebuild it with scipy.sparse.{fmt}_array(...)."
+        )
+
+    if fmt in ("csr", "csc", "bsr"):
+        data, indices, indptr = (np.asarray(a) for a in (X.data, X.indices, X.indptr))
+        major, minor = (d, n) if fmt == "csc" else (n, d)
+        if fmt == "bsr":
+            if data.ndim != 3 or min(data.shape[1:]) < 1:
+                raise refuse(f"its data has shape {data.shape}, not (blocks, rows, columns)")
+            rows, cols = data.shape[1:]
+            if n % rows or d % cols:
+                raise refuse(f"its blocks of {rows}x{cols} do not tile its shape {X.shape}")
+            major, minor = n // rows, d // cols
+        elif data.ndim != 1:
+            raise refuse(f"its data has shape {data.shape}, not one dimension")
+        _check_index_array(indptr, "indptr", refuse)
+        _check_index_array(indices, "indices", refuse)
+        if indptr.size != major + 1:
+            raise refuse(f"its indptr has {indptr.size} entries; {major + 1} are needed")
+        if data.shape[0] != indices.size:
+            raise refuse(f"it holds {data.shape[0]} values but {indices.size} indices")
+        if indptr[0] != 0 or indptr[-1] != indices.size:
+            raise refuse(
+                f"its indptr runs from {indptr[0]} to {indptr[-1]}, not from 0 to "
+                f"the {indices.size} stored entries"
+            )
+        steps = np.diff(indptr)
+        if steps.size and steps.min() < 0:
+            raise refuse(f"its indptr decreases after entry {int(np.argmax(steps < 0))}")
+        _check_index_range(indices, minor, "indices", refuse)
+    elif fmt == "coo":
+        row, col, data = (np.asarray(a) for a in (X.row, X.col, X.data))
+        _check_index_array(row, "row", refuse)
+        _check_index_array(col, "col", refuse)
+        if data.ndim != 1 or not data.size == row.size == col.size:
+            raise refuse(
+                f"it holds {data.size} values, {row.size} row and {col.size} column indices"
+            )
+        _check_index_range(row, n, "row", refuse)
+        _check_index_range(col, d, "col", refuse)
+    elif fmt == "dia":
+        data, offsets = np.asarray(X.data), np.asarray(X.offsets)
+        _check_index_array(offsets, "offsets", refuse)
+        if data.ndim != 2 or data.shape[0] != offsets.size:
+            raise refuse(f"its data has shape {data.shape} for {offsets.size} diagonals")
+    elif fmt == "lil":
+        rows, data = np.asarray(X.rows), np.asarray(X.data)
+        if rows.shape != (n,) or data.shape != (n,):
+            raise refuse(
+                f"it has {rows.shape} lists of columns and {data.shape} of values for {n} rows"
+            )
+        try:
+            same = all(len(r) == len(v) for r, v in zip(rows, data))
+        except TypeError:  # an entry that is not a list
+            same = False
+        if not same:
+            raise refuse("a row's lists of columns and values differ in length")
+
+
+def _check_index_array(index: np.ndarray, what: str, refuse: Callable[[str], Exception]) -> None:
+    if index.ndim != 1 or index.dtype.kind not in "iu":
+        raise refuse(f"its {what} is not a 1-D integer array ({index.dtype}, shape {index.shape})")
+
+
+def _check_index_range(
+    index: np.ndarray, size: int, what: str, refuse: Callable[[str], Exception]
+) -> None:
+    if index.size and (index.min() < 0 or index.max() >= size):
+        bad = index.min() if index.min() < 0 else index.max()
+        raise refuse(f"its {what} holds {bad}, outside [0, {size})")
+
+
+def _is_canonical(X: Any) -> bool:
+    """Whether the CSR ``X`` (checked) has strictly increasing column
+    indices in every row: sorted, no duplicates.  Computed, not read from
+    the flags, which can be set by hand."""
+    indices, indptr = np.asarray(X.indices), np.asarray(X.indptr)
+    if indices.size < 2:
+        return True
+    increasing = np.diff(indices.astype(np.int64)) > 0
+    starts = indptr[1:-1]
+    starts = starts[(starts > 0) & (starts < indices.size)]
+    increasing[starts - 1] = True  # the first entry of a row follows another row
+    return bool(increasing.all())
+
+
 def _check_shape(shape: tuple[int, ...]) -> None:
     """The 0-rows / 0-features messages shared by every kind of array."""
     if shape[0] < 1:
         raise ValueError(
-            f"Found array with 0 sample(s) (shape={shape}) while a minimum of 1 "
-            "is required."
+            f"Found array with 0 sample(s) (shape={shape}) while a minimum of 1 is required."
         )
     if shape[1] < 1:
         raise ValueError(
-            f"Found array with 0 feature(s) (shape={shape}) while a minimum of 1 "
-            "is required."
+            f"Found array with 0 feature(s) (shape={shape}) while a minimum of 1 is required."
         )
 
 

@@ -45,10 +45,25 @@ def available():
 
 @triton.jit
 def _assign_kernel(
-    X, C, c_sq, origin, labels, out_score, out_gap, out_xsq,
-    n, k, d, stride_x, stride_c,
-    HAS_ORIGIN: tl.constexpr, MODE: tl.constexpr, TOP2: tl.constexpr,
-    BLOCK_M: tl.constexpr, BLOCK_K: tl.constexpr, BLOCK_D: tl.constexpr,
+    X,
+    C,
+    c_sq,
+    origin,
+    labels,
+    out_score,
+    out_gap,
+    out_xsq,
+    n,
+    k,
+    d,
+    stride_x,
+    stride_c,
+    HAS_ORIGIN: tl.constexpr,
+    MODE: tl.constexpr,
+    TOP2: tl.constexpr,
+    BLOCK_M: tl.constexpr,
+    BLOCK_K: tl.constexpr,
+    BLOCK_D: tl.constexpr,
 ):
     # MODE 0: float32 products (IEEE); 1: TF32; 2: bfloat16 inputs
     pid = tl.program_id(0)
@@ -66,15 +81,21 @@ def _assign_kernel(
         for d0 in range(0, d, BLOCK_D):
             feats = d0 + tl.arange(0, BLOCK_D)
             f_ok = feats < d
-            x = tl.load(X + row_offsets[:, None] + feats[None, :],
-                        mask=row_ok[:, None] & f_ok[None, :], other=0.0)
+            x = tl.load(
+                X + row_offsets[:, None] + feats[None, :],
+                mask=row_ok[:, None] & f_ok[None, :],
+                other=0.0,
+            )
             if HAS_ORIGIN:
                 o = tl.load(origin + feats, mask=f_ok, other=0.0)
                 x = tl.where(f_ok[None, :], x - o[None, :], 0.0)
             if k0 == 0:
                 x_sq += tl.sum(x * x, axis=1)
-            c = tl.load(C + cols[:, None] * stride_c + feats[None, :],
-                        mask=col_ok[:, None] & f_ok[None, :], other=0.0)
+            c = tl.load(
+                C + cols[:, None] * stride_c + feats[None, :],
+                mask=col_ok[:, None] & f_ok[None, :],
+                other=0.0,
+            )
             if MODE == 2:
                 acc += tl.dot(x.to(tl.bfloat16), tl.trans(c.to(tl.bfloat16)))
             elif MODE == 1:
@@ -90,8 +111,7 @@ def _assign_kernel(
         if TOP2:
             is_min = cols[None, :] == (k0 + tile_arg)[:, None]
             tile_second = tl.min(tl.where(is_min, float("inf"), scores), axis=1)
-            second = tl.where(better, tl.minimum(best, tile_second),
-                              tl.minimum(second, tile_min))
+            second = tl.where(better, tl.minimum(best, tile_second), tl.minimum(second, tile_min))
         best_idx = tl.where(better, k0 + tile_arg, best_idx)
         best = tl.where(better, tile_min, best)
     tl.store(labels + rows, best_idx, mask=row_ok)
@@ -140,9 +160,25 @@ def assign(X, Cs, origin, precision="float32"):
     block_m, block_k, block_d = _blocks(k, d)
     grid = (triton.cdiv(n, block_m),)
     _assign_kernel[grid](
-        X, Cs, c_sq, o, labels, score, gap, x_sq, n, k, d, X.stride(0), Cs.stride(0),
-        HAS_ORIGIN=origin is not None, MODE=mode, TOP2=top2,
-        BLOCK_M=block_m, BLOCK_K=block_k, BLOCK_D=block_d,
+        X,
+        Cs,
+        c_sq,
+        o,
+        labels,
+        score,
+        gap,
+        x_sq,
+        n,
+        k,
+        d,
+        X.stride(0),
+        Cs.stride(0),
+        HAS_ORIGIN=origin is not None,
+        MODE=mode,
+        TOP2=top2,
+        BLOCK_M=block_m,
+        BLOCK_K=block_k,
+        BLOCK_D=block_d,
         num_warps=8 if block_k >= 128 else 4,
     )
     if mode == 0:

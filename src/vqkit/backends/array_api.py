@@ -23,12 +23,17 @@ best centres are too close to call at that precision are recomputed in
 float32, so labels are those of the float32 computation.
 """
 
+from __future__ import annotations
+
 import contextlib
 import math
 import os
 import warnings
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 try:
     import array_api_compat as compat
@@ -39,6 +44,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     ) from exc
 
 from ._low_precision import _matmul_precision, error_slack
+from .base import Backend, array_kind
 
 #: Upper bound, in bytes, of the temporaries of one assignment chunk (the
 #: centred rows, their squared norms and the chunk x k score matrix).
@@ -57,7 +63,7 @@ SEEDING_STORE_BYTES = 1 << 30
 #: elsewhere the data's own dtype is always used).
 PRECISIONS = ("float32", "tf32", "bf16")
 
-_options = {
+_options: dict[str, Any] = {
     # "float32": the data's dtype; "tf32"/"bf16": faster products with a
     # float32 recheck of near-ties (CUDA PyTorch only)
     "precision": "float32",
@@ -78,7 +84,7 @@ _options = {
 ONEHOT_MAX_CLUSTERS = 32
 
 
-def configure(**options):
+def configure(**options: Any) -> dict:
     """Set options of the Array API backend; returns the previous values.
 
     ``precision`` (``"float32"``, ``"tf32"`` or ``"bf16"``): the matrix
@@ -111,7 +117,7 @@ def configure(**options):
 
 
 @contextlib.contextmanager
-def options(**values):
+def options(**values: Any) -> Iterator[None]:
     """Context manager form of :func:`configure` (restores on exit)."""
     previous = configure(**values)
     try:
@@ -120,7 +126,7 @@ def options(**values):
         _options.update(previous)
 
 
-def chunk_rows(n, width, itemsize, budget):
+def chunk_rows(n: int, width: int, itemsize: int, budget: int) -> int:
     """Rows per chunk so that ``rows * width * itemsize <= budget``.
 
     ``width`` is the number of values held per row (for an assignment: the
@@ -140,7 +146,7 @@ def _itemsize(xp, dtype):
     return 8 if dtype == xp.float64 else 4 if dtype == xp.float32 else 2
 
 
-def to_numpy(a):
+def to_numpy(a: Any) -> np.ndarray:
     """A host NumPy copy of array ``a`` of any supported library."""
     if isinstance(a, np.ndarray):
         return a
@@ -154,20 +160,23 @@ def to_numpy(a):
         return np.from_dlpack(compat.to_device(a, "cpu"))
 
 
-class ArrayAPIBackend:
+class ArrayAPIBackend(Backend):
     """Nearest-centre assignment and centre updates for the arrays of one
     Array API namespace ``xp`` (as returned by
     ``array_api_compat.array_namespace``), on the arrays' device.
 
     Rows ``X`` are 2-D float32 or float64 arrays; centres may come as
     arrays of the same library or as host NumPy arrays (moved to ``X``'s
-    device).  Labels are int32 arrays of ``X``'s library.
+    device).  Labels are int32 arrays of ``X``'s library.  No Hamerly
+    bounds (full scans) and no Manhattan distance.
     """
 
     name = "array_api"
+    capabilities = frozenset({"kmeans_plusplus", "seeding_distances", "nearest_tracker"})
 
-    def __init__(self, xp):
+    def __init__(self, xp: Any) -> None:
         self.xp = xp
+        self.arrays = f"arrays of {xp.__name__}"
         self.is_torch = compat.is_torch_namespace(xp)
         self.is_cupy = compat.is_cupy_namespace(xp)
         self.is_numpy = compat.is_numpy_namespace(xp)
@@ -177,32 +186,34 @@ class ArrayAPIBackend:
     # conversions
 
     @property
-    def dense(self):
-        """The backend for the small host arrays derived from the data
-        (k-means|| candidates): the CPU backend."""
-        from . import get_backend
+    def dense(self) -> Backend:
+        """The backend of dense arrays beside the data (initial centres): this
+        one, on the data's device."""
+        return self
 
-        return get_backend(np.empty((0, 0)))
-
-    def asarray(self, a, like, dtype=None):
+    def asarray(self, a: Any, like: Any, dtype: Any = None) -> Any:
         """``a`` (host or device) as an array of this library on ``like``'s device."""
         xp = self.xp
         if dtype is None and isinstance(a, np.ndarray):
-            dtype = {np.dtype(np.float32): xp.float32, np.dtype(np.float64): xp.float64,
-                     np.dtype(np.int32): xp.int32, np.dtype(np.int64): xp.int64,
-                     np.dtype(np.bool_): xp.bool}.get(a.dtype)
-        if compat.is_array_api_obj(a) and not isinstance(a, np.ndarray) \
-                and compat.array_namespace(a) is not xp:
+            dtype = {
+                np.dtype(np.float32): xp.float32,
+                np.dtype(np.float64): xp.float64,
+                np.dtype(np.int32): xp.int32,
+                np.dtype(np.int64): xp.int64,
+                np.dtype(np.bool_): xp.bool,
+            }.get(a.dtype)
+        if (
+            compat.is_array_api_obj(a)
+            and not isinstance(a, np.ndarray)
+            and compat.array_namespace(a) is not xp
+        ):
             a = to_numpy(a)  # another library's array: through the host
         return xp.asarray(a, dtype=dtype, device=compat.device(like))
-
-    def to_numpy(self, a):
-        return to_numpy(a)
 
     def _index(self, idx, like):
         return self.xp.asarray(np.asarray(idx, dtype=np.int64), device=compat.device(like))
 
-    def dense_rows(self, X, idx):
+    def dense_rows(self, X: Any, idx: ArrayLike) -> Any:
         """The rows ``idx`` (host integers) of ``X`` (a new array in ``X``'s dtype)."""
         if not isinstance(idx, (list, tuple, np.ndarray)):
             idx = to_numpy(idx)
@@ -212,9 +223,113 @@ class ArrayAPIBackend:
         return self.xp.astype(A, self.xp.float64)
 
     # ------------------------------------------------------------------
+    # array helpers of the contract, for this library's arrays
+
+    def to_host(self, a: Any) -> Any:
+        """A host NumPy copy of ``a`` (an array of any library; other values
+        as they are)."""
+        return to_numpy(a) if array_kind(a) == "array_api" else a
+
+    def like(self, a: Any, X: Any) -> Any:
+        """``a`` (NumPy or any library, or None) as an array of this library
+        on ``X``'s device: moved only when it is elsewhere, host arrays
+        keep their precision."""
+        if a is None:
+            return a
+        xp = self.xp
+        dev = compat.device(X)
+        if array_kind(a) == "array_api" and compat.array_namespace(a) is xp:
+            return a if compat.device(a) == dev else xp.asarray(a, device=dev)
+        a = np.asarray(self.to_host(a))
+        dtype = {
+            "f": {4: xp.float32, 8: xp.float64},
+            "i": {4: xp.int32, 8: xp.int64},
+            "b": {1: xp.bool},
+        }.get(a.dtype.kind, {}).get(a.dtype.itemsize)
+        return xp.asarray(a, dtype=dtype, device=dev)
+
+    def asarray_like(self, a: Any, X: Any, dtype: Any = None) -> Any:
+        """``a`` as an array of this library on ``X``'s device, in ``dtype``."""
+        a = self.like(a, X)
+        return a if dtype is None else self.astype(a, dtype)
+
+    def astype(self, a: Any, dtype: Any) -> Any:
+        """``a`` in ``dtype`` (no copy when it has it already)."""
+        return self.xp.astype(a, dtype, copy=False)
+
+    def scalar_like(self, X: Any, value: float) -> Any:
+        """``value`` as a scalar of ``X``'s dtype where the dtype has a scalar
+        type; a Python float otherwise (a weak scalar under the Array API's
+        promotion rules)."""
+        return X.dtype.type(value) if hasattr(X.dtype, "type") else float(value)
+
+    def numpy_dtype(self, X: Any) -> np.dtype:
+        """The NumPy dtype of ``X``'s elements; ``TypeError`` for dtypes NumPy
+        lacks (bfloat16 ...)."""
+        try:
+            return np.dtype(str(X.dtype).rsplit(".", 1)[-1])
+        except TypeError:
+            raise TypeError(f"arrays of dtype {X.dtype} have no NumPy equivalent") from None
+
+    def numpy_stand_in(self, a: Any) -> np.ndarray:
+        """A NumPy array of ``a``'s shape and dtype that takes no memory."""
+        return np.broadcast_to(np.zeros((), dtype=self.numpy_dtype(a)), tuple(a.shape))
+
+    def n_distinct(self, a: Any) -> int:
+        """Number of distinct values of the 1-D array ``a``."""
+        return int(self.xp.unique_values(a).shape[0])
+
+    def max_abs(self, X: Any, weights: Any = None) -> float:
+        """Largest magnitude in ``X`` (0.0 for an empty array), on the device."""
+        if any(n == 0 for n in X.shape):
+            return 0.0
+        xp = self.xp
+        return max(abs(float(xp.max(X))), abs(float(xp.min(X))))
+
+    def cumsum(self, a: Any) -> Any:
+        """Cumulative sum of the 1-D array ``a``."""
+        return self.xp.cumulative_sum(a)
+
+    def total(self, a: Any) -> Any:
+        """Sum of the 1-D array ``a`` (a 0-d array)."""
+        return self.xp.sum(a)
+
+    def draw_sorted(self, cumulative: Any, values: Any) -> Any:
+        """``searchsorted`` on the device for host ``values``; the result on
+        the host."""
+        xp = self.xp
+        v = xp.asarray(
+            np.atleast_1d(np.asarray(values, dtype=np.float64)),
+            dtype=xp.float64,
+            device=compat.device(cumulative),
+        )
+        found = to_numpy(xp.searchsorted(cumulative, v))
+        return found if np.ndim(values) else found[0]
+
+    def full_rows(self, X: Any, value: float, dtype: Any = np.float64) -> Any:
+        """``X.shape[0]`` copies of ``value`` on ``X``'s device (float64 or int64)."""
+        xp = self.xp
+        dtype = {np.dtype(np.float64): xp.float64, np.dtype(np.int64): xp.int64}[np.dtype(dtype)]
+        return xp.full((X.shape[0],), value, dtype=dtype, device=compat.device(X))
+
+    def take_rows(self, X: Any, idx: Any) -> Any:
+        """The rows ``idx`` (host integers) of ``X``."""
+        return self.dense_rows(X, idx)
+
+    def mean_covariance(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Column means (``X``'s precision) and the sample covariance
+        (float64, ``ddof=1``), computed on the device, as host arrays."""
+        xp = self.xp
+        mean = to_numpy(xp.mean(X, axis=0))
+        centred = xp.astype(X, xp.float64)
+        centred = centred - xp.mean(centred, axis=0)
+        cov = to_numpy(xp.permute_dims(centred, (1, 0)) @ centred) / (X.shape[0] - 1.0)
+        return mean, cov
+
+    # ------------------------------------------------------------------
     # row-wise helpers
 
-    def row_sq_norms(self, X):
+    def row_sq_norms(self, X: Any) -> Any:
         """Squared Euclidean norm of each row (float64, exact products)."""
         xp = self.xp
         n, d = X.shape
@@ -225,7 +340,7 @@ class ArrayAPIBackend:
             out[s:e] = xp.sum(B * B, axis=1)
         return out
 
-    def divide_rows(self, X, divisors):
+    def divide_rows(self, X: Any, divisors: Any) -> Any:
         """Row ``i`` of ``X`` divided by ``divisors[i]`` (``X``'s dtype)."""
         xp = self.xp
         n, d = X.shape
@@ -236,7 +351,7 @@ class ArrayAPIBackend:
             out[s:e, :] = xp.astype(self._f64(X[s:e, :]) / divisors[s:e, None], X.dtype)
         return out
 
-    def count_non_finite(self, X):
+    def count_non_finite(self, X: Any) -> int:
         """Number of NaN or infinite entries of ``X``."""
         xp = self.xp
         n, d = X.shape
@@ -246,7 +361,7 @@ class ArrayAPIBackend:
             total = total + xp.count_nonzero(~xp.isfinite(X[s:e, :]))
         return int(total)
 
-    def column_mean_var(self, X, weights=None):
+    def column_mean_var(self, X: Any, weights: Any = None) -> tuple[Any, Any]:
         """Per-column (weighted) mean and population variance (float64 arrays)."""
         xp = self.xp
         n, d = X.shape
@@ -281,7 +396,7 @@ class ArrayAPIBackend:
         o = None if origin is None else xp.astype(self.asarray(origin, X), dtype)
         return X, C, o, dtype
 
-    def assign(self, X, C, origin=None, formula="auto"):
+    def assign(self, X: Any, C: Any, origin: Any = None, formula: str = "auto") -> tuple[Any, Any]:
         """Label each row of ``X`` with its nearest row of ``C``.
 
         Returns ``(labels, min_d2)``: int32 labels (ties to the lowest
@@ -297,11 +412,15 @@ class ArrayAPIBackend:
         k = C.shape[0]
         dev = compat.device(X)
         if n == 0 or k == 0:
-            return (xp.full((n,), -1, dtype=xp.int32, device=dev),
-                    xp.full((n,), math.inf, dtype=dtype, device=dev))
+            return (
+                xp.full((n,), -1, dtype=xp.int32, device=dev),
+                xp.full((n,), math.inf, dtype=dtype, device=dev),
+            )
         if d == 0:
-            return (xp.zeros((n,), dtype=xp.int32, device=dev),
-                    xp.zeros((n,), dtype=dtype, device=dev))
+            return (
+                xp.zeros((n,), dtype=xp.int32, device=dev),
+                xp.zeros((n,), dtype=dtype, device=dev),
+            )
         Cs = C if o is None else C - o
         fast = self._fast_assign(X, Cs, o, dtype)
         if fast is not None:
@@ -350,9 +469,12 @@ class ArrayAPIBackend:
                 if _options["triton"] is True:
                     raise
                 self._triton = False
-                warnings.warn(f"vqkit: the Triton kernel failed ({type(exc).__name__}: "
-                              f"{exc}); using PyTorch operations instead", RuntimeWarning,
-                              stacklevel=2)
+                warnings.warn(
+                    f"vqkit: the Triton kernel failed ({type(exc).__name__}: "
+                    f"{exc}); using PyTorch operations instead",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
                 fused = None
             if fused is not None:  # None: a case the kernel leaves to PyTorch
                 return fused
@@ -422,10 +544,7 @@ class ArrayAPIBackend:
         for s, e in _chunks(n, rows):
             B = X[s:e] if o is None else X[s:e] - o
             with _matmul_precision(precision):
-                if precision == "bf16":
-                    G = (B.to(torch.bfloat16) @ ct_low).float()
-                else:
-                    G = B @ ct
+                G = (B.to(torch.bfloat16) @ ct_low).float() if precision == "bf16" else B @ ct
             scores = c_sq - 2 * G
             if k > 1:
                 two = torch.topk(scores, 2, dim=1, largest=False, sorted=True)
@@ -449,7 +568,7 @@ class ArrayAPIBackend:
             min_d2[s:e] = torch.where(finite, d2, math.inf)
         return labels, min_d2
 
-    def sq_distances(self, X, C):
+    def sq_distances(self, X: Any, C: Any) -> Any:
         """All squared distances ``(n, k)`` (for ``transform``), computed
         in float64 around the centres' mean, in the common dtype."""
         xp = self.xp
@@ -457,8 +576,11 @@ class ArrayAPIBackend:
         n, d = X.shape
         k = C.shape[0]
         C64 = self._f64(C)
-        o = xp.mean(C64, axis=0) if k else xp.zeros((d,), dtype=xp.float64,
-                                                   device=compat.device(X))
+        o = (
+            xp.mean(C64, axis=0)
+            if k
+            else xp.zeros((d,), dtype=xp.float64, device=compat.device(X))
+        )
         Cs = C64 - o
         c_sq = xp.sum(Cs * Cs, axis=1)
         ct = xp.permute_dims(Cs, (1, 0))
@@ -473,7 +595,7 @@ class ArrayAPIBackend:
     # ------------------------------------------------------------------
     # update
 
-    def cluster_sums(self, X, labels, k, weights=None):
+    def cluster_sums(self, X: Any, labels: Any, k: int, weights: Any = None) -> tuple[Any, Any]:
         """Weighted sums of the rows of ``X`` per cluster and the weight
         totals: float64 ``(sums, wsums)`` of shapes ``(k, d)``, ``(k,)`` on
         ``X``'s device.  Raises ``ValueError`` for labels outside ``[0, k)``.
@@ -573,24 +695,18 @@ class ArrayAPIBackend:
             wsums += xp.sum(onehot, axis=0)
         return sums, wsums
 
-    def cluster_means(self, X, labels, k):
-        """Mean of the rows of each cluster (``X``'s dtype) and which
-        clusters have members; empty clusters get a zero row."""
-        xp = self.xp
-        sums, counts = self.cluster_sums(X, labels, k)
-        has_members = counts > 0
-        means = sums / xp.where(has_members, counts, 1.0)[:, None]
-        return xp.astype(means, X.dtype), has_members
-
-    def label_weights(self, labels, k, weights=None):
+    def label_weights(self, labels: Any, k: int, weights: Any = None) -> Any:
         """Total weight (float64) of the rows with each label in ``[0, k)``."""
         xp = self.xp
         if self.is_torch:
             import torch
 
             return torch.bincount(labels, weights=weights, minlength=k).to(torch.float64)
-        w = (xp.ones(labels.shape, dtype=xp.float64, device=compat.device(labels))
-             if weights is None else self.asarray(weights, labels, xp.float64))
+        w = (
+            xp.ones(labels.shape, dtype=xp.float64, device=compat.device(labels))
+            if weights is None
+            else self.asarray(weights, labels, xp.float64)
+        )
         if self.is_cupy or self.is_numpy:
             out = xp.zeros((k,), dtype=xp.float64, device=compat.device(labels))
             self._scatter_add()(out, labels, w)
@@ -615,24 +731,37 @@ class ArrayAPIBackend:
             B = self._f64(X[s:e, :]) - c
             yield s, e, self.xp.sum(B * B, axis=1)
 
-    def update_min_sq_dist(self, X, center, min_d2):
+    def update_min_sq_dist(self, X: Any, center: Any, min_d2: Any) -> None:
         """Lower ``min_d2`` (float64, on the device) to each row's squared
         distance to ``center`` (direct differences, float64)."""
         for s, e, d2 in self._sq_dists_to(X, center):
             min_d2[s:e] = self.xp.minimum(min_d2[s:e], d2)
 
-    def add_center(self, X, center, index, min_d2, nearest, cc_d2_center=None):
+    def add_center(
+        self, X: Any, center: Any, index: int, min_d2: Any, nearest: Any, cc_d2_center: Any = None
+    ) -> None:
         """Lower ``min_d2`` for a newly chosen centre and point ``nearest``
         (int64, on the device) at ``index`` where it is now the closest."""
         xp = self.xp
         for s, e, d2 in self._sq_dists_to(X, center):
             closer = d2 < min_d2[s:e]
             min_d2[s:e] = xp.where(closer, d2, min_d2[s:e])
-            nearest[s:e] = xp.where(closer, xp.asarray(index, dtype=nearest.dtype,
-                                                       device=compat.device(X)), nearest[s:e])
+            nearest[s:e] = xp.where(
+                closer,
+                xp.asarray(index, dtype=nearest.dtype, device=compat.device(X)),
+                nearest[s:e],
+            )
 
-    def candidate_potentials(self, X, weights, min_d2, nearest, candidates, cc_d2=None,
-                             store=None):
+    def candidate_potentials(
+        self,
+        X: Any,
+        weights: Any,
+        min_d2: Any,
+        nearest: Any,
+        candidates: Any,
+        cc_d2: Any = None,
+        store: Any = None,
+    ) -> Any:
         """k-means++ potential ``sum_i w_i min(D_i^2, |x_i - c|^2)`` of each
         candidate ``c`` (float64 array on the device).  Distances come from
         float64 matrix products around the candidates' mean, clamped at 0;
@@ -658,40 +787,15 @@ class ArrayAPIBackend:
             pots += xp.sum(D if w is None else D * w[s:e, None], axis=0)
         return pots
 
-    def nearest_tracker(self, X, weights, origin):
+    def nearest_tracker(self, X: Any, weights: Any, origin: Any) -> Any:
         """The per-row state of k-means|| on the device (see
         :class:`NearestCandidates`)."""
         return NearestCandidates(self, X, weights, origin)
 
-    def seeding_distances(self, X, weights, k):
+    def seeding_distances(self, X: Any, weights: Any, k: int) -> Any:
         """The state of greedy k-means++ on the device (see
         :class:`SeedingDistances`)."""
         return SeedingDistances(self, X, weights, k)
-
-    # ------------------------------------------------------------------
-    # not supported on this backend
-
-    def bounded_assigner(self, X):
-        """Hamerly bounds are CPU-only: full scans here (None)."""
-        return None
-
-    def _unsupported(self, what):
-        raise TypeError(
-            f"{what} is not available for arrays of this library yet; pass a NumPy "
-            "array (to_numpy) or use metric='euclidean' or 'cosine'."
-        )
-
-    def l1_assigner(self, X):
-        self._unsupported("metric='manhattan'")
-
-    def assign_l1(self, X, C):
-        self._unsupported("metric='manhattan'")
-
-    def l1_distances(self, X, C):
-        self._unsupported("metric='manhattan'")
-
-    def cluster_medians(self, X, labels, k, weights=None):
-        self._unsupported("metric='manhattan'")
 
 
 class SeedingDistances:
@@ -699,7 +803,7 @@ class SeedingDistances:
     the centres chosen so far by greedy k-means++; the same interface as
     the core's CPU trackers (``min_d2``, ``potentials``, ``add``)."""
 
-    def __init__(self, backend, X, weights, k):
+    def __init__(self, backend: Any, X: Any, weights: Any, k: int) -> None:
         xp = backend.xp
         self.backend, self.X = backend, X
         self.weights = None if weights is None else backend.asarray(weights, X, xp.float64)
@@ -710,7 +814,7 @@ class SeedingDistances:
         self.count = 0
         self.store = None  # the last candidates' distances, when they fit
 
-    def potentials(self, idx):
+    def potentials(self, idx: Any) -> Any:
         """Potential after adding each of the rows ``idx`` (host integers);
         their distances are kept (up to ``SEEDING_STORE_BYTES``) so that
         :meth:`add` needs no pass over ``X``."""
@@ -724,7 +828,7 @@ class SeedingDistances:
             self.X, self.weights, self.min_d2, self.nearest, candidates, store=self.store
         )
 
-    def add(self, i, trial=None):
+    def add(self, i: Any, trial: Any = None) -> None:
         """Choose row ``i`` as the next centre (``trial``: its position in
         the last :meth:`potentials` call, whose distances are reused)."""
         xp = self.backend.xp
@@ -735,9 +839,11 @@ class SeedingDistances:
             d2 = self.store[:, int(trial)]
             closer = d2 < self.min_d2
             self.min_d2 = xp.where(closer, d2, self.min_d2)
-            self.nearest = xp.where(closer, xp.asarray(self.count, dtype=xp.int64,
-                                                       device=compat.device(self.X)),
-                                    self.nearest)
+            self.nearest = xp.where(
+                closer,
+                xp.asarray(self.count, dtype=xp.int64, device=compat.device(self.X)),
+                self.nearest,
+            )
             self.min_d2[int(i)] = 0.0  # exactly: the row is now a centre
             self.nearest[int(i)] = self.count
         self.store = None
@@ -750,7 +856,7 @@ class NearestCandidates:
     are drawn on the host from the caller's generator, in the order the
     in-memory version draws them (one uniform per row and round)."""
 
-    def __init__(self, backend, X, weights, origin):
+    def __init__(self, backend: Any, X: Any, weights: Any, origin: Any) -> None:
         self.backend, self.X, self.origin = backend, X, origin
         self.host_weights = None if weights is None else to_numpy(weights)
         xp = backend.xp
@@ -758,14 +864,14 @@ class NearestCandidates:
         self.min_d2 = self.nearest = None
         self.count = 0
 
-    def weighted_index(self, rng):
+    def weighted_index(self, rng: Any) -> int:
         """One row drawn in proportion to its weight (one uniform)."""
         n = self.X.shape[0]
         w = self.host_weights
         cumulative = np.arange(1.0, n + 1) if w is None else np.cumsum(w)
         return int(min(np.searchsorted(cumulative, rng.uniform() * cumulative[-1]), n - 1))
 
-    def add(self, rows):
+    def add(self, rows: Any) -> None:
         """Take the candidate ``rows`` (host or device) into account."""
         xp = self.backend.xp
         labels, d2 = self.backend.assign(self.X, rows, self.origin)
@@ -782,19 +888,19 @@ class NearestCandidates:
     def _mass(self):
         return self.min_d2 if self.weights is None else self.weights * self.min_d2
 
-    def potential(self):
+    def potential(self) -> float:
         return float(self.backend.xp.sum(self._mass()))
 
-    def sample(self, rng, ell, potential):
+    def sample(self, rng: Any, ell: float, potential: float) -> np.ndarray:
         """Rows kept with probability ``ell * w_i D_i^2 / potential`` (host indices)."""
         xp = self.backend.xp
         u = self.backend.asarray(rng.uniform(size=self.X.shape[0]), self.X, xp.float64)
         keep = xp.nonzero(u < ell * self._mass() / potential)[0]
         return to_numpy(keep).astype(np.int64)
 
-    def candidate_weights(self, m):
+    def candidate_weights(self, m: int) -> np.ndarray:
         """Total weight of the rows nearest to each of the ``m`` candidates (host)."""
         return to_numpy(self.backend.label_weights(self.nearest, m, self.weights))
 
-    def release(self):
+    def release(self) -> None:
         self.min_d2 = self.nearest = None

@@ -5,8 +5,14 @@ centre (direct differences for few features, blocked matrix products for
 many) and the memory bound on temporaries; the core never sees either.
 """
 
-import numpy as np
+from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from .base import Backend
 from .kernels import assign, chunks, hamerly, l1, metrics, mixed, seeding, small_fits, stats
 from .kernels.assign import assignment_arrays
 from .kernels.threaded_blocks import for_each_block
@@ -70,7 +76,7 @@ GEOMETRY_DIRECT_MAX_K = 128
 WIDE_HAMERLY_RESCAN_ALL = 0.5
 
 
-def choose_kernel(d, k, formula="auto", dtype=np.float64):
+def choose_kernel(d: int, k: int, formula: str = "auto", dtype: Any = np.float64) -> str:
     """Which assignment kernel computes ``d``-feature rows against ``k`` centres.
 
     * ``"direct"`` / ``"direct_t"``: differences ``sum((c - x)^2)``, the
@@ -98,13 +104,13 @@ def choose_kernel(d, k, formula="auto", dtype=np.float64):
     return "mixed" if double else "blocked"
 
 
-def mixed_slack(d):
+def mixed_slack(d: int) -> float:
     """Worst-case relative error of a float32 dot product of length ``d``,
     with room for rounding the inputs to float32 (mixed-precision kernels)."""
     return (d + 4) * float(np.finfo(np.float32).eps)
 
 
-def sum_parts(n, k, d):
+def sum_parts(n: int, k: int, d: int) -> int:
     """How many row ranges the centre update is split into.
 
     A function of the problem size alone, never of the thread count, so
@@ -117,7 +123,7 @@ def sum_parts(n, k, d):
     return int(max(1, min(by_rows, MAX_SUM_PARTS, by_memory)))
 
 
-class CPUBackend:
+class CPUBackend(Backend):
     """Nearest-centre assignment and centre updates for NumPy arrays.
 
     Inputs are 2-D arrays of float32 or float64.  Both operands of a distance
@@ -126,29 +132,55 @@ class CPUBackend:
     """
 
     name = "cpu"
-    xp = np
+    arrays = "NumPy arrays"
+    capabilities = frozenset(
+        {
+            "compiled_runs",
+            "kmeans_plusplus",
+            "closer_marks",
+            "chunk_draws",
+            "scipy_formula",
+            "manhattan",
+            "hamerly_bounds",
+            "wide_bounds",
+        }
+    )
 
     def __init__(self) -> None:
         ensure_threads()  # numba's threads start with the first backend, not at import
 
+    def __reduce__(self):
+        """Pickled as "a CPU backend": unpickling makes a new one, which
+        starts numba's threads in that process (a Dask worker) first."""
+        return (type(self), ())
+
     @property
-    def dense(self):
-        """The backend for dense arrays derived from the data: this one."""
+    def host(self) -> Backend:
+        """The backend of host arrays derived from the data: this one."""
         return self
 
-    def dense_rows(self, X, idx):
+    def dense_rows(self, X: Any, idx: ArrayLike) -> Any:
         """The rows ``idx`` of ``X`` (a new array in ``X``'s dtype)."""
         return X[idx]
 
-    def row_sq_norms(self, X):
+    def take_rows(self, X: Any, idx: Any) -> Any:
+        """The rows ``idx`` of ``X``: ``np.take``, the same rows as fancy
+        indexing, 2-3x faster."""
+        return X.take(idx, axis=0)
+
+    def mean_covariance(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Column means (``X``'s dtype) and sample covariance (float64)."""
+        return X.mean(axis=0), np.cov(X.T)
+
+    def row_sq_norms(self, X: Any) -> Any:
         """Squared Euclidean norm of each row (float64)."""
         return np.einsum("ij,ij->i", X, X, dtype=np.float64)
 
-    def divide_rows(self, X, divisors):
+    def divide_rows(self, X: Any, divisors: Any) -> Any:
         """Row ``i`` of ``X`` divided by ``divisors[i]`` (a new array, ``X``'s dtype)."""
         return (X / divisors[:, None]).astype(X.dtype, copy=False)
 
-    def assign(self, X, C, origin=None, formula="auto"):
+    def assign(self, X: Any, C: Any, origin: Any = None, formula: str = "auto") -> tuple[Any, Any]:
         """Label each row of ``X`` with its nearest row of ``C``.
 
         Returns ``(labels, min_d2)``: int32 labels (ties to the lowest
@@ -195,7 +227,9 @@ class CPUBackend:
             self._assign_blocked(X, C, labels, min_d2, origin)
         return labels, min_d2
 
-    def assign_with_lower(self, X, C, origin=None):
+    def assign_with_lower(
+        self, X: Any, C: Any, origin: Any = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """:meth:`assign` of float64 ``X``, also returning a lower bound on
         each row's distance to its second-nearest centre (Hamerly's bound).
         The mixed-precision kernels (5 features and 8 centres on) give it
@@ -232,8 +266,16 @@ class CPUBackend:
         slack = mixed_slack(d)
         if fused:
             mixed.assign_fused_mixed(
-                X, Ct32, c_half32, shift, Cs, float(np.sqrt(c_sq.max())),
-                slack, labels, min_d2, lower,
+                X,
+                Ct32,
+                c_half32,
+                shift,
+                Cs,
+                float(np.sqrt(c_sq.max())),
+                slack,
+                labels,
+                min_d2,
+                lower,
             )
             return
         rows = min(n, max(chunks.ROW_CHUNK, BLOCK_BYTES // (k * 4)))
@@ -244,8 +286,15 @@ class CPUBackend:
             G = scratch.array("products", (rows, k), np.float32)[: stop - start]
             np.matmul(Xb32, Ct32, out=G)
             mixed.argmin_mixed(
-                G, X[start:stop], shift, Cs, c_sq, slack, labels[start:stop],
-                min_d2[start:stop], lower[start:stop] if len(lower) else lower,
+                G,
+                X[start:stop],
+                shift,
+                Cs,
+                c_sq,
+                slack,
+                labels[start:stop],
+                min_d2[start:stop],
+                lower[start:stop] if len(lower) else lower,
             )
 
         for_each_block(n, rows, block, row_work=k * d)
@@ -272,7 +321,7 @@ class CPUBackend:
 
         for_each_block(n, rows, block, row_work=k * d)
 
-    def assign_l1(self, X, C):
+    def assign_l1(self, X: Any, C: Any) -> tuple[Any, Any]:
         """Nearest centre in Manhattan distance: ``(int32 labels, distances)``
         (labels ``-1`` where every distance is NaN or infinite)."""
         dtype = np.result_type(X, C)
@@ -283,7 +332,7 @@ class CPUBackend:
         l1.assign_l1(X, C, labels, dist)
         return labels, dist
 
-    def l1_distances(self, X, C):
+    def l1_distances(self, X: Any, C: Any) -> Any:
         """All Manhattan distances, shape ``(n, k)`` (for ``transform``)."""
         dtype = np.result_type(X, C)
         out = np.empty((X.shape[0], C.shape[0]), dtype=dtype)
@@ -292,7 +341,7 @@ class CPUBackend:
         )
         return out
 
-    def cluster_medians(self, X, labels, k, weights=None):
+    def cluster_medians(self, X: Any, labels: Any, k: int, weights: Any = None) -> tuple[Any, Any]:
         """Weighted coordinate-wise medians per cluster (float64) and which
         clusters have rows of positive weight."""
         X = np.ascontiguousarray(X)
@@ -305,15 +354,15 @@ class CPUBackend:
         l1.cluster_medians(X, w, order, starts, out, has_members)
         return out, has_members
 
-    def count_non_finite(self, X):
+    def count_non_finite(self, X: Any) -> int:
         """Number of NaN or infinite entries of 2-D ``X``, without temporaries."""
         return int(stats.count_non_finite(np.ascontiguousarray(X)))
 
-    def l1_assigner(self, X):
+    def l1_assigner(self, X: Any) -> Any:
         """An assigner of ``X`` in Manhattan distance (see :class:`L1Assigner`)."""
         return L1Assigner(self, X)
 
-    def bounded_assigner(self, X):
+    def bounded_assigner(self, X: Any) -> Any:
         """A stateful assigner for repeated assignments of ``X`` (Hamerly):
         :class:`WideHamerlyAssigner` for float64 rows of more than
         :data:`WIDE_HAMERLY_MIN_FEATURES` features, else
@@ -323,7 +372,7 @@ class CPUBackend:
             return WideHamerlyAssigner(self, X)
         return HamerlyAssigner(X)
 
-    def cluster_sums(self, X, labels, k, weights=None):
+    def cluster_sums(self, X: Any, labels: Any, k: int, weights: Any = None) -> tuple[Any, Any]:
         """Weighted sums of the rows of ``X`` per cluster, and the weight totals.
 
         Returns float64 ``(sums, wsums)`` of shapes ``(k, d)`` and ``(k,)``;
@@ -335,20 +384,7 @@ class CPUBackend:
         stats.cluster_sums(X, w, labels, sum_parts(X.shape[0], k, X.shape[1]), sums, wsums)
         return sums, wsums
 
-    def cluster_means(self, X, labels, k):
-        """Mean of the rows of ``X`` in each of ``k`` clusters.
-
-        Sums are accumulated in float64 (see :meth:`cluster_sums`) and
-        divided by the member count; the means come back in ``X``'s dtype.
-        Returns ``(means, has_members)``; clusters without members get a
-        zero row.  Raises ``ValueError`` for labels outside ``[0, k)``.
-        """
-        sums, counts = self.cluster_sums(X, labels, k)
-        has_members = counts > 0
-        sums[has_members] /= counts[has_members, None]
-        return sums.astype(X.dtype, copy=False), has_members
-
-    def sq_distances(self, X, C):
+    def sq_distances(self, X: Any, C: Any) -> Any:
         """All squared distances, shape ``(n, k)``: only for callers that
         asked for the full matrix (``KMeans.transform``)."""
         dtype = np.result_type(X, C)
@@ -358,18 +394,24 @@ class CPUBackend:
         assign.pairwise_distances(X, C, False, out)
         return out
 
-    def cluster_distance_sums(self, X, labels, C, weights=None, squared=True):
+    def cluster_distance_sums(
+        self, X: Any, labels: Any, C: Any, weights: Any = None, squared: bool = True
+    ) -> Any:
         """Per-cluster sums of (weighted) distances of rows to their centre
         ``C[labels[i]]`` (squared or not), in float64."""
         out = np.zeros(C.shape[0], dtype=np.float64)
         w = _NO_WEIGHTS if weights is None else np.ascontiguousarray(weights, dtype=np.float64)
         metrics.cluster_distance_sums(
-            np.ascontiguousarray(X), labels, np.ascontiguousarray(C, dtype=np.float64), w,
-            bool(squared), out,
+            np.ascontiguousarray(X),
+            labels,
+            np.ascontiguousarray(C, dtype=np.float64),
+            w,
+            bool(squared),
+            out,
         )
         return out
 
-    def silhouette_sums(self, X, labels, k, metric="euclidean"):
+    def silhouette_sums(self, X: Any, labels: Any, k: int, metric: str = "euclidean") -> Any:
         """``(n, k)``: each row's summed distance to the rows of every cluster
         (streamed, never an n x n matrix), for a metric of
         ``kernels.metrics.METRIC_CODES``."""
@@ -384,14 +426,14 @@ class CPUBackend:
         )
         return sums
 
-    def row_cluster_sums(self, D, labels, k):
+    def row_cluster_sums(self, D: Any, labels: Any, k: int) -> Any:
         """``(n, k)``: the sums of each row of ``D`` (precomputed distances,
         float32 or float64) over the columns of every cluster, in float64."""
         sums = np.zeros((D.shape[0], k), dtype=np.float64)
         metrics.row_cluster_sums(np.ascontiguousarray(D), labels, sums)
         return sums
 
-    def column_mean_var(self, X, weights=None):
+    def column_mean_var(self, X: Any, weights: Any = None) -> tuple[Any, Any]:
         """Per-column (weighted) mean and population variance, in float64.
 
         Streams ``X`` twice without any temporary of its size.
@@ -408,8 +450,16 @@ class CPUBackend:
         stats.column_sums(X, w, mean, 2, parts, squares)
         return mean, squares / max(total_weight, 1e-300)
 
-    def candidate_potentials(self, X, weights, min_d2, nearest, candidates, cc_d2,
-                             closer=None):
+    def candidate_potentials(
+        self,
+        X: Any,
+        weights: Any,
+        min_d2: Any,
+        nearest: Any,
+        candidates: Any,
+        cc_d2: Any,
+        closer: Any = None,
+    ) -> Any:
         """k-means++ potential of each candidate centre (see the kernel);
         marks in ``closer`` (from :func:`closer_marks`) the candidates each
         row is closer to, for :meth:`add_center`."""
@@ -417,67 +467,103 @@ class CPUBackend:
         w = _NO_WEIGHTS if weights is None else weights
         narrow = X.shape[1] <= NARROW_SEEDING_FEATURES
         (seeding.candidate_potentials_narrow if narrow else seeding.candidate_potentials)(
-            X, w, min_d2, nearest, np.ascontiguousarray(candidates, dtype=np.float64),
-            np.ascontiguousarray(cc_d2), pots, _NO_MARKS if closer is None else closer,
+            X,
+            w,
+            min_d2,
+            nearest,
+            np.ascontiguousarray(candidates, dtype=np.float64),
+            np.ascontiguousarray(cc_d2),
+            pots,
+            _NO_MARKS if closer is None else closer,
         )
         return pots
 
-    def add_center(self, X, center, index, min_d2, nearest, cc_d2_center, closer=None,
-                   trial=None):
+    def add_center(
+        self,
+        X: Any,
+        center: Any,
+        index: int,
+        min_d2: Any,
+        nearest: Any,
+        cc_d2_center: Any,
+        closer: Any = None,
+        trial: Any = None,
+    ) -> None:
         """Lower ``min_d2``/``nearest`` for a newly chosen centre (pruned);
         when it is candidate ``trial`` of the last :meth:`candidate_potentials`
         call that filled ``closer``, only the rows marked there are visited."""
         seeding.add_center(
-            X, np.ascontiguousarray(center, dtype=np.float64), index, min_d2, nearest,
-            np.ascontiguousarray(cc_d2_center), _NO_MARKS if closer is None else closer,
+            X,
+            np.ascontiguousarray(center, dtype=np.float64),
+            index,
+            min_d2,
+            nearest,
+            np.ascontiguousarray(cc_d2_center),
+            _NO_MARKS if closer is None else closer,
             -1 if closer is None or trial is None else int(trial),
         )
 
-    def greedy_pairwise(self, D, weights, first, uniforms):
+    def greedy_pairwise(self, D: Any, weights: Any, first: int, uniforms: Any) -> Any:
         """Greedy k-means++ from a precomputed squared-distance matrix (see
         ``seeding.greedy_pairwise``): the chosen row numbers, one per row
         of ``uniforms`` plus ``first``."""
         chosen = np.empty(uniforms.shape[0] + 1, dtype=np.int64)
         w = np.ones(D.shape[0]) if weights is None else np.ascontiguousarray(weights, np.float64)
-        seeding.greedy_pairwise(np.ascontiguousarray(D), w, int(first),
-                                np.ascontiguousarray(uniforms, dtype=np.float64), chosen)
+        seeding.greedy_pairwise(
+            np.ascontiguousarray(D),
+            w,
+            int(first),
+            np.ascontiguousarray(uniforms, dtype=np.float64),
+            chosen,
+        )
         return chosen
 
-    def closer_marks(self, n, trials):
+    def closer_marks(self, n: int, trials: int) -> Any:
         """A per-row bit set with room for ``trials`` candidates (uint8 up to
         8, uint64 up to 64), or None beyond that (then nothing is marked)."""
         if trials <= 8:
             return np.zeros(n, dtype=np.uint8)
         return np.zeros(n, dtype=np.uint64) if trials <= 64 else None
 
-    def sampling_mass(self, min_d2, weights=None):
+    def sampling_mass(self, min_d2: Any, weights: Any = None) -> Any:
         """Per-chunk totals of the k-means++ sampling mass ``w_i min_d2[i]``
         (their sum is the potential), for :meth:`draw_rows`."""
         out = np.empty(-(-min_d2.shape[0] // chunks.ROW_CHUNK))
         seeding.mass_chunk_sums(min_d2, _NO_WEIGHTS if weights is None else weights, out)
         return out
 
-    def draw_rows(self, min_d2, weights, chunk_mass, values):
+    def draw_rows(self, min_d2: Any, weights: Any, chunk_mass: Any, values: Any) -> Any:
         """Rows drawn by ``values`` (each in ``[0, potential)``) on the
         cumulative sampling mass: what ``np.searchsorted(np.cumsum(w *
         min_d2), values)`` gives, without the cumulative array."""
         out = np.empty(len(values), dtype=np.int64)
-        seeding.draw_rows(min_d2, _NO_WEIGHTS if weights is None else weights, chunk_mass,
-                          np.asarray(values, dtype=np.float64), out)
+        seeding.draw_rows(
+            min_d2,
+            _NO_WEIGHTS if weights is None else weights,
+            chunk_mass,
+            np.asarray(values, dtype=np.float64),
+            out,
+        )
         return out
 
-    def update_min_sq_dist(self, X, center, min_d2):
+    def update_min_sq_dist(self, X: Any, center: Any, min_d2: Any) -> None:
         """Lower ``min_d2`` (float64) to each row's squared distance to ``center``."""
-        seeding.update_min_sq_dist(
-            np.ascontiguousarray(X), np.ascontiguousarray(center), min_d2
-        )
+        seeding.update_min_sq_dist(np.ascontiguousarray(X), np.ascontiguousarray(center), min_d2)
 
-    def runs_compiled(self, n, d, k):
+    def runs_compiled(self, n: int, d: int, k: int) -> bool:
         """Whether a Lloyd fit of ``n`` rows, ``d`` features and ``k`` centres
         is small enough for :meth:`lloyd_runs` to beat per-iteration kernels."""
         return n * d * k <= small_fits.SMALL_FIT_WORK
 
-    def lloyd_runs(self, datasets, weights, starts, which, shift_tols, max_iter):
+    def lloyd_runs(
+        self,
+        datasets: list,
+        weights: Any,
+        starts: list,
+        which: Any,
+        shift_tols: Any,
+        max_iter: int,
+    ) -> list:
         """Independent Lloyd fits, each to convergence, in one compiled call.
 
         ``datasets``: arrays of one shape and dtype; ``weights``: None, or
@@ -490,10 +576,12 @@ class CPUBackend:
         fit; ``unassigned`` is None, or ``(count, first row)`` of the rows
         that found no finite distance to any centre (the fit stopped there).
         """
-        data = np.ascontiguousarray(np.stack(datasets) if len(datasets) > 1
-                                    else datasets[0][None])
-        w = (np.empty((0, 0)) if weights is None
-             else np.ascontiguousarray(np.stack(weights), dtype=np.float64))
+        data = np.ascontiguousarray(np.stack(datasets) if len(datasets) > 1 else datasets[0][None])
+        w = (
+            np.empty((0, 0))
+            if weights is None
+            else np.ascontiguousarray(np.stack(weights), dtype=np.float64)
+        )
         runs = len(starts)
         ks = np.array([len(c) for c in starts], dtype=np.int64)
         centers = np.zeros((runs, max(ks), data.shape[2]), dtype=data.dtype)
@@ -503,13 +591,26 @@ class CPUBackend:
         inertia = np.empty(runs)
         info = np.empty((runs, 4), dtype=np.int64)
         small_fits.lloyd_runs(
-            data, w, np.asarray(which, dtype=np.int64), centers, ks, int(max_iter),
-            np.asarray(shift_tols, dtype=np.float64), labels, inertia, info,
+            data,
+            w,
+            np.asarray(which, dtype=np.int64),
+            centers,
+            ks,
+            int(max_iter),
+            np.asarray(shift_tols, dtype=np.float64),
+            labels,
+            inertia,
+            info,
         )
         return [
-            (centers[r, : ks[r]], labels[r], int(n_iter), float(inertia[r]),
-             status == small_fits.CONVERGED,
-             (int(n_bad), int(first)) if status == small_fits.UNASSIGNED else None)
+            (
+                centers[r, : ks[r]],
+                labels[r],
+                int(n_iter),
+                float(inertia[r]),
+                status == small_fits.CONVERGED,
+                (int(n_bad), int(first)) if status == small_fits.UNASSIGNED else None,
+            )
             for r, (n_iter, status, first, n_bad) in enumerate(info)
         ]
 
@@ -526,7 +627,7 @@ class HamerlyAssigner:
     iterations.
     """
 
-    def __init__(self, X):
+    def __init__(self, X: Any) -> None:
         self.X = np.ascontiguousarray(X)
         n, d = self.X.shape
         self.labels = np.zeros(n, dtype=np.int32)
@@ -535,15 +636,23 @@ class HamerlyAssigner:
         eps = np.finfo(self.X.dtype).eps
         self.margin = 1.0 - 8.0 * (d + 2) * eps
 
-    def assign(self, C):
+    def assign(self, C: Any) -> tuple[np.ndarray, np.ndarray]:
         C = np.ascontiguousarray(C, dtype=self.X.dtype)
         C64 = C.astype(np.float64)
         full = self.previous is None or self.previous.shape != C.shape
         shift, half_gap = hamerly_geometry(C64, None if full else self.previous)
         min_d2 = np.empty(self.X.shape[0], dtype=self.X.dtype)
         hamerly.hamerly_assign(
-            self.X, C, np.ascontiguousarray(C.T), shift, half_gap, self.margin, full,
-            self.labels, self.lower, min_d2,
+            self.X,
+            C,
+            np.ascontiguousarray(C.T),
+            shift,
+            half_gap,
+            self.margin,
+            full,
+            self.labels,
+            self.lower,
+            min_d2,
         )
         self.previous = C64
         return self.labels.copy(), min_d2
@@ -563,43 +672,56 @@ class WideHamerlyAssigner:
     are computed by the same formula, so iterations match Lloyd's.
     """
 
-    def __init__(self, backend, X):
+    def __init__(self, backend: Any, X: Any) -> None:
         self.backend, self.X = backend, X
         n, d = X.shape
         total = np.zeros(d)
         stats.column_sums(X, _NO_WEIGHTS, np.zeros(d), 1, sum_parts(n, 1, d), total)
         self.origin = total / max(n, 1)  # distances are expanded around the mean
-        self.labels = self.lower = self.previous = None
+        self.labels: Any = None  # set by the first call
+        self.lower: Any = None
+        self.previous: Any = None
         self.rescan = np.empty(n, dtype=np.uint8)
         self.margin = 1.0 - 8.0 * (d + 2) * float(np.finfo(np.float64).eps)
 
-    def assign(self, C):
+    def assign(self, C: Any) -> tuple[np.ndarray, np.ndarray]:
         C = np.ascontiguousarray(C, dtype=np.float64)
         if self.previous is None or self.previous.shape != C.shape:
             self.labels, min_d2, self.lower = self.backend.assign_with_lower(
-                self.X, C, self.origin)
+                self.X, C, self.origin
+            )
         else:
             shift, half_gap = hamerly_geometry(C, self.previous)
             min_d2 = np.empty(self.X.shape[0])
             hamerly.hamerly_check(
-                self.X, self.origin, C - self.origin, shift, half_gap, self.margin,
-                self.labels, self.lower, min_d2, self.rescan,
+                self.X,
+                self.origin,
+                C - self.origin,
+                shift,
+                half_gap,
+                self.margin,
+                self.labels,
+                self.lower,
+                min_d2,
+                self.rescan,
             )
             rows = np.flatnonzero(self.rescan)
             if len(rows) > WIDE_HAMERLY_RESCAN_ALL * len(self.rescan):
                 self.labels, min_d2, self.lower = self.backend.assign_with_lower(
-                    self.X, C, self.origin)
+                    self.X, C, self.origin
+                )
             else:  # gathered in bounded blocks: no copy of a large share of X
                 for start in range(0, len(rows), GATHER_ROWS):
-                    part = rows[start:start + GATHER_ROWS]
+                    part = rows[start : start + GATHER_ROWS]
                     labels, d2, lower = self.backend.assign_with_lower(
-                        np.take(self.X, part, axis=0), C, self.origin)
+                        np.take(self.X, part, axis=0), C, self.origin
+                    )
                     self.labels[part], min_d2[part], self.lower[part] = labels, d2, lower
         self.previous = C
         return self.labels.copy(), min_d2
 
 
-def hamerly_geometry(C64, previous):
+def hamerly_geometry(C64: Any, previous: Any) -> tuple[np.ndarray, np.ndarray]:
     """What Hamerly's bounds need from the centres: how far each centre
     moved since ``previous`` (zeros without), and half the distance from
     each centre to its nearest other centre (float64)."""
@@ -609,8 +731,13 @@ def hamerly_geometry(C64, previous):
         C64 = np.ascontiguousarray(C64, dtype=np.float64)
         moved = previous is not None
         hamerly.centre_geometry(
-            C64, np.ascontiguousarray(previous, dtype=np.float64) if moved else C64, moved,
-            shift, half_gap, 1.0 - 4.0 * (d + 2) * float(np.finfo(np.float64).eps))
+            C64,
+            np.ascontiguousarray(previous, dtype=np.float64) if moved else C64,
+            moved,
+            shift,
+            half_gap,
+            1.0 - 4.0 * (d + 2) * float(np.finfo(np.float64).eps),
+        )
         return (shift if np.isfinite(shift).all() else np.full(k, np.inf)), half_gap
     # centres too large to square (kmeans2 does not rescale) give no bound:
     # non-finite values become 0, and those rows are rescanned
@@ -640,15 +767,17 @@ class L1Assigner:
     """Assigns the rows of ``X`` in Manhattan distance (for k-medians); the
     same ``assign(C)`` interface as :class:`HamerlyAssigner`."""
 
-    def __init__(self, backend, X):
+    def __init__(self, backend: Any, X: Any) -> None:
         self.backend = backend
         self.X = np.ascontiguousarray(X)
 
-    def assign(self, C):
+    def assign(self, C: Any) -> tuple[np.ndarray, np.ndarray]:
         return self.backend.assign_l1(self.X, C)
 
 
-def sum_buffers(labels, k, d, weights):
+def sum_buffers(
+    labels: Any, k: int, d: int, weights: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Checked contiguous labels, kernel-ready weights (empty: unit), and
     zeroed float64 ``sums`` (k, d) and ``wsums`` (k,) for a centre update."""
     labels = np.ascontiguousarray(labels)
@@ -657,7 +786,7 @@ def sum_buffers(labels, k, d, weights):
     return labels, w, np.zeros((k, d), dtype=np.float64), np.zeros(k, dtype=np.float64)
 
 
-def check_labels(labels, k):
+def check_labels(labels: Any, k: int) -> None:
     """Raise a clear ``ValueError`` unless every label lies in ``[0, k)``."""
     if labels.size == 0:
         return

@@ -24,14 +24,20 @@ Lloyd step, optionally with Hamerly's bounds kept per block
 k-means|| and :meth:`DaskBackend.fold_blocks` for streaming).
 """
 
+from __future__ import annotations
+
 from concurrent.futures import CancelledError
 from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
 
 import dask
 import dask.array as da
 import numpy as np
 from dask import delayed
+from numpy.typing import ArrayLike
 
+from .base import Backend
 from .cpu import CPUBackend, hamerly_geometry
 from .kernels import hamerly
 
@@ -53,7 +59,7 @@ def _lost(exc):
     )
 
 
-def compute(*args):
+def compute(*args: Any) -> tuple:
     """``dask.compute``, with cancelled work reported as :class:`ClusterLostError`."""
     try:
         return dask.compute(*args)
@@ -61,7 +67,7 @@ def compute(*args):
         raise _lost(exc) from exc
 
 
-def persist(*args):
+def persist(*args: Any) -> tuple:
     """``dask.persist``, with cancelled work reported as :class:`ClusterLostError`."""
     try:
         return dask.persist(*args)
@@ -73,7 +79,7 @@ def persist(*args):
 # block views
 
 
-def row_blocks(X):
+def row_blocks(X: Any) -> tuple[list, np.ndarray]:
     """The row blocks of 2-D ``X`` as Delayed objects, with their first rows.
 
     ``X`` must have known chunk sizes; its columns are brought into one
@@ -91,7 +97,7 @@ def row_blocks(X):
     return blocks, starts
 
 
-def aligned_blocks(v, X):
+def aligned_blocks(v: Any, X: Any) -> list:
     """Row blocks of the 1-D array ``v`` aligned with those of ``X`` (or a
     list of None for ``v`` None)."""
     if v is None:
@@ -103,18 +109,18 @@ def aligned_blocks(v, X):
     return list(v.to_delayed(optimize_graph=False))
 
 
-def tree_reduce(parts, combine):
+def tree_reduce(parts: Any, combine: Any) -> Any:
     """Combine Delayed partial results ``FAN_IN`` at a time, in order."""
     parts = list(parts)
     while len(parts) > 1:
         parts = [
-            delayed(combine, pure=True)(*parts[i:i + FAN_IN])
+            delayed(combine, pure=True)(*parts[i : i + FAN_IN])
             for i in range(0, len(parts), FAN_IN)
         ]
     return parts[0]
 
 
-def blocks_to_array(blocks, sizes, dtype):
+def blocks_to_array(blocks: Any, sizes: Any, dtype: Any) -> Any:
     """A 1-D dask array from Delayed (or persisted) blocks of known sizes."""
     return da.concatenate(
         [da.from_delayed(b, shape=(int(m),), dtype=dtype) for b, m in zip(blocks, sizes)]
@@ -207,8 +213,9 @@ def _bounded_assign(x, C, state, shift, half_gap, margin):
     else:
         labels, lower, full = state[0].copy(), state[1].copy(), False
     d2 = np.empty(x.shape[0], dtype=x.dtype)
-    hamerly.hamerly_assign(x, C, np.ascontiguousarray(C.T), shift, half_gap, margin, full,
-                           labels, lower, d2)
+    hamerly.hamerly_assign(
+        x, C, np.ascontiguousarray(C.T), shift, half_gap, margin, full, labels, lower, d2
+    )
     return labels, lower, d2
 
 
@@ -228,7 +235,9 @@ def _fused_block(x, w, previous, C, origin, formula, n_far, row0, bounds=None):
     part = {
         "n_bad": n_bad,
         "first_bad": row0 + int(np.flatnonzero(bad)[0]) if n_bad else -1,
-        "n_changed": labels.size if previous is None else int(np.count_nonzero(labels != previous)),
+        "n_changed": labels.size
+        if previous is None
+        else int(np.count_nonzero(labels != previous)),
     }
     if n_bad:  # the fit stops with an error: no sums to make
         sums, wsums, inertia = np.zeros((k, x.shape[1])), np.zeros(k), np.nan
@@ -260,8 +269,9 @@ def _assign_block(x, C, origin, row0):
     labels, d2 = _CPU.assign(x, C, origin)
     bad = labels < 0
     if bad.any():
+        first = row0 + int(np.flatnonzero(bad)[0])
         raise ValueError(
-            f"{int(bad.sum())} row(s) of X (the first is row {row0 + int(np.flatnonzero(bad)[0])}) "
+            f"{int(bad.sum())} row(s) of X (the first is row {first}) "
             "have no finite distance to any centre: X contains NaN or infinity, or values "
             "so large that squared distances overflow. Remove or impute them, or rescale X."
         )
@@ -276,9 +286,8 @@ def _d2_block(x, C, origin, row0):
     return _assign_block(x, C, origin, row0)[1]
 
 
-def _distances_block(x, C, squared):
-    d2 = _CPU.sq_distances(x, C)
-    return d2 if squared else np.sqrt(d2, out=d2)
+def _distances_block(x, C):
+    return _CPU.sq_distances(x, C)
 
 
 def _sums_block(x, labels, w, k):
@@ -371,40 +380,46 @@ class _Summary:
     mean: np.ndarray
     var: np.ndarray
     max_abs: float
-    nonfinite: int
 
 
 # ----------------------------------------------------------------------
 # the backend
 
 
-class DaskBackend:
+class DaskBackend(Backend):
     """k-means arithmetic for ``dask.array`` data (rows in row blocks).
 
     Centres, sums and statistics come back as NumPy arrays; labels and
     distances stay Dask arrays.  Weights may be a Dask or NumPy array;
-    they are rechunked to ``X``'s row blocks.
+    they are rechunked to ``X``'s row blocks.  No k-means++ over every
+    row (each step would be a pass over the cluster): k-means|| seeds.
     """
 
     name = "dask"
-    xp = np
-    #: Small arrays derived from the data (k-means|| candidates) are NumPy.
-    dense = _CPU
+    arrays = "Dask arrays"
+    capabilities = frozenset(
+        {
+            "assign_and_sum",
+            "nearest_tracker",
+            "lazy",
+            "fold_blocks",
+            "hamerly_bounds",
+        }
+    )
     #: k-means|| settings for data on a cluster: every round is one read of
     #: the data, so fewer rounds each drawing more candidates (``2 k``
     #: expected per round, Bahmani et al.'s recommended ``l = 2k``).
-    seeding_options = {"rounds": 5, "oversampling": 2.0}
+    seeding_options = MappingProxyType({"rounds": 5, "oversampling": 2.0})
 
-    def __init__(self):
-        self._summaries = {}
+    def __init__(self) -> None:
+        self._summaries: dict[tuple, dict] = {}
 
     # -- statistics -----------------------------------------------------
 
-    def summary(self, X, weights=None):
-        """Rows, weight, column mean/variance, max |x| and non-finite count
-        of ``X`` in one pass (cached per graph, so repeated questions about
-        the same data cost nothing).  Raises ``ValueError`` for NaN or
-        infinity in ``X`` or invalid ``weights``."""
+    def _totals(self, X, weights=None):
+        """Rows, weight, column mean and squared deviations, max |x| and the
+        non-finite counts of ``X`` and ``weights``, in one pass (cached per
+        graph, so repeated questions about the same data cost nothing)."""
         if weights is None:
             wkey = None
         elif isinstance(weights, da.Array):
@@ -412,13 +427,22 @@ class DaskBackend:
         else:
             wkey = dask.base.tokenize(np.asarray(weights))
         key = (X.name, wkey)
-        found = self._summaries.get(key)
-        if found is not None:
-            return found
-        blocks, _ = row_blocks(X)
-        wblocks = aligned_blocks(weights, X)
-        parts = [delayed(_summary_block, pure=True)(x, w) for x, w in zip(blocks, wblocks)]
-        (total,) = compute(tree_reduce(parts, _combine_summaries))
+        total = self._summaries.get(key)
+        if total is None:
+            blocks, _ = row_blocks(X)
+            wblocks = aligned_blocks(weights, X)
+            parts = [delayed(_summary_block, pure=True)(x, w) for x, w in zip(blocks, wblocks)]
+            (total,) = compute(tree_reduce(parts, _combine_summaries))
+            if len(self._summaries) > 8:
+                self._summaries.clear()
+            self._summaries[key] = total
+        return total
+
+    def summary(self, X: Any, weights: Any = None) -> _Summary:
+        """Rows, weight, column mean/variance and max |x| of ``X`` from one
+        pass (see :meth:`_totals`).  Raises ``ValueError`` for NaN or
+        infinity in ``X`` or invalid ``weights``."""
+        total = self._totals(X, weights)
         if total["nonfinite"]:
             raise ValueError(
                 f"Input X contains NaN or infinity ({total['nonfinite']} entries); k-means "
@@ -433,32 +457,36 @@ class DaskBackend:
             raise ValueError(
                 "sample_weight sums to zero: at least one row needs a positive weight."
             )
-        found = _Summary(
-            rows=total["rows"], weight=total["weight"], mean=total["mean"],
-            var=total["m2"] / total["weight"], max_abs=total["max_abs"],
-            nonfinite=total["nonfinite"],
+        return _Summary(
+            rows=total["rows"],
+            weight=total["weight"],
+            mean=total["mean"],
+            var=total["m2"] / total["weight"],
+            max_abs=total["max_abs"],
         )
-        if len(self._summaries) > 8:
-            self._summaries.clear()
-        self._summaries[key] = found
-        return found
 
-    def column_mean_var(self, X, weights=None):
+    def column_mean_var(self, X: Any, weights: Any = None) -> tuple[Any, Any]:
         """Per-column (weighted) mean and population variance, float64."""
         s = self.summary(X, weights)
         return s.mean.copy(), s.var.copy()
 
-    def max_abs(self, X, weights=None):
+    def max_abs(self, X: Any, weights: Any = None) -> float:
         """Largest absolute value in ``X`` (from the same pass)."""
         return self.summary(X, weights).max_abs
 
-    def count_non_finite(self, X):
-        """NaN and infinite entries of ``X`` (a pass; 0, or it raises)."""
-        return self.summary(X).nonfinite
+    def count_non_finite(self, X: Any) -> int:
+        """NaN and infinite entries of ``X`` (from the statistics pass)."""
+        return int(self._totals(X)["nonfinite"])
+
+    def n_distinct(self, a: Any) -> int:
+        """Number of distinct values of the non-negative integers ``a`` (a
+        Dask array: counted per block, one number reaches the client)."""
+        (count,) = compute((da.bincount(a) > 0).sum())
+        return int(count)
 
     # -- rows -------------------------------------------------------------
 
-    def dense_rows(self, X, idx):
+    def dense_rows(self, X: Any, idx: ArrayLike) -> Any:
         """The rows ``idx`` of ``X`` as a NumPy array (only their blocks are read)."""
         idx = np.asarray(idx, dtype=np.int64).reshape(-1)
         if idx.size == 0:
@@ -469,7 +497,7 @@ class DaskBackend:
 
     # -- assignment -------------------------------------------------------
 
-    def assign(self, X, C, origin=None, formula="auto"):
+    def assign(self, X: Any, C: Any, origin: Any = None, formula: str = "auto") -> tuple[Any, Any]:
         """Lazy ``(labels, min_d2)`` dask arrays; computing them raises
         ``ValueError`` for rows with no finite distance."""
         blocks, starts = row_blocks(X)
@@ -478,31 +506,31 @@ class DaskBackend:
         sizes = X.chunks[0]
         labels = blocks_to_array(
             [delayed(_labels_block, pure=True)(x, C, origin, r) for x, r in zip(blocks, starts)],
-            sizes, np.int32,
+            sizes,
+            np.int32,
         )
         d2 = blocks_to_array(
             [delayed(_d2_block, pure=True)(x, C, origin, r) for x, r in zip(blocks, starts)],
-            sizes, dtype,
+            sizes,
+            dtype,
         )
         return labels, d2
 
-    def sq_distances(self, X, C, squared=True):
-        """Lazy ``(n, k)`` squared distances (Euclidean with ``squared=False``)."""
+    def sq_distances(self, X: Any, C: Any) -> Any:
+        """Lazy ``(n, k)`` squared distances."""
         C = np.ascontiguousarray(C)
         dtype = np.result_type(X.dtype, C.dtype)
         if X.numblocks[1] != 1:
             X = X.rechunk({1: -1})
-        return X.map_blocks(
-            _distances_block, C, squared, chunks=(X.chunks[0], (C.shape[0],)), dtype=dtype
-        )
+        return X.map_blocks(_distances_block, C, chunks=(X.chunks[0], (C.shape[0],)), dtype=dtype)
 
-    def bounded_assigner(self, X):
+    def bounded_assigner(self, X: Any) -> Any:
         """Hamerly's bounds for repeated fused steps on ``X``: a
         :class:`BoundsState` to pass to :meth:`assign_and_sum` (the bounds,
         8 bytes per row, stay on the workers with the labels)."""
         return BoundsState(X)
 
-    def cluster_sums(self, X, labels, k, weights=None):
+    def cluster_sums(self, X: Any, labels: Any, k: int, weights: Any = None) -> tuple[Any, Any]:
         """Weighted sums and weight totals per cluster (float64, NumPy)."""
         blocks, _ = row_blocks(X)
         lblocks = aligned_blocks(labels, X)
@@ -514,8 +542,17 @@ class DaskBackend:
         (total,) = compute(tree_reduce(parts, _add_sums))
         return total["sums"], total["wsums"]
 
-    def assign_and_sum(self, X, C, weights=None, previous_labels=None, origin=None,
-                       formula="auto", n_far=0, assigner=None):
+    def assign_and_sum(
+        self,
+        X: Any,
+        C: Any,
+        weights: Any = None,
+        previous_labels: Any = None,
+        origin: Any = None,
+        formula: str = "auto",
+        n_far: int = 0,
+        assigner: Any = None,
+    ) -> Any:
         """One read of ``X``: labels, centre sums, inertia, changed labels and
         the farthest rows, per block; returns a :class:`FusedStep`.
 
@@ -534,7 +571,7 @@ class DaskBackend:
             pblocks = aligned_blocks(previous_labels, X)
         C = np.ascontiguousarray(C)
         n_far = int(min(n_far, C.shape[0]))
-        bounds = [None] * len(blocks)
+        bounds: list[Any] = [None] * len(blocks)
         if assigner is not None:
             C64 = np.ascontiguousarray(C, dtype=X.dtype).astype(np.float64)
             full = assigner.blocks is None or assigner.previous.shape != C64.shape
@@ -559,22 +596,27 @@ class DaskBackend:
         labels._vqkit_blocks = label_blocks
         return FusedStep(
             labels=labels,
-            sums=total["sums"], wsums=total["wsums"], inertia=float(total["inertia"]),
-            n_changed=int(total["n_changed"]), n_unassigned=int(total["n_bad"]),
-            first_unassigned=int(total["first_bad"]), far_rows=far["row"],
-            far_labels=far["label"], far_weights=far["weight"],
+            sums=total["sums"],
+            wsums=total["wsums"],
+            inertia=float(total["inertia"]),
+            n_changed=int(total["n_changed"]),
+            n_unassigned=int(total["n_bad"]),
+            first_unassigned=int(total["first_bad"]),
+            far_rows=far["row"],
+            far_labels=far["label"],
+            far_weights=far["weight"],
         )
 
     # -- seeding ----------------------------------------------------------
 
-    def nearest_tracker(self, X, weights=None, origin=None):
+    def nearest_tracker(self, X: Any, weights: Any = None, origin: Any = None) -> Any:
         """Distances of every row to the k-means|| candidates chosen so far,
         kept on the workers (12 bytes per row); see :class:`NearestTracker`."""
         return NearestTracker(X, weights, origin)
 
     # -- streaming --------------------------------------------------------
 
-    def fold_blocks(self, fn, X, weights, carry):
+    def fold_blocks(self, fn: Any, X: Any, weights: Any, carry: Any) -> Any:
         """``carry = fn(block, weight_block, carry)`` over the row blocks of
         ``X`` in order, each call on the worker holding the block (only
         ``carry`` travels); returns the final ``carry``."""
@@ -590,9 +632,9 @@ class BoundsState:
     lower bound on the distance to every other centre (persisted on the
     workers), and the centres they were computed for (in the client)."""
 
-    def __init__(self, X):
-        self.blocks = None
-        self.previous = None
+    def __init__(self, X: Any) -> None:
+        self.blocks: Any = None  # set by the first fused step
+        self.previous: Any = None
         self.margin = 1.0 - 8.0 * (X.shape[1] + 2) * float(np.finfo(X.dtype).eps)
 
 
@@ -608,24 +650,22 @@ class NearestTracker:
     chunking fix the candidates.
     """
 
-    def __init__(self, X, weights, origin):
+    def __init__(self, X: Any, weights: Any, origin: Any) -> None:
         self.X = X
         self.blocks, self.starts = row_blocks(X)
         self.wblocks = aligned_blocks(weights, X)
         self.weighted = weights is not None
         self.origin = origin
-        self.state = None
+        self.state: Any = None  # set by the first add
         self.count = 0
-        self._potential = None
+        self._potential: Any = None
 
-    def weighted_index(self, rng):
+    def weighted_index(self, rng: Any) -> int:
         n = self.X.shape[0]
         u = rng.uniform()
         if not self.weighted:  # as a search in cumulative unit weights would give
             return int(min(max(np.ceil(u * n) - 1, 0), n - 1))
-        totals = np.asarray(
-            compute(*[delayed(_weight_total, pure=True)(w) for w in self.wblocks])
-        )
+        totals = np.asarray(compute(*[delayed(_weight_total, pure=True)(w) for w in self.wblocks]))
         cumulative = np.cumsum(totals)
         target = u * cumulative[-1]
         b = int(min(np.searchsorted(cumulative, target), len(totals) - 1))
@@ -633,7 +673,7 @@ class NearestTracker:
         (i,) = compute(delayed(_weighted_pick, pure=True)(self.wblocks[b], target - before))
         return int(self.starts[b] + i)
 
-    def add(self, rows):
+    def add(self, rows: Any) -> None:
         rows = np.ascontiguousarray(rows)
         states = self.state or [None] * len(self.blocks)
         steps = [
@@ -647,10 +687,10 @@ class NearestTracker:
         self.state = new_states
         self.count += rows.shape[0]
 
-    def potential(self):
+    def potential(self) -> float:
         return float(self._potential)
 
-    def sample(self, rng, ell, potential):
+    def sample(self, rng: Any, ell: float, potential: float) -> np.ndarray:
         seeds = rng.randint(0, 2**31 - 1, size=len(self.blocks))
         picks = [
             delayed(_sample_block, pure=True)(s, w, int(seed), float(ell), float(potential), r)
@@ -659,7 +699,7 @@ class NearestTracker:
         (keep,) = compute(tree_reduce(picks, _concat))
         return keep
 
-    def candidate_weights(self, m):
+    def candidate_weights(self, m: int) -> np.ndarray:
         parts = [
             delayed(_nearest_weights, pure=True)(s, w, int(m))
             for s, w in zip(self.state, self.wblocks)
@@ -667,7 +707,7 @@ class NearestTracker:
         (total,) = compute(tree_reduce(parts, _sum_floats))
         return total
 
-    def release(self):
+    def release(self) -> None:
         """Drop the per-row state held on the workers."""
         self.state = None
 

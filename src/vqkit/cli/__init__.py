@@ -3,13 +3,17 @@
 A thin layer over the library: each command parses its options, calls the
 library and prints.  User mistakes end with a short message on stderr and a
 non-zero exit status (2 for usage errors, 1 for data or file errors), never
-with a traceback.  Output files are written atomically: a complete new file
-or none, and an existing file is only ever replaced by a complete one.
+with a traceback; a bug in vqkit ends with a one-line message and status 70
+(``_errors`` decides, in one place; ``--debug`` shows the traceback).
+Output files are written atomically: a complete new file or none, and an
+existing file is only ever replaced by a complete one (devices and pipes
+are written through).
 
 One module per command (``demo``, with the SciPy tutorial's examples it
 runs, ``quantize``, ``cluster``, ``choose_k``; ``codebook`` holds
 train-codebook, encode and decode); the shared pieces
-are ``_options`` (options and parameter types), ``_input`` (reading FILE),
+are ``_errors`` (exit statuses and messages), ``_options`` (options and
+parameter types), ``_input`` (reading FILE),
 ``_output`` (writing, JSON, number formats) and ``_terminal`` (progress
 bars and warnings on stderr).
 """
@@ -20,12 +24,19 @@ import click
 
 from .. import __version__
 from . import choose_k, cluster, codebook, demo, quantize
+from ._errors import DEBUG_ENV, Group
 from ._options import CONTEXT_SETTINGS
 
 
-@click.group(context_settings=CONTEXT_SETTINGS)
+@click.group(cls=Group, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "--version", "-V", prog_name="vqkit")
-def main() -> None:
+@click.option(
+    "--debug",
+    is_flag=True,
+    envvar=DEBUG_ENV,
+    help=f"Show the Python traceback of an error (also {DEBUG_ENV}=1).",
+)
+def main(debug: bool) -> None:
     """Fast k-means clustering and vector quantization.
 
     \b
@@ -42,8 +53,13 @@ def main() -> None:
 
 
 for _command in (
-    demo.demo, quantize.quantize, cluster.cluster, choose_k.choose_k,
-    codebook.train_codebook, codebook.encode, codebook.decode,
+    demo.demo,
+    quantize.quantize,
+    cluster.cluster,
+    choose_k.choose_k,
+    codebook.train_codebook,
+    codebook.encode,
+    codebook.decode,
 ):
     main.add_command(_command)
 del _command

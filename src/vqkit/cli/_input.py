@@ -36,7 +36,7 @@ def _missing_or_denied(name):
         raise click.ClickException(f"{name}: permission denied.") from None
 
 
-def _read(path, columns, key, delimiter, header, missing, quiet):
+def _read(path, columns, key, delimiter, header, missing, quiet, max_expanded_size=None):
     """The :class:`vqkit.io.Table` of FILE; dropped rows are reported on
     stderr (unless ``quiet``)."""
     from ..io import read_data
@@ -46,8 +46,14 @@ def _read(path, columns, key, delimiter, header, missing, quiet):
     with _data_errors():
         try:
             table = read_data(
-                path, columns=columns, key=key, delimiter=delimiter, header=header,
-                missing=missing, stdin=_stdin(),
+                path,
+                columns=columns,
+                key=key,
+                delimiter=delimiter,
+                header=header,
+                missing=missing,
+                stdin=_stdin(),
+                max_expanded_size=max_expanded_size,
             )
         except MemoryError:
             raise click.ClickException(
@@ -67,7 +73,7 @@ def _read(path, columns, key, delimiter, header, missing, quiet):
 
 
 def _stdin():
-    """Standard input as bytes."""
+    """Standard input as bytes (None when it is closed)."""
     return getattr(sys.stdin, "buffer", sys.stdin)
 
 

@@ -3,8 +3,10 @@ before any work), file errors (exit status 1), figures, JSON and the
 number and table formats of the summaries."""
 
 import contextlib
+import errno
 import json
 import os
+import sys
 import warnings
 
 import click
@@ -12,14 +14,20 @@ import click
 
 def _check_writable(path, option, allow_dash=False):
     """Fail early, as a usage error, when ``path`` cannot be written
-    (``"-"``, standard output, is fine where ``allow_dash``)."""
+    (``"-"``, standard output, is fine where ``allow_dash``).  A device or
+    pipe must be writable itself; a file is replaced, so its directory (the
+    directory of the file a symbolic link points to) must be."""
     if path == "-" and allow_dash:
         return
     if os.path.isdir(path):
-        raise click.BadParameter(
-            f"cannot write {path!r}: it is a directory", param_hint=option
-        )
-    directory = os.path.dirname(os.path.abspath(path))
+        raise click.BadParameter(f"cannot write {path!r}: it is a directory", param_hint=option)
+    if _is_special(path):
+        if not os.access(path, os.W_OK):
+            raise click.BadParameter(
+                f"cannot write {path!r}: permission denied", param_hint=option
+            )
+        return
+    directory = os.path.dirname(os.path.realpath(path))
     if not os.path.isdir(directory):
         raise click.BadParameter(
             f"cannot write {path!r}: directory {directory!r} does not exist",
@@ -30,6 +38,53 @@ def _check_writable(path, option, allow_dash=False):
             f"cannot write {path!r}: directory {directory!r} is not writable",
             param_hint=option,
         )
+
+
+def _is_special(path):
+    """Whether ``path`` is written through (a device, pipe or socket, or
+    ``/dev/stdout``), not replaced."""
+    from ..io.atomic import written_through
+
+    return written_through(path)
+
+
+def _same_file(a, b):
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):  # one of them does not exist (yet)
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def _check_outputs(outputs, inputs, force):
+    """Refuse, as usage errors made before anything is read, an output that
+    is the same file as an input (unless ``force``) or as another output.
+    ``outputs`` and ``inputs`` are ``(path, name)`` pairs, the name being the
+    option or argument that gave the path; None and ``"-"`` are skipped, and
+    so are outputs that are devices or pipes (written through, they destroy
+    nothing)."""
+    named = [(p, o) for p, o in outputs if p is not None and p != "-" and not _is_special(p)]
+    for i, (path, option) in enumerate(named):
+        for other, other_option in named[:i]:
+            if _same_file(path, other):
+                raise click.BadParameter(
+                    f"{_shown(path)} is also the {other_option} file: give each output "
+                    "its own name",
+                    param_hint=option,
+                )
+        if force:
+            continue
+        for source, what in inputs:
+            if source is not None and source != "-" and _same_file(path, source):
+                raise click.BadParameter(
+                    f"{_shown(path)} is also the input {what}: writing it would destroy "
+                    "the input; choose another name, or give --force to overwrite it",
+                    param_hint=option,
+                )
+
+
+def _shown(path):
+    text = repr(os.fspath(path))
+    return text if len(text) <= 80 else text[:80] + "..."
 
 
 def _check_plot_output(path):
@@ -45,11 +100,19 @@ def _check_plot_output(path):
 
 @contextlib.contextmanager
 def _file_errors(path):
-    """An OSError in the block becomes a file error naming ``path``."""
+    """An OSError in the block (writing ``path``) becomes a file error
+    naming ``path`` (exit status 1); a broken pipe is left to click."""
     try:
         yield
     except OSError as exc:
-        raise click.FileError(path, hint=exc.strerror or str(exc)) from None
+        if exc.errno == errno.EPIPE:
+            raise
+        reason = exc.strerror or str(exc)
+        if os.fspath(path) == "-":
+            if not reason.startswith("standard output"):
+                reason = f"cannot write to standard output: {reason}"
+            raise click.ClickException(reason) from None
+        raise click.ClickException(f"{os.fspath(path)}: cannot write the file: {reason}") from None
 
 
 @contextlib.contextmanager
@@ -80,7 +143,10 @@ def _json_safe(value):
 
 
 def _json_out(document):
-    """Print ``document`` as one line of strict JSON."""
+    """Print ``document`` as one line of strict JSON (an error when standard
+    output is closed: the result would be lost)."""
+    if sys.stdout is None or sys.stdout.closed:
+        raise click.ClickException("cannot write to standard output: it is closed")
     click.echo(json.dumps(_json_safe(document), allow_nan=False))
 
 

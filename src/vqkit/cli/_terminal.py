@@ -72,8 +72,11 @@ def _kmeans_progress(enabled, label, runs, max_iter):
         return f"{run}iteration {item.iteration + 1}, inertia {item.inertia:.6g}"
 
     with click.progressbar(
-        length=runs * max_iter, label=label, file=sys.stderr,
-        item_show_func=show, show_eta=False,
+        length=runs * max_iter,
+        label=label,
+        file=sys.stderr,
+        item_show_func=show,
+        show_eta=False,
     ) as bar:
 
         def callback(stats):
@@ -97,7 +100,10 @@ def _choose_k_progress(enabled):
     if not enabled:
         return None, lambda: None
     bar = click.progressbar(
-        length=1, label="choosing k", file=sys.stderr, show_eta=False,
+        length=1,
+        label="choosing k",
+        file=sys.stderr,
+        show_eta=False,
         item_show_func=lambda message: message,
     )
     bar.__enter__()

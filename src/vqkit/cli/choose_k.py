@@ -8,38 +8,63 @@ import click
 from ..selection import METHODS  # the criteria, in report order
 from ._input import _check_k_rows, _check_scaling, _read, _scale
 from ._options import (
-    _file_argument, _input_options, _json_option, _plot_option, _quiet_option, _seed_option,
+    MAX_K,
+    _file_argument,
+    _force_option,
+    _input_options,
+    _json_option,
+    _plot_option,
+    _quiet_option,
+    _seed_option,
     command,
 )
-from ._output import _check_plot_output, _json_out, _saving_plot
+from ._output import _check_outputs, _check_plot_output, _json_out, _saving_plot
 from ._terminal import _choose_k_progress, _show_progress, _warnings_reported
+
+#: The most values of k that one run of choose-k may try.
+MAX_KS = 1000
 
 
 def _parse_k_range(text):
-    """``"2:10"`` (both ends included) or ``"2,4,8"`` -> list of ints."""
+    """``"2:10"`` (both ends included) or ``"2,4,8"`` -> list of ints, each
+    from 1 to :data:`MAX_K`, at most :data:`MAX_KS` of them."""
     text = text.strip()
+    shown = repr(text) if len(text) <= 40 else repr(text[:40]) + "..."
     try:
         if ":" in text:
             low, high = (int(part) for part in text.split(":", 1))
+            if low <= high:
+                _check_k_bounds(low, high, "--k")
             ks = list(range(low, high + 1))
         else:
             ks = sorted({int(part) for part in text.split(",") if part.strip()})
     except ValueError:
         raise click.BadParameter(
-            f"{text!r} is not a range such as 2:10 or a list such as 2,4,8", param_hint="--k"
+            f"{shown} is not a range such as 2:10 or a list such as 2,4,8", param_hint="--k"
         ) from None
     if not ks:
-        raise click.BadParameter(f"{text!r} holds no k (is the range reversed?)",
-                                 param_hint="--k")
-    if ks[0] < 1:
-        raise click.BadParameter(f"k must be at least 1, got {ks[0]}", param_hint="--k")
+        raise click.BadParameter(f"{shown} holds no k (is the range reversed?)", param_hint="--k")
+    _check_k_bounds(ks[0], ks[-1], "--k", len(ks))
     return ks
 
 
-def _check_k_bounds(low, high):
+def _check_k_bounds(low, high, option="--k-min", count=None):
+    """The k from ``low`` to ``high`` (``count`` of them: all, by default)
+    are from 1 to :data:`MAX_K`, in order, and at most :data:`MAX_KS`."""
     if low > high:
-        raise click.BadParameter(f"--k-min {low} is more than --k-max {high}",
-                                 param_hint="--k-min")
+        raise click.BadParameter(
+            f"--k-min {low} is more than --k-max {high}", param_hint="--k-min"
+        )
+    if low < 1:
+        raise click.BadParameter(f"k must be at least 1, got {low}", param_hint=option)
+    if high > MAX_K:
+        raise click.BadParameter(f"k must be at most {MAX_K}, got {high}", param_hint=option)
+    count = high - low + 1 if count is None else count
+    if count > MAX_KS:
+        raise click.BadParameter(
+            f"that is {count} values of k; choose-k tries at most {MAX_KS} at once",
+            param_hint=option,
+        )
 
 
 def _parse_methods(values):
@@ -79,38 +104,69 @@ def _run_choose_k(X, ks, *, methods, seed, quiet):
 
 
 def _picks_line(result):
-    picks = ", ".join(
-        f"{m} {v if v is not None else '-'}" for m, v in result.picks.items()
-    )
+    picks = ", ".join(f"{m} {v if v is not None else '-'}" for m, v in result.picks.items())
     ks = list(result.ks)
     return f"Chose k={result.best_k} from k={ks[0]}..{ks[-1]} (picks: {picks})"
 
 
 @command("choose-k")
 @_file_argument("file")
-@click.option("--k", "k_range", default=None, metavar="RANGE",
-              help="The k to try: a range such as 2:10 (both ends included) or a list "
-              "such as 2,4,8.  Default: 1:10.")
-@click.option("--k-min", type=click.IntRange(min=1), default=None,
-              help="Smallest k to try (default 1).")
-@click.option("--k-max", type=click.IntRange(min=1), default=None,
-              help="Largest k to try (default 10, or the number of rows if fewer).")
-@click.option("--methods", "-m", multiple=True, metavar="NAMES",
-              help="Criteria, comma-separated or repeated: " + ", ".join(METHODS)
-              + ".  Default: the library's default set.")
+@click.option(
+    "--k",
+    "k_range",
+    default=None,
+    metavar="RANGE",
+    help="The k to try: a range such as 2:10 (both ends included) or a list "
+    "such as 2,4,8.  Default: 1:10.",
+)
+@click.option(
+    "--k-min", type=click.IntRange(1, MAX_K), default=None, help="Smallest k to try (default 1)."
+)
+@click.option(
+    "--k-max",
+    type=click.IntRange(1, MAX_K),
+    default=None,
+    help="Largest k to try (default 10, or the number of rows if fewer).",
+)
+@click.option(
+    "--methods",
+    "-m",
+    multiple=True,
+    metavar="NAMES",
+    help="Criteria, comma-separated or repeated: "
+    + ", ".join(METHODS)
+    + ".  Default: the library's default set.",
+)
 @_seed_option()
-@click.option("--standardize", is_flag=True,
-              help="Centre each column and scale it to unit variance first.")
+@click.option(
+    "--standardize", is_flag=True, help="Centre each column and scale it to unit variance first."
+)
 @click.option("--whiten", is_flag=True, help="Scale each column to unit variance first.")
 @_input_options
 @_json_option("Print one JSON object (best_k, picks, ks, table, notes).")
 @_plot_option("Save the criteria against k as a figure (PNG).")
+@_force_option()
 @_quiet_option("No warnings or progress bar.")
-def choose_k(file: str, k_range: str | None, k_min: int | None, k_max: int | None,
-             methods: tuple[str, ...], seed: int | None, standardize: bool, whiten: bool,
-             columns: str | None, key: str | None, delimiter: str | None,
-             header: bool | None, missing: str, as_json: bool, plot: str | None,
-             quiet: bool) -> None:
+def choose_k(
+    file: str,
+    k_range: str | None,
+    k_min: int | None,
+    k_max: int | None,
+    methods: tuple[str, ...],
+    seed: int | None,
+    standardize: bool,
+    whiten: bool,
+    columns: str | None,
+    key: str | None,
+    delimiter: str | None,
+    header: bool | None,
+    missing: str,
+    max_expanded_size: int | None,
+    as_json: bool,
+    plot: str | None,
+    force: bool,
+    quiet: bool,
+) -> None:
     """Suggest a number of clusters for the rows of FILE.
 
     Runs k-means for each k and scores the results by several criteria
@@ -135,8 +191,9 @@ def choose_k(file: str, k_range: str | None, k_min: int | None, k_max: int | Non
     method_list = _parse_methods(methods)
     if plot is not None:
         _check_plot_output(plot)
+    _check_outputs([(plot, "--plot")], [(file, "FILE")], force)
 
-    table = _read(file, columns, key, delimiter, header, missing, quiet)
+    table = _read(file, columns, key, delimiter, header, missing, quiet, max_expanded_size)
     n = table.X.shape[0]
     if ks is None:
         low = k_min if k_min is not None else 1

@@ -8,12 +8,28 @@ import click
 
 from ._input import _check_k_rows, _check_scaling, _read, _scale, _scaling_name
 from ._options import (
-    _file_argument, _input_options, _json_option, _KType, _NInit, _plot_option, _quiet_option,
-    _seed_option, command,
+    MAX_ITER,
+    _file_argument,
+    _force_option,
+    _input_options,
+    _json_option,
+    _KType,
+    _NInit,
+    _plot_option,
+    _quiet_option,
+    _seed_option,
+    command,
 )
 from ._output import (
-    _check_plot_output, _check_writable, _file_errors, _float_list, _fmt_g, _json_out,
-    _saving_plot, _table_text,
+    _check_outputs,
+    _check_plot_output,
+    _check_writable,
+    _file_errors,
+    _float_list,
+    _fmt_g,
+    _json_out,
+    _saving_plot,
+    _table_text,
 )
 from ._terminal import _kmeans_progress, _n_runs, _show_progress, _warnings_reported
 from .choose_k import _picks_line, _run_choose_k
@@ -24,39 +40,99 @@ INITS = ["k-means++", "k-means||", "random"]
 
 @command()
 @_file_argument("file")
-@click.option("-k", "--clusters", "k", required=True, type=_KType(auto=True),
-              help="Number of clusters (1 to the number of rows), or 'auto' to choose it "
-              "first by vqkit choose-k's criteria (k from 1 to 10, Euclidean, on the "
-              "scaled data).")
-@click.option("--init", type=click.Choice(INITS), default="k-means++", show_default=True,
-              help="How the first centres are chosen.")
-@click.option("--metric", type=click.Choice(METRICS), default="euclidean", show_default=True,
-              help="euclidean: k-means; cosine: spherical k-means; manhattan: k-medians.")
-@click.option("--n-init", type=_NInit(), default="auto", show_default=True,
-              help="Number of seedings; the best run is kept (auto: 10 for random, else 1).")
+@click.option(
+    "-k",
+    "--clusters",
+    "k",
+    required=True,
+    type=_KType(auto=True),
+    help="Number of clusters (1 to the number of rows), or 'auto' to choose it "
+    "first by vqkit choose-k's criteria (k from 1 to 10, Euclidean, on the "
+    "scaled data).",
+)
+@click.option(
+    "--init",
+    type=click.Choice(INITS),
+    default="k-means++",
+    show_default=True,
+    help="How the first centres are chosen.",
+)
+@click.option(
+    "--metric",
+    type=click.Choice(METRICS),
+    default="euclidean",
+    show_default=True,
+    help="euclidean: k-means; cosine: spherical k-means; manhattan: k-medians.",
+)
+@click.option(
+    "--n-init",
+    type=_NInit(),
+    default="auto",
+    show_default=True,
+    help="Number of seedings; the best run is kept (auto: 10 for random, else 1).",
+)
 @_seed_option()
-@click.option("--max-iter", type=click.IntRange(min=1), default=300, show_default=True,
-              help="Most iterations of a run.")
-@click.option("--standardize", is_flag=True,
-              help="Centre each column and scale it to unit variance before clustering.")
-@click.option("--whiten", is_flag=True,
-              help="Scale each column to unit variance before clustering (as scipy's whiten).")
+@click.option(
+    "--max-iter",
+    type=click.IntRange(1, MAX_ITER),
+    default=300,
+    show_default=True,
+    help=f"Most iterations of a run (at most {MAX_ITER}).",
+)
+@click.option(
+    "--standardize",
+    is_flag=True,
+    help="Centre each column and scale it to unit variance before clustering.",
+)
+@click.option(
+    "--whiten",
+    is_flag=True,
+    help="Scale each column to unit variance before clustering (as scipy's whiten).",
+)
 @_input_options
-@click.option("--labels", "labels_out", type=click.Path(dir_okay=False, allow_dash=True),
-              default=None,
-              help="Write the cluster of each row: .npy, .csv (row,label) or text, one per "
-              "line; - for stdout.")
-@click.option("--centers", "--centres", "centers_out",
-              type=click.Path(dir_okay=False, allow_dash=True), default=None,
-              help="Write the centres: .npy, or CSV with a header line; - for stdout.")
+@click.option(
+    "--labels",
+    "labels_out",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    default=None,
+    help="Write the cluster of each row: .npy, .csv (row,label) or text, one per "
+    "line; - for stdout.",
+)
+@click.option(
+    "--centers",
+    "--centres",
+    "centers_out",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    default=None,
+    help="Write the centres: .npy, or CSV with a header line; - for stdout.",
+)
 @_json_option("Print one JSON object (k, centroids, labels, inertia, n_iter, ...).")
 @_plot_option("Save a scatter plot of the clusters (PNG).")
+@_force_option()
 @_quiet_option("No summary, warnings or progress bar; errors only.")
-def cluster(file: str, k: int | str, init: str, metric: str, n_init: int | str,
-            seed: int | None, max_iter: int, standardize: bool, whiten: bool,
-            columns: str | None, key: str | None, delimiter: str | None, header: bool | None,
-            missing: str, labels_out: str | None, centers_out: str | None, as_json: bool,
-            plot: str | None, quiet: bool) -> None:
+def cluster(
+    file: str,
+    k: int | str,
+    init: str,
+    metric: str,
+    n_init: int | str,
+    seed: int | None,
+    max_iter: int,
+    standardize: bool,
+    whiten: bool,
+    columns: str | None,
+    key: str | None,
+    delimiter: str | None,
+    header: bool | None,
+    missing: str,
+    max_expanded_size: int | None,
+    labels_out: str | None,
+    centers_out: str | None,
+    as_json: bool,
+    plot: str | None,
+    force: bool,
+    quiet: bool,
+) -> None:
     """Cluster the rows of FILE into K groups with k-means.
 
     FILE is CSV/TSV or other delimited text (delimiter and header line
@@ -91,8 +167,13 @@ def cluster(file: str, k: int | str, init: str, metric: str, n_init: int | str,
             _check_writable(path, option, allow_dash=True)
     if plot is not None:
         _check_plot_output(plot)
+    _check_outputs(
+        [(labels_out, "--labels"), (centers_out, "--centers"), (plot, "--plot")],
+        [(file, "FILE")],
+        force,
+    )
 
-    table = _read(file, columns, key, delimiter, header, missing, quiet)
+    table = _read(file, columns, key, delimiter, header, missing, quiet, max_expanded_size)
     X = table.X
     if k != "auto":
         _check_k_rows(k, table)
@@ -114,7 +195,13 @@ def cluster(file: str, k: int | str, init: str, metric: str, n_init: int | str,
     with _warnings_reported(quiet):
         try:
             km = _fit_kmeans(
-                Xs, k, init=init, metric=metric, n_init=n_init, seed=seed, max_iter=max_iter,
+                Xs,
+                k,
+                init=init,
+                metric=metric,
+                n_init=n_init,
+                seed=seed,
+                max_iter=max_iter,
                 progress=_show_progress(quiet),
             )
         except ValueError as exc:
@@ -162,8 +249,11 @@ def cluster(file: str, k: int | str, init: str, metric: str, n_init: int | str,
         return
     if chosen is not None:
         click.echo(_picks_line(chosen))
-    click.echo(_cluster_summary(table, k, km, centers, sizes, metric, init, n_init, seed,
-                                standardize, whiten))
+    click.echo(
+        _cluster_summary(
+            table, k, km, centers, sizes, metric, init, n_init, seed, standardize, whiten
+        )
+    )
     for path, what in ((labels_out, "labels"), (centers_out, "centres"), (plot, "plot")):
         if path is not None:
             click.echo(f"Saved the {what} to {path}")
@@ -175,8 +265,13 @@ def _fit_kmeans(X, k, *, init, metric, n_init, seed, max_iter, progress):
     runs = _n_runs(init, n_init)
     with _kmeans_progress(progress, f"k-means, k={k}", runs, max_iter) as callback:
         km = KMeans(
-            n_clusters=k, init=init, metric=metric, n_init=n_init, random_state=seed,
-            max_iter=max_iter, callback=callback,
+            n_clusters=k,
+            init=init,
+            metric=metric,
+            n_init=n_init,
+            random_state=seed,
+            max_iter=max_iter,
+            callback=callback,
         )
         return km.fit(X)
 
@@ -198,8 +293,9 @@ def _check_directions(X, table, standardize):
         )
 
 
-def _cluster_summary(table, k, km, centers, sizes, metric, init, n_init, seed, standardize,
-                     whiten):
+def _cluster_summary(
+    table, k, km, centers, sizes, metric, init, n_init, seed, standardize, whiten
+):
     import numpy as np
 
     n, d = table.X.shape
@@ -210,18 +306,17 @@ def _cluster_summary(table, k, km, centers, sizes, metric, init, n_init, seed, s
         f"{table.path}: {n} rows x {d} columns ({shown})",
         f"k-means: k={k}, metric {metric}, init {init}, n_init {_n_runs(init, n_init)}, "
         f"seed {seed if seed is not None else 'none'}{scaling}",
-        f"{km.n_iter_} iteration{'s' if km.n_iter_ != 1 else ''}, "
-        f"inertia {_fmt_g(km.inertia_)}",
-        "Cluster sizes: " + (
-            ", ".join(str(s) for s in sizes.tolist()) if k <= 20
+        f"{km.n_iter_} iteration{'s' if km.n_iter_ != 1 else ''}, inertia {_fmt_g(km.inertia_)}",
+        "Cluster sizes: "
+        + (
+            ", ".join(str(s) for s in sizes.tolist())
+            if k <= 20
             else f"smallest {sizes.min()}, median {int(np.median(sizes))}, largest {sizes.max()}"
         ),
     ]
     if d <= 8 and k <= 50:
         header = ["cluster", "size"] + list(names)
-        rows = [
-            [str(j), str(int(sizes[j]))] + [_fmt_g(v) for v in centers[j]] for j in range(k)
-        ]
+        rows = [[str(j), str(int(sizes[j]))] + [_fmt_g(v) for v in centers[j]] for j in range(k)]
         lines += ["Centres:", _table_text(header, rows)]
     else:
         lines.append(f"Centres: {k} x {d}; write them with --centers FILE.")

@@ -3,21 +3,45 @@
 from __future__ import annotations
 
 import os
+import zipfile
 
 import click
 
+from ._errors import user_message
 from ._input import _check_k_rows, _data_errors, _missing_or_denied, _read, _stdin
 from ._options import (
-    _file_argument, _input_options, _json_option, _KType, _NInit, _output_option,
-    _quiet_option, _seed_option, command,
+    MAX_ITER,
+    _file_argument,
+    _force_option,
+    _input_options,
+    _json_option,
+    _KType,
+    _max_expanded_size_option,
+    _NInit,
+    _output_option,
+    _quiet_option,
+    _seed_option,
+    command,
 )
-from ._output import _check_writable, _file_errors, _fmt_g, _fmt_number, _json_out
+from ._output import (
+    _check_outputs,
+    _check_writable,
+    _file_errors,
+    _fmt_g,
+    _fmt_number,
+    _json_out,
+)
 from ._terminal import _kmeans_progress, _n_runs, _show_progress, _warnings_reported
+
+#: What loading a damaged or hostile code book file may raise, besides the
+#: ValueError of a file that is read but found wrong.
+_DAMAGED = (OSError, EOFError, zipfile.BadZipFile, RecursionError, MemoryError, OverflowError)
 
 
 def _codebook_option(help):
-    return click.option("--codebook", "-b", required=True, type=click.Path(readable=False),
-                        help=help)
+    return click.option(
+        "--codebook", "-b", required=True, type=click.Path(readable=False), help=help
+    )
 
 
 def _load_codebook(path):
@@ -40,9 +64,14 @@ def _load_codebook(path):
     try:
         with _missing_or_denied(path):
             return Codebook.load(path)
-    except (ValueError, OSError) as exc:
+    except ValueError as exc:
         raise click.ClickException(
             f"{exc} (write one with: vqkit train-codebook FILE -k K -o codebook.npz)"
+        ) from None
+    except _DAMAGED as exc:
+        raise click.ClickException(
+            f"{path}: not a valid code book file: {user_message(exc)} (write one with: "
+            "vqkit train-codebook FILE -k K -o codebook.npz)"
         ) from None
 
 
@@ -53,24 +82,58 @@ def _compression_text(cb, table):
 
 @command("train-codebook")
 @_file_argument("file")
-@click.option("-k", "--codewords", "k", required=True, type=_KType(),
-              help="Number of code words (1 to the number of rows).")
+@click.option(
+    "-k",
+    "--codewords",
+    "k",
+    required=True,
+    type=_KType(),
+    help="Number of code words (1 to the number of rows).",
+)
 @_output_option("Where to save the code book (.npz).")
-@click.option("--method", type=click.Choice(["kmeans", "minibatch"]), default="kmeans",
-              show_default=True,
-              help="k-means, or mini-batch k-means (faster on large files).")
-@click.option("--n-init", type=_NInit(), default="auto", show_default=True,
-              help="Number of seedings; the best run is kept.")
-@click.option("--max-iter", type=click.IntRange(min=1), default=None,
-              help="Most iterations (passes for minibatch).  Default: 300 (100).")
+@click.option(
+    "--method",
+    type=click.Choice(["kmeans", "minibatch"]),
+    default="kmeans",
+    show_default=True,
+    help="k-means, or mini-batch k-means (faster on large files).",
+)
+@click.option(
+    "--n-init",
+    type=_NInit(),
+    default="auto",
+    show_default=True,
+    help="Number of seedings; the best run is kept.",
+)
+@click.option(
+    "--max-iter",
+    type=click.IntRange(1, MAX_ITER),
+    default=None,
+    help=f"Most iterations (passes for minibatch), at most {MAX_ITER}.  Default: 300 (100).",
+)
 @_seed_option()
 @_input_options
 @_json_option("Print one JSON object (k, n_features, bits_per_vector, ...).")
+@_force_option()
 @_quiet_option()
-def train_codebook(file: str, k: int, output: str, method: str, n_init: int | str,
-                   max_iter: int | None, seed: int | None, columns: str | None,
-                   key: str | None, delimiter: str | None, header: bool | None, missing: str,
-                   as_json: bool, quiet: bool) -> None:
+def train_codebook(
+    file: str,
+    k: int,
+    output: str,
+    method: str,
+    n_init: int | str,
+    max_iter: int | None,
+    seed: int | None,
+    columns: str | None,
+    key: str | None,
+    delimiter: str | None,
+    header: bool | None,
+    missing: str,
+    max_expanded_size: int | None,
+    as_json: bool,
+    force: bool,
+    quiet: bool,
+) -> None:
     """Train a vector-quantization code book of K code words on FILE.
 
     The code words are the k-means centres of the rows of FILE (read as by
@@ -88,19 +151,22 @@ def train_codebook(file: str, k: int, output: str, method: str, n_init: int | st
     from ..quantization import Codebook
 
     if output == "-":
-        raise click.BadParameter("the code book is a binary .npz file: give a file name",
-                                 param_hint="--output")
+        raise click.BadParameter(
+            "the code book is a binary .npz file: give a file name", param_hint="--output"
+        )
     _check_writable(output, "--output")
-    table = _read(file, columns, key, delimiter, header, missing, quiet)
+    _check_outputs([(output, "--output")], [(file, "FILE")], force)
+    table = _read(file, columns, key, delimiter, header, missing, quiet, max_expanded_size)
     _check_k_rows(k, table)
     params = {"n_init": n_init}
     if max_iter is not None:
         params["max_iter"] = max_iter
     runs = _n_runs("k-means++", n_init)
     progress = method == "kmeans" and _show_progress(quiet)
-    with _warnings_reported(quiet), _kmeans_progress(
-        progress, f"code book, k={k}", runs, max_iter or 300
-    ) as callback:
+    with (
+        _warnings_reported(quiet),
+        _kmeans_progress(progress, f"code book, k={k}", runs, max_iter or 300) as callback,
+    ):
         if callback is not None:
             params["callback"] = callback
         try:
@@ -111,19 +177,21 @@ def train_codebook(file: str, k: int, output: str, method: str, n_init: int | st
         cb.save(output)
     distortion = cb.distortion(table.X)
     if as_json:
-        _json_out({  # an infinite compression ratio (k == 1) prints as null
-            "k": cb.k,
-            "n_features": cb.n_features,
-            "n_samples": int(table.X.shape[0]),
-            "bits_per_vector": cb.bits_per_vector,
-            "compression_ratio": cb.compression_ratio(table.X.dtype),
-            "codebook_bytes": cb.codebook_bytes,
-            "mse_per_vector": distortion.mse_per_vector,
-            "mse_per_component": distortion.mse_per_component,
-            "codebook": output,
-            "method": method,
-            "seed": seed,
-        })
+        _json_out(
+            {  # an infinite compression ratio (k == 1) prints as null
+                "k": cb.k,
+                "n_features": cb.n_features,
+                "n_samples": int(table.X.shape[0]),
+                "bits_per_vector": cb.bits_per_vector,
+                "compression_ratio": cb.compression_ratio(table.X.dtype),
+                "codebook_bytes": cb.codebook_bytes,
+                "mse_per_vector": distortion.mse_per_vector,
+                "mse_per_component": distortion.mse_per_component,
+                "codebook": output,
+                "method": method,
+                "seed": seed,
+            }
+        )
         return
     if quiet:
         return
@@ -143,12 +211,27 @@ def train_codebook(file: str, k: int, output: str, method: str, n_init: int | st
 @command()
 @_file_argument("file")
 @_codebook_option("The code book (.npz from vqkit train-codebook or Codebook.save).")
-@_output_option("Where to write the codes: .npy (smallest unsigned integer type) or "
-                "text, one per line; - for stdout.", allow_dash=True)
+@_output_option(
+    "Where to write the codes: .npy (smallest unsigned integer type) or "
+    "text, one per line; - for stdout.",
+    allow_dash=True,
+)
 @_input_options
+@_force_option()
 @_quiet_option()
-def encode(file: str, codebook: str, output: str, columns: str | None, key: str | None,
-           delimiter: str | None, header: bool | None, missing: str, quiet: bool) -> None:
+def encode(
+    file: str,
+    codebook: str,
+    output: str,
+    columns: str | None,
+    key: str | None,
+    delimiter: str | None,
+    header: bool | None,
+    missing: str,
+    max_expanded_size: int | None,
+    force: bool,
+    quiet: bool,
+) -> None:
     """Replace each row of FILE by the index of its nearest code word.
 
     FILE is read as by "vqkit cluster" and must have as many (selected)
@@ -164,8 +247,9 @@ def encode(file: str, codebook: str, output: str, columns: str | None, key: str 
     from ..io import write_codes
 
     _check_writable(output, "--output", allow_dash=True)
+    _check_outputs([(output, "--output")], [(file, "FILE"), (codebook, "--codebook")], force)
     cb = _load_codebook(codebook)
-    table = _read(file, columns, key, delimiter, header, missing, quiet)
+    table = _read(file, columns, key, delimiter, header, missing, quiet, max_expanded_size)
     d = table.X.shape[1]
     if d != cb.n_features:
         raise click.ClickException(
@@ -187,7 +271,7 @@ def encode(file: str, codebook: str, output: str, columns: str | None, key: str 
     click.echo(f"Saved the codes ({codes.dtype}) to {output}")
 
 
-def _read_codes(path, key, k):
+def _read_codes(path, key, k, max_expanded_size):
     """The codes of FILE as int64, checked: one column of whole numbers in
     ``[0, k)``; errors name the line (text) or row (binary)."""
     import numpy as np
@@ -195,7 +279,7 @@ def _read_codes(path, key, k):
     from ..io import read_data
 
     with _data_errors():
-        table = read_data(path, key=key, stdin=_stdin())
+        table = read_data(path, key=key, stdin=_stdin(), max_expanded_size=max_expanded_size)
     X = table.X
     if X.shape[1] != 1:
         raise click.ClickException(
@@ -222,11 +306,23 @@ def _read_codes(path, key, k):
 @command()
 @_file_argument("codes")
 @_codebook_option("The code book the codes were made with.")
-@_output_option("Where to write the vectors: .npy, or CSV with a header line; - for "
-                "stdout (CSV).", allow_dash=True)
+@_output_option(
+    "Where to write the vectors: .npy, or CSV with a header line; - for stdout (CSV).",
+    allow_dash=True,
+)
 @click.option("--key", default=None, help="The array to read from an .npz file of codes.")
+@_max_expanded_size_option()
+@_force_option()
 @_quiet_option()
-def decode(codes: str, codebook: str, output: str, key: str | None, quiet: bool) -> None:
+def decode(
+    codes: str,
+    codebook: str,
+    output: str,
+    key: str | None,
+    max_expanded_size: int | None,
+    force: bool,
+    quiet: bool,
+) -> None:
     """Turn CODES back into vectors: each code becomes its code word.
 
     CODES is what "vqkit encode" wrote: .npy, .npz (--key) or text with one
@@ -240,8 +336,9 @@ def decode(codes: str, codebook: str, output: str, key: str | None, quiet: bool)
     from ..io import write_matrix
 
     _check_writable(output, "--output", allow_dash=True)
+    _check_outputs([(output, "--output")], [(codes, "CODES"), (codebook, "--codebook")], force)
     cb = _load_codebook(codebook)
-    values, table = _read_codes(codes, key, cb.k)
+    values, table = _read_codes(codes, key, cb.k, max_expanded_size)
     with _file_errors(output):
         write_matrix(output, cb.codewords, rows=values)
     if quiet or output == "-":

@@ -28,14 +28,18 @@ def tutorial_data(n_per_cluster: int) -> np.ndarray:
     leaves it in the state the tutorial's next call sees.
     """
     np.random.seed(0)
-    return np.vstack(
-        [np.random.normal(centre, 0.5, (n_per_cluster, 2)) for centre in (0, 3, 6)]
-    )
+    return np.vstack([np.random.normal(centre, 0.5, (n_per_cluster, 2)) for centre in (0, 3, 6)])
 
 
 def _example(title, data, centroids, labels, center_label, text):
-    return dict(title=title, data=data, centroids=centroids, labels=labels,
-                center_label=center_label, text=text)
+    return dict(
+        title=title,
+        data=data,
+        centroids=centroids,
+        labels=labels,
+        center_label=center_label,
+        text=text,
+    )
 
 
 def run_examples() -> list[dict[str, Any]]:
@@ -43,22 +47,34 @@ def run_examples() -> list[dict[str, Any]]:
     data = tutorial_data(50)
     centroids, distortion = kmeans(data, 3)
     standard = _example(
-        "K-Means Clustering using vqkit", data, centroids, vq(data, centroids)[0],
-        "Centroids", f"Centroids:\n{centroids}\nDistortion: {distortion}",
+        "K-Means Clustering using vqkit",
+        data,
+        centroids,
+        vq(data, centroids)[0],
+        "Centroids",
+        f"Centroids:\n{centroids}\nDistortion: {distortion}",
     )
 
     data = tutorial_data(50)
     centroids, labels = kmeans2(data, 3, minit="++")
     plusplus = _example(
-        "K-Means++ Clustering using vqkit", data, centroids, labels,
-        "Centroids", f"Centroids:\n{centroids}",
+        "K-Means++ Clustering using vqkit",
+        data,
+        centroids,
+        labels,
+        "Centroids",
+        f"Centroids:\n{centroids}",
     )
 
     data = tutorial_data(100)
     centroids, distortion = kmeans(data, 3)
     quantization = _example(
-        "Vector Quantization using K-means", data, centroids, vq(data, centroids)[0],
-        "Codebook Vectors", f"Codebook Vectors:\n{centroids}\nDistortion: {distortion}",
+        "Vector Quantization using K-means",
+        data,
+        centroids,
+        vq(data, centroids)[0],
+        "Codebook Vectors",
+        f"Codebook Vectors:\n{centroids}\nDistortion: {distortion}",
     )
     return [standard, plusplus, quantization]
 
@@ -115,9 +131,7 @@ def demo(output: str, no_plot: bool) -> None:
     try:
         fig = figure(results)
     except ImportError as exc:
-        click.echo(
-            f"Plot not saved: {exc}. The results above are complete.", err=True
-        )
+        click.echo(f"Plot not saved: {exc}. The results above are complete.", err=True)
         return
     from ..plot import save_figure
 

@@ -7,8 +7,15 @@ import os
 import click
 
 from ._input import _missing_or_denied
-from ._options import _output_option, _quiet_option, _seed_option, command
-from ._output import _check_writable, _file_errors, _fmt_number
+from ._options import (
+    MAX_SAMPLE,
+    _force_option,
+    _output_option,
+    _quiet_option,
+    _seed_option,
+    command,
+)
+from ._output import _check_outputs, _check_writable, _file_errors, _fmt_number
 
 
 def _read_image_or_fail(path):
@@ -18,9 +25,7 @@ def _read_image_or_fail(path):
     try:
         from PIL import Image, UnidentifiedImageError
     except ImportError:
-        raise click.ClickException(
-            "reading images needs Pillow: pip install pillow"
-        ) from None
+        raise click.ClickException("reading images needs Pillow: pip install pillow") from None
     from ..quantization.image import read_image
 
     if os.path.isdir(path):
@@ -35,17 +40,14 @@ def _read_image_or_fail(path):
     except Image.DecompressionBombError as exc:
         raise click.ClickException(f"{path!r}: {exc}") from None
     except (OSError, ValueError, SyntaxError) as exc:
-        raise click.ClickException(
-            f"{path!r} is not an image Pillow can read: {exc}"
-        ) from None
+        raise click.ClickException(f"{path!r} is not an image Pillow can read: {exc}") from None
 
 
 def _side_by_side(original, quantized):
     """A PIL image twice as wide: ``original`` on the left, ``quantized`` on
     the right (both uint8 arrays of the same shape)."""
-    from PIL import Image
-
     import numpy as np
+    from PIL import Image
 
     left = Image.fromarray(np.ascontiguousarray(original))
     right = Image.fromarray(np.ascontiguousarray(quantized))
@@ -74,15 +76,24 @@ def _side_by_side(original, quantized):
 )
 @click.option(
     "--sample-size",
-    type=click.IntRange(min=1),
+    type=click.IntRange(1, MAX_SAMPLE),
     default=None,
     help="Train on this many random pixels (faster on large images); "
     "every pixel is still encoded.",
 )
 @_seed_option()
+@_force_option()
 @_quiet_option()
-def quantize(image: str, k: int, output: str, compare: str | None, sample_size: int | None,
-             seed: int | None, quiet: bool) -> None:
+def quantize(
+    image: str,
+    k: int,
+    output: str,
+    compare: str | None,
+    sample_size: int | None,
+    seed: int | None,
+    force: bool,
+    quiet: bool,
+) -> None:
     """Reduce IMAGE to K colours by k-means and save it as a PNG.
 
     IMAGE is any image file Pillow reads (PNG, JPEG, ...).  Prints the PSNR
@@ -101,6 +112,7 @@ def quantize(image: str, k: int, output: str, compare: str | None, sample_size: 
     _check_writable(output, "--output")
     if compare is not None:
         _check_writable(compare, "--compare")
+    _check_outputs([(output, "--output"), (compare, "--compare")], [(image, "IMAGE")], force)
     pixels = _read_image_or_fail(image)
 
     from ..quantization import quantize_image
@@ -116,9 +128,7 @@ def quantize(image: str, k: int, output: str, compare: str | None, sample_size: 
 
         picture = _side_by_side(pixels, result.image)
         with _file_errors(compare):
-            atomic_write(
-                compare, lambda fh: picture.save(fh, format="PNG"), suffix=".png"
-            )
+            atomic_write(compare, lambda fh: picture.save(fh, format="PNG"), suffix=".png")
     if quiet:
         return
     import numpy as np

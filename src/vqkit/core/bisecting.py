@@ -16,13 +16,18 @@ pickle and walked by :func:`descend`.  Arguments arrive validated; nothing
 here parses user input or prints.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .arrays import take_rows
-from .fit import fit_kmeans
+from .fit import exact_scale, fit_kmeans, scale_by
 from .lloyd import assign_checked
+
+if TYPE_CHECKING:
+    from ..backends import Backend
 
 #: Names of the strategies choosing the leaf to split.
 STRATEGIES = ("biggest_inertia", "largest_cluster")
@@ -73,20 +78,38 @@ def _split_weights(weights, idx):
     return w if np.count_nonzero(w > 0) >= 2 else None
 
 
+def _assign_exactly_scaled(backend, X, centers, origin):
+    """Labels (host) and float64 squared distances (host, in ``X``'s units)
+    of the nearest of ``centers``, compared in units where data of extreme
+    magnitude squares without overflow or underflow (an exact power of two,
+    as in :func:`~vqkit.core.fit.fit_kmeans`)."""
+    scale = exact_scale(
+        max(backend.max_abs(X), float(np.abs(centers).max())), backend.numpy_dtype(X), X.size
+    )
+    labels, min_d2 = assign_checked(
+        backend,
+        scale_by(backend, X, scale),
+        np.ldexp(centers, scale),
+        origin=np.ldexp(origin, scale),
+    )
+    with np.errstate(over="ignore", under="ignore"):
+        return np.asarray(labels), np.ldexp(np.asarray(min_d2, dtype=np.float64), -2 * scale)
+
+
 def bisecting_kmeans(
-    X,
-    k,
+    X: Any,
+    k: int,
     *,
-    backend,
-    init="random",
-    n_init=1,
-    max_iter=300,
-    tol=1e-4,
-    weights=None,
-    random_state,
-    strategy="biggest_inertia",
-    algorithm="lloyd",
-):
+    backend: Backend,
+    init: Any = "random",
+    n_init: int = 1,
+    max_iter: int = 300,
+    tol: float = 1e-4,
+    weights: Any = None,
+    random_state: Any,
+    strategy: str = "biggest_inertia",
+    algorithm: str = "lloyd",
+) -> BisectingResult:
     """Bisecting k-means of ``X`` into ``k`` clusters; a :class:`BisectingResult`.
 
     Every bisection runs ``fit_kmeans(X[rows], 2, ...)`` with ``init``,
@@ -111,24 +134,30 @@ def bisecting_kmeans(
     n_iter = 0
 
     for split in range(k - 1):
-        best = None
+        best: Any = None
         for leaf in _leaves_depth_first(children):
             if rows[leaf].size >= 2 and (best is None or scores[leaf] > scores[best]):
                 best = leaf
         idx = rows.pop(best)
-        Xs = take_rows(X, idx)
+        Xs = backend.take_rows(X, idx)
         ws = _split_weights(weights, idx)
         run = fit_kmeans(
-            Xs, 2, backend=backend, init=init, n_init=n_init, max_iter=max_iter,
-            tol=tol, weights=ws, random_state=random_state, algorithm=algorithm,
+            Xs,
+            2,
+            backend=backend,
+            init=init,
+            n_init=n_init,
+            max_iter=max_iter,
+            tol=tol,
+            weights=ws,
+            random_state=random_state,
+            algorithm=algorithm,
         )
         n_iter += run.n_iter
         centers = np.asarray(run.centers)
         # distances measured from the parent's centre keep float32 accurate
         origin = node_centers[best].astype(X.dtype)
-        labels, min_d2 = assign_checked(backend, Xs, centers, origin=origin)
-        labels = np.asarray(labels)
-        d2 = np.asarray(min_d2, dtype=np.float64)
+        labels, d2 = _assign_exactly_scaled(backend, Xs, centers, origin)
         if weights is not None:
             d2 = d2 * weights[idx]
         child_inertia = np.bincount(labels, weights=d2, minlength=2)
@@ -150,8 +179,7 @@ def bisecting_kmeans(
         labels[rows[leaf]] = i
     node_centers = node_centers.astype(X.dtype)
     if k == 1:
-        _, min_d2 = assign_checked(backend, X, node_centers, origin=node_centers[0])
-        d2 = np.asarray(min_d2, dtype=np.float64)
+        _, d2 = _assign_exactly_scaled(backend, X, node_centers, node_centers[0])
         inertia = float(d2.sum() if weights is None else (weights * d2).sum())
     else:
         inertia = float(sum(inertias[leaf] for leaf in leaves))
@@ -167,7 +195,13 @@ def bisecting_kmeans(
     )
 
 
-def descend(backend, X, children, node_centers, leaf_labels):
+def descend(
+    backend: Backend,
+    X: Any,
+    children: np.ndarray,
+    node_centers: np.ndarray,
+    leaf_labels: np.ndarray,
+) -> np.ndarray:
     """Cluster index (int32) of each row of ``X``, found by walking the tree.
 
     At each inner node a row goes to the child whose centre is nearer (the
@@ -185,7 +219,9 @@ def descend(backend, X, children, node_centers, leaf_labels):
             out[idx] = leaf_labels[node]
             continue
         centers = node_centers[[left, right]]
-        labels, _ = assign_checked(backend, take_rows(X, idx), centers, origin=node_centers[node])
+        labels, _ = assign_checked(
+            backend, backend.take_rows(X, idx), centers, origin=node_centers[node]
+        )
         go_left = np.asarray(labels) == 0
         stack.append((right, idx[~go_left]))
         stack.append((left, idx[go_left]))

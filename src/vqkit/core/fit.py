@@ -5,10 +5,16 @@ This is the driver behind the estimators.  Arguments arrive validated (a
 parses user input or prints.
 """
 
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Iterable
+from typing import Any
+
 import numpy as np
 
-from ..backends import get_backend
-from .arrays import asarray_like, host, like, max_abs, namespace, scalar_like
+from ..backends import Backend
 from .lloyd import LloydResult, lloyd, unassigned_error
 from .seeding import greedy_kmeans_plusplus, kmeans_parallel, weighted_random_rows
 
@@ -19,17 +25,19 @@ INITS = ("k-means++", "k-means||", "random")
 METRICS = ("euclidean", "cosine", "manhattan")
 
 
-def unit_rows(X):
+def unit_rows(backend: Backend, X: Any) -> Any:
     """Rows of ``X`` scaled to unit Euclidean length (a new array; sparse
     ``X`` keeps its sparsity).
 
     Raises ``ValueError`` naming the first all-zero row: it has no
     direction, so no cosine similarity.
     """
-    backend = get_backend(X)
+    # lengths of rows of extreme magnitude would overflow or underflow when
+    # squared; an exact power-of-two scaling keeps every direction
+    X = scale_by(backend, X, exact_scale(backend.max_abs(X), backend.numpy_dtype(X), X.shape[1]))
     sq_norms = backend.row_sq_norms(X)
-    norms = namespace(sq_norms).sqrt(sq_norms)
-    zero = np.flatnonzero(host(norms == 0))
+    norms = backend.xp.sqrt(sq_norms)
+    zero = np.flatnonzero(backend.to_host(norms == 0))
     if zero.size:
         raise ValueError(
             f"{zero.size} row(s) of X (the first is row {int(zero[0])}) are all zeros: "
@@ -39,7 +47,7 @@ def unit_rows(X):
     return backend.divide_rows(X, norms)
 
 
-def tolerance(backend, X, tol, weights=None):
+def tolerance(backend: Backend, X: Any, tol: float, weights: Any = None) -> tuple[float, Any]:
     """Absolute centre-shift tolerance: ``tol`` times the mean column variance.
 
     Scaling by the data's variance makes ``tol`` independent of units
@@ -48,46 +56,84 @@ def tolerance(backend, X, tol, weights=None):
     serve as the origin of expanded-form distances.
     """
     mean, var = backend.column_mean_var(X, weights)
-    return float(tol) * float(namespace(var).mean(var)), mean
+    return float(tol) * float(backend.xp.mean(var)), mean
 
 
-#: Data whose largest magnitude lies outside [2**-300, 2**300] is scaled by a
-#: power of two for the fit: squared distances of such values would overflow
-#: or underflow float64.  Power-of-two scaling is exact, so the fit is the
-#: one of the unscaled data.
+#: Data whose largest magnitude lies outside [2**-300, 2**300] (float64; for
+#: float32, [2**-37, 2**37]: the same share of its exponent range) is
+#: scaled by a power of two for the fit: squared distances of such values
+#: would overflow or underflow the data's dtype.  Power-of-two scaling is
+#: exact, so the fit is the one of the unscaled data.
 SAFE_MAGNITUDE = 2.0**300
 
 
-def exact_scale(*arrays, largest=None):
-    """A power of two ``s`` with ``max|s * A|`` near 1 over the ``arrays``, or
-    1.0 when their magnitudes are safe for squared distances (no temporary
-    of their size).  ``largest``: that maximum magnitude, when the backend
-    already knows it (then ``arrays`` are not read)."""
-    if largest is None:
-        largest = max((max_abs(A) for A in arrays), default=0.0)
-    if largest == 0 or 1 / SAFE_MAGNITUDE <= largest <= SAFE_MAGNITUDE:
-        return 1.0
-    return 2.0 ** -int(np.round(np.log2(largest)))
+def _safe_exponent(dtype: Any) -> int:
+    """``e`` such that magnitudes in ``[2**-e, 2**e]`` of ``dtype`` need no
+    scaling (300 for float64)."""
+    return np.finfo(dtype).maxexp * 300 // 1024
 
 
-def initial_centers(X, k, init, rng, backend, weights, origin):
+def exact_scale(largest: float, dtype: Any = np.float64, count: int = 1) -> int:
+    """The exponent ``e`` of the power of two ``2**e`` that the data is
+    scaled by, or 0 when ``largest`` (the largest magnitude of the data, from
+    the backend's ``max_abs``) is safe for squared distances in ``dtype``.
+
+    Scaled data has its largest magnitude near the top of the range in which
+    ``count`` (the number of values) squared differences still sum without
+    overflow, so that the smaller rows keep as many significant bits of
+    their squared distances as the dtype allows.  Apply it with
+    :func:`scale_by`; ``2**e`` itself may not be representable.
+    """
+    safe = _safe_exponent(dtype)
+    if largest == 0 or not np.isfinite(largest) or 2.0**-safe <= largest <= 2.0**safe:
+        return 0
+    count = count if np.isfinite(count) and count >= 1 else 2**40
+    target = (np.finfo(dtype).maxexp - 16 - int(np.ceil(np.log2(count)))) // 2
+    return target - math.frexp(largest)[1]
+
+
+def scale_by(backend: Backend, X: Any, exponent: int) -> Any:
+    """``X`` times ``2**exponent`` (a new array of ``X``'s kind and dtype),
+    in steps whose factors the dtype represents; ``X`` itself when
+    ``exponent`` is 0."""
+    step = np.finfo(backend.numpy_dtype(X)).maxexp // 2 - 1
+    while exponent:
+        part = max(-step, min(step, exponent))
+        X = X * backend.scalar_like(X, math.ldexp(1.0, part))
+        exponent -= part
+    return X
+
+
+def unscale_squared(value: Any, exponent: int, power: int = 2) -> float:
+    """A squared distance (``power=2``; an L1 distance: ``power=1``), or a
+    sum of them, of data scaled by ``2**exponent``, in the data's units:
+    ``value * 2**(-power * exponent)`` in float64, ``inf`` where that
+    overflows."""
+    with np.errstate(over="ignore", under="ignore"):
+        return float(np.ldexp(np.float64(value), -power * exponent))
+
+
+def initial_centers(
+    X: Any, k: int, init: Any, rng: Any, backend: Backend, weights: Any, origin: Any
+) -> np.ndarray:
     """Centres to start Lloyd from (float64), by name, callable or array."""
     if isinstance(init, str):
         if init == "k-means++":
             return greedy_kmeans_plusplus(X, k, rng, backend, weights)
         if init == "k-means||":
             # a backend may tune rounds and oversampling to what a read of X costs
-            options = getattr(backend, "seeding_options", {})
-            return kmeans_parallel(X, k, rng, backend, weights, origin=origin, **options)
+            return kmeans_parallel(
+                X, k, rng, backend, weights, origin=origin, **backend.seeding_options
+            )
         if init == "random":
-            return weighted_random_rows(X, k, rng, weights, backend)
+            return weighted_random_rows(X, k, rng, backend, weights)
         raise ValueError(f"unknown init {init!r}; expected one of {INITS}")
     if callable(init):
-        return np.asarray(host(init(X, k, rng)), dtype=np.float64)
-    return np.asarray(host(init), dtype=np.float64)
+        return np.asarray(backend.to_host(init(X, k, rng)), dtype=np.float64)
+    return np.asarray(backend.to_host(init), dtype=np.float64)
 
 
-def _assigner(backend, X, algorithm, metric):
+def _assigner(backend: Backend, X: Any, algorithm: str, metric: str) -> Any:
     """The stateful assigner a run needs, or None for plain full scans."""
     if metric == "manhattan":
         return backend.l1_assigner(X)
@@ -97,23 +143,23 @@ def _assigner(backend, X, algorithm, metric):
 
 
 def fit_kmeans(
-    X,
-    k,
+    X: Any,
+    k: int,
     *,
-    backend,
-    init="k-means++",
-    n_init=1,
-    max_iter=300,
-    tol=1e-4,
-    weights=None,
-    random_state,
-    empty="relocate",
-    on_empty=None,
-    callback=None,
-    algorithm="lloyd",
-    metric="euclidean",
-    keep_history=True,
-):
+    backend: Backend,
+    init: Any = "k-means++",
+    n_init: int = 1,
+    max_iter: int | None = 300,
+    tol: float = 1e-4,
+    weights: Any = None,
+    random_state: Any,
+    empty: str = "relocate",
+    on_empty: Callable[[], None] | None = None,
+    callback: Callable[[Any], Any] | None = None,
+    algorithm: str = "lloyd",
+    metric: str = "euclidean",
+    keep_history: bool = True,
+) -> LloydResult:
     """Run ``n_init`` seedings + Lloyd and return the run (a
     :class:`~vqkit.core.lloyd.LloydResult`) of lowest inertia.
 
@@ -132,76 +178,111 @@ def fit_kmeans(
     ``"hamerly"`` carries distance bounds between iterations to skip rows
     that cannot change cluster; the iterations are the same as ``"lloyd"``.
     ``keep_history=False`` (no per-iteration ``history`` wanted) lets a
-    backend with ``lloyd_runs`` run small Euclidean fits without
+    backend with the ``"compiled_runs"`` capability run small Euclidean fits without
     ``callback`` or ``on_empty`` in one compiled call: the restarts are
     seeded first (the same draws, in the same order), then fitted together.
     """
     if metric == "cosine":
         # spherical k-means: on unit rows |x - c|^2 = 2 (1 - cos), so the
         # Euclidean machinery finds the most similar unit centre
-        X = unit_rows(X)
+        X = unit_rows(backend, X)
         if not isinstance(init, str) and not callable(init):
-            init = unit_rows(asarray_like(init, X, X.dtype))
+            init = unit_rows(backend.dense, backend.asarray_like(init, X, X.dtype))
     # a backend that reads X in passes (Dask) knows the magnitude from its
     # statistics pass, which also checks the data and weights
-    largest = backend.max_abs(X, weights) if hasattr(backend, "max_abs") else None
-    scale = exact_scale(X, largest=largest)
-    if scale != 1.0:
-        X = X * scalar_like(X, scale)
+    scale = exact_scale(
+        backend.max_abs(X, weights), backend.numpy_dtype(X), X.shape[0] * X.shape[1]
+    )
+    if scale:
+        X = scale_by(backend, X, scale)
         if not isinstance(init, str) and not callable(init):
-            init = np.asarray(host(init)) * scale
+            init = np.ldexp(np.asarray(backend.to_host(init), dtype=np.float64), scale)
     shift_tol, origin = tolerance(backend, X, tol, weights)
     # Lloyd draws no random numbers, so seeding every restart before
     # fitting any draws exactly what seeding each before its fit does
-    starts = (asarray_like(initial_centers(X, k, init, random_state, backend, weights, origin),
-                           X, X.dtype)  # never promote X to float64
-              for _ in range(n_init))
-    if (not keep_history and metric == "euclidean" and algorithm in ("lloyd", "hamerly")
-            and callback is None and on_empty is None and empty == "relocate"
-            and max_iter is not None and compiled_runs_fit(backend, X, k)):
+    starts: Any = (
+        backend.asarray_like(
+            initial_centers(X, k, init, random_state, backend, weights, origin), X, X.dtype
+        )  # never promote X to float64
+        for _ in range(n_init)
+    )
+    runs: Iterable[LloydResult]
+    if (
+        not keep_history
+        and metric == "euclidean"
+        and algorithm in ("lloyd", "hamerly")
+        and callback is None
+        and on_empty is None
+        and empty == "relocate"
+        and max_iter is not None
+        and compiled_runs_fit(backend, X, k)
+    ):
         starts = list(starts)
-        runs = compiled_runs(backend, [X], None if weights is None else [weights], starts,
-                             [0] * n_init, [shift_tol] * n_init, max_iter)
+        runs = compiled_runs(
+            backend,
+            [X],
+            None if weights is None else [weights],
+            starts,
+            [0] * n_init,
+            [shift_tol] * n_init,
+            max_iter,
+        )
     else:
-        runs = (lloyd(
-            X,
-            start,
-            backend=backend,
-            weights=like(weights, X),
-            max_iter=max_iter,
-            shift_tol=shift_tol,
-            stop_when_stable=True,
-            empty=empty,
-            on_empty=on_empty,
-            final_assignment=True,
-            callback=callback,
-            origin=origin,
-            assigner=_assigner(backend, X, algorithm, metric),
-            spherical=metric == "cosine",
-            medians=metric == "manhattan",
-        ) for start in starts)
-    best = None
+        runs = (
+            lloyd(
+                X,
+                start,
+                backend=backend,
+                weights=backend.like(weights, X),
+                max_iter=max_iter,
+                shift_tol=shift_tol,
+                stop_when_stable=True,
+                empty=empty,
+                on_empty=on_empty,
+                final_assignment=True,
+                callback=callback,
+                origin=origin,
+                assigner=_assigner(backend, X, algorithm, metric),
+                spherical=metric == "cosine",
+                medians=metric == "manhattan",
+            )
+            for start in starts
+        )
+    best: Any = None
     for run in runs:
         if best is None or run.inertia < best.inertia:
             best = run
     # back to the data's units (inertia may overflow to inf); for cosine,
     # inertia is the sum of (1 - cos) = |x - c|^2 / 2
     factor = 2.0 if metric == "cosine" else 1.0
-    if scale != 1.0 or factor != 1.0:
-        best.centers = best.centers / scalar_like(best.centers, scale)
-
-        def unscale(squared, by=1.0):
-            with np.errstate(over="ignore", under="ignore"):
-                return float(np.float64(squared) / scale / scale / by)
-
-        best.inertia = unscale(best.inertia, factor)
+    if scale or factor != 1.0:
+        power = 1 if metric == "manhattan" else 2  # the inertia of k-medians is L1
+        best.centers = scale_by(backend, best.centers, -scale)
+        best.inertia = unscale_squared(best.inertia, scale, power) / factor
         for stats in best.history:
-            stats.inertia = unscale(stats.inertia, factor)
-            stats.center_shift = unscale(stats.center_shift)
+            stats.inertia = unscale_squared(stats.inertia, scale, power) / factor
+            stats.center_shift = unscale_squared(stats.center_shift, scale)
+        if best.inertia == np.inf:
+            warnings.warn(
+                "The inertia of this fit exceeds the largest float64 "
+                f"({np.finfo(np.float64).max:.4g}) and is reported as inf; the "
+                "centres and labels are exact. Rescale X for a finite inertia.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
     return best
 
 
-def fit_starts(datasets, starts, which, *, backend, weights=None, max_iter=300, tol=1e-4):
+def fit_starts(
+    datasets: list,
+    starts: list,
+    which: list,
+    *,
+    backend: Backend,
+    weights: list | None = None,
+    max_iter: int | None = 300,
+    tol: float = 1e-4,
+) -> list[LloydResult]:
     """Lloyd fits from given centres: fit ``r`` starts from ``starts[r]`` on
     ``datasets[which[r]]`` (``weights``: None or one array per data set).
 
@@ -213,27 +294,54 @@ def fit_starts(datasets, starts, which, *, backend, weights=None, max_iter=300, 
     """
     if not starts:
         return []
-    if (len({(Z.shape, Z.dtype) for Z in datasets}) == 1 and max_iter is not None
-            and all(compiled_runs_fit(backend, datasets[0], len(c)) for c in starts)
-            and all(exact_scale(Z) == 1.0 for Z in datasets)):
-        tols = [tolerance(backend, Z, tol, None if weights is None else weights[i])[0]
-                for i, Z in enumerate(datasets)]
-        return compiled_runs(backend, datasets, weights, starts, which,
-                             [tols[i] for i in which], max_iter)
-    return [fit_kmeans(datasets[i], len(c), backend=backend, init=c, max_iter=max_iter,
-                       tol=tol, weights=None if weights is None else weights[i],
-                       random_state=None, keep_history=False)
-            for i, c in zip(which, starts)]
+    if (
+        len({(Z.shape, Z.dtype) for Z in datasets}) == 1
+        and max_iter is not None
+        and all(compiled_runs_fit(backend, datasets[0], len(c)) for c in starts)
+        and all(
+            exact_scale(backend.max_abs(Z), backend.numpy_dtype(Z), Z.size) == 0 for Z in datasets
+        )
+    ):
+        tols = [
+            tolerance(backend, Z, tol, None if weights is None else weights[i])[0]
+            for i, Z in enumerate(datasets)
+        ]
+        return compiled_runs(
+            backend, datasets, weights, starts, which, [tols[i] for i in which], max_iter
+        )
+    return [
+        fit_kmeans(
+            datasets[i],
+            len(c),
+            backend=backend,
+            init=c,
+            max_iter=max_iter,
+            tol=tol,
+            weights=None if weights is None else weights[i],
+            random_state=None,
+            keep_history=False,
+        )
+        for i, c in zip(which, starts)
+    ]
 
 
-def compiled_runs_fit(backend, X, k):
-    """Whether ``backend`` runs Lloyd fits of ``X`` (NumPy) with ``k``
-    centres in one compiled call (:func:`compiled_runs`)."""
-    return (hasattr(backend, "lloyd_runs") and isinstance(X, np.ndarray)
-            and backend.runs_compiled(X.shape[0], X.shape[1], k))
+def compiled_runs_fit(backend: Backend, X: Any, k: int) -> bool:
+    """Whether ``backend`` runs Lloyd fits of ``X`` with ``k`` centres in
+    one compiled call (:func:`compiled_runs`)."""
+    return "compiled_runs" in backend.capabilities and backend.runs_compiled(
+        X.shape[0], X.shape[1], k
+    )
 
 
-def compiled_runs(backend, datasets, weights, starts, which, shift_tols, max_iter):
+def compiled_runs(
+    backend: Backend,
+    datasets: list,
+    weights: list | None,
+    starts: list,
+    which: list,
+    shift_tols: list,
+    max_iter: int,
+) -> list[LloydResult]:
     """Lloyd fits of the same-shaped ``datasets`` from ``starts`` (fit ``r``
     on ``datasets[which[r]]``) in one call of the backend's ``lloyd_runs``,
     as :class:`~vqkit.core.lloyd.LloydResult` (no history): the stopping
@@ -241,9 +349,18 @@ def compiled_runs(backend, datasets, weights, starts, which, shift_tols, max_ite
     inertia of the returned centres."""
     results = []
     for centers, labels, n_iter, inertia, converged, unassigned in backend.lloyd_runs(
-            datasets, weights, starts, which, shift_tols, max_iter):
+        datasets, weights, starts, which, shift_tols, max_iter
+    ):
         if unassigned is not None:
             raise unassigned_error(*unassigned)
-        results.append(LloydResult(centers=centers, labels=labels, n_iter=n_iter,
-                                   distortion=None, inertia=inertia, converged=converged))
+        results.append(
+            LloydResult(
+                centers=centers,
+                labels=labels,
+                n_iter=n_iter,
+                distortion=None,
+                inertia=inertia,
+                converged=converged,
+            )
+        )
     return results

@@ -32,12 +32,19 @@ understate the gap exactly where it matters, while on the structureless
 references seedings differ little.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-from ..backends import get_backend
 from .fit import compiled_runs_fit, fit_kmeans, fit_starts, initial_centers
+
+if TYPE_CHECKING:
+    from ..backends import Backend
 
 REFERENCES = ("uniform", "pca")
 
@@ -64,7 +71,9 @@ class GapResult:
     log_w_ref: np.ndarray
 
 
-def reference_box(X, weights=None, reference="uniform"):
+def reference_box(
+    X: np.ndarray, weights: np.ndarray | None = None, reference: str = "uniform"
+) -> tuple:
     """``(mean, V, low, high)``: reference rows are ``mean + U V^T`` with ``U``
     uniform in ``[low, high]``.  For ``"uniform"`` ``V`` is the identity and
     ``mean`` zero; for ``"pca"`` ``V`` holds the principal axes.  Rows of
@@ -88,7 +97,7 @@ def reference_box(X, weights=None, reference="uniform"):
     return mean, V, rotated.min(axis=0), rotated.max(axis=0)
 
 
-def draw_reference(box, m, rng, dtype=np.float64):
+def draw_reference(box: tuple, m: int, rng: Any, dtype: Any = np.float64) -> np.ndarray:
     """``m`` rows uniform in ``box`` (see :func:`reference_box`); ``rng`` is a
     ``RandomState``."""
     mean, V, low, high = box
@@ -96,22 +105,46 @@ def draw_reference(box, m, rng, dtype=np.float64):
     return np.ascontiguousarray(mean + U @ V.T, dtype=dtype)
 
 
-def log_dispersions(Z, ks, rng, *, weights=None, starts=None, n_init=1,
-                    max_iter=REFERENCE_MAX_ITER):
+def log_dispersions(
+    Z: np.ndarray,
+    ks: Sequence[int],
+    rng: Any,
+    *,
+    backend: Backend,
+    weights: np.ndarray | None = None,
+    starts: Sequence[Any] | None = None,
+    n_init: int = 1,
+    max_iter: int = REFERENCE_MAX_ITER,
+) -> np.ndarray:
     """``log(W_k / total weight)`` of a k-means fit of the rows of ``Z`` for
     each k (k = 1 needs no fit: the dispersion about the mean).  Fits are
     seeded with k-means++, or start from ``starts[i]`` (centres for
     ``ks[i]``) when ``starts`` is given."""
-    backend = get_backend(Z)
     fitted = [int(k) for k in ks if k > 1]
     if starts is None:
-        runs = [fit_kmeans(Z, k, backend=backend, n_init=n_init, max_iter=max_iter,
-                           weights=weights, random_state=rng, keep_history=False)
-                for k in fitted]
+        runs = [
+            fit_kmeans(
+                Z,
+                k,
+                backend=backend,
+                n_init=n_init,
+                max_iter=max_iter,
+                weights=weights,
+                random_state=rng,
+                keep_history=False,
+            )
+            for k in fitted
+        ]
     else:
         inits = [np.asarray(c, dtype=Z.dtype) for k, c in zip(ks, starts) if k > 1]
-        runs = fit_starts([Z], inits, [0] * len(inits), backend=backend,
-                          weights=None if weights is None else [weights], max_iter=max_iter)
+        runs = fit_starts(
+            [Z],
+            inits,
+            [0] * len(inits),
+            backend=backend,
+            weights=None if weights is None else [weights],
+            max_iter=max_iter,
+        )
     return _log_w(Z, ks, [run.inertia for run in runs], weights)
 
 
@@ -124,35 +157,56 @@ def _log_w(Z, ks, inertias, weights=None):
     spread = float(sq.sum() if weights is None else (weights * sq).sum())
     fits = iter(inertias)
     tiny = np.finfo(np.float64).tiny
-    return np.array([np.log(max(spread if k == 1 else next(fits), tiny) / total_weight)
-                     for k in ks])
+    return np.array(
+        [np.log(max(spread if k == 1 else next(fits), tiny) / total_weight) for k in ks]
+    )
 
 
-def reference_log_dispersions(box, n, ks, n_references, rng, dtype,
-                              max_iter=REFERENCE_MAX_ITER, on_reference=None):
+def reference_log_dispersions(
+    box: tuple,
+    n: int,
+    ks: Sequence[int],
+    n_references: int,
+    rng: Any,
+    dtype: Any,
+    max_iter: int = REFERENCE_MAX_ITER,
+    on_reference: Callable[[int], None] | None = None,
+    *,
+    backend: Backend,
+) -> np.ndarray:
     """``log W*_kb`` (shape ``(B, len(ks))``) of ``n_references`` reference
     sets of ``n`` rows drawn in ``box``.
 
     Each set is drawn, then seeded for every k (k-means++), in that order
     from ``rng``; the Lloyd fits, which draw nothing, then run together, up
     to :data:`REFERENCE_BATCH_BYTES` of reference data at a time, in one
-    compiled call where the backend offers one.  ``on_reference(b)`` is
+    compiled call where the backend offers one.  The reference sets are
+    host arrays: ``backend.host`` computes on them.  ``on_reference(b)`` is
     called for each set once its fits are done.
     """
+    backend = backend.host
     refs = np.empty((n_references, len(ks)))
     fitted = [int(k) for k in ks if k > 1]
     batch = []  # (b, Z, seeds) waiting for their fits
     for b in range(n_references):
         Z = draw_reference(box, n, rng, dtype)
-        backend = get_backend(Z)
-        batch.append((b, Z, [initial_centers(Z, k, "k-means++", rng, backend, None, None)
-                             for k in fitted]))
-        if (b == n_references - 1 or len(batch) * Z.nbytes >= REFERENCE_BATCH_BYTES
-                or not all(compiled_runs_fit(backend, Z, k) for k in fitted)):
-            runs = iter(fit_starts(
-                [Z for _, Z, _ in batch], [c for _, _, seeds in batch for c in seeds],
-                [i for i in range(len(batch)) for _ in fitted],
-                backend=backend, max_iter=max_iter))
+        batch.append(
+            (b, Z, [initial_centers(Z, k, "k-means++", rng, backend, None, None) for k in fitted])
+        )
+        if (
+            b == n_references - 1
+            or len(batch) * Z.nbytes >= REFERENCE_BATCH_BYTES
+            or not all(compiled_runs_fit(backend, Z, k) for k in fitted)
+        ):
+            runs = iter(
+                fit_starts(
+                    [Z for _, Z, _ in batch],
+                    [c for _, _, seeds in batch for c in seeds],
+                    [i for i in range(len(batch)) for _ in fitted],
+                    backend=backend,
+                    max_iter=max_iter,
+                )
+            )
             for i, Z, _ in batch:
                 refs[i] = _log_w(Z, ks, [next(runs).inertia for _ in fitted])
                 if on_reference is not None:
@@ -161,14 +215,28 @@ def reference_log_dispersions(box, n, ks, n_references, rng, dtype,
     return refs
 
 
-def gap_statistic(X, ks, *, inertias=None, starts=None, weights=None, n_references=10,
-                  reference="uniform", rng, max_iter=REFERENCE_MAX_ITER, on_reference=None):
+def gap_statistic(
+    X: np.ndarray,
+    ks: Sequence[int],
+    *,
+    backend: Backend,
+    inertias: ArrayLike | None = None,
+    starts: Sequence[Any] | None = None,
+    weights: np.ndarray | None = None,
+    n_references: int = 10,
+    reference: str = "uniform",
+    rng: Any,
+    max_iter: int = REFERENCE_MAX_ITER,
+    on_reference: Callable[[int], None] | None = None,
+) -> GapResult:
     """The gap statistic of the rows of ``X`` for each k of ``ks``.
 
     Parameters
     ----------
     X : ndarray (n, d), float
     ks : sequence of int
+    backend : Backend
+        The backend of ``X``.
     inertias : sequence of float or None
         The data's (weighted) inertia ``W_k`` for each k, from fits made
         elsewhere (reused, not refitted); None: fitted here.
@@ -194,21 +262,26 @@ def gap_statistic(X, ks, *, inertias=None, starts=None, weights=None, n_referenc
     """
     n = X.shape[0]
     if inertias is None:
-        log_w = log_dispersions(X, ks, rng, weights=weights, starts=starts, max_iter=max_iter)
+        log_w = log_dispersions(
+            X, ks, rng, backend=backend, weights=weights, starts=starts, max_iter=max_iter
+        )
     else:
         total_weight = float(n if weights is None else weights.sum())
-        log_w = np.log(np.maximum(np.asarray(inertias, dtype=np.float64),
-                                  np.finfo(np.float64).tiny) / total_weight)
+        log_w = np.log(
+            np.maximum(np.asarray(inertias, dtype=np.float64), np.finfo(np.float64).tiny)
+            / total_weight
+        )
     box = reference_box(X, weights, reference)
-    refs = reference_log_dispersions(box, n, ks, n_references, rng, X.dtype, max_iter,
-                                     on_reference)
+    refs = reference_log_dispersions(
+        box, n, ks, n_references, rng, X.dtype, max_iter, on_reference, backend=backend
+    )
     log_w_ref = refs.mean(axis=0)
     sd = refs.std(axis=0)  # divided by B, as in the paper
     s = sd * np.sqrt(1.0 + 1.0 / n_references)
     return GapResult(np.asarray(ks), log_w_ref - log_w, sd, s, log_w, log_w_ref)
 
 
-def gap_pick(ks, gap, s):
+def gap_pick(ks: Sequence[int], gap: Any, s: Any) -> int | None:
     """The smallest k with ``Gap(k) >= Gap(k') - s_k'``, ``k'`` the next k of
     ``ks``; None when the gap keeps rising past the last k.
 

@@ -21,7 +21,10 @@ none (for example a straight line, or too few points after the bend: with
 evenly spaced ``x`` and ``S = 1``, at least two points must follow a knee).
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -40,11 +43,11 @@ class Knee:
     that was crossed (None without a knee).
     """
 
-    knee: object
-    index: object
+    knee: Any
+    index: Any
     x_normalized: np.ndarray
     difference: np.ndarray
-    threshold: object
+    threshold: Any
 
 
 def _unit(v):
@@ -52,7 +55,9 @@ def _unit(v):
     return (v - v.min()) / span if span > 0 else np.zeros_like(v)
 
 
-def difference_curve(x, y, curve="convex", direction="decreasing"):
+def difference_curve(
+    x: Any, y: Any, curve: str = "convex", direction: str = "decreasing"
+) -> tuple[np.ndarray, np.ndarray]:
     """Normalised ``x`` and the Kneedle difference curve of ``(x, y)``.
 
     ``x`` must be increasing.  The curve is brought to the concave,
@@ -71,7 +76,9 @@ def difference_curve(x, y, curve="convex", direction="decreasing"):
     return xn, yn - xn
 
 
-def kneedle(x, y, *, S=1.0, curve="convex", direction="decreasing"):
+def kneedle(
+    x: Any, y: Any, *, S: float = 1.0, curve: str = "convex", direction: str = "decreasing"
+) -> Knee:
     """Find the first knee of the curve ``y(x)`` with Kneedle.
 
     Parameters
@@ -115,8 +122,7 @@ def kneedle(x, y, *, S=1.0, curve="convex", direction="decreasing"):
     # In the concave-increasing frame a decreasing curve runs right to left.
     reverse = (curve == "convex") == (direction == "increasing")
     order = np.arange(x.size)[::-1] if reverse else np.arange(x.size)
-    index, threshold = _first_knee(xn[order] if not reverse else 1.0 - xn[order],
-                                   diff[order], S)
+    index, threshold = _first_knee(xn[order] if not reverse else 1.0 - xn[order], diff[order], S)
     if index is None:
         return Knee(None, None, xn, diff, None)
     i = int(order[index])
@@ -143,7 +149,9 @@ def _first_knee(xs, d, S):
     return None, None
 
 
-def find_knee(x, y, *, S=1.0, curve="convex", direction="decreasing"):
+def find_knee(
+    x: Any, y: Any, *, S: float = 1.0, curve: str = "convex", direction: str = "decreasing"
+) -> Any:
     """The ``x`` of the first Kneedle knee of ``y(x)``, or None (see :func:`kneedle`).
 
     Examples

@@ -16,12 +16,17 @@ is said by arguments, not by separate loops:
   statistics (it may return True to stop the fit).
 """
 
+from __future__ import annotations
+
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .arrays import astype, float64, host, namespace
+if TYPE_CHECKING:
+    from ..backends import Backend
 
 EMPTY_POLICIES = ("drop", "keep", "relocate")
 
@@ -34,7 +39,7 @@ class IterationStats:
     #: Mean non-squared Euclidean distance to the nearest centre (SciPy's
     #: "distortion"), in the working dtype, unweighted; None unless the
     #: loop stops on it (``distortion_tol``).
-    distortion: float
+    distortion: Any
     #: (Weighted) sum of squared distances to the nearest centre, float64.
     inertia: float
     #: Rows whose label differs from the previous assignment (all, at first).
@@ -51,23 +56,32 @@ class IterationStats:
 class LloydResult:
     """Outcome of :func:`lloyd`."""
 
-    centers: np.ndarray
+    centers: Any
     #: Labels of the last assignment step (before the last update) unless
     #: ``final_assignment`` was requested.
-    labels: np.ndarray
-    #: Number of updates made.
+    labels: Any
+    #: Number of iterations, counted as scikit-learn counts them: the
+    #: updates made, plus the assignment that found no label change when
+    #: ``stop_when_stable`` ended the loop (it has no entry in ``history``).
     n_iter: int
     #: Mean distance of ``labels`` (of the final centres with
     #: ``final_assignment``); None unless ``distortion_tol`` was given.
-    distortion: float
+    distortion: Any
     #: (Weighted) sum of squared distances of ``labels``, float64.
     inertia: float
     #: True when a stopping rule other than ``max_iter`` ended the loop.
     converged: bool
-    history: list = field(default_factory=list)
+    history: list[IterationStats] = field(default_factory=list)
 
 
-def assign_checked(backend, X, C, origin=None, formula="auto", assigner=None):
+def assign_checked(
+    backend: Backend,
+    X: Any,
+    C: Any,
+    origin: Any = None,
+    formula: str = "auto",
+    assigner: Any = None,
+) -> tuple[Any, Any]:
     """Assign rows to centres; raise ``ValueError`` for rows that fit none.
 
     A row gets no centre when all its distances are NaN or infinite, which
@@ -80,15 +94,14 @@ def assign_checked(backend, X, C, origin=None, formula="auto", assigner=None):
         labels, min_d2 = backend.assign(X, C, origin, formula)
     else:
         labels, min_d2 = assigner.assign(C)
-    xp = backend.xp
     unassigned = labels < 0
-    if bool(xp.any(unassigned)):
-        rows = np.flatnonzero(host(unassigned))
+    if bool(backend.xp.any(unassigned)):
+        rows = np.flatnonzero(backend.to_host(unassigned))
         raise unassigned_error(rows.size, int(rows[0]))
     return labels, min_d2
 
 
-def unassigned_error(count, first):
+def unassigned_error(count: int, first: int) -> ValueError:
     """The ``ValueError`` for ``count`` rows (the first is row ``first``)
     that have no finite distance to any centre."""
     return ValueError(
@@ -100,16 +113,31 @@ def unassigned_error(count, first):
     )
 
 
-def fused_step(backend, X, centers, weights, previous_labels, origin, formula, n_far,
-               assigner=None):
+def fused_step(
+    backend: Backend,
+    X: Any,
+    centers: Any,
+    weights: Any,
+    previous_labels: Any,
+    origin: Any,
+    formula: str,
+    n_far: int,
+    assigner: Any = None,
+) -> Any:
     """One read of ``X`` that assigns, sums and measures at once, for
-    backends that offer ``assign_and_sum`` (data on a cluster, where a
+    backends with the ``"assign_and_sum"`` capability (data on a cluster, where a
     second read per iteration would double the time; an ``assigner`` from
     the backend's ``bounded_assigner`` carries bounds between steps).
     Returns the backend's step after checking that every row found a centre."""
     kwargs = {} if assigner is None else {"assigner": assigner}
     step = backend.assign_and_sum(
-        X, centers, weights, previous_labels, origin=origin, formula=formula, n_far=n_far,
+        X,
+        centers,
+        weights,
+        previous_labels,
+        origin=origin,
+        formula=formula,
+        n_far=n_far,
         **kwargs,
     )
     if step.n_unassigned:
@@ -117,29 +145,39 @@ def fused_step(backend, X, centers, weights, previous_labels, origin, formula, n
     return step
 
 
-def mean_distance(xp, min_d2):
+def mean_distance(xp: Any, min_d2: Any) -> Any:
     """Mean of the non-squared distances (NaN for no rows, as NumPy gives)."""
     return xp.mean(xp.sqrt(min_d2))
 
 
-def total_inertia(xp, min_d2, weights):
+def total_inertia(xp: Any, min_d2: Any, weights: Any) -> float:
     """(Weighted) sum of squared distances, accumulated in float64."""
     if weights is None:
         return float(xp.sum(min_d2, dtype=xp.float64))
     return float(xp.sum(weights * min_d2, dtype=xp.float64))
 
 
-def farthest_rows(weights, min_d2, count):
+def farthest_rows(backend: Backend, weights: Any, min_d2: Any, count: int) -> np.ndarray:
     """Up to ``count`` rows farthest from their centre (largest distance,
     then lowest index), rows of weight zero excluded."""
-    distance = np.asarray(host(min_d2), dtype=np.float64)
+    distance = np.asarray(backend.to_host(min_d2), dtype=np.float64)
     if weights is not None:
-        distance = np.where(host(weights) > 0, distance, -np.inf)
+        distance = np.where(backend.to_host(weights) > 0, distance, -np.inf)
     order = np.argsort(-distance, kind="stable")[:count]
     return order[np.isfinite(distance[order])]
 
 
-def relocate_empty(X, weights, labels, min_d2, sums, wsums, empty, backend, far=None):
+def relocate_empty(
+    X: Any,
+    weights: Any,
+    labels: Any,
+    min_d2: Any,
+    sums: Any,
+    wsums: Any,
+    empty: np.ndarray,
+    backend: Backend,
+    far: tuple | None = None,
+) -> None:
     """Move each empty centre onto one of the rows farthest from its centre.
 
     The farthest rows are taken in order, one per empty centre, and removed
@@ -150,11 +188,14 @@ def relocate_empty(X, weights, labels, min_d2, sums, wsums, empty, backend, far=
     step); otherwise they are taken from ``min_d2``.
     """
     if far is None:
-        rows = farthest_rows(weights, min_d2, empty.size)
-        far = (rows, [int(labels[i]) for i in rows],
-               [1.0 if weights is None else float(weights[i]) for i in rows])
+        farthest = farthest_rows(backend, weights, min_d2, empty.size)
+        far = (
+            farthest,
+            [int(labels[i]) for i in farthest],
+            [1.0 if weights is None else float(weights[i]) for i in farthest],
+        )
     rows, old_labels, row_weights = (list(part)[: empty.size] for part in far)
-    values = backend.dense_rows(X, rows) if rows else []
+    values: Any = backend.dense_rows(X, rows) if rows else []
     for r, (j, old, w) in enumerate(zip(empty, old_labels, row_weights)):
         j, old, w = int(j), int(old), float(w)
         row = values[r, :]
@@ -164,35 +205,42 @@ def relocate_empty(X, weights, labels, min_d2, sums, wsums, empty, backend, far=
         wsums[j] = w
 
 
-def relocate_empty_medians(X, weights, min_d2, medians, has_members):
+def relocate_empty_medians(
+    X: Any,
+    weights: Any,
+    min_d2: Any,
+    medians: np.ndarray,
+    has_members: np.ndarray,
+    backend: Backend,
+) -> None:
     """Put each empty centre on one of the rows farthest from its centre
     (k-medians: the other centres keep their medians)."""
     empty = np.flatnonzero(~has_members)
-    for j, i in zip(empty, farthest_rows(weights, min_d2, empty.size)):
+    for j, i in zip(empty, farthest_rows(backend, weights, min_d2, empty.size)):
         medians[j] = X[i]
         has_members[j] = True
 
 
 def lloyd(
-    X,
-    centers,
+    X: Any,
+    centers: Any,
     *,
-    backend,
-    weights=None,
-    max_iter=None,
-    distortion_tol=None,
-    shift_tol=None,
-    stop_when_stable=False,
-    empty="keep",
-    on_empty=None,
-    final_assignment=False,
-    callback=None,
-    origin=None,
-    formula="auto",
-    assigner=None,
-    spherical=False,
-    medians=False,
-):
+    backend: Backend,
+    weights: Any = None,
+    max_iter: int | None = None,
+    distortion_tol: float | None = None,
+    shift_tol: float | None = None,
+    stop_when_stable: bool = False,
+    empty: str = "keep",
+    on_empty: Callable[[], None] | None = None,
+    final_assignment: bool = False,
+    callback: Callable[[IterationStats], Any] | None = None,
+    origin: Any = None,
+    formula: str = "auto",
+    assigner: Any = None,
+    spherical: bool = False,
+    medians: bool = False,
+) -> LloydResult:
     """Run Lloyd iterations on the 2-D data ``X`` from ``centers``.
 
     Parameters
@@ -205,7 +253,7 @@ def lloyd(
         ``X``'s dtype.
     backend
         Provides ``assign`` and ``cluster_sums`` (see ``vqkit.backends``).
-        A backend with ``assign_and_sum`` (Dask) gets one fused call per
+        A backend with the ``"assign_and_sum"`` capability (Dask) gets one fused call per
         iteration instead -- assignment, sums, inertia, changed labels and
         the farthest rows from one read of ``X``, with the ``assigner``'s
         bounds if given -- unless ``medians`` or ``distortion_tol`` ask for
@@ -261,24 +309,33 @@ def lloyd(
     xp = backend.xp
     history = []
     labels = previous_labels = None
-    distortion = inertia = None
+    distortion: Any = None
+    inertia: Any = None
     previous = float("inf")
     change = float("inf")
     n_iter = 0
     converged = False
     labels_fit_centers = False  # do labels describe the current centres?
     # one read of X per iteration where the backend can fuse the steps
-    fused = hasattr(backend, "assign_and_sum") and not medians and distortion_tol is None
-    step = None
+    fused = "assign_and_sum" in backend.capabilities and not medians and distortion_tol is None
+    step: Any = None
     while max_iter is None or n_iter < max_iter:
         if distortion_tol is not None and not change > distortion_tol:
             converged = True
             break
         start = time.perf_counter()
         if fused:
-            step = fused_step(backend, X, centers, weights, previous_labels, origin,
-                              formula, centers.shape[0] if empty == "relocate" else 0,
-                              assigner)
+            step = fused_step(
+                backend,
+                X,
+                centers,
+                weights,
+                previous_labels,
+                origin,
+                formula,
+                centers.shape[0] if empty == "relocate" else 0,
+                assigner,
+            )
             labels, min_d2, n_changed, inertia = step.labels, None, step.n_changed, step.inertia
         else:
             labels, min_d2 = assign_checked(backend, X, centers, origin, formula, assigner)
@@ -291,6 +348,9 @@ def lloyd(
                 distortion = mean_distance(xp, min_d2)
             inertia = total_inertia(xp, min_d2, weights)
         if stop_when_stable and n_changed == 0:
+            # the update after this pass would move nothing; scikit-learn
+            # counts the pass as an iteration
+            n_iter += 1
             converged = labels_fit_centers = True
             break
         k = centers.shape[0]
@@ -307,10 +367,16 @@ def lloyd(
             if on_empty is not None:
                 on_empty()
             if empty == "relocate" and medians:
-                relocate_empty_medians(X, weights, min_d2, sums, has_members)
+                relocate_empty_medians(X, weights, min_d2, sums, has_members, backend)
             elif empty == "relocate":
                 relocate_empty(
-                    X, weights, labels, min_d2, sums, wsums, np.flatnonzero(host(~has_members)),
+                    X,
+                    weights,
+                    labels,
+                    min_d2,
+                    sums,
+                    wsums,
+                    np.flatnonzero(backend.to_host(~has_members)),
                     backend,
                     far=(step.far_rows, step.far_labels, step.far_weights) if fused else None,
                 )
@@ -318,19 +384,18 @@ def lloyd(
         if not medians:
             sums[has_members] /= wsums[has_members][:, None]
         if spherical:  # unit-length centres; a zero mean has no direction
-            sxp = namespace(sums)
-            norms = sxp.sqrt(sxp.sum(sums * sums, axis=1))
+            norms = xp.sqrt(xp.sum(sums * sums, axis=1))
             has_members &= norms > 0
             sums[has_members] /= norms[has_members][:, None]
-        new_centers = astype(sums, X.dtype)
+        new_centers = backend.astype(sums, X.dtype)
         if n_empty and empty == "drop":
             new_centers = new_centers[has_members]
             shift = float("nan")
         else:
             if not xp.all(has_members):  # "keep", or relocation ran out of rows
                 new_centers[~has_members] = centers[~has_members]
-            step = astype(new_centers, float64(new_centers)) - centers
-            shift = float(xp.sum(step * step))
+            delta = backend.astype(new_centers, xp.float64) - centers
+            shift = float(xp.sum(delta * delta))
         centers = new_centers
         if distortion_tol is not None:
             change = abs(previous - distortion)

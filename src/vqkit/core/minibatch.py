@@ -23,14 +23,20 @@ seed fixes the result.  Arguments arrive validated; nothing here parses user
 input or prints.
 """
 
+from __future__ import annotations
+
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .arrays import take_rows
 from .fit import initial_centers, tolerance
 from .lloyd import assign_checked, total_inertia
+
+if TYPE_CHECKING:
+    from ..backends import Backend
 
 
 @dataclass
@@ -45,7 +51,7 @@ class MiniBatchStats:
     batch_inertia: float
     #: Exponentially weighted average of ``batch_inertia`` (None at the first
     #: step of a fit, whose inertia only reflects the seeding).
-    ewa_inertia: float
+    ewa_inertia: float | None
     #: Centres moved onto batch rows by the low-count reassignment.
     n_reassigned: int
     #: Wall-clock seconds of the step.
@@ -60,14 +66,14 @@ class MiniBatchState:
     #: Total weight each centre has absorbed so far (float64).
     counts: np.ndarray
     #: Point near the data (for accurate expanded-form distances) or None.
-    origin: object = None
+    origin: Any = None
     n_steps: int = 0
     #: Rows seen since the last reassignment check that fired.
     since_reassign: int = 0
-    ewa_inertia: float = None
-    ewa_min: float = None
+    ewa_inertia: float | None = None
+    ewa_min: float | None = None
     no_improvement: int = 0
-    history: list = field(default_factory=list)
+    history: list[MiniBatchStats] = field(default_factory=list)
 
 
 @dataclass
@@ -81,7 +87,7 @@ class MiniBatchResult:
     converged: bool
 
 
-def should_reassign(state, batch_rows, k):
+def should_reassign(state: MiniBatchState, batch_rows: int, k: int) -> bool:
     """scikit-learn's schedule: check for low counts once some centre has
     count zero or at least ``10 * k`` rows were seen since the last check."""
     state.since_reassign += batch_rows
@@ -91,7 +97,9 @@ def should_reassign(state, batch_rows, k):
     return False
 
 
-def reassign_low_counts(Xb, state, ratio, rng, backend):
+def reassign_low_counts(
+    Xb: Any, state: MiniBatchState, ratio: float, rng: Any, backend: Backend
+) -> int:
     """Move centres with ``count < ratio * max(count)`` onto batch rows.
 
     At most half the batch's rows are used: when more centres qualify, the
@@ -116,7 +124,16 @@ def reassign_low_counts(Xb, state, ratio, rng, backend):
     return n
 
 
-def minibatch_step(Xb, wb, state, backend, rng, *, reassign=False, ratio=0.0):
+def minibatch_step(
+    Xb: Any,
+    wb: Any,
+    state: MiniBatchState,
+    backend: Backend,
+    rng: Any,
+    *,
+    reassign: bool = False,
+    ratio: float = 0.0,
+) -> tuple[float, int, float]:
     """One mini-batch update of ``state`` in place from the batch ``Xb``.
 
     Returns ``(batch_inertia, n_reassigned, center_shift)``: the weighted
@@ -150,7 +167,18 @@ def _ewa_update(state, batch_inertia, alpha):
     return state.ewa_inertia
 
 
-def seed_centers(X, k, *, init, n_init, init_size, rng, backend, weights, origin):
+def seed_centers(
+    X: Any,
+    k: int,
+    *,
+    init: Any,
+    n_init: int,
+    init_size: int,
+    rng: Any,
+    backend: Backend,
+    weights: Any,
+    origin: Any,
+) -> np.ndarray:
     """Initial centres (in ``X``'s dtype) from ``n_init`` seedings.
 
     A validation sample of ``init_size`` rows is drawn first
@@ -164,11 +192,12 @@ def seed_centers(X, k, *, init, n_init, init_size, rng, backend, weights, origin
     valid = rng.randint(0, n, init_size)
     X_valid = X[valid]
     w_valid = None if weights is None else weights[valid]
-    best, best_inertia = None, None
+    best: Any = None
+    best_inertia: Any = None
     for _ in range(n_init):
         if init_size < n:
             idx = rng.randint(0, n, init_size)
-            Xs, ws = take_rows(X, idx), (None if weights is None else weights[idx])
+            Xs, ws = backend.take_rows(X, idx), (None if weights is None else weights[idx])
             if ws is not None and not ws.sum() > 0:  # all-zero sample: unweighted
                 ws = None
         else:
@@ -186,8 +215,11 @@ def _record_step(state, batch_inertia, ewa, n_reassigned, start, callback):
     """Append a step's statistics to ``state.history``; True when the
     ``callback`` asks to stop."""
     stats = MiniBatchStats(
-        step=state.n_steps, batch_inertia=batch_inertia, ewa_inertia=ewa,
-        n_reassigned=n_reassigned, seconds=time.perf_counter() - start,
+        step=state.n_steps,
+        batch_inertia=batch_inertia,
+        ewa_inertia=ewa,
+        n_reassigned=n_reassigned,
+        seconds=time.perf_counter() - start,
     )
     state.n_steps += 1
     state.history.append(stats)
@@ -195,22 +227,22 @@ def _record_step(state, batch_inertia, ewa, n_reassigned, start, callback):
 
 
 def fit_minibatch(
-    X,
-    k,
+    X: Any,
+    k: int,
     *,
-    backend,
-    init="k-means++",
-    n_init=1,
-    init_size,
-    batch_size,
-    max_iter=100,
-    tol=0.0,
-    max_no_improvement=10,
-    reassignment_ratio=0.01,
-    weights=None,
-    random_state,
-    callback=None,
-):
+    backend: Backend,
+    init: Any = "k-means++",
+    n_init: int = 1,
+    init_size: int,
+    batch_size: int,
+    max_iter: int = 100,
+    tol: float = 0.0,
+    max_no_improvement: int | None = 10,
+    reassignment_ratio: float = 0.01,
+    weights: Any = None,
+    random_state: Any,
+    callback: Callable[[MiniBatchStats], Any] | None = None,
+) -> MiniBatchResult:
     """Mini-batch k-means on ``X`` held in memory.
 
     Seeds with :func:`seed_centers`, then runs up to
@@ -232,11 +264,18 @@ def fit_minibatch(
     """
     n = X.shape[0]
     batch_size = min(batch_size, n)
-    shift_tol, origin = tolerance(backend, X, tol, weights)
-    shift_tol = shift_tol if tol > 0 else None
+    tol_shift, origin = tolerance(backend, X, tol, weights)
+    shift_tol = tol_shift if tol > 0 else None
     centers = seed_centers(
-        X, k, init=init, n_init=n_init, init_size=init_size, rng=random_state,
-        backend=backend, weights=weights, origin=origin,
+        X,
+        k,
+        init=init,
+        n_init=n_init,
+        init_size=init_size,
+        rng=random_state,
+        backend=backend,
+        weights=weights,
+        origin=origin,
     )
     state = MiniBatchState(centers=centers, counts=np.zeros(k), origin=origin)
     alpha = min(1.0, batch_size * 2.0 / (n + 1))
@@ -245,11 +284,16 @@ def fit_minibatch(
     for i in range(n_steps):
         start = time.perf_counter()
         idx = random_state.randint(0, n, batch_size)
-        Xb = take_rows(X, idx)
+        Xb = backend.take_rows(X, idx)
         wb = None if weights is None else weights[idx]
         reassign = should_reassign(state, batch_size, k)
         inertia, n_reassigned, shift = minibatch_step(
-            Xb, wb, state, backend, random_state, reassign=reassign,
+            Xb,
+            wb,
+            state,
+            backend,
+            random_state,
+            reassign=reassign,
             ratio=reassignment_ratio,
         )
         batch_inertia = inertia / batch_size
@@ -275,20 +319,46 @@ def fit_minibatch(
     return MiniBatchResult(state=state, n_iter=n_iter, converged=converged)
 
 
-def start_partial(X, k, *, init, n_init, init_size, random_state, backend, weights):
+def start_partial(
+    X: Any,
+    k: int,
+    *,
+    init: Any,
+    n_init: int,
+    init_size: int,
+    random_state: Any,
+    backend: Backend,
+    weights: Any,
+) -> MiniBatchState:
     """The state a stream starts from: centres seeded on the first chunk
     (:func:`seed_centers` with ``init_size`` capped at the chunk's rows),
     zero counts, and the chunk's column means as the distance origin."""
     origin, _ = backend.column_mean_var(X, weights)
     centers = seed_centers(
-        X, k, init=init, n_init=n_init, init_size=min(init_size, X.shape[0]),
-        rng=random_state, backend=backend, weights=weights, origin=origin,
+        X,
+        k,
+        init=init,
+        n_init=n_init,
+        init_size=min(init_size, X.shape[0]),
+        rng=random_state,
+        backend=backend,
+        weights=weights,
+        origin=origin,
     )
     return MiniBatchState(centers=centers, counts=np.zeros(k), origin=origin)
 
 
-def partial_fit_chunk(X, state, *, backend, batch_size, reassignment_ratio=0.01,
-                      weights=None, random_state, callback=None):
+def partial_fit_chunk(
+    X: Any,
+    state: MiniBatchState,
+    *,
+    backend: Backend,
+    batch_size: int,
+    reassignment_ratio: float = 0.01,
+    weights: Any = None,
+    random_state: Any,
+    callback: Callable[[MiniBatchStats], Any] | None = None,
+) -> MiniBatchState:
     """Update ``state`` from one chunk ``X`` only (streaming).
 
     The chunk's rows are put in a random order (``random_state.permutation``)
@@ -307,12 +377,17 @@ def partial_fit_chunk(X, state, *, backend, batch_size, reassignment_ratio=0.01,
     alpha = min(1.0, batch_size * 2.0 / (n + 1))
     for lo in range(0, n, batch_size):
         start = time.perf_counter()
-        idx = order[lo:lo + batch_size]
-        Xb = take_rows(X, idx)
+        idx = order[lo : lo + batch_size]
+        Xb = backend.take_rows(X, idx)
         wb = None if weights is None else weights[idx]
         reassign = should_reassign(state, idx.size, k)
         inertia, n_reassigned, _ = minibatch_step(
-            Xb, wb, state, backend, random_state, reassign=reassign,
+            Xb,
+            wb,
+            state,
+            backend,
+            random_state,
+            reassign=reassign,
             ratio=reassignment_ratio,
         )
         batch_inertia = inertia / idx.size
@@ -322,37 +397,57 @@ def partial_fit_chunk(X, state, *, backend, batch_size, reassignment_ratio=0.01,
     return state
 
 
-def partial_fit_carry(X, weights, carry, *, n_clusters, init, n_init, init_size,
-                      batch_size, reassignment_ratio):
+def partial_fit_carry(
+    X: Any,
+    weights: Any,
+    carry: tuple,
+    *,
+    backend: Backend,
+    n_clusters: int,
+    init: Any,
+    n_init: int | None,
+    init_size: int | None,
+    batch_size: int,
+    reassignment_ratio: float,
+) -> tuple:
     """One chunk of a stream as a function of a carried ``(state, rng)``.
 
-    The same work as the estimator's ``partial_fit`` on ``X``: the first
-    chunk (``state`` None) seeds the centres with :func:`start_partial`, then
-    :func:`partial_fit_chunk` makes one pass.  A backend whose chunks live
-    elsewhere (Dask: ``fold_blocks``) runs it next to each chunk in turn, so
-    only the centres, counts and the random state travel.  Returns the new
-    ``(state, rng)``.
+    The same work as the estimator's ``partial_fit`` on ``X`` (whose backend
+    is ``backend``): the first chunk (``state`` None) seeds the centres with
+    :func:`start_partial`, then :func:`partial_fit_chunk` makes one pass.  A
+    backend whose chunks live elsewhere (Dask: ``fold_blocks``) runs it next
+    to each chunk in turn, so only the centres, counts and the random state
+    travel.  Returns the new ``(state, rng)``.
     """
-    from ..backends import get_backend
-
     state, rng = carry
-    backend = get_backend(X)
     if weights is not None:
         weights = np.ascontiguousarray(weights, dtype=np.float64)
         if not np.isfinite(weights).all() or (weights < 0).any():
             raise ValueError("sample_weight contains NaN, infinity or negative values.")
     if state is None:
+        assert n_init is not None and init_size is not None  # given for the first chunk
         if X.shape[0] < n_clusters:
             raise ValueError(
                 f"The first chunk has {X.shape[0]} rows, fewer than n_clusters="
                 f"{n_clusters}: the centres are seeded from it. Use larger chunks."
             )
         state = start_partial(
-            X, n_clusters, init=init, n_init=n_init, init_size=min(init_size, X.shape[0]),
-            random_state=rng, backend=backend, weights=weights,
+            X,
+            n_clusters,
+            init=init,
+            n_init=n_init,
+            init_size=min(init_size, X.shape[0]),
+            random_state=rng,
+            backend=backend,
+            weights=weights,
         )
     partial_fit_chunk(
-        X, state, backend=backend, batch_size=min(batch_size, X.shape[0]),
-        reassignment_ratio=reassignment_ratio, weights=weights, random_state=rng,
+        X,
+        state,
+        backend=backend,
+        batch_size=min(batch_size, X.shape[0]),
+        reassignment_ratio=reassignment_ratio,
+        weights=weights,
+        random_state=rng,
     )
     return state, rng

@@ -15,46 +15,68 @@ random splits are averaged.  The estimate is the largest k whose mean
 strength reaches a threshold (0.8 in the paper's examples).
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
-from ..backends import get_backend
 from .fit import fit_starts, initial_centers
 from .lloyd import assign_checked
 
+if TYPE_CHECKING:
+    from ..backends import Backend
 
-def pair_agreement(test_labels, predicted, k):
+
+def pair_agreement(test_labels: Any, predicted: Any, k: int) -> float:
     """Smallest proportion, over test clusters with >= 2 members, of member
     pairs that ``predicted`` also puts in one cluster (NaN if no cluster has
     two members)."""
-    table = np.bincount(np.asarray(test_labels, dtype=np.int64) * k + predicted,
-                        minlength=k * k).reshape(k, k).astype(np.float64)
+    table = (
+        np.bincount(np.asarray(test_labels, dtype=np.int64) * k + predicted, minlength=k * k)
+        .reshape(k, k)
+        .astype(np.float64)
+    )
     sizes = table.sum(axis=1)
     together = (table * (table - 1)).sum(axis=1)
     valid = sizes >= 2
     if not valid.any():
         return np.nan
-    return float((together[valid] / (sizes[valid] * (sizes[valid] - 1))).min())
+    return float(np.min(together[valid] / (sizes[valid] * (sizes[valid] - 1))))
 
 
-def prediction_strength(X, ks, rng, *, repeats=2, n_init=1, max_iter=300, on_repeat=None):
+def prediction_strength(
+    X: np.ndarray,
+    ks: Sequence[int],
+    rng: Any,
+    *,
+    backend: Backend,
+    repeats: int = 2,
+    n_init: int = 1,
+    max_iter: int = 300,
+    on_repeat: Callable[[int], None] | None = None,
+) -> np.ndarray:
     """Mean prediction strength of k-means for each k of ``ks``.
 
-    ``X`` is a float array, ``rng`` a ``RandomState`` (splits and seedings).
-    A k larger than a half's number of rows gets NaN.  ``on_repeat(r)`` is
-    called after each split.
+    ``X`` is a float array and ``backend`` its backend, ``rng`` a
+    ``RandomState`` (splits and seedings).  A k larger than a half's number
+    of rows gets NaN.  ``on_repeat(r)`` is called after each split.
     """
-    backend = get_backend(X)
     n = X.shape[0]
     half = n // 2
     strengths = np.full((repeats, len(ks)), np.nan)
     for r in range(repeats):
         order = rng.permutation(n)
-        halves = [np.ascontiguousarray(X[np.sort(order[:half])]),
-                  np.ascontiguousarray(X[np.sort(order[half:])])]
+        halves = [
+            np.ascontiguousarray(X[np.sort(order[:half])]),
+            np.ascontiguousarray(X[np.sort(order[half:])]),
+        ]
         fitted = [(i, int(k)) for i, k in enumerate(ks) if 1 < k <= half]
         strengths[r, [i for i, k in enumerate(ks) if k == 1]] = 1.0
-        for (i, k), fits in zip(fitted, _fit_halves(halves, [k for _, k in fitted], rng,
-                                                    backend, n_init, max_iter)):
+        for (i, k), fits in zip(
+            fitted, _fit_halves(halves, [k for _, k in fitted], rng, backend, n_init, max_iter)
+        ):
             both = []
             for test, train in ((0, 1), (1, 0)):
                 predicted, _ = assign_checked(backend, halves[test], fits[train].centers)
@@ -72,15 +94,21 @@ def _fit_halves(halves, ks, rng, backend, n_init, max_iter):
     made (k by k, half by half, restart by restart); the fits, which draw
     nothing, then run together (:func:`~vqkit.core.fit.fit_starts`)."""
     which = [h for _ in ks for h in range(2) for _ in range(n_init)]
-    starts = [initial_centers(halves[h], k, "k-means++", rng, backend, None, None)
-              for k in ks for h in range(2) for _ in range(n_init)]
+    starts = [
+        initial_centers(halves[h], k, "k-means++", rng, backend, None, None)
+        for k in ks
+        for h in range(2)
+        for _ in range(n_init)
+    ]
     runs = fit_starts(halves, starts, which, backend=backend, max_iter=max_iter)
-    best = [min(runs[g * n_init:(g + 1) * n_init], key=lambda run: run.inertia)
-            for g in range(2 * len(ks))]
-    return [best[2 * j:2 * j + 2] for j in range(len(ks))]
+    best = [
+        min(runs[g * n_init : (g + 1) * n_init], key=lambda run: run.inertia)
+        for g in range(2 * len(ks))
+    ]
+    return [best[2 * j : 2 * j + 2] for j in range(len(ks))]
 
 
-def strength_pick(ks, strength, threshold=0.8):
+def strength_pick(ks: Sequence[int], strength: Any, threshold: float = 0.8) -> int | None:
     """The largest k whose prediction strength is at least ``threshold``
     (None if none is, which cannot happen when k = 1 is among ``ks``).
 

@@ -1,11 +1,14 @@
 """Random number generators, resolved exactly as SciPy's k-means does."""
 
+from __future__ import annotations
+
 import numbers
+from typing import Any, cast
 
 import numpy as np
 
 
-def check_random_state(seed):
+def check_random_state(seed: Any) -> np.random.RandomState | np.random.Generator:
     """Turn ``seed`` into a ``RandomState`` or ``Generator`` (legacy rules).
 
     ``None`` (or the ``np.random`` module) gives NumPy's global
@@ -15,15 +18,13 @@ def check_random_state(seed):
     if seed is None or seed is np.random:
         return np.random.mtrand._rand
     if isinstance(seed, (numbers.Integral, np.integer)):
-        return np.random.RandomState(seed)
+        return np.random.RandomState(cast(int, seed))
     if isinstance(seed, (np.random.RandomState, np.random.Generator)):
         return seed
-    raise ValueError(
-        f"'{seed}' cannot be used to seed a numpy.random.RandomState instance"
-    )
+    raise ValueError(f"'{seed}' cannot be used to seed a numpy.random.RandomState instance")
 
 
-def rng_argument(fname, rng, seed):
+def rng_argument(fname: str, rng: Any, seed: Any) -> Any:
     """Combine SciPy-style ``rng=`` and legacy ``seed=`` into one argument.
 
     The result goes to :func:`check_random_state` when random numbers are
@@ -45,7 +46,7 @@ def rng_argument(fname, rng, seed):
     return seed
 
 
-def random_integer(rng, high):
+def random_integer(rng: Any, high: int) -> Any:
     """One integer in ``[0, high)``, drawn as SciPy's ``rng_integers`` does."""
     if isinstance(rng, np.random.Generator):
         return rng.integers(high, high=None, size=None, dtype="int64", endpoint=False)

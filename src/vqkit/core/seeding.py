@@ -5,24 +5,29 @@ Each function draws its random numbers in exactly the order SciPy's
 centres.  Data is always 2-D here (``n`` rows, ``d`` features).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
-from ..backends import get_backend, is_array_api
-from .arrays import cumsum, draw_sorted, full_rows, host, like, namespace, take_rows, total
 from .random import random_integer
 
+if TYPE_CHECKING:
+    from ..backends import Backend
 
-def random_rows(X, k, rng):
+
+def random_rows(X: Any, k: int, rng: Any, backend: Backend) -> Any:
     """``k`` distinct rows of ``X`` chosen uniformly at random.
 
     One call ``rng.choice(n, size=k, replace=False)``.  NumPy raises
     ``ValueError`` when ``k`` exceeds the number of rows.
     """
     idx = rng.choice(X.shape[0], size=int(k), replace=False)
-    return get_backend(X).dense_rows(X, idx) if is_array_api(X) else X[idx]
+    return backend.take_rows(X, idx)
 
 
-def kmeans_plusplus(X, k, rng, backend):
+def kmeans_plusplus(X: Any, k: int, rng: Any, backend: Backend) -> np.ndarray:
     """k-means++ seeding (Arthur & Vassilvitskii, 2007), one candidate per step.
 
     The first centre is a uniformly random row; each next centre is row
@@ -37,54 +42,52 @@ def kmeans_plusplus(X, k, rng, backend):
     """
     n, d = X.shape
     centers = np.empty((int(k), d), dtype=np.float64)
-    min_d2 = full_rows(X, np.inf)
+    min_d2 = backend.full_rows(X, np.inf)
     for i in range(int(k)):
         if i == 0:
             idx = int(random_integer(rng, n))
         else:
             backend.update_min_sq_dist(X, centers[i - 1], min_d2)
-            cumulative = cumsum(min_d2 / total(min_d2))
-            idx = int(draw_sorted(cumulative, rng.uniform()))
-        centers[i] = host(X[idx, ...])
+            cumulative = backend.cumsum(min_d2 / backend.total(min_d2))
+            idx = int(backend.draw_sorted(cumulative, rng.uniform()))
+        centers[i] = backend.to_host(X[idx, ...])
     return centers
 
 
-def gaussian_init(X, k, rng):
+def gaussian_init(
+    X: Any, k: int, rng: Any, backend: Backend, univariate: bool = False
+) -> np.ndarray:
     """``k`` draws from a Gaussian with the data's mean and covariance.
 
-    SciPy's ``minit='random'``: one ``standard_normal`` call.  With more
-    features than rows the covariance is singular, so the draws are made
-    in the span of the centred data through its SVD; otherwise they are
-    shaped by the Cholesky factor of the covariance, which raises
-    ``numpy.linalg.LinAlgError`` when the covariance is singular (a
-    constant or duplicated column, or as many rows as columns).
+    SciPy's ``minit='random'``: one ``standard_normal`` call.  With
+    ``univariate`` (``X`` is one column that was given as 1-D data) the
+    draws are scaled by the standard deviation, so constant data gives
+    ``k`` copies of its mean.  With more features than rows the covariance
+    is singular, so the draws are made in the span of the centred data
+    through its SVD; otherwise they are shaped by the Cholesky factor of
+    the covariance, which raises ``numpy.linalg.LinAlgError`` when the
+    covariance is singular (a constant or duplicated column, or as many
+    rows as columns).
 
     Returns a float64 ``(k, d)`` array.
     """
     n, d = X.shape
-    if is_array_api(X) and d > n:  # fewer rows than features: a small SVD, on the host
-        X = host(X)
-    device = is_array_api(X)  # then the statistics come from the device
-    mu = host(namespace(X).mean(X, axis=0)) if device else X.mean(axis=0)
-    if d > n:
+    if univariate:
+        mu, cov = backend.mean_covariance(X)
+        z = rng.standard_normal(size=(int(k), 1))
+        x = z * np.sqrt(np.reshape(cov, (1, 1)))
+    elif d > n:  # fewer rows than features: a small SVD, on the host
+        X = backend.to_host(X)
+        mu = X.mean(axis=0)
         _, s, vh = np.linalg.svd(X - mu, full_matrices=False)
         z = rng.standard_normal(size=(int(k), s.size))
         x = z @ (s[:, None] * vh / np.sqrt(n - 1.0))
-    else:
-        cov = np.atleast_2d(_covariance(X) if device else np.cov(X.T))
+    else:  # the statistics from where the data is
+        mu, cov = backend.mean_covariance(X)
         z = rng.standard_normal(size=(int(k), d))
-        x = z @ np.linalg.cholesky(cov).T
+        x = z @ np.linalg.cholesky(np.atleast_2d(cov)).T
     x += mu
     return x
-
-
-def _covariance(X):
-    """Sample covariance (``ddof=1``, float64, on the host) of the rows of an
-    Array API array, computed on its device."""
-    xp = namespace(X)
-    centred = xp.astype(X, xp.float64)
-    centred = centred - xp.mean(centred, axis=0)
-    return host(xp.permute_dims(centred, (1, 0)) @ centred) / (X.shape[0] - 1.0)
 
 
 def _weighted_index(rng, weights, n):
@@ -114,8 +117,8 @@ class _PrunedDistances:
     """Squared distances to the chosen centres, computed on the fly by the
     backend with triangle-inequality pruning (any number of rows).
 
-    Where the backend marks which rows each candidate is closer to
-    (``closer_marks``), adding a candidate visits only those rows."""
+    Where the backend marks which rows each candidate is closer to (the
+    ``"closer_marks"`` capability), adding a candidate visits only those rows."""
 
     def __init__(self, X, weights, backend, k):
         self.X, self.weights, self.backend = X, weights, backend
@@ -123,12 +126,13 @@ class _PrunedDistances:
         self.nearest = np.full(X.shape[0], -1, dtype=np.int64)
         self.centers = np.empty((k, X.shape[1]), dtype=np.float64)
         self.count = 0
+        self.marks = "closer_marks" in backend.capabilities
         self.closer = None
 
     def potentials(self, idx):
         candidates = np.asarray(self.backend.dense_rows(self.X, idx), dtype=np.float64)
         self.cc_d2 = _cross_sq_dist(self.centers[: self.count], candidates)
-        if self.closer is None and hasattr(self.backend, "closer_marks"):
+        if self.closer is None and self.marks:
             self.closer = self.backend.closer_marks(self.X.shape[0], len(idx))
         marks = {} if self.closer is None else {"closer": self.closer}
         return self.backend.candidate_potentials(
@@ -140,7 +144,12 @@ class _PrunedDistances:
         cc = np.zeros(1) if trial is None else self.cc_d2[:, trial]
         marks = {} if self.closer is None else {"closer": self.closer, "trial": trial}
         self.backend.add_center(
-            self.X, self.centers[self.count], self.count, self.min_d2, self.nearest, cc,
+            self.X,
+            self.centers[self.count],
+            self.count,
+            self.min_d2,
+            self.nearest,
+            cc,
             **marks,
         )
         self.count += 1
@@ -151,8 +160,15 @@ class _PrunedDistances:
 PAIRWISE_MAX_ROWS = 4096
 
 
-def greedy_kmeans_plusplus(X, k, rng, backend, weights=None, n_local_trials=None,
-                           pairwise=False):
+def greedy_kmeans_plusplus(
+    X: Any,
+    k: int,
+    rng: Any,
+    backend: Backend,
+    weights: Any = None,
+    n_local_trials: int | None = None,
+    pairwise: bool = False,
+) -> np.ndarray:
     """Greedy, weighted k-means++ seeding.
 
     Each step draws ``n_local_trials`` candidate rows with probability
@@ -169,23 +185,38 @@ def greedy_kmeans_plusplus(X, k, rng, backend, weights=None, n_local_trials=None
     Returns a float64 ``(k, d)`` array.  Needs ``k <= n``; with fewer
     distinct rows than ``k`` some centres repeat.
     """
+    chosen = greedy_kmeans_plusplus_rows(X, k, rng, backend, weights, n_local_trials, pairwise)
+    return np.asarray(backend.to_host(backend.dense_rows(X, chosen)), dtype=np.float64)
+
+
+def greedy_kmeans_plusplus_rows(
+    X: Any,
+    k: int,
+    rng: Any,
+    backend: Backend,
+    weights: Any = None,
+    n_local_trials: int | None = None,
+    pairwise: bool = False,
+) -> list[int]:
+    """The indices of the rows :func:`greedy_kmeans_plusplus` picks, in the
+    order it picks them (same arguments, same draws)."""
     n, d = X.shape
     k = int(k)
     if n_local_trials is None:
         n_local_trials = 2 + int(np.log(k))
     if pairwise:
         return _greedy_pairwise(X, k, rng, backend, weights, n_local_trials)
-    if hasattr(backend, "seeding_distances"):  # kept by the backend, on its device
+    if "seeding_distances" in backend.capabilities:  # kept by the backend, on its device
         distances = backend.seeding_distances(X, weights, k)
     else:
         distances = _PrunedDistances(X, weights, backend, k)
     chosen = [_weighted_index(rng, weights, n)]
     distances.add(chosen[0])
-    w = like(weights, distances.min_d2)  # beside the distances (NumPy: weights)
-    if hasattr(backend, "draw_rows") and isinstance(distances.min_d2, np.ndarray):
-        sampler = _ChunkSampler(distances, w, backend)
+    w = backend.like(weights, distances.min_d2)  # beside the distances (NumPy: weights)
+    if "chunk_draws" in backend.capabilities:
+        sampler: _CumulativeSampler = _ChunkSampler(distances, w, backend)
     else:
-        sampler = _CumulativeSampler(distances, w)
+        sampler = _CumulativeSampler(distances, w, backend)
     for _ in range(1, k):
         potential = sampler.potential()
         if not potential > 0:  # every row sits on a centre: repeat one
@@ -193,24 +224,24 @@ def greedy_kmeans_plusplus(X, k, rng, backend, weights=None, n_local_trials=None
             break
         draws = rng.uniform(size=n_local_trials) * potential
         idx = sampler.draw(draws)
-        best = int(np.argmin(host(distances.potentials(idx))))
+        best = int(np.argmin(backend.to_host(distances.potentials(idx))))
         chosen.append(int(idx[best]))
         distances.add(chosen[-1], best)
-    return np.asarray(host(backend.dense_rows(X, chosen)), dtype=np.float64)
+    return chosen
 
 
 def _greedy_pairwise(X, k, rng, backend, weights, n_local_trials):
     """:func:`greedy_kmeans_plusplus` on a few thousand host rows: the
     squared distances between all of them are computed once, and the
     steps run in one compiled loop (``backend.greedy_pairwise``; the
-    dense backend, CPU).  The draws are those of the step-by-step loop:
+    host backend, CPU).  The draws are those of the step-by-step loop:
     the first row, then ``n_local_trials`` uniforms per step, all drawn
     up front (when every row sits on a chosen one early, the unused
     draws are still consumed)."""
     first = _weighted_index(rng, weights, X.shape[0])
     uniforms = rng.uniform(size=(k - 1, n_local_trials))
     chosen = backend.greedy_pairwise(_cross_sq_dist(X, X), weights, first, uniforms)
-    return np.asarray(host(backend.dense_rows(X, chosen)), dtype=np.float64)
+    return [int(i) for i in chosen]
 
 
 class _CumulativeSampler:
@@ -218,25 +249,23 @@ class _CumulativeSampler:
     array library): ``potential()`` takes the sum, ``draw(values)`` the rows
     where the cumulative mass reaches each value."""
 
-    def __init__(self, distances, weights):
-        self.distances, self.weights = distances, weights
+    def __init__(self, distances, weights, backend):
+        self.distances, self.weights, self.backend = distances, weights, backend
 
     def potential(self):
         d2 = self.distances.min_d2
-        self.cumulative = cumsum(d2 if self.weights is None else self.weights * d2)
+        self.cumulative = self.backend.cumsum(d2 if self.weights is None else self.weights * d2)
         return float(self.cumulative[-1])
 
     def draw(self, values):
-        return np.minimum(draw_sorted(self.cumulative, values), self.cumulative.shape[0] - 1)
+        return np.minimum(
+            self.backend.draw_sorted(self.cumulative, values), self.cumulative.shape[0] - 1
+        )
 
 
 class _ChunkSampler(_CumulativeSampler):
     """The same draws from per-chunk totals of the mass (the backend's
     ``sampling_mass``/``draw_rows``): no cumulative array over all rows."""
-
-    def __init__(self, distances, weights, backend):
-        super().__init__(distances, weights)
-        self.backend = backend
 
     def potential(self):
         self.mass = self.backend.sampling_mass(self.distances.min_d2, self.weights)
@@ -257,7 +286,8 @@ GATHER_ROWS = 65536
 class _NearestChosen:
     """Distance from every row to its nearest k-means|| candidate, and that
     candidate's number, as arrays in memory (the default; a backend whose
-    rows live elsewhere offers ``nearest_tracker`` with the same methods).
+    rows live elsewhere has the ``"nearest_tracker"`` capability: a tracker
+    with the same methods).
 
     A round's new candidates are compared only with the rows they could
     be closer to: if every new candidate ``c`` is at least ``2 D`` from a
@@ -285,8 +315,10 @@ class _NearestChosen:
             reach = self._half_gaps(rows64)[self.nearest]
             todo = np.flatnonzero(reach * reach <= self.min_d2)
             for start in range(0, len(todo), GATHER_ROWS):  # bounded copies of X
-                part = todo[start:start + GATHER_ROWS]
-                labels, d2 = self.backend.assign(take_rows(self.X, part), rows, self.origin)
+                part = todo[start : start + GATHER_ROWS]
+                labels, d2 = self.backend.assign(
+                    self.backend.take_rows(self.X, part), rows, self.origin
+                )
                 closer = d2 < self.min_d2[part]
                 part = part[closer]
                 self.min_d2[part] = d2[closer]
@@ -326,11 +358,19 @@ class _NearestChosen:
 #: on W4 (china.jpg pixels, k=64) this took the final inertia from 1.44% to
 #: 0.32% above scikit-learn's k-means++ fit (seed 0; seeds 0-3: 0.99-1.011).
 RECLUSTER_RESTARTS = 3
-RECLUSTER_RESTART_WORK = 2 ** 20
+RECLUSTER_RESTART_WORK = 2**20
 
 
-def kmeans_parallel(X, k, rng, backend, weights=None, rounds=5, oversampling=0.5,
-                    origin=None):
+def kmeans_parallel(
+    X: Any,
+    k: int,
+    rng: Any,
+    backend: Backend,
+    weights: Any = None,
+    rounds: int = 5,
+    oversampling: float = 0.5,
+    origin: Any = None,
+) -> np.ndarray:
     """k-means|| seeding (Bahmani et al., 2012), weighted.
 
     Starts from one row drawn in proportion to its weight; each of
@@ -342,8 +382,9 @@ def kmeans_parallel(X, k, rng, backend, weights=None, rounds=5, oversampling=0.5
     to ``k`` centres by weighted greedy k-means++ and a short weighted Lloyd
     run (the best of :data:`RECLUSTER_RESTARTS` such runs when the candidates
     are few).  About ``rounds * oversampling`` Lloyd iterations of work.  The
-    per-row distances are kept by the backend's ``nearest_tracker`` when
-    it has one (data on a cluster: they stay with the rows), else in memory.
+    per-row distances are kept by the backend's ``nearest_tracker`` where it
+    has that capability (on a cluster or a device: they stay with the rows),
+    else in memory.
 
     Returns a float64 ``(k, d)`` array.
     """
@@ -352,12 +393,12 @@ def kmeans_parallel(X, k, rng, backend, weights=None, rounds=5, oversampling=0.5
     n, d = X.shape
     k = int(k)
     ell = max(1.0, oversampling * k)
-    if hasattr(backend, "nearest_tracker"):
+    if "nearest_tracker" in backend.capabilities:
         tracker = backend.nearest_tracker(X, weights, origin)
     else:
         tracker = _NearestChosen(X, weights, backend, origin)
     first = tracker.weighted_index(rng)
-    rows = [np.asarray(host(backend.dense_rows(X, [first])))]
+    rows = [np.asarray(backend.to_host(backend.dense_rows(X, [first])))]
     tracker.add(rows[0])
     for _ in range(rounds):
         potential = tracker.potential()
@@ -366,7 +407,7 @@ def kmeans_parallel(X, k, rng, backend, weights=None, rounds=5, oversampling=0.5
         keep = tracker.sample(rng, ell, potential)
         if keep.size == 0:
             continue
-        rows.append(np.asarray(host(backend.dense_rows(X, keep))))
+        rows.append(np.asarray(backend.to_host(backend.dense_rows(X, keep))))
         tracker.add(rows[-1])
     candidates = np.concatenate(rows).astype(np.float64)
     cand_weights = tracker.candidate_weights(len(candidates))
@@ -374,29 +415,38 @@ def kmeans_parallel(X, k, rng, backend, weights=None, rounds=5, oversampling=0.5
     useful = cand_weights > 0
     # too few candidates: fall back on the full data where the backend can
     # run k-means++ on it (else reduce the few candidates, repeating some)
-    if useful.sum() < k and hasattr(backend, "candidate_potentials"):
+    if useful.sum() < k and "kmeans_plusplus" in backend.capabilities:
         return greedy_kmeans_plusplus(X, k, rng, backend, weights)
     candidates, cand_weights = candidates[useful], cand_weights[useful]
-    # weighted greedy k-means++, then Lloyd, on the few (dense) candidates:
+    # weighted greedy k-means++, then Lloyd, on the few (host) candidates:
     # cheap next to the passes over X above; where very cheap, the best of a
     # few such reclusterings (lowest weighted inertia on the candidates)
-    dense = backend.dense
+    host = backend.host
     restarts = RECLUSTER_RESTARTS if len(candidates) * k <= RECLUSTER_RESTART_WORK else 1
-    best = None
+    best: Any = None
     for _ in range(restarts):
-        start = greedy_kmeans_plusplus(candidates, k, rng, dense, cand_weights,
-                                       pairwise=len(candidates) <= PAIRWISE_MAX_ROWS)
-        refined = lloyd(candidates, start, backend=dense, weights=cand_weights,
-                        max_iter=10, stop_when_stable=True, empty="keep")
+        start = greedy_kmeans_plusplus(
+            candidates, k, rng, host, cand_weights, pairwise=len(candidates) <= PAIRWISE_MAX_ROWS
+        )
+        refined = lloyd(
+            candidates,
+            start,
+            backend=host,
+            weights=cand_weights,
+            max_iter=10,
+            stop_when_stable=True,
+            empty="keep",
+        )
         if best is None or refined.inertia < best.inertia:
             best = refined
     return np.asarray(best.centers, dtype=np.float64)
 
 
-def weighted_random_rows(X, k, rng, weights=None, backend=None):
+def weighted_random_rows(
+    X: Any, k: int, rng: Any, backend: Backend, weights: Any = None
+) -> np.ndarray:
     """``k`` distinct rows drawn without replacement, in proportion to weight."""
     n = X.shape[0]
     w = np.ones(n) if weights is None else weights
     idx = rng.choice(n, size=int(k), replace=False, p=w / w.sum())
-    rows = X[idx] if backend is None else backend.dense_rows(X, idx)
-    return np.asarray(host(rows), dtype=np.float64)
+    return np.asarray(backend.to_host(backend.dense_rows(X, idx)), dtype=np.float64)

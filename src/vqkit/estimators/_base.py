@@ -7,6 +7,9 @@
   ``get_params``/``set_params`` read the constructor's signature, the repr
   shows the parameters that differ from their defaults, ``__sklearn_tags__``
   answers scikit-learn's tag queries (scikit-learn is imported only there);
+  DataFrame column names become ``feature_names_in_`` and are checked on
+  new data, ``get_feature_names_out`` and ``set_output`` shape
+  ``transform``'s output (:mod:`vqkit.estimators._dataframes`);
 * the parameter check against the estimator's table of constraints
   (:mod:`vqkit.estimators._params`), ``save``/``load``, the fitted checks;
 * everything a fitted model does: ``predict``, ``transform``, ``score``,
@@ -34,12 +37,12 @@ from typing import Any, ClassVar, TypeVar
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ..backends import get_backend, is_array_api, is_dask
-from ..core.arrays import astype, float64, like, n_distinct, namespace, scalar_like, total
-from ..core.fit import exact_scale, unit_rows
+from ..backends import Backend, get_backend
+from ..core.fit import exact_scale, scale_by, unit_rows
 from ..core.lloyd import assign_checked
-from ..exceptions import ConvergenceWarning, NotFittedError
+from ..exceptions import NotFittedError, convergence_warning
 from ..validation import as_float_2d, as_sample_weight
+from ._dataframes import check_column_names, column_names, output_container, wrap_output
 from ._params import Allowed, validate_params
 from ._persistence import load_estimator, save_estimator
 
@@ -180,31 +183,46 @@ class CentroidEstimator(ABC):
                 "with appropriate arguments before using this estimator."
             )
 
-    def _check_new_data(self, X: ArrayLike) -> np.ndarray:
+    def _reset_feature_names(self, X: Any) -> None:
+        """Start a fit on ``X``: keep its DataFrame column names as
+        ``feature_names_in_``, or forget those of an earlier fit."""
+        names = column_names(X)
+        if names is None:
+            self.__dict__.pop("feature_names_in_", None)
+        else:
+            self.feature_names_in_ = names
+
+    def _check_new_data(self, X: ArrayLike) -> tuple[Any, Backend]:
         """Validate ``X`` for the fitted model: finite 2-D numbers with
-        ``n_features_in_`` columns, in the centres' dtype."""
+        ``n_features_in_`` columns (the columns seen by ``fit``, by name, for
+        DataFrames), in the centres' dtype; and its backend."""
         self._check_fitted()
-        X = as_float_2d(X, accept_sparse=self._accept_sparse,
-                        accept_array_api=self._accept_array_api,
-                        accept_dask=self._accept_dask)
+        check_column_names(self.__dict__.get("feature_names_in_"), X, type(self).__name__)
+        X = as_float_2d(
+            X,
+            accept_sparse=self._accept_sparse,
+            accept_array_api=self._accept_array_api,
+            accept_dask=self._accept_dask,
+        )
         if X.shape[1] != self.n_features_in_:
             raise ValueError(
                 f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
                 f"{self.n_features_in_} features as input."
             )
-        if is_array_api(X) or is_array_api(self.cluster_centers_):
-            # the centres' precision, in X's library
-            return astype(X, like(self.cluster_centers_[:0, ...], X).dtype)
-        return X.astype(self.cluster_centers_.dtype, copy=False)
+        backend = get_backend(X)
+        # the centres' precision, in X's library
+        dtype = backend.like(self.cluster_centers_[:0, ...], X).dtype
+        return backend.astype(X, dtype), backend
 
-    def _warn_missing_clusters(self, labels: Any, n_clusters: int) -> None:
-        """Warn when the fit's ``labels`` use fewer than ``n_clusters`` clusters."""
-        distinct = _distinct_labels(labels, n_clusters)
+    def _warn_missing_clusters(self, backend: Backend, labels: Any, n_clusters: int) -> None:
+        """Warn when the fit's ``labels`` use fewer than ``n_clusters`` clusters
+        (for Dask labels, counted per block: one number reaches the client)."""
+        distinct = backend.n_distinct(labels)
         if distinct < n_clusters:
             warnings.warn(
                 f"Number of distinct clusters ({distinct}) found smaller than "
                 f"n_clusters ({n_clusters}). Possibly due to duplicate points in X.",
-                ConvergenceWarning,
+                convergence_warning(),
                 stacklevel=3,
             )
 
@@ -226,50 +244,51 @@ class CentroidEstimator(ABC):
         """The metric of ``predict``, ``transform`` and ``score``."""
         return "euclidean"
 
-    def _rescaled(self, X: Any, centers: Any) -> tuple[Any, Any, Any]:
+    def _rescaled(self, backend: Backend, X: Any, centers: Any) -> tuple[Any, Any, Any]:
         """``X`` and ``centers`` (in ``X``'s library, on its device) in units
         where squared distances neither overflow nor underflow, and the
-        scale: a power of two, so that nearer stays nearer exactly (see
-        ``vqkit.core.fit.exact_scale``); 1 for ordinary magnitudes."""
-        centers = like(centers, X)
-        scale = scalar_like(X, exact_scale(X, centers))
-        if scale != 1:
-            X, centers = X * scale, centers * scale
-        return X, centers, scale
+        scale's exponent: a power of two, so that nearer stays nearer exactly
+        (see ``vqkit.core.fit.exact_scale``); 0 for ordinary magnitudes."""
+        centers = backend.like(centers, X)
+        largest = max(backend.max_abs(X), backend.max_abs(centers))
+        scale = exact_scale(largest, backend.numpy_dtype(X), X.shape[0] * X.shape[1])
+        return scale_by(backend, X, scale), scale_by(backend, centers, scale), scale
 
-    def _nearest(self, X: Any) -> tuple[Any, Any]:
-        """Nearest centre of each row of the validated ``X`` and the distance
-        to it that ``score`` sums: squared Euclidean, ``1 - cos`` for the
-        cosine metric, L1 for the Manhattan metric (lazy for Dask ``X``)."""
+    def _nearest(self, X: Any, backend: Backend) -> tuple[Any, Any]:
+        """Nearest centre of each row of the validated ``X`` (of ``backend``)
+        and the distance to it that ``score`` sums: squared Euclidean,
+        ``1 - cos`` for the cosine metric, L1 for the Manhattan metric (lazy
+        for Dask ``X``)."""
         metric = self._metric
-        if is_dask(X):  # lazy labels and distances, computed block by block
+        if "lazy" in backend.capabilities:  # labels and distances computed block by block
             check_dask_metric(metric)
-            return get_backend(X).assign(X, self.cluster_centers_)
+            return backend.assign(X, self.cluster_centers_)
         if metric == "cosine":
-            X = unit_rows(X)
+            X = unit_rows(backend, X)
         if metric == "manhattan":
-            return get_backend(X).assign_l1(X, self.cluster_centers_)
-        X, centers, scale = self._rescaled(X, self.cluster_centers_)
-        labels, min_d2 = assign_checked(get_backend(X), X, centers)
-        if scale != 1:
+            return backend.assign_l1(X, self.cluster_centers_)
+        X, centers, scale = self._rescaled(backend, X, self.cluster_centers_)
+        labels, min_d2 = assign_checked(backend, X, centers)
+        if scale:
             with np.errstate(over="ignore", under="ignore"):
-                min_d2 = astype(min_d2, float64(min_d2)) / float(scale) / float(scale)
+                min_d2 = scale_by(backend, backend.astype(min_d2, backend.xp.float64), -2 * scale)
         if metric == "cosine":
             min_d2 = min_d2 / 2  # 1 - cos, from |x - c|^2 = 2 (1 - cos) on unit rows
         return labels, min_d2
 
-    def _assign(self, X: Any) -> Any:
+    def _assign(self, X: Any, backend: Backend) -> Any:
         """The cluster of each row of the validated ``X``: its nearest centre."""
-        return self._nearest(X)[0]
+        return self._nearest(X, backend)[0]
 
     def predict(self, X: ArrayLike) -> np.ndarray:
         """Cluster index (int32) of each row of ``X``: its nearest centre in
         the fitted metric (``BisectingKMeans``: the leaf its walk down the
         tree of splits reaches)."""
-        return self._assign(self._check_new_data(X))
+        return self._assign(*self._check_new_data(X))
 
-    def fit_predict(self, X: ArrayLike, y: Any = None,
-                    sample_weight: ArrayLike | None = None) -> np.ndarray:
+    def fit_predict(
+        self, X: ArrayLike, y: Any = None, sample_weight: ArrayLike | None = None
+    ) -> np.ndarray:
         """Fit, then return the cluster of each row of ``X`` (``labels_``)."""
         self.fit(X, sample_weight=sample_weight)
         labels = self.__dict__.get("labels_")
@@ -282,39 +301,74 @@ class CentroidEstimator(ABC):
         ``1 - cos``; for ``metric="manhattan"`` the L1 distance.  Returns an
         array of shape ``(n_samples, n_clusters)`` in the centres' dtype.
         """
-        X = self._check_new_data(X)
+        original = X
+        X, backend = self._check_new_data(X)
         metric = self._metric
-        if is_dask(X):  # a lazy (n_samples, n_clusters) Dask array
+        if "lazy" in backend.capabilities:  # a lazy (n_samples, n_clusters) Dask array
             check_dask_metric(metric)
-            return get_backend(X).sq_distances(X, self.cluster_centers_, squared=False)
         if metric == "cosine":
-            return get_backend(X).sq_distances(unit_rows(X), self.cluster_centers_) / 2
-        if metric == "manhattan":
-            return get_backend(X).l1_distances(X, self.cluster_centers_)
-        d2 = get_backend(X).sq_distances(X, self.cluster_centers_)
-        return namespace(d2).sqrt(d2)
+            distances = backend.sq_distances(unit_rows(backend, X), self.cluster_centers_) / 2
+        elif metric == "manhattan":
+            distances = backend.l1_distances(X, self.cluster_centers_)
+        else:
+            distances = backend.xp.sqrt(backend.sq_distances(X, self.cluster_centers_))
+        container = output_container(
+            self.__dict__.get("_sklearn_output_config", {}).get("transform")
+        )
+        return wrap_output(distances, original, self.get_feature_names_out(), container)
 
-    def fit_transform(self, X: ArrayLike, y: Any = None,
-                      sample_weight: ArrayLike | None = None) -> np.ndarray:
+    def get_feature_names_out(self, input_features: ArrayLike | None = None) -> np.ndarray:
+        """Names of the columns of ``transform``'s output, as scikit-learn
+        names them: the lowercased class name and the cluster index
+        (``kmeans0``, ``kmeans1``, ...), an object array.
+
+        ``input_features``, when given, must be the names of the input
+        columns: ``feature_names_in_`` when ``fit`` saw them, else any
+        ``n_features_in_`` names; otherwise ``ValueError``.
+        """
+        self._check_fitted()
+        if input_features is not None:
+            given = np.asarray(input_features, dtype=object)
+            fitted = self.__dict__.get("feature_names_in_")
+            if fitted is not None and not np.array_equal(fitted, given):
+                raise ValueError("input_features is not equal to feature_names_in_")
+            if len(given) != self.n_features_in_:
+                raise ValueError(
+                    "input_features should have length equal to number of features "
+                    f"({self.n_features_in_}), got {len(given)}"
+                )
+        prefix = type(self).__name__.lower()
+        return np.asarray(
+            [f"{prefix}{i}" for i in range(self.cluster_centers_.shape[0])], dtype=object
+        )
+
+    def set_output(self: E, *, transform: str | None = None) -> E:
+        """Choose the container of ``transform`` and ``fit_transform``'s
+        output, as scikit-learn's ``set_output``: ``"pandas"`` or
+        ``"polars"`` (a DataFrame with the columns of
+        :meth:`get_feature_names_out`, a pandas input's row index kept),
+        ``"default"`` (arrays), or None (unchanged).  Without a choice,
+        scikit-learn's global ``transform_output`` applies when scikit-learn
+        is imported."""
+        if transform is not None:
+            config = dict(self.__dict__.get("_sklearn_output_config", {}))
+            config["transform"] = transform
+            self._sklearn_output_config = config
+        return self
+
+    def fit_transform(
+        self, X: ArrayLike, y: Any = None, sample_weight: ArrayLike | None = None
+    ) -> np.ndarray:
         """Fit, then return ``transform(X)``."""
         return self.fit(X, sample_weight=sample_weight).transform(X)
 
-    def score(self, X: ArrayLike, y: Any = None,
-              sample_weight: ArrayLike | None = None) -> float:
+    def score(self, X: ArrayLike, y: Any = None, sample_weight: ArrayLike | None = None) -> float:
         """Opposite of the (weighted) inertia of ``X`` on the nearest of
         ``cluster_centers_``, in the fitted metric."""
-        X = self._check_new_data(X)
-        _, min_d2 = self._nearest(X)
+        X, backend = self._check_new_data(X)
+        _, min_d2 = self._nearest(X, backend)
         weights = as_sample_weight(sample_weight, X.shape[0])
-        d2 = astype(min_d2, float64(min_d2))
-        return -float(total(d2) if weights is None else total(like(weights, d2) * d2))
-
-
-def _distinct_labels(labels: Any, k: int) -> int:
-    """How many of the ``k`` clusters have at least one label (for a Dask
-    array, from per-block counts: ``k`` numbers reach the client)."""
-    if is_dask(labels):
-        import dask.array as da
-
-        return int((da.bincount(labels, minlength=k) > 0).sum().compute())
-    return n_distinct(labels)
+        d2 = backend.astype(min_d2, backend.xp.float64)
+        return -float(
+            backend.total(d2) if weights is None else backend.total(backend.like(weights, d2) * d2)
+        )

@@ -166,7 +166,9 @@ KMEANS: dict[str, Allowed] = {
     "verbose": UNCHECKED,
     "random_state": UNCHECKED,
     "copy_x": UNCHECKED,
-    "algorithm": Allowed(Options(("auto", "lloyd", "hamerly"))),
+    # "elkan" (scikit-learn's bound-based exact algorithm) runs vqkit's "hamerly"
+    # where the backend has its bounds, "lloyd" otherwise
+    "algorithm": Allowed(Options(("auto", "lloyd", "elkan", "hamerly"))),
     "empty_clusters": Allowed(Options(("relocate", "keep", "raise"))),
     "callback": UNCHECKED,
     "metric": Allowed(Options(METRICS)),
@@ -192,8 +194,8 @@ BISECTING: dict[str, Allowed] = {
     "n_clusters": _N_CLUSTERS,
     "init": Allowed(
         Options(INITS),
-        note="arrays and callables are not accepted, since every split seeds two "
-        "centres from its own rows",
+        CALLABLE,
+        note="arrays are not accepted, since every split seeds two centres from its own rows",
     ),
     "n_init": Allowed(Interval(Integral, 1)),
     "random_state": UNCHECKED,

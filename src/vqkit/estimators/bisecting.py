@@ -14,12 +14,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ..backends import get_backend
+from ..backends import Backend, get_backend
 from ..core.bisecting import bisecting_kmeans, descend
 from ..core.random import check_random_state
 from ..validation import as_float_2d, as_sample_weight, check_n_clusters
 from ._base import CentroidEstimator
 from ._params import BISECTING
+from .kmeans import resolve_algorithm
 
 
 class BisectingKMeans(CentroidEstimator):
@@ -36,10 +37,12 @@ class BisectingKMeans(CentroidEstimator):
     ----------
     n_clusters : int, default=8
         Number of clusters (leaves of the tree) to form.
-    init : {"random", "k-means++", "k-means||"}, default="random"
+    init : {"random", "k-means++", "k-means||"} or callable, default="random"
         Seeding of every 2-means split (see :class:`vqkit.KMeans`), weighted
-        by ``sample_weight``.  Arrays and callables are not accepted: every
-        split needs two new centres from its own rows.
+        by ``sample_weight``.  A callable is called as
+        ``init(X_split, 2, random_state)`` with the rows of the cluster being
+        split (as scikit-learn does).  Arrays are not accepted: every split
+        needs two new centres from its own rows.
     n_init : int, default=1
         Seedings per split; the split of lowest inertia is kept.
     random_state : int, RandomState instance or None, default=None
@@ -56,8 +59,9 @@ class BisectingKMeans(CentroidEstimator):
         Accepted for scikit-learn compatibility; vqkit never modifies ``X``.
     algorithm : {"lloyd", "elkan", "hamerly"}, default="lloyd"
         Iteration algorithm of the 2-means runs: ``"hamerly"`` (and
-        ``"elkan"``, which means it here) skip rows by distance bounds;
-        the iterations are the same as ``"lloyd"``.
+        ``"elkan"``, which means it here where the data's backend keeps
+        Hamerly's bounds, see :class:`vqkit.KMeans`) skip rows by distance
+        bounds; the iterations are the same as ``"lloyd"``.
     bisecting_strategy : {"biggest_inertia", "largest_cluster"}, default="biggest_inertia"
         Which cluster is split next: the one with the largest (weighted)
         sum of squared distances to its centre, or the one with the most
@@ -105,9 +109,17 @@ class BisectingKMeans(CentroidEstimator):
     """
 
     _parameter_constraints = BISECTING
+    _accept_sparse = True
     _fitted_attributes = (
-        "cluster_centers_", "labels_", "inertia_", "n_iter_", "n_features_in_",
-        "tree_children_", "tree_parent_", "tree_centers_", "tree_labels_",
+        "cluster_centers_",
+        "labels_",
+        "inertia_",
+        "n_iter_",
+        "n_features_in_",
+        "tree_children_",
+        "tree_parent_",
+        "tree_centers_",
+        "tree_labels_",
     )
 
     def __init__(
@@ -138,25 +150,31 @@ class BisectingKMeans(CentroidEstimator):
     # ------------------------------------------------------------------
     # validation
 
-    def _check_params(self, X: Any) -> tuple[int, str]:
+    def _check_params(self, X: Any, backend: Backend) -> tuple[int, str]:
         """Check the parameters (for the data ``X``); returns the number of
         seedings per split and the iteration algorithm to run (``"elkan"``,
-        scikit-learn's bound-based algorithm, runs vqkit's ``"hamerly"``)."""
+        scikit-learn's bound-based algorithm, runs vqkit's ``"hamerly"``
+        where the backend keeps its bounds, as for :class:`vqkit.KMeans`)."""
         self._validate_params()
         check_n_clusters(self.n_clusters, X.shape[0])
-        return int(self.n_init), ("lloyd" if self.algorithm == "lloyd" else "hamerly")
+        algorithm = resolve_algorithm(
+            self.algorithm, X.shape[1], 2, backend, backend.numpy_dtype(X)
+        )
+        return int(self.n_init), algorithm
 
     # ------------------------------------------------------------------
     # fitting
 
-    def fit(self, X: ArrayLike, y: Any = None,
-            sample_weight: ArrayLike | None = None) -> BisectingKMeans:
+    def fit(
+        self, X: ArrayLike, y: Any = None, sample_weight: ArrayLike | None = None
+    ) -> BisectingKMeans:
         """Compute bisecting k-means clustering.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data; float32 is kept, other numbers become float64.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data; float32 is kept, other numbers become float64;
+            SciPy sparse input is fitted as CSR.
         y : ignored
         sample_weight : array-like of shape (n_samples,), default=None
             Weight of each row (non-negative), used by every split, its
@@ -166,13 +184,15 @@ class BisectingKMeans(CentroidEstimator):
         -------
         self
         """
-        X = as_float_2d(X)
-        n_init, algorithm = self._check_params(X)
+        self._reset_feature_names(X)
+        X = as_float_2d(X, accept_sparse=True)
+        backend = get_backend(X)
+        n_init, algorithm = self._check_params(X, backend)
         weights = as_sample_weight(sample_weight, X.shape[0])
         result = bisecting_kmeans(
             X,
             self.n_clusters,
-            backend=get_backend(X),
+            backend=backend,
             init=self.init,
             n_init=n_init,
             max_iter=self.max_iter,
@@ -196,18 +216,16 @@ class BisectingKMeans(CentroidEstimator):
                 f"BisectingKMeans: {self.n_clusters} clusters, inertia {self.inertia_:.6g}, "
                 f"{self.n_iter_} Lloyd iterations in {max(self.n_clusters - 1, 0)} splits"
             )
-        self._warn_missing_clusters(result.labels, self.n_clusters)
+        self._warn_missing_clusters(backend, result.labels, self.n_clusters)
         return self
 
     # ------------------------------------------------------------------
     # using a fitted model
 
-    def _assign(self, X: Any) -> np.ndarray:
+    def _assign(self, X: Any, backend: Backend) -> np.ndarray:
         """Cluster index (int32) of each row of the validated ``X``, found by
         walking the tree of splits: at each split a row goes to the nearer
         of the two child centres (the left one on ties), as scikit-learn
         does.  This can differ from the nearest of ``cluster_centers_``."""
-        X, tree_centers, _ = self._rescaled(X, self.tree_centers_)
-        return descend(
-            get_backend(X), X, self.tree_children_, tree_centers, self.tree_labels_
-        )
+        X, tree_centers, _ = self._rescaled(backend, X, self.tree_centers_)
+        return descend(backend, X, self.tree_children_, tree_centers, self.tree_labels_)

@@ -9,13 +9,15 @@ and the arithmetic in the backend.  Using the fitted model (``predict``,
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ..backends import get_backend, is_array_api, is_dask, is_sparse
+from ..backends import Backend, get_backend
+from ..backends.base import MANHATTAN_HINT
 from ..core.fit import fit_kmeans
 from ..core.lloyd import IterationStats
 from ..core.random import check_random_state
@@ -32,16 +34,32 @@ HAMERLY_MAX_FEATURES = 16
 HAMERLY_MIN_CLUSTERS = 16
 
 
-def resolve_algorithm(algorithm: str, n_features: int, n_clusters: int, sparse: bool = False,
-                      dtype: Any = np.float64) -> str:
-    """The algorithm ``"auto"`` stands for, given the problem's shape and
-    dtype (Hamerly's bounds are for dense data: sparse data runs Lloyd;
-    ``dtype=None``: arrays without the wide bound-giving kernels)."""
-    if algorithm != "auto":
-        return algorithm
-    if sparse or n_clusters < HAMERLY_MIN_CLUSTERS:
+def resolve_algorithm(
+    algorithm: str, n_features: int, n_clusters: int, backend: Backend, dtype: Any = np.float64
+) -> str:
+    """The algorithm ``"auto"`` and ``"elkan"`` stand for, given the
+    problem's shape, its dtype and what the backend's Hamerly bounds cover
+    (none: Lloyd; float64 rows of many features only with
+    ``"wide_bounds"``).  ``"auto"`` takes Hamerly's bounds from
+    ``HAMERLY_MIN_CLUSTERS`` clusters on; ``"elkan"`` (scikit-learn's exact,
+    bound-based algorithm) takes them wherever the backend has them, and
+    warns, as scikit-learn does, that it means nothing for one cluster."""
+    if algorithm == "elkan" and n_clusters == 1:
+        warnings.warn(
+            "algorithm='elkan' doesn't make sense for a single cluster. Using 'lloyd' instead.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
         return "lloyd"
-    if n_features <= HAMERLY_MAX_FEATURES or (dtype is not None and np.dtype(dtype) == np.float64):
+    if algorithm not in ("auto", "elkan"):
+        return algorithm
+    if "hamerly_bounds" not in backend.capabilities:
+        return "lloyd"
+    if algorithm == "auto" and n_clusters < HAMERLY_MIN_CLUSTERS:
+        return "lloyd"
+    if n_features <= HAMERLY_MAX_FEATURES or (
+        "wide_bounds" in backend.capabilities and np.dtype(dtype) == np.float64
+    ):
         return "hamerly"
     return "lloyd"
 
@@ -89,7 +107,7 @@ class KMeans(CentroidEstimator):
         Accepted for scikit-learn compatibility.  vqkit never modifies
         ``X``: data centring, which keeps float32 distances accurate, is
         applied block by block without a copy of ``X``.
-    algorithm : {"auto", "lloyd", "hamerly"}, default="auto"
+    algorithm : {"auto", "lloyd", "elkan", "hamerly"}, default="auto"
         The iteration algorithm.  ``"lloyd"``: every point against every
         centre each iteration, with fused, blocked kernels (direct
         differences for fewer than 5 features, matrix products otherwise).
@@ -97,7 +115,10 @@ class KMeans(CentroidEstimator):
         bound on its distance to its second-nearest centre, and points that
         provably keep their centre skip the scan.  ``"auto"`` picks
         ``"hamerly"`` from 16 clusters on (float32 data: up to 16
-        features), ``"lloyd"`` otherwise.
+        features), ``"lloyd"`` otherwise.  ``"elkan"``, scikit-learn's name
+        for its exact bound-based algorithm, runs ``"hamerly"`` wherever
+        the backend keeps Hamerly's bounds (float32 data: up to 16
+        features), ``"lloyd"`` otherwise; all give Lloyd's result.
     empty_clusters : {"relocate", "keep", "raise"}, default="relocate"
         What happens when a centre ends an assignment with no points (or
         only points of weight zero): ``"relocate"`` moves it onto the point
@@ -142,6 +163,18 @@ class KMeans(CentroidEstimator):
     ``save(path)`` writes a fitted model to one ``.npz`` file (no pickle)
     and ``KMeans.load(path)`` reads it back, exactly.
 
+    Notes
+    -----
+    Data whose largest magnitude lies outside ``[2**-300, 2**300]``
+    (float32: ``[2**-37, 2**37]``) is fitted, predicted and scored scaled by
+    an exact power of two that brings its largest magnitude near the top of
+    the range where squared distances still sum without overflow: subnormal
+    data, or a row at 1e300 among rows near 1, gives the labels and centres
+    of the unscaled data.  Squared distances below the dtype's smallest
+    number after that scaling count as ties.  An inertia beyond the largest
+    float64 is reported as ``inf`` with a ``RuntimeWarning``.  Python
+    integers beyond float64 raise ``ValueError``.
+
     Examples
     --------
     >>> import numpy as np
@@ -162,7 +195,12 @@ class KMeans(CentroidEstimator):
     _accept_array_api = True
     _accept_dask = True
     _fitted_attributes = (
-        "cluster_centers_", "labels_", "inertia_", "n_iter_", "n_features_in_", "history_",
+        "cluster_centers_",
+        "labels_",
+        "inertia_",
+        "n_iter_",
+        "n_features_in_",
+        "history_",
     )
     _history_type = IterationStats
 
@@ -198,21 +236,22 @@ class KMeans(CentroidEstimator):
     # ------------------------------------------------------------------
     # validation
 
-    def _check_params(self, X: Any) -> tuple[Any, int]:
-        """Check the parameters (for the data ``X``); returns the seeding to
-        run and the number of runs."""
+    def _check_params(self, X: Any, backend: Backend) -> tuple[Any, int]:
+        """Check the parameters (for the data ``X`` of ``backend``); returns
+        the seeding to run and the number of runs."""
         self._validate_params()
         check_n_clusters(self.n_clusters, X.shape[0])
         init = self.init
-        if is_dask(X):
+        if "lazy" in backend.capabilities:  # Dask: also refuses the other metrics
             init = _dask_init(self, init)
+        elif self.metric == "manhattan" and "manhattan" not in backend.capabilities:
+            raise backend.unsupported("metric='manhattan'", MANHATTAN_HINT)
         return check_init(init, self.n_init, X, self.n_clusters, type(self).__name__, 10)
 
     # ------------------------------------------------------------------
     # fitting
 
-    def fit(self, X: ArrayLike, y: Any = None,
-            sample_weight: ArrayLike | None = None) -> KMeans:
+    def fit(self, X: ArrayLike, y: Any = None, sample_weight: ArrayLike | None = None) -> KMeans:
         """Compute k-means clustering.
 
         Parameters
@@ -233,21 +272,11 @@ class KMeans(CentroidEstimator):
         -------
         self
         """
+        self._reset_feature_names(X)
         X = as_float_2d(X, accept_sparse=True, accept_array_api=True, accept_dask=True)
-        sparse = is_sparse(X)
-        if sparse and self.metric == "manhattan":
-            raise TypeError(
-                "metric='manhattan' does not accept sparse X; pass a dense array "
-                "(X.toarray()) or use metric='euclidean' or 'cosine'."
-            )
-        if is_array_api(X) and self.metric == "manhattan":
-            raise TypeError(
-                "metric='manhattan' is not available for arrays of this library yet; "
-                "pass a NumPy array or use metric='euclidean' or 'cosine'."
-            )
-        init, n_init = self._check_params(X)
-        weights = as_sample_weight(sample_weight, X.shape[0])
         backend = get_backend(X)
+        init, n_init = self._check_params(X, backend)
+        weights = as_sample_weight(sample_weight, X.shape[0])
         result = fit_kmeans(
             X,
             self.n_clusters,
@@ -262,8 +291,7 @@ class KMeans(CentroidEstimator):
             on_empty=self._empty_handler(),
             callback=self._iteration_callback(),
             algorithm=resolve_algorithm(
-                self.algorithm, X.shape[1], self.n_clusters, sparse,
-                X.dtype if isinstance(X, np.ndarray) else None,  # wide bounds: NumPy only
+                self.algorithm, X.shape[1], self.n_clusters, backend, backend.numpy_dtype(X)
             ),
             metric=self.metric,
         )
@@ -273,7 +301,7 @@ class KMeans(CentroidEstimator):
         self.n_iter_ = result.n_iter
         self.history_ = result.history
         self.n_features_in_ = X.shape[1]
-        self._warn_missing_clusters(result.labels, self.n_clusters)
+        self._warn_missing_clusters(backend, result.labels, self.n_clusters)
         return self
 
     def _empty_handler(self) -> Callable[[], None] | None:

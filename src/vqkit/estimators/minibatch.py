@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import functools
 import sys
+import warnings
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ..backends import get_backend, is_dask
+from ..backends import Backend, array_kind, get_backend
 from ..core.lloyd import assign_checked, fused_step, total_inertia
 from ..core.minibatch import (
     MiniBatchState,
@@ -27,7 +28,7 @@ from ..core.minibatch import (
     start_partial,
 )
 from ..core.random import check_random_state
-from ..validation import as_float_2d, as_sample_weight, check_init, check_n_clusters, is_dask_frame
+from ..validation import as_float_2d, as_sample_weight, check_init, check_n_clusters
 from ._base import CentroidEstimator
 from ._params import MINIBATCH
 
@@ -78,7 +79,8 @@ class MiniBatchKMeans(CentroidEstimator):
     init_size : int or None, default=None
         Rows sampled (with replacement) for each seeding and for comparing
         seedings.  None: ``3 * batch_size``; raised to ``3 * n_clusters``
-        when smaller than ``n_clusters``; at most ``n_samples``.
+        when smaller than ``n_clusters`` (with a ``RuntimeWarning`` when
+        given, as scikit-learn warns); at most ``n_samples``.
     n_init : "auto" or int, default="auto"
         Number of seedings; the one with the lowest inertia on a validation
         sample of ``init_size`` rows is kept.  ``"auto"``: 1 for
@@ -140,8 +142,14 @@ class MiniBatchKMeans(CentroidEstimator):
     _accept_sparse = True
     _accept_dask = True
     _fitted_attributes: tuple[str, ...] = (
-        "cluster_centers_", "labels_", "inertia_", "counts_", "n_iter_", "n_steps_",
-        "n_features_in_", "history_",
+        "cluster_centers_",
+        "labels_",
+        "inertia_",
+        "counts_",
+        "n_iter_",
+        "n_steps_",
+        "n_features_in_",
+        "history_",
     )
     _history_type = MiniBatchStats
 
@@ -188,6 +196,13 @@ class MiniBatchKMeans(CentroidEstimator):
         check_n_clusters(k, n)
         init, n_init = check_init(self.init, self.n_init, X, k, type(self).__name__, 3)
         init_size = self.init_size
+        if init_size is not None and init_size < k:
+            warnings.warn(
+                f"init_size={init_size} should be larger than n_clusters={k}. "
+                "Setting it to min(3*n_clusters, n_samples)",
+                RuntimeWarning,
+                stacklevel=3,
+            )
         if init_size is None:
             init_size = 3 * self.batch_size
         if init_size < k:
@@ -214,8 +229,9 @@ class MiniBatchKMeans(CentroidEstimator):
     # ------------------------------------------------------------------
     # fitting
 
-    def fit(self, X: ArrayLike, y: Any = None,
-            sample_weight: ArrayLike | None = None) -> MiniBatchKMeans:
+    def fit(
+        self, X: ArrayLike, y: Any = None, sample_weight: ArrayLike | None = None
+    ) -> MiniBatchKMeans:
         """Compute mini-batch k-means on ``X``.
 
         Parameters
@@ -232,10 +248,11 @@ class MiniBatchKMeans(CentroidEstimator):
         -------
         self
         """
+        self._reset_feature_names(X)
         X = as_float_2d(X, accept_sparse=True)
+        backend = get_backend(X)
         init, n_init, init_size = self._check_params(X)
         weights = as_sample_weight(sample_weight, X.shape[0])
-        backend = get_backend(X)
         rng = check_random_state(self.random_state)
         result = fit_minibatch(
             X,
@@ -265,8 +282,9 @@ class MiniBatchKMeans(CentroidEstimator):
             self.inertia_ = float("nan") if ewa is None else float(ewa * X.shape[0])
         return self
 
-    def partial_fit(self, X: ArrayLike, y: Any = None,
-                    sample_weight: ArrayLike | None = None) -> MiniBatchKMeans:
+    def partial_fit(
+        self, X: ArrayLike, y: Any = None, sample_weight: ArrayLike | None = None
+    ) -> MiniBatchKMeans:
         """Update the centres from one chunk of data only (streaming).
 
         The first call seeds the centres from its chunk (which needs at
@@ -287,31 +305,43 @@ class MiniBatchKMeans(CentroidEstimator):
         -------
         self
         """
-        if is_dask(X) or is_dask_frame(X):
+        if array_kind(X) == "dask":  # an array or a DataFrame: its blocks in order
             return self._partial_fit_dask(X, sample_weight)
         first = not hasattr(self, "cluster_centers_")
         if first:
+            self._reset_feature_names(X)
             X = as_float_2d(X, accept_sparse=True)
+            backend = get_backend(X)
             init, n_init, init_size = self._check_params(X)
         else:
-            X = self._check_new_data(X)
+            X, backend = self._check_new_data(X)
         weights = as_sample_weight(sample_weight, X.shape[0])
-        backend = get_backend(X)
         rng = getattr(self, "_rng", None)
         if rng is None:
             rng = self._rng = check_random_state(self.random_state)
         if first:
             state = start_partial(
-                X, self.n_clusters, init=init, n_init=n_init, init_size=init_size,
-                random_state=rng, backend=backend, weights=weights,
+                X,
+                self.n_clusters,
+                init=init,
+                n_init=n_init,
+                init_size=init_size,
+                random_state=rng,
+                backend=backend,
+                weights=weights,
             )
             self.n_iter_ = 0
         else:
             state = self._current_state()
         partial_fit_chunk(
-            X, state, backend=backend, batch_size=min(self.batch_size, X.shape[0]),
-            reassignment_ratio=self.reassignment_ratio, weights=weights,
-            random_state=rng, callback=self._step_callback(),
+            X,
+            state,
+            backend=backend,
+            batch_size=min(self.batch_size, X.shape[0]),
+            reassignment_ratio=self.reassignment_ratio,
+            weights=weights,
+            random_state=rng,
+            callback=self._step_callback(),
         )
         self._state = state
         self.n_iter_ += 1
@@ -338,29 +368,34 @@ class MiniBatchKMeans(CentroidEstimator):
         init = n_init = init_size = None
         state = None
         if first:
+            self._reset_feature_names(X)
             X = as_float_2d(X, accept_dask=True)
+            backend = get_backend(X)
             init, n_init, init_size = self._check_params(X)
             self.n_iter_ = 0
         else:
-            X = self._check_new_data(X)
+            X, backend = self._check_new_data(X)
             state = self._current_state()
         weights = as_sample_weight(sample_weight, X.shape[0])
         rng = getattr(self, "_rng", None)
         if rng is None:
             rng = check_random_state(self.random_state)
-        step = functools.partial(
-            partial_fit_carry, n_clusters=self.n_clusters, init=init, n_init=n_init,
-            init_size=init_size, batch_size=self.batch_size,
+        step = functools.partial(  # on the blocks, NumPy arrays: the dense backend
+            partial_fit_carry,
+            backend=backend.host,
+            n_clusters=self.n_clusters,
+            init=init,
+            n_init=n_init,
+            init_size=init_size,
+            batch_size=self.batch_size,
             reassignment_ratio=self.reassignment_ratio,
         )
-        backend = get_backend(X)
         state, self._rng = backend.fold_blocks(step, X, weights, (state, rng))
         self._state = state
         self.n_iter_ += X.numblocks[0]
         self._set_state_attributes(state, X.shape[1])
         if self.compute_labels:  # one read: lazy labels on the workers, the inertia
-            result = fused_step(backend, X, state.centers, weights, None, state.origin,
-                                "auto", 0)
+            result = fused_step(backend, X, state.centers, weights, None, state.origin, "auto", 0)
             self.labels_, self.inertia_ = result.labels, result.inertia
         return self
 
@@ -371,11 +406,12 @@ class MiniBatchKMeans(CentroidEstimator):
         self.history_ = state.history
         self.n_features_in_ = n_features
         self._fitted_attributes = tuple(
-            name for name in type(self)._fitted_attributes
+            name
+            for name in type(self)._fitted_attributes
             if name != "labels_" or self.compute_labels
         )
 
-    def _label(self, X: Any, weights: Any, backend: Any) -> None:
+    def _label(self, X: Any, weights: Any, backend: Backend) -> None:
         labels, min_d2 = assign_checked(backend, X, self.cluster_centers_)
         self.labels_ = labels
         self.inertia_ = total_inertia(backend.xp, min_d2, weights)

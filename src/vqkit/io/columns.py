@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .errors import DataFileError
+from .errors import DataFileError, excerpt, listing
 
 #: What ``columns`` may be: a name, an index or a range (or several of them
 #: in one comma-separated string), a list of these, or None for all columns.
@@ -29,8 +29,12 @@ def _split_spec(columns):
     return items
 
 
-def select_columns(columns: ColumnSpec, n_columns: int,
-                   names: Sequence[str] | None = None, path: str | None = None) -> list[int]:
+def select_columns(
+    columns: ColumnSpec,
+    n_columns: int,
+    names: Sequence[str] | None = None,
+    path: str | None = None,
+) -> list[int]:
     """0-based indices of the columns that ``columns`` names (see
     :func:`vqkit.io.read_data`), or ``list(range(n_columns))`` for None."""
     if columns is None:
@@ -60,22 +64,24 @@ def select_columns(columns: ColumnSpec, n_columns: int,
             got = list(range(n_columns))[slice(start, stop)]
             if not got:
                 raise DataFileError(
-                    f"the range {item!r} selects no column (there are {n_columns}, "
+                    f"the range {excerpt(item)} selects no column (there are {n_columns}, "
                     f"indices 0 to {n_columns - 1}; the stop index is excluded)",
-                    path=path, option="columns",
+                    path=path,
+                    option="columns",
                 )
             picked.extend(got)
             continue
         if names:
             raise DataFileError(
-                f"there is no column named {item!r}; the columns are: "
-                + ", ".join(repr(n) for n in names),
-                path=path, option="columns",
+                f"there is no column named {excerpt(item)}; the columns are: " + listing(names),
+                path=path,
+                option="columns",
             )
         raise DataFileError(
-            f"there is no column named {item!r}: the file has no column names; "
+            f"there is no column named {excerpt(item)}: the file has no column names; "
             f"select columns by 0-based index (0 to {n_columns - 1}) or range such as 0:2",
-            path=path, option="columns",
+            path=path,
+            option="columns",
         )
     return picked
 
@@ -85,6 +91,7 @@ def _index(i, n, path):
         raise DataFileError(
             f"column index {i} is out of range: there are {n} columns "
             f"(indices 0 to {n - 1}, or -{n} to -1 from the end)",
-            path=path, option="columns",
+            path=path,
+            option="columns",
         )
     return i % n

@@ -56,8 +56,7 @@ class NpyRows:
         return (type(self), (self.path,))
 
 
-def npy_array(path: str | os.PathLike[str],
-              chunk_rows: int | None = None) -> dask.array.Array:
+def npy_array(path: str | os.PathLike[str], chunk_rows: int | None = None) -> dask.array.Array:
     """A lazy Dask array of the 2-D ``.npy`` file at ``path``, in blocks of
     ``chunk_rows`` rows (all columns); ``None`` lets Dask choose (about
     128 MiB blocks)."""

@@ -3,6 +3,45 @@ starts with the file, line or row, and column of the problem."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+#: The most characters of a cell, name or other value from a file that a
+#: message quotes; longer ones are cut short with an ellipsis.
+EXCERPT_CHARS = 40
+#: The most names (of columns, of arrays) that a message lists.
+LISTED_NAMES = 10
+
+
+def excerpt(value: object, limit: int = EXCERPT_CHARS) -> str:
+    """``repr(value)`` of a string, at most ``limit`` of its characters:
+    a longer one is cut and followed by ``...`` and its length, so that a
+    message quoting a cell stays short whatever the file holds."""
+    text = str(value)
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}... ({len(text)} characters)"
+
+
+#: The most characters of another library's error message that a message
+#: quotes (some quote the bytes of the file).
+REASON_CHARS = 200
+
+
+def reason(exc: BaseException) -> str:
+    """The message of ``exc`` (from the library that read the file) on one
+    line, cut to :data:`REASON_CHARS` characters."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= REASON_CHARS else text[:REASON_CHARS] + "..."
+
+
+def listing(names: Sequence[str]) -> str:
+    """The names, each quoted by :func:`excerpt`, comma-separated; at most
+    :data:`LISTED_NAMES` of them, then how many there are in all."""
+    shown = ", ".join(excerpt(n) for n in names[:LISTED_NAMES])
+    if len(names) > LISTED_NAMES:
+        shown += f", ... ({len(names)} in all)"
+    return shown
+
 
 class DataFileError(ValueError):
     """A data file cannot be read, or its contents are not numbers.
@@ -36,10 +75,18 @@ class DataFileError(ValueError):
     # named by its public path, as before the split, in tracebacks and pickles
     __module__ = "vqkit.io"
 
-    def __init__(self, detail: str, *, path: str | None = None, line: int | None = None,
-                 row: int | None = None, column: int | None = None,
-                 column_name: str | None = None, option: str | None = None,
-                 where: str | None = None) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        row: int | None = None,
+        column: int | None = None,
+        column_name: str | None = None,
+        option: str | None = None,
+        where: str | None = None,
+    ) -> None:
         self.detail = detail
         self.path = path
         self.line = line
@@ -55,7 +102,7 @@ class DataFileError(ValueError):
             parts.append(f"row {row}")
         if column is not None:
             parts.append(
-                f"column {column}" + (f" ({column_name!r})" if column_name else "")
+                f"column {column}" + (f" ({excerpt(column_name)})" if column_name else "")
             )
         super().__init__(", ".join(parts) + ": " + detail if parts else detail)
 
@@ -70,4 +117,3 @@ def os_error(path: str, exc: OSError) -> DataFileError:
     if isinstance(exc, IsADirectoryError):
         return DataFileError("is a directory, not a data file", path=path)
     return DataFileError(f"cannot read the file: {exc.strerror or exc}", path=path)
-

@@ -3,15 +3,15 @@ and hands it to the reader of its format (text or binary)."""
 
 from __future__ import annotations
 
-import gzip
 import os
 import sys
 from typing import BinaryIO
 
 from .binary import read_npy, read_npz, read_parquet
 from .columns import ColumnSpec
-from .errors import DataFileError, os_error
+from .errors import DataFileError
 from .formats import format_of
+from .source import file_chunks, stream_chunks
 from .table import Table
 from .text import read_text
 
@@ -28,10 +28,17 @@ def _check_file(path):
         raise DataFileError("permission denied", path=path)
 
 
-def read_data(path: str | os.PathLike[str], *, columns: ColumnSpec = None,
-              key: str | None = None, delimiter: str | None = None,
-              header: bool | None = None, missing: str = "error",
-              stdin: BinaryIO | None = None) -> Table:
+def read_data(
+    path: str | os.PathLike[str],
+    *,
+    columns: ColumnSpec = None,
+    key: str | None = None,
+    delimiter: str | None = None,
+    header: bool | None = None,
+    missing: str = "error",
+    stdin: BinaryIO | None = None,
+    max_expanded_size: int | None = None,
+) -> Table:
     """Read a data file as a 2-D float array.
 
     Parameters
@@ -57,6 +64,11 @@ def read_data(path: str | os.PathLike[str], *, columns: ColumnSpec = None,
         column, or drop its row.
     stdin : binary file, optional
         Read instead of ``sys.stdin`` for ``path="-"``.
+    max_expanded_size : int, optional
+        The most bytes a compressed file (``.gz``, ``.bz2``, ``.xz``, or a
+        compressed member of an ``.npz``) may expand to.  Default: 64 MiB,
+        or 100 times the compressed size when that is more; beyond it the
+        file is refused as a likely decompression bomb.
 
     Returns
     -------
@@ -65,9 +77,10 @@ def read_data(path: str | os.PathLike[str], *, columns: ColumnSpec = None,
     Raises
     ------
     DataFileError
-        The file is missing, unreadable, empty, of an unknown type, ragged,
-        holds text or missing values where numbers belong, ...; the message
-        names the file, line and column.
+        The file is missing, unreadable, empty, of an unknown type, damaged,
+        ragged, expands beyond ``max_expanded_size``, holds text or missing
+        values where numbers belong, ...; the message names the file, line
+        and column.
 
     Examples
     --------
@@ -90,43 +103,34 @@ def read_data(path: str | os.PathLike[str], *, columns: ColumnSpec = None,
     fmt = format_of(path)
     if fmt != "text" and delimiter is not None:
         raise DataFileError(
-            f"a delimiter applies to text files only, not to {fmt} files", path=path,
+            f"a delimiter applies to text files only, not to {fmt} files",
+            path=path,
             option="delimiter",
         )
     if fmt != "npz" and key is not None:
-        raise DataFileError(
-            "a key applies to .npz files only", path=path, option="key"
-        )
+        raise DataFileError("a key applies to .npz files only", path=path, option="key")
+    if max_expanded_size is not None and max_expanded_size < 0:
+        raise ValueError(f"max_expanded_size must be at least 0, got {max_expanded_size}.")
     if fmt == "text":
         if path == "-":
-            stream = stdin if stdin is not None else sys.stdin.buffer
-            raw = stream.read()
-            if isinstance(raw, str):
-                raw = raw.encode("utf-8")
-            display = _STDIN_NAME
-        else:
-            _check_file(path)
-            raw = _read_bytes(path)
-            display = path
-        return read_text(raw, display, columns, delimiter, header, missing)
+            stream = stdin if stdin is not None else getattr(sys.stdin, "buffer", sys.stdin)
+            if stream is None or getattr(stream, "closed", False):
+                raise DataFileError(
+                    "standard input is closed; pipe the data in or give a file name",
+                    path=_STDIN_NAME,
+                )
+            return read_text(
+                stream_chunks(stream), _STDIN_NAME, columns, delimiter, header, missing
+            )
+        _check_file(path)
+        return read_text(
+            file_chunks(path, max_expanded_size), path, columns, delimiter, header, missing
+        )
     _check_file(path)
     if os.path.getsize(path) == 0:
         raise DataFileError("the file is empty", path=path)
     if fmt == "npy":
         return read_npy(path, columns, missing)
     if fmt == "npz":
-        return read_npz(path, key, columns, missing)
-    return read_parquet(path, columns, missing)
-
-
-def _read_bytes(path):
-    try:
-        if path.lower().endswith(".gz"):
-            with gzip.open(path, "rb") as fh:
-                return fh.read()
-        with open(path, "rb") as fh:
-            return fh.read()
-    except (gzip.BadGzipFile, EOFError) as exc:
-        raise DataFileError(f"not a valid gzip file: {exc}", path=path) from None
-    except OSError as exc:
-        raise os_error(path, exc) from None
+        return read_npz(path, key, columns, missing, max_expanded_size)
+    return read_parquet(path, columns, missing, max_expanded_size)

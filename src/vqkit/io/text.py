@@ -1,50 +1,43 @@
-"""Delimited text files: decoding, detecting the delimiter and the header
-line, and parsing numbers with the exact line and column of every problem.
+"""Delimited text files: detecting the delimiter and the header line, and
+parsing numbers with the exact line and column of every problem.
 
-Clean blocks of lines go through NumPy's parser; a block that does not
-parse cleanly is scanned again row by row, so that an error names its line
-and column and ``missing="drop"`` drops exactly the right rows.
+The text arrives in pieces (:mod:`.source`, :mod:`.lines`) and is parsed a
+block of lines at a time, so that memory holds the numbers read so far and
+one block of text, never the whole file.  A clean block goes through
+NumPy's parser; a block that does not parse cleanly is scanned again row by
+row, so that an error names its line and column and ``missing="drop"``
+drops exactly the right rows.  A block with quoted fields is parsed without
+its quotes when that leaves every row with the same number of fields;
+otherwise that block and the rest of the file go through the csv module
+(a quoted field may then span lines).
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
 import itertools
 import re
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 
 from .columns import ColumnSpec, select_columns
-from .errors import DataFileError
-from .formats import SUPPORTED
+from .errors import DataFileError, excerpt, reason
+from .lines import decoded, line_batches
 from .table import Table
 
 #: Cell texts read as missing values (compared in lower case).
 MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none"})
-#: Lines looked at to detect the delimiter.
+#: Content lines looked at to detect the delimiter ...
 _SNIFF_LINES = 50
-#: Lines of a text file parsed at a time.
+#: ... among the first this many lines (or the first content line after them).
+_HEAD_LINES = 10_000
+#: The most lines of a text file parsed at a time.
 _TEXT_BLOCK = 1 << 16
-
-
-def _decode(raw, display):
-    if raw.startswith(codecs.BOM_UTF16_LE) or raw.startswith(codecs.BOM_UTF16_BE):
-        try:
-            return raw.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise DataFileError(f"not valid UTF-16 text: {exc.reason}", path=display) from None
-    if b"\x00" in raw[:8192]:
-        raise DataFileError(
-            "this is a binary file, not text (it holds NUL bytes); vqkit reads "
-            + SUPPORTED,
-            path=display,
-        )
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # numbers are ASCII: only names can be in another encoding
-        return raw.decode("latin-1")
+#: Rows read by the csv module and scanned at a time.
+_CSV_ROWS = 1 << 12
+#: The most dropped lines a Table lists.
+_DROPPED_LISTED = 10
 
 
 def _is_content(line):
@@ -52,11 +45,16 @@ def _is_content(line):
 
 
 def _fields(line, delimiter):
-    """The stripped fields of one line (quotes removed)."""
+    """The stripped fields of one line (quotes removed; a line that the csv
+    module cannot read, such as one with a field beyond its size limit, is
+    split at every delimiter)."""
     if delimiter is None:
         return [f.strip('"') for f in line.split()]
     if '"' in line:
-        return [f.strip() for f in next(csv.reader([line], delimiter=delimiter))]
+        try:
+            return [f.strip() for f in next(csv.reader([line], delimiter=delimiter))]
+        except csv.Error:
+            return [f.strip().strip('"') for f in line.split(delimiter)]
     return [f.strip() for f in line.split(delimiter)]
 
 
@@ -86,174 +84,270 @@ def _sniff(sample):
 def _normalise_delimiter(delimiter):
     if delimiter is None:
         return None, False
-    names = {"tab": "\t", "\\t": "\t", "whitespace": None, "space": None, " ": None,
-             "comma": ",", "semicolon": ";"}
+    names = {
+        "tab": "\t",
+        "\\t": "\t",
+        "whitespace": None,
+        "space": None,
+        " ": None,
+        "comma": ",",
+        "semicolon": ";",
+    }
     key = delimiter.lower() if isinstance(delimiter, str) else delimiter
     if key in names:
         return names[key], True
     if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in '"\r\n':
         raise DataFileError(
-            f"bad delimiter {delimiter!r}: give one character such as ',' ';' or "
+            f"bad delimiter {excerpt(delimiter)}: give one character such as ',' ';' or "
             "'tab', or 'whitespace'",
             option="delimiter",
         )
     return delimiter, True
 
 
-def read_text(raw: bytes, display: str, columns: ColumnSpec, delimiter: str | None,
-              header: bool | None, missing: str) -> Table:
-    """The :class:`Table` of the text file whose bytes are ``raw`` (named
-    ``display`` in messages); the other arguments as for
-    :func:`vqkit.io.read_data`."""
-    text = _decode(raw, display)
-    normalised = text.replace("\r\n", "\n").replace("\r", "\n")
-    del text
-    lines = normalised.split("\n")
-    content = [i for i in range(min(len(lines), 10_000)) if _is_content(lines[i])]
-    if not content:
-        # a long run of blank or comment lines: look further
-        content = [i for i in range(len(lines)) if _is_content(lines[i])][:1]
-    if not content:
-        what = "the file is empty" if not normalised.strip() else "the file has no data lines"
+def _read_head(
+    batches: Iterable[list[str]], display: str
+) -> tuple[int, list[str], str | None, Iterator[list[str]]]:
+    """Read up to the lines that detection needs: ``(first, kept, above,
+    rest)``, where ``first`` is the 0-based index of the first content line,
+    ``kept`` the lines read from it on (the first :data:`_SNIFF_LINES`
+    content lines among the first :data:`_HEAD_LINES` lines, or only the
+    first content line when it comes after those), ``above`` the last
+    non-blank line before it (a comment, or None) and ``rest`` the line
+    batches not read yet."""
+    batches = iter(batches)
+    first = None
+    n = 0
+    above = None
+    kept: list[str] = []
+    n_content = 0
+    for batch in batches:
+        for i, line in enumerate(batch):
+            n += 1
+            if first is None:
+                if not _is_content(line):
+                    if line and not line.isspace():
+                        above = line
+                    continue
+                first = n - 1
+            kept.append(line)
+            n_content += bool(_is_content(line))
+            if n_content == _SNIFF_LINES or n >= _HEAD_LINES:
+                return first, kept, above, itertools.chain([batch[i + 1 :]], batches)
+    if first is None:
+        what = "the file has no data lines" if above is not None else "the file is empty"
         raise DataFileError(what, path=display)
-    first = content[0]
+    return first, kept, above, iter(())
+
+
+def read_text(
+    chunks: Iterable[bytes],
+    display: str,
+    columns: ColumnSpec,
+    delimiter: str | None,
+    header: bool | None,
+    missing: str,
+) -> Table:
+    """The :class:`Table` of the text whose bytes come in the pieces
+    ``chunks`` (named ``display`` in messages); the other arguments as for
+    :func:`vqkit.io.read_data`."""
     d, given = _normalise_delimiter(delimiter)
+    first, kept, above, rest = _read_head(line_batches(decoded(chunks, display)), display)
     if not given:
-        d = _sniff([lines[i] for i in content[:_SNIFF_LINES]])
-    first_fields = _fields(lines[first], d)
+        d = _sniff([line for line in kept if _is_content(line)][:_SNIFF_LINES])
+    first_fields = _fields(kept[0], d)
 
     if header is None:
         header = not any(_is_number(f) for f in first_fields) and any(
             f.lower() not in MISSING_TOKENS for f in first_fields
         )
     names = None
+    n_fields = len(first_fields)
     if header:
         names = first_fields
-        n_fields = len(names)
         header_line = first + 1
-        start = first + 1
+        body = itertools.chain([kept[1:]], rest)
     else:
-        n_fields = len(first_fields)
         header_line = None
-        start = first
+        body = itertools.chain([kept], rest)
         # np.savetxt(header=...) writes the names as a '#' line above the data
-        above = first - 1
-        while above >= 0 and not lines[above].strip():
-            above -= 1
-        if above >= 0 and lines[above].lstrip().startswith("#"):
-            candidate = _fields(lines[above].lstrip()[1:], d)
+        if above is not None:
+            candidate = _fields(above.lstrip()[1:], d)
             if len(candidate) == n_fields and not any(_is_number(f) for f in candidate):
                 names = candidate
+    del kept
     usecols = select_columns(columns, n_fields, names, display)
     selected_names = [names[j] for j in usecols] if names else None
 
-    body = lines[start:]
-    has_quotes = normalised.find('"', sum(len(line) + 1 for line in lines[:start])) >= 0
-
     ctx = _TextContext(display, names, usecols, n_fields, header_line, d, missing)
-    ctx.first_line = start + 1
-    parsed = None
-    if not has_quotes:
-        parsed = _parse_plain(ctx, body, start)
-    elif d is not None and all(c % 2 == 0 for c in map(str.count, body, itertools.repeat('"'))):
-        # every quoted field opens and closes on its line: without the quotes
-        # the file reads the same, unless a quoted field holds the delimiter
-        # -- then the field counts change and the quote-aware scan takes over
-        try:
-            parsed = _parse_plain(ctx, [line.replace('"', "") for line in body], start)
-        except _RaggedRow:
-            parsed = None
-    if parsed is None:
-        values, kept, dropped = ctx.scan(_csv_rows(lines, start, d, display))
-        X = np.array(values, dtype=np.float64).reshape(len(kept), len(usecols))
-        kept = np.array(kept, dtype=np.int64)
-        line_numbers = None
-    else:
-        X, kept, dropped, line_numbers = parsed
-    if not len(X):
-        if not dropped:
+    ctx.first_line = (header_line or first) + 1
+    rows = _Rows(len(usecols))
+    _parse_body(ctx, _blocks(body, ctx.first_line), rows)
+    if not rows.n:
+        if not rows.n_dropped:
             _no_rows(display, header)
         raise DataFileError(
-            f"no rows left: all {len(dropped)} data rows have missing values "
-            f"(the first on line {dropped[0]})",
+            f"no rows left: all {rows.n_dropped} data rows have missing values "
+            f"(the first on line {rows.dropped[0]})",
             path=display,
         )
-    if line_numbers is None:
-        line_numbers = lambda: kept  # noqa: E731
-    return Table(X, selected_names, display, "text", d or " ", bool(header),
-                 n_dropped=len(dropped), dropped=dropped[:10], _line_numbers=line_numbers)
+    line_numbers = _cached(rows.line_numbers)
+    return Table(
+        rows.array(),
+        selected_names,
+        display,
+        "text",
+        d or " ",
+        bool(header),
+        n_dropped=rows.n_dropped,
+        dropped=rows.dropped,
+        _line_numbers=line_numbers,
+    )
 
 
-def _parse_plain(ctx, body, start):
-    """Parse the lines ``body`` (the first is line ``start + 1``) of a file
-    without quotes: ``(X, kept_lines, dropped_lines, line_numbers)``, where
-    ``line_numbers`` is a function giving ``kept_lines`` lazily, or None
-    when ``kept_lines`` is given.
+def _blocks(batches, line):
+    """``(first_line, lines)`` for blocks of at most :data:`_TEXT_BLOCK`
+    lines of the line batches ``batches``, whose first line is ``line``."""
+    for batch in batches:
+        for start in range(0, len(batch), _TEXT_BLOCK):
+            block = batch[start : start + _TEXT_BLOCK]
+            yield line, block
+            line += len(block)
 
-    C-level filtering and counting, and NumPy's parser on blocks of lines;
-    a block that does not parse cleanly (a bad cell, a missing value, a
-    comment line) is scanned exactly, row by row, so that errors name their
-    line and column and ``missing="drop"`` drops exactly the right rows.
+
+def _parse_body(ctx, blocks, rows):
+    """Parse the blocks ``blocks`` (see :func:`_blocks`) into ``rows``."""
+    for first_line, block in blocks:
+        if not any(map(str.__contains__, block, itertools.repeat('"'))):
+            _parse_plain(ctx, block, first_line, rows)
+        elif ctx.delimiter is None:
+            _scan_block(ctx, block, first_line, rows)
+        elif all(c % 2 == 0 for c in map(str.count, block, itertools.repeat('"'))) and (
+            # every quoted field opens and closes on its line: without the
+            # quotes the block reads the same, unless a quoted field holds the
+            # delimiter -- then the field counts change and the csv module
+            # takes over
+            _parse_plain(
+                ctx, [line.replace('"', "") for line in block], first_line, rows, stripped=True
+            )
+        ):
+            continue
+        else:
+            rest = itertools.chain([block], (b for _, b in blocks))
+            _parse_csv(ctx, rest, first_line, rows)
+            return
+
+
+def _parse_plain(ctx, block, first_line, rows, stripped=False):
+    """Parse the lines ``block`` (the first is line ``first_line``) of text
+    without quotes into ``rows``; True when done.  With ``stripped`` (the
+    quotes were removed), a row with another number of fields than the
+    header's returns False instead, and nothing is added.
+
+    C-level filtering and counting, and NumPy's parser; a block that does
+    not parse cleanly (a bad cell, a missing value, a ragged row) is scanned
+    exactly, row by row, so that errors name their line and column (the
+    first problem of the block, in line order) and ``missing="drop"`` drops
+    exactly the right rows.
     """
     d = ctx.delimiter
     rule = bool
-    data = list(filter(None, body))
+    data = list(filter(None, block))
     counts = _field_counts(data, d)
     expected = ctx.n_fields if d is None else ctx.n_fields - 1
     bad = _first_mismatch(counts, expected)
     if bad is not None and not _is_content(data[bad]):
         rule = _is_content
-        data = [line for line in data if _is_content(line)]
+        data = list(filter(_is_content, block))
         counts = _field_counts(data, d)
         bad = _first_mismatch(counts, expected)
+    if bad is not None and stripped:
+        return False
+    if not data:
+        return True
 
-    @_cached
     def line_numbers():
-        return np.array(
-            [start + i + 1 for i, line in enumerate(body) if rule(line)], dtype=np.int64
-        )
+        if len(data) == len(block):
+            return np.arange(first_line, first_line + len(block), dtype=np.int64)
+        taken = np.fromiter(map(rule, block), dtype=bool, count=len(block))
+        return first_line + np.flatnonzero(taken)
 
-    if bad is not None:
-        ctx.ragged(int(line_numbers()[bad]), counts[bad] + (0 if d is None else 1))
-    width = len(ctx.usecols)
-    blocks, kept, dropped = [], [], []
-    clean = True
-    for first_row in range(0, len(data), _TEXT_BLOCK):
-        part = data[first_row:first_row + _TEXT_BLOCK]
+    if bad is None:
         try:
             B = np.loadtxt(
-                part, delimiter=d, usecols=ctx.usecols, dtype=np.float64, ndmin=2,
-                comments=None, quotechar=None,
+                data,
+                delimiter=d,
+                usecols=ctx.usecols,
+                dtype=np.float64,
+                ndmin=2,
+                comments=None,
+                quotechar=None,
             )
-            ok = B.shape[0] == len(part) and bool(np.isfinite(B).all())
+            ok = B.shape[0] == len(data) and bool(np.isfinite(B).all())
         except ValueError:
             ok = False
         if ok:
-            blocks.append(B)
-            kept.append((first_row, len(part)))
-            continue
-        clean = False
-        numbers = line_numbers()[first_row:first_row + len(part)].tolist()
-        rows = ((n, _fields(line, d)) for n, line in zip(numbers, part) if _is_content(line))
-        values, kept_lines, dropped_lines = ctx.scan(rows)
-        blocks.append(np.array(values, dtype=np.float64).reshape(-1, width))
-        kept.append(np.array(kept_lines, dtype=np.int64))
-        dropped.extend(dropped_lines)
-    if not blocks:
-        return np.empty((0, width)), np.empty(0, np.int64), dropped, None
-    X = blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
-    if clean:
-        return X, None, dropped, line_numbers
-    kept = np.concatenate([
-        line_numbers()[k[0]:k[0] + k[1]] if isinstance(k, tuple) else k for k in kept
-    ])
-    return X, kept, dropped, None
+            rows.add(B, first_line if len(data) == len(block) else line_numbers())
+            return True
+    numbered = zip(line_numbers().tolist(), data)
+    _scan_into(ctx, ((n, _fields(line, d)) for n, line in numbered if _is_content(line)), rows)
+    return True
+
+
+def _scan_block(ctx, block, first_line, rows):
+    """Scan the whitespace-separated lines ``block`` row by row (quotes
+    around a field are dropped)."""
+    numbered = enumerate(block, first_line)
+    _scan_into(ctx, ((n, _fields(line, None)) for n, line in numbered if _is_content(line)), rows)
+
+
+def _parse_csv(ctx, blocks, first_line, rows):
+    """Read the lines of ``blocks`` (the first is line ``first_line``) to
+    the end of the file with the csv module (a quoted field may span
+    lines; a row's line is where it starts), :data:`_CSV_ROWS` rows at a
+    time."""
+    reader = csv.reader(
+        (line + "\n" for line in itertools.chain.from_iterable(blocks)),
+        delimiter=ctx.delimiter,
+    )
+
+    def records():
+        while True:
+            at = first_line + reader.line_num
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise DataFileError(
+                    f"cannot parse this line: {reason(exc)}", path=ctx.path, line=at
+                ) from None
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue
+            if row[0].lstrip().startswith("#"):
+                continue
+            yield at, [f.strip() for f in row]
+
+    numbered = records()
+    while True:
+        group = list(itertools.islice(numbered, _CSV_ROWS))
+        if not group:
+            return
+        _scan_into(ctx, group, rows)
+
+
+def _scan_into(ctx, numbered_fields, rows):
+    values, kept, dropped = ctx.scan(numbered_fields)
+    rows.add(
+        np.array(values, dtype=np.float64).reshape(len(kept), rows.width),
+        np.array(kept, dtype=np.int64),
+    )
+    rows.drop(dropped)
 
 
 def _no_rows(display, header):
     raise DataFileError(
-        "the file has a header line but no data lines" if header
-        else "the file has no data lines",
+        "the file has a header line but no data lines" if header else "the file has no data lines",
         path=display,
     )
 
@@ -282,33 +376,54 @@ def _cached(fn):
     return get
 
 
-def _csv_rows(lines, start, d, display):
-    """``(line, fields)`` of the content rows from ``lines[start:]``, parsed
-    with quotes (fields may span lines; the line is where the row starts)."""
-    body = lines[start:]
-    if d is None:
-        for i, line in enumerate(body):
-            if _is_content(line):
-                yield start + i + 1, _fields(line, None)
-        return
-    reader = csv.reader((line + "\n" for line in body), delimiter=d)
-    while True:
-        at = start + reader.line_num + 1
-        try:
-            row = next(reader)
-        except StopIteration:
+class _Rows:
+    """The rows read so far: blocks of numbers, the lines they came from
+    (as runs of consecutive lines) and the lines dropped for missing
+    values."""
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self.n = 0
+        self.blocks: list[np.ndarray] = []
+        # row i of a run starting at row r on line l is on line l + i - r
+        self.run_rows: list[np.ndarray] = []
+        self.run_lines: list[np.ndarray] = []
+        self.n_dropped = 0
+        self.dropped: list[int] = []
+
+    def add(self, X, lines):
+        """Append the rows ``X``, from the lines ``lines`` (an array, or the
+        first of consecutive lines)."""
+        if not len(X):
             return
-        except csv.Error as exc:
-            raise DataFileError(f"cannot parse this line: {exc}", path=display, line=at) from None
-        if not row or (len(row) == 1 and not row[0].strip()):
-            continue
-        if row[0].lstrip().startswith("#"):
-            continue
-        yield at, [f.strip() for f in row]
+        if isinstance(lines, int):
+            starts = np.zeros(1, dtype=np.int64)
+            first_lines = np.array([lines], dtype=np.int64)
+        else:
+            starts = np.concatenate(([0], np.flatnonzero(np.diff(lines) != 1) + 1))
+            first_lines = lines[starts]
+        self.run_rows.append(self.n + starts)
+        self.run_lines.append(first_lines)
+        self.blocks.append(X)
+        self.n += len(X)
 
+    def drop(self, lines):
+        self.n_dropped += len(lines)
+        self.dropped.extend(lines[: _DROPPED_LISTED - len(self.dropped)])
 
-class _RaggedRow(DataFileError):
-    """A row with a different number of fields than the first."""
+    def array(self):
+        """All the rows, in one float64 array (the blocks are let go)."""
+        blocks, self.blocks = self.blocks, []
+        if len(blocks) == 1:
+            return blocks[0]
+        return np.concatenate(blocks)
+
+    def line_numbers(self):
+        """The line of every row, as an int64 array."""
+        starts = np.concatenate(self.run_rows)
+        lines = np.concatenate(self.run_lines)
+        lengths = np.diff(np.append(starts, self.n))
+        return np.repeat(lines - starts, lengths) + np.arange(self.n, dtype=np.int64)
 
 
 class _TextContext:
@@ -329,19 +444,19 @@ class _TextContext:
 
     def ragged(self, line, found):
         like = (
-            f"the header on line {self.header_line}" if self.header_line
-            else "the first data line"
+            f"the header on line {self.header_line}" if self.header_line else "the first data line"
         )
-        what = "delimiter " + (
-            "whitespace" if self.delimiter is None else repr(self.delimiter)
-        )
-        raise _RaggedRow(
+        what = "delimiter " + ("whitespace" if self.delimiter is None else repr(self.delimiter))
+        raise DataFileError(
             f"expected {self.n_fields} fields, like {like}, but found {found} "
             f"({what}); every row needs the same number of fields",
-            path=self.path, line=line,
+            path=self.path,
+            line=line,
         )
 
-    def scan(self, rows):
+    def scan(
+        self, rows: Iterable[tuple[int, list[str]]]
+    ) -> tuple[list[float], list[int], list[int]]:
         """Parse every row: ``(values, kept_lines, dropped_lines)``; raises
         at the first ragged row, non-number, infinity, or (``missing=
         "error"``) missing value."""
@@ -366,18 +481,23 @@ class _TextContext:
                     v = float("nan")
                 if v != v:
                     if self.missing == "error":
-                        shown = repr(token) if token else "(an empty cell)"
+                        shown = excerpt(token) if token else "(an empty cell)"
                         raise DataFileError(
                             f"missing value {shown}; fill it in, or drop the rows that "
                             "have one with --missing drop",
-                            path=self.path, line=line, column=j + 1,
+                            path=self.path,
+                            line=line,
+                            column=j + 1,
                             column_name=self._name(j),
                         )
                     has_missing = True
                 elif v in (float("inf"), float("-inf")):
                     raise DataFileError(
-                        f"{token!r} is not a finite number",
-                        path=self.path, line=line, column=j + 1, column_name=self._name(j),
+                        f"{excerpt(token)} is not a finite number",
+                        path=self.path,
+                        line=line,
+                        column=j + 1,
+                        column_name=self._name(j),
                     )
                 row.append(v)
             if has_missing:
@@ -398,6 +518,9 @@ class _TextContext:
         elif self.n_fields > 1:
             hints.append("select numeric columns with --columns")
         raise DataFileError(
-            f"{token!r} is not a number" + ("; " + "; ".join(hints) if hints else ""),
-            path=self.path, line=line, column=j + 1, column_name=self._name(j),
+            f"{excerpt(token)} is not a number" + ("; " + "; ".join(hints) if hints else ""),
+            path=self.path,
+            line=line,
+            column=j + 1,
+            column_name=self._name(j),
         )

@@ -1,20 +1,25 @@
 """Writing results: cluster labels, codes and matrices (centres, decoded
-vectors) as ``.npy`` or text, atomically; ``"-"`` writes text to standard
-output."""
+vectors) as ``.npy`` or text, through :func:`~vqkit.io.atomic.atomic_write`;
+``"-"`` writes text to standard output.  Text is formatted and written a
+block of rows at a time, so that it never has to fit in memory whole."""
 
 from __future__ import annotations
 
 import csv
+import errno
 import io as _io
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from .atomic import atomic_write
 from .formats import suffix_of
+
+#: Rows formatted and written at a time.
+_WRITE_ROWS = 1 << 14
 
 
 def _text_of_number(x):
@@ -28,14 +33,23 @@ def _csv_line(values):
     return buf.getvalue()
 
 
-def _write_text(path, text):
+def _write_text(path, pieces: Iterable[str]):
+    """Write the text ``pieces`` to ``path`` (``"-"``: standard output)."""
     path = os.fspath(path)
     if path == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        out = sys.stdout
+        if out is None or out.closed:
+            raise OSError(errno.EBADF, "standard output is closed")
+        for piece in pieces:
+            out.write(piece)
+        out.flush()
         return path
-    data = text.encode("utf-8")
-    return atomic_write(path, lambda fh: fh.write(data), suffix=suffix_of(path))
+
+    def write(fh):
+        for piece in pieces:
+            fh.write(piece.encode("utf-8"))
+
+    return atomic_write(path, write, suffix=suffix_of(path))
 
 
 def _write_npy(path, array):
@@ -50,6 +64,16 @@ def _is_npy(path):
     return os.fspath(path) != "-" and os.fspath(path).lower().endswith(".npy")
 
 
+def _in_blocks(values: np.ndarray) -> Iterator[np.ndarray]:
+    for start in range(0, len(values), _WRITE_ROWS):
+        yield values[start : start + _WRITE_ROWS]
+
+
+def _one_per_line(values: np.ndarray) -> Iterator[str]:
+    for block in _in_blocks(values):
+        yield "".join(f"{v}\n" for v in block.tolist())
+
+
 def write_labels(path: str | os.PathLike[str], labels: ArrayLike) -> str:
     """Write cluster labels: ``.npy`` (int32), ``.csv`` (header ``row,label``
     and the 0-based row index in the first column), anything else one
@@ -57,11 +81,16 @@ def write_labels(path: str | os.PathLike[str], labels: ArrayLike) -> str:
     labels = np.asarray(labels)
     if _is_npy(path):
         return _write_npy(path, labels.astype(np.int32, copy=False))
-    values = labels.tolist()
     if os.fspath(path).lower().endswith(".csv"):
-        body = "".join(f"{i},{v}\n" for i, v in enumerate(values))
-        return _write_text(path, "row,label\n" + body)
-    return _write_text(path, "".join(f"{v}\n" for v in values))
+
+        def rows():
+            yield "row,label\n"
+            for start in range(0, len(labels), _WRITE_ROWS):
+                block = labels[start : start + _WRITE_ROWS].tolist()
+                yield "".join(f"{i},{v}\n" for i, v in enumerate(block, start))
+
+        return _write_text(path, rows())
+    return _write_text(path, _one_per_line(labels))
 
 
 def write_codes(path: str | os.PathLike[str], codes: ArrayLike) -> str:
@@ -69,7 +98,7 @@ def write_codes(path: str | os.PathLike[str], codes: ArrayLike) -> str:
     codes = np.asarray(codes)
     if _is_npy(path):
         return _write_npy(path, codes)
-    return _write_text(path, "".join(f"{v}\n" for v in codes.tolist()))
+    return _write_text(path, _one_per_line(codes))
 
 
 def default_names(n: int) -> list[str]:
@@ -77,9 +106,17 @@ def default_names(n: int) -> list[str]:
     return [f"x{j}" for j in range(n)]
 
 
-def write_matrix(path: str | os.PathLike[str], X: ArrayLike,
-                 columns: Sequence[str] | None = None, *,
-                 rows: np.ndarray | None = None) -> str:
+def _lines_of(X):
+    return [",".join(_text_of_number(v) for v in row) + "\n" for row in X]
+
+
+def write_matrix(
+    path: str | os.PathLike[str],
+    X: ArrayLike,
+    columns: Sequence[str] | None = None,
+    *,
+    rows: np.ndarray | None = None,
+) -> str:
     """Write a 2-D array: ``.npy``, or CSV with a header line of
     ``columns`` (default ``x0, x1, ...``) and numbers in their shortest
     exact form.  With ``rows`` (integer array) the rows written are
@@ -90,7 +127,15 @@ def write_matrix(path: str | os.PathLike[str], X: ArrayLike,
         return _write_npy(path, X if rows is None else X[rows])
     if columns is None:
         columns = default_names(X.shape[1])
-    lines = [",".join(_text_of_number(v) for v in row) + "\n" for row in X]
-    if rows is not None:
-        lines = [lines[i] for i in np.asarray(rows).tolist()]
-    return _write_text(path, _csv_line(columns) + "".join(lines))
+
+    def pieces():
+        yield _csv_line(columns)
+        if rows is None:
+            for block in _in_blocks(X):
+                yield "".join(_lines_of(block))
+            return
+        lines = _lines_of(X)
+        for block in _in_blocks(np.asarray(rows)):
+            yield "".join([lines[i] for i in block.tolist()])
+
+    return _write_text(path, pieces())

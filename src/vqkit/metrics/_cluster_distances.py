@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ..backends import array_kind
+from ..backends import Backend, array_kind
 from ._common import FLOATS, Data, check_X_labels
 
 #: The metric names accepted, each with the built-in metric it names.
@@ -81,7 +81,7 @@ def check_metric(metric: Any, kwds: dict[str, Any]) -> Metric:
     return BUILT_IN[metric]
 
 
-def check_data(X: Data, labels: ArrayLike, metric: Metric) -> tuple[Any, np.ndarray, Any, float]:
+def check_data(X: Data, labels: ArrayLike, metric: Metric) -> tuple[Any, np.ndarray, Backend, float]:
     """Validated ``X`` and labels for ``metric``, ``X``'s backend, and the
     tolerance of the zero diagonal of a precomputed matrix.
 
@@ -131,7 +131,7 @@ def check_distances(D: Any) -> None:
 
 
 def cluster_distance_sums(
-    backend: Any, X: Any, codes: np.ndarray, k: int, metric: Metric, kwds: dict[str, Any]
+    backend: Backend, X: Any, codes: np.ndarray, k: int, metric: Metric, kwds: dict[str, Any]
 ) -> np.ndarray:
     """``(n, k)`` float64: row ``i``'s summed distance to the rows of each
     cluster (``codes`` in ``0 .. k-1``)."""

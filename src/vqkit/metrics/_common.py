@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ..backends import get_backend
-from ..core.arrays import label_counts
+from ..backends import Backend, get_backend
+from ..backends.base import label_counts
 from ..validation import as_float_2d
 
 FLOATS = (np.float64, np.float32)
@@ -21,7 +21,7 @@ Data = ArrayLike | Any
 
 def check_X_labels(
     X: Data, labels: ArrayLike, *, dtypes: tuple[type, ...] = FLOATS
-) -> tuple[Any, np.ndarray, Any]:
+) -> tuple[Any, np.ndarray, Backend]:
     """Validated ``X``, raw 1-D ``labels`` and ``X``'s backend.
 
     ``X`` comes back as a C-ordered array, or a canonical CSR matrix when it
@@ -65,7 +65,7 @@ def encode(labels: np.ndarray, n_samples: int) -> tuple[np.ndarray, np.ndarray, 
 
 
 def cluster_means(
-    backend: Any,
+    backend: Backend,
     X: Any,
     codes: np.ndarray,
     k: int,
@@ -80,7 +80,7 @@ def cluster_means(
 
 
 def distance_sums(
-    backend: Any,
+    backend: Backend,
     X: Any,
     codes: np.ndarray,
     C: np.ndarray,

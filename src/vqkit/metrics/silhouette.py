@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ..backends import Backend
 from ..core.random import check_random_state
 from ._cluster_distances import (
     Metric,
@@ -121,7 +122,7 @@ def silhouette_samples(
 
 
 def _silhouette(
-    backend: Any,
+    backend: Backend,
     X: Any,
     labels: np.ndarray,
     metric: Metric,

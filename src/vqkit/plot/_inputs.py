@@ -8,10 +8,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ..backends import array_kind
+
 
 def check_data(X: ArrayLike, name: str = "X") -> np.ndarray:
     """``X`` as a finite, non-empty 2-D float64 array."""
-    if hasattr(X, "toarray"):
+    if array_kind(X) == "sparse":
         raise TypeError(f"{name} is a sparse matrix; pass a dense array ({name}.toarray()).")
     try:
         X = np.asarray(X, dtype=np.float64)

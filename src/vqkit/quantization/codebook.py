@@ -12,10 +12,10 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from ..backends import get_backend
-from ..validation import as_float_2d, as_sample_weight, check_n_clusters
-from ..core.fit import exact_scale
+from ..core.fit import exact_scale, scale_by
 from ..core.lloyd import assign_checked
-from ..persistence import read_archive, write_archive
+from ..persistence import Field, check_fields, read_archive, write_archive
+from ..validation import as_float_2d, as_sample_weight, check_n_clusters
 
 __all__ = ["Codebook", "Distortion", "code_dtype"]
 
@@ -56,8 +56,9 @@ def _nearest(X: np.ndarray, C: np.ndarray) -> np.ndarray:
     """Labels (int32) of the nearest row of ``C`` for each row of ``X``,
     by the backend's assignment (extreme magnitudes compared in exactly
     rescaled units, as ``KMeans.predict`` does)."""
-    scale = X.dtype.type(exact_scale(X, C))
-    labels, _ = assign_checked(get_backend(X), X * scale, C * scale)
+    backend = get_backend(X)
+    scale = exact_scale(max(backend.max_abs(X), backend.max_abs(C)), X.dtype, X.size)
+    labels, _ = assign_checked(backend, scale_by(backend, X, scale), scale_by(backend, C, scale))
     return np.asarray(labels)
 
 
@@ -303,7 +304,7 @@ class Codebook:
     # ------------------------------------------------------------------
     # files
 
-    def save(self, path: str | os.PathLike[str]) -> str:
+    def save(self, path: str | os.PathLike[str]) -> str | os.PathLike[str]:
         """Write the code book to ``path``: one ``.npz`` file, no pickle.
 
         The code words are stored under ``"codewords"`` and a JSON document
@@ -319,15 +320,19 @@ class Codebook:
     def load(cls, path: str | os.PathLike[str]) -> Codebook:
         """Read a code book written by :meth:`save`.
 
-        Raises ``ValueError`` for a file that is not a vqkit code book
-        (not an ``.npz``, damaged, or written by something else).
+        Raises ``ValueError``, naming the file and what is wrong, for a
+        file that is not a vqkit code book (not an ``.npz``, damaged, or
+        written by something else) or whose code words are not a finite
+        float32 or float64 array of shape ``(k, n_features)``.
         """
         what = f"{os.fspath(path)!r} is not a vqkit code book file"
         _, arrays = read_archive(path, FORMAT, VERSION, what)
         if "codewords" not in arrays:
             raise ValueError(f"{what}: it has no 'codewords' entry")
-        codewords = arrays["codewords"]
-        try:
-            return cls(codewords)
-        except (ValueError, TypeError) as exc:
-            raise ValueError(f"{what} (or it is damaged): bad code words: {exc}") from None
+        if arrays.keys() != {"codewords"}:
+            raise ValueError(
+                f"{what} (or it is damaged): it holds arrays other than "
+                f"'codewords': {sorted(arrays)!r:.200}"
+            )
+        check_fields(arrays, {"codewords": Field("float", ("k", "d"))}, what)
+        return cls(arrays["codewords"])

@@ -15,11 +15,11 @@ from collections.abc import Callable, Iterable, Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ..backends import get_backend
-from ..validation import as_float_2d, as_sample_weight
-from ..estimators import KMeans
+from ..backends import Backend, get_backend
 from ..core.fit import fit_kmeans
 from ..core.random import check_random_state
+from ..estimators import KMeans
+from ..validation import as_float_2d, as_sample_weight
 from ._params import check_int, check_ks, check_methods, check_params
 from .criteria import (
     pick_best,
@@ -213,6 +213,7 @@ def choose_k(
     1
     """
     X = as_float_2d(X)
+    backend = get_backend(X)
     n, d = X.shape
     ks = check_ks(k, n)
     methods = check_methods(methods)
@@ -251,7 +252,7 @@ def choose_k(
     fit_sample = _fit_sample(X, weights, ks, fit_rows, seeds["fit"], notes)
     models = {}
     for i, kk in enumerate(ks):
-        model = _fit(X, kk, n_init, fit_seeds[i], max_iter, weights, fit_sample, notes)
+        model = _fit(X, backend, kk, n_init, fit_seeds[i], max_iter, weights, fit_sample, notes)
         models[kk] = model
         table["inertia"][i] = model.inertia_
         score_fit(X, model.labels_, i, methods, table, sil_rows)
@@ -269,6 +270,7 @@ def choose_k(
     if "gap" in methods:
         picks["gap"] = run_gap(
             X,
+            backend,
             ks,
             table,
             models,
@@ -283,6 +285,7 @@ def choose_k(
     if "heldout" in methods:
         picks["heldout"] = run_heldout(
             X,
+            backend,
             ks,
             table,
             strength_threshold,
@@ -358,6 +361,7 @@ def _fit_sample(
 
 def _fit(
     X: np.ndarray,
+    backend: Backend,
     k: int,
     n_init: int,
     seed: int,
@@ -382,7 +386,7 @@ def _fit(
             start = fit_kmeans(
                 rows,
                 k,
-                backend=get_backend(rows),
+                backend=backend,  # the sample's rows: NumPy too
                 n_init=n_init,
                 max_iter=max_iter,
                 weights=w,

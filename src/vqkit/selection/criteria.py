@@ -14,6 +14,7 @@ from ..core.prediction_strength import prediction_strength, strength_pick
 from ..metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
 
 if TYPE_CHECKING:
+    from ..backends import Backend
     from ..estimators import KMeans
 
 #: The criteria, in the order they are reported.
@@ -88,6 +89,7 @@ def pick_best(
 
 def run_gap(
     X: np.ndarray,
+    backend: Backend,
     ks: Sequence[int],
     table: dict[str, np.ndarray],
     models: dict[int, KMeans],
@@ -118,6 +120,7 @@ def run_gap(
     result = gap_statistic(
         X,
         ks,
+        backend=backend,
         inertias=inertias,
         starts=starts,
         weights=weights,
@@ -136,6 +139,7 @@ def run_gap(
 
 def run_heldout(
     X: np.ndarray,
+    backend: Backend,
     ks: Sequence[int],
     table: dict[str, np.ndarray],
     threshold: float,
@@ -156,6 +160,7 @@ def run_heldout(
         X,
         ks,
         rs,
+        backend=backend,
         repeats=repeats,
         n_init=1,
         max_iter=max_iter,

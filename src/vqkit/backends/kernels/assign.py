@@ -15,6 +15,7 @@ from numba import njit, prange
 from numpy.typing import DTypeLike
 
 from .chunks import BLOCK_ROW_CHUNK, ROW_CHUNK
+from .threads import launch_safely
 
 
 def assignment_arrays(n: int, k: int, dtype: DTypeLike) -> tuple[np.ndarray, np.ndarray, bool]:
@@ -52,7 +53,7 @@ def nearest_direct(X, i, C):
     return best_j, best
 
 
-
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True)
 def assign_direct(X, C, labels, min_d2):
     """Nearest centre by the direct formula ``sum((c - x) ** 2)``.
@@ -70,7 +71,7 @@ def assign_direct(X, C, labels, min_d2):
             labels[i], min_d2[i] = nearest_direct(X, i, C)
 
 
-
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True)
 def row_sq_norms(X, out):
     """``out[i] = sum(X[i] ** 2)``, summed left to right in X's dtype."""
@@ -86,7 +87,7 @@ def row_sq_norms(X, out):
             out[i] = s
 
 
-
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True)
 def argmin_expanded(G, x_sq, c_sq, labels, min_d2):
     """Nearest centre from a block of dot products ``G = X_block @ C.T``.
@@ -115,7 +116,7 @@ def argmin_expanded(G, x_sq, c_sq, labels, min_d2):
             min_d2[i] = best
 
 
-
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True)
 def pairwise_distances(X, C, l1, out):
     """``out[i, j]``: squared Euclidean distance ``sum_f (C[j, f] - X[i, f])^2``
@@ -136,7 +137,6 @@ def pairwise_distances(X, C, l1, out):
                 out[i, j] = s
 
 
-
 #: Rows whose distances to the centres are computed together by
 #: :func:`scan_rows` (their columns and results stay in the L1 cache).
 SCAN_ROWS = 256
@@ -145,9 +145,13 @@ SCAN_ROWS = 256
 @njit(inline="always")
 def scan_buffers(d, dtype):
     """Work arrays of :func:`scan_rows` for one thread."""
-    return (np.empty((d, SCAN_ROWS), dtype=dtype), np.empty(SCAN_ROWS, dtype=dtype),
-            np.empty(SCAN_ROWS, dtype=dtype), np.empty(SCAN_ROWS, dtype=dtype),
-            np.empty(SCAN_ROWS, dtype=np.int64))
+    return (
+        np.empty((d, SCAN_ROWS), dtype=dtype),
+        np.empty(SCAN_ROWS, dtype=dtype),
+        np.empty(SCAN_ROWS, dtype=dtype),
+        np.empty(SCAN_ROWS, dtype=dtype),
+        np.empty(SCAN_ROWS, dtype=np.int64),
+    )
 
 
 @njit(inline="always")
@@ -191,6 +195,7 @@ def scan_rows(X, rows, Ct, cols, acc, best, second, best_j):
             best[r] = s if closer else b
 
 
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True)
 def assign_direct_t(X, Ct, labels, min_d2):
     """:func:`assign_direct` with the centres transposed (``Ct[f, j]``),
@@ -205,7 +210,6 @@ def assign_direct_t(X, Ct, labels, min_d2):
         for r in range(rows.shape[0]):
             labels[rows[r]] = best_j[r]
             min_d2[rows[r]] = best[r]
-
 
 
 @njit(inline="always", fastmath={"contract"})
@@ -239,6 +243,7 @@ def pair_scores(X, i0, m, origin, Ct, c_half, xs, acc):
                 acc[0, j] -= a * Ct[f, j]
 
 
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True, fastmath={"contract"})
 def assign_expanded_fused(X, Ct, c_half, origin, labels, min_d2):
     """Nearest centre from ``|c|^2 / 2 - x.c`` for two rows at a time.
@@ -275,4 +280,3 @@ def assign_expanded_fused(X, Ct, c_half, origin, labels, min_d2):
                 value = x_sq + X.dtype.type(2) * best
                 labels[i0 + r] = best_j
                 min_d2[i0 + r] = value if value > 0 else X.dtype.type(0)
-

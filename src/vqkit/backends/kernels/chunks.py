@@ -11,4 +11,3 @@ ROW_CHUNK = 2048
 #: block holds a few thousand rows; each row's result is its own, so any
 #: split gives the same output).
 BLOCK_ROW_CHUNK = 128
-

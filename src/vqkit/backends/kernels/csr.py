@@ -22,8 +22,10 @@ from numba import njit, prange
 
 from .chunks import ROW_CHUNK
 from .seeding import SEEDING_MATH
+from .threads import launch_safely
 
 
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True)
 def row_sq_norms(data, indptr, out):
     """``out[i] = sum of the squares of row i`` (float64)."""
@@ -54,6 +56,7 @@ def _exact_sq_dist(data, indices, lo, hi, C, j, c_sq):
     return own + rest
 
 
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True)
 def assign(data, indices, indptr, x_sq, C, Ct, c_sq, labels, min_d2):
     """Nearest centre of every CSR row (``Ct`` is ``C`` transposed, both
@@ -87,6 +90,7 @@ def assign(data, indices, indptr, x_sq, C, Ct, c_sq, labels, min_d2):
                 min_d2[i] = np.inf
 
 
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True)
 def sq_distances(data, indices, indptr, x_sq, Ct, c_sq, out):
     """All squared distances ``out[i, j]`` (expanded, clamped at 0)."""
@@ -107,6 +111,7 @@ def sq_distances(data, indices, indptr, x_sq, Ct, c_sq, out):
                 out[i, j] = d2 if d2 > 0.0 else 0.0
 
 
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True)
 def cluster_sums(data, indices, indptr, weights, labels, parts, sums, wsums):
     """Scatter-add ``weights[i] * x_i`` into ``sums[labels[i]]`` (float64).
@@ -139,9 +144,11 @@ def cluster_sums(data, indices, indptr, weights, labels, parts, sums, wsums):
                 sums[j, f] += part_sums[q - 1, j, f]
 
 
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True, fastmath=SEEDING_MATH)
-def candidate_potentials(data, indices, indptr, x_sq, weights, min_d2, nearest,
-                         candidates, cand_sq, cc_d2, pots):
+def candidate_potentials(
+    data, indices, indptr, x_sq, weights, min_d2, nearest, candidates, cand_sq, cc_d2, pots
+):
     """Potential ``sum_i w_i min(D_i^2, |x_i - c|^2)`` of each dense candidate
     ``c``, with the triangle-inequality pruning of the CPU kernel (a row is
     skipped for a candidate when ``cc_d2[nearest[i], c] >= 4 D_i^2``)."""
@@ -172,9 +179,11 @@ def candidate_potentials(data, indices, indptr, x_sq, weights, min_d2, nearest,
             pots[c] += partial[chunk, c]
 
 
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True, fastmath=SEEDING_MATH)
-def add_center(data, indices, indptr, x_sq, center, center_sq, index, min_d2, nearest,
-               cc_d2_center):
+def add_center(
+    data, indices, indptr, x_sq, center, center_sq, index, min_d2, nearest, cc_d2_center
+):
     """Make dense ``center`` chosen centre number ``index``: lower ``min_d2``
     and update ``nearest`` where it is closer (pruned as above)."""
     n = indptr.shape[0] - 1

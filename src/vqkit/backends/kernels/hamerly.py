@@ -12,8 +12,10 @@ from numba import njit, prange
 from .assign import SCAN_ROWS, scan_buffers, scan_rows
 from .chunks import ROW_CHUNK
 from .mixed import sq_dist_exact
+from .threads import launch_safely
 
 
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True)
 def hamerly_assign(X, C, Ct, shift, half_gap, margin, full, labels, lower, min_d2):
     """One exact assignment step with Hamerly's bounds (low dimensions).
@@ -58,7 +60,7 @@ def hamerly_assign(X, C, Ct, shift, half_gap, margin, full, labels, lower, min_d
             m += 1
         cols, acc, best, second, best_j = scan_buffers(d, X.dtype)
         for r0 in range(0, m, SCAN_ROWS):
-            block = rows[r0:min(m, r0 + SCAN_ROWS)]
+            block = rows[r0 : min(m, r0 + SCAN_ROWS)]
             scan_rows(X, block, Ct, cols, acc, best, second, best_j)
             for r in range(block.shape[0]):
                 i = block[r]
@@ -67,7 +69,7 @@ def hamerly_assign(X, C, Ct, shift, half_gap, margin, full, labels, lower, min_d
                 lower[i] = np.sqrt(np.float64(second[r]))
 
 
-
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True)
 def hamerly_check(X, origin, C, shift, half_gap, margin, labels, lower, min_d2, rescan):
     """The bound test of Hamerly's algorithm, for any width of rows: the
@@ -93,7 +95,6 @@ def hamerly_check(X, origin, C, shift, half_gap, margin, labels, lower, min_d2, 
                 rescan[i] = 0
             else:
                 rescan[i] = 1
-
 
 
 @njit(cache=True, nogil=True)
@@ -124,4 +125,3 @@ def centre_geometry(C, previous, moved, shift, half_gap, shrink):
     for j in range(k):
         gap = np.sqrt(nearest[j] * shrink) / 2
         half_gap[j] = gap if np.isfinite(gap) or k == 1 else 0.0
-

@@ -5,8 +5,10 @@ import numpy as np
 from numba import njit, prange
 
 from .chunks import ROW_CHUNK
+from .threads import launch_safely
 
 
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True)
 def assign_l1(X, C, labels, min_dist):
     """Nearest centre in Manhattan (L1) distance; ties to the lowest index,
@@ -31,6 +33,7 @@ def assign_l1(X, C, labels, min_dist):
             min_dist[i] = best
 
 
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True)
 def cluster_medians(X, weights, order, starts, out, has_members):
     """Weighted coordinate-wise median of each cluster's rows.
@@ -47,7 +50,7 @@ def cluster_medians(X, weights, order, starts, out, has_members):
     k, d = out.shape
     weighted = weights.shape[0] == X.shape[0]
     for j in prange(k):
-        rows = order[starts[j]:starts[j + 1]]
+        rows = order[starts[j] : starts[j + 1]]
         m = rows.shape[0]
         values = np.empty(m)
         w = np.empty(m)
@@ -75,4 +78,3 @@ def cluster_medians(X, weights, order, starts, out, has_members):
                                 break
                     out[j, f] = v
                     break
-

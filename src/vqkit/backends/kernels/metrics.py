@@ -20,6 +20,7 @@ import numpy as np
 from numba import njit, prange
 
 from .chunks import ROW_CHUNK
+from .threads import launch_safely
 
 EUCLIDEAN = 0
 SQEUCLIDEAN = 1
@@ -100,6 +101,7 @@ def _tile(XT, i, j, metric):
     return (a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33)
 
 
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True)
 def silhouette_sums(XT, labels, metric, out):
     """``out[i, c] = sum_{j: labels[j] == c} dist(X[i], X[j])``.
@@ -136,6 +138,7 @@ def silhouette_sums(XT, labels, metric, out):
                 out[i, labels[j]] += _distance(s, metric, i == j)
 
 
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True)
 def silhouette_sums_csr(data, indices, indptr, col_data, col_rows, col_ptr, labels, metric, out):
     """:func:`silhouette_sums` for a sparse matrix, given as CSR (``data``,
@@ -183,6 +186,7 @@ def silhouette_sums_csr(data, indices, indptr, col_data, col_rows, col_ptr, labe
                 theirs[j] = 0.0
 
 
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True)
 def row_cluster_sums(D, labels, out):
     """``out[i, c] += sum_{j: labels[j] == c} D[i, j]`` for a dense matrix
@@ -195,6 +199,7 @@ def row_cluster_sums(D, labels, out):
                 out[i, labels[j]] += np.float64(D[i, j])
 
 
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True)
 def row_cluster_sums_csr(data, indices, indptr, labels, out):
     """:func:`row_cluster_sums` for a CSR matrix of precomputed distances
@@ -207,6 +212,7 @@ def row_cluster_sums_csr(data, indices, indptr, labels, out):
                 out[i, labels[indices[p]]] += np.float64(data[p])
 
 
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True)
 def cluster_distance_sums(X, labels, C, weights, squared, out):
     """``out[c] += sum_{i: labels[i] == c} w_i * dist(X[i], C[c])``.
@@ -240,6 +246,7 @@ def cluster_distance_sums(X, labels, C, weights, squared, out):
             out[c] += partial[chunk, c]
 
 
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True)
 def cluster_distance_sums_csr(data, indices, indptr, labels, C, weights, squared, out):
     """:func:`cluster_distance_sums` for a CSR matrix (dense float64 ``C``).

@@ -12,6 +12,7 @@ from numba import njit, prange
 
 from .assign import pair_scores
 from .chunks import BLOCK_ROW_CHUNK, ROW_CHUNK
+from .threads import launch_safely
 
 
 @njit(inline="always")
@@ -41,7 +42,7 @@ def sq_dist_exact(X, i, origin, C, j):
     return s
 
 
-
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True)
 def shifted_float32(X, shift, out):
     """``out = (X - shift)`` rounded to float32, in one parallel pass."""
@@ -50,7 +51,6 @@ def shifted_float32(X, shift, out):
         for i in range(chunk * BLOCK_ROW_CHUNK, min(n, (chunk + 1) * BLOCK_ROW_CHUNK)):
             for f in range(d):
                 out[i, f] = np.float32(X[i, f] - shift[f])
-
 
 
 @njit(inline="always")
@@ -87,7 +87,7 @@ def _second_lower(x_norm, second, bound, certain):
     return np.sqrt(low) if low > 0.0 and low < np.inf else 0.0
 
 
-
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True)
 def argmin_mixed(G, X, origin, C, c_sq, slack, labels, min_d2, lower):
     """Nearest centre for float64 rows from float32 dot products, exactly.
@@ -139,12 +139,14 @@ def argmin_mixed(G, X, origin, C, c_sq, slack, labels, min_d2, lower):
             if certain:
                 best = sq_dist_exact(X, i, origin, C, best_j)
             else:
-                best_j, best = _nearest_exact_near(X, i, origin, C, G[i], c_sq, -2.0,
-                                                   best + 2.0 * bound)
+                best_j, best = _nearest_exact_near(
+                    X, i, origin, C, G[i], c_sq, -2.0, best + 2.0 * bound
+                )
             labels[i] = best_j
             min_d2[i] = best
 
 
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True, fastmath={"contract"})
 def assign_fused_mixed(X, Ct32, c_half32, origin, C, c_max, slack, labels, min_d2, lower):
     """:func:`.assign.assign_expanded_fused` for float64 rows, computed in
@@ -193,6 +195,6 @@ def assign_fused_mixed(X, Ct32, c_half32, origin, C, c_max, slack, labels, min_d
                     labels[i] = best_j
                     min_d2[i] = sq_dist_exact(X, i, origin, C, best_j)
                 else:
-                    labels[i], min_d2[i] = _nearest_exact_near(X, i, origin, C, acc[r], no_base,
-                                                               1.0, best + bound)
-
+                    labels[i], min_d2[i] = _nearest_exact_near(
+                        X, i, origin, C, acc[r], no_base, 1.0, best + bound
+                    )

@@ -11,8 +11,10 @@ import numpy as np
 from numba import njit, prange
 
 from .chunks import ROW_CHUNK
+from .threads import launch_safely
 
 
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True)
 def update_min_sq_dist(X, c, min_d2):
     """``min_d2[i] = min(min_d2[i], |X[i] - c|^2)`` in float64 (for seeding)."""
@@ -28,7 +30,6 @@ def update_min_sq_dist(X, c, min_d2):
                 s += diff * diff
             if s < min_d2[i]:
                 min_d2[i] = s
-
 
 
 #: Floating-point freedoms for the seeding kernels' inner distance loops:
@@ -70,8 +71,13 @@ def _potential_setup(n, weights, closer, cc_d2, L):
     weighted and marked, :func:`_candidate_reach`, the number of row
     chunks and the per-chunk partial sums (column ``L``: pruned rows)."""
     n_chunks = (n + ROW_CHUNK - 1) // ROW_CHUNK
-    return (weights.shape[0] == n, closer.shape[0] == n, _candidate_reach(cc_d2), n_chunks,
-            np.zeros((n_chunks, L + 1)))
+    return (
+        weights.shape[0] == n,
+        closer.shape[0] == n,
+        _candidate_reach(cc_d2),
+        n_chunks,
+        np.zeros((n_chunks, L + 1)),
+    )
 
 
 @njit(inline="always")
@@ -85,7 +91,7 @@ def _add_partials(partial, pots):
             pots[c] += partial[chunk, c] + partial[chunk, L]
 
 
-
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True, fastmath=SEEDING_MATH)
 def candidate_potentials(X, weights, min_d2, nearest, candidates, cc_d2, pots, closer):
     """Potential ``sum_i w_i min(D_i^2, |x_i - c|^2)`` of each candidate ``c``.
@@ -106,8 +112,7 @@ def candidate_potentials(X, weights, min_d2, nearest, candidates, cc_d2, pots, c
     """
     n = X.shape[0]
     L = candidates.shape[0]
-    weighted, marking, reach, n_chunks, partial = _potential_setup(
-        n, weights, closer, cc_d2, L)
+    weighted, marking, reach, n_chunks, partial = _potential_setup(n, weights, closer, cc_d2, L)
     for chunk in prange(n_chunks):
         acc = partial[chunk]
         pruned = 0.0
@@ -130,9 +135,9 @@ def candidate_potentials(X, weights, min_d2, nearest, candidates, cc_d2, pots, c
     _add_partials(partial, pots)
 
 
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True, fastmath=SEEDING_MATH)
-def candidate_potentials_narrow(X, weights, min_d2, nearest, candidates, cc_d2, pots,
-                                closer):
+def candidate_potentials_narrow(X, weights, min_d2, nearest, candidates, cc_d2, pots, closer):
     """:func:`candidate_potentials` for rows of a few features.
 
     Each chunk's unpruned rows are copied feature by feature into a small
@@ -143,8 +148,7 @@ def candidate_potentials_narrow(X, weights, min_d2, nearest, candidates, cc_d2, 
     """
     n, d = X.shape
     L = candidates.shape[0]
-    weighted, marking, reach, n_chunks, partial = _potential_setup(
-        n, weights, closer, cc_d2, L)
+    weighted, marking, reach, n_chunks, partial = _potential_setup(n, weights, closer, cc_d2, L)
     for chunk in prange(n_chunks):
         start = chunk * ROW_CHUNK
         stop = min(n, start + ROW_CHUNK)
@@ -193,6 +197,7 @@ def candidate_potentials_narrow(X, weights, min_d2, nearest, candidates, cc_d2, 
     _add_partials(partial, pots)
 
 
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True, fastmath=SEEDING_MATH)
 def add_center(X, center, index, min_d2, nearest, cc_d2_center, closer, bit):
     """Make ``center`` (number ``index``) a chosen centre: lower ``min_d2``
@@ -220,6 +225,7 @@ def add_center(X, center, index, min_d2, nearest, cc_d2_center, closer, bit):
                 nearest[i] = index
 
 
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True)
 def mass_chunk_sums(min_d2, weights, out):
     """``out[c] = sum_i w_i min_d2[i]`` over row chunk ``c`` (chunks of
@@ -259,7 +265,6 @@ def draw_rows(min_d2, weights, chunk_sums, values, out):
                         break
                 break
             before += chunk_sums[chunk]
-
 
 
 @njit(cache=True, nogil=True)
@@ -303,4 +308,3 @@ def greedy_pairwise(D, weights, first, uniforms, chosen):
         row = D[best]
         for i in range(m):
             min_d2[i] = min(min_d2[i], row[i])
-

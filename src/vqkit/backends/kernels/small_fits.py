@@ -22,6 +22,7 @@ import numpy as np
 from numba import njit, prange
 
 from .assign import nearest_direct
+from .threads import launch_safely
 
 #: Largest ``rows * centres * features`` of a fit that the CPU backend runs
 #: in one compiled call (:meth:`CPUBackend.lloyd_runs`).  Measured on 2
@@ -114,7 +115,8 @@ def lloyd_fit(X, w, C, max_iter, shift_tol, labels, min_d2):
         changed, bad, n_bad = _assign(X, C, labels, min_d2)
         if bad >= 0:
             return np.inf, n_iter, UNASSIGNED, bad, n_bad
-        if changed == 0:
+        if changed == 0:  # counted as an iteration, as scikit-learn does
+            n_iter += 1
             status = CONVERGED
             fits = True
             break
@@ -149,9 +151,9 @@ def lloyd_fit(X, w, C, max_iter, shift_tol, labels, min_d2):
     return _inertia(min_d2, w, weighted), n_iter, status, -1, 0
 
 
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True)
-def lloyd_runs(data, weights, which, centers, ks, max_iter, shift_tol, labels, inertia,
-               info):
+def lloyd_runs(data, weights, which, centers, ks, max_iter, shift_tol, labels, inertia, info):
     """Run ``len(which)`` independent Lloyd fits, in parallel over the fits.
 
     Fit ``r`` fits the data set ``data[which[r]]`` (weights

@@ -5,8 +5,10 @@ import numpy as np
 from numba import njit, prange
 
 from .chunks import ROW_CHUNK
+from .threads import launch_safely
 
 
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True)
 def cluster_sums(X, weights, labels, parts, sums, wsums):
     """Add ``weights[i] * X[i]`` into ``sums[labels[i]]`` (float64).
@@ -46,7 +48,7 @@ def cluster_sums(X, weights, labels, parts, sums, wsums):
                 sums[j, f] += part_sums[p, j, f]
 
 
-
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True)
 def column_sums(X, weights, center, power, parts, out):
     """``out[f] = sum_i w_i (X[i, f] - center[f]) ** power`` in float64, over
@@ -67,7 +69,7 @@ def column_sums(X, weights, center, power, parts, out):
             out[f] += partial[p, f]
 
 
-
+@launch_safely
 @njit(parallel=True, cache=True, nogil=True)
 def count_non_finite(X):
     """Number of NaN or infinite entries of the 2-D array ``X`` (no temporaries)."""
@@ -82,4 +84,3 @@ def count_non_finite(X):
                 if not np.isfinite(X[i, f]):
                     counts[chunk] += 1
     return counts.sum()
-

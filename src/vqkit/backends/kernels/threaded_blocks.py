@@ -25,6 +25,8 @@ import numba
 import numpy as np
 from numpy.typing import DTypeLike
 
+from .threads import launches_serialised
+
 
 class Scratch:
     """Work arrays of one thread, kept across the blocks it computes."""
@@ -53,10 +55,9 @@ def _blas_controller():
     if _controller is None:
         try:
             from threadpoolctl import ThreadpoolController
-
-            safe = numba.threading_layer() in ("omp", "tbb")
-        except (ImportError, ValueError):  # ValueError: no layer started yet
-            safe = False
+        except ImportError:
+            ThreadpoolController = None
+        safe = ThreadpoolController is not None and not launches_serialised()
         _controller = ThreadpoolController() if safe else False
     return _controller or None
 
@@ -67,8 +68,9 @@ def _blas_controller():
 BLAS_THREADED_MIN_WORK = 65536 * 4
 
 
-def for_each_block(n: int, rows: int, work: Callable[[int, int, Scratch], object],
-                   row_work: int | None = None) -> None:
+def for_each_block(
+    n: int, rows: int, work: Callable[[int, int, Scratch], object], row_work: int | None = None
+) -> None:
     """Call ``work(start, stop, scratch)`` for the row blocks ``[0, rows)``,
     ``[rows, 2 rows)``, ... of ``n`` rows.
 
