@@ -421,8 +421,10 @@ class CPUBackend(Backend):
             X = X / np.where(norms == 0.0, 1.0, norms)[:, None]
         sums = np.zeros((X.shape[0], k), dtype=np.float64)
         metrics.silhouette_sums(
-            np.ascontiguousarray(X.T, dtype=np.float64), labels,
-            metrics.METRIC_CODES[metric], sums,
+            np.ascontiguousarray(X.T, dtype=np.float64),
+            labels,
+            metrics.METRIC_CODES[metric],
+            sums,
         )
         return sums
 

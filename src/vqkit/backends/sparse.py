@@ -160,8 +160,15 @@ class SparseBackend(Backend):
             col_data = col_data / norms[col_rows]
         sums = np.zeros((n, k))
         metrics.silhouette_sums_csr(
-            data, indices, indptr, col_data, col_rows, col_ptr, labels,
-            metrics.METRIC_CODES[metric], sums,
+            data,
+            indices,
+            indptr,
+            col_data,
+            col_rows,
+            col_ptr,
+            labels,
+            metrics.METRIC_CODES[metric],
+            sums,
         )
         return sums
 
@@ -182,8 +189,14 @@ class SparseBackend(Backend):
         w = _NO_WEIGHTS if weights is None else np.ascontiguousarray(weights, dtype=np.float64)
         data, indices, indptr = _csr_arrays(X)
         metrics.cluster_distance_sums_csr(
-            data, indices, indptr, labels, np.ascontiguousarray(C, dtype=np.float64), w,
-            bool(squared), out,
+            data,
+            indices,
+            indptr,
+            labels,
+            np.ascontiguousarray(C, dtype=np.float64),
+            w,
+            bool(squared),
+            out,
         )
         return out
 

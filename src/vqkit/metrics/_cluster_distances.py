@@ -81,7 +81,9 @@ def check_metric(metric: Any, kwds: dict[str, Any]) -> Metric:
     return BUILT_IN[metric]
 
 
-def check_data(X: Data, labels: ArrayLike, metric: Metric) -> tuple[Any, np.ndarray, Backend, float]:
+def check_data(
+    X: Data, labels: ArrayLike, metric: Metric
+) -> tuple[Any, np.ndarray, Backend, float]:
     """Validated ``X`` and labels for ``metric``, ``X``'s backend, and the
     tolerance of the zero diagonal of a precomputed matrix.
 
