@@ -104,6 +104,7 @@ def check_data(
 
 
 def _is_sparse(X: Any) -> bool:
+    """Whether ``X`` is a SciPy sparse matrix or array."""
     return array_kind(X) == "sparse"
 
 
