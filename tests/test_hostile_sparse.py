@@ -332,7 +332,7 @@ def _entry_points():
         "vq": (lambda X: vqkit.vq(X, np.zeros((2, 4))), dense_only),
         "silhouette_score": (
             lambda X: vqkit.metrics.silhouette_score(X, np.arange(X.shape[0]) % 2),
-            dense_only,
+            sparse_ok,
         ),
         "Codebook.encode": (
             lambda X: vqkit.quantization.Codebook(np.zeros((2, 4))).encode(X),
