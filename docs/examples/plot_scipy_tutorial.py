@@ -122,9 +122,7 @@ labels, _ = vq(data, centroids)
 plt.figure(figsize=(8, 6))
 for i in range(k):
     plt.scatter(data[labels == i, 0], data[labels == i, 1], label=f"Cluster {i + 1}")
-plt.scatter(
-    centroids[:, 0], centroids[:, 1], c="red", marker="X", s=200, label="Codebook Vectors"
-)
+plt.scatter(centroids[:, 0], centroids[:, 1], c="red", marker="X", s=200, label="Codebook Vectors")
 plt.title("Vector Quantization using K-means")
 plt.xlabel("Feature 1")
 plt.ylabel("Feature 2")
@@ -140,4 +138,6 @@ print(f"Distortion: {distortion}")
 
 decoded = centroids[labels]
 print(f"{data.nbytes} bytes of points, {labels.astype(np.uint8).nbytes} bytes of codes")
-print(f"mean distance of a point to its code vector: {np.linalg.norm(data - decoded, axis=1).mean()}")
+print(
+    f"mean distance of a point to its code vector: {np.linalg.norm(data - decoded, axis=1).mean()}"
+)
