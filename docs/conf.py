@@ -17,6 +17,8 @@ import warnings
 HERE = os.path.dirname(os.path.abspath(__file__))
 # the checkout's vqkit, whether or not it is installed
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "src"))
+# the gallery's scraper for vqkit.plot's figures
+sys.path.insert(0, os.path.join(HERE, "_scripts"))
 
 import vqkit  # noqa: E402
 
@@ -95,7 +97,7 @@ sphinx_gallery_conf = {
     "remove_config_comments": True,
     "within_subsection_order": "FileNameSortKey",
     "matplotlib_animations": False,
-    "image_scrapers": ("matplotlib",),
+    "image_scrapers": ("matplotlib", "vqkit_gallery_scraper.scrape"),
     "reset_modules": ("matplotlib",),
     "min_reported_time": 1,
     "show_memory": False,
