@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON ?= $(shell tools/pick-python)
 PIP_FLAGS ?= --quiet --disable-pip-version-check
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench docs notebooks check-wheel clean
 
 demo: $(VENV)/.installed-plot
 	$(VENV)/bin/vqkit demo
@@ -20,6 +20,20 @@ lint: $(VENV)/.installed-lint
 bench: $(VENV)/.installed-bench
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(VENV)/bin/python -m benchmarks $(BENCH_ARGS)
 
+# the documentation site, warnings as errors, into docs/_build/html (runs the
+# gallery and the notebook); open docs/_build/html/index.html
+docs: $(VENV)/.installed-docs
+	$(VENV)/bin/python -m sphinx -b html -W --keep-going -q docs docs/_build/html
+
+# the example notebooks, executed as tests
+notebooks: $(VENV)/.installed-docs
+	$(VENV)/bin/python -m pytest --nbmake -q -p no:cacheprovider docs/notebooks
+
+# build the sdist and the wheel, install the wheel in a new virtual environment
+# outside the checkout, run vqkit demo and import every module there
+check-wheel: $(VENV)/.installed-dist
+	tools/check-wheel $(VENV)/bin/python
+
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install $(PIP_FLAGS) --upgrade pip
@@ -29,4 +43,5 @@ $(VENV)/.installed-%: pyproject.toml | $(VENV)/bin/python
 	touch $@
 
 clean:
-	rm -rf $(VENV) build src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf docs/_build docs/api/generated docs/auto_examples docs/sg_execution_times.rst

@@ -27,7 +27,7 @@ _CHUNK = 65536
 
 
 def code_dtype(k: int) -> np.dtype:
-    """The smallest unsigned integer dtype that holds the codes ``0 .. k-1``.
+    """The smallest unsigned integer dtype that holds the codes 0 to ``k - 1``.
 
     ``uint8`` for up to 256 codes, ``uint16`` for up to 65536, ``uint32``
     otherwise.
