@@ -127,10 +127,14 @@ def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     return value
 
 
-def _input_options(f):
-    """The options that say how to read FILE (shared by the data commands).
-    ``--decimal`` and ``--id-column`` reach ``_input._read`` through the
-    click context rather than as arguments of the command."""
+def _input_options(f=None, *, columns=True):
+    """The options that say how to read FILE (shared by the data commands):
+    ``@_input_options``, or ``@_input_options(columns=False)`` without
+    ``--columns`` (``predict`` takes the model's).  ``--decimal`` and
+    ``--id-column`` reach ``_input._read`` through the click context rather
+    than as arguments of the command."""
+    if f is None:
+        return lambda g: _input_options(g, columns=columns)
     options = [
         click.option(
             "--columns",
@@ -189,6 +193,8 @@ def _input_options(f):
         ),
         _max_expanded_size_option(),
     ]
+    if not columns:
+        options = options[1:]
     for option in reversed(options):
         f = option(f)
     return f
