@@ -49,7 +49,9 @@ def reference_inertia(X, seed=0):
 
 
 def run_json(*args):
-    code, out, err = vqkit(*args, "--json", "--seed", 0)
+    """The JSON document of a run (``cluster`` runs get ``--seed 0``)."""
+    seed = ("--seed", 0) if args[0] == "cluster" else ()
+    code, out, err = vqkit(*args, "--json", *seed)
     assert code == 0, err
     return json.loads(out)
 

@@ -97,10 +97,14 @@ def test_single_column(tmp_path):
 
 def test_index_column_with_empty_header_name(tmp_path):
     # pandas' to_csv writes an unnamed index column
+    # (and R's write.csv its quoted row names): row ids, not a feature
     path = _write(tmp_path, "pd.csv", ",a,b\n0,1,2\n1,3,4\n")
     t = read_data(path)
-    assert t.columns == ["", "a", "b"]
+    assert t.columns == ["a", "b"] and t.X.tolist() == [[1, 2], [3, 4]]
+    assert t.id_column == "" and t.row_ids.tolist() == ["0", "1"]
     assert read_data(path, columns="a,b").X.tolist() == [[1, 2], [3, 4]]
+    t = read_data(path, id_column=False)
+    assert t.columns == ["", "a", "b"] and t.row_ids is None
 
 
 def test_quoted_field_with_delimiter_in_header(tmp_path):
