@@ -209,10 +209,10 @@ def test_standardized_plot_draws_the_scaled_data(tmp_path):
     pd.DataFrame(X, columns=["small", "large"]).to_csv(path, index=False)
     png = tmp_path / "plot.png"
     # drawn in this process to look at the axes: the same function the command calls
+    import matplotlib
+
     from vqkit.cli.cluster import _plot_clusters
     from vqkit.io import read_data
-
-    import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -258,6 +258,7 @@ def read_text(
         )
     names = None
     n_fields = len(first_fields)
+    body: Iterator[list[str]]
     if header:
         names = first_fields
         header_line = first + 1
