@@ -201,44 +201,53 @@ def test_missing_drop_keeps_row_numbers(tmp_path):
 # --plot draws the data that was clustered
 
 
-def test_standardized_plot_draws_the_scaled_data(tmp_path):
+def test_standardized_plot_draws_the_scaled_data(tmp_path, monkeypatch):
     pytest.importorskip("matplotlib")
-    X, truth = blobs(d=2)
+    from vqkit import plot as plot_module
+    from vqkit.cli import main
+
+    X, _ = blobs(d=2)
     X[:, 1] *= 1000.0  # the second column dwarfs the first unless scaled
     path = tmp_path / "two.csv"
     pd.DataFrame(X, columns=["small", "large"]).to_csv(path, index=False)
     png = tmp_path / "plot.png"
-    # drawn in this process to look at the axes: the same function the command calls
-    import matplotlib
-
-    from vqkit.cli.cluster import _plot_clusters
-    from vqkit.io import read_data
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    saved = []
-    real_save = plt.Figure.savefig
-
-    def keep(fig, *a, **k):
-        saved.append(fig)
-        return real_save(fig, *a, **k)
-
-    table = read_data(path)
-    Xs = (X - X.mean(axis=0)) / X.std(axis=0)
-    plt.Figure.savefig = keep
-    try:
-        _plot_clusters(str(png), Xs, truth, np.zeros((3, 2)), table, 3, "euclidean", "standardize")
-    finally:
-        plt.Figure.savefig = real_save
-    ax = saved[0].axes[0]
-    assert ax.get_xlabel() == "small (standardized)"
-    assert ax.get_ylabel() == "large (standardized)"
-    ys = np.concatenate([c.get_offsets()[:, 1] for c in ax.collections])
-    assert np.abs(ys).max() < 10  # scaled units, not thousands
     code, _, err = vqkit("cluster", path, "-k", 3, "--standardize", "--plot", png, "--seed", 0)
     assert code == 0, err
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # the same command in this process, keeping the figure to read its axes
+    figures = []
+    monkeypatch.setattr(plot_module, "save_figure", lambda fig, out: figures.append(fig))
+    args = ["cluster", str(path), "-k", "3", "--standardize", "--plot", str(png), "--seed", "0"]
+    with pytest.raises(SystemExit) as done:
+        main(args, prog_name="vqkit")
+    assert done.value.code == 0
+    ax = figures[0].axes[0]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("small (standardized)", "large (standardized)")
+    drawn = np.concatenate([c.get_offsets() for c in ax.collections])
+    assert np.abs(drawn).max() < 10  # standard units, not thousands
+    Xs = (X - X.mean(axis=0)) / X.std(axis=0)
+    gaps = np.abs(Xs[:, None, :] - drawn[None, :, :]).max(axis=2).min(axis=1)
+    assert gaps.max() < 1e-9  # every row drawn where its scaled values put it
+
+
+def test_shell_completion():
+    env = dict(
+        os.environ,
+        PYTHONPATH=SRC,
+        _VQKIT_COMPLETE="bash_complete",
+        COMP_WORDS="vqkit cluster data.csv --dec",
+        COMP_CWORD="3",
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "vqkit"], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert "--decimal" in done.stdout
+    env["COMP_WORDS"], env["COMP_CWORD"] = "vqkit pre", "1"
+    done = subprocess.run(
+        [sys.executable, "-m", "vqkit"], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert "predict" in done.stdout
 
 
 # ----------------------------------------------------------------------
