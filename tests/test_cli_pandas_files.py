@@ -392,3 +392,60 @@ def test_wine_as_pandas_writes_it(tmp_path):
     doc = run_json("cluster", path, "-k", 3, "--standardize")
     Xs = (X - X.mean(axis=0)) / X.std(axis=0)
     assert doc["inertia"] == pytest.approx(reference_inertia(Xs))
+
+
+def test_output_of_a_binary_input_numbers_its_rows(tmp_path):
+    X, _ = blobs()
+    X[4, 0] = np.nan
+    path = tmp_path / "x.npy"
+    np.save(path, X)
+    out = tmp_path / "out.csv"
+    code, _, err = vqkit("cluster", path, "-k", 3, "--seed", 0, "--missing", "drop", "-o", out)
+    assert code == 0, err
+    back = pd.read_csv(out)
+    assert list(back.columns) == ["row", "x0", "x1", "x2", "label"]
+    kept = [i for i in range(len(X)) if i != 4]
+    assert back["row"].tolist() == kept
+    np.testing.assert_array_equal(back[["x0", "x1", "x2"]].to_numpy(), X[kept])
+
+
+def test_predict_output_with_drops_and_a_named_id_column(tmp_path):
+    X, _ = blobs()
+    df = pd.DataFrame(X, columns=["a", "b", "c"])
+    df.insert(2, "sample", [f"s-{i}" for i in range(len(X))])
+    train = tmp_path / "train.csv"
+    df.to_csv(train, index=False)
+    model = tmp_path / "model.npz"
+    code, _, err = vqkit(
+        "cluster", train, "-k", 3, "--seed", 0, "--id-column", "sample", "--save-model", model
+    )
+    assert code == 0, err
+    new = df.iloc[:10].copy()
+    new.iloc[3, 0] = np.nan
+    path = tmp_path / "new.csv"
+    new.to_csv(path, index=False)
+    out = tmp_path / "out.tsv"
+    code, stdout, err = vqkit(
+        "predict",
+        model,
+        path,
+        "--id-column",
+        "sample",
+        "--missing",
+        "drop",
+        "-o",
+        out,
+        "--distances",
+    )
+    assert code == 0, err
+    assert stdout == ""  # with --output, nothing on stdout
+    back = pd.read_csv(out, sep="\t")
+    assert list(back.columns) == ["a", "b", "sample", "c", "label", "distance"]
+    assert back["sample"].tolist() == new["sample"].tolist()
+    assert np.isnan(back["label"][3]) and np.isnan(back["distance"][3])
+    full = run_json("cluster", train, "-k", 3, "--id-column", "sample")
+    expected = [full["labels"][i] for i in range(10) if i != 3]
+    assert back["label"].drop(index=3).astype(int).tolist() == expected
+    doc = run_json("predict", model, path, "--id-column", "sample", "--missing", "drop")
+    assert doc["row_ids"] == [f"s-{i}" for i in range(10) if i != 3]
+    assert doc["dropped_rows"] == [3] and doc["labels"] == expected

@@ -14,7 +14,8 @@ otherwise, and a nullable ``label`` column.
 
 A binary input (``.npy``, ``.npz``, Parquet) has no text to copy: the
 output holds a ``row`` column (the 0-based row of the input), the columns
-read and ``label``, for the rows clustered.
+read and ``label``, for the rows clustered, as CSV (tab-separated for a
+``.tsv`` name) or Parquet.
 """
 
 from __future__ import annotations
@@ -80,7 +81,10 @@ def write_with_labels(
     names = None if header is None else header + extra
     if suffix_of(path) in PARQUET_SUFFIXES:
         return _write_parquet(path, names, rows(), len(extra), table.decimal)
-    delimiter = "\t" if table.delimiter in (None, " ") else table.delimiter
+    if table.format != "text":
+        delimiter = ","
+    else:
+        delimiter = "\t" if table.delimiter in (None, " ") else table.delimiter
     if suffix_of(path) == ".tsv":
         delimiter = "\t"
 
