@@ -21,6 +21,7 @@ read and ``label``, for the rows clustered, as CSV (tab-separated for a
 from __future__ import annotations
 
 import csv
+import io
 import itertools
 import os
 from collections.abc import Iterator
@@ -65,10 +66,13 @@ def write_with_labels(
         header, records = _text_records(table, max_expanded_size)
 
         def rows() -> Iterator[list[str]]:
+            i = -1
             for i, fields in enumerate(records):
                 if i >= n_rows:
-                    raise ValueError(f"{table.path} changed while it was being read")
+                    break
                 yield fields + added(i)
+            if i + 1 != n_rows:  # another number of data rows than were read
+                raise ValueError(f"{table.path} changed while it was being read")
 
     else:
         header = ["row"] + (table.columns or [f"x{j}" for j in range(table.X.shape[1])])
@@ -92,7 +96,9 @@ def write_with_labels(
         if names is not None:
             yield _csv_line(names, delimiter)
         for block in _batches(rows()):
-            yield "".join(_csv_line(fields, delimiter) for fields in block)
+            buf = io.StringIO()
+            csv.writer(buf, delimiter=delimiter, lineterminator="\n").writerows(block)
+            yield buf.getvalue()
 
     return _write_text(path, lines())
 
