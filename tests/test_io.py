@@ -97,10 +97,14 @@ def test_single_column(tmp_path):
 
 def test_index_column_with_empty_header_name(tmp_path):
     # pandas' to_csv writes an unnamed index column
+    # (and R's write.csv its quoted row names): row ids, not a feature
     path = _write(tmp_path, "pd.csv", ",a,b\n0,1,2\n1,3,4\n")
     t = read_data(path)
-    assert t.columns == ["", "a", "b"]
+    assert t.columns == ["a", "b"] and t.X.tolist() == [[1, 2], [3, 4]]
+    assert t.id_column == "" and t.row_ids.tolist() == ["0", "1"]
     assert read_data(path, columns="a,b").X.tolist() == [[1, 2], [3, 4]]
+    t = read_data(path, id_column=False)
+    assert t.columns == ["", "a", "b"] and t.row_ids is None
 
 
 def test_quoted_field_with_delimiter_in_header(tmp_path):
@@ -256,9 +260,15 @@ def test_non_numeric_cell(tmp_path, quoted):
     assert err.path == str(path)
 
 
-def test_first_line_hint(tmp_path):
-    err = _error(_write(tmp_path, "h.csv", "id,2020\n1,2\n"))
-    assert err.line == 1 and "--header" in str(err)
+def test_first_line_with_text_and_numbers_is_a_header(tmp_path):
+    # any text makes the first line a header (pandas' rule), numbers in it or not
+    path = _write(tmp_path, "h.csv", "id,2020\n1,2\n")
+    t = read_data(path)
+    assert t.header and t.columns == ["2020"] and t.X.tolist() == [[2.0]]
+    assert t.id_column == "id" and t.row_ids.tolist() == ["1"]
+    assert "it has text: 'id'" in t.header_reason
+    err = _error(path, header=False)  # told otherwise: the text is not a number
+    assert err.line == 1 and "'id' is not a number" in str(err)
 
 
 @pytest.mark.parametrize("token", ["", "NA", "nan", "NaN", "null", "N/A", "None"])
@@ -758,3 +768,43 @@ def test_quoted_ragged_and_missing(tmp_path):
     # a quoted field over two lines: the row starts on line 3
     err = _error(_write(tmp_path, "ml.csv", 'x,y\n1,2\n3,"4\n5"\n6,7\n'))
     assert err.line == 3 and err.column == 2
+
+
+@pytest.mark.parametrize(
+    "text, header",
+    [
+        ("0,1,2\n1.5,2.5,3.5\n", True),  # pandas' default names over floats
+        ("0,1,2\n1,2,3\n4,5,6\n", True),  # ... over integers (three or more names)
+        ("0,1\n1,0\n0,0\n", False),  # two whole numbers over whole numbers: data
+        ("0,1\n1.5,2.5\n", True),  # ... over decimal rows: names
+        (",0,1\n0,1,2\n1,3,4\n", True),  # pandas' index and names
+        ("2019,2020\n1.5,2.0\n3e-05,4.25\n", True),  # years over decimal rows
+        ("2019,2020\n1,2\n", False),  # years over whole numbers: data
+        ("1.5,2.5\n3.5,4.5\n", False),  # np.savetxt, to_csv(header=False)
+        ("2019,2020\n1.5,2\n", False),  # a whole number below: the line may be data
+        ("NA,NA\n1,2\n", False),  # only missing values: a row with holes
+    ],
+)
+def test_header_rule(tmp_path, text, header):
+    t = read_data(_write(tmp_path, "r.csv", text), missing="drop")
+    assert t.header is header, t.header_reason
+    n_lines = text.count("\n")
+    assert t.X.shape[0] + t.n_dropped == n_lines - header
+
+
+def test_decimal_comma(tmp_path):
+    path = _write(tmp_path, "c.csv", "a;b\n1,5;2\n-0,25;1e3\n")
+    t = read_data(path, decimal=",")
+    assert t.X.tolist() == [[1.5, 2.0], [-0.25, 1000.0]] and t.columns == ["a", "b"]
+    with pytest.raises(DataFileError, match="decimal commas need another delimiter"):
+        read_data(_write(tmp_path, "d.csv", "1,5\n"), decimal=",", delimiter=",")
+    with pytest.raises(DataFileError, match="--decimal ,"):
+        read_data(path)
+
+
+def test_row_numbers_after_drop(tmp_path):
+    path = _write(tmp_path, "m.csv", "x,y\n1,2\n\n# note\n3,\n5,6\nNA,1\n7,8\n")
+    t = read_data(path, missing="drop")
+    assert t.dropped_rows.tolist() == [1, 3]
+    assert t.row_numbers().tolist() == [0, 2, 4]
+    assert t.X.tolist() == [[1, 2], [5, 6], [7, 8]]

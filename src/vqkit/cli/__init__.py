@@ -10,7 +10,8 @@ existing file is only ever replaced by a complete one (devices and pipes
 are written through).
 
 One module per command (``demo``, with the SciPy tutorial's examples it
-runs, ``quantize``, ``cluster``, ``choose_k``; ``codebook`` holds
+runs, ``quantize``, ``cluster``, ``predict`` (with ``_model``, the
+model files of ``cluster --save-model``), ``choose_k``; ``codebook`` holds
 train-codebook, encode and decode); the shared pieces
 are ``_errors`` (exit statuses and messages), ``_options`` (options and
 parameter types), ``_input`` (reading FILE),
@@ -23,7 +24,7 @@ from __future__ import annotations
 import click
 
 from .. import __version__
-from . import choose_k, cluster, codebook, demo, quantize
+from . import choose_k, cluster, codebook, demo, predict, quantize
 from ._errors import DEBUG_ENV, Group
 from ._options import CONTEXT_SETTINGS
 
@@ -46,6 +47,8 @@ def main(debug: bool) -> None:
     Then try your own data (CSV/TSV, .npy, .npz, Parquet, or - for stdin):
       vqkit choose-k data.csv
       vqkit cluster data.csv -k 3 --labels labels.txt --centers centres.csv
+      vqkit cluster data.csv -k 3 --save-model model.npz
+      vqkit predict model.npz new.csv
       vqkit quantize photo.jpg -k 16 -o photo-16.png
 
     Run "vqkit COMMAND --help" for a command's options and examples.
@@ -56,6 +59,7 @@ for _command in (
     demo.demo,
     quantize.quantize,
     cluster.cluster,
+    predict.predict,
     choose_k.choose_k,
     codebook.train_codebook,
     codebook.encode,

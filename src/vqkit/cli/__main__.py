@@ -2,4 +2,4 @@
 
 from . import main
 
-main()
+main(prog_name="vqkit")  # messages and shell completion (_VQKIT_COMPLETE) as for the script

@@ -119,8 +119,22 @@ def _file_argument(name):
     return click.argument(name, type=click.Path(readable=False, allow_dash=True))
 
 
-def _input_options(f):
-    """The options that say how to read FILE (shared by the data commands)."""
+def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Keep an input option that the command function does not take as an
+    argument (``--decimal``, ``--id-column``) in ``ctx.meta``, where
+    ``_input._read`` finds it."""
+    ctx.meta[f"vqkit.{param.name}"] = value
+    return value
+
+
+def _input_options(f=None, *, columns=True):
+    """The options that say how to read FILE (shared by the data commands):
+    ``@_input_options``, or ``@_input_options(columns=False)`` without
+    ``--columns`` (``predict`` takes the model's).  ``--decimal`` and
+    ``--id-column`` reach ``_input._read`` through the click context rather
+    than as arguments of the command."""
+    if f is None:
+        return lambda g: _input_options(g, columns=columns)
     options = [
         click.option(
             "--columns",
@@ -146,8 +160,28 @@ def _input_options(f):
         click.option(
             "--header/--no-header",
             default=None,
-            help="Text files: the first line names the columns (or not).  Default: "
-            "detected (a header line holds no numbers).",
+            help="Text files: the first line names the columns (or not).  Default: a "
+            "header when it has text, is pandas' 0,1,2,... or is whole numbers (such as "
+            "years) above decimal rows; the summary says what was decided.",
+        ),
+        click.option(
+            "--decimal",
+            type=click.Choice([".", ","]),
+            default=".",
+            show_default=True,
+            expose_value=False,
+            callback=_remember,
+            help="Text files: the decimal separator; with ',' the delimiter is ';' or tab.",
+        ),
+        click.option(
+            "--id-column",
+            metavar="COL|none",
+            default=None,
+            expose_value=False,
+            callback=_remember,
+            help="Text files: the column of row ids (not a feature; labels and --output "
+            "keep it).  Default: a first column with an empty name (pandas' index) or "
+            "named id, index, row, row_id; none: no id column.",
         ),
         click.option(
             "--missing",
@@ -159,6 +193,8 @@ def _input_options(f):
         ),
         _max_expanded_size_option(),
     ]
+    if not columns:
+        options = options[1:]
     for option in reversed(options):
         f = option(f)
     return f

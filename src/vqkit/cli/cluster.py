@@ -6,7 +6,15 @@ import os
 
 import click
 
-from ._input import _check_k_rows, _check_scaling, _read, _scale, _scaling_name
+from ._input import (
+    _check_k_rows,
+    _check_scaling,
+    _read,
+    _read_document,
+    _read_summary,
+    _scaling_name,
+    _scaling_of,
+)
 from ._options import (
     MAX_ITER,
     _file_argument,
@@ -106,6 +114,22 @@ INITS = ["k-means++", "k-means||", "random"]
     default=None,
     help="Write the centres: .npy, or CSV with a header line; - for stdout.",
 )
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write FILE's rows with a label column appended: text with FILE's delimiter "
+    "(.csv, .tsv, ...) or Parquet (.parquet); dropped rows get an empty label.",
+)
+@click.option(
+    "--save-model",
+    "model_out",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Save the model (.npz), with the columns and scaling, for vqkit predict.",
+)
 @_json_option("Print one JSON object (k, centroids, labels, inertia, n_iter, ...).")
 @_plot_option("Save a scatter plot of the clusters (PNG).")
 @_force_option()
@@ -128,6 +152,8 @@ def cluster(
     max_expanded_size: int | None,
     labels_out: str | None,
     centers_out: str | None,
+    output: str | None,
+    model_out: str | None,
     as_json: bool,
     plot: str | None,
     force: bool,
@@ -140,9 +166,11 @@ def cluster(
     for text on standard input.  Each row is a point; each selected column
     a feature.
 
-    Without --labels, --centers or --json a short summary is printed (sizes
-    and centres).  Centres are always reported in the input's units, also
-    with --standardize or --whiten (the inertia is that of the scaled data).
+    Without --labels, --centers or --json a short summary is printed (how
+    FILE was read, sizes and centres).  Centres are always reported in the
+    input's units, also with --standardize or --whiten (the inertia is that
+    of the scaled data, and --plot draws the scaled data).  Labels keep the
+    file's row numbers (or its id column) when --missing drop drops rows.
     Output files are written atomically.
 
     \b
@@ -152,6 +180,7 @@ def cluster(
       vqkit cluster points.csv -k auto --standardize --plot clusters.png
       vqkit cluster data.csv -k 5 --columns height,weight --missing drop
       vqkit cluster vectors.npz --key train -k 16 --json > result.json
+      vqkit cluster wine.csv -k 3 --standardize --save-model wine.npz -o wine-labelled.csv
       cat points.tsv | vqkit cluster - -k 2 --labels -
     """
     import numpy as np
@@ -165,10 +194,20 @@ def cluster(
     for path, option in ((labels_out, "--labels"), (centers_out, "--centers")):
         if path is not None:
             _check_writable(path, option, allow_dash=True)
+    for path, option in ((output, "--output"), (model_out, "--save-model")):
+        if path is not None:
+            _check_writable(path, option)
+    _check_output_input(output, file)
     if plot is not None:
         _check_plot_output(plot)
     _check_outputs(
-        [(labels_out, "--labels"), (centers_out, "--centers"), (plot, "--plot")],
+        [
+            (labels_out, "--labels"),
+            (centers_out, "--centers"),
+            (output, "--output"),
+            (model_out, "--save-model"),
+            (plot, "--plot"),
+        ],
         [(file, "FILE")],
         force,
     )
@@ -177,7 +216,8 @@ def cluster(
     X = table.X
     if k != "auto":
         _check_k_rows(k, table)
-    Xs, undo = _scale(X, standardize, whiten)
+    mean, scale = _scaling_of(X, standardize, whiten)
+    Xs = X if mean is None else (np.asarray(X, dtype=np.float64) - mean) / scale
     if metric == "cosine":
         _check_directions(Xs, table, standardize)
 
@@ -207,19 +247,30 @@ def cluster(
         except ValueError as exc:
             raise click.ClickException(f"{table.path}: {exc}") from None
     labels = km.labels_
-    centers = undo(km.cluster_centers_)  # in the input's units
+    centers = km.cluster_centers_
+    if mean is not None:  # back to the input's units
+        centers = np.asarray(centers, dtype=np.float64) * scale + mean
     sizes = np.bincount(labels, minlength=int(k))
 
-    from ..io import write_labels, write_matrix
+    from ..io import write_matrix
 
     if labels_out is not None:
-        with _file_errors(labels_out):
-            write_labels(labels_out, labels)
+        _write_labels(labels_out, labels, table)
     if centers_out is not None:
         with _file_errors(centers_out):
             write_matrix(centers_out, centers, table.columns)
+    if output is not None:
+        _write_output(output, table, labels, None, max_expanded_size)
+    if model_out is not None:
+        from ._model import save_model
+
+        with _file_errors(model_out):
+            save_model(
+                model_out, km, table, columns, _scaling_name(standardize, whiten), mean, scale
+            )
     if plot is not None:
-        _plot_clusters(plot, X, labels, centers, table, k, metric)
+        scaling = _scaling_name(standardize, whiten)
+        _plot_clusters(plot, Xs, labels, km.cluster_centers_, table, k, metric, scaling)
 
     if as_json:
         document = {
@@ -239,8 +290,11 @@ def cluster(
             "n_samples": int(X.shape[0]),
             "n_features": int(X.shape[1]),
             "columns": table.columns,
-            "rows_dropped": table.n_dropped,
+            "rows": table.row_numbers().tolist(),
+            **_read_document(table),
         }
+        if table.row_ids is not None:
+            document["row_ids"] = table.row_ids.tolist()
         if chosen is not None:
             document["choose_k"] = chosen.to_dict()
         _json_out(document)
@@ -254,7 +308,13 @@ def cluster(
             table, k, km, centers, sizes, metric, init, n_init, seed, standardize, whiten
         )
     )
-    for path, what in ((labels_out, "labels"), (centers_out, "centres"), (plot, "plot")):
+    for path, what in (
+        (labels_out, "labels"),
+        (centers_out, "centres"),
+        (output, "labelled rows"),
+        (model_out, "model"),
+        (plot, "plot"),
+    ):
         if path is not None:
             click.echo(f"Saved the {what} to {path}")
 
@@ -302,8 +362,10 @@ def _cluster_summary(
     names = table.columns or [f"x{j}" for j in range(d)]
     shown = ", ".join(names) if d <= 8 else ", ".join(names[:8]) + ", ..."
     scaling = ", standardized" if standardize else ", whitened" if whiten else ""
+    read = _read_summary(table)
     lines = [
         f"{table.path}: {n} rows x {d} columns ({shown})",
+        *([read[0].upper() + read[1:]] if read else []),
         f"k-means: k={k}, metric {metric}, init {init}, n_init {_n_runs(init, n_init)}, "
         f"seed {seed if seed is not None else 'none'}{scaling}",
         f"{km.n_iter_} iteration{'s' if km.n_iter_ != 1 else ''}, inertia {_fmt_g(km.inertia_)}",
@@ -323,16 +385,64 @@ def _cluster_summary(
     return "\n".join(lines)
 
 
-def _plot_clusters(path, X, labels, centers, table, k, metric):
+def _plot_clusters(path, X, labels, centers, table, k, metric, scaling):
+    """Scatter plot of the data that was clustered (scaled, with
+    --standardize or --whiten) and its centres."""
     from .. import plot as plot_module
 
-    title = f"{os.path.basename(table.path)}: k={k} ({metric})"
+    scaled = {"standardize": "standardized", "whiten": "whitened"}.get(scaling)
+    title = f"{os.path.basename(table.path)}: k={k} ({metric}" + (
+        f", {scaled} data)" if scaled else ")"
+    )
     with _saving_plot(path):
         fig = plot_module.clusters(X, labels, centers, title=title)
         ax = fig.axes[0]
-        names = table.columns
-        if names and X.shape[1] <= 2:  # drawn as they are: name the axes
-            ax.set_xlabel(names[0])
+        names = table.columns or [f"x{j}" for j in range(X.shape[1])]
+        if X.shape[1] <= 2:  # drawn as they are: name the axes
+            unit = f" ({scaled})" if scaled else ""
+            ax.set_xlabel(names[0] + unit)
             if X.shape[1] == 2:
-                ax.set_ylabel(names[1])
+                ax.set_ylabel(names[1] + unit)
+        elif scaled:
+            ax.set_xlabel(f"{ax.get_xlabel()} of the {scaled} data".strip())
+            ax.set_ylabel(f"{ax.get_ylabel()} of the {scaled} data".strip())
         plot_module.save_figure(fig, path)
+
+
+def _write_labels(path, labels, table, distances=None, as_csv=None):
+    """Write the labels of ``table``'s rows, numbered as the file's rows (or
+    by its id column) so that they join back to it."""
+    from ..io import write_labels
+
+    with _file_errors(path):
+        write_labels(
+            path,
+            labels,
+            rows=table.row_numbers(),
+            n_rows=table.X.shape[0] + len(table.dropped_rows),
+            ids=table.row_ids,
+            id_name=table.id_column,
+            distances=distances,
+            as_csv=as_csv,
+        )
+
+
+def _check_output_input(output, file):
+    """``--output`` reads FILE a second time: not standard input."""
+    if output is not None and file == "-":
+        raise click.UsageError(
+            "--output copies FILE's rows, which needs FILE to be a file: standard input "
+            "cannot be read twice; save it to a file first."
+        )
+
+
+def _write_output(path, table, labels, distances, max_expanded_size):
+    """Write ``--output``: FILE's rows with their labels appended."""
+    from ..io.errors import DataFileError
+    from ..io.labelled import write_with_labels
+
+    with _file_errors(path):
+        try:
+            write_with_labels(path, table, labels, distances, max_expanded_size)
+        except (DataFileError, ValueError, ImportError) as exc:
+            raise click.ClickException(f"{path}: {exc}") from None

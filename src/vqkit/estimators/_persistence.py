@@ -88,6 +88,17 @@ def save_estimator(estimator: CentroidEstimator, path: str | os.PathLike) -> str
     The file is written to a temporary name beside ``path`` and renamed, so
     an existing file is replaced only by a complete one.
     """
+    return write_archive(path, *estimator_archive(estimator))
+
+
+def estimator_archive(
+    estimator: CentroidEstimator,
+) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """``(arrays, meta)`` of the fitted ``estimator``: what
+    :func:`save_estimator` writes.  A caller may add entries of its own to
+    ``meta`` (not arrays) before it writes them with
+    :func:`vqkit.persistence.write_archive`; :func:`load_estimator` leaves
+    them alone."""
     estimator._check_fitted()
     arrays: dict[str, np.ndarray] = {}
     params: dict[str, Any] = {}
@@ -130,7 +141,7 @@ def save_estimator(estimator: CentroidEstimator, path: str | os.PathLike) -> str
         "array_params": array_params,
         "array_attributes": array_attributes,
     }
-    return write_archive(path, arrays, meta)
+    return arrays, meta
 
 
 def load_estimator(cls: type[E], path: str | os.PathLike) -> E:
@@ -145,6 +156,16 @@ def load_estimator(cls: type[E], path: str | os.PathLike) -> E:
     """
     what = f"{os.fspath(path)!r} is not a vqkit model file"
     meta, arrays = read_archive(path, FORMAT, VERSION, what)
+    return estimator_from_archive(cls, meta, arrays, path)
+
+
+def estimator_from_archive(
+    cls: type[E], meta: dict[str, Any], arrays: dict[str, np.ndarray], path: str | os.PathLike
+) -> E:
+    """The ``cls`` of an archive read by :func:`vqkit.persistence.read_archive`
+    from ``path`` (named in messages), checked as :func:`load_estimator`
+    says."""
+    what = f"{os.fspath(path)!r} is not a vqkit model file"
     if meta.get("class") != cls.__name__:
         raise ValueError(
             f"{path!r} holds a {meta.get('class')} model, not a {cls.__name__}; "

@@ -43,7 +43,8 @@ _DAMAGED = (
 
 def _array_checked(arr, path, where, columns, missing, names=None, usecols=None):
     """The 2-D float array of ``arr`` after column selection and the
-    missing-value policy: ``(X, n_dropped, dropped_rows)``.  ``usecols``:
+    missing-value policy: ``(X, n_dropped, dropped_rows)`` (all the
+    dropped rows, 0-based).  ``usecols``:
     the file's 0-based column of each column of ``arr`` (when the selection
     was made before), for error messages; ``names``: the file's names."""
     if arr.dtype.kind not in "fiub":
@@ -112,7 +113,16 @@ def _array_checked(arr, path, where, columns, missing, names=None, usecols=None)
         )
     keep = np.ones(arr.shape[0], dtype=bool)
     keep[bad_rows] = False
-    return np.ascontiguousarray(arr[keep]), len(bad_rows), [r + 1 for r in bad_rows[:10]]
+    return np.ascontiguousarray(arr[keep]), len(bad_rows), bad_rows
+
+
+def _dropped(n_dropped, rows):
+    """The Table fields of the dropped ``rows`` (0-based)."""
+    return {
+        "n_dropped": n_dropped,
+        "dropped": [r + 1 for r in rows[:10]],
+        "dropped_rows": np.array(rows, dtype=np.int64),
+    }
 
 
 def read_npy(path: str, columns: ColumnSpec, missing: str) -> Table:
@@ -144,7 +154,8 @@ def read_npy(path: str, columns: ColumnSpec, missing: str) -> Table:
             raise os_error(path, exc) from None
         raise DataFileError(f"not a valid .npy file: {reason(exc)}", path=path) from None
     X, n_dropped, dropped = _array_checked(arr, path, None, columns, missing)
-    return Table(X, None, path, "npy", n_dropped=n_dropped, dropped=dropped)
+    width = arr.shape[1] if arr.ndim == 2 else 1
+    return Table(X, None, path, "npy", n_file_columns=width, **_dropped(n_dropped, dropped))
 
 
 def read_npz(
@@ -189,7 +200,8 @@ def read_npz(
         where = f"{path} (array {excerpt(key)})"
         arr = _npz_member(archive, key, path, where, max_expanded_size)
     X, n_dropped, dropped = _array_checked(arr, path, where, columns, missing)
-    return Table(X, None, path, "npz", n_dropped=n_dropped, dropped=dropped)
+    width = arr.shape[1] if arr.ndim == 2 else 1
+    return Table(X, None, path, "npz", n_file_columns=width, **_dropped(n_dropped, dropped))
 
 
 def _npz_member(archive, key, path, where, max_expanded_size):
@@ -324,4 +336,12 @@ def read_parquet(
         raise DataFileError(f"cannot read the table: {reason(exc)}", path=path) from None
     selected = [names[j] for j in usecols]
     X, n_dropped, dropped = _array_checked(X, path, None, None, missing, names, usecols)
-    return Table(X, selected, path, "parquet", n_dropped=n_dropped, dropped=dropped)
+    return Table(
+        X,
+        selected,
+        path,
+        "parquet",
+        file_columns=names,
+        n_file_columns=len(names),
+        **_dropped(n_dropped, dropped),
+    )

@@ -38,6 +38,8 @@ def read_data(
     missing: str = "error",
     stdin: BinaryIO | None = None,
     max_expanded_size: int | None = None,
+    decimal: str = ".",
+    id_column: str | int | bool | None = None,
 ) -> Table:
     """Read a data file as a 2-D float array.
 
@@ -58,7 +60,23 @@ def read_data(
         Default: detected.
     header : bool, optional
         Text files: whether the first line names the columns.  Default:
-        detected (a header has no field that is a number).
+        decided by :func:`vqkit.io.text.decide_header`: a line with text
+        (any field not a number) is a header, and so is a line of pandas'
+        default names (``0,1,...``, after an empty index cell or not) and a
+        line of whole numbers (such as years) above rows written with
+        decimal points; a line of numbers like the rows below it is data.
+        ``Table.header_reason`` says which rule decided.
+    decimal : {".", ","}, default="."
+        Text files: the decimal separator.  With ``","`` the delimiter is
+        ``";"`` or tab (detected or given), never the comma.
+    id_column : str, int or bool, optional
+        Text files with a header: the column of row ids, which is not a
+        feature (``Table.row_ids`` holds its text).  Default (None or True):
+        the first column whose name is empty (pandas' index) or one of
+        ``id``, ``index``, ``row``, ``row_id``, ``rowid``, ``Unnamed: 0``
+        (any case); it is left out of the default selection of columns (all
+        of them).  False or ``"none"``: no id column; a name or index: that
+        column.
     missing : {"error", "drop"}, default="error"
         What a missing value does: stop with an error naming its line and
         column, or drop its row.
@@ -107,6 +125,12 @@ def read_data(
             path=path,
             option="delimiter",
         )
+    if fmt != "text" and decimal != ".":
+        raise DataFileError(
+            f"a decimal separator applies to text files only, not to {fmt} files",
+            path=path,
+            option="decimal",
+        )
     if fmt != "npz" and key is not None:
         raise DataFileError("a key applies to .npz files only", path=path, option="key")
     if max_expanded_size is not None and max_expanded_size < 0:
@@ -120,11 +144,25 @@ def read_data(
                     path=_STDIN_NAME,
                 )
             return read_text(
-                stream_chunks(stream), _STDIN_NAME, columns, delimiter, header, missing
+                stream_chunks(stream),
+                _STDIN_NAME,
+                columns,
+                delimiter,
+                header,
+                missing,
+                decimal,
+                id_column,
             )
         _check_file(path)
         return read_text(
-            file_chunks(path, max_expanded_size), path, columns, delimiter, header, missing
+            file_chunks(path, max_expanded_size),
+            path,
+            columns,
+            delimiter,
+            header,
+            missing,
+            decimal,
+            id_column,
         )
     _check_file(path)
     if os.path.getsize(path) == 0:

@@ -32,6 +32,27 @@ class Table:
         Rows dropped for missing values (``missing="drop"``).
     dropped : list of int
         The first (up to 10) dropped lines (text) or rows (binary), 1-based.
+    header_reason : str
+        Text files: why the first line was, or was not, read as the column
+        names (for summaries), such as ``"line 1 names the columns (it has
+        text: 'x')"``.
+    header_line : int or None
+        Text files: the 1-based line of the column names.
+    dropped_rows : ndarray of int64
+        0-based positions of all the dropped rows among the file's data
+        rows (the numbering of :meth:`row_numbers`).
+    id_column : str or None
+        The name (or 0-based index, as text) of the column read as row ids
+        instead of as a feature.
+    row_ids : ndarray of str or None
+        The text of the id column in each row of ``X``.
+    decimal : str
+        Text files: the decimal separator, ``"."`` or ``","``.
+    file_columns : list of str or None
+        The names of all the file's columns, selected or not (when it names
+        them).
+    n_file_columns : int or None
+        How many columns the file has, selected or not.
     """
 
     X: np.ndarray
@@ -43,6 +64,25 @@ class Table:
     n_dropped: int = 0
     dropped: list[int] = dataclasses.field(default_factory=list)
     _line_numbers: Callable[[], np.ndarray] | None = dataclasses.field(default=None, repr=False)
+    header_reason: str = ""
+    header_line: int | None = None
+    dropped_rows: np.ndarray = dataclasses.field(
+        default_factory=lambda: np.zeros(0, dtype=np.int64)
+    )
+    id_column: str | None = None
+    row_ids: np.ndarray | None = None
+    decimal: str = "."
+    file_columns: list[str] | None = None
+    n_file_columns: int | None = None
+
+    def row_numbers(self) -> np.ndarray:
+        """0-based position of each row of ``X`` among all the data rows of
+        the file, dropped ones included: the row numbers that labels are
+        written with, so that they join back to the file."""
+        n = self.X.shape[0]
+        if not len(self.dropped_rows):
+            return np.arange(n, dtype=np.int64)
+        return np.delete(np.arange(n + len(self.dropped_rows), dtype=np.int64), self.dropped_rows)
 
     def where(self, i: int) -> str:
         """``"line N"`` (text) or ``"row N"`` (binary) of the row ``X[i]``."""

@@ -66,13 +66,14 @@ def _is_number(token):
     return "_" not in token
 
 
-def _sniff(sample):
+def _sniff(sample, decimal="."):
     """The delimiter of the lines ``sample``: tab, ";" or "," when it
     splits every line into the same number (>1) of fields (in that order
     of preference, so that decimal commas go with ";"), else the one that
-    splits the first line into the most fields, else whitespace (None)."""
+    splits the first line into the most fields, else whitespace (None).
+    With ``decimal=","`` the comma is not a candidate."""
     best, best_n = None, 1
-    for d in ("\t", ";", ","):
+    for d in ("\t", ";", ",") if decimal == "." else ("\t", ";"):
         counts = [len(_fields(line, d)) for line in sample]
         if counts[0] > 1 and all(c == counts[0] for c in counts):
             return d
@@ -140,6 +141,80 @@ def _read_head(
     return first, kept, above, iter(())
 
 
+#: Column names taken as row ids rather than features (compared in lower
+#: case); an empty name counts too when it is the first column (the index
+#: that pandas' ``to_csv()`` writes).
+ID_NAMES = frozenset({"id", "index", "row", "row_id", "rowid", "unnamed: 0"})
+_WHOLE = re.compile(r"[-+]?\d+")
+_DECIMAL_SEPARATORS = (".", ",")
+
+
+def _is_whole(token):
+    return _WHOLE.fullmatch(token) is not None
+
+
+def _is_written_decimal(token):
+    """Whether ``token`` is a number written with a decimal point or an
+    exponent (as pandas and NumPy write floats: ``1.0``, ``2e-05``)."""
+    return _is_number(token) and not _is_whole(token) and token.lower() not in MISSING_TOKENS
+
+
+def decide_header(first: list[str], sample: list[list[str]]) -> tuple[bool, str]:
+    """Whether the first content line ``first`` (its fields, decimal commas
+    already turned into points) names the columns, judged with the fields
+    of the content lines below it, ``sample``: ``(header, why)``.
+
+    The first line is a header when
+
+    * one of its fields is text (neither a number nor a missing-value
+      token), as in every CSV with names;
+    * its fields are pandas' default names: a leading empty cell (the
+      index) and/or the whole numbers ``0, 1, ..., m-1`` (``m >= 3``, or any
+      ``m`` after an empty cell);
+    * its fields are whole numbers (``2019,2020,2021``) and every number
+      below it is written with a decimal point or an exponent, as pandas and
+      NumPy write floats: such a line cannot be one of those rows.
+
+    Otherwise (numbers like the rows below it) it is a row of data.  ``why``
+    says which rule decided, for the summaries.
+    """
+    lead_empty = len(first) > 1 and first[0] == ""
+    rest = first[1:] if lead_empty else first
+    text = [f for f in rest if not _is_number(f) and f.lower() not in MISSING_TOKENS]
+    if text:
+        return True, f"names the columns (it has text: {excerpt(text[0])})"
+    if rest and all(_is_whole(f) for f in rest):
+        if [int(f) for f in rest] == list(range(len(rest))) and (lead_empty or len(rest) >= 3):
+            index = "an empty index cell and " if lead_empty else ""
+            return True, f"names the columns ({index}pandas' default names 0 to {len(rest) - 1})"
+        skip = 1 if lead_empty else 0
+        cells = [f for row in sample for f in row[skip:] if f.lower() not in MISSING_TOKENS]
+        if cells and all(_is_written_decimal(f) for f in cells):
+            return True, (
+                "names the columns (whole numbers above rows of decimal numbers; "
+                "--no-header reads it as data)"
+            )
+        if lead_empty:
+            return True, "names the columns (an empty index cell and whole numbers)"
+    return False, "is data (it holds numbers only; --header reads it as column names)"
+
+
+def _id_column(names):
+    """0-based index of the column of row ids among the header ``names``
+    (see :data:`ID_NAMES`), or None."""
+    if len(names) > 1 and names[0] == "":
+        return 0
+    for j, name in enumerate(names):
+        if name.strip().lower() in ID_NAMES:
+            return j
+    return None
+
+
+def _decimal_points(lines):
+    """The lines with decimal commas turned into points."""
+    return [line.replace(",", ".") for line in lines]
+
+
 def read_text(
     chunks: Iterable[bytes],
     display: str,
@@ -147,22 +222,43 @@ def read_text(
     delimiter: str | None,
     header: bool | None,
     missing: str,
+    decimal: str = ".",
+    id_column: str | int | bool | None = None,
 ) -> Table:
     """The :class:`Table` of the text whose bytes come in the pieces
     ``chunks`` (named ``display`` in messages); the other arguments as for
     :func:`vqkit.io.read_data`."""
+    if decimal not in _DECIMAL_SEPARATORS:
+        raise DataFileError(
+            f"bad decimal separator {excerpt(decimal)}: give '.' or ','", option="decimal"
+        )
     d, given = _normalise_delimiter(delimiter)
     first, kept, above, rest = _read_head(line_batches(decoded(chunks, display)), display)
     if not given:
-        d = _sniff([line for line in kept if _is_content(line)][:_SNIFF_LINES])
+        d = _sniff([line for line in kept if _is_content(line)][:_SNIFF_LINES], decimal)
+    if decimal == "," and d == ",":
+        raise DataFileError(
+            "decimal commas need another delimiter than the comma, such as ';' or tab "
+            "(give it with --delimiter)",
+            path=display,
+            option="delimiter",
+        )
     first_fields = _fields(kept[0], d)
+    numbers = _decimal_points if decimal == "," else list
 
     if header is None:
-        header = not any(_is_number(f) for f in first_fields) and any(
-            f.lower() not in MISSING_TOKENS for f in first_fields
+        sample = [_fields(line, d) for line in numbers(kept[1:]) if _is_content(line)]
+        header, why = decide_header(_fields(numbers(kept[:1])[0], d), sample)
+        header_reason = f"line {first + 1} {why}"
+    else:
+        header_reason = (
+            f"line {first + 1} names the columns (--header)"
+            if header
+            else f"line {first + 1} is data (--no-header)"
         )
     names = None
     n_fields = len(first_fields)
+    body: Iterator[list[str]]
     if header:
         names = first_fields
         header_line = first + 1
@@ -175,13 +271,27 @@ def read_text(
             candidate = _fields(above.lstrip()[1:], d)
             if len(candidate) == n_fields and not any(_is_number(f) for f in candidate):
                 names = candidate
+                header_reason += "; the '#' line above it names the columns"
+    if decimal == ",":
+        body = map(_decimal_points, body)
     del kept
-    usecols = select_columns(columns, n_fields, names, display)
+    ids_at = _pick_id_column(id_column, n_fields, names, display)
+    if columns is None:
+        usecols = [j for j in range(n_fields) if j != ids_at]
+        if not usecols:
+            raise DataFileError(
+                f"its only column, {excerpt(names[ids_at] if names else ids_at)}, holds row "
+                "ids; give --id-column none to cluster it",
+                path=display,
+            )
+    else:
+        usecols = select_columns(columns, n_fields, names, display)
     selected_names = [names[j] for j in usecols] if names else None
 
-    ctx = _TextContext(display, names, usecols, n_fields, header_line, d, missing)
+    ctx = _TextContext(display, names, usecols, n_fields, header_line, d, missing, decimal)
     ctx.first_line = (header_line or first) + 1
-    rows = _Rows(len(usecols))
+    ctx.ids_at = ids_at
+    rows = _Rows(len(usecols), ids_at is not None)
     _parse_body(ctx, _blocks(body, ctx.first_line), rows)
     if not rows.n:
         if not rows.n_dropped:
@@ -192,6 +302,9 @@ def read_text(
             path=display,
         )
     line_numbers = _cached(rows.line_numbers)
+    id_name = None
+    if ids_at is not None:
+        id_name = names[ids_at] if names else str(ids_at)
     return Table(
         rows.array(),
         selected_names,
@@ -200,9 +313,39 @@ def read_text(
         d or " ",
         bool(header),
         n_dropped=rows.n_dropped,
-        dropped=rows.dropped,
+        dropped=rows.dropped[:_DROPPED_LISTED],
         _line_numbers=line_numbers,
+        header_reason=header_reason,
+        header_line=header_line,
+        dropped_rows=rows.dropped_ordinals(line_numbers),
+        id_column=id_name,
+        row_ids=rows.id_array(),
+        decimal=decimal,
+        file_columns=names,
+        n_file_columns=n_fields,
     )
+
+
+def _pick_id_column(id_column, n_fields, names, display):
+    """The 0-based column of row ids: ``None``/``True`` detect it by its
+    header name (:func:`_id_column`), ``False`` or ``"none"`` turn it off,
+    a name or index picks it."""
+    if id_column is None or id_column is True:
+        return _id_column(names) if names else None
+    if id_column is False or (isinstance(id_column, str) and id_column.lower() == "none"):
+        return None
+    try:
+        picked = select_columns(id_column, n_fields, names, display)
+    except DataFileError as exc:
+        exc.option = "id-column"
+        raise
+    if len(picked) != 1:
+        raise DataFileError(
+            f"the id column must be one column, not {len(picked)}",
+            path=display,
+            option="id-column",
+        )
+    return picked[0]
 
 
 def _blocks(batches, line):
@@ -287,7 +430,10 @@ def _parse_plain(ctx, block, first_line, rows, stripped=False):
         except ValueError:
             ok = False
         if ok:
-            rows.add(B, first_line if len(data) == len(block) else line_numbers())
+            ids = None
+            if ctx.ids_at is not None:
+                ids = [_fields(line, d)[ctx.ids_at] for line in data]
+            rows.add(B, first_line if len(data) == len(block) else line_numbers(), ids)
             return True
     numbered = zip(line_numbers().tolist(), data)
     _scan_into(ctx, ((n, _fields(line, d)) for n, line in numbered if _is_content(line)), rows)
@@ -337,10 +483,11 @@ def _parse_csv(ctx, blocks, first_line, rows):
 
 
 def _scan_into(ctx, numbered_fields, rows):
-    values, kept, dropped = ctx.scan(numbered_fields)
+    values, kept, dropped, ids = ctx.scan(numbered_fields)
     rows.add(
         np.array(values, dtype=np.float64).reshape(len(kept), rows.width),
         np.array(kept, dtype=np.int64),
+        ids,
     )
     rows.drop(dropped)
 
@@ -378,11 +525,13 @@ def _cached(fn):
 
 class _Rows:
     """The rows read so far: blocks of numbers, the lines they came from
-    (as runs of consecutive lines) and the lines dropped for missing
-    values."""
+    (as runs of consecutive lines), their row ids (the text of the id
+    column, when there is one) and the lines dropped for missing values."""
 
-    def __init__(self, width: int) -> None:
+    def __init__(self, width: int, with_ids: bool = False) -> None:
         self.width = width
+        self.ids: list[str] | None = [] if with_ids else None
+        self.all_dropped: list[int] = []
         self.n = 0
         self.blocks: list[np.ndarray] = []
         # row i of a run starting at row r on line l is on line l + i - r
@@ -391,11 +540,13 @@ class _Rows:
         self.n_dropped = 0
         self.dropped: list[int] = []
 
-    def add(self, X, lines):
+    def add(self, X, lines, ids=None):
         """Append the rows ``X``, from the lines ``lines`` (an array, or the
-        first of consecutive lines)."""
+        first of consecutive lines), whose row ids are ``ids``."""
         if not len(X):
             return
+        if self.ids is not None:
+            self.ids.extend(ids)
         if isinstance(lines, int):
             starts = np.zeros(1, dtype=np.int64)
             first_lines = np.array([lines], dtype=np.int64)
@@ -409,7 +560,22 @@ class _Rows:
 
     def drop(self, lines):
         self.n_dropped += len(lines)
+        self.all_dropped.extend(lines)
         self.dropped.extend(lines[: _DROPPED_LISTED - len(self.dropped)])
+
+    def dropped_ordinals(self, line_numbers):
+        """0-based positions, among all the data rows of the file, of the
+        dropped rows (``line_numbers()``: the lines of the rows kept)."""
+        if not self.all_dropped:
+            return np.zeros(0, dtype=np.int64)
+        lines = np.array(self.all_dropped, dtype=np.int64)
+        return np.arange(len(lines), dtype=np.int64) + np.searchsorted(line_numbers(), lines)
+
+    def id_array(self):
+        """The row ids of the rows kept, as an array of strings (or None)."""
+        if self.ids is None:
+            return None
+        return np.array(self.ids, dtype=str)
 
     def array(self):
         """All the rows, in one float64 array (the blocks are let go)."""
@@ -429,8 +595,10 @@ class _Rows:
 class _TextContext:
     """Validation of a text file's rows with exact error positions."""
 
-    def __init__(self, path, names, usecols, n_fields, header_line, delimiter, missing):
+    def __init__(self, path, names, usecols, n_fields, header_line, delimiter, missing, decimal):
         self.path = path
+        self.decimal = decimal
+        self.ids_at = None
         self.names = names
         self.usecols = usecols
         self.n_fields = n_fields
@@ -456,13 +624,15 @@ class _TextContext:
 
     def scan(
         self, rows: Iterable[tuple[int, list[str]]]
-    ) -> tuple[list[float], list[int], list[int]]:
-        """Parse every row: ``(values, kept_lines, dropped_lines)``; raises
+    ) -> tuple[list[float], list[int], list[int], list[str] | None]:
+        """Parse every row: ``(values, kept_lines, dropped_lines, ids)``
+        (``ids``: the row ids of the kept rows, or None); raises
         at the first ragged row, non-number, infinity, or (``missing=
         "error"``) missing value."""
         values = []
         kept = []
         dropped = []
+        ids: list[str] | None = None if self.ids_at is None else []
         usecols = self.usecols
         for line, fields in rows:
             if len(fields) != self.n_fields:
@@ -505,12 +675,14 @@ class _TextContext:
             else:
                 values.extend(row)
                 kept.append(line)
-        return values, kept, dropped
+                if ids is not None:
+                    ids.append(fields[self.ids_at])
+        return values, kept, dropped, ids
 
     def _not_a_number(self, line, j, token):
         hints = []
         if re.fullmatch(r"[-+]?\d+,\d+", token):
-            hints.append("decimal commas are not supported: write a dot")
+            hints.append("for decimal commas give --decimal , (with ';' or tab as the delimiter)")
         if hints:
             pass
         elif self.header_line is None and line == self.first_line:

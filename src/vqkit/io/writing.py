@@ -27,9 +27,9 @@ def _text_of_number(x):
     return str(x)
 
 
-def _csv_line(values):
+def _csv_line(values, delimiter=","):
     buf = _io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerow(values)
+    csv.writer(buf, delimiter=delimiter, lineterminator="\n").writerow(values)
     return buf.getvalue()
 
 
@@ -74,23 +74,65 @@ def _one_per_line(values: np.ndarray) -> Iterator[str]:
         yield "".join(f"{v}\n" for v in block.tolist())
 
 
-def write_labels(path: str | os.PathLike[str], labels: ArrayLike) -> str:
-    """Write cluster labels: ``.npy`` (int32), ``.csv`` (header ``row,label``
-    and the 0-based row index in the first column), anything else one
-    label per line; ``"-"`` writes one per line to standard output."""
+def write_labels(
+    path: str | os.PathLike[str],
+    labels: ArrayLike,
+    *,
+    rows: ArrayLike | None = None,
+    n_rows: int | None = None,
+    ids: ArrayLike | None = None,
+    id_name: str | None = None,
+    distances: ArrayLike | None = None,
+    as_csv: bool | None = None,
+) -> str:
+    """Write cluster labels, so that they join back to the data file.
+
+    ``rows`` is the 0-based position of each label's row among the file's
+    ``n_rows`` data rows (default: all rows, in order); rows without a
+    label (dropped for missing values) are told apart by the format:
+
+    * ``.npy``: one int32 per data row, -1 where it has no label;
+    * ``.csv`` (or ``as_csv``): a header ``row,label`` and one line per
+      label, ``row`` being its data row (or, with ``ids``, the text of the
+      file's id column, headed ``id_name``); ``distances`` adds a
+      ``distance`` column;
+    * anything else, and ``"-"`` (standard output): one label per data row
+      and line, an empty line where it has none.
+    """
     labels = np.asarray(labels)
-    if _is_npy(path):
-        return _write_npy(path, labels.astype(np.int32, copy=False))
-    if os.fspath(path).lower().endswith(".csv"):
+    n = len(labels)
+    rows = np.arange(n, dtype=np.int64) if rows is None else np.asarray(rows, dtype=np.int64)
+    n_rows = n if n_rows is None else n_rows
+    if as_csv is None:
+        as_csv = os.fspath(path).lower().endswith(".csv")
+    if _is_npy(path) and not as_csv:
+        full = np.full(n_rows, -1, dtype=np.int32)
+        full[rows] = labels
+        return _write_npy(path, full)
+    if as_csv:
+        first = rows if ids is None else np.asarray(ids)
+        columns = [id_name if ids is not None and id_name is not None else "row", "label"]
+        extra = [] if distances is None else [np.asarray(distances, dtype=np.float64)]
+        if extra:
+            columns.append("distance")
 
-        def rows():
-            yield "row,label\n"
-            for start in range(0, len(labels), _WRITE_ROWS):
-                block = labels[start : start + _WRITE_ROWS].tolist()
-                yield "".join(f"{i},{v}\n" for i, v in enumerate(block, start))
+        def lines():
+            yield _csv_line(columns)
+            for start in range(0, n, _WRITE_ROWS):
+                stop = start + _WRITE_ROWS
+                block = zip(
+                    first[start:stop].tolist(),
+                    labels[start:stop].tolist(),
+                    *(e[start:stop].tolist() for e in extra),
+                )
+                yield "".join(_csv_line(values) for values in block)
 
-        return _write_text(path, rows())
-    return _write_text(path, _one_per_line(labels))
+        return _write_text(path, lines())
+    if n_rows == n:
+        return _write_text(path, _one_per_line(labels))
+    full_text = np.full(n_rows, "", dtype=object)
+    full_text[rows] = labels.astype(str)
+    return _write_text(path, _one_per_line(full_text))
 
 
 def write_codes(path: str | os.PathLike[str], codes: ArrayLike) -> str:
