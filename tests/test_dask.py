@@ -24,12 +24,15 @@ from vqkit.backends import get_backend
 from vqkit.backends.dask import ClusterLostError, DaskBackend
 from vqkit.core.seeding import kmeans_parallel
 
-SECONDS_PER_TEST = 60
+#: A guard against hangs, not a speed check: the slowest test here takes about
+#: 16 s on a quiet 2-core machine and over a minute when the cores are shared
+#: with other heavy jobs (worker processes compile their kernels too).
+SECONDS_PER_TEST = 240
 
 
 @pytest.fixture(autouse=True)
 def deadline():
-    """Fail a test that runs for more than a minute instead of hanging."""
+    """Fail a test that runs for more than a few minutes instead of hanging."""
 
     def expired(signum, frame):
         raise TimeoutError(f"test ran for more than {SECONDS_PER_TEST} s")
