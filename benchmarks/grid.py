@@ -46,9 +46,12 @@ MAX_ROWS = 2_000_000
 ITERATIONS = 10
 #: --quick: a few cells of about 1 MiB each (a smoke test, not a measurement)
 QUICK_D, QUICK_K, QUICK_X_BYTES = (2, 16, 64), (16, 256), 2**20
-#: Every contender first runs once on this many rows (at least 4 k) of the
-#: cell's data: numba compiles the cell's kernels and the thread pools start
-#: there, not in a timed run, at a fraction of a full fit's cost.
+#: Every contender first runs once on this many rows of the cell's data (or
+#: on n / 16, or 4 k, if more): numba compiles the cell's kernels and the
+#: thread pools start there, not in a timed run, at a fraction of a full
+#: fit's cost; its time, scaled to n rows, is the estimate that decides
+#: whether a short call is rewarmed (``speed.rewarm``) before its first
+#: timed run, and whether scikit-learn's fit stays under ``--sklearn-cap``.
 WARMUP_ROWS = 16_384
 #: A contender of a cell is "off" when another gave an inertia this far from
 #: vqkit Lloyd's: from the same centres, 10 Lloyd iterations must agree.
@@ -181,11 +184,12 @@ class Entry:
     call: object  # () -> result, on the cell's data
     warm: object  # () -> result, on the warm-up rows
     estimate: float = 0.0  # seconds of one call, scaled from the warm-up
+    repeat: int | None = None  # timed calls, when fewer than the run's --repeat
     times: list = field(default_factory=list)
     results: list = field(default_factory=list)
 
 
-def _entries(X, X32, C, C32, names, sklearn_cap, w):
+def _entries(X, X32, C, C32, names, sklearn, w):
     """The cell's contenders; those that cannot run, as ``{name: reason}``."""
     Xw, Xw32 = X[:w], X32[:w]
     entries, skipped = [], {}
@@ -217,11 +221,13 @@ def _entries(X, X32, C, C32, names, sklearn_cap, w):
             traceback.print_exc()
             skipped[name] = f"error: {type(exc).__name__}: {exc}"
             continue
-        if name == "scikit-learn" and entry.estimate > sklearn_cap:
-            skipped[name] = (
-                f"estimated {entry.estimate:.0f} s per fit > --sklearn-cap {sklearn_cap:g} s"
-            )
-            continue
+        if name == "scikit-learn":
+            cap, entry.repeat = sklearn
+            if entry.estimate > cap:
+                skipped[name] = (
+                    f"estimated {entry.estimate:.0f} s per fit > --sklearn-cap {cap:g} s"
+                )
+                continue
         entries.append(entry)
     return entries, skipped
 
@@ -230,6 +236,8 @@ def time_cell(entries, repeat):
     """``repeat`` timed calls of each entry, round-robin; a call expected
     to take under ``REWARM_BELOW_S`` runs untimed first (``speed.rewarm``)."""
     for _, e in rotations(entries, repeat):
+        if e.repeat is not None and len(e.times) >= e.repeat:
+            continue
         guess = statistics.median(e.times) if e.times else e.estimate
         if guess < REWARM_BELOW_S:
             rewarm(e.call)
@@ -247,13 +255,13 @@ def _spread(values):
     }
 
 
-def run_cell(X, X32, k, names, repeat, sklearn_cap, hardware):
+def run_cell(X, X32, k, names, repeat, sklearn, hardware):
     """Time one cell; its row of the table (a dict, stored in the JSON)."""
     n, d = X.shape
     C = initial_centres(X, k)
     C32 = C.astype(np.float32)
-    w = min(n, max(WARMUP_ROWS, 4 * k))
-    entries, skipped = _entries(X, X32, C, C32, names, sklearn_cap, w)
+    w = min(n, max(WARMUP_ROWS, n // 16, 4 * k))
+    entries, skipped = _entries(X, X32, C, C32, names, sklearn, w)
     time_cell(entries, repeat)
 
     row = {"n": n, "d": d, "k": k, "dtype": X.dtype.name, "contenders": {}, "skipped": skipped}
@@ -370,7 +378,8 @@ fit's fixed costs (input checks, centring, final labels) included. vqkit =
 default algorithm ("auto": Hamerly's bounds where they apply), vqkit lloyd =
 algorithm="lloyd". faiss / vqkit = faiss ms/it / vqkit ms/it (above 1: vqkit
 faster). sklearn: KMeans(init=centres, n_init=1, max_iter=10, tol=0,
-algorithm="lloyd"), '–' when skipped (see the JSON). vq = vqkit.vq(X, C,
+algorithm="lloyd"), one timed fit per cell unless --sklearn-repeat says
+more, '–' when skipped (see the JSON). vq = vqkit.vq(X, C,
 check_finite=False), faiss search = IndexFlatL2(C).search(X, 1). vq
 GFLOP/s = 2·n·k·d / vq time. "vq of GEMM" = that rate / the reference GEMM
 rate; "vq of bandwidth" = bytes of X / vq time / the copy bandwidth; "vq of
@@ -410,7 +419,11 @@ def heatmap(rows, path, title):
         else:
             norm, cmap = TwoSlopeNorm(vcenter=0.5, vmin=0.0, vmax=1.0), "RdYlGn"
         image = ax.imshow(np.ma.masked_invalid(grid), norm=norm, cmap=cmap, aspect="auto")
-        fig.colorbar(image, ax=ax, shrink=0.85)
+        bar = fig.colorbar(image, ax=ax, shrink=0.85)
+        if key == "faiss_over_vqkit":
+            ticks = [0.25, 0.5, 1, 2, 4]
+            bar.set_ticks(ticks, labels=[f"{t:g}" for t in ticks])
+            bar.minorticks_off()
         for r in rows:
             value = r.get(key)
             if value is None:
@@ -418,7 +431,17 @@ def heatmap(rows, path, title):
             text = fmt.format(value)
             if key == "vq_hardware_fraction":
                 text += " " + r["bound"][0].upper()
-            ax.text(ks.index(r["k"]), ds.index(r["d"]), text, ha="center", va="center", fontsize=8)
+            red, green, blue, _ = image.cmap(image.norm(value))
+            dark = 0.299 * red + 0.587 * green + 0.114 * blue < 0.5
+            ax.text(
+                ks.index(r["k"]),
+                ds.index(r["d"]),
+                text,
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white" if dark else "black",
+            )
         ax.set_xticks(range(len(ks)), [str(k) for k in ks])
         ax.set_yticks(range(len(ds)), [str(d) for d in ds])
         ax.set_xlabel("k")
@@ -462,11 +485,18 @@ def parse(argv):
     )
     parser.add_argument("--no-sklearn", action="store_true", help="leave scikit-learn out")
     parser.add_argument(
+        "--sklearn-repeat",
+        type=int,
+        default=1,
+        help="timed scikit-learn fits per cell (default 1: it is the slowest contender "
+        "and not the one the targets compare with)",
+    )
+    parser.add_argument(
         "--sklearn-cap",
         type=float,
         default=10.0,
         help="skip scikit-learn in a cell where its fit is estimated (from its warm-up on "
-        f"{WARMUP_ROWS:,} rows) to take longer than this many seconds (default 10)",
+        "the warm-up rows) to take longer than this many seconds (default 10)",
     )
     parser.add_argument(
         "--json",
@@ -544,8 +574,9 @@ def main(argv=None):
                 )
     print(
         f"# {'QUICK (smoke test) ' if args.quick else ''}{dtype.name}; median of {repeat} runs "
-        f"after a warm-up on {WARMUP_ROWS:,} rows, round-robin; {ITERATIONS} iterations from "
-        f"the same centres, tol=0; seed {SEED}"
+        f"(scikit-learn: {min(repeat, args.sklearn_repeat)}) after a warm-up on a slice of "
+        f"the rows, round-robin; {ITERATIONS} iterations from the same centres, tol=0; "
+        f"seed {SEED}"
     )
 
     gemm_ref = gemm_rate(*GEMM_REFERENCE, dtype, repeat=20)
@@ -576,7 +607,8 @@ def main(argv=None):
                 _progress(f"d={d} k={k}: skipped (n={n} rows)")
                 continue
             t0 = time.perf_counter()
-            rows.append(run_cell(X, X32, k, names, repeat, args.sklearn_cap, hardware))
+            sklearn = (args.sklearn_cap, min(repeat, args.sklearn_repeat))
+            rows.append(run_cell(X, X32, k, names, repeat, sklearn, hardware))
             r = rows[-1]
             ratio = r.get("faiss_over_vqkit")
             _progress(
@@ -626,6 +658,7 @@ def main(argv=None):
         "iterations": ITERATIONS,
         "warmup_rows": WARMUP_ROWS,
         "sklearn_cap_s": None if args.no_sklearn else args.sklearn_cap,
+        "sklearn_repeat": None if args.no_sklearn else min(repeat, args.sklearn_repeat),
         "machine": machine,
         "gemm": [gemm_ref, *gemm_by_d],
         "copy": copy,
