@@ -187,6 +187,7 @@ class Entry:
     repeat: int | None = None  # timed calls, when fewer than the run's --repeat
     times: list = field(default_factory=list)
     results: list = field(default_factory=list)
+    error: str = ""  # why its timed calls stopped, if one raised
 
 
 def _entries(X, X32, C, C32, names, sklearn, w):
@@ -236,13 +237,18 @@ def time_cell(entries, repeat):
     """``repeat`` timed calls of each entry, round-robin; a call expected
     to take under ``REWARM_BELOW_S`` runs untimed first (``speed.rewarm``)."""
     for _, e in rotations(entries, repeat):
-        if e.repeat is not None and len(e.times) >= e.repeat:
+        if e.error or (e.repeat is not None and len(e.times) >= e.repeat):
             continue
         guess = statistics.median(e.times) if e.times else e.estimate
-        if guess < REWARM_BELOW_S:
-            rewarm(e.call)
-        t0 = time.perf_counter()
-        result = e.call()
+        try:
+            if guess < REWARM_BELOW_S:
+                rewarm(e.call)
+            t0 = time.perf_counter()
+            result = e.call()
+        except Exception as exc:  # ran on the warm-up rows, failed on all of them
+            traceback.print_exc()
+            e.error = f"error: {type(exc).__name__}: {exc}"
+            continue
         e.times.append(time.perf_counter() - t0)
         e.results.append(result)
 
@@ -263,6 +269,8 @@ def run_cell(X, X32, k, names, repeat, sklearn, hardware):
     w = min(n, max(WARMUP_ROWS, n // 16, 4 * k))
     entries, skipped = _entries(X, X32, C, C32, names, sklearn, w)
     time_cell(entries, repeat)
+    skipped |= {e.name: e.error for e in entries if e.error}
+    entries = [e for e in entries if not e.error]
 
     row = {"n": n, "d": d, "k": k, "dtype": X.dtype.name, "contenders": {}, "skipped": skipped}
     for e in entries:
@@ -298,13 +306,20 @@ def _derive(row, hardware):
     flops = 2.0 * n * k * d
     x_bytes = n * d * np.dtype(row["dtype"]).itemsize
     row["assign_flops"], row["x_bytes"] = flops, x_bytes
-    gemm, bw = hardware["gemm_gflops"] * 1e9, hardware["copy_gbps"] * 1e9
-    compute_floor, memory_floor = flops / gemm, x_bytes / bw
-    row["bound"] = "compute" if compute_floor >= memory_floor else "memory"
+    bw = hardware["copy_gbps"] * 1e9
+    compute_floor = flops / (hardware["gemm_gflops"] * 1e9)
+    row["bound"] = "compute" if compute_floor >= x_bytes / bw else "memory"
+    # faiss computes in float32 on its float32 copy of X: its floors are
+    # float32's, whatever the run's dtype
+    float32_floors = (flops / (hardware["gemm_gflops_float32"] * 1e9), n * d * 4 / bw)
     for name, key in (("vqkit vq", "vq"), ("faiss search", "faiss_search")):
         t = secs(name)
         if t is None:
             continue
+        if name == "faiss search":
+            compute_floor, memory_floor = float32_floors
+        else:
+            memory_floor = x_bytes / bw
         row[f"{key}_gflops"] = flops / t / 1e9
         row[f"{key}_gemm_fraction"] = compute_floor / t
         row[f"{key}_bandwidth_fraction"] = memory_floor / t
@@ -580,11 +595,18 @@ def main(argv=None):
     )
 
     gemm_ref = gemm_rate(*GEMM_REFERENCE, dtype, repeat=20)
+    gemm32 = gemm_ref if dtype == np.float32 else gemm_rate(*GEMM_REFERENCE, np.float32, repeat=20)
     gemm_by_d = [gemm_rate(4096, d, 1024, dtype, repeat=10) for d in ds]
     copy = copy_bandwidth(QUICK_COPY_BYTES if args.quick else COPY_BYTES, threads)
-    hardware = {"gemm_gflops": gemm_ref["gflops_median"], "copy_gbps": copy["gbps_median"]}
+    hardware = {
+        "gemm_gflops": gemm_ref["gflops_median"],
+        "gemm_gflops_float32": gemm32["gflops_median"],  # faiss's reference
+        "copy_gbps": copy["gbps_median"],
+    }
     print("\nMachine (NumPy, median of repeats):")
     print("\n".join(report.gemm_lines([gemm_ref])) + "  <- the reference of the fractions")
+    if gemm32 is not gemm_ref:
+        print("\n".join(report.gemm_lines([gemm32])) + "  <- faiss's (it computes in float32)")
     print(
         "- per d: "
         + ", ".join(f"d={d} {g['gflops_median']:.0f}" for d, g in zip(ds, gemm_by_d))
@@ -660,7 +682,7 @@ def main(argv=None):
         "sklearn_cap_s": None if args.no_sklearn else args.sklearn_cap,
         "sklearn_repeat": None if args.no_sklearn else min(repeat, args.sklearn_repeat),
         "machine": machine,
-        "gemm": [gemm_ref, *gemm_by_d],
+        "gemm": list({id(g): g for g in [gemm_ref, gemm32, *gemm_by_d]}.values()),
         "copy": copy,
         "hardware": hardware,
         "legend": LEGEND,
