@@ -53,6 +53,10 @@ QUICK_D, QUICK_K, QUICK_X_BYTES = (2, 16, 64), (16, 256), 2**20
 #: whether a short call is rewarmed (``speed.rewarm``) before its first
 #: timed run, and whether scikit-learn's fit stays under ``--sklearn-cap``.
 WARMUP_ROWS = 16_384
+#: A call estimated (from its warm-up) to take longer than this is timed one
+#: time fewer than ``--repeat`` (2 of the default 3): such calls vary little
+#: between runs, and they are most of the grid's time (the k = 1024 column).
+LONG_CALL_S = 5.0
 #: A contender of a cell is "off" when another gave an inertia this far from
 #: vqkit Lloyd's: from the same centres, 10 Lloyd iterations must agree.
 INERTIA_TOLERANCE = 1e-3
@@ -190,7 +194,7 @@ class Entry:
     error: str = ""  # why its timed calls stopped, if one raised
 
 
-def _entries(X, X32, C, C32, names, sklearn, w):
+def _entries(X, X32, C, C32, names, repeat, sklearn, w):
     """The cell's contenders; those that cannot run, as ``{name: reason}``."""
     Xw, Xw32 = X[:w], X32[:w]
     entries, skipped = [], {}
@@ -222,8 +226,10 @@ def _entries(X, X32, C, C32, names, sklearn, w):
             traceback.print_exc()
             skipped[name] = f"error: {type(exc).__name__}: {exc}"
             continue
+        if entry.estimate > LONG_CALL_S:
+            entry.repeat = max(1, repeat - 1)
         if name == "scikit-learn":
-            cap, entry.repeat = sklearn
+            cap, entry.repeat = sklearn[0], min(sklearn[1], entry.repeat or sklearn[1])
             if entry.estimate > cap:
                 skipped[name] = (
                     f"estimated {entry.estimate:.0f} s per fit > --sklearn-cap {cap:g} s"
@@ -267,7 +273,7 @@ def run_cell(X, X32, k, names, repeat, sklearn, hardware):
     C = initial_centres(X, k)
     C32 = C.astype(np.float32)
     w = min(n, max(WARMUP_ROWS, n // 16, 4 * k))
-    entries, skipped = _entries(X, X32, C, C32, names, sklearn, w)
+    entries, skipped = _entries(X, X32, C, C32, names, repeat, sklearn, w)
     time_cell(entries, repeat)
     skipped |= {e.name: e.error for e in entries if e.error}
     entries = [e for e in entries if not e.error]
@@ -387,7 +393,8 @@ def table(rows):
 
 
 LEGEND = """\
-Legend: medians over the repeats. "ms/it" = fit time / iterations run (n_iter_;
+Legend: medians over the repeats (a call estimated over 5 s: one repeat
+fewer; scikit-learn: --sklearn-repeat, default 1). "ms/it" = fit time / iterations run (n_iter_;
 '*' when fewer than 10 ran: a fit stops early once no label changes), the
 fit's fixed costs (input checks, centring, final labels) included. vqkit =
 default algorithm ("auto": Hamerly's bounds where they apply), vqkit lloyd =
