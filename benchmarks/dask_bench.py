@@ -312,10 +312,15 @@ def main(argv=None):
         print(
             f"\nvqkit dask is {dml['per_iter'] / per_iter:.1f}x faster per iteration than dask-ml."
         )
+    in_iterations = (
+        f"{seeding['seconds'] / per_iter:.1f} iterations of the fixed-centre fit"
+        if per_iter > 0
+        else "(no positive per-iteration time to compare with: use more rows)"
+    )
     print(
-        f"\nvqkit dask k-means\u2016 seeding: {seeding['seconds']:.2f} s = "
-        f"{seeding['seconds'] / per_iter:.1f} iterations of the fixed-centre fit (issue 18's "
-        "target: at most 5); measured as the median one-iteration fit seeded by it "
+        f"\nvqkit dask k-means\u2016 seeding: {seeding['seconds']:.2f} s = {in_iterations} "
+        "(issue 18's target: at most 5 iterations); measured as the median one-iteration "
+        "fit seeded by it "
         f"({statistics.median(seeding['seeded_fit_s']):.2f} s) minus the median one from "
         f"given centres ({statistics.median(seeding['given_fit_s']):.2f} s), "
         f"{len(seeding['given_fit_s'])} of each, alternating."
