@@ -501,7 +501,9 @@ def parse(argv):
         "--quick", action="store_true", help="6 cells of about 1 MiB, 2 repeats: a smoke test"
     )
     parser.add_argument("--d", type=_ints, default=None, help="features, e.g. 8,16 (default: all)")
-    parser.add_argument("--k", type=_ints, default=None, help="centres, e.g. 64,256 (default all)")
+    parser.add_argument(
+        "--k", type=_ints, default=None, help="centres, e.g. 64,256 (default: all)"
+    )
     parser.add_argument(
         "--repeat", type=int, default=None, help="timed runs per contender (default 3, --quick 2)"
     )
