@@ -627,8 +627,27 @@ def main(argv=None):
         "read + written)"
     )
 
+    record = {
+        "suite": "grid",
+        "argv": argv,
+        "quick": args.quick,
+        "repeat": repeat,
+        "dtype": dtype.name,
+        "codegen": codegen,
+        "seed": SEED,
+        "iterations": ITERATIONS,
+        "warmup_rows": WARMUP_ROWS,
+        "sklearn_cap_s": None if args.no_sklearn else args.sklearn_cap,
+        "sklearn_repeat": None if args.no_sklearn else min(repeat, args.sklearn_repeat),
+        "machine": machine,
+        "gemm": list({id(g): g for g in [gemm_ref, gemm32, *gemm_by_d]}.values()),
+        "copy": copy,
+        "hardware": hardware,
+        "legend": LEGEND,
+        "complete": False,  # until the last cell: the record is rewritten after each
+    }
     warnings.simplefilter("ignore")  # sklearn/faiss chatter about few points per centre
-    rows = []
+    rows = record["cells"] = []
     for d in ds:
         n = rows_for(d, dtype.itemsize, args.quick)
         X = make_data(n, d, dtype)
@@ -646,6 +665,7 @@ def main(argv=None):
                 f"n={n:,} d={d} k={k}: {time.perf_counter() - t0:.1f} s"
                 + ("" if ratio is None else f", faiss / vqkit {ratio:.2f}")
             )
+            report.write_json(json_path, record | {"elapsed_s": time.perf_counter() - started})
         del X, X32
 
     print()
@@ -678,26 +698,7 @@ def main(argv=None):
     )
     if rows:
         print(f"\nHeatmap: {heatmap(rows, Path(png_path), title)}")
-    record = {
-        "suite": "grid",
-        "argv": argv,
-        "quick": args.quick,
-        "repeat": repeat,
-        "dtype": dtype.name,
-        "codegen": codegen,
-        "seed": SEED,
-        "iterations": ITERATIONS,
-        "warmup_rows": WARMUP_ROWS,
-        "sklearn_cap_s": None if args.no_sklearn else args.sklearn_cap,
-        "sklearn_repeat": None if args.no_sklearn else min(repeat, args.sklearn_repeat),
-        "machine": machine,
-        "gemm": list({id(g): g for g in [gemm_ref, gemm32, *gemm_by_d]}.values()),
-        "copy": copy,
-        "hardware": hardware,
-        "legend": LEGEND,
-        "cells": rows,
-        "elapsed_s": elapsed,
-    }
+    record |= {"complete": True, "elapsed_s": elapsed}
     path = report.write_json(json_path, record)
     print(f"Raw times and machine description: {path}")
     print(f"Whole run: {elapsed:.0f} s")
