@@ -696,11 +696,14 @@ def main(argv=None):
         f"{machine['cpus_usable']} CPUs; GEMM {hardware['gemm_gflops']:.0f} GFLOP/s, "
         f"copy {hardware['copy_gbps']:.1f} GB/s; {machine['date']}"
     )
-    if rows:
-        print(f"\nHeatmap: {heatmap(rows, Path(png_path), title)}")
     record |= {"complete": True, "elapsed_s": elapsed}
     path = report.write_json(json_path, record)
-    print(f"Raw times and machine description: {path}")
+    print(f"\nRaw times and machine description: {path}")
+    if rows:
+        try:
+            print(f"Heatmap: {heatmap(rows, Path(png_path), title)}")
+        except ImportError:
+            print("Heatmap: not drawn, matplotlib is not installed (pip install matplotlib)")
     print(f"Whole run: {elapsed:.0f} s")
     return 1 if off else 0
 
