@@ -267,12 +267,13 @@ def _spread(values):
     }
 
 
-def run_cell(X, X32, k, names, repeat, sklearn, hardware):
-    """Time one cell; its row of the table (a dict, stored in the JSON)."""
+def run_cell(X, X32, k, names, repeat, sklearn, hardware, whole_warmup=False):
+    """Time one cell; its row of the table (a dict, stored in the JSON).
+    ``whole_warmup``: warm up on all the rows (--quick's small cells)."""
     n, d = X.shape
     C = initial_centres(X, k)
     C32 = C.astype(np.float32)
-    w = min(n, max(WARMUP_ROWS, n // 16, 4 * k))
+    w = n if whole_warmup else min(n, max(WARMUP_ROWS, n // 16, 4 * k))
     entries, skipped = _entries(X, X32, C, C32, names, repeat, sklearn, w)
     time_cell(entries, repeat)
     skipped |= {e.name: e.error for e in entries if e.error}
@@ -394,9 +395,10 @@ def table(rows):
 
 LEGEND = """\
 Legend: medians over the repeats (a call estimated over 5 s: one repeat
-fewer; scikit-learn: --sklearn-repeat, default 1). "ms/it" = fit time / iterations run (n_iter_;
-'*' when fewer than 10 ran: a fit stops early once no label changes), the
-fit's fixed costs (input checks, centring, final labels) included. vqkit =
+fewer; scikit-learn: --sklearn-repeat, default 1). "ms/it" = fit time /
+iterations run (n_iter_; '*' when fewer than 10 ran: a fit stops early once
+no label changes), the fit's fixed costs (input checks, centring, final
+labels) included. vqkit =
 default algorithm ("auto": Hamerly's bounds where they apply), vqkit lloyd =
 algorithm="lloyd". faiss / vqkit = faiss ms/it / vqkit ms/it (above 1: vqkit
 faster). sklearn: KMeans(init=centres, n_init=1, max_iter=10, tol=0,
@@ -658,7 +660,7 @@ def main(argv=None):
                 continue
             t0 = time.perf_counter()
             sklearn = (args.sklearn_cap, min(repeat, args.sklearn_repeat))
-            rows.append(run_cell(X, X32, k, names, repeat, sklearn, hardware))
+            rows.append(run_cell(X, X32, k, names, repeat, sklearn, hardware, args.quick))
             r = rows[-1]
             ratio = r.get("faiss_over_vqkit")
             _progress(
