@@ -434,7 +434,9 @@ def heatmap(rows, path, title):
     for ax, (name, key, fmt) in zip(axes[0], panels):
         grid = np.full((len(ds), len(ks)), np.nan)
         for r in rows:
-            if r.get(key) is not None:
+            # a negative rest share is noise (vq timed slower than a whole
+            # iteration): printed, but left blank rather than coloured "good"
+            if r.get(key) is not None and not (key == "rest_share" and r[key] < 0):
                 grid[ds.index(r["d"]), ks.index(r["k"])] = r[key]
         if key == "faiss_over_vqkit":
             norm, cmap = LogNorm(vmin=0.25, vmax=4), "RdBu"
@@ -456,7 +458,8 @@ def heatmap(rows, path, title):
             if key == "vq_hardware_fraction":
                 text += " " + r["bound"][0].upper()
             red, green, blue, _ = image.cmap(image.norm(value))
-            dark = 0.299 * red + 0.587 * green + 0.114 * blue < 0.5
+            shown = not np.isnan(grid[ds.index(r["d"]), ks.index(r["k"])])
+            dark = shown and 0.299 * red + 0.587 * green + 0.114 * blue < 0.5
             ax.text(
                 ks.index(r["k"]),
                 ds.index(r["d"]),
