@@ -1,4 +1,7 @@
-"""``python -m benchmarks [speed|memory|extras|dropin] [options]``; see benchmarks/README.md."""
+"""``python -m benchmarks [speed|memory|extras|dropin|grid] [options]``.
+
+See benchmarks/README.md.
+"""
 
 import argparse
 import sys
@@ -24,15 +27,20 @@ def main(argv=None):
         from .scipy_dropin import main as dropin
 
         return dropin(argv[1:])
+    if argv[:1] == ["grid"]:  # the shape grid against faiss: its own options
+        from .grid import main as grid
+
+        return grid(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument(
         "mode",
         nargs="?",
-        choices=["speed", "memory", "extras", "dropin"],
+        choices=["speed", "memory", "extras", "dropin", "grid"],
         default="speed",
         help="speed (default), memory, extras "
-        "(mini-batch, cosine, bisecting), or dropin "
-        "(SciPy drop-in functions; `dropin --help` for its options)",
+        "(mini-batch, cosine, bisecting), dropin "
+        "(SciPy drop-in functions; `dropin --help` for its options), or grid "
+        "(vqkit against faiss per iteration over shapes; `grid --help`)",
     )
     parser.add_argument(
         "--quick",
@@ -65,8 +73,8 @@ def main(argv=None):
         "benchmarks/results/latest.json; memory: results/memory.json)",
     )
     args = parser.parse_args(argv)
-    if args.mode == "dropin":
-        return main(["dropin"])
+    if args.mode in ("dropin", "grid"):
+        return main([args.mode])
     from .machine import ROOT
 
     results = ROOT / "benchmarks" / "results"

@@ -20,6 +20,10 @@ libraries), so the iterations measure k-means, not data generation.
   for both.  Also shown: the
   whole fit's time divided by its iterations, and vqkit's median
   per-iteration time from ``history_``.
+* **seeding**: vqkit's k-means|| on the cluster, as the difference between
+  a one-iteration fit seeded by it and one from given centres (medians of
+  ``--seeding-repeat`` each, alternating), also in iterations of the
+  fixed-centre fit (issue 18's target: at most 5).
 * **inertia**: vqkit's Dask fit with its default seeding (weighted
   k-means||) against vqkit's in-memory fit (k-means++), both with
   ``--max-iter`` iterations at most; and dask-ml's own default fit.
@@ -120,6 +124,30 @@ def run_dask_ml(rows, iters, max_iter):
         cluster.close()
 
 
+def seeding_seconds(vqkit, dX, init, repeat):
+    """Time of vqkit's k-means|| seeding on the cluster, from outside: a
+    one-iteration fit seeded by ``init="k-means||"`` minus the same fit
+    started from given centres (the same input checks, iteration and final
+    steps), alternating, ``repeat`` times each after an untimed seeded fit;
+    the medians' difference."""
+    seeded, given = [], []
+
+    def one_iteration(start):
+        t0 = time.perf_counter()
+        vqkit.KMeans(K, init=start, n_init=1, max_iter=1, tol=0, random_state=0).fit(dX)
+        return time.perf_counter() - t0
+
+    one_iteration("k-means||")  # untimed: the workers load the seeding kernels
+    for _ in range(repeat):
+        seeded.append(one_iteration("k-means||"))
+        given.append(one_iteration(init))
+    return {
+        "seconds": statistics.median(seeded) - statistics.median(given),
+        "seeded_fit_s": seeded,
+        "given_fit_s": given,
+    }
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=4_000_000)
@@ -134,6 +162,12 @@ def main(argv=None):
     )
     parser.add_argument(
         "--dask-ml-python", default=None, help="python of an environment with dask-ml installed"
+    )
+    parser.add_argument(
+        "--seeding-repeat",
+        type=int,
+        default=3,
+        help="one-iteration fits timed with and without k-means|| seeding (default 3 each)",
     )
     parser.add_argument("--contender", choices=["dask-ml"], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -179,6 +213,7 @@ def main(argv=None):
         fixed, fixed_s = timed(lambda: lloyd_fit(dX, 2 * args.iters))
         per_iter = (fixed_s - short_s) / args.iters
         median_iter = statistics.median(s.seconds for s in fixed.history_)
+        seeding = seeding_seconds(vqkit, dX, init, args.seeding_repeat)
         t0 = time.perf_counter()
         default = vqkit.KMeans(K, random_state=0, max_iter=args.max_iter).fit(dX)
         default_s = time.perf_counter() - t0
@@ -277,6 +312,19 @@ def main(argv=None):
         print(
             f"\nvqkit dask is {dml['per_iter'] / per_iter:.1f}x faster per iteration than dask-ml."
         )
+    in_iterations = (
+        f"{seeding['seconds'] / per_iter:.1f} iterations of the fixed-centre fit"
+        if per_iter > 0
+        else "(no positive per-iteration time to compare with: use more rows)"
+    )
+    print(
+        f"\nvqkit dask k-means\u2016 seeding: {seeding['seconds']:.2f} s = {in_iterations} "
+        "(issue 18's target: at most 5 iterations); measured as the median one-iteration "
+        "fit seeded by it "
+        f"({statistics.median(seeding['seeded_fit_s']):.2f} s) minus the median one from "
+        f"given centres ({statistics.median(seeding['given_fit_s']):.2f} s), "
+        f"{len(seeding['given_fit_s'])} of each, alternating."
+    )
     print("Shared machines make these numbers noisy; rerun before trusting a ratio.")
     return 0
 

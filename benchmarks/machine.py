@@ -22,6 +22,9 @@ ENV_VARS = [
     "MKL_NUM_THREADS",
     "NUMBA_NUM_THREADS",
     "NUMBA_THREADING_LAYER",
+    "NUMBA_CPU_NAME",  # code generation (grid mode's AVX2 check)
+    "NUMBA_CACHE_DIR",
+    "FAISS_SIMD_LEVEL",
 ]
 # Imported up front, in a fixed order, so that every run loads the BLAS and
 # OpenMP runtimes the same way, before any timing.
@@ -140,4 +143,37 @@ def gemm_rate(m, k, n, dtype=np.float32, repeat=5):
         "gflops_median": gflop / statistics.median(times),
         "gflops_min": gflop / max(times),
         "gflops_max": gflop / min(times),
+    }
+
+
+def copy_bandwidth(nbytes, threads, repeat=5):
+    """Measured copy bandwidth of ``nbytes`` with ``threads`` threads (NumPy's
+    ``copyto`` on equal slices; it releases the GIL), in GB/s, counted as
+    STREAM counts a copy: bytes read plus bytes written."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    n = nbytes // 8
+    src = np.arange(n, dtype=np.float64)  # touched: no page faults in the timing
+    dst = np.empty_like(src)
+    bounds = np.linspace(0, n, threads + 1).astype(int)
+    parts = [(dst[a:b], src[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+    times = []
+    with ThreadPoolExecutor(threads) as pool:
+
+        def copy():
+            list(pool.map(lambda p: np.copyto(*p), parts))
+
+        copy()  # warm-up: pages of dst, the pool's threads
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            copy()
+            times.append(time.perf_counter() - t0)
+    gb = 2.0 * n * 8 / 1e9
+    return {
+        "bytes": n * 8,
+        "threads": threads,
+        "times": times,
+        "gbps_median": gb / statistics.median(times),
+        "gbps_min": gb / max(times),
+        "gbps_max": gb / min(times),
     }

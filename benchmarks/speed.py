@@ -39,6 +39,15 @@ def rewarm(call):
         call()
 
 
+def rotations(items, repeat):
+    """``repeat`` rounds over ``items``, each round starting one further on,
+    so that no item always follows the same one: yields ``(round, item)``."""
+    items = list(items)
+    for r in range(repeat):
+        for item in items[r % len(items) :] + items[: r % len(items)]:
+            yield r, item
+
+
 def run_workload(workload, X, k, contenders, repeat):
     """Warm up each contender once, then ``repeat`` rounds, round-robin."""
     n, d = X.shape
@@ -64,11 +73,10 @@ def run_workload(workload, X, k, contenders, repeat):
         else:
             active.append(c)
     fits = {c.name: [] for c in active}
-    for r in range(repeat):  # rotate the order too, so no one always follows the same one
-        for c in active[r % len(active) :] + active[: r % len(active)]:
-            if warm[c.name][0] < REWARM_BELOW_S:  # short fit: start from its own state
-                rewarm(lambda: c.run(X, k, SEED, n_iter_hint, MAX_ITER))
-            fits[c.name].append(c.fit(X, k, SEED, n_iter_hint))
+    for _, c in rotations(active, repeat):
+        if warm[c.name][0] < REWARM_BELOW_S:  # short fit: start from its own state
+            rewarm(lambda: c.run(X, k, SEED, n_iter_hint, MAX_ITER))
+        fits[c.name].append(c.fit(X, k, SEED, n_iter_hint))
     flops_per_iter = 2.0 * n * k * d
     ref_row = report.summarise(ref.name, fits[ref.name], flops_per_iter=flops_per_iter)
     for c in active:
