@@ -8,8 +8,11 @@ PIP_FLAGS ?= --quiet --disable-pip-version-check
 demo: $(VENV)/.installed-plot
 	$(VENV)/bin/vqkit demo
 
+# on every core (pytest-xdist), one test file per worker at a time so that a
+# file's shared fixtures (a Dask cluster) are made once; PYTEST_ARGS= runs serially
+PYTEST_ARGS ?= -n auto --dist loadfile
 test: $(VENV)/.installed-test
-	$(VENV)/bin/python -m pytest
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 # ruff (lint and format) and mypy, configured in pyproject.toml
 lint: $(VENV)/.installed-lint
