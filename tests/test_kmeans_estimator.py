@@ -210,6 +210,60 @@ def test_duplicate_points_warn_about_distinct_clusters():
         vqkit.KMeans(3, random_state=0).fit(X)
 
 
+DUPLICATE_CASES = {
+    # scikit-learn's issue 28055: five centres on four distinct rows
+    "init-on-duplicates": ([[0, 0], [1, 1], [1, 1], [1, 0], [0, 1]], None),
+    # an empty centre away from the data joins the heaviest cluster's centre
+    "empty-centre-away": ([[0, 0], [0, 0], [1, 1]], [[0, 0], [1, 1], [5, 5]]),
+    "two-empty-centres": (
+        [[0, 0], [0, 0], [1, 1], [1, 1], [1, 1]],
+        [[1, 1], [0, 0], [0, 0], [7, 7]],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", DUPLICATE_CASES)
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("algorithm", ["lloyd", "elkan", "hamerly"])
+def test_nothing_to_relocate_onto_as_scikit_learn(case, sparse, algorithm):
+    """When every row sits on its centre an empty centre has no row to move
+    onto: scikit-learn then puts it on the heaviest cluster's centre and does
+    not count another iteration; so does vqkit (labels, centres, n_iter_)."""
+    from scipy import sparse as sp
+    from sklearn.cluster import KMeans as SkKMeans
+
+    X, init = DUPLICATE_CASES[case]
+    X = np.array(X, dtype=np.float64)
+    init = X.copy() if init is None else np.array(init, dtype=np.float64)
+    data = sp.csr_matrix(X) if sparse else X
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = SkKMeans(len(init), init=init, n_init=1).fit(data)
+    with pytest.warns(vqkit.ConvergenceWarning, match="distinct clusters"):
+        ours = vqkit.KMeans(len(init), init=init, n_init=1, algorithm=algorithm).fit(data)
+    assert ours.n_iter_ == theirs.n_iter_
+    assert_array_equal(ours.labels_, theirs.labels_)
+    assert_array_equal(ours.cluster_centers_, theirs.cluster_centers_)
+    assert ours.inertia_ == theirs.inertia_ == 0
+
+
+@pytest.mark.parametrize("case", DUPLICATE_CASES)
+def test_nothing_to_relocate_onto_in_compiled_fits(case):
+    """The compiled small fits (no history kept) follow the same rule."""
+    from vqkit.core.fit import fit_kmeans
+
+    X, init = DUPLICATE_CASES[case]
+    X = np.array(X, dtype=np.float64)
+    init = X.copy() if init is None else np.array(init, dtype=np.float64)
+    runs = [
+        fit_kmeans(X, len(init), backend=get_backend(X), init=init, random_state=0, keep_history=k)
+        for k in (True, False)
+    ]
+    assert runs[0].n_iter == runs[1].n_iter
+    assert_array_equal(runs[0].labels, runs[1].labels)
+    assert_array_equal(runs[0].centers, runs[1].centers)
+
+
 def test_history_verbose_and_callback_can_stop(capsys):
     X = blobs(2000, 2, 5, seed=6, spread=3.0)
     seen = []

@@ -37,9 +37,9 @@ def step_reference(C, counts, Xb, wb):
 def stream_reference(chunks, weights, C0, batch_size, ratio, seed):
     """The documented ``partial_fit`` algorithm, in plain NumPy.
 
-    First chunk: a validation sample ``randint(0, n, init_size)`` is drawn,
-    then the seeding's sample (when ``init_size < n``; an array ``init``
-    ignores it, as scikit-learn does).  Each chunk: a permutation,
+    First chunk: one seeding, so no validation sample; the seeding's sample
+    ``randint(0, n, init_size)`` is drawn when ``init_size < n`` (an array
+    ``init`` ignores it, as scikit-learn does).  Each chunk: a permutation,
     consecutive batches, one step each, then the low-count reassignment
     when some count is zero or ``10 k`` rows were seen since the last check.
     """
@@ -50,7 +50,6 @@ def stream_reference(chunks, weights, C0, batch_size, ratio, seed):
     since = 0
     n0 = len(chunks[0])
     init_size = min(3 * batch_size, n0)
-    rng.randint(0, n0, init_size)
     if init_size < n0:  # the seeding's own sample, drawn even for an array
         rng.randint(0, n0, init_size)
     for X, w in zip(chunks, weights):
