@@ -460,3 +460,24 @@ def test_partial_fit_feature_mismatch_and_not_fitted():
     mbk.partial_fit(X)
     with pytest.raises(ValueError, match="3 features"):
         mbk.partial_fit(X[:, :2])
+
+
+@pytest.mark.parametrize("init", ["random", "k-means++"])
+@pytest.mark.parametrize("seed", [0, 2, 4])
+def test_partial_fit_seeds_once_as_scikit_learn(init, seed):
+    """``partial_fit`` seeds once (``n_init`` is for ``fit``), drawing as
+    scikit-learn's: the same seed gives its centres after the first call,
+    and after many calls on the same chunk its labels (scikit-learn's own
+    test of this fails for seed 0 when the best of ten seedings is kept)."""
+    from sklearn.cluster import MiniBatchKMeans as SkMiniBatchKMeans
+
+    X = blobs(100, 5, 3, seed=seed, spread=1.0)
+    params = dict(n_clusters=3, init=init, n_init=10, random_state=seed, reassignment_ratio=0)
+    ours, theirs = MiniBatchKMeans(**params), SkMiniBatchKMeans(**params)
+    ours.partial_fit(X)
+    theirs.partial_fit(X)
+    assert_allclose(ours.cluster_centers_, theirs.cluster_centers_, rtol=1e-10)
+    for _ in range(20):
+        ours.partial_fit(X)
+        theirs.partial_fit(X)
+    assert_array_equal(ours.labels_, theirs.labels_)
