@@ -1,4 +1,5 @@
-"""``python -m benchmarks [speed|memory|extras|dropin] [options]``; see benchmarks/README.md."""
+"""``python -m benchmarks [speed|memory|extras|silhouette|dropin] [options]``; see
+benchmarks/README.md."""
 
 import argparse
 import sys
@@ -28,10 +29,10 @@ def main(argv=None):
     parser.add_argument(
         "mode",
         nargs="?",
-        choices=["speed", "memory", "extras", "dropin"],
+        choices=["speed", "memory", "extras", "silhouette", "dropin"],
         default="speed",
         help="speed (default), memory, extras "
-        "(mini-batch, cosine, bisecting), or dropin "
+        "(mini-batch, cosine, bisecting), silhouette (vs scikit-learn's), or dropin "
         "(SciPy drop-in functions; `dropin --help` for its options)",
     )
     parser.add_argument(
@@ -74,6 +75,10 @@ def main(argv=None):
         from . import extras
 
         return extras.main(args)
+    if args.mode == "silhouette":
+        from . import silhouette
+
+        return silhouette.main(args)
     if args.mode == "memory":
         from . import memory
 
