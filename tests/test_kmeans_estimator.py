@@ -13,35 +13,6 @@ from vqkit.backends import get_backend
 from vqkit.core.seeding import greedy_kmeans_plusplus
 
 
-def test_check_estimator_as_well_as_scikit_learn():
-    import sklearn.utils.estimator_checks as estimator_checks
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        results = estimator_checks.check_estimator(
-            vqkit.KMeans(),
-            on_fail=None,
-            expected_failed_checks={
-                # fits on shuffled rows: no index-based random seeding can
-                # match; scikit-learn's own KMeans fails it too
-                "check_sample_weight_equivalence_on_dense_data": "row order",
-                # the same check on sparse input (run since KMeans accepts
-                # sparse X); scikit-learn's KMeans fails it too
-                "check_sample_weight_equivalence_on_sparse_data": "row order",
-            },
-        )
-    failed = [r["check_name"] for r in results if r["status"] == "failed"]
-    assert failed == []
-    sparse_checks = {r["check_name"]: r["status"] for r in results if "sparse" in r["check_name"]}
-    for name in (
-        "check_estimator_sparse_tag",
-        "check_estimator_sparse_array",
-        "check_estimator_sparse_matrix",
-    ):
-        assert sparse_checks[name] == "passed"
-    assert sum(r["status"] == "passed" for r in results) >= 45
-
-
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("n,d,k", [(500, 2, 4), (800, 7, 6), (300, 40, 5)])
 def test_lloyd_from_given_centres_matches_plain_numpy(n, d, k, dtype):

@@ -17,6 +17,8 @@ Cost: one pytest process over the ~340 tests that reach vqkit, and one over
 just the tests that failed on vqkit and are not excused (none, normally).
 """
 
+import warnings
+
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
@@ -37,6 +39,67 @@ def test_scikit_learns_own_tests_pass_on_vqkit(tmp_path):
     passed = sum(outcome == "passed" for outcome in verdict.on_vqkit.values())
     assert passed >= 300
     assert set(name.split("::")[1].split("[")[0] for name in verdict.excused) <= set(ALLOWED)
+
+
+# ----------------------------------------------------------------------
+# check_estimator: nothing fails on vqkit's estimators that passes on
+# scikit-learn's counterparts.
+
+#: check_estimator's checks vqkit's estimators fail, with the reason; each
+#: fails on scikit-learn's counterpart too (asserted below)
+CHECKS_BOTH_FAIL = {
+    # fits with integer weights against fits on repeated rows, on tiny data:
+    # seeding draws random row indices, so repeating rows changes what is
+    # drawn (scikit-learn lists these as expected failures of its own)
+    "check_sample_weight_equivalence_on_dense_data": "seeding draws row indices",
+    "check_sample_weight_equivalence_on_sparse_data": "seeding draws row indices",
+}
+#: checks that check_estimator runs only for subclasses of scikit-learn's
+#: ClusterMixin (vqkit does not depend on scikit-learn): run here by name
+CLUSTERING_CHECKS = (
+    "check_clusterer_compute_labels_predict",
+    "check_clustering",
+    "check_estimators_partial_fit_n_features",
+)
+ESTIMATORS = {
+    "KMeans": {},
+    "MiniBatchKMeans": {},
+    # scikit-learn's own parameters for its BisectingKMeans in these checks
+    "BisectingKMeans": dict(n_clusters=2, n_init=2, max_iter=5),
+}
+
+
+@pytest.mark.parametrize("name", ESTIMATORS)
+def test_check_estimator_fails_nothing_that_scikit_learn_passes(name):
+    import sklearn.cluster
+    from sklearn.utils import estimator_checks
+
+    params = ESTIMATORS[name]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = estimator_checks.check_estimator(getattr(vqkit, name)(**params), on_fail=None)
+        theirs = estimator_checks.check_estimator(
+            getattr(sklearn.cluster, name)(**params), on_fail=None
+        )
+        for check in CLUSTERING_CHECKS:
+            getattr(estimator_checks, check)(name, getattr(vqkit, name)(**params))
+        estimator_checks.check_clustering(
+            name, getattr(vqkit, name)(**params), readonly_memmap=True
+        )
+
+    def named(results, status):
+        return {r["check_name"] for r in results if r["status"] == status}
+
+    assert named(ours, "failed") <= set(CHECKS_BOTH_FAIL)
+    assert set(CHECKS_BOTH_FAIL) <= named(theirs, "failed")
+    ran_ours = {r["check_name"] for r in ours}
+    assert {r["check_name"] for r in theirs} - ran_ours <= set(CLUSTERING_CHECKS)
+    assert len(named(ours, "passed")) >= 45
+    assert {
+        "check_estimator_sparse_tag",
+        "check_estimator_sparse_array",
+        "check_estimator_sparse_matrix",
+    } <= named(ours, "passed")
 
 
 # ----------------------------------------------------------------------
