@@ -219,6 +219,22 @@ def test_nothing_to_relocate_onto_as_scikit_learn(case, sparse, algorithm):
 
 
 @pytest.mark.parametrize("case", DUPLICATE_CASES)
+def test_nothing_to_relocate_onto_on_the_array_api_path(case):
+    """The Array API backend runs the same loop (array-api-strict arrays)."""
+    xp = pytest.importorskip("array_api_strict")
+    X, init = DUPLICATE_CASES[case]
+    X = np.array(X, dtype=np.float64)
+    init = X.copy() if init is None else np.array(init, dtype=np.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = vqkit.KMeans(len(init), init=init, n_init=1).fit(X)
+        theirs = vqkit.KMeans(len(init), init=xp.asarray(init), n_init=1).fit(xp.asarray(X))
+    assert theirs.n_iter_ == ours.n_iter_
+    assert_array_equal(np.asarray(theirs.labels_), ours.labels_)
+    assert_array_equal(np.asarray(theirs.cluster_centers_), ours.cluster_centers_)
+
+
+@pytest.mark.parametrize("case", DUPLICATE_CASES)
 def test_nothing_to_relocate_onto_in_compiled_fits(case):
     """The compiled small fits (no history kept) follow the same rule."""
     from vqkit.core.fit import fit_kmeans

@@ -400,7 +400,7 @@ def lloyd(
             shift = float("nan")
         else:
             if joined is not None:
-                new_centers[~has_members] = new_centers[joined]
+                new_centers[~has_members] = new_centers[joined, :]
             elif not xp.all(has_members):  # "keep", or relocation ran out of rows
                 new_centers[~has_members] = centers[~has_members]
             delta = backend.astype(new_centers, xp.float64) - centers
