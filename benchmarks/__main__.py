@@ -1,4 +1,4 @@
-"""``python -m benchmarks [speed|memory|extras|dropin|grid] [options]``.
+"""``python -m benchmarks [speed|memory|extras|silhouette|dropin|grid] [options]``.
 
 See benchmarks/README.md.
 """
@@ -35,10 +35,10 @@ def main(argv=None):
     parser.add_argument(
         "mode",
         nargs="?",
-        choices=["speed", "memory", "extras", "dropin", "grid"],
+        choices=["speed", "memory", "extras", "silhouette", "dropin", "grid"],
         default="speed",
         help="speed (default), memory, extras "
-        "(mini-batch, cosine, bisecting), dropin "
+        "(mini-batch, cosine, bisecting), silhouette (vs scikit-learn's), dropin "
         "(SciPy drop-in functions; `dropin --help` for its options), or grid "
         "(vqkit against faiss per iteration over shapes; `grid --help`)",
     )
@@ -82,6 +82,10 @@ def main(argv=None):
         from . import extras
 
         return extras.main(args)
+    if args.mode == "silhouette":
+        from . import silhouette
+
+        return silhouette.main(args)
     if args.mode == "memory":
         from . import memory
 

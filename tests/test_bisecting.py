@@ -1,7 +1,5 @@
 """vqkit.BisectingKMeans and the core behind it (vqkit.core.bisecting)."""
 
-import warnings
-
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
@@ -26,34 +24,6 @@ def blobs_with_truth(n, d, k, seed=0, spread=0.4, dtype=np.float64):
     truth = rng.integers(0, k, size=n)
     X = centres[truth] + rng.normal(scale=spread, size=(n, d))
     return X.astype(dtype), truth
-
-
-def test_check_estimator_as_well_as_scikit_learn():
-    import sklearn.cluster as cluster
-    import sklearn.utils.estimator_checks as estimator_checks
-
-    # scikit-learn's own test parameters for its BisectingKMeans
-    params = dict(n_clusters=2, n_init=2, max_iter=5)
-    expected = {
-        # not equivalent to repeating rows on tiny data: the 2-means seedings
-        # draw differently; scikit-learn lists it as expected for its own
-        # BisectingKMeans, and fails it (checked below)
-        "check_sample_weight_equivalence_on_dense_data": "seeding draws differ",
-        # the same check on sparse input (run since BisectingKMeans accepts
-        # sparse X); scikit-learn's fails it too (checked below)
-        "check_sample_weight_equivalence_on_sparse_data": "seeding draws differ",
-    }
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        ours = estimator_checks.check_estimator(
-            BisectingKMeans(**params), on_fail=None, expected_failed_checks=expected
-        )
-        theirs = estimator_checks.check_estimator(cluster.BisectingKMeans(**params), on_fail=None)
-    failed = [r["check_name"] for r in ours if r["status"] == "failed"]
-    assert failed == []
-    assert sum(r["status"] == "passed" for r in ours) >= 45
-    theirs_failed = {r["check_name"] for r in theirs if r["status"] == "failed"}
-    assert set(expected) <= theirs_failed
 
 
 @pytest.mark.parametrize("strategy", STRATEGIES)

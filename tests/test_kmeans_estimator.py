@@ -13,35 +13,6 @@ from vqkit.backends import get_backend
 from vqkit.core.seeding import greedy_kmeans_plusplus
 
 
-def test_check_estimator_as_well_as_scikit_learn():
-    import sklearn.utils.estimator_checks as estimator_checks
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        results = estimator_checks.check_estimator(
-            vqkit.KMeans(),
-            on_fail=None,
-            expected_failed_checks={
-                # fits on shuffled rows: no index-based random seeding can
-                # match; scikit-learn's own KMeans fails it too
-                "check_sample_weight_equivalence_on_dense_data": "row order",
-                # the same check on sparse input (run since KMeans accepts
-                # sparse X); scikit-learn's KMeans fails it too
-                "check_sample_weight_equivalence_on_sparse_data": "row order",
-            },
-        )
-    failed = [r["check_name"] for r in results if r["status"] == "failed"]
-    assert failed == []
-    sparse_checks = {r["check_name"]: r["status"] for r in results if "sparse" in r["check_name"]}
-    for name in (
-        "check_estimator_sparse_tag",
-        "check_estimator_sparse_array",
-        "check_estimator_sparse_matrix",
-    ):
-        assert sparse_checks[name] == "passed"
-    assert sum(r["status"] == "passed" for r in results) >= 45
-
-
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("n,d,k", [(500, 2, 4), (800, 7, 6), (300, 40, 5)])
 def test_lloyd_from_given_centres_matches_plain_numpy(n, d, k, dtype):
@@ -208,6 +179,76 @@ def test_duplicate_points_warn_about_distinct_clusters():
     X = np.repeat(np.array([[0.0, 0.0], [1.0, 1.0]]), 10, axis=0)
     with pytest.warns(vqkit.ConvergenceWarning, match=r"distinct clusters \(2\)"):
         vqkit.KMeans(3, random_state=0).fit(X)
+
+
+DUPLICATE_CASES = {
+    # scikit-learn's issue 28055: five centres on four distinct rows
+    "init-on-duplicates": ([[0, 0], [1, 1], [1, 1], [1, 0], [0, 1]], None),
+    # an empty centre away from the data joins the heaviest cluster's centre
+    "empty-centre-away": ([[0, 0], [0, 0], [1, 1]], [[0, 0], [1, 1], [5, 5]]),
+    "two-empty-centres": (
+        [[0, 0], [0, 0], [1, 1], [1, 1], [1, 1]],
+        [[1, 1], [0, 0], [0, 0], [7, 7]],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", DUPLICATE_CASES)
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("algorithm", ["lloyd", "elkan", "hamerly"])
+def test_nothing_to_relocate_onto_as_scikit_learn(case, sparse, algorithm):
+    """When every row sits on its centre an empty centre has no row to move
+    onto: scikit-learn then puts it on the heaviest cluster's centre and does
+    not count another iteration; so does vqkit (labels, centres, n_iter_)."""
+    from scipy import sparse as sp
+    from sklearn.cluster import KMeans as SkKMeans
+
+    X, init = DUPLICATE_CASES[case]
+    X = np.array(X, dtype=np.float64)
+    init = X.copy() if init is None else np.array(init, dtype=np.float64)
+    data = sp.csr_matrix(X) if sparse else X
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = SkKMeans(len(init), init=init, n_init=1).fit(data)
+    with pytest.warns(vqkit.ConvergenceWarning, match="distinct clusters"):
+        ours = vqkit.KMeans(len(init), init=init, n_init=1, algorithm=algorithm).fit(data)
+    assert ours.n_iter_ == theirs.n_iter_
+    assert_array_equal(ours.labels_, theirs.labels_)
+    assert_array_equal(ours.cluster_centers_, theirs.cluster_centers_)
+    assert ours.inertia_ == theirs.inertia_ == 0
+
+
+@pytest.mark.parametrize("case", DUPLICATE_CASES)
+def test_nothing_to_relocate_onto_on_the_array_api_path(case):
+    """The Array API backend runs the same loop (array-api-strict arrays)."""
+    xp = pytest.importorskip("array_api_strict")
+    X, init = DUPLICATE_CASES[case]
+    X = np.array(X, dtype=np.float64)
+    init = X.copy() if init is None else np.array(init, dtype=np.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = vqkit.KMeans(len(init), init=init, n_init=1).fit(X)
+        theirs = vqkit.KMeans(len(init), init=xp.asarray(init), n_init=1).fit(xp.asarray(X))
+    assert theirs.n_iter_ == ours.n_iter_
+    assert_array_equal(np.asarray(theirs.labels_), ours.labels_)
+    assert_array_equal(np.asarray(theirs.cluster_centers_), ours.cluster_centers_)
+
+
+@pytest.mark.parametrize("case", DUPLICATE_CASES)
+def test_nothing_to_relocate_onto_in_compiled_fits(case):
+    """The compiled small fits (no history kept) follow the same rule."""
+    from vqkit.core.fit import fit_kmeans
+
+    X, init = DUPLICATE_CASES[case]
+    X = np.array(X, dtype=np.float64)
+    init = X.copy() if init is None else np.array(init, dtype=np.float64)
+    runs = [
+        fit_kmeans(X, len(init), backend=get_backend(X), init=init, random_state=0, keep_history=k)
+        for k in (True, False)
+    ]
+    assert runs[0].n_iter == runs[1].n_iter
+    assert_array_equal(runs[0].labels, runs[1].labels)
+    assert_array_equal(runs[0].centers, runs[1].centers)
 
 
 def test_history_verbose_and_callback_can_stop(capsys):

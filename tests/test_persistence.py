@@ -102,3 +102,67 @@ def test_saved_file_has_ordinary_permissions(fitted, tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o666 & ~umask
+
+
+@pytest.mark.parametrize("Estimator", [vqkit.KMeans, vqkit.MiniBatchKMeans, vqkit.BisectingKMeans])
+def test_feature_names_round_trip_and_are_checked_after_load(Estimator, tmp_path):
+    pd = pytest.importorskip("pandas")
+    X = pd.DataFrame(blobs(150, 3, 3, seed=4), columns=["width", "height", "depth"])
+    est = Estimator(3, random_state=0).fit(X)
+    loaded = Estimator.load(est.save(tmp_path / "m.npz"))
+    assert_array_equal(loaded.feature_names_in_, ["width", "height", "depth"])
+    assert loaded.feature_names_in_.dtype == object
+    assert_array_equal(loaded.predict(X), est.predict(X))
+    assert_array_equal(loaded.get_feature_names_out(), est.get_feature_names_out())
+    # the loaded model checks new columns as the fitted one does
+    for method in ("predict", "transform", "score"):
+        with pytest.raises(ValueError, match="must be in the same order"):
+            getattr(loaded, method)(X[["height", "width", "depth"]])
+        with pytest.raises(ValueError, match="unseen at fit time:\n- size\n"):
+            getattr(loaded, method)(X.rename(columns={"depth": "size"}))
+        with pytest.warns(UserWarning, match="X does not have valid feature names"):
+            getattr(loaded, method)(X.to_numpy())
+    # and saves them again
+    again = Estimator.load(loaded.save(tmp_path / "again.npz"))
+    assert_array_equal(again.feature_names_in_, loaded.feature_names_in_)
+
+
+def test_no_feature_names_stay_absent_after_load(fitted, tmp_path):
+    km, X = fitted
+    loaded = vqkit.KMeans.load(km.save(tmp_path / "m.npz"))
+    assert not hasattr(loaded, "feature_names_in_")
+    with np.load(tmp_path / "m.npz", allow_pickle=False) as archive:
+        assert "feature_names_in_" not in json.loads(str(archive["__vqkit__"]))["attributes"]
+
+
+def test_minibatch_without_labels_keeps_feature_names(tmp_path):
+    pd = pytest.importorskip("pandas")
+    X = pd.DataFrame(blobs(150, 2, 3, seed=5), columns=["x", "y"])
+    mb = vqkit.MiniBatchKMeans(3, compute_labels=False, random_state=0).fit(X)
+    loaded = vqkit.MiniBatchKMeans.load(mb.save(tmp_path / "m.npz"))
+    assert_array_equal(loaded.feature_names_in_, ["x", "y"])
+    loaded.partial_fit(X)  # goes on, columns checked
+    with pytest.raises(ValueError, match="must be in the same order"):
+        loaded.partial_fit(X[["y", "x"]])
+
+
+@pytest.mark.parametrize(
+    "names, message",
+    [
+        (["a"], "not a list of 3 strings"),  # wrong length
+        (["a", "b", 3], "not a list of 3 strings"),  # not all strings
+        ("abc", "not a list of 3 strings"),  # a string, not a list
+        ({"a": 1}, "not a list of 3 strings"),
+    ],
+)
+def test_damaged_feature_names_are_refused(fitted, tmp_path, names, message):
+    km, _ = fitted
+    good = km.save(tmp_path / "good.npz")
+    with np.load(good, allow_pickle=False) as archive:
+        arrays = {key: archive[key] for key in archive.files}
+    meta = json.loads(str(arrays["__vqkit__"]))
+    meta["attributes"]["feature_names_in_"] = names
+    arrays["__vqkit__"] = np.array(json.dumps(meta))
+    np.savez(tmp_path / "bad.npz", **arrays)
+    with pytest.raises(ValueError, match=message):
+        vqkit.KMeans.load(tmp_path / "bad.npz")

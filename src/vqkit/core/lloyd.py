@@ -10,7 +10,8 @@ is said by arguments, not by separate loops:
   distance (scikit-learn's ``tol``); once no label changes;
 * what to do with a centre that has no rows -- ``"drop"`` it (the code book
   shrinks), ``"keep"`` its previous position, or ``"relocate"`` it to the
-  row farthest from its centre;
+  row farthest from its centre (when every row sits on its centre, onto
+  the centre of the heaviest cluster instead, as scikit-learn does);
 * what to tell the caller -- ``on_empty`` runs once per iteration that had an
   empty cluster (it may raise), ``callback`` once per iteration with its
   statistics (it may return True to stop the fit).
@@ -363,10 +364,16 @@ def lloyd(
             sums, wsums = backend.cluster_sums(X, labels, k, weights)
             has_members = wsums > 0
         n_empty = int(k - xp.count_nonzero(has_members))
+        joined = None  # the cluster whose centre the empty centres take
         if n_empty:
             if on_empty is not None:
                 on_empty()
-            if empty == "relocate" and medians:
+            if empty == "relocate" and not medians and inertia == 0:
+                # every row sits on its centre (more centres than distinct
+                # rows): no row to relocate onto; as scikit-learn, the
+                # empty centres take the centre of the heaviest cluster
+                joined = int(xp.argmax(wsums))
+            elif empty == "relocate" and medians:
                 relocate_empty_medians(X, weights, min_d2, sums, has_members, backend)
             elif empty == "relocate":
                 relocate_empty(
@@ -392,7 +399,9 @@ def lloyd(
             new_centers = new_centers[has_members]
             shift = float("nan")
         else:
-            if not xp.all(has_members):  # "keep", or relocation ran out of rows
+            if joined is not None:
+                new_centers[~has_members] = new_centers[joined, :]
+            elif not xp.all(has_members):  # "keep", or relocation ran out of rows
                 new_centers[~has_members] = centers[~has_members]
             delta = backend.astype(new_centers, xp.float64) - centers
             shift = float(xp.sum(delta * delta))

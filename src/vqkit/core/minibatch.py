@@ -167,6 +167,33 @@ def _ewa_update(state, batch_inertia, alpha):
     return state.ewa_inertia
 
 
+def seed_once(
+    X: Any,
+    k: int,
+    *,
+    init: Any,
+    init_size: int,
+    rng: Any,
+    backend: Backend,
+    weights: Any,
+    origin: Any,
+) -> np.ndarray:
+    """One seeding (in ``X``'s dtype): :func:`~vqkit.core.fit.initial_centers`
+    on a sample of ``init_size`` rows drawn with ``rng.randint`` (with
+    replacement; all of ``X`` when ``init_size >= n``), as scikit-learn's
+    ``_init_centroids`` draws it."""
+    n = X.shape[0]
+    if init_size < n:
+        idx = rng.randint(0, n, init_size)
+        Xs, ws = backend.take_rows(X, idx), (None if weights is None else weights[idx])
+        if ws is not None and not ws.sum() > 0:  # all-zero sample: unweighted
+            ws = None
+    else:
+        Xs, ws = X, weights
+    centers = initial_centers(Xs, k, init, rng, backend, ws, origin)
+    return np.asarray(centers).astype(X.dtype)
+
+
 def seed_centers(
     X: Any,
     k: int,
@@ -182,11 +209,9 @@ def seed_centers(
     """Initial centres (in ``X``'s dtype) from ``n_init`` seedings.
 
     A validation sample of ``init_size`` rows is drawn first
-    (``rng.randint``, with replacement); then each seeding runs
-    :func:`~vqkit.core.fit.initial_centers` on its own sample of
-    ``init_size`` rows (all of ``X`` when ``init_size >= n``) and the
-    seeding with the lowest (weighted) inertia on the validation sample is
-    kept -- scikit-learn's procedure.
+    (``rng.randint``, with replacement); then each seeding is a
+    :func:`seed_once` and the seeding with the lowest (weighted) inertia on
+    the validation sample is kept -- scikit-learn's procedure.
     """
     n = X.shape[0]
     valid = rng.randint(0, n, init_size)
@@ -195,15 +220,16 @@ def seed_centers(
     best: Any = None
     best_inertia: Any = None
     for _ in range(n_init):
-        if init_size < n:
-            idx = rng.randint(0, n, init_size)
-            Xs, ws = backend.take_rows(X, idx), (None if weights is None else weights[idx])
-            if ws is not None and not ws.sum() > 0:  # all-zero sample: unweighted
-                ws = None
-        else:
-            Xs, ws = X, weights
-        centers = initial_centers(Xs, k, init, rng, backend, ws, origin)
-        centers = np.asarray(centers).astype(X.dtype)
+        centers = seed_once(
+            X,
+            k,
+            init=init,
+            init_size=init_size,
+            rng=rng,
+            backend=backend,
+            weights=weights,
+            origin=origin,
+        )
         _, d2 = assign_checked(backend, X_valid, centers, origin)
         inertia = total_inertia(backend.xp, d2, w_valid)
         if best is None or inertia < best_inertia:
@@ -324,21 +350,21 @@ def start_partial(
     k: int,
     *,
     init: Any,
-    n_init: int,
     init_size: int,
     random_state: Any,
     backend: Backend,
     weights: Any,
 ) -> MiniBatchState:
-    """The state a stream starts from: centres seeded on the first chunk
-    (:func:`seed_centers` with ``init_size`` capped at the chunk's rows),
-    zero counts, and the chunk's column means as the distance origin."""
+    """The state a stream starts from: centres from one seeding on the first
+    chunk (:func:`seed_once` with ``init_size`` capped at the chunk's rows;
+    a stream has no validation sample to choose among ``n_init`` seedings,
+    and scikit-learn's ``partial_fit`` seeds once too), zero counts, and the
+    chunk's column means as the distance origin."""
     origin, _ = backend.column_mean_var(X, weights)
-    centers = seed_centers(
+    centers = seed_once(
         X,
         k,
         init=init,
-        n_init=n_init,
         init_size=min(init_size, X.shape[0]),
         rng=random_state,
         backend=backend,
@@ -405,7 +431,6 @@ def partial_fit_carry(
     backend: Backend,
     n_clusters: int,
     init: Any,
-    n_init: int | None,
     init_size: int | None,
     batch_size: int,
     reassignment_ratio: float,
@@ -425,7 +450,7 @@ def partial_fit_carry(
         if not np.isfinite(weights).all() or (weights < 0).any():
             raise ValueError("sample_weight contains NaN, infinity or negative values.")
     if state is None:
-        assert n_init is not None and init_size is not None  # given for the first chunk
+        assert init_size is not None  # given for the first chunk
         if X.shape[0] < n_clusters:
             raise ValueError(
                 f"The first chunk has {X.shape[0]} rows, fewer than n_clusters="
@@ -435,7 +460,6 @@ def partial_fit_carry(
             X,
             n_clusters,
             init=init,
-            n_init=n_init,
             init_size=min(init_size, X.shape[0]),
             random_state=rng,
             backend=backend,

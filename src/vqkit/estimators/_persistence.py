@@ -10,6 +10,10 @@ as they are; everything else goes in its JSON document:
      "class": "KMeans", "params": {...}, "attributes": {...},
      "array_params": [...], "array_attributes": [...]}
 
+The column names of a DataFrame that ``fit`` saw (``feature_names_in_``)
+are stored in the JSON document as a list of strings and restored on load,
+so a loaded model checks the columns of new DataFrames as the fitted one did.
+
 Parameters that cannot be stored without pickle (a callable ``init`` or
 ``callback``) make ``save`` fail with a message saying so.
 
@@ -60,6 +64,10 @@ ATTRIBUTES: dict[str, Field] = {
 ARRAY_PARAMETERS: dict[str, Field] = {"init": Field("number", ("k", "d"))}
 #: Fitted attributes a file may lack (``MiniBatchKMeans(compute_labels=False)``).
 OPTIONAL_ATTRIBUTES = ("labels_",)
+#: The column names ``fit`` saw in a DataFrame (if it saw any): a JSON list
+#: of ``n_features_in_`` strings, restored as scikit-learn keeps them (an
+#: object array) and checked again on ``predict``/``transform``/``score``.
+FEATURE_NAMES = "feature_names_in_"
 
 
 def _jsonable(value: Any, what: str) -> Any:
@@ -129,6 +137,9 @@ def estimator_archive(
             attributes[name] = _jsonable([dataclasses.asdict(v) for v in value], name)
         else:
             attributes[name] = _jsonable(value, name)
+    names = estimator.__dict__.get("feature_names_in_")
+    if names is not None:  # the DataFrame columns fit saw: JSON strings
+        attributes[FEATURE_NAMES] = [str(name) for name in names]
     from .. import __version__
 
     meta = {
@@ -174,8 +185,11 @@ def estimator_from_archive(
     damaged = f"{what} (or it is damaged)"
     params, array_params = _stored(meta, arrays, "params", "param", cls._param_names(), what)
     attributes, array_attributes = _stored(
-        meta, arrays, "attributes", "attr", cls._fitted_attributes, what
+        meta, arrays, "attributes", "attr", (*cls._fitted_attributes, FEATURE_NAMES), what
     )
+    if FEATURE_NAMES in array_attributes:
+        raise ValueError(f"{damaged}: {FEATURE_NAMES} is stored as an array, not as strings")
+    feature_names = attributes.pop(FEATURE_NAMES, None)
     missing = [
         name
         for name in cls._fitted_attributes
@@ -218,6 +232,17 @@ def estimator_from_archive(
         values["history_"] = _history(values["history_"], cls._history_type, damaged)
     if "tree_children_" in values:
         _check_tree(values, damaged)
+    if feature_names is not None:
+        if (
+            not isinstance(feature_names, list)
+            or len(feature_names) != sizes["d"]
+            or not all(isinstance(name, str) for name in feature_names)
+        ):
+            raise ValueError(
+                f"{damaged}: {FEATURE_NAMES} is not a list of {sizes['d']} strings "
+                f"(one per feature): {feature_names!r:.100}"
+            )
+        estimator.feature_names_in_ = np.asarray(feature_names, dtype=object)
     for name, value in values.items():
         setattr(estimator, name, value)
     if len(values) < len(cls._fitted_attributes):  # what a save of it stores

@@ -85,7 +85,8 @@ class MiniBatchKMeans(CentroidEstimator):
         Number of seedings; the one with the lowest inertia on a validation
         sample of ``init_size`` rows is kept.  ``"auto"``: 1 for
         ``"k-means++"``, ``"k-means||"`` or an array, 3 for ``"random"`` or
-        a callable (scikit-learn's meaning).
+        a callable (scikit-learn's meaning).  ``fit`` only: ``partial_fit``
+        seeds once, as scikit-learn's does.
     reassignment_ratio : float, default=0.01
         A centre whose total weight is below this fraction of the largest
         centre's is moved onto a random row of the current batch (checked
@@ -287,8 +288,10 @@ class MiniBatchKMeans(CentroidEstimator):
     ) -> MiniBatchKMeans:
         """Update the centres from one chunk of data only (streaming).
 
-        The first call seeds the centres from its chunk (which needs at
-        least ``n_clusters`` rows); every call then makes one pass over its
+        The first call seeds the centres once from its chunk (which needs
+        at least ``n_clusters`` rows; ``n_init`` is not used, as in
+        scikit-learn, and the same ``random_state`` gives scikit-learn's
+        initial centres); every call then makes one pass over its
         chunk in batches of ``batch_size`` rows in a random order (a chunk
         of at most ``batch_size`` rows is a single step, as in
         scikit-learn).  Chunks never need to be in memory together.  After
@@ -312,7 +315,7 @@ class MiniBatchKMeans(CentroidEstimator):
             self._reset_feature_names(X)
             X = as_float_2d(X, accept_sparse=True)
             backend = get_backend(X)
-            init, n_init, init_size = self._check_params(X)
+            init, _, init_size = self._check_params(X)  # partial_fit seeds once
         else:
             X, backend = self._check_new_data(X)
         weights = as_sample_weight(sample_weight, X.shape[0])
@@ -324,7 +327,6 @@ class MiniBatchKMeans(CentroidEstimator):
                 X,
                 self.n_clusters,
                 init=init,
-                n_init=n_init,
                 init_size=init_size,
                 random_state=rng,
                 backend=backend,
@@ -365,13 +367,13 @@ class MiniBatchKMeans(CentroidEstimator):
 
     def _partial_fit_dask(self, X: Any, sample_weight: Any) -> MiniBatchKMeans:
         first = not hasattr(self, "cluster_centers_")
-        init = n_init = init_size = None
+        init = init_size = None
         state = None
         if first:
             self._reset_feature_names(X)
             X = as_float_2d(X, accept_dask=True)
             backend = get_backend(X)
-            init, n_init, init_size = self._check_params(X)
+            init, _, init_size = self._check_params(X)  # partial_fit seeds once
             self.n_iter_ = 0
         else:
             X, backend = self._check_new_data(X)
@@ -385,7 +387,6 @@ class MiniBatchKMeans(CentroidEstimator):
             backend=backend.host,
             n_clusters=self.n_clusters,
             init=init,
-            n_init=n_init,
             init_size=init_size,
             batch_size=self.batch_size,
             reassignment_ratio=self.reassignment_ratio,

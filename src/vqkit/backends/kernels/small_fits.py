@@ -13,7 +13,8 @@ Each fit follows the rules of ``vqkit.core.fit.fit_kmeans`` with
 that changes no label, or after an update that moves the centres by no
 more than ``shift_tol`` (total squared distance); an empty centre moves
 onto the row farthest from its centre (farthest first, ties to the lowest
-row, rows of weight zero never); the final labels and inertia are those of
+row, rows of weight zero never), or, when every row sits on its centre,
+onto the centre of the heaviest cluster; the final labels and inertia are those of
 the returned centres.  Distances are direct differences in the data's
 dtype; sums are accumulated in float64, in row order.
 """
@@ -71,8 +72,18 @@ def _inertia(min_d2, w, weighted):
 @njit(cache=True, nogil=True)
 def _relocate(X, w, weighted, labels, min_d2, sums, wsums):
     """Move each empty centre (ascending) onto the next-farthest row, taking
-    the row out of the sums of the cluster it came from."""
+    the row out of the sums of the cluster it came from.  When every row
+    (of positive weight) sits on its centre there is nothing to move onto:
+    returns the heaviest cluster, whose centre the empty centres then take
+    (scikit-learn's rule); otherwise -1."""
     n, d = X.shape
+    on_centres = True
+    for i in range(n):
+        if (w[i] if weighted else 1.0) > 0 and np.float64(min_d2[i]) != 0:
+            on_centres = False
+            break
+    if on_centres:
+        return np.argmax(wsums)
     empty = np.flatnonzero(~(wsums > 0))  # fixed before any row moves
     taken = np.zeros(n, dtype=np.bool_)
     for j in empty:
@@ -84,7 +95,7 @@ def _relocate(X, w, weighted, labels, min_d2, sums, wsums):
                 far = i
                 far_d = np.float64(min_d2[i])
         if far < 0 or not np.isfinite(far_d):
-            return  # no usable row left: the remaining centres stay empty
+            return -1  # no usable row left: the remaining centres stay empty
         taken[far] = True
         wi = w[far] if weighted else 1.0
         old = labels[far]
@@ -93,6 +104,7 @@ def _relocate(X, w, weighted, labels, min_d2, sums, wsums):
         for f in range(d):
             sums[old, f] -= wi * X[far, f]
             sums[j, f] = wi * X[far, f]
+    return -1
 
 
 @njit(cache=True, nogil=True)
@@ -128,9 +140,10 @@ def lloyd_fit(X, w, C, max_iter, shift_tol, labels, min_d2):
             wsums[j] += wi
             for f in range(d):
                 sums[j, f] += wi * X[i, f]
+        joined = -1  # the cluster whose centre the empty centres take
         for j in range(k):
             if not wsums[j] > 0:
-                _relocate(X, w, weighted, labels, min_d2, sums, wsums)
+                joined = _relocate(X, w, weighted, labels, min_d2, sums, wsums)
                 break
         shift = 0.0
         for j in range(k):
@@ -140,6 +153,13 @@ def lloyd_fit(X, w, C, max_iter, shift_tol, labels, min_d2):
                     step = np.float64(new) - np.float64(C[j, f])
                     shift += step * step
                     C[j, f] = new
+        if joined >= 0:
+            for j in range(k):
+                if not wsums[j] > 0:
+                    for f in range(d):
+                        step = np.float64(C[joined, f]) - np.float64(C[j, f])
+                        shift += step * step
+                        C[j, f] = C[joined, f]
         n_iter += 1
         if shift <= shift_tol:
             status = CONVERGED
