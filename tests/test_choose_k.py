@@ -72,7 +72,7 @@ def test_standardised_wine_gives_three():
 def test_one_gaussian_cloud_gives_one():
     X = np.random.default_rng(1).normal(size=(500, 3))
     result = choose_k(X, range(1, 8), random_state=1)
-    assert result.picks["gap"] == 1 and result.picks["heldout"] == 1
+    assert result.picks["gap"] == 1 and result.picks["prediction_strength"] == 1
     assert result.best_k == 1
 
 
@@ -90,7 +90,7 @@ def test_result_table_and_picks(three_blob_result, three_blobs):
         assert r.table[column].shape == (6,) and r.table[column].dtype == np.float64
     for column in ("silhouette", "calinski_harabasz", "davies_bouldin"):
         assert np.isnan(r.table[column][0]) and not np.isnan(r.table[column][1:]).any()
-    assert r.table["heldout"][0] == 1.0
+    assert r.table["prediction_strength"][0] == 1.0
     assert not np.isnan(r.table["gap"]).any() and (r.table["gap_sd"] > 0).all()
     assert r.picks == {m: 3 for m in METHODS}
     assert r.best_k == 3 and r.knee == 3 and r.votes == {3: 6}
@@ -147,7 +147,7 @@ def test_methods_subset(three_blobs):
     r = choose_k(three_blobs, range(2, 6), methods="silhouette", random_state=0)
     assert r.methods == ("silhouette",)
     assert r.picks == {"silhouette": 3} and r.best_k == 3
-    assert np.isnan(r.table["gap"]).all() and np.isnan(r.table["heldout"]).all()
+    assert np.isnan(r.table["gap"]).all() and np.isnan(r.table["prediction_strength"]).all()
     assert not np.isnan(r.table["inertia"]).any()  # the fits are always there
     r = choose_k(three_blobs, range(1, 6), methods=["gap", "elbow"], random_state=0)
     assert r.methods == ("elbow", "gap") and set(r.picks) == {"elbow", "gap"}
@@ -261,7 +261,12 @@ def test_progress_true_prints_to_stderr(three_blobs, capsys):
 def test_consensus_plurality_and_ties():
     assert consensus({"elbow": 4, "silhouette": 3, "gap": 3}, range(1, 6)) == (3, {4: 1, 3: 2})
     # a tie goes to the gap's pick, then the silhouette's
-    assert consensus({"elbow": 4, "gap": 5, "silhouette": 4, "heldout": 5}, range(1, 8))[0] == 5
+    assert (
+        consensus({"elbow": 4, "gap": 5, "silhouette": 4, "prediction_strength": 5}, range(1, 8))[
+            0
+        ]
+        == 5
+    )
     assert (
         consensus(
             {"elbow": 4, "silhouette": 2, "calinski_harabasz": 4, "davies_bouldin": 2}, range(1, 8)
@@ -271,11 +276,16 @@ def test_consensus_plurality_and_ties():
 
 
 def test_consensus_k1():
-    assert consensus({"silhouette": 4, "elbow": 4, "gap": 1, "heldout": 1}, range(1, 6))[0] == 1
+    assert (
+        consensus({"silhouette": 4, "elbow": 4, "gap": 1, "prediction_strength": 1}, range(1, 6))[
+            0
+        ]
+        == 1
+    )
     # one of the two disagrees: the vote decides
-    assert consensus({"silhouette": 4, "gap": 1, "heldout": 4}, range(1, 6))[0] == 4
+    assert consensus({"silhouette": 4, "gap": 1, "prediction_strength": 4}, range(1, 6))[0] == 4
     # the gap could not choose: that is no vote for 1
-    assert consensus({"silhouette": 4, "gap": None, "heldout": 1}, range(1, 6))[0] == 4
+    assert consensus({"silhouette": 4, "gap": None, "prediction_strength": 1}, range(1, 6))[0] == 4
     # 1 outside the range cannot win
     assert consensus({"silhouette": 4, "gap": 1}, range(2, 6))[0] == 4
 
@@ -352,7 +362,8 @@ def test_bad_X():
 
 
 def test_tiny_data_does_not_crash():
-    X = np.array([[0.0], [0.1], [5.0], [5.1], [10.0]])
-    r = choose_k(X, range(1, 6), random_state=0)
-    assert np.isnan(r.table["silhouette"][-1])  # k = n: undefined
+    X = np.array([[0.0], [0.1], [5.0], [5.1], [10.0], [10.1]])
+    r = choose_k(X, range(1, 7), random_state=0)
+    assert r.ks == (1, 2, 3)  # 6 rows support at most 3 clusters
+    assert any("k above 3 was not tried" in note for note in r.notes)
     assert r.best_k in r.ks
