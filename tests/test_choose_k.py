@@ -10,6 +10,8 @@ import vqkit
 from helpers import THREE_CENTRES, blobs_around
 from vqkit import KMeans, choose_k
 from vqkit.selection import COLUMNS, METHODS, ChooseKResult, consensus
+from vqkit.selection._params import largest_supported_k
+from vqkit.selection.vote import decide
 
 
 def separated_blobs(seed, k, d, n, separation=7.0):
@@ -367,3 +369,71 @@ def test_tiny_data_does_not_crash():
     assert r.ks == (1, 2, 3)  # 6 rows support at most 3 clusters
     assert any("k above 3 was not tried" in note for note in r.notes)
     assert r.best_k in r.ks
+
+
+# ----------------------------------------------------------------------
+# the vote, explained
+
+
+def test_pure_noise_counts_the_criteria_that_said_one():
+    X = np.random.default_rng(0).normal(size=(300, 2))
+    r = choose_k(X, range(1, 7), random_state=0)
+    assert r.best_k == 1 and r.picks["gap"] == 1 and r.picks["prediction_strength"] == 1
+    assert r.votes[1] == 2 and r.decision.rule == "no structure"
+    assert r.decision.supporters == ("gap", "prediction_strength")
+    assert "best_k = 1  (2 of 6 criteria: gap, prediction_strength;" in r.report()
+    vote = r.to_dict()["vote"]
+    assert vote["rule"] == "no structure" and vote["supporters"] == ["gap", "prediction_strength"]
+
+
+def test_a_tie_says_how_it_was_broken():
+    picks = {"silhouette": 4, "gap": 5}
+    decision = decide(picks, range(1, 8))
+    assert (decision.best_k, decision.rule, decision.tied) == (5, "tie", (4, 5))
+    assert decision.tie_breaker == "gap" and decision.supporters == ("gap",)
+    text = decision.explain(("silhouette", "gap"), picks)
+    assert text.startswith("1 of 2 criteria: gap; tied with k = 4 (silhouette), broken by gap")
+    # through choose_k: five blobs on which the two criteria disagree
+    rng = np.random.default_rng(5)
+    centres = rng.uniform(-8, 8, size=(5, 2))
+    X = np.concatenate([c + rng.normal(size=(40, 2)) for c in centres])
+    r = choose_k(X, range(1, 8), methods=["silhouette", "gap"], random_state=0, n_references=3)
+    assert r.picks == {"silhouette": 4, "gap": 5} and r.best_k == 5
+    assert r.decision.rule == "tie"
+    assert "best_k = 5  (1 of 2 criteria: gap; tied with k = 4 (silhouette), broken by gap" in (
+        r.report()
+    )
+
+
+def test_plurality_and_no_votes_are_explained():
+    picks = {"elbow": 3, "silhouette": 3, "gap": 4, "prediction_strength": 3}
+    d = decide(picks, range(1, 6))
+    assert (d.best_k, d.rule, d.supporters) == (
+        3,
+        "most votes",
+        ("elbow", "silhouette", "prediction_strength"),
+    )
+    assert d.explain(tuple(picks), picks).endswith("the most-voted k")
+    d = decide({"elbow": None, "silhouette": None}, range(2, 6))
+    assert (d.best_k, d.rule, d.supporters) == (2, "no votes", ())
+    assert (
+        d.explain(("elbow", "silhouette"), {}) == "no criterion could choose; the smallest k tried"
+    )
+
+
+@pytest.mark.parametrize("name", ["prediction_strength", "heldout", "Prediction-Strength"])
+def test_prediction_strength_names(three_blobs, name):
+    r = choose_k(three_blobs, range(1, 5), methods=[name], random_state=0)
+    assert r.methods == ("prediction_strength",)
+    assert set(r.picks) == {"prediction_strength"}
+    assert r.table["prediction_strength"][0] == 1.0
+
+
+def test_supported_k_is_one_rule():
+    assert [largest_supported_k(n) for n in (1, 2, 3, 7, 60)] == [1, 1, 1, 3, 30]
+    X = np.random.default_rng(0).normal(size=(20, 2))
+    r = choose_k(X, range(1, 21), methods=["silhouette"], random_state=0)
+    assert r.ks == tuple(range(1, 11))
+    assert r.notes[0].startswith("k above 10 was not tried: 20 rows support at most 10")
+    with pytest.raises(ValueError, match="above 10, the most that 20 rows support"):
+        choose_k(X, range(12, 15), random_state=0)

@@ -709,3 +709,21 @@ def test_docs_page_code_runs_and_draws_its_figures(tmp_path):
     for name in shown:
         _png_size(tmp_path / name)
         assert (docs / "images" / name).stat().st_size < 150 * 1024
+
+
+def test_dataframe_columns_label_the_axes():
+    pd = pytest.importorskip("pandas")
+    X = _blobs(3, 2, 30, seed=1)
+    df = pd.DataFrame(X, columns=["alcohol", "proline"])
+    km = KMeans(3, random_state=0).fit(df)
+    ax = plot.clusters(df, km.labels_, km.cluster_centers_).axes[0]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("alcohol", "proline")
+    ax = plot.voronoi(df, km.cluster_centers_).axes[0]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("alcohol", "proline")
+    one = plot.clusters(df[["proline"]], km.labels_, km.cluster_centers_[:, 1:]).axes[0]
+    assert one.get_xlabel() == "proline"
+    # arrays are labelled by position; integer column names are shown as they are
+    ax = plot.clusters(X, km.labels_, km.cluster_centers_).axes[0]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("X[:, 0]", "X[:, 1]")
+    ax = plot.clusters(pd.DataFrame(X), km.labels_, km.cluster_centers_).axes[0]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("0", "1")
