@@ -246,3 +246,16 @@ def test_china_photo(tmp_path):
     assert out.stat().st_size < 0.6 * rgb_out.stat().st_size
     with Image.open(cmp_) as im:
         assert im.width == 2 * original.shape[1] and im.height > original.shape[0]
+
+
+@pytest.mark.parametrize(
+    "mode, bits, kept",
+    [("1", 1, "L"), ("CMYK", 32, "P"), ("LA", 8, "LA"), ("RGBA", 24, "RGBA")],
+)
+def test_source_bits_per_pixel_of_other_modes(tmp_path, mode, bits, kept):
+    src, out = tmp_path / ("in.jpg" if mode == "CMYK" else "in.png"), tmp_path / "out.png"
+    Image.fromarray(_photo()).convert(mode).save(src)
+    proc = _run(src, "-k", 2, "-o", out, "--seed", 0)
+    assert proc.returncode == 0, proc.stderr
+    assert f"(source: {bits})" in proc.stdout
+    assert _pixels(out)[0] == kept

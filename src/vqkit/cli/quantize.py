@@ -81,23 +81,41 @@ def _font(height):
         return ImageFont.load_default()
 
 
+def _wrapped(draw, text, font, width):
+    """``text`` in lines that fit ``width`` pixels (a word longer than that
+    gets a line of its own)."""
+    lines = []
+    for word in text.split():
+        if lines and draw.textlength(f"{lines[-1]} {word}", font=font) <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines
+
+
 def _side_by_side(original, quantized, captions):
     """A PIL image twice as wide: ``original`` on the left, ``quantized`` on
     the right (arrays of the same shape), each with its caption (a pair of
-    strings) in a strip beneath."""
+    strings) in a strip beneath, wrapped to the image's width."""
     from PIL import Image, ImageDraw
 
     left, right = _display(original), _display(quantized)
     width, height = right.size
     size = max(10, min(28, width // 24))
     font = _font(size)
-    strip = size * 2
+    margin = size // 2
+    measure = ImageDraw.Draw(Image.new("L", (1, 1)))
+    lines = [_wrapped(measure, caption, font, width - 2 * margin) for caption in captions]
+    line_height = round(size * 1.3)
+    strip = 2 * margin + line_height * max(len(block) for block in lines)
     canvas = Image.new(right.mode, (2 * width, height + strip), "white")
     canvas.paste(left, (0, 0))
     canvas.paste(right, (width, 0))
     draw = ImageDraw.Draw(canvas)
-    for i, caption in enumerate(captions):
-        draw.text((i * width + size // 2, height + size // 2), caption, fill="black", font=font)
+    for i, block in enumerate(lines):
+        for j, line in enumerate(block):
+            position = (i * width + margin, height + margin + j * line_height)
+            draw.text(position, line, fill="black", font=font)
     return canvas
 
 

@@ -90,7 +90,9 @@ def open_image(path: str | os.PathLike[str]) -> ImageFile:
             return ImageFile(np.asarray(im.convert("RGBA")), 8, mode)
         has_alpha = mode in ("RGBA", "LA", "La", "RGBa") or transparent
         pixels = np.asarray(im.convert("RGBA" if has_alpha else "RGB"))
-        return ImageFile(pixels, 24, mode)
+        colour_bands = [band for band in im.getbands() if band not in ("A", "a")]
+        bits = 32 if mode == "F" else 8 * len(colour_bands)  # CMYK: 32
+        return ImageFile(pixels, bits, mode)
 
 
 def read_image(path: str | os.PathLike[str]) -> np.ndarray:
