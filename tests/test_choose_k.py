@@ -9,8 +9,7 @@ import sklearn.datasets as datasets
 import vqkit
 from helpers import THREE_CENTRES, blobs_around
 from vqkit import KMeans, choose_k
-from vqkit.selection import COLUMNS, METHODS, ChooseKResult, consensus
-from vqkit.selection._params import largest_supported_k
+from vqkit.selection import COLUMNS, METHODS, ChooseKResult, consensus, largest_supported_k
 from vqkit.selection.vote import decide
 
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import click
 
-from ..selection import METHODS  # the criteria, in report order
-from ..selection._params import largest_supported_k, method_name
+from ..selection import (
+    METHODS,  # the criteria, in report order
+    largest_supported_k,
+)
+from ..selection._params import method_name
 from ._input import _check_k_rows, _check_scaling, _read, _scale
 from ._options import (
     MAX_K,

@@ -148,7 +148,7 @@ def choose_k(
     k : int or iterable of int, default range(1, 11)
         The numbers of clusters to try; an integer ``K`` means ``1..K``.
         Each must be from 1 to ``n_samples``; those above ``n_samples // 2``
-        (:func:`~vqkit.selection._params.largest_supported_k`: fewer than
+        (:func:`~vqkit.selection.largest_supported_k`: fewer than
         two rows per cluster) are not tried, and a note says so.
     methods : str or iterable of str, optional
         Criteria to run, from ``METHODS``; default all.
