@@ -9,7 +9,8 @@ import sklearn.datasets as datasets
 import vqkit
 from helpers import THREE_CENTRES, blobs_around
 from vqkit import KMeans, choose_k
-from vqkit.selection import COLUMNS, METHODS, ChooseKResult, consensus
+from vqkit.selection import COLUMNS, METHODS, ChooseKResult, consensus, largest_supported_k
+from vqkit.selection.vote import decide
 
 
 def separated_blobs(seed, k, d, n, separation=7.0):
@@ -72,7 +73,7 @@ def test_standardised_wine_gives_three():
 def test_one_gaussian_cloud_gives_one():
     X = np.random.default_rng(1).normal(size=(500, 3))
     result = choose_k(X, range(1, 8), random_state=1)
-    assert result.picks["gap"] == 1 and result.picks["heldout"] == 1
+    assert result.picks["gap"] == 1 and result.picks["prediction_strength"] == 1
     assert result.best_k == 1
 
 
@@ -90,7 +91,7 @@ def test_result_table_and_picks(three_blob_result, three_blobs):
         assert r.table[column].shape == (6,) and r.table[column].dtype == np.float64
     for column in ("silhouette", "calinski_harabasz", "davies_bouldin"):
         assert np.isnan(r.table[column][0]) and not np.isnan(r.table[column][1:]).any()
-    assert r.table["heldout"][0] == 1.0
+    assert r.table["prediction_strength"][0] == 1.0
     assert not np.isnan(r.table["gap"]).any() and (r.table["gap_sd"] > 0).all()
     assert r.picks == {m: 3 for m in METHODS}
     assert r.best_k == 3 and r.knee == 3 and r.votes == {3: 6}
@@ -147,7 +148,7 @@ def test_methods_subset(three_blobs):
     r = choose_k(three_blobs, range(2, 6), methods="silhouette", random_state=0)
     assert r.methods == ("silhouette",)
     assert r.picks == {"silhouette": 3} and r.best_k == 3
-    assert np.isnan(r.table["gap"]).all() and np.isnan(r.table["heldout"]).all()
+    assert np.isnan(r.table["gap"]).all() and np.isnan(r.table["prediction_strength"]).all()
     assert not np.isnan(r.table["inertia"]).any()  # the fits are always there
     r = choose_k(three_blobs, range(1, 6), methods=["gap", "elbow"], random_state=0)
     assert r.methods == ("elbow", "gap") and set(r.picks) == {"elbow", "gap"}
@@ -261,7 +262,12 @@ def test_progress_true_prints_to_stderr(three_blobs, capsys):
 def test_consensus_plurality_and_ties():
     assert consensus({"elbow": 4, "silhouette": 3, "gap": 3}, range(1, 6)) == (3, {4: 1, 3: 2})
     # a tie goes to the gap's pick, then the silhouette's
-    assert consensus({"elbow": 4, "gap": 5, "silhouette": 4, "heldout": 5}, range(1, 8))[0] == 5
+    assert (
+        consensus({"elbow": 4, "gap": 5, "silhouette": 4, "prediction_strength": 5}, range(1, 8))[
+            0
+        ]
+        == 5
+    )
     assert (
         consensus(
             {"elbow": 4, "silhouette": 2, "calinski_harabasz": 4, "davies_bouldin": 2}, range(1, 8)
@@ -271,11 +277,16 @@ def test_consensus_plurality_and_ties():
 
 
 def test_consensus_k1():
-    assert consensus({"silhouette": 4, "elbow": 4, "gap": 1, "heldout": 1}, range(1, 6))[0] == 1
+    assert (
+        consensus({"silhouette": 4, "elbow": 4, "gap": 1, "prediction_strength": 1}, range(1, 6))[
+            0
+        ]
+        == 1
+    )
     # one of the two disagrees: the vote decides
-    assert consensus({"silhouette": 4, "gap": 1, "heldout": 4}, range(1, 6))[0] == 4
+    assert consensus({"silhouette": 4, "gap": 1, "prediction_strength": 4}, range(1, 6))[0] == 4
     # the gap could not choose: that is no vote for 1
-    assert consensus({"silhouette": 4, "gap": None, "heldout": 1}, range(1, 6))[0] == 4
+    assert consensus({"silhouette": 4, "gap": None, "prediction_strength": 1}, range(1, 6))[0] == 4
     # 1 outside the range cannot win
     assert consensus({"silhouette": 4, "gap": 1}, range(2, 6))[0] == 4
 
@@ -352,7 +363,76 @@ def test_bad_X():
 
 
 def test_tiny_data_does_not_crash():
-    X = np.array([[0.0], [0.1], [5.0], [5.1], [10.0]])
-    r = choose_k(X, range(1, 6), random_state=0)
-    assert np.isnan(r.table["silhouette"][-1])  # k = n: undefined
+    X = np.array([[0.0], [0.1], [5.0], [5.1], [10.0], [10.1]])
+    r = choose_k(X, range(1, 7), random_state=0)
+    assert r.ks == (1, 2, 3)  # 6 rows support at most 3 clusters
+    assert any("k above 3 was not tried" in note for note in r.notes)
     assert r.best_k in r.ks
+
+
+# ----------------------------------------------------------------------
+# the vote, explained
+
+
+def test_pure_noise_counts_the_criteria_that_said_one():
+    X = np.random.default_rng(0).normal(size=(300, 2))
+    r = choose_k(X, range(1, 7), random_state=0)
+    assert r.best_k == 1 and r.picks["gap"] == 1 and r.picks["prediction_strength"] == 1
+    assert r.votes[1] == 2 and r.decision.rule == "no structure"
+    assert r.decision.supporters == ("gap", "prediction_strength")
+    assert "best_k = 1  (2 of 6 criteria: gap, prediction_strength;" in r.report()
+    vote = r.to_dict()["vote"]
+    assert vote["rule"] == "no structure" and vote["supporters"] == ["gap", "prediction_strength"]
+
+
+def test_a_tie_says_how_it_was_broken():
+    picks = {"silhouette": 4, "gap": 5}
+    decision = decide(picks, range(1, 8))
+    assert (decision.best_k, decision.rule, decision.tied) == (5, "tie", (4, 5))
+    assert decision.tie_breaker == "gap" and decision.supporters == ("gap",)
+    text = decision.explain(("silhouette", "gap"), picks)
+    assert text.startswith("1 of 2 criteria: gap; tied with k = 4 (silhouette), broken by gap")
+    # through choose_k: five blobs on which the two criteria disagree
+    rng = np.random.default_rng(5)
+    centres = rng.uniform(-8, 8, size=(5, 2))
+    X = np.concatenate([c + rng.normal(size=(40, 2)) for c in centres])
+    r = choose_k(X, range(1, 8), methods=["silhouette", "gap"], random_state=0, n_references=3)
+    assert r.picks == {"silhouette": 4, "gap": 5} and r.best_k == 5
+    assert r.decision.rule == "tie"
+    assert "best_k = 5  (1 of 2 criteria: gap; tied with k = 4 (silhouette), broken by gap" in (
+        r.report()
+    )
+
+
+def test_plurality_and_no_votes_are_explained():
+    picks = {"elbow": 3, "silhouette": 3, "gap": 4, "prediction_strength": 3}
+    d = decide(picks, range(1, 6))
+    assert (d.best_k, d.rule, d.supporters) == (
+        3,
+        "most votes",
+        ("elbow", "silhouette", "prediction_strength"),
+    )
+    assert d.explain(tuple(picks), picks).endswith("the most-voted k")
+    d = decide({"elbow": None, "silhouette": None}, range(2, 6))
+    assert (d.best_k, d.rule, d.supporters) == (2, "no votes", ())
+    assert (
+        d.explain(("elbow", "silhouette"), {}) == "no criterion could choose; the smallest k tried"
+    )
+
+
+@pytest.mark.parametrize("name", ["prediction_strength", "heldout", "Prediction-Strength"])
+def test_prediction_strength_names(three_blobs, name):
+    r = choose_k(three_blobs, range(1, 5), methods=[name], random_state=0)
+    assert r.methods == ("prediction_strength",)
+    assert set(r.picks) == {"prediction_strength"}
+    assert r.table["prediction_strength"][0] == 1.0
+
+
+def test_supported_k_is_one_rule():
+    assert [largest_supported_k(n) for n in (1, 2, 3, 7, 60)] == [1, 1, 1, 3, 30]
+    X = np.random.default_rng(0).normal(size=(20, 2))
+    r = choose_k(X, range(1, 21), methods=["silhouette"], random_state=0)
+    assert r.ks == tuple(range(1, 11))
+    assert r.notes[0].startswith("k above 10 was not tried: 20 rows support at most 10")
+    with pytest.raises(ValueError, match="above 10, the most that 20 rows support"):
+        choose_k(X, range(12, 15), random_state=0)

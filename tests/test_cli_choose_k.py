@@ -10,6 +10,7 @@ import pytest
 
 import vqkit.cli._terminal
 from cli_helpers import assert_error, invoke, json_output
+from vqkit.selection import METHODS
 
 _assert_error = functools.partial(assert_error, system_exit=False)
 
@@ -40,7 +41,7 @@ def test_report(csv_file):
     out = result.stdout
     assert f"{N} rows x 2 features, k = 1..10" in out
     assert "best_k = 3" in out
-    for method in ("elbow", "silhouette", "calinski_harabasz", "davies_bouldin", "gap", "heldout"):
+    for method in METHODS:
         assert method in out
 
 
@@ -66,10 +67,10 @@ def test_k_ranges(csv_file):
     assert doc["ks"] == [7, 8, 9, 10]
 
 
-def test_default_range_shrinks_to_the_rows(tmp_path):
+def test_default_range_shrinks_to_half_the_rows(tmp_path):
     np.save(tmp_path / "six.npy", X[:6])
     doc = json_output(invoke(["choose-k", tmp_path / "six.npy", "--json", "--seed", 0] + FAST))
-    assert doc["ks"] == [1, 2, 3, 4, 5, 6]
+    assert doc["ks"] == [1, 2, 3]
 
 
 def test_methods_repeated_and_dashed(csv_file):
@@ -93,13 +94,11 @@ def test_methods_repeated_and_dashed(csv_file):
     assert set(doc["picks"]) == {"silhouette", "davies_bouldin"}
 
 
-def test_gap_and_heldout(csv_file):
-    doc = json_output(
-        invoke(
-            ["choose-k", csv_file, "--json", "--k", "1:5", "--methods", "gap,heldout", "--seed", 0]
-        )
-    )
-    assert doc["picks"] == {"gap": 3, "heldout": 3}
+@pytest.mark.parametrize("name", ["prediction_strength", "prediction-strength", "heldout"])
+def test_gap_and_prediction_strength(csv_file, name):
+    args = ["choose-k", csv_file, "--json", "--k", "1:5", "--methods", f"gap,{name}", "--seed", 0]
+    doc = json_output(invoke(args))
+    assert doc["picks"] == {"gap": 3, "prediction_strength": 3}
     assert len(doc["table"]["gap_sd"]) == 5
 
 

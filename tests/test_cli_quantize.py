@@ -98,11 +98,14 @@ def test_compare_writes_side_by_side(png, tmp_path):
     assert result.exit_code == 0, result.output
     with Image.open(cmp_) as im:
         assert im.format == "PNG"
-        assert im.size == (2 * W, H)
+        assert im.width == 2 * W and im.height > H  # a caption strip beneath
         both = np.asarray(im.convert("RGB"))
-    np.testing.assert_array_equal(both[:, :W], _blocks())
+    np.testing.assert_array_equal(both[:H, :W], _blocks())
     with Image.open(out) as im:
-        np.testing.assert_array_equal(both[:, W:], np.asarray(im.convert("RGB")))
+        np.testing.assert_array_equal(both[:H, W:], np.asarray(im.convert("RGB")))
+    # the captions are drawn: dark text on the white strip under each half
+    strip = both[H:]
+    assert (strip[:, :W] < 128).any() and (strip[:, W:] < 128).any()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["blocks.png", "cmp.png", "out.png"]
 
 
@@ -189,9 +192,14 @@ def test_bad_k_is_a_usage_error(png, tmp_path, k):
     assert not out.exists()
 
 
-def test_k_more_than_pixels_is_a_data_error(png, tmp_path):
-    result = invoke(["quantize", png, "-k", 2**24, "-o", tmp_path / "out.png"])
-    _assert_error(result, 1, "blocks.png")
+def test_k_more_than_pixels_keeps_every_colour(png, tmp_path):
+    out = tmp_path / "out.png"
+    result = invoke(["quantize", png, "-k", 2**24, "-o", out])
+    assert result.exit_code == 0, result.output
+    assert "Warning: the image has only 4 distinct colours" in result.stderr
+    assert "inf dB" in result.stdout
+    with Image.open(out) as im:
+        np.testing.assert_array_equal(np.asarray(im.convert("RGB")), _blocks())
 
 
 def test_missing_k_or_output_is_a_usage_error(png, tmp_path):
@@ -270,12 +278,12 @@ def test_python_dash_m_subprocess(png, tmp_path):
 
 def test_permission_denied_reading_is_a_data_error(png, tmp_path, monkeypatch):
     # works as root too: the read itself is made to fail
-    import vqkit.quantization.image
+    import vqkit.quantization.image_files
 
     def deny(path):
         raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr(vqkit.quantization.image, "read_image", deny)
+    monkeypatch.setattr(vqkit.quantization.image_files, "open_image", deny)
     result = invoke(["quantize", png, "-k", 2, "-o", tmp_path / "out.png"])
     _assert_error(result, 1, "blocks.png", "permission denied")
 

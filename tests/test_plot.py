@@ -66,13 +66,20 @@ def _stand_in(X=None, *, nan_columns=(), ks=tuple(range(1, 9)), fit=True):
         "davies_bouldin": score(metrics.davies_bouldin_score),
         "gap": np.linspace(0.1, 1.0, n),
         "gap_sd": np.full(n, 0.05),
-        "heldout": np.linspace(1.0, 0.3, n),
+        "prediction_strength": np.linspace(1.0, 0.3, n),
     }
     for name in nan_columns:
         table[name] = np.full(n, np.nan)
     return SimpleNamespace(
         ks=ks,
-        methods=("elbow", "silhouette", "calinski_harabasz", "davies_bouldin", "gap", "heldout"),
+        methods=(
+            "elbow",
+            "silhouette",
+            "calinski_harabasz",
+            "davies_bouldin",
+            "gap",
+            "prediction_strength",
+        ),
         table=table,
         picks={
             "elbow": 3,
@@ -80,7 +87,7 @@ def _stand_in(X=None, *, nan_columns=(), ks=tuple(range(1, 9)), fit=True):
             "calinski_harabasz": 3,
             "davies_bouldin": 3,
             "gap": 3,
-            "heldout": None,
+            "prediction_strength": None,
         },
         best_k=3,
         knee=3,
@@ -493,7 +500,7 @@ def test_choose_k_summary_all_panels(tmp_path):
         "Calinski–Harabasz (higher is better)",
         "Davies–Bouldin (lower is better)",
         "Gap statistic",
-        "Prediction strength (held-out)",
+        "Prediction strength",
         "Recommendation",
         "Clusters at best k = 3",
     ]
@@ -502,11 +509,25 @@ def test_choose_k_summary_all_panels(tmp_path):
     assert "knee: k = 3" in [t.get_text() for t in elbow_ax.texts]
     assert "pick: k = 3" in [t.get_text() for t in sil_ax.texts]
     assert "pick: k = 3" in [t.get_text() for t in fig.axes[4].texts]  # gap
-    # prediction strength made no pick: no line, no text
-    assert len(fig.axes[5].texts) == 0
+    # prediction strength made no pick: no pick line or text, only its threshold
+    assert [t.get_text() for t in fig.axes[5].texts] == ["threshold 0.8"]
+    assert [line.get_ydata()[0] for line in fig.axes[5].lines[1:]] == [0.8]
     text = fig.axes[6].texts[0].get_text()
-    assert "best k = 3" in text and "heldout" in text and "—" in text
-    assert "a note about the silhouette sample" in text
+    assert "best k = 3" in text and "prediction_strength" in text and "—" in text
+    # the notes, in full (the long one too), in a strip across the figure
+    (notes_text,) = [t for t in fig.texts if t.get_text().startswith("notes:")]
+    notes = notes_text.get_text()
+    assert "a note about the silhouette sample" in notes
+    assert " ".join(notes.split()).count("another note") == 12
+    # ... and inside the figure, below every panel
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    box = notes_text.get_window_extent(renderer)
+    assert box.y0 >= 0 and box.x1 <= fig.bbox.x1
+    assert box.y1 <= min(ax.get_tightbbox(renderer).y0 for ax in fig.axes) + 1
     clusters_ax = fig.axes[7]
     np.testing.assert_allclose(
         clusters_ax.collections[1].get_offsets(), result.models[3].cluster_centers_
@@ -516,7 +537,7 @@ def test_choose_k_summary_all_panels(tmp_path):
 
 def test_choose_k_summary_skips_all_nan_columns():
     result = _stand_in(
-        nan_columns=("calinski_harabasz", "davies_bouldin", "gap", "gap_sd", "heldout")
+        nan_columns=("calinski_harabasz", "davies_bouldin", "gap", "gap_sd", "prediction_strength")
     )
     fig = plot.choose_k_summary(result)
     titles = [ax.get_title() for ax in fig.axes if ax.axison or ax.texts]
@@ -543,7 +564,7 @@ def test_choose_k_summary_predicts_for_other_data():
     result = _stand_in(X)
     Y = X[:40] + 0.01
     fig = plot.choose_k_summary(result, X=Y)
-    ax = fig.axes[-1]
+    (ax,) = [ax for ax in fig.axes if ax.get_title().startswith("Clusters")]
     assert len(ax.collections[0].get_offsets()) == 40
 
 
@@ -688,3 +709,21 @@ def test_docs_page_code_runs_and_draws_its_figures(tmp_path):
     for name in shown:
         _png_size(tmp_path / name)
         assert (docs / "images" / name).stat().st_size < 150 * 1024
+
+
+def test_dataframe_columns_label_the_axes():
+    pd = pytest.importorskip("pandas")
+    X = _blobs(3, 2, 30, seed=1)
+    df = pd.DataFrame(X, columns=["alcohol", "proline"])
+    km = KMeans(3, random_state=0).fit(df)
+    ax = plot.clusters(df, km.labels_, km.cluster_centers_).axes[0]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("alcohol", "proline")
+    ax = plot.voronoi(df, km.cluster_centers_).axes[0]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("alcohol", "proline")
+    one = plot.clusters(df[["proline"]], km.labels_, km.cluster_centers_[:, 1:]).axes[0]
+    assert one.get_xlabel() == "proline"
+    # arrays are labelled by position; integer column names are shown as they are
+    ax = plot.clusters(X, km.labels_, km.cluster_centers_).axes[0]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("X[:, 0]", "X[:, 1]")
+    ax = plot.clusters(pd.DataFrame(X), km.labels_, km.cluster_centers_).axes[0]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("0", "1")

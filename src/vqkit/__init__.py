@@ -18,6 +18,10 @@ from .selection import choose_k
 
 __version__ = "0.1.0"
 
+#: Submodules imported on first use as attributes (``vqkit.plot.clusters``):
+#: ``import vqkit`` stays light (no matplotlib, no click).
+_LAZY_SUBMODULES = ("cli", "plot")
+
 
 def __getattr__(name: str):
     # ConvergenceWarning is built on first use: it may import scikit-learn
@@ -25,7 +29,15 @@ def __getattr__(name: str):
         from .exceptions import convergence_warning
 
         return convergence_warning()
+    if name in _LAZY_SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__) | set(_LAZY_SUBMODULES))
 
 
 __all__ = [

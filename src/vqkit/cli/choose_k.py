@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import click
 
-from ..selection import METHODS  # the criteria, in report order
+from ..selection import (
+    METHODS,  # the criteria, in report order
+    largest_supported_k,
+)
+from ..selection._params import method_name
 from ._input import _check_k_rows, _check_scaling, _read, _scale
 from ._options import (
     MAX_K,
@@ -72,15 +76,17 @@ def _parse_methods(values):
         return None
     methods = []
     for value in values:
-        for name in value.split(","):
-            name = name.strip().lower().replace("-", "_")
-            if not name:
+        for text in value.split(","):
+            if not text.strip():
                 continue
-            if name not in METHODS:
+            try:
+                name = method_name(text.strip())
+            except ValueError:
                 raise click.BadParameter(
-                    f"unknown method {name!r}; choose from {', '.join(METHODS)}",
+                    f"unknown method {text.strip()!r}; choose from {', '.join(METHODS)} "
+                    "('heldout' is an old name of prediction_strength)",
                     param_hint="--methods",
-                )
+                ) from None
             if name not in methods:
                 methods.append(name)
     return methods or None
@@ -126,7 +132,7 @@ def _picks_line(result):
     "--k-max",
     type=click.IntRange(1, MAX_K),
     default=None,
-    help="Largest k to try (default 10, or the number of rows if fewer).",
+    help="Largest k to try (default 10, or half the number of rows if fewer).",
 )
 @click.option(
     "--methods",
@@ -135,7 +141,7 @@ def _picks_line(result):
     metavar="NAMES",
     help="Criteria, comma-separated or repeated: "
     + ", ".join(METHODS)
-    + ".  Default: the library's default set.",
+    + " ('heldout' is accepted for prediction_strength; '-' for '_').  Default: all six.",
 )
 @_seed_option()
 @click.option(
@@ -169,11 +175,12 @@ def choose_k(
 ) -> None:
     """Suggest a number of clusters for the rows of FILE.
 
-    Runs k-means for each k and scores the results by several criteria
-    (elbow of the inertia curve, silhouette, Calinski-Harabasz,
-    Davies-Bouldin, gap statistic, held-out distortion); prints a table of
-    the scores, each criterion's pick and the overall choice.  FILE is read
-    as by "vqkit cluster".
+    Runs k-means for each k and scores the results by six criteria (elbow
+    of the inertia curve, silhouette, Calinski-Harabasz, Davies-Bouldin, gap
+    statistic, prediction strength); prints a table of the scores, each
+    criterion's pick and the overall choice with how the vote reached it.
+    k above half the number of rows is not tried (a note says so).  FILE is
+    read as by "vqkit cluster".
 
     \b
     Examples:
@@ -197,7 +204,7 @@ def choose_k(
     n = table.X.shape[0]
     if ks is None:
         low = k_min if k_min is not None else 1
-        high = k_max if k_max is not None else max(low, min(10, n))
+        high = k_max if k_max is not None else max(low, min(10, largest_supported_k(n)))
         _check_k_bounds(low, high)
         ks = list(range(low, high + 1))
     _check_k_rows(max(ks), table, "the largest k")

@@ -11,6 +11,20 @@ from numpy.typing import ArrayLike
 from ..backends import array_kind
 
 
+def column_names(X: Any, d: int) -> list[str]:
+    """Axis labels for the ``d`` columns of ``X``: a table's column names
+    (pandas, polars, ...), else ``X[:, j]``."""
+    columns = getattr(X, "columns", None)
+    if columns is not None and not callable(columns):
+        try:
+            names = [str(c) for c in list(columns)]
+        except TypeError:
+            names = []
+        if len(names) == d:
+            return names
+    return [f"X[:, {j}]" for j in range(d)]
+
+
 def check_data(X: ArrayLike, name: str = "X") -> np.ndarray:
     """``X`` as a finite, non-empty 2-D float64 array."""
     if array_kind(X) == "sparse":

@@ -11,7 +11,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._figure import figure_and_axes, finish
-from ._inputs import check_data, check_labels
+from ._inputs import check_data, check_labels, column_names
 from ._style import MAX_NUMBERED, cluster_legend, draw_centres, lighten, palette, point_style
 
 if TYPE_CHECKING:
@@ -58,7 +58,9 @@ def clusters(
     the centres are projected on the first two principal components of
     ``X`` (the same projection for both) and the axis labels say how much of
     the variance each component holds, for example ``PC1 (61.2% variance)``.
-    One feature is drawn as a strip: the value across, the cluster up.
+    One feature is drawn as a strip: the value across, the cluster up.  The
+    axes of drawn features are labelled with the column names of a
+    DataFrame (pandas, polars), else ``X[:, j]``.
 
     Each centre is a white disc with its cluster number on it.  Up to 10
     clusters also get a legend; with more, the numbers on the centres name
@@ -116,9 +118,11 @@ def clusters(
     True
     """
     fig, ax = figure_and_axes(ax)
+    table = X
     X = check_data(X)
     C = check_data(centers, "centers")
     n, d = X.shape
+    names = column_names(table, d)
     if C.shape[1] != d:
         raise ValueError(f"centers has {C.shape[1]} features but X has {d}; they must match.")
     k = C.shape[0]
@@ -131,10 +135,10 @@ def clusters(
         jitter = np.random.default_rng(0).uniform(-0.25, 0.25, n)
         X2 = np.column_stack([X[:, 0], labels + jitter])
         C2 = np.column_stack([C[:, 0], np.arange(k)])
-        xlabel, ylabel = "X[:, 0]", "cluster"
+        xlabel, ylabel = names[0], "cluster"
     elif d == 2:
         X2, C2 = X, C
-        xlabel, ylabel = "X[:, 0]", "X[:, 1]"
+        xlabel, ylabel = names
     else:
         X2, C2, ratios = _pca_2d(X, C)
         xlabel = f"PC1 ({100 * ratios[0]:.1f}% variance)"
@@ -230,7 +234,8 @@ def voronoi(
     Parameters
     ----------
     X : array_like, shape (n_samples, 2)
-        The data; it must have exactly two features.
+        The data; it must have exactly two features.  A DataFrame's column
+        names label the axes.
     centers : array_like, shape (n_clusters, 2)
         The centres.
     labels : array_like of int, shape (n_samples,), optional
@@ -276,6 +281,7 @@ def voronoi(
 
     from ..scipy_vq import vq
 
+    names = column_names(X, 2)
     X = check_data(X)
     if X.shape[1] != 2:
         raise ValueError(
@@ -341,8 +347,8 @@ def voronoi(
     draw_centres(ax, C, "centres")
     ax.set_xlim(box[0], box[1])
     ax.set_ylim(box[2], box[3])
-    ax.set_xlabel("X[:, 0]")
-    ax.set_ylabel("X[:, 1]")
+    ax.set_xlabel(names[0])
+    ax.set_ylabel(names[1])
     if title:
         ax.set_title(title)
     return finish(fig, path)

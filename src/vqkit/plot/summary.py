@@ -28,7 +28,11 @@ _SCORE_PANELS = [
     ("calinski_harabasz", "Calinski–Harabasz (higher is better)", "CH index"),
     ("davies_bouldin", "Davies–Bouldin (lower is better)", "DB index"),
 ]
-_HELDOUT_PANEL = ("heldout", "Prediction strength (held-out)", "mean prediction strength")
+_STRENGTH_PANEL = ("prediction_strength", "Prediction strength", "mean prediction strength")
+#: Characters of monospace text per inch at the notes' font size.
+_CHARS_PER_INCH = 72 / (8.5 * 0.62)
+#: Height in inches of one line of the notes.
+_LINE_INCHES = 8.5 * 1.35 / 72
 
 
 def _column(result: Any, name: str, n: int) -> np.ndarray | None:
@@ -77,21 +81,10 @@ def _summary_text(ax: Axes, result: Any, best_k: int | None) -> None:
             if ks == list(range(ks[0], ks[-1] + 1))
             else "k tried: " + ", ".join(map(str, ks))
         )
-    notes = [str(s) for s in (getattr(result, "notes", None) or [])]
-    if notes:
+    explanation = getattr(result, "explanation", None)
+    if explanation:
         lines.append("")
-        lines.append("notes:")
-        budget = 12
-        for note in notes:
-            wrapped = textwrap.wrap(note, 46, initial_indent="• ", subsequent_indent="  ")
-            if len(wrapped) > budget:
-                wrapped = wrapped[:budget]
-                wrapped[-1] = wrapped[-1][:43] + " …"
-            lines.extend(wrapped)
-            budget -= len(wrapped)
-            if budget <= 0:
-                lines.append("  (+ more notes: see result.notes)")
-                break
+        lines.extend(textwrap.wrap(f"vote: {explanation}", 46, subsequent_indent="  "))
     ax.text(
         0.0,
         1.0,
@@ -106,6 +99,26 @@ def _summary_text(ax: Axes, result: Any, best_k: int | None) -> None:
     ax.set_title("Recommendation")
 
 
+def _note_lines(result: Any, width_inches: float) -> list[str]:
+    """The notes of ``result`` wrapped to the width of the figure."""
+    chars = max(40, int(width_inches * _CHARS_PER_INCH) - 4)
+    lines = []
+    for note in (str(n) for n in (getattr(result, "notes", None) or [])):
+        lines.extend(textwrap.wrap(note, chars, initial_indent="• ", subsequent_indent="  "))
+    return ["notes:"] + lines if lines else []
+
+
+def _reserve_bottom(fig: Figure, inches: float) -> float:
+    """Keep the bottom ``inches`` of ``fig`` free of axes (constrained
+    layout lays the panels out above it); the strip's height as a fraction
+    of the figure."""
+    width, height = fig.get_size_inches()
+    fig.set_size_inches(width, height + inches)
+    fraction = inches / (height + inches)
+    fig.get_layout_engine().set(rect=(0, fraction, 1, 1 - fraction))
+    return fraction
+
+
 def choose_k_summary(
     result: Any,
     *,
@@ -116,12 +129,15 @@ def choose_k_summary(
 
     Panels (each one skipped when its scores are all NaN, i.e. the method
     was not run): the elbow curve with its knee; the silhouette,
-    Calinski–Harabasz, Davies–Bouldin and held-out scores against k, each
-    with the method's pick marked; the gap statistic with its error bars and
-    pick; the picks of every method, the recommended ``best_k`` and the
-    notes as text; and, when ``X`` is given, the clusters at ``best_k``
-    (projected with PCA when ``X`` has more than two features).  ``best_k``
-    is shaded in every score panel.
+    Calinski–Harabasz, Davies–Bouldin and prediction-strength scores
+    against k, each with the method's pick marked (prediction strength
+    with its threshold, ``result.strength_threshold``, 0.8 by default);
+    the gap statistic with its error bars and pick; the picks of every
+    method, the recommended ``best_k`` and how the vote reached it as
+    text; and, when ``X`` is given, the clusters at ``best_k`` (projected
+    with PCA when ``X`` has more than two features).  The notes are
+    printed in full beneath the panels.  ``best_k`` is shaded in every
+    score panel.
 
     Parameters
     ----------
@@ -161,7 +177,7 @@ def choose_k_summary(
     ...     table={"inertia": np.array([900.0, 300, 120, 100]),
     ...            "silhouette": np.array([np.nan, 0.55, 0.71, 0.52]),
     ...            "calinski_harabasz": nan, "davies_bouldin": nan,
-    ...            "gap": nan, "gap_sd": nan, "heldout": nan},
+    ...            "gap": nan, "gap_sd": nan, "prediction_strength": nan},
     ...     picks={"elbow": 3, "silhouette": 3}, best_k=3, knee=3, notes=[],
     ...     models={})
     >>> fig = plot.choose_k_summary(result)
@@ -194,7 +210,7 @@ def choose_k_summary(
         sd = _column(result, "gap_sd", n_k)
         sd = np.zeros(n_k) if sd is None else sd
         panels.append(("gap", (g, sd, _pick(result, "gap", ks))))
-    column, title, ylabel = _HELDOUT_PANEL
+    column, title, ylabel = _STRENGTH_PANEL
     values = _column(result, column, n_k)
     if values is not None:
         panels.append(("score", (values, _pick(result, column, ks), title, ylabel)))
@@ -223,7 +239,22 @@ def choose_k_summary(
     n_panels = len(panels)
     ncols = {1: 1, 2: 2, 3: 3, 4: 2}.get(n_panels, 3 if n_panels <= 6 else 4)
     nrows = math.ceil(n_panels / ncols)
-    fig, axes = new_figure(ncols, nrows=nrows, width=4.6, height=3.7)
+    width, height = 4.6, 3.7
+    notes = _note_lines(result, width * ncols)
+    fig, axes = new_figure(ncols, nrows=nrows, width=width, height=height)
+    if notes:
+        # beneath the panels, across the figure: never cut short
+        top = _reserve_bottom(fig, (len(notes) + 1) * _LINE_INCHES + 0.15)
+        fig.text(
+            0.01,
+            top,
+            "\n".join(notes),
+            va="top",
+            ha="left",
+            family="monospace",
+            fontsize=8.5,
+            linespacing=1.35,
+        )
     for ax in axes[n_panels:]:
         ax.set_axis_off()
 
@@ -241,6 +272,19 @@ def choose_k_summary(
             values, pick, title, ylabel = payload
             shade(ax)
             score_curve(ax, ks, values, pick, title, ylabel)
+            if title == _STRENGTH_PANEL[1]:
+                threshold = float(getattr(result, "strength_threshold", 0.8))
+                ax.axhline(threshold, color="C3", ls="--", lw=1.2, zorder=1)
+                ax.annotate(
+                    f"threshold {threshold:g}",
+                    (0.98, threshold),
+                    xycoords=("axes fraction", "data"),
+                    xytext=(0, 3),
+                    textcoords="offset points",
+                    color="C3",
+                    fontsize="small",
+                    ha="right",
+                )
         elif kind == "gap":
             values, sd, pick = payload
             shade(ax)

@@ -8,7 +8,49 @@ from typing import Any
 import numpy as np
 
 from ..core.gap import REFERENCES
-from .criteria import METHODS
+from .criteria import ALIASES, METHODS
+
+
+def largest_supported_k(n: int) -> int:
+    """The largest k that ``n`` rows support: ``n // 2`` (at least 1).
+
+    Above it the clusters average fewer than two rows: a cluster of one row
+    has no spread to score (its silhouette is 0 by convention), prediction
+    strength is undefined (a half of the rows cannot hold k clusters), and
+    the fits only cost time.  :func:`vqkit.choose_k` and ``vqkit choose-k``
+    both drop larger k, with a note.
+    """
+    return max(1, n // 2)
+
+
+def supported_ks(ks: tuple[int, ...], n: int, notes: list[str]) -> tuple[int, ...]:
+    """``ks`` without the k above :func:`largest_supported_k` (a note says
+    so); a ``ValueError`` when none is left."""
+    limit = largest_supported_k(n)
+    kept = tuple(k for k in ks if k <= limit)
+    if not kept:
+        raise ValueError(
+            f"every k tried ({ks[0]}..{ks[-1]}) is above {limit}, the most that {n} rows "
+            "support (each cluster needs two rows on average); try k from 1 to "
+            f"{limit}."
+        )
+    if len(kept) < len(ks):
+        notes.append(
+            f"k above {limit} was not tried: {n} rows support at most {limit} clusters "
+            "(two rows per cluster on average)"
+        )
+    return kept
+
+
+def method_name(name: Any) -> str:
+    """The criterion that ``name`` names: one of :data:`METHODS`, an alias
+    of :data:`ALIASES`, in any case, with ``-`` or spaces for ``_``; a
+    ``ValueError`` listing the names otherwise."""
+    key = str(name).strip().lower().replace("-", "_").replace(" ", "_")
+    key = ALIASES.get(key, key)
+    if not isinstance(name, str) or key not in METHODS:
+        raise ValueError(f"unknown method {name!r}; valid methods are: {', '.join(METHODS)}.")
+    return key
 
 
 def check_ks(k: Any, n: int) -> tuple[int, ...]:
@@ -39,15 +81,13 @@ def check_ks(k: Any, n: int) -> tuple[int, ...]:
 
 
 def check_methods(methods: Any) -> tuple[str, ...]:
-    """The criteria to run, in :data:`METHODS` order (all by default)."""
+    """The criteria to run, in :data:`METHODS` order (all by default);
+    aliases (:data:`ALIASES`) are accepted."""
     if methods is None:
         return METHODS
     if isinstance(methods, str):
         methods = [methods]
-    methods = list(methods)
-    unknown = [m for m in methods if m not in METHODS]
-    if unknown:
-        raise ValueError(f"unknown method(s) {unknown}; valid methods are: {', '.join(METHODS)}.")
+    methods = [method_name(m) for m in methods]
     if not methods:
         raise ValueError(f"methods is empty; choose from: {', '.join(METHODS)}.")
     return tuple(m for m in METHODS if m in methods)

@@ -20,17 +20,17 @@ from ..core.fit import fit_kmeans
 from ..core.random import check_random_state
 from ..estimators import KMeans
 from ..validation import as_float_2d, as_sample_weight
-from ._params import check_int, check_ks, check_methods, check_params
+from ._params import check_int, check_ks, check_methods, check_params, supported_ks
 from .criteria import (
     pick_best,
     pick_elbow,
     run_gap,
-    run_heldout,
+    run_prediction_strength,
     sample_rows,
     score_fit,
 )
 from .result import COLUMNS, ChooseKResult
-from .vote import CAN_SAY_ONE, consensus
+from .vote import CAN_SAY_ONE, decide
 
 __all__ = ["choose_k"]
 
@@ -119,7 +119,8 @@ def choose_k(
       ``gap_rows`` rows (the references have as many rows; the sample's
       fits start from the centres fitted on all rows); otherwise the
       data's fits are reused.
-    * ``"heldout"``: prediction strength (Tibshirani and Walther 2005):
+    * ``"prediction_strength"`` (also accepted as ``"heldout"``): prediction
+      strength (Tibshirani and Walther 2005):
       the data is split in halves ``heldout_repeats`` times, each half
       clustered (one k-means++ seeding) and predicted by the other; the
       pick is the largest k whose strength reaches ``strength_threshold``.
@@ -127,7 +128,7 @@ def choose_k(
 
     Silhouette, Calinski-Harabasz and Davies-Bouldin need two clusters, so
     they never pick 1; the gap and prediction strength can.  ``best_k`` is
-    the vote of :func:`consensus`: 1 if every criterion able to say 1 (of
+    the vote of :func:`~vqkit.selection.vote.consensus`: 1 if every criterion able to say 1 (of
     those run) says 1, otherwise the k picked by most criteria (ties go to
     the gap, then silhouette, prediction strength, Calinski-Harabasz,
     Davies-Bouldin, elbow).
@@ -146,7 +147,9 @@ def choose_k(
         Finite dense data (float32 is kept).
     k : int or iterable of int, default range(1, 11)
         The numbers of clusters to try; an integer ``K`` means ``1..K``.
-        Each must be from 1 to ``n_samples``.
+        Each must be from 1 to ``n_samples``; those above ``n_samples // 2``
+        (:func:`~vqkit.selection.largest_supported_k`: fewer than
+        two rows per cluster) are not tried, and a note says so.
     methods : str or iterable of str, optional
         Criteria to run, from ``METHODS``; default all.
     random_state : int, RandomState, Generator or None
@@ -215,7 +218,8 @@ def choose_k(
     X = as_float_2d(X)
     backend = get_backend(X)
     n, d = X.shape
-    ks = check_ks(k, n)
+    notes: list[str] = []
+    ks = supported_ks(check_ks(k, n), n, notes)
     methods = check_methods(methods)
     weights = as_sample_weight(sample_weight, n)
     check_params(
@@ -234,12 +238,15 @@ def choose_k(
     if fit_rows is not None:
         check_int("fit_rows", fit_rows, 1)
     rng = check_random_state(random_state)
-    seeds = {name: _seed(rng) for name in ("fit", "silhouette", "gap", "heldout")}
+    seeds = {name: _seed(rng) for name in ("fit", "silhouette", "gap", "prediction_strength")}
     fit_seeds = [_seed(rng) for _ in ks]
 
-    total = len(ks) + ("gap" in methods) * n_references + ("heldout" in methods) * heldout_repeats
+    total = (
+        len(ks)
+        + ("gap" in methods) * n_references
+        + ("prediction_strength" in methods) * heldout_repeats
+    )
     step = _reporter(progress, total)
-    notes: list[str] = []
     table = {c: np.full(len(ks), np.nan) for c in COLUMNS}
     picks: dict[str, int | None] = {}
 
@@ -282,8 +289,8 @@ def choose_k(
             step,
             notes,
         )
-    if "heldout" in methods:
-        picks["heldout"] = run_heldout(
+    if "prediction_strength" in methods:
+        picks["prediction_strength"] = run_prediction_strength(
             X,
             backend,
             ks,
@@ -292,7 +299,7 @@ def choose_k(
             heldout_repeats,
             heldout_rows,
             max_iter,
-            seeds["heldout"],
+            seeds["prediction_strength"],
             step,
             notes,
         )
@@ -300,7 +307,7 @@ def choose_k(
         "silhouette",
         "calinski_harabasz",
         "davies_bouldin",
-        "heldout",
+        "prediction_strength",
     }:
         notes.append(
             "sample_weight is used by the fits, inertia, elbow and gap; silhouette, "
@@ -310,7 +317,8 @@ def choose_k(
     if 1 not in ks and set(methods) & set(CAN_SAY_ONE):
         notes.append("k = 1 is not in the range, so 'no cluster structure' cannot be the answer")
 
-    best_k, votes = consensus(picks, ks)
+    decision = decide(picks, ks)
+    best_k = decision.best_k
     if all(p is None for p in picks.values()):
         notes.append(f"no criterion could choose; best_k is the smallest k tried ({best_k})")
     chosen = {m: picks[m] for m in methods if picks.get(m) is not None}
@@ -326,12 +334,14 @@ def choose_k(
         picks=picks,
         best_k=best_k,
         knee=picks.get("elbow"),
-        votes=votes,
+        votes=decision.votes,
         notes=notes,
         models=models,
         n_samples=n,
         n_features=d,
         n_init=n_init,
+        decision=decision,
+        strength_threshold=strength_threshold,
     )
 
 

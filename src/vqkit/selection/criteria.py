@@ -18,7 +18,18 @@ if TYPE_CHECKING:
     from ..estimators import KMeans
 
 #: The criteria, in the order they are reported.
-METHODS = ("elbow", "silhouette", "calinski_harabasz", "davies_bouldin", "gap", "heldout")
+METHODS = (
+    "elbow",
+    "silhouette",
+    "calinski_harabasz",
+    "davies_bouldin",
+    "gap",
+    "prediction_strength",
+)
+
+#: Other names accepted for a criterion (``heldout`` was prediction
+#: strength's name before vqkit 0.2).
+ALIASES = {"heldout": "prediction_strength", "held_out": "prediction_strength"}
 
 #: Each criterion's rule, in words (for the report).
 RULES = {
@@ -27,7 +38,7 @@ RULES = {
     "calinski_harabasz": "largest Calinski-Harabasz score",
     "davies_bouldin": "smallest Davies-Bouldin score",
     "gap": "smallest k with Gap(k) >= Gap(k+1) - s(k+1)",
-    "heldout": "largest k with prediction strength >= threshold",
+    "prediction_strength": "largest k with prediction strength >= threshold",
 }
 
 
@@ -137,7 +148,7 @@ def run_gap(
     return pick
 
 
-def run_heldout(
+def run_prediction_strength(
     X: np.ndarray,
     backend: Backend,
     ks: Sequence[int],
@@ -150,7 +161,7 @@ def run_heldout(
     step: Callable[[str], None],
     notes: list[str],
 ) -> int | None:
-    """Fill the ``heldout`` column (prediction strength); its pick."""
+    """Fill the ``prediction_strength`` column; its pick."""
     rs = np.random.RandomState(seed)
     n = X.shape[0]
     if rows is not None and n > rows:
@@ -166,7 +177,12 @@ def run_heldout(
         max_iter=max_iter,
         on_repeat=lambda r: step(f"held-out split {r}/{repeats}"),
     )
-    table["heldout"][:] = strength
-    if np.isnan(strength).any():
-        notes.append("prediction strength is undefined for k above half the rows")
+    table["prediction_strength"][:] = strength
+    undefined = [int(k) for k, s in zip(ks, strength) if np.isnan(s)]
+    if undefined:
+        notes.append(
+            "prediction strength is undefined for k = "
+            + ", ".join(map(str, undefined))
+            + " (a half of the rows gives clusters without pairs of rows to compare)"
+        )
     return strength_pick(ks, strength, threshold)

@@ -12,6 +12,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .criteria import RULES
+from .vote import Decision, decide
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -28,7 +29,7 @@ COLUMNS = (
     "davies_bouldin",
     "gap",
     "gap_sd",
-    "heldout",
+    "prediction_strength",
 )
 
 
@@ -46,8 +47,8 @@ class ChooseKResult:
         ``inertia`` (W_k), ``silhouette`` (mean silhouette, possibly of a
         sample), ``calinski_harabasz``, ``davies_bouldin``, ``gap``,
         ``gap_sd`` (the gap's standard error ``s_k = sd_k sqrt(1 + 1/B)``,
-        the quantity its rule uses: draw it as error bars) and ``heldout``
-        (mean prediction strength).  NaN where a score is undefined (the
+        the quantity its rule uses: draw it as error bars) and
+        ``prediction_strength`` (mean prediction strength).  NaN where a score is undefined (the
         silhouette, Calinski-Harabasz and Davies-Bouldin at k = 1) or its
         criterion was not run.
     picks : dict of str -> int or None
@@ -57,7 +58,12 @@ class ChooseKResult:
     knee : int or None
         The elbow (Kneedle knee of the inertia curve), None without one.
     votes : dict of int -> int
-        Votes per k behind ``best_k``.
+        Number of criteria that picked each k (picks of 1 included).
+    decision : Decision
+        How the vote reached ``best_k``: its rule, the criteria that
+        picked it, a tie and what broke it.
+    strength_threshold : float
+        The prediction strength a k had to reach (drawn in the plot).
     notes : list of str
         Things worth knowing: sampling, a missing knee, disagreement, ...
     models : dict of int -> KMeans
@@ -81,6 +87,8 @@ class ChooseKResult:
         n_samples: int,
         n_features: int,
         n_init: int,
+        decision: Decision | None = None,
+        strength_threshold: float = 0.8,
     ) -> None:
         self.ks = tuple(ks)
         self.methods = tuple(methods)
@@ -94,6 +102,8 @@ class ChooseKResult:
         self.n_samples = n_samples
         self.n_features = n_features
         self.n_init = n_init
+        self.decision = decide(picks, self.ks) if decision is None else decision
+        self.strength_threshold = strength_threshold
 
     def __repr__(self) -> str:
         return f"ChooseKResult(best_k={self.best_k}, picks={self.picks!r})"
@@ -117,25 +127,31 @@ class ChooseKResult:
             lines.append(f"{k:4d}  " + "  ".join(cells) + mark)
         lines.append("")
         lines.append("picks:")
+        width = max(len(m) for m in self.methods)
         for method in self.methods:
             pick = self.picks.get(method)
-            lines.append(f"  {method:<18} {'-' if pick is None else pick:>4}   {RULES[method]}")
-        support = self.votes.get(self.best_k, 0)
+            lines.append(
+                f"  {method:<{width}} {'-' if pick is None else pick:>4}   {RULES[method]}"
+            )
         lines.append("")
-        lines.append(
-            f"best_k = {self.best_k}  ({support} of {len(self.methods)} criteria; "
-            "consensus: k = 1 if every criterion able to say 1 says so, "
-            "else the most-voted k)"
-        )
+        lines.append(f"best_k = {self.best_k}  ({self.explanation})")
         if self.notes:
             lines.append("")
             lines.append("notes:")
             lines.extend(f"  - {note}" for note in self.notes)
         return "\n".join(lines)
 
+    @property
+    def explanation(self) -> str:
+        """How the vote reached ``best_k``, in one sentence."""
+        return self.decision.explain(self.methods, self.picks)
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable dict: best_k, knee, picks, ks, methods, table
-        (NaN as None), votes (keys as strings) and notes."""
+        (NaN as None), votes (keys as strings), vote (the rule that
+        decided, the supporting criteria, a tie and what broke it, the
+        explanation) and notes."""
+        d = self.decision
         return {
             "best_k": int(self.best_k),
             "knee": None if self.knee is None else int(self.knee),
@@ -147,6 +163,13 @@ class ChooseKResult:
                 for column, values in self.table.items()
             },
             "votes": {str(k): int(v) for k, v in sorted(self.votes.items())},
+            "vote": {
+                "rule": d.rule,
+                "supporters": list(d.supporters),
+                "tied": [int(k) for k in d.tied],
+                "tie_breaker": d.tie_breaker,
+                "explanation": self.explanation,
+            },
             "notes": list(self.notes),
         }
 
