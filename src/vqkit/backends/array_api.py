@@ -809,7 +809,7 @@ class ArrayAPIBackend(Backend):
         n_changed = (
             labels.shape[0]
             if previous_labels is None
-            else xp.count_nonzero(labels != previous_labels)
+            else xp.count_nonzero(labels != self.like(previous_labels, X))
         )
         return DeviceStep(
             self,
