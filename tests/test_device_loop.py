@@ -9,6 +9,7 @@ copies to NumPy.  On CPU tensors nothing actually waits, but the same
 operations run, so the counts are those a GPU would see.
 """
 
+import functools
 import math
 
 import numpy as np
@@ -121,8 +122,15 @@ def test_lloyd_reads_the_device_once_per_iteration(weighted):
     origin = Xt.double().mean(0)
     for iters in (10, 20):
         run, waits, copies, _ = watch(
-            lambda: lloyd(
-                Xt, Ct, backend=backend, weights=w, max_iter=iters, origin=origin, empty="relocate"
+            functools.partial(
+                lloyd,
+                Xt,
+                Ct,
+                backend=backend,
+                weights=w,
+                max_iter=iters,
+                origin=origin,
+                empty="relocate",
             )
         )
         assert run.n_iter == iters and all(h.n_empty == 0 for h in run.history)
@@ -137,8 +145,8 @@ def test_kmeans_fit_reads_once_per_iteration():
     Xt = torch.asarray(X)
     counted = {}
     for max_iter in (5, 10):
-        km = KMeans(64, n_init=1, max_iter=max_iter, tol=0, random_state=0)
-        km, waits, copies, _ = watch(lambda: km.fit(Xt))
+        model = KMeans(64, n_init=1, max_iter=max_iter, tol=0, random_state=0)
+        km, waits, copies, _ = watch(functools.partial(model.fit, Xt))
         assert km.n_iter_ == max_iter
         counted[max_iter] = reads(waits, copies)
     # seeding, checks and the final assignment are the same in both fits
@@ -156,7 +164,9 @@ def test_relocation_runs_on_the_device():
             Xt, torch.asarray(start), backend=backend, max_iter=6, origin=origin, empty="relocate"
         )
     )
-    ref = lloyd(X, start, backend=get_backend(X), max_iter=6, origin=origin.numpy(), empty="relocate")
+    ref = lloyd(
+        X, start, backend=get_backend(X), max_iter=6, origin=origin.numpy(), empty="relocate"
+    )
     assert [h.n_empty for h in run.history] == [h.n_empty for h in ref.history]
     assert run.history[0].n_empty == 2
     assert_array_equal(run.labels.numpy(), ref.labels)
