@@ -124,11 +124,20 @@ def _assign_kernel(
 _MODES = {"float32": 0, "tf32": 1, "bf16": 2}
 
 
-def _blocks(k, d):
-    """Tile sizes for ``k`` centres of ``d`` features (powers of two, >= 16)."""
+def _blocks(k, d, mode):
+    """Tile sizes and warps for ``k`` centres of ``d`` features in ``mode``:
+    ``(BLOCK_M, BLOCK_K, BLOCK_D, num_warps)``.
+
+    Chosen from ptxas's report for sm_90a (``benchmarks/triton_report.py``)
+    so that no configuration spills registers: the float32 (FMA) products
+    hold every operand in registers and take feature tiles of 16, with 8
+    warps from 64 centres a tile on; the tensor-core modes take feature
+    tiles of 32 where ``d`` allows.
+    """
     block_k = 128 if k >= 128 else max(16, triton.next_power_of_2(k))
-    block_d = 32 if d >= 32 else 16
-    return 64, block_k, block_d
+    block_d = 32 if d >= 32 and mode != 0 else 16
+    warps = 8 if block_k >= 64 else 4
+    return 64, block_k, block_d, warps
 
 
 def assign(X, Cs, origin, precision="float32"):
@@ -157,7 +166,7 @@ def assign(X, Cs, origin, precision="float32"):
     x_sq = torch.empty(n, dtype=torch.float32, device=dev)
     gap = torch.empty(n if top2 else 1, dtype=torch.float32, device=dev)
     o = origin.contiguous() if origin is not None else c_sq  # placeholder pointer
-    block_m, block_k, block_d = _blocks(k, d)
+    block_m, block_k, block_d, warps = _blocks(k, d, mode)
     grid = (triton.cdiv(n, block_m),)
     _assign_kernel[grid](
         X,
@@ -179,7 +188,7 @@ def assign(X, Cs, origin, precision="float32"):
         BLOCK_M=block_m,
         BLOCK_K=block_k,
         BLOCK_D=block_d,
-        num_warps=8 if block_k >= 128 else 4,
+        num_warps=warps,
     )
     if mode == 0:
         d2 = x_sq + score
@@ -197,7 +206,7 @@ def _recheck(X, Cs, c_sq, origin, labels, gap, x_sq, precision):
     every row's distance to its centre directly, in float32."""
     n, d = X.shape
     if gap is not None:
-        c_norm = float(c_sq.max().sqrt())
+        c_norm = c_sq.max().sqrt()
         bound = 4.0 * error_slack(precision, d) * c_norm * x_sq.clamp_min(0).sqrt()
         doubtful = torch.nonzero(~(gap > bound)).flatten()
         if doubtful.numel():

@@ -197,9 +197,10 @@ class _ExactRecheck:
 
         scores.scatter_(1, best[:, None], math.inf)
         margin = scores.amin(dim=1) - low
-        c_max = self.c_max
-        bound = self.slack * (2.0 * x_sq.sqrt() * c_max + c_max * c_max + x_sq)
-        doubt = margin - 2.0 * bound  # <= 0: float32 cannot decide
+        # a score is off by at most slack (2 |x| c + c^2 + |x|^2) = slack
+        # (|x| + c)^2 (c: the largest centre norm); two of them twice that
+        reach = x_sq.sqrt().add_(self.c_max)
+        doubt = torch.addcmul(margin, reach, reach, value=-2.0 * self.slack)  # <= 0: undecided
         r = B.shape[0]
         rows = torch.topk(doubt, min(r, RECHECK_FLOOR + r // RECHECK_SHARE), largest=False).indices
         sub = B[rows].to(torch.float64)
@@ -589,9 +590,9 @@ class ArrayAPIBackend(Backend):
             for s, e in _chunks(n, rows):
                 B = X[s:e] if o is None else X[s:e] - o
                 best, d2 = _nearest_torch(B, ct, c_sq, exact)
-                finite = torch.isfinite(d2)
-                labels[s:e] = torch.where(finite, best.to(torch.int32), -1)
-                min_d2[s:e] = torch.where(finite, d2.clamp_min(0), math.inf)
+                finite = d2.abs() < math.inf  # two passes; isfinite takes three
+                labels[s:e] = torch.where(finite, best, -1)
+                min_d2[s:e] = torch.where(finite, d2.clamp_min_(0), math.inf)
         return labels, min_d2
 
     def _assign_low_precision(self, X, Cs, o, precision):
@@ -870,8 +871,7 @@ class ArrayAPIBackend(Backend):
         for s, e in _chunks(n, rows):
             r = e - s
             g = -(-r // group)
-            idx = xp.astype(labels[s:e], xp.int64) + offsets[:r]
-            idx = xp.where(idx < 0, xp.zeros_like(idx), idx)  # unassigned rows
+            idx = self._slots(labels[s:e], offsets[:r])
             chunk_part, chunk_wpart = part[: g * k, :], wpart[: g * k]
             chunk_part[...] = 0
             chunk_wpart[...] = 0
@@ -880,6 +880,16 @@ class ArrayAPIBackend(Backend):
             sums += xp.sum(xp.reshape(chunk_part, (g, k, d)), axis=0, dtype=xp.float64)
             wsums += xp.sum(xp.reshape(chunk_wpart, (g, k)), axis=0, dtype=xp.float64)
         return sums, wsums
+
+    def _slots(self, labels, offsets):
+        """``labels + offsets`` as int64, unassigned rows (-1) at slot 0."""
+        if self.is_torch:
+            import torch
+
+            return torch.add(labels, offsets).clamp_min_(0)
+        xp = self.xp
+        idx = xp.astype(labels, xp.int64) + offsets
+        return xp.where(idx < 0, xp.zeros_like(idx), idx)
 
     def farthest(self, min_d2: Any, weights: Any, count: int) -> np.ndarray:
         """Up to ``count`` rows farthest from their centre (largest
