@@ -72,6 +72,7 @@ def report(k, d, precision, arch, workdir):
         "HAS_ORIGIN": True,
         "MODE": mode,
         "TOP2": mode != 0 and k > 1,
+        "EMULATE_BF16": False,
         "BLOCK_M": block_m,
         "BLOCK_K": block_k,
         "BLOCK_D": block_d,

@@ -16,7 +16,10 @@ equal the float32 ones.
 
 Imported only by the Array API backend when PyTorch sees a CUDA device
 (or under ``TRITON_INTERPRET=1``, which runs the kernel on the CPU for
-tests).  Anything unusual (float64, non-finite centres) returns None and
+tests; there bfloat16 products are emulated by rounding the inputs to
+bfloat16 and multiplying in float32, because the interpreter's bfloat16
+``tl.dot`` is wrong).  Used only when asked for (``triton=True``): the
+float32 default is cuBLAS until the kernel is measured faster on a GPU.  Anything unusual (float64, non-finite centres) returns None and
 the portable path runs instead.
 """
 
@@ -61,6 +64,7 @@ def _assign_kernel(
     HAS_ORIGIN: tl.constexpr,
     MODE: tl.constexpr,
     TOP2: tl.constexpr,
+    EMULATE_BF16: tl.constexpr,
     BLOCK_M: tl.constexpr,
     BLOCK_K: tl.constexpr,
     BLOCK_D: tl.constexpr,
@@ -96,7 +100,12 @@ def _assign_kernel(
                 mask=col_ok[:, None] & f_ok[None, :],
                 other=0.0,
             )
-            if MODE == 2:
+            if MODE == 2 and EMULATE_BF16:
+                # the same products: inputs rounded to bfloat16, float32 sums
+                xb = x.to(tl.bfloat16).to(tl.float32)
+                cb = c.to(tl.bfloat16).to(tl.float32)
+                acc += tl.dot(xb, tl.trans(cb), input_precision="ieee")
+            elif MODE == 2:
                 acc += tl.dot(x.to(tl.bfloat16), tl.trans(c.to(tl.bfloat16)))
             elif MODE == 1:
                 acc += tl.dot(x, tl.trans(c), input_precision="tf32")
@@ -185,6 +194,8 @@ def assign(X, Cs, origin, precision="float32"):
         HAS_ORIGIN=origin is not None,
         MODE=mode,
         TOP2=top2,
+        # Triton's interpreter multiplies bfloat16 operands wrongly (Triton 3.9)
+        EMULATE_BF16=interpreting(),
         BLOCK_M=block_m,
         BLOCK_K=block_k,
         BLOCK_D=block_d,

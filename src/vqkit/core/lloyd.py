@@ -303,11 +303,14 @@ def lloyd(
         ``X``'s dtype.
     backend
         Provides ``assign`` and ``cluster_sums`` (see ``vqkit.backends``).
-        A backend with the ``"assign_and_sum"`` capability (Dask) gets one fused call per
-        iteration instead -- assignment, sums, inertia, changed labels and
-        the farthest rows from one read of ``X``, with the ``assigner``'s
-        bounds if given -- unless ``medians`` or ``distortion_tol`` ask for
-        the separate steps.
+        A backend with the ``"assign_and_sum"`` capability (Dask, Array
+        API) gets one fused call per iteration instead -- assignment, sums,
+        inertia, changed labels and the farthest rows from one read of
+        ``X``, with the ``assigner``'s bounds if given -- unless ``medians``
+        or ``distortion_tol`` ask for the separate steps.  The update then
+        runs on the backend's arrays and the iteration's scalars come back
+        in one :meth:`~vqkit.backends.Backend.host_values` read (a GPU
+        waits once per iteration).
     weights : 1-D array or None
         Non-negative weight of each row (float64); None: all ones.
     max_iter : int or None
