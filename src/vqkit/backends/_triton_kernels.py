@@ -19,8 +19,9 @@ Imported only by the Array API backend when PyTorch sees a CUDA device
 tests; there bfloat16 products are emulated by rounding the inputs to
 bfloat16 and multiplying in float32, because the interpreter's bfloat16
 ``tl.dot`` is wrong).  Used only when asked for (``triton=True``): the
-float32 default is cuBLAS until the kernel is measured faster on a GPU.  Anything unusual (float64, non-finite centres) returns None and
-the portable path runs instead.
+float32 default is cuBLAS until the kernel is measured faster on a GPU.
+Anything unusual (float64, non-finite centres) returns None and the
+PyTorch path runs instead.
 """
 
 import math
