@@ -1,18 +1,25 @@
-"""Time per Lloyd iteration on a GPU: vqkit's Array API backend (portable
-path and Triton kernel) against a plain PyTorch Lloyd iteration, and the
-floors set by the card's measured matrix-product rate and memory bandwidth.
+"""vqkit on a GPU: time per Lloyd iteration of the Array API backend
+(portable path, PyTorch path, Triton kernel) against a plain PyTorch Lloyd
+iteration and the floors set by the card's measured matrix-product rate and
+memory bandwidth, then whole fits (``KMeans.fit`` from given centres, with
+k-means++ and with k-means|| seeding, and with empty clusters to relocate).
 
-    python benchmarks/gpu.py                 # CUDA: issue 7's shapes (about 3-5 min on an H200)
+    python benchmarks/gpu.py                 # CUDA: issue 7's shapes (about 5-8 min on an H200)
     python benchmarks/gpu.py --small         # tiny shapes, runs on the CPU too (a smoke test)
-    python benchmarks/gpu.py --shapes 4000000x128x1024 --repeat 7
+    python benchmarks/gpu.py --shapes 4000000x128x1024 --repeat 7 --no-fits
+    TRITON_INTERPRET=1 python benchmarks/gpu.py --small   # Triton rows (bf16 too) on a CPU
 
 Every method first assigns from the same centres and its labels are
 compared with float64 labels (a "near tie" is a row whose two candidate
 centres are equally near to float32 rounding: both answers are right);
-then one warm-up iteration and the median of ``--repeat`` timed ones.  A
-markdown table goes to stdout and, when ``$OUT`` is set, JSON to
-``$OUT/gpu.json`` (rewritten after every shape, so a run cut short keeps
-what it measured).
+then one warm-up iteration and the median of ``--repeat`` timed ones.  The
+fit from given centres (empty clusters kept) is checked against a float64
+Lloyd from the same centres (centre error in float32 units of the largest centre coordinate,
+labels that differ); the seeded fits against their own inertia recomputed
+in float64; the relocating fit (a sixteenth of the centres moved far away)
+must end with every cluster non-empty.  One markdown table goes to stdout
+and, when ``$OUT`` is set, JSON to ``$OUT/gpu.json`` (rewritten after every
+shape, so a run cut short keeps what it measured).
 """
 
 import argparse
@@ -27,6 +34,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
+from vqkit import KMeans  # noqa: E402
 from vqkit.backends import array_api, get_backend  # noqa: E402
 from vqkit.core.lloyd import lloyd  # noqa: E402
 
@@ -58,8 +66,9 @@ def timed(fn, device, repeat):
 
 
 def tf32(enabled):
-    torch.backends.cuda.matmul.allow_tf32 = bool(enabled)
-    torch.backends.cudnn.allow_tf32 = bool(enabled)
+    """TF32 matrix products on or off, through PyTorch's current API (the
+    legacy ``allow_tf32`` raises once the new one is in use)."""
+    torch.backends.cuda.matmul.fp32_precision = "tf32" if enabled else "ieee"
 
 
 # --------------------------------------------------------------------------
@@ -212,9 +221,9 @@ def methods(device):
         )
     # the pure Array API code (standard operations only: one-hot update)
     out["vqkit portable fp32"] = (*vqkit_method(False, "float32", portable=True), False)
-    # PyTorch fast paths without Triton: addmm + min, index_add_ (on CUDA;
-    # on the CPU only index_add_, or everything under TRITON_INTERPRET=1)
-    out["vqkit torch fp32"] = (*vqkit_method(False, "float32"), False)
+    # the default: addmm + min with float64 decisions of near-ties, grouped
+    # index_add_ partial sums, one read per iteration (CPU and CUDA alike)
+    out["vqkit torch fp32"] = (*vqkit_method("auto", "float32"), False)
     interpreted = os.environ.get("TRITON_INTERPRET", "0") == "1"
     if device.type == "cuda" or interpreted:
         out["vqkit torch tf32+recheck"] = (*vqkit_method(False, "tf32"), False)
@@ -233,14 +242,123 @@ def methods(device):
                     *vqkit_method(True, "float32", update="onehot"),
                     False,
                 )
-                if not interpreted:  # the interpreter does not emulate bfloat16 products
-                    out["vqkit triton bf16+recheck"] = (*vqkit_method(True, "bf16"), False)
+                out["vqkit triton bf16+recheck"] = (*vqkit_method(True, "bf16"), False)
         except ImportError as exc:
             print(f"# Triton not available: {exc}", file=sys.stderr)
     return out
 
 
-def run_shape(n, d, k, device, repeat, rates, bandwidth, deadline):
+# --------------------------------------------------------------------------
+# whole fits
+
+#: Iterations of the fits (at most: a fit stops early once no label changes).
+FIT_ITERATIONS = 10
+
+
+def reference_lloyd(X, C, iterations, chunk):
+    """Lloyd in float64 from ``C`` (empty clusters keep their centre): the
+    centres after ``iterations`` updates, to check vqkit's fits against."""
+    o = X.mean(0, dtype=torch.float64)
+    centers = C.double()
+    k, d = C.shape
+    for _ in range(iterations):
+        Cs = centers - o
+        c_sq = (Cs * Cs).sum(1)
+        sums = torch.zeros(k, d, dtype=torch.float64, device=X.device)
+        counts = torch.zeros(k, dtype=torch.float64, device=X.device)
+        for s in range(0, X.shape[0], chunk):
+            B = X[s : s + chunk].double() - o
+            labels = torch.addmm(c_sq, B, Cs.t(), beta=1, alpha=-2).argmin(1)
+            sums.index_add_(0, labels, B)
+            counts.index_add_(0, labels, torch.ones_like(labels, dtype=torch.float64))
+        moved = torch.where(counts[:, None] > 0, sums / counts.clamp_min(1)[:, None] + o, centers)
+        if torch.equal(moved, centers):
+            break
+        centers = moved
+    return centers
+
+
+def inertia64(X, centers, labels, chunk):
+    """The inertia of ``labels`` under ``centers``, in float64."""
+    total = torch.zeros((), dtype=torch.float64, device=X.device)
+    C = centers.double()
+    for s in range(0, X.shape[0], chunk):
+        diff = X[s : s + chunk].double() - C[labels[s : s + chunk].long()]
+        total += (diff * diff).sum()
+    return float(total)
+
+
+def fit_methods(X, C):
+    """``name -> (fit(), check(model) -> dict)``: whole fits of at most
+    ``FIT_ITERATIONS`` iterations and what to check of their result."""
+    n, k = X.shape[0], C.shape[0]
+    chunk = max(1, min(n, (256 * 2**20) // (8 * (k + 2 * X.shape[1]))))
+    ref_centers = reference_lloyd(X, C, FIT_ITERATIONS, chunk)
+    ref_labels = reference_labels(X, ref_centers.float(), chunk)
+    scale = float(ref_centers.abs().max()) * 2.0**-23  # a float32 unit of the largest
+
+    def from_start(km):
+        error = (km.cluster_centers_.double() - ref_centers).abs().max()
+        return {
+            "n_iter": km.n_iter_,
+            "centre_error_f32_units": float(error) / scale,
+            "labels_differ": int((km.labels_.long() != ref_labels).sum()),
+        }
+
+    def seeded(km):
+        exact = inertia64(X, km.cluster_centers_, km.labels_, chunk)
+        return {"n_iter": km.n_iter_, "inertia_rel_error": abs(km.inertia_ - exact) / exact}
+
+    far = max(1, k // 16)
+    C_far = C.clone()
+    C_far[:far] = X.max(0).values + 1e3 * torch.arange(1, far + 1, device=X.device)[:, None]
+
+    def relocated(km):
+        counts = torch.bincount(km.labels_.long(), minlength=k)
+        inside = (km.cluster_centers_[:far] <= X.max(0).values).all(1)
+        return {
+            "n_iter": km.n_iter_,
+            "empty_at_end": int((counts == 0).sum()),
+            "far_centres_moved": f"{int(inside.sum())}/{far}",
+        }
+
+    def fit(init, empty="relocate"):
+        options = {"n_init": 1, "max_iter": FIT_ITERATIONS, "tol": 0.0, "random_state": 0}
+        return lambda: KMeans(k, init=init, empty_clusters=empty, **options).fit(X)
+
+    return {
+        # empty clusters keep their centre, as in the reference
+        "fit, given centres": (fit(C, "keep"), from_start),
+        "fit, k-means++": (fit("k-means++"), seeded),
+        "fit, k-means||": (fit("k-means||"), seeded),
+        f"fit, {far} empty to relocate": (fit(C_far), relocated),
+    }
+
+
+def run_fits(n, d, k, X, C, device, deadline):
+    """One timed run of each whole fit (the iteration timings before have
+    warmed every kernel up), with its check."""
+    rows = []
+    for name, (fit, check) in fit_methods(X, C).items():
+        row = {"shape": [n, d, k], "method": name}
+        if time.perf_counter() > deadline:
+            row["skipped"] = "time limit"
+            rows.append(row)
+            continue
+        try:
+            sync(device)
+            start = time.perf_counter()
+            km = fit()
+            sync(device)
+            row["ms_per_fit"] = 1e3 * (time.perf_counter() - start)
+            row.update(check(km))
+        except Exception as exc:  # report and go on with the next fit
+            row["error"] = f"{type(exc).__name__}: {exc}"[:300]
+        rows.append(row)
+    return rows
+
+
+def run_shape(n, d, k, device, repeat, rates, bandwidth, deadline, fits=True):
     X, C = make_data(n, d, k, device)
     origin = get_backend(X).column_mean_var(X)[0]
     ref = reference_labels(X, C, plain_chunk(n, k))
@@ -270,12 +388,16 @@ def run_shape(n, d, k, device, repeat, rates, bandwidth, deadline):
         finally:
             tf32(False)
         rows.append(row)
+    if fits:
+        rows += run_fits(n, d, k, X, C, device, deadline)
     plain = next((r.get("ms_per_iter") for r in rows if r["method"] == "plain fp32"), None)
     for row in rows:
-        if "ms_per_iter" in row:
-            row["speedup_vs_plain_fp32"] = plain / row["ms_per_iter"] if plain else None
+        # a fit compares with as many plain iterations as it ran
+        ms = row.get("ms_per_iter") or row.get("ms_per_fit", 0) / max(1, row.get("n_iter", 1))
+        if ms:
+            row["speedup_vs_plain_fp32"] = plain / ms if plain else None
             for fname, seconds in floors.items():
-                row[f"x_floor_{fname}"] = row["ms_per_iter"] / (1e3 * seconds)
+                row[f"x_floor_{fname}"] = ms / (1e3 * seconds)
     return rows, {name: 1e3 * s for name, s in floors.items()}
 
 
@@ -288,27 +410,45 @@ def run_shape_and_free(*args):
             torch.cuda.empty_cache()
 
 
+def check_text(row):
+    """What the row's check found, in words."""
+    if "mismatches" in row:
+        return f"labels: {row['mismatches']} differ ({row['near_ties']} near ties)"
+    if "centre_error_f32_units" in row:
+        return (
+            f"centres within {row['centre_error_f32_units']:.1f} f32 units of float64 Lloyd; "
+            f"{row['labels_differ']} labels differ"
+        )
+    if "inertia_rel_error" in row:
+        return f"inertia vs float64: {row['inertia_rel_error']:.1e}"
+    if "empty_at_end" in row:
+        return f"far centres moved {row['far_centres_moved']}, empty at end {row['empty_at_end']}"
+    return ""
+
+
 def table(results):
     lines = [
-        "| n x d x k | method | ms/iter | vs plain fp32 | x floor (fp32 / tf32) "
-        "| label mismatches (near ties) |",
-        "|---|---|---|---|---|---|",
+        "| n x d x k | method | ms | per | vs plain fp32 | x floor (fp32 / tf32) | check |",
+        "|---|---|---|---|---|---|---|",
     ]
     for shape in results["shapes"]:
         n, d, k = shape["shape"]
         floors = shape["floors_ms"]
         label = f"{n:,} x {d} x {k} (floor {floors['fp32']:.2f} / {floors['tf32']:.2f} ms)"
         for row in shape["rows"]:
-            if "ms_per_iter" not in row:
+            if "speedup_vs_plain_fp32" not in row:
                 why = row.get("error") or row.get("skipped")
-                lines.append(f"| {label} | {row['method']} | - | - | - | {why} |")
+                lines.append(f"| {label} | {row['method']} | - | - | - | - | {why} |")
                 continue
-            speed = row.get("speedup_vs_plain_fp32")
+            speed = row["speedup_vs_plain_fp32"]
             speed = "-" if speed is None else f"{speed:.2f}x"
+            if "ms_per_iter" in row:
+                ms, per = row["ms_per_iter"], "iteration"
+            else:
+                ms, per = row["ms_per_fit"], f"fit ({row['n_iter']} it)"
             lines.append(
-                f"| {label} | {row['method']} | {row['ms_per_iter']:.2f} | "
-                f"{speed} | {row['x_floor_fp32']:.2f} / {row['x_floor_tf32']:.2f} | "
-                f"{row['mismatches']} ({row['near_ties']}) |"
+                f"| {label} | {row['method']} | {ms:.2f} | {per} | {speed} | "
+                f"{row['x_floor_fp32']:.2f} / {row['x_floor_tf32']:.2f} | {check_text(row)} |"
             )
     return "\n".join(lines)
 
@@ -329,11 +469,12 @@ def main(argv=None):
         help="comma-separated NxDxK (default: issue 7's four shapes)",
     )
     parser.add_argument("--repeat", type=int, default=5, help="timed iterations per method")
+    parser.add_argument("--no-fits", action="store_true", help="time iterations only")
     parser.add_argument("--device", default=None, help="cuda or cpu (default: cuda if any)")
     parser.add_argument(
         "--time-limit",
         type=float,
-        default=420.0,
+        default=540.0,
         help="seconds after which remaining methods are skipped",
     )
     args = parser.parse_args(argv)
@@ -359,7 +500,15 @@ def main(argv=None):
     )
     for n, d, k in shapes:
         rows, floors = run_shape_and_free(
-            n, d, k, device, args.repeat, rates, bandwidth, started + args.time_limit
+            n,
+            d,
+            k,
+            device,
+            args.repeat,
+            rates,
+            bandwidth,
+            started + args.time_limit,
+            not args.no_fits,
         )
         results["shapes"].append({"shape": [n, d, k], "floors_ms": floors, "rows": rows})
         for row in rows:
@@ -378,8 +527,16 @@ def main(argv=None):
     ]
     if wrong:
         print(f"\n# LABELS DIFFER beyond near ties: {[(r['shape'], r['method']) for r in wrong]}")
+    failed_fits = [
+        (r["shape"], r["method"])
+        for s in results["shapes"]
+        for r in s["rows"]
+        if "error" in r or r.get("empty_at_end") or r.get("inertia_rel_error", 0) > 1e-4
+    ]
+    if failed_fits:
+        print(f"\n# FAILED: {failed_fits}")
     print(f"\n# total {time.perf_counter() - started:.0f} s")
-    return 1 if wrong else 0
+    return 1 if wrong or failed_fits else 0
 
 
 if __name__ == "__main__":

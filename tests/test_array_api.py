@@ -459,7 +459,7 @@ def test_triton_kernel_in_the_interpreter():
             C = X[torch.asarray(rng.choice(n, k, replace=False))]
             o = X.mean(0)
             ref_l, ref_d = get_backend(X)._assign_chunked(X, C - o, o, torch.float32)
-            for precision in ("float32", "tf32"):
+            for precision in ("float32", "tf32", "bf16"):
                 l, d2 = tk.assign(X, C - o, o, precision)
                 assert torch.equal(l, ref_l), (n, d, k, precision)
                 assert torch.allclose(d2, ref_d, rtol=1e-4, atol=1e-4), (n, d, k)

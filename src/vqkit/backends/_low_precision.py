@@ -23,12 +23,19 @@ def error_slack(precision: str, d: int) -> float:
 @contextlib.contextmanager
 def _matmul_precision(precision: str) -> Iterator[None]:
     """Temporarily set PyTorch's float32 matrix-product precision on CUDA
-    (``"float32"``: full IEEE; ``"tf32"``: tensor cores)."""
+    (``"float32"``: full IEEE; ``"tf32"``: tensor cores).
+
+    Written with ``torch.backends.cuda.matmul.fp32_precision``, the API of
+    PyTorch 2.9 and later: reading it never raises, whichever API the
+    user set TF32 with, while reading the legacy ``allow_tf32`` raises
+    once the new API is in use.  The user's value is restored on exit.
+    """
     import torch
 
-    previous = torch.backends.cuda.matmul.allow_tf32
-    torch.backends.cuda.matmul.allow_tf32 = precision == "tf32"
+    matmul = torch.backends.cuda.matmul
+    previous = matmul.fp32_precision
+    matmul.fp32_precision = "tf32" if precision == "tf32" else "ieee"
     try:
         yield
     finally:
-        torch.backends.cuda.matmul.allow_tf32 = previous
+        matmul.fp32_precision = previous

@@ -16,8 +16,12 @@ equal the float32 ones.
 
 Imported only by the Array API backend when PyTorch sees a CUDA device
 (or under ``TRITON_INTERPRET=1``, which runs the kernel on the CPU for
-tests).  Anything unusual (float64, non-finite centres) returns None and
-the portable path runs instead.
+tests; there bfloat16 products are emulated by rounding the inputs to
+bfloat16 and multiplying in float32, because the interpreter's bfloat16
+``tl.dot`` is wrong).  Used only when asked for (``triton=True``): the
+float32 default is cuBLAS until the kernel is measured faster on a GPU.
+Anything unusual (float64, non-finite centres) returns None and the
+PyTorch path runs instead.
 """
 
 import math
@@ -61,6 +65,7 @@ def _assign_kernel(
     HAS_ORIGIN: tl.constexpr,
     MODE: tl.constexpr,
     TOP2: tl.constexpr,
+    EMULATE_BF16: tl.constexpr,
     BLOCK_M: tl.constexpr,
     BLOCK_K: tl.constexpr,
     BLOCK_D: tl.constexpr,
@@ -96,7 +101,12 @@ def _assign_kernel(
                 mask=col_ok[:, None] & f_ok[None, :],
                 other=0.0,
             )
-            if MODE == 2:
+            if MODE == 2 and EMULATE_BF16:
+                # the same products: inputs rounded to bfloat16, float32 sums
+                xb = x.to(tl.bfloat16).to(tl.float32)
+                cb = c.to(tl.bfloat16).to(tl.float32)
+                acc += tl.dot(xb, tl.trans(cb), input_precision="ieee")
+            elif MODE == 2:
                 acc += tl.dot(x.to(tl.bfloat16), tl.trans(c.to(tl.bfloat16)))
             elif MODE == 1:
                 acc += tl.dot(x, tl.trans(c), input_precision="tf32")
@@ -124,11 +134,20 @@ def _assign_kernel(
 _MODES = {"float32": 0, "tf32": 1, "bf16": 2}
 
 
-def _blocks(k, d):
-    """Tile sizes for ``k`` centres of ``d`` features (powers of two, >= 16)."""
+def _blocks(k, d, mode):
+    """Tile sizes and warps for ``k`` centres of ``d`` features in ``mode``:
+    ``(BLOCK_M, BLOCK_K, BLOCK_D, num_warps)``.
+
+    Chosen from ptxas's report for sm_90a (``benchmarks/triton_report.py``)
+    so that no configuration spills registers: the float32 (FMA) products
+    hold every operand in registers and take feature tiles of 16, with 8
+    warps from 64 centres a tile on; the tensor-core modes take feature
+    tiles of 32 where ``d`` allows.
+    """
     block_k = 128 if k >= 128 else max(16, triton.next_power_of_2(k))
-    block_d = 32 if d >= 32 else 16
-    return 64, block_k, block_d
+    block_d = 32 if d >= 32 and mode != 0 else 16
+    warps = 8 if block_k >= 64 else 4
+    return 64, block_k, block_d, warps
 
 
 def assign(X, Cs, origin, precision="float32"):
@@ -157,7 +176,7 @@ def assign(X, Cs, origin, precision="float32"):
     x_sq = torch.empty(n, dtype=torch.float32, device=dev)
     gap = torch.empty(n if top2 else 1, dtype=torch.float32, device=dev)
     o = origin.contiguous() if origin is not None else c_sq  # placeholder pointer
-    block_m, block_k, block_d = _blocks(k, d)
+    block_m, block_k, block_d, warps = _blocks(k, d, mode)
     grid = (triton.cdiv(n, block_m),)
     _assign_kernel[grid](
         X,
@@ -176,10 +195,12 @@ def assign(X, Cs, origin, precision="float32"):
         HAS_ORIGIN=origin is not None,
         MODE=mode,
         TOP2=top2,
+        # Triton's interpreter multiplies bfloat16 operands wrongly (Triton 3.9)
+        EMULATE_BF16=interpreting(),
         BLOCK_M=block_m,
         BLOCK_K=block_k,
         BLOCK_D=block_d,
-        num_warps=8 if block_k >= 128 else 4,
+        num_warps=warps,
     )
     if mode == 0:
         d2 = x_sq + score
@@ -197,7 +218,7 @@ def _recheck(X, Cs, c_sq, origin, labels, gap, x_sq, precision):
     every row's distance to its centre directly, in float32."""
     n, d = X.shape
     if gap is not None:
-        c_norm = float(c_sq.max().sqrt())
+        c_norm = c_sq.max().sqrt()
         bound = 4.0 * error_slack(precision, d) * c_norm * x_sq.clamp_min(0).sqrt()
         doubtful = torch.nonzero(~(gap > bound)).flatten()
         if doubtful.numel():

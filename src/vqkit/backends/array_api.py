@@ -26,6 +26,7 @@ float32, so labels are those of the float32 computation.
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import os
 import warnings
@@ -80,8 +81,13 @@ _options: dict[str, Any] = {
     "update": "auto",
 }
 
-#: ``update="auto"`` uses one-hot products up to this many centres on CUDA.
+#: ``update="auto"`` uses one-hot products up to this many centres on CUDA
+#: (:meth:`ArrayAPIBackend.cluster_sums`; the Lloyd step sums in groups).
 ONEHOT_MAX_CLUSTERS = 32
+
+#: Rows per partial sum of the Lloyd step's centre update, at least (and at
+#: least four per centre): see :meth:`ArrayAPIBackend._partial_sums`.
+PARTIAL_ROWS = 256
 
 
 def configure(**options: Any) -> dict:
@@ -160,6 +166,66 @@ def to_numpy(a: Any) -> np.ndarray:
         return np.from_dlpack(compat.to_device(a, "cpu"))
 
 
+#: Rows of each assignment chunk that can be decided in float64 when float32
+#: cannot tell their two best centres apart: ``RECHECK_FLOOR`` plus one in
+#: ``RECHECK_SHARE`` (near-ties are far rarer; beyond these the float32
+#: label stands).  Fixed in advance, so the device never waits for a count.
+RECHECK_FLOOR = 64
+RECHECK_SHARE = 512
+
+
+class _ExactRecheck:
+    """Deciding float32 near-ties in float64 (PyTorch): the centres in
+    float64 and the float32 error bound of a score, as the CPU backend's
+    mixed-precision kernels bound it."""
+
+    def __init__(self, Cs: Any, c_sq: Any) -> None:
+        import torch
+
+        self.C64 = Cs.to(torch.float64)
+        self.c_sq64 = (self.C64 * self.C64).sum(1)
+        self.c_max = c_sq.max().sqrt()  # stays on the device
+        # worst-case relative error of a d-term float32 dot product
+        self.slack = (Cs.shape[1] + 4) * 2.0**-23
+
+    def decide(self, B: Any, scores: Any, low: Any, best: Any, x_sq: Any, d2: Any) -> None:
+        """Fix ``best`` and ``d2`` in place for the chunk ``B`` (centred
+        float32 rows) whose float32 ``scores`` (overwritten) gave ``low`` and
+        ``best``: rows whose margin to the second-best centre is within the
+        error bound get the float64 nearest centre and distance."""
+        import torch
+
+        scores.scatter_(1, best[:, None], math.inf)
+        margin = scores.amin(dim=1) - low
+        # a score is off by at most slack (2 |x| c + c^2 + |x|^2) = slack
+        # (|x| + c)^2 (c: the largest centre norm); two of them twice that
+        reach = x_sq.sqrt().add_(self.c_max)
+        doubt = torch.addcmul(margin, reach, reach, value=-2.0 * self.slack)  # <= 0: undecided
+        r = B.shape[0]
+        rows = torch.topk(doubt, min(r, RECHECK_FLOOR + r // RECHECK_SHARE), largest=False).indices
+        sub = B[rows].to(torch.float64)
+        D = (sub * sub).sum(1)[:, None] + self.c_sq64 - 2.0 * (sub @ self.C64.t())
+        near, label = D.min(dim=1)
+        undecided = doubt[rows] <= 0
+        best[rows] = torch.where(undecided, label, best[rows])
+        d2[rows] = torch.where(undecided, near.to(d2.dtype), d2[rows])
+
+
+def _nearest_torch(B: Any, ct: Any, c_sq: Any, exact: _ExactRecheck | None) -> tuple[Any, Any]:
+    """Nearest centre (int64, ties to the lowest index) and squared distance
+    of each centred row of ``B``: ``|c|^2 - 2 b.c`` by ``addmm``, its
+    minimum, plus ``|b|^2``; near-ties decided by ``exact`` when given."""
+    import torch
+
+    scores = torch.addmm(c_sq, B, ct, beta=1, alpha=-2)
+    low, best = scores.min(dim=1)
+    x_sq = (B * B).sum(1)
+    d2 = x_sq + low
+    if exact is not None:
+        exact.decide(B, scores, low, best, x_sq, d2)
+    return best, d2
+
+
 class ArrayAPIBackend(Backend):
     """Nearest-centre assignment and centre updates for the arrays of one
     Array API namespace ``xp`` (as returned by
@@ -172,7 +238,9 @@ class ArrayAPIBackend(Backend):
     """
 
     name = "array_api"
-    capabilities = frozenset({"kmeans_plusplus", "seeding_distances", "nearest_tracker"})
+    capabilities = frozenset(
+        {"assign_and_sum", "kmeans_plusplus", "seeding_distances", "nearest_tracker"}
+    )
 
     def __init__(self, xp: Any) -> None:
         self.xp = xp
@@ -452,16 +520,15 @@ class ArrayAPIBackend(Backend):
         return labels, min_d2
 
     def _fast_assign(self, X, Cs, o, dtype):
-        """Library-specific assignment (CUDA PyTorch), or None."""
+        """Library-specific assignment (PyTorch), or None for the portable one."""
         if _options["portable"] or not self.is_torch:
             return None
-        # CPU tensors take this path only under Triton's interpreter (tests)
-        if X.device.type != "cuda" and os.environ.get("TRITON_INTERPRET", "0") != "1":
-            return None
-        precision = _options["precision"]
-        if dtype != self.xp.float32:
-            precision = "float32"
-        kernels = self._triton_kernels()
+        on_cuda = X.device.type == "cuda"
+        # CPU tensors take the Triton and low-precision paths only under
+        # Triton's interpreter (tests)
+        special = on_cuda or os.environ.get("TRITON_INTERPRET", "0") == "1"
+        precision = _options["precision"] if dtype == self.xp.float32 else "float32"
+        kernels = self._triton_kernels() if special else None
         if kernels is not None:
             try:
                 fused = kernels.assign(X, Cs, o, precision)
@@ -478,14 +545,16 @@ class ArrayAPIBackend(Backend):
                 fused = None
             if fused is not None:  # None: a case the kernel leaves to PyTorch
                 return fused
-        if precision != "float32":
+        if special and precision != "float32":
             return self._assign_low_precision(X, Cs, o, precision)
         return self._assign_torch(X, Cs, o)
 
     def _triton_kernels(self):
-        """The Triton kernel module when the options allow it and it works
-        here; raises when ``triton=True`` was asked for and it does not."""
-        if _options["triton"] is False:
+        """The Triton kernel module when asked for (``triton=True``) and it
+        works here; raises when it does not.  ``"auto"`` leaves the float32
+        assignment to cuBLAS (``addmm`` + ``min``) until the kernel is
+        measured faster on a GPU (docs/gpu.md)."""
+        if _options["triton"] is not True:
             return None
         if self._triton is None:
             try:
@@ -494,51 +563,55 @@ class ArrayAPIBackend(Backend):
                 self._triton = False
             else:
                 self._triton = _triton_kernels if _triton_kernels.available() else False
-        if self._triton is False and _options["triton"] is True:
+        if self._triton is False:
             raise RuntimeError(
                 "triton=True, but the Triton kernel is not available here (Triton "
                 "missing, no CUDA device, or it failed before)"
             )
-        return self._triton or None
+        return self._triton
 
     def _assign_torch(self, X, Cs, o):
-        """CUDA PyTorch float32: ``addmm`` per chunk (one temporary), argmin."""
+        """PyTorch: per chunk ``addmm`` (one temporary) and ``min``; for float32
+        rows, the rows whose two best scores are within float32 error of
+        each other are decided in float64 (:func:`_nearest_torch`), so the
+        labels are those of float64 arithmetic, as on the NumPy path.
+        Nothing is read back to the host."""
         import torch
 
         n, d = X.shape
         k = Cs.shape[0]
         c_sq = (Cs * Cs).sum(1)
         ct = Cs.t().contiguous()
+        exact = _ExactRecheck(Cs, c_sq) if X.dtype == torch.float32 and k > 1 else None
         labels = torch.empty(n, dtype=torch.int32, device=X.device)
         min_d2 = torch.empty(n, dtype=X.dtype, device=X.device)
-        rows = chunk_rows(n, k + 2 * d + 4, X.element_size(), _options["assign_bytes"])
+        rows = chunk_rows(n, k + 2 * d + 6, X.element_size(), _options["assign_bytes"])
         with _matmul_precision("float32"):
             for s, e in _chunks(n, rows):
                 B = X[s:e] if o is None else X[s:e] - o
-                scores = torch.addmm(c_sq, B, ct, beta=1, alpha=-2)
-                low, best = scores.min(dim=1)
-                d2 = (B * B).sum(1) + low
-                finite = torch.isfinite(d2)
-                labels[s:e] = torch.where(finite, best.to(torch.int32), -1)
-                min_d2[s:e] = torch.where(finite, d2.clamp_min(0), math.inf)
+                best, d2 = _nearest_torch(B, ct, c_sq, exact)
+                finite = d2.abs() < math.inf  # two passes; isfinite takes three
+                labels[s:e] = torch.where(finite, best, -1)
+                min_d2[s:e] = torch.where(finite, d2.clamp_min_(0), math.inf)
         return labels, min_d2
 
     def _assign_low_precision(self, X, Cs, o, precision):
-        """CUDA PyTorch: products in TF32 or bf16 keeping each row's two best
-        scores; every row whose margin between them is below the products'
-        error bound is redone in float32, so the labels are those of the
-        float32 computation.  Distances are then computed directly to the
-        chosen centre, in float32."""
+        """CUDA PyTorch: products in TF32 or bf16; every row whose margin
+        between its two best scores is below the products' error bound is
+        redone in float32 (the doubtful rows of all chunks gathered once:
+        one read per assignment), so the labels are those of the float32
+        computation.  Distances are then computed directly to the chosen
+        centre, in float32."""
         import torch
 
         n, d = X.shape
         k = Cs.shape[0]
         c_sq = (Cs * Cs).sum(1)
-        c_norm = float(c_sq.max().sqrt())
+        c_norm = c_sq.max().sqrt()
         ct = Cs.t().contiguous()
         ct_low = ct.to(torch.bfloat16) if precision == "bf16" else ct
-        labels = torch.empty(n, dtype=torch.int32, device=X.device)
-        min_d2 = torch.empty(n, dtype=X.dtype, device=X.device)
+        best_all = torch.empty(n, dtype=torch.int64, device=X.device)
+        doubtful = torch.zeros(n, dtype=torch.bool, device=X.device)
         slack = error_slack(precision, d)
         rows = chunk_rows(n, 2 * k + 3 * d + 6, X.element_size(), _options["assign_bytes"])
         for s, e in _chunks(n, rows):
@@ -546,25 +619,29 @@ class ArrayAPIBackend(Backend):
             with _matmul_precision(precision):
                 G = (B.to(torch.bfloat16) @ ct_low).float() if precision == "bf16" else B @ ct
             scores = c_sq - 2 * G
+            low, best_all[s:e] = scores.min(dim=1)
             if k > 1:
-                two = torch.topk(scores, 2, dim=1, largest=False, sorted=True)
-                best = two.indices[:, 0].clone()
-                margin = two.values[:, 1] - two.values[:, 0]
-            else:
-                best = torch.zeros(e - s, dtype=torch.int64, device=X.device)
-                margin = torch.full((e - s,), math.inf, device=X.device)
-            x_norm = (B * B).sum(1).sqrt()
-            # each score is off by at most 2 |x| |c| slack; a label can only
-            # differ from the float32 one where the margin is below twice that
-            doubtful = torch.nonzero(~(margin > 4.0 * slack * c_norm * x_norm)).flatten()
-            if doubtful.numel():
-                with _matmul_precision("float32"):
-                    exact = torch.addmm(c_sq, B[doubtful], ct, beta=1, alpha=-2)
-                best[doubtful] = exact.argmin(dim=1)
-            diff = B - Cs[best]
+                scores.scatter_(1, best_all[s:e, None], math.inf)
+                margin = scores.amin(dim=1) - low
+                # each score is off by at most 2 |x| |c| slack; a label can
+                # only differ from the float32 one where the margin is below
+                # twice that
+                x_norm = (B * B).sum(1).sqrt()
+                doubtful[s:e] = ~(margin > 4.0 * slack * c_norm * x_norm)
+        redo = torch.nonzero(doubtful).flatten()  # the assignment's one read
+        with _matmul_precision("float32"):
+            for s, e in _chunks(redo.numel(), rows):
+                sub = X[redo[s:e]] if o is None else X[redo[s:e]] - o
+                exact = torch.addmm(c_sq, sub, ct, beta=1, alpha=-2)
+                best_all[redo[s:e]] = exact.argmin(dim=1)
+        labels = torch.empty(n, dtype=torch.int32, device=X.device)
+        min_d2 = torch.empty(n, dtype=X.dtype, device=X.device)
+        for s, e in _chunks(n, rows):
+            B = X[s:e] if o is None else X[s:e] - o
+            diff = B - Cs[best_all[s:e]]
             d2 = (diff * diff).sum(1)
             finite = torch.isfinite(d2)
-            labels[s:e] = torch.where(finite, best.to(torch.int32), -1)
+            labels[s:e] = torch.where(finite, best_all[s:e].to(torch.int32), -1)
             min_d2[s:e] = torch.where(finite, d2, math.inf)
         return labels, min_d2
 
@@ -671,7 +748,10 @@ class ArrayAPIBackend(Backend):
 
     def _scatter_add(self):
         """``scatter_add(out, index, values)``: ``out[index] += values``
-        with repeated indices accumulated (CuPy or NumPy)."""
+        along the first axis, repeated indices accumulated (PyTorch, CuPy
+        or NumPy)."""
+        if self.is_torch:
+            return lambda out, index, values: out.index_add_(0, index, values)
         if self.is_cupy:
             from cupyx import scatter_add
 
@@ -694,6 +774,165 @@ class ArrayAPIBackend(Backend):
             sums += xp.permute_dims(onehot, (1, 0)) @ self._f64(X[s:e, :])
             wsums += xp.sum(onehot, axis=0)
         return sums, wsums
+
+    # ------------------------------------------------------------------
+    # the fused Lloyd step
+
+    def assign_and_sum(
+        self,
+        X: Any,
+        C: Any,
+        weights: Any = None,
+        previous_labels: Any = None,
+        origin: Any = None,
+        formula: str = "auto",
+        n_far: int = 0,
+        assigner: Any = None,
+    ) -> DeviceStep:
+        """Capability ``"assign_and_sum"``: one Lloyd step on the device that
+        reads nothing back to the host.
+
+        Labels and distances come from :meth:`assign`, the sums from
+        :meth:`_step_sums`; the (weighted) inertia (float64), the changed
+        and the unassigned label counts stay 0-d arrays on the device, for
+        the core to read with the update's own in one :meth:`host_values`.
+        The ``n_far`` rows farthest from their centre (for relocating empty
+        clusters) are found when first asked for.  ``formula`` and
+        ``assigner`` are accepted for the contract (no bounds here).
+        """
+        xp = self.xp
+        X, C, _, dtype = self._prepare(X, C, None)
+        labels, min_d2 = self.assign(X, C, origin)
+        w = None if weights is None else self.asarray(weights, X, xp.float64)
+        w_data = None if w is None else xp.astype(w, dtype)
+        sums, wsums = self._step_sums(X, labels, C.shape[0], w_data, w)
+        inertia = xp.sum(min_d2 if w_data is None else w_data * min_d2, dtype=xp.float64)
+        n_changed = (
+            labels.shape[0]
+            if previous_labels is None
+            else xp.count_nonzero(labels != self.like(previous_labels, X))
+        )
+        return DeviceStep(
+            self,
+            labels,
+            min_d2,
+            sums,
+            wsums,
+            inertia,
+            n_changed,
+            xp.count_nonzero(labels < 0),
+            w,
+            n_far,
+        )
+
+    def _step_sums(self, X, labels, k, w_data, w):
+        """Centre sums of a step: partial sums in the data's dtype folded into
+        float64 (:meth:`_partial_sums`) for PyTorch, CuPy and NumPy; float64
+        one-hot products for other libraries, ``portable=True`` and
+        ``update="onehot"``.  Unassigned rows (label -1) count for centre 0
+        (the core raises before using the sums)."""
+        xp = self.xp
+        if (
+            _options["portable"]
+            or _options["update"] == "onehot"
+            or not (self.is_torch or self.is_cupy or self.is_numpy)
+        ):
+            safe = xp.where(labels < 0, xp.zeros_like(labels), labels)
+            return self._sums_onehot(X, safe, k, w)
+        return self._partial_sums(X, labels, k, w_data)
+
+    def _partial_sums(self, X, labels, k, w):
+        """Weighted sums of the rows per cluster, float64 ``(sums, wsums)``,
+        with no float64 array of the data's length.
+
+        Each run of ``group`` consecutive rows is summed per cluster in the
+        data's dtype (``index_add_`` / ``scatter_add`` into ``group``-wise
+        slots, so that few clusters do not make all additions collide on
+        few addresses), and the partial sums are added up in float64.  A
+        partial sum holds at most ``group`` rows (``max(PARTIAL_ROWS, 4 k)``,
+        a few per cluster on average), so its rounding error stays within
+        a few units of the data's precision.  ``w``: row weights in the
+        data's dtype, or None.
+        """
+        xp = self.xp
+        n, d = X.shape
+        dev = compat.device(X)
+        group = max(PARTIAL_ROWS, 4 * k)
+        rows = chunk_rows(n, d + 4, _itemsize(xp, X.dtype), _options["update_bytes"])
+        slots = -(-rows // group) * k
+        part = xp.zeros((slots, d), dtype=X.dtype, device=dev)
+        wpart = xp.zeros((slots,), dtype=X.dtype, device=dev)
+        # int64 slot numbers: PyTorch's CPU index_add_ is far slower with int32
+        offsets = (xp.arange(rows, dtype=xp.int64, device=dev) // group) * k
+        ones = xp.ones((rows,), dtype=X.dtype, device=dev) if w is None else None
+        sums = xp.zeros((k, d), dtype=xp.float64, device=dev)
+        wsums = xp.zeros((k,), dtype=xp.float64, device=dev)
+        add = self._scatter_add()
+        for s, e in _chunks(n, rows):
+            r = e - s
+            g = -(-r // group)
+            idx = self._slots(labels[s:e], offsets[:r])
+            chunk_part, chunk_wpart = part[: g * k, :], wpart[: g * k]
+            chunk_part[...] = 0
+            chunk_wpart[...] = 0
+            add(chunk_part, idx, X[s:e, :] if w is None else X[s:e, :] * w[s:e, None])
+            add(chunk_wpart, idx, ones[:r] if w is None else w[s:e])
+            sums += xp.sum(xp.reshape(chunk_part, (g, k, d)), axis=0, dtype=xp.float64)
+            wsums += xp.sum(xp.reshape(chunk_wpart, (g, k)), axis=0, dtype=xp.float64)
+        return sums, wsums
+
+    def _slots(self, labels, offsets):
+        """``labels + offsets`` as int64, unassigned rows (-1) at slot 0."""
+        if self.is_torch:
+            import torch
+
+            return torch.add(labels, offsets).clamp_min_(0)
+        xp = self.xp
+        idx = xp.astype(labels, xp.int64) + offsets
+        return xp.where(idx < 0, xp.zeros_like(idx), idx)
+
+    def farthest(self, min_d2: Any, weights: Any, count: int) -> np.ndarray:
+        """Up to ``count`` rows farthest from their centre (largest
+        ``min_d2``, then lowest index; rows of weight zero and non-finite
+        distances left out), as host indices.  Found on the device: a
+        ``topk`` for the threshold, then a stable sort of the rows at or
+        above it."""
+        xp = self.xp
+        n = min_d2.shape[0]
+        count = min(count, n)
+        if count == 0:
+            return np.zeros(0, dtype=np.int64)
+        d = min_d2
+        if weights is not None:
+            d = xp.where(weights > 0, d, xp.full_like(d, -math.inf))
+        if self.is_torch:
+            import torch
+
+            threshold = torch.topk(d, count).values[-1]
+            candidates = torch.nonzero(d >= threshold).flatten()
+        else:
+            candidates = xp.arange(n, device=compat.device(d))
+        order = xp.argsort(-xp.take(d, candidates), stable=True)[:count]
+        rows = xp.take(candidates, order)
+        values = to_numpy(xp.take(d, rows))
+        return to_numpy(rows).astype(np.int64)[np.isfinite(values)]
+
+    def host_values(self, *values: Any) -> list[float]:
+        """Host floats of ``values`` (numbers or 0-d arrays on the device):
+        the arrays stacked in float64 and copied to the host in one read."""
+        xp = self.xp
+        out = [0.0] * len(values)
+        on_device = []
+        for i, v in enumerate(values):
+            if array_kind(v) == "array_api":
+                on_device.append(i)
+            else:
+                out[i] = float(v)
+        if on_device:
+            packed = xp.stack([xp.astype(values[i], xp.float64) for i in on_device])
+            for i, v in zip(on_device, to_numpy(packed).tolist()):
+                out[i] = v
+        return out
 
     def label_weights(self, labels: Any, k: int, weights: Any = None) -> Any:
         """Total weight (float64) of the rows with each label in ``[0, k)``."""
@@ -796,6 +1035,58 @@ class ArrayAPIBackend(Backend):
         """The state of greedy k-means++ on the device (see
         :class:`SeedingDistances`)."""
         return SeedingDistances(self, X, weights, k)
+
+
+class DeviceStep:
+    """One Lloyd step of :meth:`ArrayAPIBackend.assign_and_sum`: labels,
+    float64 sums and the step's scalars as arrays on the device (see the
+    ``assign_and_sum`` contract in :mod:`vqkit.backends.base`); the first
+    unassigned row and the farthest rows are found when asked for."""
+
+    def __init__(
+        self,
+        backend: ArrayAPIBackend,
+        labels: Any,
+        min_d2: Any,
+        sums: Any,
+        wsums: Any,
+        inertia: Any,
+        n_changed: Any,
+        n_unassigned: Any,
+        weights: Any,
+        n_far: int,
+    ) -> None:
+        self.backend = backend
+        self.labels, self.min_d2, self.sums, self.wsums = labels, min_d2, sums, wsums
+        self.inertia, self.n_changed, self.n_unassigned = inertia, n_changed, n_unassigned
+        self.weights, self.n_far = weights, n_far
+
+    @property
+    def first_unassigned(self) -> int:
+        xp = self.backend.xp
+        return int(to_numpy(xp.argmax(xp.astype(self.labels < 0, xp.int8))))
+
+    @functools.cached_property
+    def _far(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        backend, xp = self.backend, self.backend.xp
+        rows = backend.farthest(self.min_d2, self.weights, self.n_far)
+        idx = backend._index(rows, self.labels)
+        labels = to_numpy(xp.take(self.labels, idx)).astype(np.int64)
+        if self.weights is None:
+            return rows, labels, np.ones(rows.size)
+        return rows, labels, to_numpy(xp.take(self.weights, idx))
+
+    @property
+    def far_rows(self) -> np.ndarray:
+        return self._far[0]
+
+    @property
+    def far_labels(self) -> np.ndarray:
+        return self._far[1]
+
+    @property
+    def far_weights(self) -> np.ndarray:
+        return self._far[2]
 
 
 class SeedingDistances:

@@ -37,7 +37,9 @@ CAPABILITIES = MappingProxyType(
     {
         "assign_and_sum": (
             "assign_and_sum: one read of X assigns, sums, counts changed labels and "
-            "finds the farthest rows (for data whose every read is costly)"
+            "finds the farthest rows (for data whose every read is costly, and for "
+            "devices where every scalar read stalls: the step's scalars may stay on "
+            "the device until host_values reads them together)"
         ),
         "compiled_runs": "runs_compiled / lloyd_runs: whole small Lloyd fits in one call",
         "kmeans_plusplus": (
@@ -329,8 +331,15 @@ class Backend(ABC):
         sums per centre, counts the labels that differ from
         ``previous_labels``, sums the inertia and finds the ``n_far`` rows
         farthest from their centre.  Returns a step with ``labels``,
-        ``sums``, ``wsums``, ``inertia``, ``n_changed``, ``n_unassigned``,
-        ``first_unassigned``, ``far_rows``, ``far_labels``, ``far_weights``."""
+        ``sums``, ``wsums`` (float64, the backend's arrays), ``inertia``,
+        ``n_changed``, ``n_unassigned`` (numbers, or 0-d arrays of the
+        backend's library that the core reads together with
+        :meth:`host_values`), ``first_unassigned`` (asked for only when
+        ``n_unassigned`` is not 0), and ``far_rows``, ``far_labels``,
+        ``far_weights`` (host arrays; a backend may find them when they
+        are first asked for, which the core does only when a cluster is
+        empty).  Labels of rows that found no centre are ``-1`` and their
+        rows' contributions to the sums are unspecified (the core raises)."""
         raise self.unsupported("fused assignment and sums")
 
     def runs_compiled(self, n: int, d: int, k: int) -> bool:
@@ -393,6 +402,12 @@ class Backend(ABC):
     def to_host(self, a: Any) -> Any:
         """``a`` (an array of this backend's library) as a host NumPy array."""
         return a
+
+    def host_values(self, *values: Any) -> list[float]:
+        """Host floats of ``values`` (numbers or 0-d arrays of this backend's
+        library), read together: one transfer where the arrays live on a
+        device, so that a Lloyd iteration waits for its device once."""
+        return [float(v) for v in values]
 
     def like(self, a: Any, X: Any) -> Any:
         """``a`` (of any library, or None) as an array of ``X``'s library on

@@ -127,11 +127,12 @@ def fused_step(
 ) -> Any:
     """One read of ``X`` that assigns, sums and measures at once, for
     backends with the ``"assign_and_sum"`` capability (data on a cluster, where a
-    second read per iteration would double the time; an ``assigner`` from
-    the backend's ``bounded_assigner`` carries bounds between steps).
-    Returns the backend's step after checking that every row found a centre."""
+    second read per iteration would double the time; data on a GPU, where
+    every scalar read stalls the device; an ``assigner`` from the backend's
+    ``bounded_assigner`` carries bounds between steps).  Returns the
+    backend's step; its scalars are read by :func:`read_step`."""
     kwargs = {} if assigner is None else {"assigner": assigner}
-    step = backend.assign_and_sum(
+    return backend.assign_and_sum(
         X,
         centers,
         weights,
@@ -141,9 +142,19 @@ def fused_step(
         n_far=n_far,
         **kwargs,
     )
-    if step.n_unassigned:
-        raise unassigned_error(step.n_unassigned, step.first_unassigned)
-    return step
+
+
+def read_step(backend: Backend, step: Any, *extra: Any) -> tuple[float, int, list[float]]:
+    """The inertia and changed-label count of a fused ``step``, and the
+    values of the 0-d arrays ``extra``, in one read from the backend's
+    device (:meth:`~vqkit.backends.Backend.host_values`); raises
+    ``ValueError`` when a row found no centre."""
+    inertia, n_changed, n_unassigned, *rest = backend.host_values(
+        step.inertia, step.n_changed, step.n_unassigned, *extra
+    )
+    if n_unassigned:
+        raise unassigned_error(int(n_unassigned), int(step.first_unassigned))
+    return inertia, int(n_changed), rest
 
 
 def mean_distance(xp: Any, min_d2: Any) -> Any:
@@ -222,6 +233,45 @@ def relocate_empty_medians(
         has_members[j] = True
 
 
+def mean_update(
+    backend: Backend,
+    sums: Any,
+    wsums: Any,
+    has_members: Any,
+    centers: Any,
+    dtype: Any,
+    spherical: bool,
+) -> tuple[Any, Any, Any]:
+    """The centres after an update: ``(new_centers, has_members, shift)``.
+
+    Each centre with members moves to ``sums / wsums`` (to ``sums`` itself
+    when ``wsums`` is None: medians), normalised to unit length when
+    ``spherical`` (a zero mean then counts as empty); the others keep their
+    place.  ``shift`` is the total squared distance moved, a 0-d float64
+    array of the backend's library: written with ``where`` and no boolean
+    indexing, so that a device computes it without stopping.
+    """
+    xp = backend.xp
+    means = sums
+    if wsums is not None:
+        means = sums / xp.where(has_members, wsums, xp.ones_like(wsums))[:, None]
+    if spherical:  # unit-length centres; a zero mean has no direction
+        norms = xp.sqrt(xp.sum(means * means, axis=1))
+        has_members = has_members & (norms > 0)
+        means = means / xp.where(has_members, norms, xp.ones_like(norms))[:, None]
+    new_centers = xp.where(
+        has_members[:, None], backend.astype(means, dtype), backend.astype(centers, dtype)
+    )
+    delta = backend.astype(new_centers, xp.float64) - centers
+    return new_centers, has_members, xp.sum(delta * delta)
+
+
+def drop_empty(backend: Backend, centers: Any, has_members: Any) -> Any:
+    """The rows of ``centers`` that have members (the code book shrinks)."""
+    keep = np.flatnonzero(backend.to_host(has_members))
+    return backend.take_rows(centers, keep)
+
+
 def lloyd(
     X: Any,
     centers: Any,
@@ -254,11 +304,14 @@ def lloyd(
         ``X``'s dtype.
     backend
         Provides ``assign`` and ``cluster_sums`` (see ``vqkit.backends``).
-        A backend with the ``"assign_and_sum"`` capability (Dask) gets one fused call per
-        iteration instead -- assignment, sums, inertia, changed labels and
-        the farthest rows from one read of ``X``, with the ``assigner``'s
-        bounds if given -- unless ``medians`` or ``distortion_tol`` ask for
-        the separate steps.
+        A backend with the ``"assign_and_sum"`` capability (Dask, Array
+        API) gets one fused call per iteration instead -- assignment, sums,
+        inertia, changed labels and the farthest rows from one read of
+        ``X``, with the ``assigner``'s bounds if given -- unless ``medians``
+        or ``distortion_tol`` ask for the separate steps.  The update then
+        runs on the backend's arrays and the iteration's scalars come back
+        in one :meth:`~vqkit.backends.Backend.host_values` read (a GPU
+        waits once per iteration).
     weights : 1-D array or None
         Non-negative weight of each row (float64); None: all ones.
     max_iter : int or None
@@ -325,19 +378,24 @@ def lloyd(
             converged = True
             break
         start = time.perf_counter()
+        k = centers.shape[0]
         if fused:
+            # the backend assigns and sums, the update follows on its arrays,
+            # and one read brings every scalar of the iteration back (the
+            # update is wasted when the loop then stops on stable labels)
+            far = k if empty == "relocate" else 0
             step = fused_step(
-                backend,
-                X,
-                centers,
-                weights,
-                previous_labels,
-                origin,
-                formula,
-                centers.shape[0] if empty == "relocate" else 0,
-                assigner,
+                backend, X, centers, weights, previous_labels, origin, formula, far, assigner
             )
-            labels, min_d2, n_changed, inertia = step.labels, None, step.n_changed, step.inertia
+            labels, min_d2, sums, wsums = step.labels, None, step.sums, step.wsums
+            members = wsums > 0
+            new_centers, has_members, shift = mean_update(
+                backend, sums, wsums, members, centers, X.dtype, spherical
+            )
+            inertia, n_changed, (empty_count, shift) = read_step(
+                backend, step, k - xp.count_nonzero(members), shift
+            )
+            n_empty = int(empty_count)
         else:
             labels, min_d2 = assign_checked(backend, X, centers, origin, formula, assigner)
             n_changed = (
@@ -354,16 +412,15 @@ def lloyd(
             n_iter += 1
             converged = labels_fit_centers = True
             break
-        k = centers.shape[0]
-        if fused:
-            sums, wsums = step.sums, step.wsums
-            has_members = wsums > 0
-        elif medians:
-            sums, has_members = backend.cluster_medians(X, labels, k, weights)
-        else:
-            sums, wsums = backend.cluster_sums(X, labels, k, weights)
-            has_members = wsums > 0
-        n_empty = int(k - xp.count_nonzero(has_members))
+        if not fused:
+            if medians:
+                sums, members = backend.cluster_medians(X, labels, k, weights)
+                wsums = None
+            else:
+                sums, wsums = backend.cluster_sums(X, labels, k, weights)
+                members = wsums > 0
+            n_empty = int(k - xp.count_nonzero(members))
+        relocated = False
         joined = None  # the cluster whose centre the empty centres take
         if n_empty:
             if on_empty is not None:
@@ -374,7 +431,8 @@ def lloyd(
                 # empty centres take the centre of the heaviest cluster
                 joined = int(xp.argmax(wsums))
             elif empty == "relocate" and medians:
-                relocate_empty_medians(X, weights, min_d2, sums, has_members, backend)
+                relocate_empty_medians(X, weights, min_d2, sums, members, backend)
+                relocated = True
             elif empty == "relocate":
                 relocate_empty(
                     X,
@@ -383,26 +441,22 @@ def lloyd(
                     min_d2,
                     sums,
                     wsums,
-                    np.flatnonzero(backend.to_host(~has_members)),
+                    np.flatnonzero(backend.to_host(~members)),
                     backend,
                     far=(step.far_rows, step.far_labels, step.far_weights) if fused else None,
                 )
-                has_members = wsums > 0
-        if not medians:
-            sums[has_members] /= wsums[has_members][:, None]
-        if spherical:  # unit-length centres; a zero mean has no direction
-            norms = xp.sqrt(xp.sum(sums * sums, axis=1))
-            has_members &= norms > 0
-            sums[has_members] /= norms[has_members][:, None]
-        new_centers = backend.astype(sums, X.dtype)
+                members = wsums > 0
+                relocated = True
+        if not fused or relocated:
+            new_centers, has_members, shift = mean_update(
+                backend, sums, wsums, members, centers, X.dtype, spherical
+            )
+            shift = float(shift)
         if n_empty and empty == "drop":
-            new_centers = new_centers[has_members]
+            new_centers = drop_empty(backend, new_centers, has_members)
             shift = float("nan")
-        else:
-            if joined is not None:
-                new_centers[~has_members] = new_centers[joined, :]
-            elif not xp.all(has_members):  # "keep", or relocation ran out of rows
-                new_centers[~has_members] = centers[~has_members]
+        elif joined is not None:
+            new_centers = xp.where(has_members[:, None], new_centers, new_centers[joined, :])
             delta = backend.astype(new_centers, xp.float64) - centers
             shift = float(xp.sum(delta * delta))
         centers = new_centers
@@ -428,7 +482,8 @@ def lloyd(
             break
     if fused and ((final_assignment and not labels_fit_centers) or labels is None):
         step = fused_step(backend, X, centers, weights, None, origin, formula, 0, assigner)
-        labels, inertia = step.labels, step.inertia
+        labels = step.labels
+        inertia = read_step(backend, step)[0]
     elif (final_assignment and not labels_fit_centers) or labels is None:
         labels, min_d2 = assign_checked(backend, X, centers, origin, formula, assigner)
         if distortion_tol is not None:

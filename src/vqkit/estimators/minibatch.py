@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ..backends import Backend, array_kind, get_backend
-from ..core.lloyd import assign_checked, fused_step, total_inertia
+from ..core.lloyd import assign_checked, fused_step, read_step, total_inertia
 from ..core.minibatch import (
     MiniBatchState,
     MiniBatchStats,
@@ -397,7 +397,7 @@ class MiniBatchKMeans(CentroidEstimator):
         self._set_state_attributes(state, X.shape[1])
         if self.compute_labels:  # one read: lazy labels on the workers, the inertia
             result = fused_step(backend, X, state.centers, weights, None, state.origin, "auto", 0)
-            self.labels_, self.inertia_ = result.labels, result.inertia
+            self.labels_, self.inertia_ = result.labels, read_step(backend, result)[0]
         return self
 
     def _set_state_attributes(self, state: MiniBatchState, n_features: int) -> None:
