@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from .._display import block, fields, image_tag, number
 from ..io.atomic import atomic_write
 from .codebook import Codebook, check_k
 
@@ -63,6 +64,12 @@ class QuantizedImage:
     compression_ratio : float
         ``24 / bits_per_pixel``: 24-bit RGB against the packed codes (the
         palette and any alpha channel are not counted).
+    original : ndarray or None
+        The input image (not copied), for the notebook view's comparison.
+
+    In a notebook the result shows as thumbnails of the original and the
+    quantized image with the PSNR and the colours; its repr names the sizes
+    and metrics, never the pixels.
     """
 
     image: np.ndarray
@@ -72,6 +79,32 @@ class QuantizedImage:
     unique_colours: int
     bits_per_pixel: int
     compression_ratio: float
+    original: np.ndarray | None = None
+
+    def __repr__(self) -> str:
+        height, width = self.image.shape[:2]
+        return (
+            f"QuantizedImage({width}x{height}, {self.codebook.k} colours from "
+            f"{self.unique_colours}, psnr={self.psnr:.2f} dB, "
+            f"{self.bits_per_pixel} bits per pixel)"
+        )
+
+    def _repr_html_(self) -> str:
+        """The notebook view: thumbnails of the original (when known) and the
+        quantized image, beside the PSNR, colours and sizes."""
+        pictures = "" if self.original is None else image_tag(self.original, "original")
+        pictures += image_tag(self.image, f"{self.codebook.k} colours")
+        height, width = self.image.shape[:2]
+        summary = fields(
+            [
+                ("size", f"{width} x {height} pixels"),
+                ("colours", f"{self.codebook.k} (from {self.unique_colours})"),
+                ("PSNR", f"{self.psnr:.2f} dB"),
+                ("bits per pixel", str(self.bits_per_pixel)),
+                ("compression ratio", number(self.compression_ratio, 4)),
+            ]
+        )
+        return block("QuantizedImage", f"<div>{pictures}</div>{summary}")
 
     def save(self, path: str | os.PathLike[str]) -> str:
         """Write :attr:`image` as a PNG file (float images scaled to 0-255),
@@ -210,4 +243,5 @@ def quantize_image(
         unique_colours=unique,
         bits_per_pixel=bpp,
         compression_ratio=float("inf") if bpp == 0 else 24.0 / bpp,
+        original=image,
     )
