@@ -26,18 +26,20 @@ walks its tree of splits).
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import os
 import sys
 import warnings
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from .._display import block, fields, number, short
+from .._progress import ProgressBar, chained
 from ..backends import Backend, get_backend
 from ..core.fit import exact_scale, scale_by, unit_rows
 from ..core.lloyd import assign_checked
@@ -378,6 +380,25 @@ class CentroidEstimator(ABC):
         return -float(
             backend.total(d2) if weights is None else backend.total(backend.like(weights, d2) * d2)
         )
+
+    # ------------------------------------------------------------------
+    # progress=True: a bar with an ETA on stderr for fits of over a second
+
+    @contextlib.contextmanager
+    def _progress_callback(
+        self,
+        callback: Callable[[Any], Any] | None,
+        total: int,
+        feeder: Callable[[ProgressBar], Callable[[Any], Any]],
+    ) -> Iterator[Callable[[Any], Any] | None]:
+        """Yield the fit's ``callback``, joined, when the estimator's
+        ``progress`` is True, to ``feeder(bar)``: the callback moving a bar
+        of ``total`` units (see :mod:`vqkit._progress`)."""
+        if not self.__dict__.get("progress", False):
+            yield callback
+            return
+        with ProgressBar(f"{type(self).__name__} fit", total) as bar:
+            yield chained(callback, feeder(bar))
 
     # ------------------------------------------------------------------
     # notebook display: repr() stays scikit-learn's (the changed
