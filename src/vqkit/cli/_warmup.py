@@ -70,6 +70,7 @@ FITS: tuple[Callable[[], object], ...] = (
     _fit(np.float64, 500, 2, 3),
     _fit(np.float32, 200_000, 3, 4),
     _fit(np.float64, 200_000, 3, 4),
+    _fit(np.float64, 20_000, 3, 16),  # colour quantization's kernels, without Pillow too
 )
 
 
