@@ -35,19 +35,19 @@ import numpy as np
 #: (differences, dot products, matrix products, exact float64 from float32
 #: products), Hamerly's bounds, both seedings and the small-fit path.
 COMMANDS: tuple[tuple[str, ...], ...] = (
-    ("cluster", "small.csv", "-k", "3"),
-    ("cluster", "table.csv", "-k", "16"),
-    ("cluster", "vectors32.npy", "-k", "4"),
-    ("choose-k", "small.csv"),
-    ("choose-k", "table.csv", "--k", "2:4"),
-    ("train-codebook", "vectors32.npy", "-k", "64", "-o", "book32.npz"),
+    ("cluster", "small.csv", "-k", "3", "--seed", "0"),
+    ("cluster", "table.csv", "-k", "16", "--seed", "0"),
+    ("cluster", "vectors32.npy", "-k", "4", "--seed", "0"),
+    ("choose-k", "small.csv", "--seed", "0"),
+    ("choose-k", "table.csv", "--k", "2:4", "--seed", "0"),
+    ("train-codebook", "vectors32.npy", "-k", "64", "-o", "book32.npz", "--seed", "0"),
     ("encode", "vectors32.npy", "-b", "book32.npz", "-o", "codes32.npy"),
     ("decode", "codes32.npy", "-b", "book32.npz", "-o", "restored32.npy"),
-    ("train-codebook", "wide64.npy", "-k", "256", "-o", "book64.npz"),
+    ("train-codebook", "wide64.npy", "-k", "256", "-o", "book64.npz", "--seed", "0"),
     ("encode", "wide64.npy", "-b", "book64.npz", "-o", "codes64.npy"),
     ("decode", "codes64.npy", "-b", "book64.npz", "-o", "restored64.npy"),
-    ("quantize", "photo.png", "-k", "16", "-o", "photo16.png"),
-    ("quantize", "photo.png", "-k", "4", "-o", "photo4.png"),
+    ("quantize", "photo.png", "-k", "16", "-o", "photo16.png", "--seed", "0"),
+    ("quantize", "photo.png", "-k", "4", "-o", "photo4.png", "--seed", "0"),
 )
 
 
