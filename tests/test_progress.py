@@ -36,6 +36,7 @@ def test_kmeans_progress_writes_a_bar_to_stderr(X, no_delay, capsys):
     assert "run 2/2, iteration" in captured.err and "inertia" in captured.err
     assert "100%" in captured.err  # a run ending early still ends the bar full
     assert "\r" in captured.err  # drawn in place, even on a captured stream
+    assert "\x1b" not in captured.err  # no terminal codes where there is no terminal
 
 
 def test_minibatch_progress_counts_steps(X, no_delay, capsys):

@@ -28,18 +28,30 @@ import click
 DELAY_SECONDS = 1.0
 
 
+#: The terminal codes click writes around a bar to hide the cursor.
+_CURSOR_CODES = ("\x1b[?25l", "\x1b[?25h")
+
+
 class _AlwaysDrawn:
     """A text stream that answers yes to ``isatty``, so that click draws
     the bar (with carriage returns) on a stream that is not a terminal:
-    a notebook's output, a file or a test's buffer."""
+    a notebook's output, a file or a test's buffer (without the codes that
+    hide a terminal's cursor, which mean nothing there)."""
 
     def __init__(self, stream: IO[str]) -> None:
         self._stream = stream
+        try:
+            self._terminal = bool(stream.isatty())
+        except (AttributeError, ValueError):
+            self._terminal = False
 
     def isatty(self) -> bool:
         return True
 
     def write(self, text: str) -> int:
+        if not self._terminal:
+            for code in _CURSOR_CODES:
+                text = text.replace(code, "")
         return self._stream.write(text)
 
     def flush(self) -> None:
