@@ -128,8 +128,15 @@ def _make_inputs(folder: Path) -> None:
 
 
 def _env(cache: Path) -> dict[str, str]:
+    """The children's environment: a fresh numba cache, and this process's
+    vqkit first on the path (the children run in a temporary folder, where a
+    relative ``PYTHONPATH=src`` would find nothing)."""
+    import vqkit
+
     env = dict(os.environ)
     env["NUMBA_CACHE_DIR"] = str(cache)
+    here = str(Path(vqkit.__file__).resolve().parents[1])
+    env["PYTHONPATH"] = os.pathsep.join([here, *filter(None, [env.get("PYTHONPATH")])])
     env.pop("NUMBA_DISABLE_JIT", None)
     return env
 
