@@ -36,8 +36,10 @@ import numpy as np
 #: products), Hamerly's bounds, both seedings and the small-fit path.
 COMMANDS: tuple[tuple[str, ...], ...] = (
     ("cluster", "small.csv", "-k", "3", "--seed", "0"),
+    ("cluster", "table.csv", "-k", "8", "--seed", "0"),
     ("cluster", "table.csv", "-k", "16", "--seed", "0"),
     ("cluster", "vectors32.npy", "-k", "4", "--seed", "0"),
+    ("cluster", "vectors32.npy", "-k", "8", "--seed", "0"),
     ("choose-k", "small.csv", "--seed", "0"),
     ("choose-k", "table.csv", "--k", "2:4", "--seed", "0"),
     ("train-codebook", "vectors32.npy", "-k", "64", "-o", "book32.npz", "--seed", "0"),
@@ -66,6 +68,8 @@ def _fit(dtype: type, n: int, d: int, k: int) -> Callable[[], object]:
 FITS: tuple[Callable[[], object], ...] = (
     _fit(np.float32, 10_000, 8, 16),
     _fit(np.float64, 10_000, 8, 16),
+    _fit(np.float32, 5000, 6, 8),
+    _fit(np.float64, 5000, 6, 8),
     _fit(np.float32, 500, 2, 3),
     _fit(np.float64, 500, 2, 3),
     _fit(np.float32, 200_000, 3, 4),
