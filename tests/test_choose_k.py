@@ -242,13 +242,15 @@ def test_progress_callable(three_blobs):
     assert calls[0][2] == "fitted k=1" and "gap reference 3/3" in [c[2] for c in calls]
 
 
-def test_progress_true_prints_to_stderr(three_blobs, capsys):
+def test_progress_true_draws_a_bar_on_stderr(three_blobs, capsys, monkeypatch):
+    monkeypatch.setattr("vqkit._progress.DELAY_SECONDS", 0.0)  # at once, not after 1 s
     choose_k(
         three_blobs, range(1, 3), methods="gap", n_references=2, random_state=0, progress=True
     )
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert captured.err.splitlines()[0].startswith("choose_k [1/4] fitted k=1")
+    assert "choose_k" in captured.err and "fitted k=1" in captured.err
+    assert "100%" in captured.err
     choose_k(
         three_blobs, range(1, 3), methods="gap", n_references=2, random_state=0, progress=False
     )

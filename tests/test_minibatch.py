@@ -94,6 +94,7 @@ def test_params_repr_and_clone():
         "n_init",
         "reassignment_ratio",
         "callback",
+        "progress",
     }
 
 

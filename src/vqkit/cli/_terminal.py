@@ -7,6 +7,8 @@ import warnings
 
 import click
 
+from .._progress import ProgressBar, lloyd_callback
+
 
 def _is_terminal(stream):
     try:
@@ -63,34 +65,8 @@ def _kmeans_progress(enabled, label, runs, max_iter):
     if not enabled:
         yield None
         return
-    state = {"run": 0}
-
-    def show(item):
-        if item is None:
-            return None
-        run = f"run {state['run']}/{runs}, " if runs > 1 else ""
-        return f"{run}iteration {item.iteration + 1}, inertia {item.inertia:.6g}"
-
-    with click.progressbar(
-        length=runs * max_iter,
-        label=label,
-        file=sys.stderr,
-        item_show_func=show,
-        show_eta=False,
-    ) as bar:
-
-        def callback(stats):
-            if stats.iteration == 0:
-                state["run"] += 1
-                target = (state["run"] - 1) * max_iter
-                if target > bar.pos:
-                    bar.update(target - bar.pos)
-            bar.update(1, stats)
-            return None
-
-        yield callback
-        if bar.length > bar.pos:
-            bar.update(bar.length - bar.pos)
+    with ProgressBar(label, runs * max_iter, stream=sys.stderr) as bar:
+        yield lloyd_callback(bar, max_iter, runs)
 
 
 def _choose_k_progress(enabled):
@@ -99,24 +75,10 @@ def _choose_k_progress(enabled):
     callable (None when the bar is off)."""
     if not enabled:
         return None, lambda: None
-    bar = click.progressbar(
-        length=1,
-        label="choosing k",
-        file=sys.stderr,
-        show_eta=False,
-        item_show_func=lambda message: message,
-    )
-    bar.__enter__()
-    state = {"closed": False}
+    bar = ProgressBar("choosing k", 1, stream=sys.stderr)
 
     def progress(done, total, message=None):
-        bar.length = max(int(total), 1)
-        if done > bar.pos:
-            bar.update(done - bar.pos, message)
+        bar.set_total(total)
+        bar.advance_to(done, message)
 
-    def close():
-        if not state["closed"]:
-            state["closed"] = True
-            bar.__exit__(None, None, None)
-
-    return progress, close
+    return progress, lambda: bar.close(complete=False)

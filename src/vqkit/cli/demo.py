@@ -16,6 +16,8 @@ import numpy as np
 from ..scipy_vq import kmeans, kmeans2, vq
 from ._options import command
 from ._output import _check_writable, _file_errors
+from ._terminal import _stderr_is_terminal
+from ._warmup import counting_compiles, warm_up
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -106,12 +108,22 @@ def figure(results: list[dict[str, Any]]) -> Figure:
     help="Where to save the scatter plots (PNG).",
 )
 @click.option("--no-plot", is_flag=True, help="Only print; do not save a figure.")
-def demo(output: str, no_plot: bool) -> None:
+@click.option(
+    "--no-warm-up",
+    is_flag=True,
+    help="Do not compile the other commands' kernels ahead (done once, when "
+    "the demo itself had to compile).",
+)
+def demo(output: str, no_plot: bool, no_warm_up: bool) -> None:
     """Run the SciPy k-means tutorial's examples on vqkit.
 
     Prints the centroids and distortions of standard k-means, k-means++ and
     vector quantization on the tutorial's data (the same numbers SciPy
     prints), and saves the three scatter plots with their centroids.
+
+    The first run in a new installation also compiles the kernels of the
+    other commands (once, into numba's cache), so that their first run
+    does not wait for the compiler.
 
     \b
     Examples:
@@ -121,13 +133,24 @@ def demo(output: str, no_plot: bool) -> None:
     """
     if not no_plot:
         _check_writable(output, "--output")
-    results = run_examples()
+    with counting_compiles() as compiled:
+        results = run_examples()
     for r in results:
         click.echo(f"== {r['title']} ==")
         click.echo(r["text"])
         click.echo()
-    if no_plot:
-        return
+    if not no_plot:
+        _save_plots(results, output)
+    if compiled[0] and not no_warm_up:
+        click.echo(
+            "Compiling the kernels of the other commands once, into numba's cache "
+            "(a minute or two; later runs start at once) ...",
+            err=True,
+        )
+        warm_up(show_progress=_stderr_is_terminal())
+
+
+def _save_plots(results: list[dict[str, Any]], output: str) -> None:
     try:
         fig = figure(results)
     except ImportError as exc:

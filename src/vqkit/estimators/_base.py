@@ -26,17 +26,20 @@ walks its tree of splits).
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import os
 import sys
 import warnings
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .._display import block, fields, number, short
+from .._progress import ProgressBar, chained
 from ..backends import Backend, get_backend
 from ..core.fit import exact_scale, scale_by, unit_rows
 from ..core.lloyd import assign_checked
@@ -129,12 +132,13 @@ class CentroidEstimator(ABC):
         """Check the parameters against the estimator's table of constraints."""
         validate_params(self._parameter_constraints, self.get_params())
 
-    def __repr__(self) -> str:
+    def _changed_params(self) -> dict[str, Any]:
+        """The parameters whose value differs from the constructor's default."""
         defaults = {
             name: p.default
             for name, p in inspect.signature(type(self).__init__).parameters.items()
         }
-        changed = []
+        changed = {}
         for name in self._param_names():
             value = getattr(self, name)
             default = defaults.get(name, inspect.Parameter.empty)
@@ -145,8 +149,12 @@ class CentroidEstimator(ABC):
                 except Exception:  # arrays and other odd values: show them
                     same = False
             if not same:
-                changed.append(f"{name}={value!r}")
-        return f"{type(self).__name__}({', '.join(changed)})"
+                changed[name] = value
+        return changed
+
+    def __repr__(self) -> str:
+        changed = self._changed_params()
+        return f"{type(self).__name__}({', '.join(f'{n}={v!r}' for n, v in changed.items())})"
 
     # ------------------------------------------------------------------
     # files
@@ -372,3 +380,71 @@ class CentroidEstimator(ABC):
         return -float(
             backend.total(d2) if weights is None else backend.total(backend.like(weights, d2) * d2)
         )
+
+    # ------------------------------------------------------------------
+    # progress=True: a bar with an ETA on stderr for fits of over a second
+
+    @contextlib.contextmanager
+    def _progress_callback(
+        self,
+        callback: Callable[[Any], Any] | None,
+        total: int,
+        feeder: Callable[[ProgressBar], Callable[[Any], Any]],
+    ) -> Iterator[Callable[[Any], Any] | None]:
+        """Yield the fit's ``callback``, joined, when the estimator's
+        ``progress`` is True, to ``feeder(bar)``: the callback moving a bar
+        of ``total`` units (see :mod:`vqkit._progress`)."""
+        if not self.__dict__.get("progress", False):
+            yield callback
+            return
+        with ProgressBar(f"{type(self).__name__} fit", total) as bar:
+            yield chained(callback, feeder(bar))
+
+    # ------------------------------------------------------------------
+    # notebook display: repr() stays scikit-learn's (the changed
+    # parameters); IPython's plain-text and HTML views add the fit summary
+
+    def _fit_summary(self) -> list[tuple[str, str]]:
+        """What a fitted model shows beside its parameters: the number of
+        clusters and features, the inertia, the iterations and the cluster
+        sizes (those it has); empty when not fitted."""
+        if not self.__sklearn_is_fitted__():
+            return []
+        fitted = self.__dict__
+        k = int(self.cluster_centers_.shape[0])
+        rows = [("clusters", str(k)), ("features", str(self.n_features_in_))]
+        if "inertia_" in fitted:
+            rows.append(("inertia", number(float(fitted["inertia_"]))))
+        if "n_iter_" in fitted:
+            rows.append(("iterations", str(fitted["n_iter_"])))
+        labels = fitted.get("labels_")
+        if isinstance(labels, np.ndarray):  # lazy or device labels are not counted
+            rows.append(("cluster sizes", _sizes_text(np.bincount(labels, minlength=k))))
+        return rows
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """IPython's plain-text view: the repr, then the fit summary."""
+        printer.text(repr(self))
+        for name, value in self._fit_summary():
+            printer.text(f"\n  {name}: {value}")
+
+    def _repr_html_(self) -> str:
+        """The notebook view: the changed parameters and the fit summary."""
+        changed = self._changed_params()
+        params = (
+            fields((name, short(value)) for name, value in changed.items())
+            if changed
+            else "<div>default parameters</div>"
+        )
+        summary = self._fit_summary()
+        state = fields(summary) if summary else "<div>not fitted</div>"
+        return block(type(self).__name__, params + state)
+
+
+def _sizes_text(sizes: np.ndarray, shown: int = 12) -> str:
+    """Cluster sizes as text: all of them when few, else the first
+    ``shown`` and the range."""
+    text = ", ".join(str(int(s)) for s in sizes[:shown])
+    if len(sizes) > shown:
+        text += f", ... ({len(sizes)} clusters, {int(sizes.min())} to {int(sizes.max())} rows)"
+    return text

@@ -6,8 +6,8 @@ it accepts, as an :class:`Allowed` of constraints:
 * ``Interval(Integral, 1)``: an integer >= 1; ``Interval(Real, 0)``: a
   number >= 0 (booleans are neither);
 * ``Options(("lloyd", "hamerly"))``: one of these strings;
-* ``NONE``, ``CALLABLE``, ``ARRAY``: None, a callable, an array (or a
-  list of rows);
+* ``NONE``, ``CALLABLE``, ``ARRAY``, ``BOOL``: None, a callable, an array
+  (or a list of rows), True or False;
 * ``UNCHECKED``: anything: a switch (``verbose``, ``copy_x``), a
   ``callback``, or a value checked where it is used (``random_state``, by
   ``vqkit.core.random.check_random_state``).
@@ -106,6 +106,7 @@ def _is_array(value: Any) -> bool:
 NONE = _Test(lambda value: value is None, "None")
 CALLABLE = _Test(callable, "a callable")
 ARRAY = _Test(_is_array, "an array")
+BOOL = _Test(lambda value: isinstance(value, (bool, np.bool_)), "True or False")
 
 
 class Allowed:
@@ -172,6 +173,7 @@ KMEANS: dict[str, Allowed] = {
     "empty_clusters": Allowed(Options(("relocate", "keep", "raise"))),
     "callback": UNCHECKED,
     "metric": Allowed(Options(METRICS)),
+    "progress": Allowed(BOOL),
 }
 
 MINIBATCH: dict[str, Allowed] = {
@@ -188,6 +190,7 @@ MINIBATCH: dict[str, Allowed] = {
     "n_init": _N_INIT,
     "reassignment_ratio": Allowed(Interval(Real, 0)),
     "callback": UNCHECKED,
+    "progress": Allowed(BOOL),
 }
 
 BISECTING: dict[str, Allowed] = {

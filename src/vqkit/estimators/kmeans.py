@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .._progress import lloyd_callback
 from ..backends import Backend, get_backend
 from ..backends.base import MANHATTAN_HINT
 from ..core.fit import fit_kmeans
@@ -141,6 +142,10 @@ class KMeans(CentroidEstimator):
         is the (weighted) sum of L1 distances; seeding is Euclidean and
         ``algorithm`` is always Lloyd's.  ``predict``, ``transform`` and
         ``score`` use the fitted metric.
+    progress : bool, default=False
+        Show a progress bar with the time left on stderr (a terminal, a
+        notebook or a file) for a fit that lasts more than a second: one
+        unit per Lloyd iteration of each run.  The result is the same.
 
     Attributes
     ----------
@@ -219,6 +224,7 @@ class KMeans(CentroidEstimator):
         empty_clusters: str = "relocate",
         callback: Callable[[IterationStats], Any] | None = None,
         metric: str = "euclidean",
+        progress: bool = False,
     ) -> None:
         self.n_clusters = n_clusters
         self.init = init
@@ -232,6 +238,7 @@ class KMeans(CentroidEstimator):
         self.empty_clusters = empty_clusters
         self.callback = callback
         self.metric = metric
+        self.progress = progress
 
     # ------------------------------------------------------------------
     # validation
@@ -277,24 +284,29 @@ class KMeans(CentroidEstimator):
         backend = get_backend(X)
         init, n_init = self._check_params(X, backend)
         weights = as_sample_weight(sample_weight, X.shape[0])
-        result = fit_kmeans(
-            X,
-            self.n_clusters,
-            backend=backend,
-            init=init,
-            n_init=n_init,
-            max_iter=self.max_iter,
-            tol=self.tol,
-            weights=weights,
-            random_state=check_random_state(self.random_state),
-            empty="keep" if self.empty_clusters == "raise" else self.empty_clusters,
-            on_empty=self._empty_handler(),
-            callback=self._iteration_callback(),
-            algorithm=resolve_algorithm(
-                self.algorithm, X.shape[1], self.n_clusters, backend, backend.numpy_dtype(X)
-            ),
-            metric=self.metric,
-        )
+        with self._progress_callback(
+            self._iteration_callback(),
+            n_init * self.max_iter,
+            lambda bar: lloyd_callback(bar, self.max_iter, n_init),
+        ) as callback:
+            result = fit_kmeans(
+                X,
+                self.n_clusters,
+                backend=backend,
+                init=init,
+                n_init=n_init,
+                max_iter=self.max_iter,
+                tol=self.tol,
+                weights=weights,
+                random_state=check_random_state(self.random_state),
+                empty="keep" if self.empty_clusters == "raise" else self.empty_clusters,
+                on_empty=self._empty_handler(),
+                callback=callback,
+                algorithm=resolve_algorithm(
+                    self.algorithm, X.shape[1], self.n_clusters, backend, backend.numpy_dtype(X)
+                ),
+                metric=self.metric,
+            )
         self.cluster_centers_ = result.centers
         self.labels_ = result.labels
         self.inertia_ = result.inertia

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .._progress import ProgressBar
 from ..backends import Backend, array_kind, get_backend
 from ..core.lloyd import assign_checked, fused_step, read_step, total_inertia
 from ..core.minibatch import (
@@ -98,6 +99,10 @@ class MiniBatchKMeans(CentroidEstimator):
         Called after every step with a
         ``vqkit.core.minibatch.MiniBatchStats`` (step, batch_inertia,
         ewa_inertia, n_reassigned, seconds); returning True stops.
+    progress : bool, default=False
+        Show a progress bar with the time left on stderr (a terminal, a
+        notebook or a file) for a ``fit`` that lasts more than a second: one
+        unit per step.  The result is the same.
 
     Attributes
     ----------
@@ -170,6 +175,7 @@ class MiniBatchKMeans(CentroidEstimator):
         n_init: str | int = "auto",
         reassignment_ratio: float = 0.01,
         callback: Callable[[MiniBatchStats], Any] | None = None,
+        progress: bool = False,
     ) -> None:
         self.n_clusters = n_clusters
         self.init = init
@@ -184,6 +190,7 @@ class MiniBatchKMeans(CentroidEstimator):
         self.n_init = n_init
         self.reassignment_ratio = reassignment_ratio
         self.callback = callback
+        self.progress = progress
 
     # ------------------------------------------------------------------
     # validation
@@ -255,22 +262,27 @@ class MiniBatchKMeans(CentroidEstimator):
         init, n_init, init_size = self._check_params(X)
         weights = as_sample_weight(sample_weight, X.shape[0])
         rng = check_random_state(self.random_state)
-        result = fit_minibatch(
-            X,
-            self.n_clusters,
-            backend=backend,
-            init=init,
-            n_init=n_init,
-            init_size=init_size,
-            batch_size=self.batch_size,
-            max_iter=self.max_iter,
-            tol=self.tol,
-            max_no_improvement=self.max_no_improvement,
-            reassignment_ratio=self.reassignment_ratio,
-            weights=weights,
-            random_state=rng,
-            callback=self._step_callback(),
-        )
+        with self._progress_callback(
+            self._step_callback(),
+            max(1, (self.max_iter * X.shape[0]) // self.batch_size),
+            _step_progress,
+        ) as callback:
+            result = fit_minibatch(
+                X,
+                self.n_clusters,
+                backend=backend,
+                init=init,
+                n_init=n_init,
+                init_size=init_size,
+                batch_size=self.batch_size,
+                max_iter=self.max_iter,
+                tol=self.tol,
+                max_no_improvement=self.max_no_improvement,
+                reassignment_ratio=self.reassignment_ratio,
+                weights=weights,
+                random_state=rng,
+                callback=callback,
+            )
         state = result.state
         self._rng, self._state = rng, state
         self.n_iter_ = result.n_iter
@@ -416,3 +428,13 @@ class MiniBatchKMeans(CentroidEstimator):
         labels, min_d2 = assign_checked(backend, X, self.cluster_centers_)
         self.labels_ = labels
         self.inertia_ = total_inertia(backend.xp, min_d2, weights)
+
+
+def _step_progress(bar: ProgressBar) -> Callable[[MiniBatchStats], None]:
+    """The callback moving ``progress=True``'s bar: one unit per step."""
+
+    def step(stats: MiniBatchStats) -> None:
+        ewa = "" if stats.ewa_inertia is None else f", ewa inertia {stats.ewa_inertia:.6g}"
+        bar.advance(1, f"step {stats.step + 1}{ewa}")
+
+    return step

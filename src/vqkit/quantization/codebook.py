@@ -11,6 +11,7 @@ from typing import Any, cast
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
+from .._display import block, fields, number
 from ..backends import get_backend
 from ..core.fit import exact_scale, scale_by
 from ..core.lloyd import assign_checked
@@ -107,6 +108,9 @@ class Codebook:
     codebook_bytes : int
         Size of the code words in bytes (``k * n_features * itemsize``);
         not counted by :meth:`compression_ratio`.
+    training_distortion : Distortion or None
+        The distortion on the training data (weighted by ``sample_weight``)
+        of a code book made by :meth:`train`; None otherwise.
 
     Examples
     --------
@@ -136,6 +140,8 @@ class Codebook:
         C = as_float_2d(codewords, name="codewords", copy=True)
         C.setflags(write=False)
         self._codewords = C
+        #: The (weighted) distortion on the training data, set by :meth:`train`.
+        self.training_distortion: Distortion | None = None
 
     @classmethod
     def train(
@@ -189,7 +195,11 @@ class Codebook:
         estimator_class = KMeans if method == "kmeans" else MiniBatchKMeans
         estimator = estimator_class(n_clusters=k, random_state=random_state, **kmeans_params)
         estimator.fit(X, sample_weight=sample_weight)
-        return cls(estimator.cluster_centers_)
+        book = cls(estimator.cluster_centers_)
+        rows = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
+        mse = float(estimator.inertia_) / rows
+        book.training_distortion = Distortion(mse, mse / X.shape[1], X.shape[0])
+        return book
 
     # ------------------------------------------------------------------
     # attributes
@@ -220,6 +230,34 @@ class Codebook:
 
     def __repr__(self) -> str:
         return f"Codebook(k={self.k}, n_features={self.n_features}, dtype={self._codewords.dtype})"
+
+    def _summary(self) -> list[tuple[str, str]]:
+        """What the notebook views show: sizes and the training distortion."""
+        trained = self.training_distortion
+        return [
+            ("code words (k)", str(self.k)),
+            ("dimensions", str(self.n_features)),
+            ("dtype", str(self._codewords.dtype)),
+            ("bits per vector", str(self.bits_per_vector)),
+            ("code book size", f"{self.codebook_bytes} bytes"),
+            (
+                "training distortion",
+                "not measured (not trained here)"
+                if trained is None
+                else f"{number(trained.mse_per_vector)} per vector "
+                f"({number(trained.mse_per_component)} per component)",
+            ),
+        ]
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """IPython's plain-text view: the repr, then the sizes and distortion."""
+        printer.text(repr(self))
+        for name, value in self._summary()[3:]:
+            printer.text(f"\n  {name}: {value}")
+
+    def _repr_html_(self) -> str:
+        """The notebook view: sizes, bits per vector and distortion."""
+        return block("Codebook", fields(self._summary()))
 
     # ------------------------------------------------------------------
     # encoding and decoding

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from .._display import block, fields, image_tag, number
 from .codebook import Codebook, check_k
 from .image_files import open_image, read_image, write_image
 
@@ -70,6 +71,12 @@ class QuantizedImage:
         Pixels the palette was trained on (all of them, a ``sample_size``
         sample, or a sample that bounds the work of a large ``k``); 0 when
         every distinct colour was kept.
+    original : ndarray or None
+        The input image (not copied), for the notebook view's comparison.
+
+    In a notebook the result shows as thumbnails of the original and the
+    quantized image with the PSNR and the colours; its repr names the sizes
+    and metrics, never the pixels.
     """
 
     image: np.ndarray
@@ -91,6 +98,33 @@ class QuantizedImage:
             words = words * 255.0
         dtype = np.uint16 if self.image.dtype == np.uint16 else np.uint8
         return np.clip(np.rint(words), 0, np.iinfo(dtype).max).astype(dtype)
+
+    original: np.ndarray | None = None
+
+    def __repr__(self) -> str:
+        height, width = self.image.shape[:2]
+        return (
+            f"QuantizedImage({width}x{height}, {self.codebook.k} colours from "
+            f"{self.unique_colours}, psnr={self.psnr:.2f} dB, "
+            f"{self.bits_per_pixel} bits per pixel)"
+        )
+
+    def _repr_html_(self) -> str:
+        """The notebook view: thumbnails of the original (when known) and the
+        quantized image, beside the PSNR, colours and sizes."""
+        pictures = "" if self.original is None else image_tag(self.original, "original")
+        pictures += image_tag(self.image, f"{self.codebook.k} colours")
+        height, width = self.image.shape[:2]
+        summary = fields(
+            [
+                ("size", f"{width} x {height} pixels"),
+                ("colours", f"{self.codebook.k} (from {self.unique_colours})"),
+                ("PSNR", f"{self.psnr:.2f} dB"),
+                ("bits per pixel", str(self.bits_per_pixel)),
+                ("compression ratio", number(self.compression_ratio, 4)),
+            ]
+        )
+        return block("QuantizedImage", f"<div>{pictures}</div>{summary}")
 
     def save(self, path: str | os.PathLike[str]) -> str:
         """Write :attr:`image` to ``path`` in the format its extension names
@@ -307,6 +341,7 @@ def quantize_image(
         compression_ratio=float("inf") if bpp == 0 else source_bits_per_pixel / bpp,
         source_bits_per_pixel=source_bits_per_pixel,
         training_pixels=training,
+        original=image,
     )
 
 

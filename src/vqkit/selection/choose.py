@@ -8,13 +8,13 @@ fits are shared by all criteria), runs the criteria of
 
 from __future__ import annotations
 
-import sys
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .._progress import ProgressBar
 from ..backends import Backend, get_backend
 from ..core.fit import fit_kmeans
 from ..core.random import check_random_state
@@ -34,7 +34,7 @@ from .vote import CAN_SAY_ONE, decide
 
 __all__ = ["choose_k"]
 
-#: What ``progress=`` may be: None/False (silent), True (lines on stderr) or
+#: What ``progress=`` may be: None/False (silent), True (a bar on stderr) or
 #: a callable ``progress(done, total, message)``.
 Progress = bool | Callable[[int, int, str], object] | None
 
@@ -46,7 +46,7 @@ def _reporter(progress: Progress, total: int) -> Callable[[str], None]:
     if progress is None or progress is False:
         sink = None
     elif progress is True:
-        sink = _print_progress
+        sink = _bar_sink(total)
     else:
         sink = progress
 
@@ -58,8 +58,17 @@ def _reporter(progress: Progress, total: int) -> Callable[[str], None]:
     return step
 
 
-def _print_progress(done: int, total: int, message: str) -> None:
-    print(f"choose_k [{done}/{total}] {message}", file=sys.stderr, flush=True)
+def _bar_sink(total: int) -> Callable[[int, int, str], None]:
+    """``progress=True``: a bar with the time left on stderr, shown once the
+    work has lasted a second (see :mod:`vqkit._progress`)."""
+    bar = ProgressBar("choose_k", total)
+
+    def sink(done: int, total: int, message: str) -> None:
+        bar.advance_to(done, message)
+        if done >= total:
+            bar.close()
+
+    return sink
 
 
 def _seed(rng: np.random.RandomState | np.random.Generator) -> int:
@@ -182,9 +191,11 @@ def choose_k(
     max_iter : int, default 300
         Lloyd iterations per fit of the data.
     progress : None, bool or callable
-        None/False: silent; True: one line per step on stderr; a callable
-        ``progress(done, total, message)`` is called after each step (one
-        step per k fitted, per gap reference set, per held-out split).
+        None/False: silent; True: a progress bar with the time left on
+        stderr (a terminal, a notebook or a file) once the work has lasted a
+        second; a callable ``progress(done, total, message)`` is called
+        after each step (one step per k fitted, per gap reference set, per
+        held-out split).
 
     Returns
     -------

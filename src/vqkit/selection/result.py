@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .._display import block, bullet_list, escape, fields, number, table
 from .criteria import RULES
 from .vote import Decision, decide
 
@@ -31,6 +32,11 @@ COLUMNS = (
     "gap_sd",
     "prediction_strength",
 )
+
+
+#: The column of the per-k table that each criterion reads, where its name
+#: is not the column's.
+_PICK_COLUMN = {"elbow": "inertia"}
 
 
 class ChooseKResult:
@@ -110,6 +116,43 @@ class ChooseKResult:
 
     def __str__(self) -> str:
         return self.report()
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """IPython's plain-text view: the report."""
+        printer.text(self.report())
+
+    def _repr_html_(self) -> str:
+        """The notebook view: the per-k table (the row of ``best_k``
+        shaded, each criterion's pick in bold), the picks and the notes."""
+        columns = [c for c in COLUMNS if not np.all(np.isnan(self.table[c]))]
+        rows = [
+            [k] + [number(self.table[c][i], 5) for c in columns] for i, k in enumerate(self.ks)
+        ]
+        picked = {
+            (self.ks.index(pick), 1 + columns.index(_PICK_COLUMN.get(method, method)))
+            for method, pick in self.picks.items()
+            if pick in self.ks and _PICK_COLUMN.get(method, method) in columns
+        }
+        best = [self.ks.index(self.best_k)] if self.best_k in self.ks else []
+        picks = fields(
+            (
+                method,
+                f"{'-' if self.picks.get(method) is None else self.picks[method]}  "
+                f"({RULES[method]})",
+            )
+            for method in self.methods
+        )
+        support = self.votes.get(self.best_k, 0)
+        body = (
+            f"<div>{self.n_samples} rows x {self.n_features} features, "
+            f"k = {escape(_range_text(self.ks))}, n_init = {self.n_init}</div>"
+            + table(["k", *columns], rows, marked_rows=best, marked_cells=picked)
+            + picks
+            + f"<div><b>best_k = {self.best_k}</b> "
+            f"({support} of {len(self.methods)} criteria)</div>"
+            + (bullet_list(self.notes) if self.notes else "")
+        )
+        return block("ChooseKResult", body)
 
     def report(self) -> str:
         """A plain-text report: the per-k table, the picks, ``best_k``, the notes."""
