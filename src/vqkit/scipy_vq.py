@@ -215,6 +215,9 @@ def whiten(obs, check_finite=None):
         check_finite = array_kind(obs) != "dask"
     obs = _asarray(backend, obs, ref, check_finite)
     xp = backend.xp
+    if ref is not None and not xp.isdtype(obs.dtype, ("real floating", "complex floating")):
+        # NumPy's std of integers and booleans is float64; other libraries refuse them
+        obs = backend.astype(obs, xp.float64)
     std_dev = xp.std(obs, axis=0)
     zero_std = std_dev == 0
     std_dev = xp.where(zero_std, xp.ones_like(std_dev), std_dev)

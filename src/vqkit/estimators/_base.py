@@ -367,7 +367,7 @@ class CentroidEstimator(ABC):
         ``cluster_centers_``, in the fitted metric."""
         X, backend = self._check_new_data(X)
         _, min_d2 = self._nearest(X, backend)
-        weights = as_sample_weight(sample_weight, X.shape[0])
+        weights = as_sample_weight(sample_weight, X.shape[0], X)
         d2 = backend.astype(min_d2, backend.xp.float64)
         return -float(
             backend.total(d2) if weights is None else backend.total(backend.like(weights, d2) * d2)

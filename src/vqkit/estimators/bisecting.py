@@ -188,7 +188,7 @@ class BisectingKMeans(CentroidEstimator):
         X = as_float_2d(X, accept_sparse=True)
         backend = get_backend(X)
         n_init, algorithm = self._check_params(X, backend)
-        weights = as_sample_weight(sample_weight, X.shape[0])
+        weights = as_sample_weight(sample_weight, X.shape[0], X)
         result = bisecting_kmeans(
             X,
             self.n_clusters,

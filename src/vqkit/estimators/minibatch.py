@@ -252,7 +252,7 @@ class MiniBatchKMeans(CentroidEstimator):
         X = as_float_2d(X, accept_sparse=True)
         backend = get_backend(X)
         init, n_init, init_size = self._check_params(X)
-        weights = as_sample_weight(sample_weight, X.shape[0])
+        weights = as_sample_weight(sample_weight, X.shape[0], X)
         rng = check_random_state(self.random_state)
         result = fit_minibatch(
             X,
@@ -315,7 +315,7 @@ class MiniBatchKMeans(CentroidEstimator):
             init, n_init, init_size = self._check_params(X)
         else:
             X, backend = self._check_new_data(X)
-        weights = as_sample_weight(sample_weight, X.shape[0])
+        weights = as_sample_weight(sample_weight, X.shape[0], X)
         rng = getattr(self, "_rng", None)
         if rng is None:
             rng = self._rng = check_random_state(self.random_state)
@@ -376,7 +376,7 @@ class MiniBatchKMeans(CentroidEstimator):
         else:
             X, backend = self._check_new_data(X)
             state = self._current_state()
-        weights = as_sample_weight(sample_weight, X.shape[0])
+        weights = as_sample_weight(sample_weight, X.shape[0], X)
         rng = getattr(self, "_rng", None)
         if rng is None:
             rng = check_random_state(self.random_state)

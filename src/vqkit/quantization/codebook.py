@@ -185,7 +185,7 @@ class Codebook:
             raise ValueError(f"method must be one of {METHODS}, got {method!r}.")
         X = as_float_2d(X)
         check_n_clusters(check_k(k), X.shape[0])
-        sample_weight = as_sample_weight(sample_weight, X.shape[0])
+        sample_weight = as_sample_weight(sample_weight, X.shape[0], X)
         estimator_class = KMeans if method == "kmeans" else MiniBatchKMeans
         estimator = estimator_class(n_clusters=k, random_state=random_state, **kmeans_params)
         estimator.fit(X, sample_weight=sample_weight)

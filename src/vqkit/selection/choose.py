@@ -217,7 +217,7 @@ def choose_k(
     n, d = X.shape
     ks = check_ks(k, n)
     methods = check_methods(methods)
-    weights = as_sample_weight(sample_weight, n)
+    weights = as_sample_weight(sample_weight, n, X)
     check_params(
         n_references,
         reference,
