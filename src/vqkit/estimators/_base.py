@@ -38,7 +38,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ..backends import Backend, get_backend
-from ..core.fit import exact_scale, scale_by, unit_rows
+from ..core.fit import data_scale, scale_by, unit_rows
 from ..core.lloyd import assign_checked
 from ..exceptions import NotFittedError, convergence_warning
 from ..validation import as_float_2d, as_sample_weight
@@ -250,8 +250,7 @@ class CentroidEstimator(ABC):
         scale's exponent: a power of two, so that nearer stays nearer exactly
         (see ``vqkit.core.fit.exact_scale``); 0 for ordinary magnitudes."""
         centers = backend.like(centers, X)
-        largest = max(backend.max_abs(X), backend.max_abs(centers))
-        scale = exact_scale(largest, backend.numpy_dtype(X), X.shape[0] * X.shape[1])
+        scale = data_scale(backend, X, centers)
         return scale_by(backend, X, scale), scale_by(backend, centers, scale), scale
 
     def _nearest(self, X: Any, backend: Backend) -> tuple[Any, Any]:
@@ -268,7 +267,9 @@ class CentroidEstimator(ABC):
         if metric == "manhattan":
             return backend.assign_l1(X, self.cluster_centers_)
         X, centers, scale = self._rescaled(backend, X, self.cluster_centers_)
-        labels, min_d2 = assign_checked(backend, X, centers)
+        # centred on the centres' mean, as the fit centres on the data's:
+        # expanded-form distances far from zero keep their precision
+        labels, min_d2 = assign_checked(backend, X, centers, backend.xp.mean(centers, axis=0))
         if scale:
             with np.errstate(over="ignore", under="ignore"):
                 min_d2 = scale_by(backend, backend.astype(min_d2, backend.xp.float64), -2 * scale)

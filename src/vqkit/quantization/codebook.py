@@ -12,7 +12,7 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from ..backends import get_backend
-from ..core.fit import exact_scale, scale_by
+from ..core.fit import data_scale, scale_by
 from ..core.lloyd import assign_checked
 from ..persistence import Field, check_fields, read_archive, write_archive
 from ..validation import as_float_2d, as_sample_weight, check_n_clusters
@@ -57,7 +57,7 @@ def _nearest(X: np.ndarray, C: np.ndarray) -> np.ndarray:
     by the backend's assignment (extreme magnitudes compared in exactly
     rescaled units, as ``KMeans.predict`` does)."""
     backend = get_backend(X)
-    scale = exact_scale(max(backend.max_abs(X), backend.max_abs(C)), X.dtype, X.size)
+    scale = data_scale(backend, X, C)
     labels, _ = assign_checked(backend, scale_by(backend, X, scale), scale_by(backend, C, scale))
     return np.asarray(labels)
 
