@@ -69,9 +69,6 @@ GRID = _grid()
 #: (its state is carried across partial_fit calls); kmeans2 and vq follow
 #: SciPy's arithmetic and do not rescale either.
 LEFT = {
-    ("minibatch", "float64-1e-200-outlier=None"),
-    ("minibatch", "float32-1e-25-outlier=None"),
-    ("minibatch", "float32-1e-25-outlier=1.0"),
     ("kmeans2", "float32-1e-25-outlier=None"),
     ("kmeans2", "float32-1e-25-outlier=1.0"),
 }

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ..backends import Backend, array_kind, get_backend
-from ..core.lloyd import assign_checked, fused_step, total_inertia
+from ..core.lloyd import fused_step, total_inertia
 from ..core.minibatch import (
     MiniBatchState,
     MiniBatchStats,
@@ -412,6 +412,6 @@ class MiniBatchKMeans(CentroidEstimator):
         )
 
     def _label(self, X: Any, weights: Any, backend: Backend) -> None:
-        labels, min_d2 = assign_checked(backend, X, self.cluster_centers_)
+        labels, min_d2 = self._nearest(X, backend)  # in rescaled units where needed
         self.labels_ = labels
         self.inertia_ = total_inertia(backend.xp, min_d2, weights)
