@@ -37,7 +37,7 @@ from typing import Any, ClassVar, TypeVar
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ..backends import Backend, get_backend
+from ..backends import Backend, array_kind, get_backend
 from ..core.fit import data_scale, scale_by, unit_rows
 from ..core.lloyd import assign_checked
 from ..exceptions import NotFittedError, convergence_warning
@@ -285,7 +285,26 @@ class CentroidEstimator(ABC):
         """Cluster index (int32) of each row of ``X``: its nearest centre in
         the fitted metric (``BisectingKMeans``: the leaf its walk down the
         tree of splits reaches)."""
-        return self._assign(*self._check_new_data(X))
+        return self._in_input_library(self._assign(*self._check_new_data(X)), X)
+
+    def _in_input_library(self, value: Any, original: Any) -> Any:
+        """``value`` (a result computed on the host) as an array of the
+        library of ``original`` (the caller's ``X``), on its device, when
+        the estimator computes on the host (``_accept_array_api`` false)
+        and ``original`` is an array of another Array API library (PyTorch,
+        CuPy ...): results stay in the input's library for every
+        estimator.  Otherwise ``value`` itself."""
+        if self._accept_array_api or array_kind(original) != "array_api":
+            return value
+        return get_backend(original).like(value, original)
+
+    def _keep_in_input_library(self, original: Any) -> None:
+        """After a fit on the host: ``cluster_centers_`` and ``labels_`` as
+        arrays of ``original``'s library (see :meth:`_in_input_library`)."""
+        for name in ("cluster_centers_", "labels_"):
+            value = self.__dict__.get(name)
+            if value is not None:
+                setattr(self, name, self._in_input_library(value, original))
 
     def fit_predict(
         self, X: ArrayLike, y: Any = None, sample_weight: ArrayLike | None = None
@@ -307,12 +326,14 @@ class CentroidEstimator(ABC):
         metric = self._metric
         if "lazy" in backend.capabilities:  # a lazy (n_samples, n_clusters) Dask array
             check_dask_metric(metric)
+        centers = backend.like(self.cluster_centers_, X)
         if metric == "cosine":
-            distances = backend.sq_distances(unit_rows(backend, X), self.cluster_centers_) / 2
+            distances = backend.sq_distances(unit_rows(backend, X), centers) / 2
         elif metric == "manhattan":
-            distances = backend.l1_distances(X, self.cluster_centers_)
+            distances = backend.l1_distances(X, centers)
         else:
-            distances = backend.xp.sqrt(backend.sq_distances(X, self.cluster_centers_))
+            distances = backend.xp.sqrt(backend.sq_distances(X, centers))
+        distances = self._in_input_library(distances, original)
         container = output_container(
             self.__dict__.get("_sklearn_output_config", {}).get("transform")
         )

@@ -185,6 +185,7 @@ class BisectingKMeans(CentroidEstimator):
         self
         """
         self._reset_feature_names(X)
+        original = X
         X = as_float_2d(X, accept_sparse=True)
         backend = get_backend(X)
         n_init, algorithm = self._check_params(X, backend)
@@ -217,6 +218,7 @@ class BisectingKMeans(CentroidEstimator):
                 f"{self.n_iter_} Lloyd iterations in {max(self.n_clusters - 1, 0)} splits"
             )
         self._warn_missing_clusters(backend, result.labels, self.n_clusters)
+        self._keep_in_input_library(original)
         return self
 
     # ------------------------------------------------------------------

@@ -249,6 +249,7 @@ class MiniBatchKMeans(CentroidEstimator):
         self
         """
         self._reset_feature_names(X)
+        original = X
         X = as_float_2d(X, accept_sparse=True)
         backend = get_backend(X)
         init, n_init, init_size = self._check_params(X)
@@ -280,6 +281,7 @@ class MiniBatchKMeans(CentroidEstimator):
             self.__dict__.pop("labels_", None)
             ewa = state.ewa_inertia
             self.inertia_ = float("nan") if ewa is None else float(ewa * X.shape[0])
+        self._keep_in_input_library(original)
         return self
 
     def partial_fit(
@@ -308,6 +310,7 @@ class MiniBatchKMeans(CentroidEstimator):
         if array_kind(X) == "dask":  # an array or a DataFrame: its blocks in order
             return self._partial_fit_dask(X, sample_weight)
         first = not hasattr(self, "cluster_centers_")
+        original = X
         if first:
             self._reset_feature_names(X)
             X = as_float_2d(X, accept_sparse=True)
@@ -348,6 +351,7 @@ class MiniBatchKMeans(CentroidEstimator):
         self._set_state_attributes(state, X.shape[1])
         if self.compute_labels:
             self._label(X, weights, backend)
+        self._keep_in_input_library(original)
         return self
 
     def _current_state(self) -> MiniBatchState:
