@@ -62,6 +62,7 @@ def _grid() -> list:
 
 GRID = _grid()
 
+
 def _data(magnitude: float, outlier: float | None, dtype: type) -> np.ndarray:
     """Three blobs of 12 rows near ``magnitude`` (and one row at ``outlier``)."""
     rng = np.random.default_rng(7)

@@ -233,11 +233,15 @@ def whiten(obs, check_finite=None):
     backend, ref = _resolve(obs)
     if check_finite is None:
         check_finite = array_kind(obs) != "dask"
-    obs = _asarray(backend, obs, ref, check_finite)
     xp = backend.xp
-    if ref is not None and not xp.isdtype(obs.dtype, ("real floating", "complex floating")):
-        # NumPy's std of integers and booleans is float64; other libraries refuse them
-        obs = backend.astype(obs, xp.float64)
+    if ref is None:
+        obs = _asarray(backend, obs, ref, check_finite)
+    else:  # NumPy's std of integers and booleans is float64; other libraries refuse them
+        obs = backend.asarray_like(obs, ref)
+        if not xp.isdtype(obs.dtype, ("real floating", "complex floating")):
+            obs = backend.astype(obs, xp.float64)
+        if check_finite:
+            _check_finite(backend, obs)
     std_dev = xp.std(obs, axis=0)
     zero_std = std_dev == 0
     std_dev = xp.where(zero_std, xp.ones_like(std_dev), std_dev)

@@ -238,8 +238,9 @@ class Backend(ABC):
         :meth:`max_abs`."""
         xp, smallest = self.xp, math.inf
         rows = max(1, (1 << 22) // max(1, X.shape[1]))
-        for start in range(0, X.shape[0], rows):
-            A = xp.abs(X[start : start + rows, ...])
+        n = X.shape[0]
+        for start in range(0, n, rows):
+            A = xp.abs(X[start : min(start + rows, n), ...])
             # zeros replaced by the chunk's largest magnitude: no scalar needed
             m = float(xp.min(xp.where(A > 0, A, xp.max(A))))
             if m > 0:

@@ -469,6 +469,8 @@ def partial_fit_carry(
         weights = np.ascontiguousarray(weights, dtype=np.float64)
         if not np.isfinite(weights).all() or (weights < 0).any():
             raise ValueError("sample_weight contains NaN, infinity or negative values.")
+    if X.shape[0] == 0:  # an empty block of a stream: nothing to learn (nor to seed from)
+        return state, rng
     if state is None:
         assert n_init is not None and init_size is not None  # given for the first chunk
         if X.shape[0] < n_clusters:
