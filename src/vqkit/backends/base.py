@@ -241,8 +241,9 @@ class Backend(ABC):
         n = X.shape[0]
         for start in range(0, n, rows):
             A = xp.abs(X[start : min(start + rows, n), ...])
-            # zeros replaced by the chunk's largest magnitude: no scalar needed
-            m = float(xp.min(xp.where(A > 0, A, xp.max(A))))
+            m = float(xp.min(A))
+            if m == 0:  # zeros replaced by the chunk's largest magnitude
+                m = float(xp.min(xp.where(A > 0, A, xp.max(A))))
             if m > 0:
                 smallest = min(smallest, m)
         return smallest
