@@ -97,7 +97,7 @@ def as_sample_weight(
             if not checked_by_fit:
                 _check_dask_weight_values(w)
             return w
-        sample_weight = sample_weight.compute()
+        sample_weight = sample_weight.compute()  # type: ignore[union-attr]
     if kind == "array_api":  # validated on the host, like NumPy weights
         sample_weight = host_array(plain_tensor(sample_weight, "sample_weight"))
     w = np.asarray(sample_weight, dtype=np.float64)
@@ -305,8 +305,8 @@ def _as_float_dask(X: Any, name: str, dtypes: tuple[type, ...]) -> Any:
     """
     if is_dask_frame(X):
         # a DataFrame has a dtype per column, a Series one dtype
-        dtypes = X.dtypes.items() if hasattr(X.dtypes, "items") else [(X.name, X.dtypes)]
-        bad = [c for c, t in dtypes if not (isinstance(t, np.dtype) and t.kind in "biuf")]
+        columns = X.dtypes.items() if hasattr(X.dtypes, "items") else [(X.name, X.dtypes)]
+        bad = [c for c, t in columns if not (isinstance(t, np.dtype) and t.kind in "biuf")]
         if bad:
             raise ValueError(
                 f"{name} is a Dask DataFrame with non-numeric column(s) {bad[:5]}; "
