@@ -267,9 +267,14 @@ class CentroidEstimator(ABC):
         if metric == "manhattan":
             return backend.assign_l1(X, self.cluster_centers_)
         X, centers, scale = self._rescaled(backend, X, self.cluster_centers_)
-        # centred on the centres' mean, as the fit centres on the data's:
-        # expanded-form distances far from zero keep their precision
-        labels, min_d2 = assign_checked(backend, X, centers, backend.xp.mean(centers, axis=0))
+        # a backend that compares rows only through matrix products (no
+        # SciPy-style direct differences: GPUs) centres them on the centres'
+        # mean, as the fit centres on the data's, so that float32 rows far
+        # from zero keep their precision (vq does the same)
+        origin = None
+        if "scipy_formula" not in backend.capabilities:
+            origin = backend.xp.mean(centers, axis=0)
+        labels, min_d2 = assign_checked(backend, X, centers, origin)
         if scale:
             with np.errstate(over="ignore", under="ignore"):
                 min_d2 = scale_by(backend, backend.astype(min_d2, backend.xp.float64), -2 * scale)
