@@ -289,6 +289,22 @@ def test_dask_blocks_of_another_shape_are_refused(real, declared):
             result.compute()
 
 
+@pytest.mark.parametrize("estimator", [MiniBatchKMeans, BisectingKMeans])
+def test_dask_blocks_of_another_shape_in_estimators_that_compute_them(estimator):
+    X = da.concatenate([da.from_array(np.ones((10, 3))), _lying((10, 5), (10, 3))])
+    with pytest.raises(ValueError, match="declares"):
+        estimator(2, random_state=0).fit(X)
+
+
+def test_dask_unknown_chunk_sizes_computed_for_host_estimators():
+    X = da.from_array(_blobs(), chunks=7)
+    X = X[X[:, 0] > -100]  # every row, in chunks of unknown size
+    assert np.isnan(X.chunks[0][0])
+    model = BisectingKMeans(3, random_state=0).fit(X)
+    reference = BisectingKMeans(3, random_state=0).fit(_blobs())
+    np.testing.assert_array_equal(model.labels_, reference.labels_)
+
+
 def test_dask_block_of_another_shape_in_partial_fit():
     X = da.concatenate([da.from_array(_blobs(), chunks=30), _lying((10, 4), (10, 3))])
     with pytest.raises(ValueError, match="declares"):
