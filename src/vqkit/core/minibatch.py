@@ -98,10 +98,10 @@ def rescale_state(state: MiniBatchState, exponent: int, since: int = 0) -> None:
         state.centers = np.ldexp(state.centers, exponent).astype(state.centers.dtype)
         if state.origin is not None:
             state.origin = np.ldexp(np.asarray(state.origin, dtype=np.float64), exponent)
-    for name in ("ewa_inertia", "ewa_min"):
-        value = getattr(state, name)
-        if value is not None:
-            setattr(state, name, unscale_squared(value, -exponent))
+    if state.ewa_inertia is not None:
+        state.ewa_inertia = unscale_squared(state.ewa_inertia, -exponent)
+    if state.ewa_min is not None:
+        state.ewa_min = unscale_squared(state.ewa_min, -exponent)
     for stats in state.history[since:]:
         stats.batch_inertia = unscale_squared(stats.batch_inertia, -exponent)
         if stats.ewa_inertia is not None:
