@@ -553,3 +553,35 @@ def test_vq_float32_extremes_on_every_library(torch, magnitude, library):
     # float32 rounding of the distances (matrix products on the Array API
     # backends); without the rescaling they were 0 or inf
     np.testing.assert_allclose(_host(dist), exact, rtol=1e-4, atol=1e-2 * magnitude)
+
+
+# ----------------------------------------------------------------------
+# the smallest non-zero magnitude, which starts float32 rescaling
+
+
+@pytest.mark.parametrize(
+    "X",
+    [
+        np.zeros((5, 3), np.float32),
+        np.array([[0.0, -3e-30, 2.0]], np.float32),
+        np.array([[1e-45, 0.0], [0.0, -1.0]], np.float32),  # a subnormal
+        _blobs(dtype=np.float32) * 1e-20,
+        np.zeros((0, 3)),
+    ],
+    ids=["zeros", "one-tiny", "subnormal", "blobs", "empty"],
+)
+def test_min_nonzero_abs_on_every_backend(X):
+    from vqkit.backends import get_backend
+    from vqkit.backends.base import Backend
+
+    nonzero = np.abs(X[X != 0])
+    expected = float(nonzero.min()) if nonzero.size else np.inf
+    cpu = get_backend(X)
+    assert cpu.min_nonzero_abs(X) == expected
+    assert Backend.min_nonzero_abs(cpu, X) == expected  # the generic default
+    if X.shape[0]:
+        assert get_backend(sp.csr_array(X)).min_nonzero_abs(sp.csr_array(X)) == expected
+        Xd = da.from_array(X, chunks=2)
+        assert get_backend(Xd).min_nonzero_abs(Xd) == expected
+        S = xs.asarray(X)
+        assert get_backend(S).min_nonzero_abs(S) == expected
