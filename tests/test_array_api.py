@@ -314,13 +314,19 @@ def test_save_and_load_a_model_fitted_on_another_library(to_lib, tmp_path):
 
 
 def test_other_estimators_take_such_arrays_through_numpy(to_lib):
-    from vqkit import MiniBatchKMeans
+    """MiniBatchKMeans and BisectingKMeans compute on the host; their
+    results come back in the input's library, equal to NumPy's."""
+    from vqkit import BisectingKMeans, MiniBatchKMeans
 
     X = blobs(400, 2, 3, seed=25)
-    got = MiniBatchKMeans(3, random_state=0, n_init=1).fit(to_lib(X))
-    ref = MiniBatchKMeans(3, random_state=0, n_init=1).fit(X)
-    assert isinstance(got.cluster_centers_, np.ndarray)
-    assert_array_equal(got.cluster_centers_, ref.cluster_centers_)
+    for estimator in (MiniBatchKMeans, BisectingKMeans):
+        got = estimator(3, random_state=0, n_init=1).fit(to_lib(X))
+        ref = estimator(3, random_state=0, n_init=1).fit(X)
+        for value in (got.cluster_centers_, got.labels_, got.predict(to_lib(X))):
+            assert same_library(value, to_lib(X))
+        assert_array_equal(to_numpy(got.cluster_centers_), ref.cluster_centers_)
+        assert_array_equal(to_numpy(got.labels_), ref.labels_)
+        assert_allclose(to_numpy(got.transform(to_lib(X))), ref.transform(X), rtol=1e-12)
 
 
 @pytest.mark.filterwarnings("ignore:Number of distinct clusters")  # expected with "keep"

@@ -62,31 +62,6 @@ def _grid() -> list:
 
 GRID = _grid()
 
-#: Cases still wrong (labels that do not describe the centres), left for a
-#: later change: float32 rows near 1e-25 beside a row near 1 (the rescaling
-#: looks only at the largest magnitude, which needs none, and the small rows'
-#: squared differences underflow float32); MiniBatchKMeans does not rescale
-#: (its state is carried across partial_fit calls); kmeans2 and vq follow
-#: SciPy's arithmetic and do not rescale either.  Codebook.train's case
-#: passes since an empty centre is no longer relocated when every row sits
-#: on its centre (the underflowed rows do), as in scikit-learn.
-LEFT = {
-    ("kmeans", "float32-1e-25-outlier=1.0"),
-    ("bisecting", "float32-1e-25-outlier=1.0"),
-    ("choose_k", "float32-1e-25-outlier=1.0"),
-    ("minibatch", "float64-1e-200-outlier=None"),
-    ("minibatch", "float32-1e-25-outlier=None"),
-    ("minibatch", "float32-1e-25-outlier=1.0"),
-    ("kmeans2", "float32-1e-25-outlier=None"),
-    ("kmeans2", "float32-1e-25-outlier=1.0"),
-}
-
-
-def _xfail_left(request, family: str) -> None:
-    case = request.node.callspec.id
-    if any(f == family and case.startswith(c) for f, c in LEFT):
-        request.applymarker(pytest.mark.xfail(strict=True, reason="left: see LEFT"))
-
 
 def _data(magnitude: float, outlier: float | None, dtype: type) -> np.ndarray:
     """Three blobs of 12 rows near ``magnitude`` (and one row at ``outlier``)."""
@@ -177,8 +152,7 @@ def _check_model(model, X: np.ndarray, dtype: type, tree: bool = False) -> None:
 @pytest.mark.parametrize("init", ["k-means++", "k-means||", "random"])
 @pytest.mark.parametrize("algorithm", ["lloyd", "hamerly"])
 @pytest.mark.parametrize(("magnitude", "outlier", "dtype"), GRID)
-def test_kmeans(request, magnitude, outlier, dtype, init, algorithm):
-    _xfail_left(request, "kmeans")
+def test_kmeans(magnitude, outlier, dtype, init, algorithm):
     X = _data(magnitude, outlier, dtype)
     model = _fit_or_value_error(
         lambda: KMeans(3, init=init, algorithm=algorithm, n_init=2, random_state=0).fit(X)
@@ -188,8 +162,7 @@ def test_kmeans(request, magnitude, outlier, dtype, init, algorithm):
 
 
 @pytest.mark.parametrize(("magnitude", "outlier", "dtype"), GRID)
-def test_minibatch(request, magnitude, outlier, dtype):
-    _xfail_left(request, "minibatch")
+def test_minibatch(magnitude, outlier, dtype):
     X = _data(magnitude, outlier, dtype)
     model = _fit_or_value_error(
         lambda: MiniBatchKMeans(3, batch_size=16, n_init=2, random_state=0).fit(X)
@@ -199,8 +172,7 @@ def test_minibatch(request, magnitude, outlier, dtype):
 
 
 @pytest.mark.parametrize(("magnitude", "outlier", "dtype"), GRID)
-def test_bisecting(request, magnitude, outlier, dtype):
-    _xfail_left(request, "bisecting")
+def test_bisecting(magnitude, outlier, dtype):
     X = _data(magnitude, outlier, dtype)
     model = _fit_or_value_error(lambda: BisectingKMeans(3, random_state=0).fit(X))
     if model is not None:
@@ -242,8 +214,7 @@ def test_cosine(magnitude, outlier, dtype):
 
 
 @pytest.mark.parametrize(("magnitude", "outlier", "dtype"), GRID)
-def test_kmeans2_and_vq(request, magnitude, outlier, dtype):
-    _xfail_left(request, "kmeans2")
+def test_kmeans2_and_vq(magnitude, outlier, dtype):
     X = _data(magnitude, outlier, dtype)
     for minit in ("random", "points", "++"):
         result = _fit_or_value_error(lambda minit=minit: kmeans2(X, 3, minit=minit, seed=1))
@@ -275,8 +246,7 @@ def test_kmeans_function(magnitude, outlier, dtype):
 
 
 @pytest.mark.parametrize(("magnitude", "outlier", "dtype"), GRID)
-def test_codebook_train(request, magnitude, outlier, dtype):
-    _xfail_left(request, "codebook")
+def test_codebook_train(magnitude, outlier, dtype):
     X = _data(magnitude, outlier, dtype)
     book = _fit_or_value_error(lambda: Codebook.train(X, 3, random_state=0, n_init=2))
     if book is None:
@@ -286,8 +256,7 @@ def test_codebook_train(request, magnitude, outlier, dtype):
 
 
 @pytest.mark.parametrize(("magnitude", "outlier", "dtype"), GRID)
-def test_choose_k(request, magnitude, outlier, dtype):
-    _xfail_left(request, "choose_k")
+def test_choose_k(magnitude, outlier, dtype):
     X = _data(magnitude, outlier, dtype)
     result = _fit_or_value_error(
         lambda: choose_k(X, range(1, 5), methods="elbow", random_state=0, n_init=1)

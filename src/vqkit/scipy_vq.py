@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from .backends import Backend, array_kind, get_backend
+from .core.fit import data_scale, scale_by
 from .core.lloyd import assign_checked, lloyd
 from .core.random import check_random_state, rng_argument
 from .core.seeding import gaussian_init, kmeans_plusplus, random_rows
@@ -164,10 +165,29 @@ def _nearest(backend: Backend, obs: Any, code_book: Any, dtype: Any) -> tuple[An
         options = {"formula": "scipy"}
     else:  # centred on the code book's mean: accurate float32 distances far from 0
         options = {"origin": xp.mean(C, axis=0) if C.shape[0] else None}
+    scale = _float32_scale(backend, X, C)
+    if scale:
+        X, C = scale_by(backend, X, scale), scale_by(backend, C, scale)
+        if "origin" in options and options["origin"] is not None:
+            options["origin"] = scale_by(backend, options["origin"], scale)
     labels, min_d2 = assign_checked(backend, X, C, **options)
     if dtype is None:
         labels = backend.astype(labels, xp.int64)
-    return labels, xp.sqrt(min_d2)
+    return labels, scale_by(backend, xp.sqrt(min_d2), -scale)
+
+
+def _float32_scale(backend: Backend, X: Any, C: Any) -> int:
+    """The exact power-of-two scaling under which float32 rows ``X`` and
+    centres ``C`` have squared distances that neither overflow nor
+    underflow float32 (0 when SciPy's float32 arithmetic needs none, and
+    for float64: there SciPy's numbers are kept, and values whose squared
+    differences overflow raise).  Scaling by a power of two changes no
+    significant bit, so wherever SciPy's float32 arithmetic is exact
+    enough the results are SciPy's; elsewhere its labels would not
+    describe the centres."""
+    if backend.numpy_dtype(X) != np.float32 or X.shape[0] == 0 or C.shape[0] == 0:
+        return 0
+    return data_scale(backend, X, C)
 
 
 # --------------------------------------------------------------------------
@@ -213,8 +233,15 @@ def whiten(obs, check_finite=None):
     backend, ref = _resolve(obs)
     if check_finite is None:
         check_finite = array_kind(obs) != "dask"
-    obs = _asarray(backend, obs, ref, check_finite)
     xp = backend.xp
+    if ref is None:
+        obs = _asarray(backend, obs, ref, check_finite)
+    else:  # NumPy's std of integers and booleans is float64; other libraries refuse them
+        obs = backend.asarray_like(obs, ref)
+        if not xp.isdtype(obs.dtype, ("real floating", "complex floating")):
+            obs = backend.astype(obs, xp.float64)
+        if check_finite:
+            _check_finite(backend, obs)
     std_dev = xp.std(obs, axis=0)
     zero_std = std_dev == 0
     std_dev = xp.where(zero_std, xp.ones_like(std_dev), std_dev)
@@ -612,6 +639,9 @@ def _kmeans2_run(
         # warn from lloyd -> on_empty: point at kmeans2's caller
         warnings.warn(_EMPTY_CLUSTER_MSG, UserWarning, stacklevel=5)
 
+    scale = _float32_scale(backend, X, centers)
+    if scale:
+        X, centers = scale_by(backend, X, scale), scale_by(backend, centers, scale)
     result = lloyd(
         X,
         centers,
@@ -621,7 +651,7 @@ def _kmeans2_run(
         on_empty=on_empty,
         **_kmeans2_engine(X, backend),
     )
-    centroid = result.centers
+    centroid = scale_by(backend, result.centers, -scale)
     if data.ndim == 1:
         centroid = centroid[:, 0]
     return centroid, result.labels

@@ -45,9 +45,13 @@ def as_float_2d(
     it is computed into memory.
     """
     kind = array_kind(X)
-    if accept_dask and kind == "dask":
-        return _as_float_dask(X, name, dtypes)  # else computed by np.asarray below
+    if kind == "dask":
+        if accept_dask:
+            return _as_float_dask(X, name, dtypes)
+        X = _computed(X, name)  # into memory, then validated as what it became
+        kind = array_kind(X)
     if kind == "array_api":  # PyTorch, CuPy ...
+        X = plain_tensor(X, name)
         if accept_array_api:  # validated and kept where it lives
             return _as_float_array_api(X, name)
         X = host_array(X)  # a NumPy copy for interfaces that compute on the CPU
@@ -67,17 +71,35 @@ def is_dask_frame(X: Any) -> bool:
     return hasattr(X, "to_dask_array")
 
 
-def as_sample_weight(sample_weight: ArrayLike | None, n: int) -> np.ndarray | None:
+def as_sample_weight(
+    sample_weight: ArrayLike | None,
+    n: int,
+    X: Any = None,
+    *,
+    checked_by_fit: bool = False,
+) -> np.ndarray | None:
     """Validate weights: None, a scalar, or ``n`` finite non-negative numbers
-    that are not all zero.  Returns a float64 array or None (all ones); a
-    Dask array stays lazy (its values are checked by the fit's first pass)."""
+    that are not all zero.  Returns a float64 array or None (all ones).
+
+    ``X`` is the validated data the weights go with.  Dask weights for a
+    Dask ``X`` stay lazy: their values are checked now, in one pass over
+    the weights, unless ``checked_by_fit`` (a fit whose statistics pass
+    over ``X`` checks them too).  Dask weights for data in memory are
+    computed and checked as NumPy weights; weights of another Array API
+    library are checked on the host.
+    """
     if sample_weight is None:
         return None
     kind = array_kind(sample_weight)
     if kind == "dask":
-        return _as_dask_weights(sample_weight, n)
+        if array_kind(X) == "dask":
+            w = _as_dask_weights(sample_weight, n)
+            if not checked_by_fit:
+                _check_dask_weight_values(w)
+            return w
+        sample_weight = sample_weight.compute()  # type: ignore[union-attr]
     if kind == "array_api":  # validated on the host, like NumPy weights
-        sample_weight = host_array(sample_weight)
+        sample_weight = host_array(plain_tensor(sample_weight, "sample_weight"))
     w = np.asarray(sample_weight, dtype=np.float64)
     if w.ndim == 0:
         w = np.full(n, float(w))
@@ -92,6 +114,22 @@ def as_sample_weight(sample_weight: ArrayLike | None, n: int) -> np.ndarray | No
     if not w.sum() > 0:
         raise ValueError("sample_weight sums to zero: at least one row needs a positive weight.")
     return np.ascontiguousarray(w)
+
+
+def plain_tensor(a: Any, name: str) -> Any:
+    """The array ``a`` of an Array API library (PyTorch, CuPy ...), refused
+    when sparse (a ``TypeError``, as for SciPy sparse input where it is not
+    accepted) and detached from any autograd graph: vqkit's results are
+    data, never part of a graph that gradients flow through."""
+    layout = str(getattr(a, "layout", "strided"))
+    if "sparse" in layout or getattr(a, "is_sparse", False):
+        raise TypeError(
+            f"{name} is a sparse tensor ({layout}), which vqkit does not accept; "
+            f"pass a dense tensor ({name}.to_dense()) or a SciPy sparse matrix."
+        )
+    if getattr(a, "requires_grad", False):
+        a = a.detach()
+    return a
 
 
 def check_n_clusters(n_clusters: int, n_samples: int) -> None:
@@ -144,6 +182,10 @@ def check_centers(centers: Any, n_clusters: int, n_features: int, dtype: np.dtyp
     """Initial centres (an array ``init``, or what a callable returned) as
     an array of ``dtype``: numbers, of shape ``(n_clusters, n_features)``,
     finite in ``dtype``; else a ``ValueError`` in scikit-learn's words."""
+    if array_kind(centers) == "array_api":
+        centers = plain_tensor(centers, "init")
+    elif array_kind(centers) == "dask":
+        centers = centers.compute()
     C = np.asarray(host_array(centers))
     if C.dtype.kind == "c":
         raise ValueError(f"Complex data not supported: the initial centers have dtype {C.dtype}.")
@@ -262,9 +304,9 @@ def _as_float_dask(X: Any, name: str, dtypes: tuple[type, ...]) -> Any:
     rows that cannot be assigned make ``predict`` raise when computed.
     """
     if is_dask_frame(X):
-        bad = [
-            c for c, t in X.dtypes.items() if not (isinstance(t, np.dtype) and t.kind in "biuf")
-        ]
+        # a DataFrame has a dtype per column, a Series one dtype
+        columns = X.dtypes.items() if hasattr(X.dtypes, "items") else [(X.name, X.dtypes)]
+        bad = [c for c, t in columns if not (isinstance(t, np.dtype) and t.kind in "biuf")]
         if bad:
             raise ValueError(
                 f"{name} is a Dask DataFrame with non-numeric column(s) {bad[:5]}; "
@@ -273,21 +315,79 @@ def _as_float_dask(X: Any, name: str, dtypes: tuple[type, ...]) -> Any:
         X = X.to_dask_array(lengths=True)
     if X.dtype.kind == "c":
         raise ValueError(f"Complex data not supported: {name} has dtype {X.dtype}.")
-    if X.ndim != 2:
-        raise ValueError(
-            f"Expected 2D array, got {X.ndim}D array instead ({name}.shape={X.shape})."
+    if array_kind(getattr(X, "_meta", None)) == "sparse":
+        raise TypeError(
+            f"{name} is a Dask array of sparse blocks, which vqkit does not accept; "
+            f"make its blocks dense first ({name}.map_blocks(lambda b: b.toarray())) "
+            "or compute it into one SciPy sparse matrix."
         )
-    if any(np.isnan(c) for c in X.chunks[0]):
+    if X.ndim != 2:
+        hint = " (for a single feature use X.reshape(-1, 1))" if X.ndim == 1 else ""
+        raise ValueError(
+            f"Expected 2D array, got {X.ndim}D array instead ({name}.shape={X.shape}){hint}."
+        )
+    if any(np.isnan(c) for c in X.chunks[0]) or any(np.isnan(c) for c in X.chunks[1]):
         raise ValueError(
             f"{name} has unknown chunk sizes; call {name}.compute_chunk_sizes() first "
             "(or to_dask_array(lengths=True) for a DataFrame)."
         )
     _check_shape(X.shape)
-    if X.dtype not in dtypes:
-        X = X.astype(np.float64)
+    dtype = X.dtype if X.dtype in dtypes else np.dtype(np.float64)
+    # each block, when computed, must be what the array declares: a dense
+    # array of its chunk's shape (a block of another width would make the
+    # kernels read outside the centres), converted to the declared dtype
+    X = X.map_blocks(_checked_block, name, dtype, dtype=dtype)
     if X.numblocks[1] != 1:
         X = X.rechunk({1: -1})
     return X
+
+
+def _computed(X: Any, name: str) -> Any:
+    """A Dask array or DataFrame computed into memory; an array's dense
+    blocks are checked against their declared shapes first (its sparse
+    blocks become one SciPy sparse matrix)."""
+    if not is_dask_frame(X) and array_kind(getattr(X, "_meta", None)) != "sparse":
+        X = X.map_blocks(_checked_block, name, X.dtype, dtype=X.dtype)
+    return X.compute()
+
+
+def _checked_block(x: Any, name: str, dtype: np.dtype, block_info: Any = None) -> np.ndarray:
+    """A block of a Dask ``X`` as a NumPy array of ``dtype``, refused when it
+    is sparse or its shape is not the one its chunk declares."""
+    if array_kind(x) == "sparse":
+        raise TypeError(
+            f"a block of {name} is a sparse matrix, which vqkit does not accept; make "
+            f"the blocks dense first ({name}.map_blocks(lambda b: b.toarray()))."
+        )
+    x = np.asarray(x)
+    expected = None if block_info is None else tuple(block_info[None]["chunk-shape"])
+    known = expected is not None and not any(np.isnan(e) for e in expected)
+    if known and x.shape != expected:
+        where = block_info[None]["chunk-location"]
+        raise ValueError(
+            f"block {where} of {name} has shape {x.shape}, but {name} declares "
+            f"{expected} for it: the array's chunks do not describe its blocks. "
+            "Rebuild it with the right shape (da.from_delayed(..., shape=...)) or call "
+            f"{name}.compute_chunk_sizes()."
+        )
+    if x.dtype.kind == "c":
+        raise ValueError(f"Complex data not supported: a block of {name} has dtype {x.dtype}.")
+    return x.astype(dtype, copy=False)
+
+
+def _check_dask_weight_values(w: Any) -> None:
+    """Check lazy Dask weights now, in one pass over them: finite,
+    non-negative, not all zero (the messages of NumPy weights)."""
+    import dask
+    import dask.array as da
+
+    nonfinite, negative, total = dask.compute((~da.isfinite(w)).sum(), (w < 0).sum(), w.sum())
+    if nonfinite:
+        raise ValueError("sample_weight contains NaN or infinity.")
+    if negative:
+        raise ValueError("Negative values in data passed to sample_weight.")
+    if not total > 0:
+        raise ValueError("sample_weight sums to zero: at least one row needs a positive weight.")
 
 
 def _as_dask_weights(sample_weight: Any, n: int) -> Any:

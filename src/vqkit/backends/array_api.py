@@ -157,13 +157,15 @@ def to_numpy(a: Any) -> np.ndarray:
     if isinstance(a, np.ndarray):
         return a
     if compat.is_torch_array(a):
-        return a.detach().cpu().numpy()
+        a = a.detach().cpu()
+        # NumPy has no bfloat16: float32 holds its values exactly
+        return (a.float() if str(a.dtype) == "torch.bfloat16" else a).numpy()
     if compat.is_cupy_array(a):
         return a.get()
     try:
         return np.asarray(a)
-    except Exception:  # libraries without __array__: go through DLPack
-        return np.from_dlpack(compat.to_device(a, "cpu"))
+    except Exception:  # refused (another device, no __array__): a DLPack copy to the CPU
+        return np.from_dlpack(a, device="cpu")
 
 
 #: Rows of each assignment chunk that can be decided in float64 when float32
@@ -364,8 +366,10 @@ class ArrayAPIBackend(Backend):
 
     def draw_sorted(self, cumulative: Any, values: Any) -> Any:
         """``searchsorted`` on the device for host ``values``; the result on
-        the host."""
+        the host.  NaN sorts after every number, as in NumPy (a cumulative
+        distribution of zero mass is all NaN: the first row is found)."""
         xp = self.xp
+        cumulative = xp.where(xp.isnan(cumulative), math.inf, cumulative)
         v = xp.asarray(
             np.atleast_1d(np.asarray(values, dtype=np.float64)),
             dtype=xp.float64,

@@ -24,6 +24,7 @@ counts 1) or float64 row weights.
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from types import MappingProxyType
 from typing import Any
@@ -232,6 +233,22 @@ class Backend(ABC):
         ``weights``: the fit's row weights, for a backend that checks them
         in the same pass over ``X``."""
         return max(abs(float(X.max())), abs(float(X.min()))) if X.size else 0.0
+
+    def min_nonzero_abs(self, X: Any, weights: Any = None) -> float:
+        """Smallest non-zero magnitude in ``X`` as a float (``inf`` when it
+        has none), in row chunks of bounded size.  ``weights`` as for
+        :meth:`max_abs`."""
+        xp, smallest = self.xp, math.inf
+        rows = max(1, (1 << 22) // max(1, X.shape[1]))
+        n = X.shape[0]
+        for start in range(0, n, rows):
+            A = xp.abs(X[start : min(start + rows, n), ...])
+            m = float(xp.min(A))
+            if m == 0:  # zeros replaced by the chunk's largest magnitude
+                m = float(xp.min(xp.where(A > 0, A, xp.max(A))))
+            if m > 0:
+                smallest = min(smallest, m)
+        return smallest
 
     # ------------------------------------------------------------------
     # optional: refused unless implemented (features behind a capability

@@ -354,6 +354,11 @@ class CPUBackend(Backend):
         l1.cluster_medians(X, w, order, starts, out, has_members)
         return out, has_members
 
+    def min_nonzero_abs(self, X: Any, weights: Any = None) -> float:
+        """Smallest non-zero magnitude of 2-D ``X`` (``inf`` if none), in one
+        pass without temporaries."""
+        return float(stats.min_nonzero_abs(np.ascontiguousarray(X)))
+
     def count_non_finite(self, X: Any) -> int:
         """Number of NaN or infinite entries of 2-D ``X``, without temporaries."""
         return int(stats.count_non_finite(np.ascontiguousarray(X)))

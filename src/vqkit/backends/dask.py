@@ -26,6 +26,7 @@ k-means|| and :meth:`DaskBackend.fold_blocks` for streaming).
 
 from __future__ import annotations
 
+import math
 from concurrent.futures import CancelledError
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -40,6 +41,7 @@ from numpy.typing import ArrayLike
 from .base import Backend
 from .cpu import CPUBackend, hamerly_geometry
 from .kernels import hamerly
+from .scaling import host_magnitudes, scale_exponent
 
 _CPU = CPUBackend()
 
@@ -138,11 +140,14 @@ def _summary_block(x, w):
         "rows": n,
         "nonfinite": nonfinite,
         "max_abs": 0.0,
+        "min_abs": math.inf,
         "w_nonfinite": 0,
         "w_negative": 0,
     }
     if n and not nonfinite:
         summary["max_abs"] = max(abs(float(x.max())), abs(float(x.min())))
+        if np.finfo(x.dtype).maxexp < 1024:  # asked of float32 only (see scaling.py)
+            summary["min_abs"] = _CPU.min_nonzero_abs(x)
     if w is not None:
         w = np.asarray(w, dtype=np.float64)
         summary["w_nonfinite"] = int(np.count_nonzero(~np.isfinite(w)))
@@ -164,6 +169,7 @@ def _combine_summaries(*parts):
         for key in ("rows", "nonfinite", "w_nonfinite", "w_negative"):
             out[key] += p[key]
         out["max_abs"] = max(out["max_abs"], p["max_abs"])
+        out["min_abs"] = min(out["min_abs"], p["min_abs"])
         wa, wb = out["weight"], p["weight"]
         if wb > 0:  # Chan et al.'s pairwise update of mean and squared deviations
             total = wa + wb
@@ -266,7 +272,21 @@ def _combine_fused(*parts):
 
 
 def _assign_block(x, C, origin, row0):
+    # compared in exactly rescaled units where the block's or the centres'
+    # magnitudes would overflow or underflow squared distances (as the
+    # estimators do for data in memory); distances returned in X's units
+    dtype = np.result_type(x.dtype, C.dtype)
+    largest, smallest = host_magnitudes(C)
+    if x.size:
+        largest = max(largest, abs(float(x.max())), abs(float(x.min())))
+    scale = scale_exponent(largest, lambda: min(smallest, _CPU.min_nonzero_abs(x)), dtype, x.size)
+    if scale:
+        x, C = np.ldexp(x, scale).astype(x.dtype), np.ldexp(C, scale).astype(C.dtype)
+        origin = None if origin is None else np.ldexp(origin, scale)
     labels, d2 = _CPU.assign(x, C, origin)
+    if scale:
+        with np.errstate(over="ignore", under="ignore"):
+            d2 = np.ldexp(d2.astype(np.float64), -2 * scale).astype(d2.dtype)
     bad = labels < 0
     if bad.any():
         first = row0 + int(np.flatnonzero(bad)[0])
@@ -473,6 +493,11 @@ class DaskBackend(Backend):
     def max_abs(self, X: Any, weights: Any = None) -> float:
         """Largest absolute value in ``X`` (from the same pass)."""
         return self.summary(X, weights).max_abs
+
+    def min_nonzero_abs(self, X: Any, weights: Any = None) -> float:
+        """Smallest non-zero magnitude in ``X`` (from the same pass)."""
+        self.summary(X, weights)  # the checks of the data and weights
+        return float(self._totals(X, weights)["min_abs"])
 
     def count_non_finite(self, X: Any) -> int:
         """NaN and infinite entries of ``X`` (from the statistics pass)."""

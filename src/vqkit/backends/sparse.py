@@ -12,6 +12,7 @@ SciPy is imported only here, and this module only when the data is sparse.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -136,6 +137,12 @@ class SparseBackend(Backend):
         # not in place: np.bincount of no entries (all-zero X) is int64
         squares = squares + np.maximum(total - w_cols, 0.0) * mean * mean
         return mean, squares / total
+
+    def min_nonzero_abs(self, X: Any, weights: Any = None) -> float:
+        """Smallest non-zero magnitude of the stored values (``inf`` if none)."""
+        magnitude = np.abs(X.data)
+        magnitude = magnitude[magnitude > 0]
+        return float(magnitude.min()) if magnitude.size else math.inf
 
     def count_non_finite(self, X: Any) -> int:
         """Number of NaN or infinite stored entries."""

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .fit import exact_scale, fit_kmeans, scale_by
+from .fit import data_scale, fit_kmeans, scale_by
 from .lloyd import assign_checked
 
 if TYPE_CHECKING:
@@ -83,9 +83,7 @@ def _assign_exactly_scaled(backend, X, centers, origin):
     of the nearest of ``centers``, compared in units where data of extreme
     magnitude squares without overflow or underflow (an exact power of two,
     as in :func:`~vqkit.core.fit.fit_kmeans`)."""
-    scale = exact_scale(
-        max(backend.max_abs(X), float(np.abs(centers).max())), backend.numpy_dtype(X), X.size
-    )
+    scale = data_scale(backend, X, centers)
     labels, min_d2 = assign_checked(
         backend,
         scale_by(backend, X, scale),

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..backends import Backend
+from ..backends.scaling import exact_scale, host_magnitudes, scale_exponent
 from .lloyd import LloydResult, lloyd, unassigned_error
 from .seeding import greedy_kmeans_plusplus, kmeans_parallel, weighted_random_rows
 
@@ -59,37 +60,19 @@ def tolerance(backend: Backend, X: Any, tol: float, weights: Any = None) -> tupl
     return float(tol) * float(backend.xp.mean(var)), mean
 
 
-#: Data whose largest magnitude lies outside [2**-300, 2**300] (float64; for
-#: float32, [2**-37, 2**37]: the same share of its exponent range) is
-#: scaled by a power of two for the fit: squared distances of such values
-#: would overflow or underflow the data's dtype.  Power-of-two scaling is
-#: exact, so the fit is the one of the unscaled data.
-SAFE_MAGNITUDE = 2.0**300
+def data_scale(backend: Backend, X: Any, *beside: Any, weights: Any = None) -> int:
+    """The exponent of the exact power-of-two scaling of ``X`` (see
+    :func:`~vqkit.backends.scaling.exact_scale`), taking into account the
+    small host or ``X``-library arrays ``beside`` it (centres, an origin);
+    ``weights`` are passed to the backend's ``max_abs`` (Dask checks them
+    in the same pass).  0 for ordinary magnitudes."""
+    extra = [host_magnitudes(backend.to_host(a)) for a in beside]
+    largest = max([backend.max_abs(X, weights)] + [m[0] for m in extra])
 
+    def smallest() -> float:
+        return min([backend.min_nonzero_abs(X, weights)] + [m[1] for m in extra])
 
-def _safe_exponent(dtype: Any) -> int:
-    """``e`` such that magnitudes in ``[2**-e, 2**e]`` of ``dtype`` need no
-    scaling (300 for float64)."""
-    return np.finfo(dtype).maxexp * 300 // 1024
-
-
-def exact_scale(largest: float, dtype: Any = np.float64, count: int = 1) -> int:
-    """The exponent ``e`` of the power of two ``2**e`` that the data is
-    scaled by, or 0 when ``largest`` (the largest magnitude of the data, from
-    the backend's ``max_abs``) is safe for squared distances in ``dtype``.
-
-    Scaled data has its largest magnitude near the top of the range in which
-    ``count`` (the number of values) squared differences still sum without
-    overflow, so that the smaller rows keep as many significant bits of
-    their squared distances as the dtype allows.  Apply it with
-    :func:`scale_by`; ``2**e`` itself may not be representable.
-    """
-    safe = _safe_exponent(dtype)
-    if largest == 0 or not np.isfinite(largest) or 2.0**-safe <= largest <= 2.0**safe:
-        return 0
-    count = count if np.isfinite(count) and count >= 1 else 2**40
-    target = (np.finfo(dtype).maxexp - 16 - int(np.ceil(np.log2(count)))) // 2
-    return target - math.frexp(largest)[1]
+    return scale_exponent(largest, smallest, backend.numpy_dtype(X), X.shape[0] * X.shape[1])
 
 
 def scale_by(backend: Backend, X: Any, exponent: int) -> Any:
@@ -174,7 +157,7 @@ def fit_kmeans(
     ``"manhattan"`` (k-medians: Manhattan assignment, coordinate-wise
     weighted medians, seeded by Euclidean k-means++).  Data of extreme
     magnitude is fitted scaled by an exact power of two (see
-    :data:`SAFE_MAGNITUDE`).  ``algorithm``
+    :data:`~vqkit.backends.scaling.SAFE_MAGNITUDE`).  ``algorithm``
     ``"hamerly"`` carries distance bounds between iterations to skip rows
     that cannot change cluster; the iterations are the same as ``"lloyd"``.
     ``keep_history=False`` (no per-iteration ``history`` wanted) lets a
@@ -190,9 +173,7 @@ def fit_kmeans(
             init = unit_rows(backend.dense, backend.asarray_like(init, X, X.dtype))
     # a backend that reads X in passes (Dask) knows the magnitude from its
     # statistics pass, which also checks the data and weights
-    scale = exact_scale(
-        backend.max_abs(X, weights), backend.numpy_dtype(X), X.shape[0] * X.shape[1]
-    )
+    scale = data_scale(backend, X, weights=weights)
     if scale:
         X = scale_by(backend, X, scale)
         if not isinstance(init, str) and not callable(init):
@@ -298,9 +279,7 @@ def fit_starts(
         len({(Z.shape, Z.dtype) for Z in datasets}) == 1
         and max_iter is not None
         and all(compiled_runs_fit(backend, datasets[0], len(c)) for c in starts)
-        and all(
-            exact_scale(backend.max_abs(Z), backend.numpy_dtype(Z), Z.size) == 0 for Z in datasets
-        )
+        and all(data_scale(backend, Z) == 0 for Z in datasets)
     ):
         tols = [
             tolerance(backend, Z, tol, None if weights is None else weights[i])[0]

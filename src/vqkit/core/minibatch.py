@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .fit import initial_centers, tolerance
+from .fit import data_scale, initial_centers, scale_by, tolerance, unscale_squared
 from .lloyd import assign_checked, total_inertia
 
 if TYPE_CHECKING:
@@ -85,6 +85,27 @@ class MiniBatchResult:
     n_iter: int
     #: True when an early-stopping rule (not ``max_iter``) ended the fit.
     converged: bool
+
+
+def rescale_state(state: MiniBatchState, exponent: int, since: int = 0) -> None:
+    """Bring ``state`` into units scaled by ``2**exponent`` (or back, with
+    a negative one): centres and origin exactly, the smoothed inertias
+    and the history's records from index ``since`` (those made in the
+    other units) as squared distances (float64)."""
+    if not exponent:
+        return
+    with np.errstate(over="ignore", under="ignore"):
+        state.centers = np.ldexp(state.centers, exponent).astype(state.centers.dtype)
+        if state.origin is not None:
+            state.origin = np.ldexp(np.asarray(state.origin, dtype=np.float64), exponent)
+    if state.ewa_inertia is not None:
+        state.ewa_inertia = unscale_squared(state.ewa_inertia, -exponent)
+    if state.ewa_min is not None:
+        state.ewa_min = unscale_squared(state.ewa_min, -exponent)
+    for stats in state.history[since:]:
+        stats.batch_inertia = unscale_squared(stats.batch_inertia, -exponent)
+        if stats.ewa_inertia is not None:
+            stats.ewa_inertia = unscale_squared(stats.ewa_inertia, -exponent)
 
 
 def should_reassign(state: MiniBatchState, batch_rows: int, k: int) -> bool:
@@ -290,6 +311,9 @@ def fit_minibatch(
     """
     n = X.shape[0]
     batch_size = min(batch_size, n)
+    # data of extreme magnitude is fitted in exactly rescaled units
+    scale = data_scale(backend, X, weights=weights)
+    X, init = _scaled(backend, X, init, scale)
     tol_shift, origin = tolerance(backend, X, tol, weights)
     shift_tol = tol_shift if tol > 0 else None
     centers = seed_centers(
@@ -342,7 +366,16 @@ def fit_minibatch(
             converged = True
             break
     n_iter = int(np.ceil(state.n_steps * batch_size / n))
+    rescale_state(state, -scale)
     return MiniBatchResult(state=state, n_iter=n_iter, converged=converged)
+
+
+def _scaled(backend: Backend, X: Any, init: Any, exponent: int) -> tuple[Any, Any]:
+    """``X`` and an array ``init`` scaled by ``2**exponent`` (a name or a
+    callable ``init`` as it is: it sees the scaled rows)."""
+    if exponent and not isinstance(init, str) and not callable(init) and init is not None:
+        init = np.ldexp(np.asarray(backend.to_host(init), dtype=np.float64), exponent)
+    return scale_by(backend, X, exponent), init
 
 
 def start_partial(
@@ -359,7 +392,10 @@ def start_partial(
     chunk (:func:`seed_once` with ``init_size`` capped at the chunk's rows;
     a stream has no validation sample to choose among ``n_init`` seedings,
     and scikit-learn's ``partial_fit`` seeds once too), zero counts, and the
-    chunk's column means as the distance origin."""
+    chunk's column means as the distance origin.  A chunk of extreme
+    magnitude is seeded in exactly rescaled units."""
+    scale = data_scale(backend, X, weights=weights)
+    X, init = _scaled(backend, X, init, scale)
     origin, _ = backend.column_mean_var(X, weights)
     centers = seed_once(
         X,
@@ -371,7 +407,9 @@ def start_partial(
         weights=weights,
         origin=origin,
     )
-    return MiniBatchState(centers=centers, counts=np.zeros(k), origin=origin)
+    state = MiniBatchState(centers=centers, counts=np.zeros(k), origin=origin)
+    rescale_state(state, -scale)
+    return state
 
 
 def partial_fit_chunk(
@@ -394,11 +432,17 @@ def partial_fit_chunk(
     ``batch_size`` rows is one step on the whole chunk (scikit-learn's
     ``partial_fit``).  The EWA inertia is tracked with ``alpha = min(1,
     2 * batch_size / (len(X) + 1))`` for the history; no early stopping.
-    ``callback(stats)`` returning True ends the chunk early.
+    ``callback(stats)`` returning True ends the chunk early.  A chunk (or
+    centres) of extreme magnitude is processed in exactly rescaled units;
+    ``state`` stays in the data's units between chunks.
     """
     n = X.shape[0]
     k = state.centers.shape[0]
     state.centers = state.centers.astype(X.dtype, copy=False)
+    since = len(state.history)
+    scale = data_scale(backend, X, state.centers, weights=weights)
+    X, _ = _scaled(backend, X, None, scale)
+    rescale_state(state, scale, since)
     order = random_state.permutation(n)
     alpha = min(1.0, batch_size * 2.0 / (n + 1))
     for lo in range(0, n, batch_size):
@@ -420,6 +464,7 @@ def partial_fit_chunk(
         ewa = _ewa_update(state, batch_inertia, alpha)
         if _record_step(state, batch_inertia, ewa, n_reassigned, start, callback):
             break
+    rescale_state(state, -scale, since)
     return state
 
 
@@ -449,6 +494,8 @@ def partial_fit_carry(
         weights = np.ascontiguousarray(weights, dtype=np.float64)
         if not np.isfinite(weights).all() or (weights < 0).any():
             raise ValueError("sample_weight contains NaN, infinity or negative values.")
+    if X.shape[0] == 0:  # an empty block of a stream: nothing to learn (nor to seed from)
+        return state, rng
     if state is None:
         assert init_size is not None  # given for the first chunk
         if X.shape[0] < n_clusters:

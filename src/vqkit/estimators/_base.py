@@ -40,8 +40,8 @@ from numpy.typing import ArrayLike
 
 from .._display import block, fields, number, short
 from .._progress import ProgressBar, chained
-from ..backends import Backend, get_backend
-from ..core.fit import exact_scale, scale_by, unit_rows
+from ..backends import Backend, array_kind, get_backend
+from ..core.fit import data_scale, scale_by, unit_rows
 from ..core.lloyd import assign_checked
 from ..exceptions import NotFittedError, convergence_warning
 from ..validation import as_float_2d, as_sample_weight
@@ -256,10 +256,9 @@ class CentroidEstimator(ABC):
         """``X`` and ``centers`` (in ``X``'s library, on its device) in units
         where squared distances neither overflow nor underflow, and the
         scale's exponent: a power of two, so that nearer stays nearer exactly
-        (see ``vqkit.core.fit.exact_scale``); 0 for ordinary magnitudes."""
+        (see ``vqkit.backends.scaling.exact_scale``); 0 for ordinary magnitudes."""
         centers = backend.like(centers, X)
-        largest = max(backend.max_abs(X), backend.max_abs(centers))
-        scale = exact_scale(largest, backend.numpy_dtype(X), X.shape[0] * X.shape[1])
+        scale = data_scale(backend, X, centers)
         return scale_by(backend, X, scale), scale_by(backend, centers, scale), scale
 
     def _nearest(self, X: Any, backend: Backend) -> tuple[Any, Any]:
@@ -276,7 +275,14 @@ class CentroidEstimator(ABC):
         if metric == "manhattan":
             return backend.assign_l1(X, self.cluster_centers_)
         X, centers, scale = self._rescaled(backend, X, self.cluster_centers_)
-        labels, min_d2 = assign_checked(backend, X, centers)
+        # a backend that compares rows only through matrix products (no
+        # SciPy-style direct differences: GPUs) centres them on the centres'
+        # mean, as the fit centres on the data's, so that float32 rows far
+        # from zero keep their precision (vq does the same)
+        origin = None
+        if "scipy_formula" not in backend.capabilities:
+            origin = backend.xp.mean(centers, axis=0)
+        labels, min_d2 = assign_checked(backend, X, centers, origin)
         if scale:
             with np.errstate(over="ignore", under="ignore"):
                 min_d2 = scale_by(backend, backend.astype(min_d2, backend.xp.float64), -2 * scale)
@@ -292,7 +298,26 @@ class CentroidEstimator(ABC):
         """Cluster index (int32) of each row of ``X``: its nearest centre in
         the fitted metric (``BisectingKMeans``: the leaf its walk down the
         tree of splits reaches)."""
-        return self._assign(*self._check_new_data(X))
+        return self._in_input_library(self._assign(*self._check_new_data(X)), X)
+
+    def _in_input_library(self, value: Any, original: Any) -> Any:
+        """``value`` (a result computed on the host) as an array of the
+        library of ``original`` (the caller's ``X``), on its device, when
+        the estimator computes on the host (``_accept_array_api`` false)
+        and ``original`` is an array of another Array API library (PyTorch,
+        CuPy ...): results stay in the input's library for every
+        estimator.  Otherwise ``value`` itself."""
+        if self._accept_array_api or array_kind(original) != "array_api":
+            return value
+        return get_backend(original).like(value, original)
+
+    def _keep_in_input_library(self, original: Any) -> None:
+        """After a fit on the host: ``cluster_centers_`` and ``labels_`` as
+        arrays of ``original``'s library (see :meth:`_in_input_library`)."""
+        for name in ("cluster_centers_", "labels_"):
+            value = self.__dict__.get(name)
+            if value is not None:
+                setattr(self, name, self._in_input_library(value, original))
 
     def fit_predict(
         self, X: ArrayLike, y: Any = None, sample_weight: ArrayLike | None = None
@@ -314,12 +339,14 @@ class CentroidEstimator(ABC):
         metric = self._metric
         if "lazy" in backend.capabilities:  # a lazy (n_samples, n_clusters) Dask array
             check_dask_metric(metric)
+        centers = backend.like(self.cluster_centers_, X)
         if metric == "cosine":
-            distances = backend.sq_distances(unit_rows(backend, X), self.cluster_centers_) / 2
+            distances = backend.sq_distances(unit_rows(backend, X), centers) / 2
         elif metric == "manhattan":
-            distances = backend.l1_distances(X, self.cluster_centers_)
+            distances = backend.l1_distances(X, centers)
         else:
-            distances = backend.xp.sqrt(backend.sq_distances(X, self.cluster_centers_))
+            distances = backend.xp.sqrt(backend.sq_distances(X, centers))
+        distances = self._in_input_library(distances, original)
         container = output_container(
             self.__dict__.get("_sklearn_output_config", {}).get("transform")
         )
@@ -375,7 +402,7 @@ class CentroidEstimator(ABC):
         ``cluster_centers_``, in the fitted metric."""
         X, backend = self._check_new_data(X)
         _, min_d2 = self._nearest(X, backend)
-        weights = as_sample_weight(sample_weight, X.shape[0])
+        weights = as_sample_weight(sample_weight, X.shape[0], X)
         d2 = backend.astype(min_d2, backend.xp.float64)
         return -float(
             backend.total(d2) if weights is None else backend.total(backend.like(weights, d2) * d2)

@@ -185,10 +185,11 @@ class BisectingKMeans(CentroidEstimator):
         self
         """
         self._reset_feature_names(X)
+        original = X
         X = as_float_2d(X, accept_sparse=True)
         backend = get_backend(X)
         n_init, algorithm = self._check_params(X, backend)
-        weights = as_sample_weight(sample_weight, X.shape[0])
+        weights = as_sample_weight(sample_weight, X.shape[0], X)
         result = bisecting_kmeans(
             X,
             self.n_clusters,
@@ -217,6 +218,7 @@ class BisectingKMeans(CentroidEstimator):
                 f"{self.n_iter_} Lloyd iterations in {max(self.n_clusters - 1, 0)} splits"
             )
         self._warn_missing_clusters(backend, result.labels, self.n_clusters)
+        self._keep_in_input_library(original)
         return self
 
     # ------------------------------------------------------------------

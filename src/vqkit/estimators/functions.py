@@ -131,7 +131,7 @@ def kmeans_plusplus(
             f"be equal to the length of n_samples {n}."
         )
     backend = get_backend(X)
-    weights = as_sample_weight(sample_weight, n)
+    weights = as_sample_weight(sample_weight, n, X)
     rng = check_random_state(random_state)
     chosen = greedy_kmeans_plusplus_rows(X, n_clusters, rng, backend, weights, n_local_trials)
     centers = np.asarray(backend.to_host(backend.dense_rows(X, chosen)), dtype=X.dtype)

@@ -283,7 +283,7 @@ class KMeans(CentroidEstimator):
         X = as_float_2d(X, accept_sparse=True, accept_array_api=True, accept_dask=True)
         backend = get_backend(X)
         init, n_init = self._check_params(X, backend)
-        weights = as_sample_weight(sample_weight, X.shape[0])
+        weights = as_sample_weight(sample_weight, X.shape[0], X, checked_by_fit=True)
         with self._progress_callback(
             self._iteration_callback(),
             n_init * self.max_iter,

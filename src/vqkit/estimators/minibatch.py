@@ -19,7 +19,7 @@ from numpy.typing import ArrayLike
 
 from .._progress import ProgressBar
 from ..backends import Backend, array_kind, get_backend
-from ..core.lloyd import assign_checked, fused_step, read_step, total_inertia
+from ..core.lloyd import fused_step, read_step, total_inertia
 from ..core.minibatch import (
     MiniBatchState,
     MiniBatchStats,
@@ -257,10 +257,11 @@ class MiniBatchKMeans(CentroidEstimator):
         self
         """
         self._reset_feature_names(X)
+        original = X
         X = as_float_2d(X, accept_sparse=True)
         backend = get_backend(X)
         init, n_init, init_size = self._check_params(X)
-        weights = as_sample_weight(sample_weight, X.shape[0])
+        weights = as_sample_weight(sample_weight, X.shape[0], X)
         rng = check_random_state(self.random_state)
         with self._progress_callback(
             self._step_callback(),
@@ -293,6 +294,7 @@ class MiniBatchKMeans(CentroidEstimator):
             self.__dict__.pop("labels_", None)
             ewa = state.ewa_inertia
             self.inertia_ = float("nan") if ewa is None else float(ewa * X.shape[0])
+        self._keep_in_input_library(original)
         return self
 
     def partial_fit(
@@ -323,6 +325,7 @@ class MiniBatchKMeans(CentroidEstimator):
         if array_kind(X) == "dask":  # an array or a DataFrame: its blocks in order
             return self._partial_fit_dask(X, sample_weight)
         first = not hasattr(self, "cluster_centers_")
+        original = X
         if first:
             self._reset_feature_names(X)
             X = as_float_2d(X, accept_sparse=True)
@@ -330,7 +333,7 @@ class MiniBatchKMeans(CentroidEstimator):
             init, _, init_size = self._check_params(X)  # partial_fit seeds once
         else:
             X, backend = self._check_new_data(X)
-        weights = as_sample_weight(sample_weight, X.shape[0])
+        weights = as_sample_weight(sample_weight, X.shape[0], X)
         rng = getattr(self, "_rng", None)
         if rng is None:
             rng = self._rng = check_random_state(self.random_state)
@@ -362,6 +365,7 @@ class MiniBatchKMeans(CentroidEstimator):
         self._set_state_attributes(state, X.shape[1])
         if self.compute_labels:
             self._label(X, weights, backend)
+        self._keep_in_input_library(original)
         return self
 
     def _current_state(self) -> MiniBatchState:
@@ -390,7 +394,7 @@ class MiniBatchKMeans(CentroidEstimator):
         else:
             X, backend = self._check_new_data(X)
             state = self._current_state()
-        weights = as_sample_weight(sample_weight, X.shape[0])
+        weights = as_sample_weight(sample_weight, X.shape[0], X)
         rng = getattr(self, "_rng", None)
         if rng is None:
             rng = check_random_state(self.random_state)
@@ -425,7 +429,7 @@ class MiniBatchKMeans(CentroidEstimator):
         )
 
     def _label(self, X: Any, weights: Any, backend: Backend) -> None:
-        labels, min_d2 = assign_checked(backend, X, self.cluster_centers_)
+        labels, min_d2 = self._nearest(X, backend)  # in rescaled units where needed
         self.labels_ = labels
         self.inertia_ = total_inertia(backend.xp, min_d2, weights)
 

@@ -19,6 +19,7 @@ local disk).  Parquet and Zarr need no helper: ``dask.dataframe.read_parquet``
 
 from __future__ import annotations
 
+import operator
 import os
 from typing import TYPE_CHECKING
 
@@ -59,11 +60,20 @@ class NpyRows:
 def npy_array(path: str | os.PathLike[str], chunk_rows: int | None = None) -> dask.array.Array:
     """A lazy Dask array of the 2-D ``.npy`` file at ``path``, in blocks of
     ``chunk_rows`` rows (all columns); ``None`` lets Dask choose (about
-    128 MiB blocks)."""
+    128 MiB blocks); otherwise an integer >= 1 (``ValueError`` else)."""
     import dask.array as da
 
+    if chunk_rows is not None:
+        try:
+            chunk_rows = operator.index(chunk_rows)
+        except TypeError:
+            raise ValueError(
+                f"chunk_rows must be an integer >= 1 or None, got {chunk_rows!r}."
+            ) from None
+        if chunk_rows < 1:
+            raise ValueError(f"chunk_rows must be an integer >= 1 or None, got {chunk_rows}.")
     rows = NpyRows(path)
     if rows.ndim != 2:
         raise ValueError(f"{path} holds a {rows.ndim}-D array; k-means needs 2-D data.")
-    chunks = ("auto" if chunk_rows is None else int(chunk_rows), -1)
+    chunks = ("auto" if chunk_rows is None else chunk_rows, -1)
     return da.from_array(rows, chunks=chunks, asarray=True, fancy=False)

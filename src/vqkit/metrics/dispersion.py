@@ -169,7 +169,7 @@ def inertia(
     """
     X, labels, backend = check_X_labels(X, labels)
     n, d = X.shape
-    weights = as_sample_weight(sample_weight, n)
+    weights = as_sample_weight(sample_weight, n, X)
     codes: np.ndarray
     if centers is None:
         classes, codes = np.unique(labels, return_inverse=True)

@@ -13,7 +13,7 @@ from numpy.typing import ArrayLike, DTypeLike
 
 from .._display import block, fields, number
 from ..backends import get_backend
-from ..core.fit import exact_scale, scale_by
+from ..core.fit import data_scale, scale_by
 from ..core.lloyd import assign_checked
 from ..persistence import Field, check_fields, read_archive, write_archive
 from ..validation import as_float_2d, as_sample_weight, check_n_clusters
@@ -58,7 +58,7 @@ def _nearest(X: np.ndarray, C: np.ndarray) -> np.ndarray:
     by the backend's assignment (extreme magnitudes compared in exactly
     rescaled units, as ``KMeans.predict`` does)."""
     backend = get_backend(X)
-    scale = exact_scale(max(backend.max_abs(X), backend.max_abs(C)), X.dtype, X.size)
+    scale = data_scale(backend, X, C)
     labels, _ = assign_checked(backend, scale_by(backend, X, scale), scale_by(backend, C, scale))
     return np.asarray(labels)
 
@@ -191,7 +191,7 @@ class Codebook:
             raise ValueError(f"method must be one of {METHODS}, got {method!r}.")
         X = as_float_2d(X)
         check_n_clusters(check_k(k), X.shape[0])
-        sample_weight = as_sample_weight(sample_weight, X.shape[0])
+        sample_weight = as_sample_weight(sample_weight, X.shape[0], X)
         estimator_class = KMeans if method == "kmeans" else MiniBatchKMeans
         estimator = estimator_class(n_clusters=k, random_state=random_state, **kmeans_params)
         estimator.fit(X, sample_weight=sample_weight)

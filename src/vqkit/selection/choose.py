@@ -232,7 +232,7 @@ def choose_k(
     notes: list[str] = []
     ks = supported_ks(check_ks(k, n), n, notes)
     methods = check_methods(methods)
-    weights = as_sample_weight(sample_weight, n)
+    weights = as_sample_weight(sample_weight, n, X)
     check_params(
         n_references,
         reference,

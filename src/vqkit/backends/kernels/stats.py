@@ -71,6 +71,25 @@ def column_sums(X, weights, center, power, parts, out):
 
 @launch_safely
 @njit(parallel=True, cache=True, nogil=True)
+def min_nonzero_abs(X):
+    """Smallest non-zero magnitude of the 2-D array ``X`` (``inf`` when it
+    has none), in one pass without temporaries."""
+    n, d = X.shape
+    n_chunks = (n + ROW_CHUNK - 1) // ROW_CHUNK
+    smallest = np.full(n_chunks, np.inf)
+    for chunk in prange(n_chunks):
+        start = chunk * ROW_CHUNK
+        stop = min(n, start + ROW_CHUNK)
+        for i in range(start, stop):
+            for f in range(d):
+                a = abs(X[i, f])
+                if a > 0 and a < smallest[chunk]:
+                    smallest[chunk] = a
+    return smallest.min() if n_chunks else np.inf
+
+
+@launch_safely
+@njit(parallel=True, cache=True, nogil=True)
 def count_non_finite(X):
     """Number of NaN or infinite entries of the 2-D array ``X`` (no temporaries)."""
     n, d = X.shape
