@@ -22,8 +22,6 @@ import time
 from collections.abc import Callable
 from typing import IO, Any
 
-import click
-
 #: A library bar appears only once the work has lasted this many seconds.
 DELAY_SECONDS = 1.0
 
@@ -102,6 +100,8 @@ class ProgressBar:
             self._open()
 
     def _open(self) -> None:
+        import click  # here, so that `import vqkit` does not import click
+
         self._bar = click.progressbar(
             length=self.total,
             label=self.label,
