@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON ?= $(shell tools/pick-python)
 PIP_FLAGS ?= --quiet --disable-pip-version-check
 
-.PHONY: demo test lint bench docs notebooks check-wheel clean
+.PHONY: demo test test-compat lint bench docs notebooks check-wheel clean
 
 demo: $(VENV)/.installed-plot
 	$(VENV)/bin/vqkit demo
@@ -13,6 +13,18 @@ demo: $(VENV)/.installed-plot
 PYTEST_ARGS ?= -n auto --dist loadfile
 test: $(VENV)/.installed-test
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+# The tests whose outcome depends on the Python, SciPy or PyTorch at hand: the
+# drop-in against the installed SciPy, the seed tutorial, the Array API
+# backends (torch where installed), the magnitude extremes, and an import of
+# every module with its docstring examples.  CI runs them on the default
+# python3 beside the full suite on the newest Python.
+COMPAT_TESTS = tests/test_scipy_vq_oracle.py tests/test_scipy_vq_errors.py \
+	tests/test_seed_tutorial.py tests/test_array_api.py tests/test_backend_contract.py \
+	tests/test_device_loop.py tests/test_hostile_backends.py tests/test_extremes.py \
+	tests/test_docstrings.py tests/test_import_cycles.py
+test-compat: $(VENV)/.installed-test
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS) $(COMPAT_TESTS)
 
 # ruff (lint and format) and mypy, configured in pyproject.toml
 lint: $(VENV)/.installed-lint

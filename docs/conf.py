@@ -53,7 +53,6 @@ exclude_patterns = [
     "auto_examples/*.md5",
 ]
 templates_path = ["_templates"]
-html_static_path = ["_static"]
 
 # -- HTML --------------------------------------------------------------------
 html_theme = "pydata_sphinx_theme"
