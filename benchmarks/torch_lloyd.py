@@ -21,9 +21,7 @@ shared one say nothing.
 """
 
 import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import torch
@@ -33,7 +31,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from gpu import make_data, plain_iteration, sync  # noqa: E402
+from gpu import make_data, plain_iteration, timed  # noqa: E402
 
 from vqkit.backends import get_backend  # noqa: E402
 from vqkit.core.lloyd import lloyd  # noqa: E402
@@ -88,18 +86,6 @@ def vqkit_lloyd(X, C, origin, iterations=ITERATIONS):
     )
 
 
-def timed(fn, device, repeat):
-    fn()
-    sync(device)
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        sync(device)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def per_iteration_ops(fn, n):
     """ATen operations of one iteration (two runs of 1 and 2 iterations,
     so that what runs once per call cancels), and host copies."""
@@ -116,8 +102,8 @@ def run(n, d, k, device, repeat, numpy_check):
     X, C = make_data(n, d, k, device)
     origin = X.mean(0, dtype=torch.float64)
     row = {"shape": (n, d, k)}
-    row["plain_ms"] = 1e3 * timed(lambda: plain_lloyd(X, C), device, repeat)
-    row["vqkit_ms"] = 1e3 * timed(lambda: vqkit_lloyd(X, C, origin), device, repeat)
+    row["plain_ms"] = 1e3 * timed(lambda: plain_lloyd(X, C), device, repeat)[0]
+    row["vqkit_ms"] = 1e3 * timed(lambda: vqkit_lloyd(X, C, origin), device, repeat)[0]
     row["plain_ops"] = per_iteration_ops(lambda i: plain_lloyd(X, C, i), n)
     row["vqkit_ops"] = per_iteration_ops(lambda i: vqkit_lloyd(X, C, origin, i), n)
     if numpy_check:

@@ -12,22 +12,13 @@ import numpy as np
 import pytest
 
 import vqkit
+from cli_helpers import run_command
 
 pd = pytest.importorskip("pandas")
 
 
 def _run(*args):
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(Path(vqkit.__file__).parents[1]), env.get("PYTHONPATH", "")]
-    )
-    return subprocess.run(
-        [sys.executable, "-m", "vqkit", "choose-k", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-    )
+    return run_command("choose-k", *args, timeout=600)
 
 
 def _csv(tmp_path, X, name="data.csv"):

@@ -2,32 +2,19 @@
 palette, RGBA, a JPEG photo), run as the real command in a subprocess."""
 
 import math
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import vqkit
-from cli_helpers import invoke
+from cli_helpers import invoke, run_command
 
 Image = pytest.importorskip("PIL.Image")
 
 
 def _run(*args):
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(Path(vqkit.__file__).parents[1]), env.get("PYTHONPATH", "")]
-    )
-    return subprocess.run(
-        [sys.executable, "-m", "vqkit", "quantize", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
+    return run_command("quantize", *args, timeout=300)
 
 
 def _value(stdout, label):
