@@ -220,12 +220,12 @@ def _force_option():
     )
 
 
-def _output_option(help, allow_dash=False):
-    """The required ``-o/--output`` file (``-`` for stdout where ``allow_dash``)."""
+def _output_option(help, allow_dash=False, required=True):
+    """The ``-o/--output`` file (``-`` for stdout where ``allow_dash``)."""
     return click.option(
         "-o",
         "--output",
-        required=True,
+        required=required,
         type=click.Path(dir_okay=False, allow_dash=allow_dash),
         help=help,
     )

@@ -23,6 +23,7 @@ from ._options import (
     _json_option,
     _KType,
     _NInit,
+    _output_option,
     _plot_option,
     _quiet_option,
     _seed_option,
@@ -114,14 +115,10 @@ INITS = ["k-means++", "k-means||", "random"]
     default=None,
     help="Write the centres: .npy, or CSV with a header line; - for stdout.",
 )
-@click.option(
-    "-o",
-    "--output",
-    "output",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Write FILE's rows with a label column appended: text with FILE's delimiter "
+@_output_option(
+    "Write FILE's rows with a label column appended: text with FILE's delimiter "
     "(.csv, .tsv, ...) or Parquet (.parquet); dropped rows get an empty label.",
+    required=False,
 )
 @click.option(
     "--save-model",

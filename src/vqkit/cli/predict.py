@@ -11,6 +11,7 @@ from ._options import (
     _force_option,
     _input_options,
     _json_option,
+    _output_option,
     _quiet_option,
     command,
 )
@@ -39,14 +40,10 @@ _DISTANCE_ROWS = 1 << 12
     help="Also give each row's distance to its centre (in the model's metric, on the "
     "scaled data): a distance column in CSV labels and --output, a list in --json.",
 )
-@click.option(
-    "-o",
-    "--output",
-    "output",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Write FILE's rows with a label column appended: text with FILE's delimiter "
+@_output_option(
+    "Write FILE's rows with a label column appended: text with FILE's delimiter "
     "or Parquet (.parquet); dropped rows get an empty label.",
+    required=False,
 )
 @_json_option("Print one JSON object (labels, rows, distances with --distances, ...).")
 @_force_option()
