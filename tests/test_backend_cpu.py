@@ -66,9 +66,9 @@ def test_every_assignment_kernel_agrees(d, k, dtype, monkeypatch):
     C = X[:k].copy()
     origin = X.mean(0)
     results = {}
-    kernels = ["direct", "direct_t", "fused", "blocked"]
+    kernels = ["direct", "direct_t", "tiled", "blocked"]
     if dtype == np.float64:
-        kernels += ["mixed", "fused_mixed"]
+        kernels += ["mixed", "tiled_mixed"]
     for kernel in kernels:
         monkeypatch.setattr(cpu, "choose_kernel", lambda *args, _k=kernel: _k)
         results[kernel] = backend.assign(X, C, origin)
@@ -83,7 +83,7 @@ def test_every_assignment_kernel_agrees(d, k, dtype, monkeypatch):
         assert_allclose(d2, ref_d2, rtol=tol, atol=tol * 10), kernel
 
 
-@pytest.mark.parametrize("kernel", ["mixed", "fused_mixed"])
+@pytest.mark.parametrize("kernel", ["mixed", "tiled_mixed"])
 @pytest.mark.parametrize("offset", [0.0, 1e3, 1e6])
 def test_mixed_precision_assignment_is_exact(offset, kernel, monkeypatch):
     # integer coordinates: many exact ties and near-ties, far from the origin
@@ -185,3 +185,44 @@ def test_centre_geometry_bounds_are_tight_and_never_overstated(k, monkeypatch):
     with np.errstate(invalid="ignore", over="ignore"):
         shift, half_gap = cpu.hamerly_geometry(C, previous)
     assert np.isinf(shift).all()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("d,k", [(1, 1), (5, 9), (8, 64), (13, 7), (64, 130)])
+def test_tiled_kernels_on_awkward_shapes_and_values(d, k, dtype, monkeypatch):
+    # widths and centre counts that are not multiples of the tile (4), a
+    # row count that is not a multiple of the row block, duplicated centres
+    # (ties to the lower index), a NaN row (label -1) and a centre at
+    # infinity (never chosen); float64 goes through the exact mixed kernel
+    from vqkit.backends.kernels import tiles
+
+    rng = np.random.default_rng(d * 1000 + k)
+    n = 2 * tiles.TILE_ROWS + 37
+    X = rng.integers(-3, 4, size=(n, d)).astype(dtype)
+    C = rng.integers(-3, 4, size=(k, d)).astype(dtype)
+    if k > 2:
+        C[2] = C[1]
+        C[0] = np.inf
+    X[5] = np.nan
+    kernel = "tiled_mixed" if dtype == np.float64 else "tiled"
+    monkeypatch.setattr(cpu, "choose_kernel", lambda *args: kernel)
+    labels, d2 = backend.assign(X, C, np.zeros(d))
+    finite = np.isfinite(X).all(1)
+    assert labels[5] == -1
+    with np.errstate(invalid="ignore"):
+        ref_labels, ref_d2 = nearest_reference(X[finite].astype(np.float64), C.astype(np.float64))
+    if dtype == np.float64:  # exact: the same labels as float64 differences
+        assert_array_equal(labels[finite], ref_labels)
+        assert_allclose(d2[finite], ref_d2, rtol=1e-12)
+    else:  # small integers: every score is exact in float32 too
+        assert_array_equal(labels[finite], ref_labels)
+        assert_allclose(d2[finite], ref_d2, rtol=1e-6)
+    # the same result on one thread as on several
+    n_threads = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        again = backend.assign(X, C, np.zeros(d))
+    finally:
+        numba.set_num_threads(n_threads)
+    assert_array_equal(again[0], labels)
+    assert_array_equal(again[1], d2)

@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .base import Backend
-from .kernels import assign, chunks, hamerly, l1, metrics, mixed, seeding, small_fits, stats
+from .kernels import assign, chunks, hamerly, l1, metrics, mixed, seeding, small_fits, stats, tiles
 from .kernels.assign import assignment_arrays
 from .kernels.threaded_blocks import for_each_block
 from .kernels.threads import ensure_threads
@@ -83,9 +83,10 @@ def choose_kernel(d: int, k: int, formula: str = "auto", dtype: Any = np.float64
       same arithmetic either way (the transposed one vectorises over
       centres and wins from 8 centres on; with fewer than 8 centres the
       plain one wins at any width, measured up to 64 features);
-    * ``"fused"``: dot products accumulated per row pair, argmin fused;
+    * ``"tiled"``: dot products in register-sized tiles, argmin fused
+      (``kernels.tiles``);
     * ``"blocked"``: BLAS matrix products on row blocks, then the argmin;
-    * ``"mixed"`` / ``"fused_mixed"``: the same two for float64 data with
+    * ``"mixed"`` / ``"tiled_mixed"``: the same two for float64 data with
       float32 products (about twice as fast), rows whose two best centres
       are too close to call in float32 rechecked in float64: exact.
 
@@ -100,7 +101,7 @@ def choose_kernel(d: int, k: int, formula: str = "auto", dtype: Any = np.float64
         return "direct"
     double = np.dtype(dtype) == np.float64
     if k * d <= FUSED_MAX_KD and not (d >= BLOCKED_MIN_FEATURES and k * d >= BLOCKED_MIN_KD):
-        return "fused_mixed" if double else "fused"
+        return "tiled_mixed" if double else "tiled"
     return "mixed" if double else "blocked"
 
 
@@ -214,15 +215,12 @@ class CPUBackend(Backend):
             assign.assign_direct(X, C, labels, min_d2)
         elif kernel == "direct_t":
             assign.assign_direct_t(X, np.ascontiguousarray(C.T), labels, min_d2)
-        elif kernel == "fused":
+        elif kernel == "tiled":
             shift = np.zeros(d, dtype=dtype) if origin is None else np.asarray(origin, dtype)
-            Cs = C - shift
-            c_half = (Cs * Cs).sum(axis=1) / 2
-            assign.assign_expanded_fused(
-                X, np.ascontiguousarray(Cs.T), c_half.astype(dtype), shift, labels, min_d2
-            )
-        elif kernel in ("fused_mixed", "mixed"):
-            self._assign_mixed(X, C, labels, min_d2, origin, kernel == "fused_mixed")
+            Ct, c_half = tiles.padded_centres(C, shift, dtype)
+            tiles.assign_tiled(X, Ct, c_half, shift, labels, min_d2)
+        elif kernel in ("tiled_mixed", "mixed"):
+            self._assign_mixed(X, C, labels, min_d2, origin, kernel == "tiled_mixed")
         else:
             self._assign_blocked(X, C, labels, min_d2, origin)
         return labels, min_d2
@@ -239,18 +237,18 @@ class CPUBackend(Backend):
         C = np.ascontiguousarray(C, dtype=np.float64)
         n, d = X.shape
         kernel = choose_kernel(d, C.shape[0], "auto", np.float64)
-        if kernel not in ("fused_mixed", "mixed") or n == 0:
+        if kernel not in ("tiled_mixed", "mixed") or n == 0:
             labels, min_d2 = self.assign(X, C, origin)
             return labels, min_d2, np.zeros(n)
         labels, min_d2, _ = assignment_arrays(n, C.shape[0], np.float64)
         lower = np.empty(n)
-        self._assign_mixed(X, C, labels, min_d2, origin, kernel == "fused_mixed", lower)
+        self._assign_mixed(X, C, labels, min_d2, origin, kernel == "tiled_mixed", lower)
         return labels, min_d2, lower
 
-    def _assign_mixed(self, X, C, labels, min_d2, origin, fused, lower=_NO_BOUNDS):
+    def _assign_mixed(self, X, C, labels, min_d2, origin, tiled, lower=_NO_BOUNDS):
         """Assignment of float64 data with float32 dot products, exact: rows
         whose two best centres are too close to call in float32 are redone
-        in float64.  ``fused``: the fused kernel (``assign_fused_mixed``),
+        in float64.  ``tiled``: the tiled kernel (``assign_tiled_mixed``),
         else blocked BLAS products (``argmin_mixed``)."""
         n, d = X.shape
         k = C.shape[0]
@@ -262,20 +260,12 @@ class CPUBackend(Backend):
         with np.errstate(over="ignore", invalid="ignore"):
             c_sq = (Cs * Cs).sum(axis=1)
             Ct32 = np.ascontiguousarray(Cs.T, dtype=np.float32)
-            c_half32 = (c_sq / 2).astype(np.float32)
         slack = mixed_slack(d)
-        if fused:
-            mixed.assign_fused_mixed(
-                X,
-                Ct32,
-                c_half32,
-                shift,
-                Cs,
-                float(np.sqrt(c_sq.max())),
-                slack,
-                labels,
-                min_d2,
-                lower,
+        if tiled:
+            Ct32, c_half32 = tiles.padded_centres(C, shift, np.float32)
+            c_max = float(np.sqrt(c_sq.max()))
+            tiles.assign_tiled_mixed(
+                X, Ct32, c_half32, shift, Cs, c_max, slack, labels, min_d2, lower
             )
             return
         rows = min(n, max(chunks.ROW_CHUNK, BLOCK_BYTES // (k * 4)))

@@ -3,8 +3,8 @@ and the full distance matrix.
 
 Two formulas: direct differences ``sum((c - x) ** 2)`` (accurate at any
 magnitude; best for few features), and the expanded form
-``|x|^2 - 2 x.c + |c|^2`` from dot products (fused per row pair, or from a
-block of a BLAS product), clamped at zero.  The CPU backend chooses between
+``|x|^2 - 2 x.c + |c|^2`` from a block of a BLAS product (see also
+``tiles``), clamped at zero.  The CPU backend chooses between
 them (``vqkit.backends.cpu.choose_kernel``).
 """
 
@@ -210,73 +210,3 @@ def assign_direct_t(X, Ct, labels, min_d2):
         for r in range(rows.shape[0]):
             labels[rows[r]] = best_j[r]
             min_d2[rows[r]] = best[r]
-
-
-@njit(inline="always", fastmath={"contract"})
-def pair_scores(X, i0, m, origin, Ct, c_half, xs, acc):
-    """Scores ``|c_j|^2 / 2 - x.c_j`` of rows ``i0 .. i0 + m - 1`` (``m`` is 1
-    or 2) against the transposed centres ``Ct``, in ``acc[r, j]``.
-
-    Rows are shifted by ``origin`` into ``xs`` (in ``xs``'s dtype, which may
-    be narrower than ``X``'s); the loop over centres is innermost
-    (vectorised), and each centre value is loaded once for both rows.
-    """
-    d = X.shape[1]
-    k = Ct.shape[1]
-    for r in range(m):
-        for f in range(d):
-            xs[r, f] = X[i0 + r, f] - origin[f]
-        for j in range(k):
-            acc[r, j] = c_half[j]
-    if m == 2:
-        for f in range(d):
-            a = xs[0, f]
-            b = xs[1, f]
-            for j in range(k):
-                c = Ct[f, j]
-                acc[0, j] -= a * c
-                acc[1, j] -= b * c
-    else:
-        for f in range(d):
-            a = xs[0, f]
-            for j in range(k):
-                acc[0, j] -= a * Ct[f, j]
-
-
-@launch_safely
-@njit(parallel=True, cache=True, nogil=True, fastmath={"contract"})
-def assign_expanded_fused(X, Ct, c_half, origin, labels, min_d2):
-    """Nearest centre from ``|c|^2 / 2 - x.c`` for two rows at a time.
-
-    ``Ct`` holds the centres transposed and shifted by ``origin``, and
-    ``c_half`` half their squared norms; rows are shifted by ``origin`` on
-    the fly.  The dot products are accumulated over features with the
-    loop over centres innermost (vectorised, each centre value loaded once
-    for two rows).  The squared distance ``|x|^2 + 2 min(...)`` is clamped
-    at zero.  Best for up to a few hundred centres; beyond, a blocked matrix
-    product reuses cache better.
-    """
-    n, d = X.shape
-    k = Ct.shape[1]
-    n_chunks = (n + ROW_CHUNK - 1) // ROW_CHUNK
-    for chunk in prange(n_chunks):
-        acc = np.empty((2, k), dtype=X.dtype)
-        xs = np.empty((2, d), dtype=X.dtype)
-        start = chunk * ROW_CHUNK
-        stop = min(n, start + ROW_CHUNK)
-        for i0 in range(start, stop, 2):
-            m = min(2, stop - i0)
-            pair_scores(X, i0, m, origin, Ct, c_half, xs, acc)
-            for r in range(m):
-                best = np.inf
-                best_j = -1
-                for j in range(k):
-                    if acc[r, j] < best:
-                        best = acc[r, j]
-                        best_j = j
-                x_sq = X.dtype.type(0)
-                for f in range(d):
-                    x_sq += xs[r, f] * xs[r, f]
-                value = x_sq + X.dtype.type(2) * best
-                labels[i0 + r] = best_j
-                min_d2[i0 + r] = value if value > 0 else X.dtype.type(0)

@@ -10,13 +10,12 @@ that could still win, in float64.  Labels are those of float64 Lloyd.
 import numpy as np
 from numba import njit, prange
 
-from .assign import pair_scores
-from .chunks import BLOCK_ROW_CHUNK, ROW_CHUNK
+from .chunks import BLOCK_ROW_CHUNK
 from .threads import launch_safely
 
 
 @njit(inline="always")
-def _nearest_exact(X, i, origin, C):
+def nearest_exact(X, i, origin, C):
     """Nearest row of ``C`` to ``X[i] - origin`` by direct float64
     differences (ties to the lowest index): ``(label, squared distance)``."""
     d = X.shape[1]
@@ -55,7 +54,7 @@ def shifted_float32(X, shift, out):
 
 @njit(inline="always")
 def _nearest_exact_near(X, i, origin, C, scores, base, scale, limit):
-    """:func:`_nearest_exact` over only the centres whose float32-based
+    """:func:`nearest_exact` over only the centres whose float32-based
     score ``base[j] + scale * scores[j]`` is at most ``limit`` (the best
     score plus twice its error bound): no other centre can be nearest or
     tie, so the result is the full scan's.  Falls back on the full scan
@@ -70,7 +69,7 @@ def _nearest_exact_near(X, i, origin, C, scores, base, scale, limit):
                     best = s
                     best_j = j
     if best_j < 0:
-        return _nearest_exact(X, i, origin, C)
+        return nearest_exact(X, i, origin, C)
     return best_j, best
 
 
@@ -144,57 +143,3 @@ def argmin_mixed(G, X, origin, C, c_sq, slack, labels, min_d2, lower):
                 )
             labels[i] = best_j
             min_d2[i] = best
-
-
-@launch_safely
-@njit(parallel=True, cache=True, nogil=True, fastmath={"contract"})
-def assign_fused_mixed(X, Ct32, c_half32, origin, C, c_max, slack, labels, min_d2, lower):
-    """:func:`.assign.assign_expanded_fused` for float64 rows, computed in
-    float32 and made exact: the two best float32 scores are kept, and a row whose
-    gap between them is within the float32 error bound (see
-    :func:`argmin_mixed`) is compared with every centre in float64;
-    otherwise only its distance to the certain winner is computed in
-    float64.  ``C`` holds the shifted centres in float64.  ``lower``: as
-    in :func:`argmin_mixed`."""
-    n, d = X.shape
-    k = Ct32.shape[1]
-    bounds = lower.shape[0] == n
-    no_base = np.zeros(k)
-    n_chunks = (n + ROW_CHUNK - 1) // ROW_CHUNK
-    for chunk in prange(n_chunks):
-        acc = np.empty((2, k), dtype=np.float32)
-        xs = np.empty((2, d), dtype=np.float32)
-        start = chunk * ROW_CHUNK
-        stop = min(n, start + ROW_CHUNK)
-        for i0 in range(start, stop, 2):
-            m = min(2, stop - i0)
-            pair_scores(X, i0, m, origin, Ct32, c_half32, xs, acc)
-            for r in range(m):
-                i = i0 + r
-                best = np.inf
-                second = np.inf
-                best_j = -1
-                for j in range(k):
-                    s = np.float64(acc[r, j])
-                    if s < best:
-                        second = best
-                        best = s
-                        best_j = j
-                    elif s < second:
-                        second = s
-                x_norm = 0.0
-                for f in range(d):
-                    v = X[i, f] - origin[f]
-                    x_norm += v * v
-                x_norm = np.sqrt(x_norm)
-                bound = slack * (2.0 * x_norm * c_max + c_max * c_max + x_norm * x_norm)
-                certain = 2.0 * (second - best) > 2.0 * bound
-                if bounds:
-                    lower[i] = _second_lower(x_norm, 2.0 * second, bound, certain)
-                if certain:
-                    labels[i] = best_j
-                    min_d2[i] = sq_dist_exact(X, i, origin, C, best_j)
-                else:
-                    labels[i], min_d2[i] = _nearest_exact_near(
-                        X, i, origin, C, acc[r], no_base, 1.0, best + bound
-                    )
