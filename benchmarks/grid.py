@@ -13,8 +13,8 @@ round-robin (``speed.rotations``, ``speed.rewarm``):
   given the centres, no subsampling) and scikit-learn (``algorithm="lloyd"``,
   unless its fit would exceed ``--sklearn-cap`` seconds); time per iteration
   = fit time / iterations run (``n_iter_``, checked);
-* the assignment alone: ``vqkit.vq`` against faiss's ``IndexFlatL2.search``
-  with ``k=1``;
+* the assignment alone: vqkit's engine assignment (``CPUBackend.assign``)
+  against faiss's ``IndexFlatL2.search`` with ``k=1``;
 
 and, once per run, the machine's GEMM rate and copy bandwidth, so that each
 cell's assignment is placed against the bound that applies to it.
@@ -71,7 +71,7 @@ AVX2_ENV = {
 }
 AVX2_CACHE = ROOT / "benchmarks" / "results" / "numba-cache-haswell"
 FIT_NAMES = ("vqkit", "vqkit lloyd", "faiss", "scikit-learn")
-ASSIGN_NAMES = ("vqkit vq", "faiss search")
+ASSIGN_NAMES = ("vqkit assign", "faiss search")
 
 
 def _progress(message):
@@ -156,10 +156,13 @@ def _sklearn_fit(X, X32, C, C32):
     return est.cluster_centers_, est.n_iter_, {}
 
 
-def _vq(X, X32, C, C32):
-    import vqkit
+def _assign(X, C, origin):
+    """vqkit's engine assignment as a Lloyd iteration runs it: the CPU
+    backend's nearest centre of every row (labels and squared distances),
+    distances expanded around the data mean (computed once per cell)."""
+    from vqkit.backends.cpu import CPUBackend
 
-    return vqkit.vq(X, C, check_finite=False)
+    return CPUBackend().assign(X, C, origin)
 
 
 def _faiss_index(C32):
@@ -203,9 +206,10 @@ def _entries(X, X32, C, C32, names, repeat, sklearn, w):
             run = FITS[name]
             call = lambda run=run: run(X, X32, C, C32)  # noqa: E731
             warm = lambda run=run: run(Xw, Xw32, C, C32)  # noqa: E731
-        elif name == "vqkit vq":
-            call = lambda: _vq(X, X32, C, C32)  # noqa: E731
-            warm = lambda: _vq(Xw, Xw32, C, C32)  # noqa: E731
+        elif name == "vqkit assign":
+            origin, origin_w = X.mean(axis=0), Xw.mean(axis=0)
+            call = lambda: _assign(X, C, origin)  # noqa: E731
+            warm = lambda: _assign(Xw, C, origin_w)  # noqa: E731
         else:  # faiss search
             try:
                 index = _faiss_index(C32)
@@ -319,7 +323,7 @@ def _derive(row, hardware):
     # faiss computes in float32 on its float32 copy of X: its floors are
     # float32's, whatever the run's dtype
     float32_floors = (flops / (hardware["gemm_gflops_float32"] * 1e9), n * d * 4 / bw)
-    for name, key in (("vqkit vq", "vq"), ("faiss search", "faiss_search")):
+    for name, key in (("vqkit assign", "assign"), ("faiss search", "faiss_search")):
         t = secs(name)
         if t is None:
             continue
@@ -331,8 +335,8 @@ def _derive(row, hardware):
         row[f"{key}_gemm_fraction"] = compute_floor / t
         row[f"{key}_bandwidth_fraction"] = memory_floor / t
         row[f"{key}_hardware_fraction"] = max(compute_floor, memory_floor) / t
-    if lloyd and secs("vqkit vq"):
-        row["rest_share"] = (lloyd - secs("vqkit vq")) / lloyd
+    if lloyd and secs("vqkit assign"):
+        row["rest_share"] = (lloyd - secs("vqkit assign")) / lloyd
     ref = c.get("vqkit lloyd", {}).get("inertia")
     if ref:
         row["inertia_vs_vqkit_lloyd"] = {
@@ -363,8 +367,8 @@ def _pct(value):
 def table(rows):
     lines = [
         "| n | d | k | vqkit ms/it | vqkit lloyd ms/it | faiss ms/it | faiss / vqkit "
-        "| sklearn ms/it | vq ms | faiss search ms | vq GFLOP/s | vq of GEMM | vq of bandwidth "
-        "| vq of bound | rest of lloyd it |",
+        "| sklearn ms/it | assign ms | faiss search ms | assign GFLOP/s | assign of GEMM "
+        "| assign of bandwidth | assign of bound | rest of lloyd it |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
@@ -380,13 +384,13 @@ def table(rows):
             return _ms(c[name]["seconds"]["median"]) if name in c else "–"
 
         ratio = row.get("faiss_over_vqkit")
-        bound = row.get("vq_hardware_fraction")
+        bound = row.get("assign_hardware_fraction")
         lines.append(
             f"| {row['n']:,} | {row['d']} | {row['k']} | {it('vqkit')} | {it('vqkit lloyd')} "
             f"| {it('faiss')} | {'' if ratio is None else f'{ratio:.2f}'} "
-            f"| {it('scikit-learn')} | {sec('vqkit vq')} | {sec('faiss search')} "
-            f"| {row.get('vq_gflops', 0):.1f} | {_pct(row.get('vq_gemm_fraction'))} "
-            f"| {_pct(row.get('vq_bandwidth_fraction'))} "
+            f"| {it('scikit-learn')} | {sec('vqkit assign')} | {sec('faiss search')} "
+            f"| {row.get('assign_gflops', 0):.1f} | {_pct(row.get('assign_gemm_fraction'))} "
+            f"| {_pct(row.get('assign_bandwidth_fraction'))} "
             f"| {'' if bound is None else _pct(bound) + ' ' + row['bound'][0].upper()} "
             f"| {_pct(row.get('rest_share'))} |"
         )
@@ -394,25 +398,24 @@ def table(rows):
 
 
 LEGEND = """\
-Legend: medians over the repeats (a call estimated over 5 s: one repeat
-fewer; scikit-learn: --sklearn-repeat, default 1). "ms/it" = fit time /
-iterations run (n_iter_; '*' when fewer than 10 ran: a fit stops early once
-no label changes), the fit's fixed costs (input checks, centring, final
-labels) included. vqkit =
+Legend: medians over the repeats (a call estimated over 5 s: one repeat fewer;
+scikit-learn: --sklearn-repeat, default 1). "ms/it" = fit time / iterations run
+(n_iter_; '*' when fewer than 10 ran: a fit stops early once no label changes),
+the fit's fixed costs (input checks, centring, final labels) included. vqkit =
 default algorithm ("auto": Hamerly's bounds where they apply), vqkit lloyd =
 algorithm="lloyd". faiss / vqkit = faiss ms/it / vqkit ms/it (above 1: vqkit
 faster). sklearn: KMeans(init=centres, n_init=1, max_iter=10, tol=0,
-algorithm="lloyd"), one timed fit per cell unless --sklearn-repeat says
-more, '–' when skipped (see the JSON). vq = vqkit.vq(X, C,
-check_finite=False), faiss search = IndexFlatL2(C).search(X, 1). vq
-GFLOP/s = 2·n·k·d / vq time. "vq of GEMM" = that rate / the reference GEMM
-rate; "vq of bandwidth" = bytes of X / vq time / the copy bandwidth; "vq of
-bound" = the larger of the two floors (compute: 2·n·k·d / GEMM rate;
-memory: bytes of X / copy bandwidth) / vq time, C or M saying which bound
-applies. "rest of lloyd it" = (vqkit lloyd ms/it - vq ms) / vqkit lloyd
-ms/it: measured from outside (vqkit has no hook between the assignment and
-the update), so it counts vq's own extras (distances' square roots, output
-arrays) as assignment and the fit's fixed costs as rest."""
+algorithm="lloyd"), one timed fit per cell unless --sklearn-repeat says more,
+'–' when skipped (see the JSON). assign = vqkit's engine assignment
+(CPUBackend.assign, as Lloyd runs it), faiss search = IndexFlatL2(C).search(X,
+1). assign GFLOP/s = 2·n·k·d / assign time. "assign of GEMM" = that rate / the
+reference GEMM rate; "assign of bandwidth" = bytes of X / assign time / the
+copy bandwidth; "assign of bound" = the larger of the two floors (compute:
+2·n·k·d / GEMM rate; memory: bytes of X / copy bandwidth) / assign time, C or M
+saying which bound applies. "rest of lloyd it" = (vqkit lloyd ms/it - assign
+ms) / vqkit lloyd ms/it: measured from outside (vqkit has no hook between the
+assignment and the update), so it counts the assignment's own extras (its
+output arrays) as assignment and the fit's fixed costs as rest."""
 
 
 def heatmap(rows, path, title):
@@ -427,14 +430,18 @@ def heatmap(rows, path, title):
     ks = sorted({r["k"] for r in rows})
     panels = [
         ("faiss / vqkit per iteration (> 1: vqkit faster)", "faiss_over_vqkit", "{:.2f}"),
-        ("vq: fraction of its bound (C compute, M memory)", "vq_hardware_fraction", "{:.0%}"),
+        (
+            "assign: fraction of its bound (C compute, M memory)",
+            "assign_hardware_fraction",
+            "{:.0%}",
+        ),
         ("rest of a lloyd iteration (target ≤ 15%)", "rest_share", "{:.0%}"),
     ]
     fig, axes = plt.subplots(1, 3, figsize=(16, 0.55 * len(ds) + 2.2), squeeze=False)
     for ax, (name, key, fmt) in zip(axes[0], panels):
         grid = np.full((len(ds), len(ks)), np.nan)
         for r in rows:
-            # a negative rest share is noise (vq timed slower than a whole
+            # a negative rest share is noise (assign timed slower than a whole
             # iteration): printed, but left blank rather than coloured "good"
             if r.get(key) is not None and not (key == "rest_share" and r[key] < 0):
                 grid[ds.index(r["d"]), ks.index(r["k"])] = r[key]
@@ -455,7 +462,7 @@ def heatmap(rows, path, title):
             if value is None:
                 continue
             text = fmt.format(value)
-            if key == "vq_hardware_fraction":
+            if key == "assign_hardware_fraction":
                 text += " " + r["bound"][0].upper()
             red, green, blue, _ = image.cmap(image.norm(value))
             shown = not np.isnan(grid[ds.index(r["d"]), ks.index(r["k"])])

@@ -1,17 +1,21 @@
 """The CPU backend: NumPy arrays, arithmetic in compiled numba kernels.
 
-This module owns the choice between the two ways of finding the nearest
-centre (direct differences for few features, blocked matrix products for
-many) and the memory bound on temporaries; the core never sees either.
+This module owns the choice among the ways of finding the nearest centre
+(direct differences for few features or centres; dot products in
+register-sized tiles or from blocked BLAS products otherwise, whichever
+:mod:`.kernel_choice` measured faster on this machine) and the memory
+bound on temporaries; the core never sees either.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from . import kernel_choice
 from .base import Backend
 from .kernels import assign, chunks, hamerly, l1, metrics, mixed, seeding, small_fits, stats, tiles
 from .kernels.assign import assignment_arrays
@@ -35,18 +39,6 @@ MAX_SUM_PARTS = 64
 _NO_WEIGHTS = np.empty(0, dtype=np.float64)
 _NO_MARKS = np.empty(0, dtype=np.uint8)
 _NO_BOUNDS = np.empty(0, dtype=np.float64)
-
-
-#: Largest ``k * d`` for which the fused dot-product kernel is used: above
-#: it, blocked matrix products always win.  From ``BLOCKED_MIN_FEATURES``
-#: features on they win already from ``BLOCKED_MIN_KD``: measured on 2 cores
-#: (AVX-512) with the blocks shared among threads (``threaded_blocks``), 100,000
-#: rows, fused / blocked time: d=32, k=256: 1.08 (float64) and 1.21
-#: (float32); d=64, k=128: 1.28 and 1.49; d=128, k=64: 1.02 and 1.20; but
-#: d=32, k=64: 0.83 (float64); d=16, k=512: 1.0; d=8, k=1024: 0.75.
-FUSED_MAX_KD = 32768
-BLOCKED_MIN_FEATURES = 32
-BLOCKED_MIN_KD = 8192
 
 
 #: Features from which float64 data gets :class:`WideHamerlyAssigner`
@@ -100,9 +92,48 @@ def choose_kernel(d: int, k: int, formula: str = "auto", dtype: Any = np.float64
     if k < 8:  # a few centres: reading the rows is the cost, differences win
         return "direct"
     double = np.dtype(dtype) == np.float64
-    if k * d <= FUSED_MAX_KD and not (d >= BLOCKED_MIN_FEATURES and k * d >= BLOCKED_MIN_KD):
+    if kernel_choice.preferred(d, k, dtype, time_expanded_kernels) == "tiled":
         return "tiled_mixed" if double else "tiled"
     return "mixed" if double else "blocked"
+
+
+def time_expanded_kernels(d: int, k: int, dtype: Any) -> dict[str, float]:
+    """Seconds of the tiled and the blocked assignment of random rows of
+    ``d`` features to ``k`` centres in ``dtype`` (the fastest of
+    :data:`~.kernel_choice.CALIBRATION_REPEATS` interleaved calls each),
+    for :func:`.kernel_choice.preferred`."""
+    rows = int(np.clip(kernel_choice.CALIBRATION_WORK // (k * d), 1024, 65536))
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((rows, d)).astype(dtype)
+    C = rng.standard_normal((k, d)).astype(dtype)
+    origin = np.zeros(d, dtype=dtype)
+    backend = CPUBackend()
+    labels, min_d2, _ = assignment_arrays(rows, k, dtype)
+    double = np.dtype(dtype) == np.float64
+
+    def tiled():
+        if double:
+            backend._assign_mixed(X, C, labels, min_d2, origin, True)
+        else:
+            Ct, c_half = tiles.padded_centres(C, origin, dtype)
+            tiles.assign_tiled(X, Ct, c_half, origin, labels, min_d2)
+
+    def blocked():
+        if double:
+            backend._assign_mixed(X, C, labels, min_d2, origin, False)
+        else:
+            backend._assign_blocked(X, C, labels, min_d2, origin)
+
+    candidates = {"tiled": tiled, "blocked": blocked}
+    best = dict.fromkeys(candidates, np.inf)
+    for run in candidates.values():  # compiled or loaded, caches warm
+        run()
+    for _ in range(kernel_choice.CALIBRATION_REPEATS):
+        for name, run in candidates.items():
+            start = time.perf_counter()
+            run()
+            best[name] = min(best[name], time.perf_counter() - start)
+    return best
 
 
 def mixed_slack(d: int) -> float:
