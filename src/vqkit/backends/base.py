@@ -62,7 +62,7 @@ CAPABILITIES = MappingProxyType(
             "bounded_assigner(X) returns an assigner carrying Hamerly's bounds "
             "(else None: full scans)"
         ),
-        "wide_bounds": "the Hamerly bounds pay off for float64 rows of many features too",
+        "wide_bounds": "the Hamerly bounds pay off for rows of many features too",
         "lazy": "results about rows are lazy arrays, computed when asked for",
         "fold_blocks": "fold_blocks: a function folded over the row blocks of X, in order",
     }

@@ -41,11 +41,6 @@ _NO_MARKS = np.empty(0, dtype=np.uint8)
 _NO_BOUNDS = np.empty(0, dtype=np.float64)
 
 
-#: Features from which float64 data gets :class:`WideHamerlyAssigner`
-#: (mixed-precision scans of the rows whose bounds fail) instead of
-#: :class:`HamerlyAssigner` (direct differences for every scanned row).
-WIDE_HAMERLY_MIN_FEATURES = 17
-
 #: Rows gathered at a time for a rescan (a copy of at most this many rows).
 GATHER_ROWS = 65536
 
@@ -66,6 +61,10 @@ GEOMETRY_DIRECT_MAX_K = 128
 #: Share of failing rows above which the wide assigner rescans all rows in
 #: place rather than gathering the failing ones.
 WIDE_HAMERLY_RESCAN_ALL = 0.5
+
+#: Most full scans the wide assigner makes in a row without testing the
+#: bounds, after tests that failed for most rows (see WideHamerlyAssigner).
+WIDE_HAMERLY_MAX_SKIPS = 8
 
 
 def choose_kernel(d: int, k: int, formula: str = "auto", dtype: Any = np.float64) -> str:
@@ -115,8 +114,7 @@ def time_expanded_kernels(d: int, k: int, dtype: Any) -> dict[str, float]:
         if double:
             backend._assign_mixed(X, C, labels, min_d2, origin, True)
         else:
-            Ct, c_half = tiles.padded_centres(C, origin, dtype)
-            tiles.assign_tiled(X, Ct, c_half, origin, labels, min_d2)
+            backend._assign_tiled(X, C, labels, min_d2, origin)
 
     def blocked():
         if double:
@@ -136,10 +134,11 @@ def time_expanded_kernels(d: int, k: int, dtype: Any) -> dict[str, float]:
     return best
 
 
-def mixed_slack(d: int) -> float:
-    """Worst-case relative error of a float32 dot product of length ``d``,
-    with room for rounding the inputs to float32 (mixed-precision kernels)."""
-    return (d + 4) * float(np.finfo(np.float32).eps)
+def mixed_slack(d: int, dtype: Any = np.float32) -> float:
+    """Worst-case relative error of a dot product of length ``d`` computed
+    in ``dtype``, with room for rounding the inputs to it (float32: the
+    mixed-precision kernels)."""
+    return (d + 4) * float(np.finfo(dtype).eps)
 
 
 def sum_parts(n: int, k: int, d: int) -> int:
@@ -247,9 +246,7 @@ class CPUBackend(Backend):
         elif kernel == "direct_t":
             assign.assign_direct_t(X, np.ascontiguousarray(C.T), labels, min_d2)
         elif kernel == "tiled":
-            shift = np.zeros(d, dtype=dtype) if origin is None else np.asarray(origin, dtype)
-            Ct, c_half = tiles.padded_centres(C, shift, dtype)
-            tiles.assign_tiled(X, Ct, c_half, shift, labels, min_d2)
+            self._assign_tiled(X, C, labels, min_d2, origin)
         elif kernel in ("tiled_mixed", "mixed"):
             self._assign_mixed(X, C, labels, min_d2, origin, kernel == "tiled_mixed")
         else:
@@ -259,22 +256,38 @@ class CPUBackend(Backend):
     def assign_with_lower(
         self, X: Any, C: Any, origin: Any = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """:meth:`assign` of float64 ``X``, also returning a lower bound on
-        each row's distance to its second-nearest centre (Hamerly's bound).
-        The mixed-precision kernels (5 features and 8 centres on) give it
-        from their float32 scores; it is 0 where they could not tell, and
-        everywhere for other shapes."""
-        X = np.ascontiguousarray(X, dtype=np.float64)
-        C = np.ascontiguousarray(C, dtype=np.float64)
+        """:meth:`assign`, also returning a lower bound (float64) on each
+        row's distance to its second-nearest centre (Hamerly's bound).  The
+        dot-product kernels (5 features and 8 centres on) give it from their
+        scores less their rounding error (float32 data whose choice is BLAS
+        products gets the mixed-precision argmin, which gives it); it is 0
+        where they could not tell, and everywhere for other shapes."""
+        dtype = np.result_type(X, C)
+        X = np.ascontiguousarray(X, dtype=dtype)
+        C = np.ascontiguousarray(C, dtype=dtype)
         n, d = X.shape
-        kernel = choose_kernel(d, C.shape[0], "auto", np.float64)
-        if kernel not in ("tiled_mixed", "mixed") or n == 0:
+        kernel = choose_kernel(d, C.shape[0], "auto", dtype)
+        if kernel not in ("tiled", "blocked", "tiled_mixed", "mixed") or n == 0:
             labels, min_d2 = self.assign(X, C, origin)
             return labels, min_d2, np.zeros(n)
-        labels, min_d2, _ = assignment_arrays(n, C.shape[0], np.float64)
+        labels, min_d2, _ = assignment_arrays(n, C.shape[0], dtype)
         lower = np.empty(n)
-        self._assign_mixed(X, C, labels, min_d2, origin, kernel == "tiled_mixed", lower)
+        if kernel == "tiled":
+            self._assign_tiled(X, C, labels, min_d2, origin, lower)
+        else:
+            self._assign_mixed(X, C, labels, min_d2, origin, kernel == "tiled_mixed", lower)
         return labels, min_d2, lower
+
+    def _assign_tiled(self, X, C, labels, min_d2, origin, lower=_NO_BOUNDS):
+        """The tiled kernel in ``X``'s dtype (``kernels.tiles``), distances
+        expanded around ``origin``; ``lower``: as in :meth:`assign_with_lower`."""
+        d = X.shape[1]
+        shift = np.zeros(d, dtype=X.dtype) if origin is None else np.asarray(origin, X.dtype)
+        Ct, c_half = tiles.padded_centres(C, shift, X.dtype)
+        with np.errstate(over="ignore", invalid="ignore"):
+            c_max = float(np.sqrt(2.0 * np.float64(c_half[: C.shape[0]].max())))
+        slack = mixed_slack(d, X.dtype)
+        tiles.assign_tiled(X, Ct, c_half, shift, c_max, slack, labels, min_d2, lower)
 
     def _assign_mixed(self, X, C, labels, min_d2, origin, tiled, lower=_NO_BOUNDS):
         """Assignment of float64 data with float32 dot products, exact: rows
@@ -390,11 +403,11 @@ class CPUBackend(Backend):
 
     def bounded_assigner(self, X: Any) -> Any:
         """A stateful assigner for repeated assignments of ``X`` (Hamerly):
-        :class:`WideHamerlyAssigner` for float64 rows of more than
-        :data:`WIDE_HAMERLY_MIN_FEATURES` features, else
-        :class:`HamerlyAssigner`."""
+        :class:`WideHamerlyAssigner` (rescans by the dot-product kernels)
+        from :data:`EXPANDED_MIN_FEATURES` features on, where those kernels
+        apply, else :class:`HamerlyAssigner` (rescans by direct differences)."""
         X = np.ascontiguousarray(X)
-        if X.dtype == np.float64 and X.shape[1] >= WIDE_HAMERLY_MIN_FEATURES:
+        if X.shape[1] >= EXPANDED_MIN_FEATURES:
             return WideHamerlyAssigner(self, X)
         return HamerlyAssigner(X)
 
@@ -687,17 +700,25 @@ class HamerlyAssigner:
 
 
 class WideHamerlyAssigner:
-    """Hamerly's bounds for rows of many features (float64 data).
+    """Hamerly's bounds for rows of 5 features or more (float32 or float64).
 
-    The first call scans every centre with the mixed-precision kernels,
-    which also bound each row's distance to its second-nearest centre from
-    below.  Each later call computes every row's exact distance to its
-    current centre (``hamerly.hamerly_check``: ``d`` operations a row
-    instead of ``k d``) and rescans only the rows whose bound fails, as
-    one gathered block; when more than :data:`WIDE_HAMERLY_RESCAN_ALL` of
-    the rows fail, all are rescanned in place.  Labels are those of
-    :meth:`CPUBackend.assign` (exact float64 Lloyd); the squared distances
-    are computed by the same formula, so iterations match Lloyd's.
+    The first call scans every centre with the dot-product kernels of
+    :meth:`CPUBackend.assign_with_lower`, which also bound each row's
+    distance to its second-nearest centre from below.  Each later call
+    computes every row's exact (float64) distance to its current centre
+    (``hamerly.hamerly_check``: ``d`` operations a row instead of ``k d``)
+    and rescans only the rows whose bound fails, as one gathered block;
+    when more than :data:`WIDE_HAMERLY_RESCAN_ALL` of the rows fail, all
+    are rescanned in place.  Labels are those of :meth:`CPUBackend.assign`
+    (for float64 data exact float64 Lloyd; for float32 data up to the
+    rounding of near-ties), so iterations match Lloyd's.
+
+    The test costs a read of ``X``; early in a fit, while centres move far,
+    it fails for most rows and is wasted.  So after a test that sent all
+    rows to a rescan, the next 1, then 2, 4, ... (at most
+    :data:`WIDE_HAMERLY_MAX_SKIPS`) calls scan in full without testing;
+    a test that spares most rows resets that.  A fit is never much slower
+    than Lloyd's full scans, and is faster once the centres settle.
     """
 
     def __init__(self, backend: Any, X: Any) -> None:
@@ -711,20 +732,24 @@ class WideHamerlyAssigner:
         self.previous: Any = None
         self.rescan = np.empty(n, dtype=np.uint8)
         self.margin = 1.0 - 8.0 * (d + 2) * float(np.finfo(np.float64).eps)
+        self.skips_left = 0  # full scans to make before the next test
+        self.skips_next = 1  # full scans after the next test that fails for most rows
 
     def assign(self, C: Any) -> tuple[np.ndarray, np.ndarray]:
-        C = np.ascontiguousarray(C, dtype=np.float64)
-        if self.previous is None or self.previous.shape != C.shape:
+        C64 = np.ascontiguousarray(C, dtype=np.float64)
+        C = np.ascontiguousarray(C, dtype=self.X.dtype)  # scanned in the data's dtype
+        if self.previous is None or self.previous.shape != C.shape or self.skips_left:
+            self.skips_left = max(0, self.skips_left - 1)
             self.labels, min_d2, self.lower = self.backend.assign_with_lower(
                 self.X, C, self.origin
             )
         else:
-            shift, half_gap = hamerly_geometry(C, self.previous)
+            shift, half_gap = hamerly_geometry(C64, self.previous)
             min_d2 = np.empty(self.X.shape[0])
             hamerly.hamerly_check(
                 self.X,
                 self.origin,
-                C - self.origin,
+                C64 - self.origin,
                 shift,
                 half_gap,
                 self.margin,
@@ -738,14 +763,18 @@ class WideHamerlyAssigner:
                 self.labels, min_d2, self.lower = self.backend.assign_with_lower(
                     self.X, C, self.origin
                 )
-            else:  # gathered in bounded blocks: no copy of a large share of X
+                self.skips_left = self.skips_next
+                self.skips_next = min(2 * self.skips_next, WIDE_HAMERLY_MAX_SKIPS)
+            else:
+                self.skips_next = 1
+                # gathered in bounded blocks: no copy of a large share of X
                 for start in range(0, len(rows), GATHER_ROWS):
                     part = rows[start : start + GATHER_ROWS]
                     labels, d2, lower = self.backend.assign_with_lower(
                         np.take(self.X, part, axis=0), C, self.origin
                     )
                     self.labels[part], min_d2[part], self.lower[part] = labels, d2, lower
-        self.previous = C
+        self.previous = C64
         return self.labels.copy(), min_d2
 
 

@@ -157,9 +157,7 @@ class BisectingKMeans(CentroidEstimator):
         where the backend keeps its bounds, as for :class:`vqkit.KMeans`)."""
         self._validate_params()
         check_n_clusters(self.n_clusters, X.shape[0])
-        algorithm = resolve_algorithm(
-            self.algorithm, X.shape[1], 2, backend, backend.numpy_dtype(X)
-        )
+        algorithm = resolve_algorithm(self.algorithm, X.shape[1], 2, backend)
         return int(self.n_init), algorithm
 
     # ------------------------------------------------------------------

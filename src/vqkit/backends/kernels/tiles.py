@@ -159,13 +159,21 @@ def scan_tile(X, i0, m, origin, Ct, c_half, cols, acc, best, second, best_j):
 
 @launch_safely
 @njit(parallel=True, cache=True, nogil=True, fastmath={"contract"})
-def assign_tiled(X, Ct, c_half, origin, labels, min_d2):
+def assign_tiled(X, Ct, c_half, origin, c_max, slack, labels, min_d2, lower):
     """Nearest centre of every row of ``X`` by the expanded formula in
     ``X``'s dtype: ``labels[i]`` (int32, ties to the lowest index, ``-1``
     when no distance is finite) and ``min_d2[i] = |x - origin|^2 + 2 *
     best score``, clamped at zero.  ``Ct``, ``c_half``: from
-    :func:`padded_centres` in ``X``'s dtype."""
+    :func:`padded_centres` in ``X``'s dtype.
+
+    ``lower`` (length ``n``, or empty) receives a lower bound on each row's
+    distance to its second-nearest centre (Hamerly's bound): the runner-up's
+    squared distance less its worst-case rounding error, ``slack`` times
+    the magnitudes (``c_max``: the largest centre norm), as in
+    :func:`assign_tiled_mixed`; 0 where nothing is known.
+    """
     n, d = X.shape
+    bounds = lower.shape[0] == n
     n_chunks = (n + ROW_CHUNK - 1) // ROW_CHUNK
     for chunk in prange(n_chunks):
         cols, acc, best, second, best_j = tile_buffers(Ct.shape[0], X.dtype)
@@ -180,6 +188,12 @@ def assign_tiled(X, Ct, c_half, origin, labels, min_d2):
                 value = x_sq + X.dtype.type(2) * best[r]
                 labels[i0 + r] = best_j[r]
                 min_d2[i0 + r] = value if value > 0 else X.dtype.type(0)
+                if bounds:
+                    x_norm = np.sqrt(np.float64(x_sq))
+                    bound = slack * (2.0 * x_norm * c_max + c_max * c_max + x_norm * x_norm)
+                    lower[i0 + r] = _second_lower(
+                        x_norm, 2.0 * np.float64(second[r]), bound, best_j[r] >= 0
+                    )
 
 
 @launch_safely
