@@ -33,7 +33,7 @@ def test_shape_classes_round_in_log_scale():
     assert kernel_choice.shape_class(16, 256, np.float32) == ("float32", 16, 256)
     assert kernel_choice.shape_class(23, 300, np.float64) == ("float64", 32, 256)
     assert kernel_choice.shape_class(5, 8, np.float32) == ("float32", 4, 8)
-    assert kernel_choice.shape_class(1, 1, np.float32) == ("float32", 4, 8)
+    assert kernel_choice.shape_class(1, 1, np.float32) == ("float32", 2, 8)
 
 
 def test_the_faster_kernel_is_measured_once_per_class_and_kept(cache_dir):
@@ -89,9 +89,10 @@ def test_an_unwritable_cache_keeps_the_choice_in_memory(tmp_path, monkeypatch):
 
 
 def test_the_real_measurement_times_both_kernels(cache_dir):
-    seconds = cpu.time_expanded_kernels(16, 32, np.float32)
+    seconds = cpu.time_kernels(16, 32, np.float32)
     assert set(seconds) == {"tiled", "blocked"}
     assert all(0 < s < 5 for s in seconds.values())
+    assert set(cpu.time_kernels(3, 32, np.float64)) == {"tiled", "direct"}
     chosen = cpu.choose_kernel(16, 32, "auto", np.float64)
     assert chosen in ("tiled_mixed", "mixed")
     (entry,) = json.loads((cache_dir / "kernel-choice.json").read_text()).values()

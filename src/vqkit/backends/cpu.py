@@ -81,26 +81,31 @@ def choose_kernel(d: int, k: int, formula: str = "auto", dtype: Any = np.float64
       float32 products (about twice as fast), rows whose two best centres
       are too close to call in float32 rechecked in float64: exact.
 
-    ``formula="scipy"`` keeps SciPy's split: differences below 5 features,
-    matrix products from 5 on.
+    With 8 centres or more, which of them is fastest is measured on the
+    machine (:mod:`.kernel_choice`): tiles against BLAS products from
+    :data:`EXPANDED_MIN_FEATURES` features on, tiles against differences
+    below.  ``formula="scipy"`` keeps SciPy's split: differences below 5
+    features, matrix products from 5 on.
     """
-    if d < EXPANDED_MIN_FEATURES:
-        return "direct_t" if k >= 8 else "direct"
-    if formula == "scipy":
-        return "blocked"
     if k < 8:  # a few centres: reading the rows is the cost, differences win
-        return "direct"
+        return "direct" if d < EXPANDED_MIN_FEATURES or formula != "scipy" else "blocked"
+    if formula == "scipy":
+        return "direct_t" if d < EXPANDED_MIN_FEATURES else "blocked"
+    fastest = kernel_choice.preferred(d, k, dtype, time_kernels)
+    if fastest == "direct":
+        return "direct_t"
     double = np.dtype(dtype) == np.float64
-    if kernel_choice.preferred(d, k, dtype, time_expanded_kernels) == "tiled":
+    if fastest == "tiled":
         return "tiled_mixed" if double else "tiled"
     return "mixed" if double else "blocked"
 
 
-def time_expanded_kernels(d: int, k: int, dtype: Any) -> dict[str, float]:
-    """Seconds of the tiled and the blocked assignment of random rows of
-    ``d`` features to ``k`` centres in ``dtype`` (the fastest of
-    :data:`~.kernel_choice.CALIBRATION_REPEATS` interleaved calls each),
-    for :func:`.kernel_choice.preferred`."""
+def time_kernels(d: int, k: int, dtype: Any) -> dict[str, float]:
+    """Seconds of the tiled assignment of random rows of ``d`` features to
+    ``k`` centres in ``dtype``, and of the blocked one (from
+    :data:`EXPANDED_MIN_FEATURES` features on) or the direct one (below),
+    the fastest of :data:`~.kernel_choice.CALIBRATION_REPEATS` interleaved
+    calls each, for :func:`.kernel_choice.preferred`."""
     rows = int(np.clip(kernel_choice.CALIBRATION_WORK // (k * d), 1024, 65536))
     rng = np.random.default_rng(0)
     X = rng.standard_normal((rows, d)).astype(dtype)
@@ -122,7 +127,13 @@ def time_expanded_kernels(d: int, k: int, dtype: Any) -> dict[str, float]:
         else:
             backend._assign_blocked(X, C, labels, min_d2, origin)
 
-    candidates = {"tiled": tiled, "blocked": blocked}
+    def direct():
+        backend._assign_direct_t(X, C, labels, min_d2)
+
+    wide = d >= EXPANDED_MIN_FEATURES
+    candidates = (
+        {"tiled": tiled, "blocked": blocked} if wide else {"tiled": tiled, "direct": direct}
+    )
     best = dict.fromkeys(candidates, np.inf)
     for run in candidates.values():  # compiled or loaded, caches warm
         run()
@@ -244,7 +255,7 @@ class CPUBackend(Backend):
         if kernel == "direct":
             assign.assign_direct(X, C, labels, min_d2)
         elif kernel == "direct_t":
-            assign.assign_direct_t(X, np.ascontiguousarray(C.T), labels, min_d2)
+            self._assign_direct_t(X, C, labels, min_d2)
         elif kernel == "tiled":
             self._assign_tiled(X, C, labels, min_d2, origin)
         elif kernel in ("tiled_mixed", "mixed"):
@@ -258,25 +269,34 @@ class CPUBackend(Backend):
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """:meth:`assign`, also returning a lower bound (float64) on each
         row's distance to its second-nearest centre (Hamerly's bound).  The
-        dot-product kernels (5 features and 8 centres on) give it from their
-        scores less their rounding error (float32 data whose choice is BLAS
-        products gets the mixed-precision argmin, which gives it); it is 0
-        where they could not tell, and everywhere for other shapes."""
+        kernels for 8 centres or more give it: the dot-product ones from
+        their scores less their rounding error (float32 data whose choice is
+        BLAS products gets the mixed-precision argmin, which gives it), the
+        direct differences from the runner-up's distance; it is 0 where
+        they could not tell, and everywhere with fewer centres."""
         dtype = np.result_type(X, C)
         X = np.ascontiguousarray(X, dtype=dtype)
         C = np.ascontiguousarray(C, dtype=dtype)
         n, d = X.shape
         kernel = choose_kernel(d, C.shape[0], "auto", dtype)
-        if kernel not in ("tiled", "blocked", "tiled_mixed", "mixed") or n == 0:
+        if kernel == "direct" or n == 0:
             labels, min_d2 = self.assign(X, C, origin)
             return labels, min_d2, np.zeros(n)
         labels, min_d2, _ = assignment_arrays(n, C.shape[0], dtype)
         lower = np.empty(n)
-        if kernel == "tiled":
+        if kernel == "direct_t":
+            self._assign_direct_t(X, C, labels, min_d2, lower)
+        elif kernel == "tiled":
             self._assign_tiled(X, C, labels, min_d2, origin, lower)
         else:
             self._assign_mixed(X, C, labels, min_d2, origin, kernel == "tiled_mixed", lower)
         return labels, min_d2, lower
+
+    def _assign_direct_t(self, X, C, labels, min_d2, lower=_NO_BOUNDS):
+        """Direct differences vectorised over rows (``assign.assign_direct_t``);
+        ``lower``: as in :meth:`assign_with_lower`."""
+        shrink = 1.0 - 8.0 * (X.shape[1] + 2) * float(np.finfo(X.dtype).eps)
+        assign.assign_direct_t(X, np.ascontiguousarray(C.T), labels, min_d2, lower, shrink)
 
     def _assign_tiled(self, X, C, labels, min_d2, origin, lower=_NO_BOUNDS):
         """The tiled kernel in ``X``'s dtype (``kernels.tiles``), distances

@@ -2,8 +2,9 @@
 
 Two kernels compute the same distances from dot products: the tiled numba
 kernel (``kernels.tiles``) and BLAS matrix products on row blocks followed
-by an argmin.  Which one wins depends on the shape (few features favour the
-tiles, many features the BLAS product) and on the machine: the CPU's
+by an argmin; below 5 features the tiles compete with direct differences.
+Which one wins depends on the shape (few features favour the tiles, many
+features the BLAS product) and on the machine: the CPU's
 vector width, its caches, the BLAS build and the thread count move the
 crossing point.  A threshold measured on one CPU is wrong on another, so
 the choice is measured on the machine itself, the first time a shape class
@@ -15,10 +16,11 @@ the machine (CPU, code generation target, thread count, BLAS, versions).
 Later processes on the same machine read the file and measure nothing.
 
 The environment variable ``VQKIT_ASSIGN_KERNEL`` overrides the choice:
-``tiled`` or ``blocked`` for every shape (reproducible results across
-machines for float32 data, whose last bits depend on the kernel), ``auto``
-(the default) to measure.  For float64 data both kernels are exact (mixed
-precision with float64 rechecks), so the choice changes only the speed.
+``tiled``, ``blocked`` or ``direct`` for every shape (reproducible
+results across machines for float32 data, whose last bits depend on the
+kernel), ``auto`` (the default) to measure.  For float64 data every kernel
+is exact (dot products in float32 with float64 rechecks), so the choice
+changes only the speed.
 """
 
 from __future__ import annotations
@@ -36,8 +38,9 @@ from pathlib import Path
 import numba
 import numpy as np
 
-#: The two candidates.
-KERNELS = ("tiled", "blocked")
+#: The candidates: tiles, BLAS products, direct differences (the measure
+#: function says which of them apply to a shape).
+KERNELS = ("tiled", "blocked", "direct")
 
 #: Environment variable that forces one kernel (``tiled``/``blocked``) or
 #: asks for the measured choice (``auto``).
@@ -58,10 +61,10 @@ _loaded = False
 def shape_class(d: int, k: int, dtype: np.dtype) -> tuple[str, int, int]:
     """The class a problem's choice is shared with: the dtype, and the
     feature and centre counts rounded to the nearest power of two (in log
-    scale), features at least 4 and centres at least 8."""
+    scale), features at least 2 and centres at least 8."""
     return (
         np.dtype(dtype).name,
-        2 ** max(2, round(math.log2(max(d, 1)))),
+        2 ** max(1, round(math.log2(max(d, 1)))),
         2 ** max(3, round(math.log2(max(k, 1)))),
     )
 
@@ -69,7 +72,8 @@ def shape_class(d: int, k: int, dtype: np.dtype) -> tuple[str, int, int]:
 def preferred(
     d: int, k: int, dtype: np.dtype, measure: Callable[[int, int, np.dtype], dict[str, float]]
 ) -> str:
-    """``"tiled"`` or ``"blocked"`` for ``d`` features and ``k`` centres.
+    """The fastest kernel (a name of :data:`KERNELS`) for ``d`` features and
+    ``k`` centres.
 
     ``measure(d, k, dtype)`` times the candidates on the class's
     representative shape and returns seconds per kernel; it is called once
@@ -87,7 +91,7 @@ def preferred(
         choice = _choices.get(key)
         if choice is None:
             seconds = measure(d_class, k_class, np.dtype(dtype_name))
-            choice = min(KERNELS, key=lambda name: seconds[name])
+            choice = min(seconds, key=lambda name: seconds[name])
             _choices[key] = choice
             _save()
     return choice

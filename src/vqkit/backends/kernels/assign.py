@@ -197,11 +197,18 @@ def scan_rows(X, rows, Ct, cols, acc, best, second, best_j):
 
 @launch_safely
 @njit(parallel=True, cache=True, nogil=True)
-def assign_direct_t(X, Ct, labels, min_d2):
+def assign_direct_t(X, Ct, labels, min_d2, lower, shrink):
     """:func:`assign_direct` with the centres transposed (``Ct[f, j]``),
     computed for :data:`SCAN_ROWS` rows at a time by :func:`scan_rows`:
-    bitwise the same result, with the work vectorised over rows."""
+    bitwise the same result, with the work vectorised over rows.
+
+    ``lower`` (length ``n``, or empty) receives a lower bound on each row's
+    distance to its second-nearest centre (Hamerly's bound): the root of
+    the runner-up's squared distance times ``shrink`` (just below 1, for
+    rounding); 0 where it is not finite.
+    """
     n, d = X.shape
+    bounds = lower.shape[0] == n
     n_chunks = (n + SCAN_ROWS - 1) // SCAN_ROWS
     for chunk in prange(n_chunks):
         cols, acc, best, second, best_j = scan_buffers(d, X.dtype)
@@ -210,3 +217,6 @@ def assign_direct_t(X, Ct, labels, min_d2):
         for r in range(rows.shape[0]):
             labels[rows[r]] = best_j[r]
             min_d2[rows[r]] = best[r]
+            if bounds:
+                low = np.sqrt(np.float64(second[r]) * shrink)
+                lower[rows[r]] = low if low < np.inf else 0.0
