@@ -388,7 +388,7 @@ def test_wide_hamerly_bounds_give_lloyds_iterations(
     # rescan all, full scans without a test)
     from vqkit.backends import cpu
 
-    monkeypatch.setattr(cpu, "WIDE_HAMERLY_RESCAN_ALL", rescan_all)
+    monkeypatch.setattr(cpu, "HAMERLY_RESCAN_ALL", rescan_all)
     monkeypatch.setattr(cpu, "GATHER_ROWS", 257)  # several gathered blocks
     X = (blobs(n, d, max(2, k // 3), seed=d + k, spread=6.0) + offset).astype(dtype)
     w = np.random.default_rng(k).uniform(0.2, 3, size=n) if weighted else None
@@ -415,13 +415,13 @@ def test_wide_hamerly_bounds_give_lloyds_iterations(
 def test_wide_hamerly_skips_rows_and_bounds_hold(dtype):
     # the lower bounds are true lower bounds on the distance to the
     # second-nearest centre, and after a small move most rows are skipped
-    from vqkit.backends.cpu import CPUBackend, WideHamerlyAssigner
+    from vqkit.backends.cpu import CPUBackend, HamerlyAssigner
 
     X = blobs(8000, 48, 50, seed=4, spread=8.0).astype(dtype)
     backend = CPUBackend()
     C = X[np.random.default_rng(0).choice(len(X), 60, replace=False)]
     assigner = backend.bounded_assigner(X)
-    assert isinstance(assigner, WideHamerlyAssigner)
+    assert isinstance(assigner, HamerlyAssigner)
     labels, _ = assigner.assign(C)
     d2 = ((X[:, None, :].astype(np.float64) - C[None]) ** 2).sum(2)
     d2[np.arange(len(X)), labels] = np.inf

@@ -58,13 +58,13 @@ GEOMETRY_BLOCK = 1024
 #: 90 us in NumPy calls, a third of a small ``kmeans2`` iteration.
 GEOMETRY_DIRECT_MAX_K = 128
 
-#: Share of failing rows above which the wide assigner rescans all rows in
+#: Share of failing rows above which the Hamerly assigner rescans all rows in
 #: place rather than gathering the failing ones.
-WIDE_HAMERLY_RESCAN_ALL = 0.5
+HAMERLY_RESCAN_ALL = 0.5
 
-#: Most full scans the wide assigner makes in a row without testing the
-#: bounds, after tests that failed for most rows (see WideHamerlyAssigner).
-WIDE_HAMERLY_MAX_SKIPS = 8
+#: Most full scans the Hamerly assigner makes in a row without testing the
+#: bounds, after tests that failed for most rows (see HamerlyAssigner).
+HAMERLY_MAX_SKIPS = 8
 
 
 def choose_kernel(d: int, k: int, formula: str = "auto", dtype: Any = np.float64) -> str:
@@ -310,13 +310,15 @@ class CPUBackend(Backend):
         tiles.assign_tiled(X, Ct, c_half, shift, c_max, slack, labels, min_d2, lower)
 
     def _assign_mixed(self, X, C, labels, min_d2, origin, tiled, lower=_NO_BOUNDS):
-        """Assignment of float64 data with float32 dot products, exact: rows
-        whose two best centres are too close to call in float32 are redone
-        in float64.  ``tiled``: the tiled kernel (``assign_tiled_mixed``),
-        else blocked BLAS products (``argmin_mixed``)."""
+        """Assignment with float32 dot products (around ``origin``) made
+        exact: rows whose two best centres are too close to call in float32
+        are redone by float64 differences.  ``tiled``: the tiled kernel
+        (``assign_tiled_mixed``), else blocked BLAS products
+        (``argmin_mixed``)."""
         n, d = X.shape
         k = C.shape[0]
         shift = np.zeros(d) if origin is None else np.asarray(origin, dtype=np.float64)
+        C = np.ascontiguousarray(C, dtype=np.float64)
         Cs = C - shift
         # centres too large for float32 or to square: the error bound becomes
         # infinite and every row is compared in float64 (label -1 if no
@@ -329,7 +331,7 @@ class CPUBackend(Backend):
             Ct32, c_half32 = tiles.padded_centres(C, shift, np.float32)
             c_max = float(np.sqrt(c_sq.max()))
             tiles.assign_tiled_mixed(
-                X, Ct32, c_half32, shift, Cs, c_max, slack, labels, min_d2, lower
+                X, Ct32, c_half32, shift, C, c_max, slack, labels, min_d2, lower
             )
             return
         rows = min(n, max(chunks.ROW_CHUNK, BLOCK_BYTES // (k * 4)))
@@ -343,7 +345,7 @@ class CPUBackend(Backend):
                 G,
                 X[start:stop],
                 shift,
-                Cs,
+                C,
                 c_sq,
                 slack,
                 labels[start:stop],
@@ -422,14 +424,9 @@ class CPUBackend(Backend):
         return L1Assigner(self, X)
 
     def bounded_assigner(self, X: Any) -> Any:
-        """A stateful assigner for repeated assignments of ``X`` (Hamerly):
-        :class:`WideHamerlyAssigner` (rescans by the dot-product kernels)
-        from :data:`EXPANDED_MIN_FEATURES` features on, where those kernels
-        apply, else :class:`HamerlyAssigner` (rescans by direct differences)."""
-        X = np.ascontiguousarray(X)
-        if X.shape[1] >= EXPANDED_MIN_FEATURES:
-            return WideHamerlyAssigner(self, X)
-        return HamerlyAssigner(X)
+        """A stateful assigner for repeated assignments of ``X`` that carries
+        Hamerly's bounds (:class:`HamerlyAssigner`)."""
+        return HamerlyAssigner(self, np.ascontiguousarray(X))
 
     def cluster_sums(self, X: Any, labels: Any, k: int, weights: Any = None) -> tuple[Any, Any]:
         """Weighted sums of the rows of ``X`` per cluster, and the weight totals.
@@ -677,58 +674,17 @@ class CPUBackend(Backend):
 
 
 class HamerlyAssigner:
-    """Exact nearest-centre assignment that carries Hamerly bounds between
-    calls on the same data (see ``hamerly.hamerly_assign``).
+    """Exact nearest-centre assignment that carries Hamerly's bounds
+    between calls on the same data (float32 or float64 rows of any width).
 
-    Each call takes the new centres, measures how far every centre moved
-    since the previous call, and returns ``(labels, min_d2)`` exactly as
-    :meth:`CPUBackend.assign` would (up to ties and rounding at the level
-    of the data's precision).  Suited to few features, where a scan over
-    all centres is the whole cost and most rows stop moving after a few
-    iterations.
-    """
-
-    def __init__(self, X: Any) -> None:
-        self.X = np.ascontiguousarray(X)
-        n, d = self.X.shape
-        self.labels = np.zeros(n, dtype=np.int32)
-        self.lower = np.zeros(n, dtype=np.float64)
-        self.previous = None
-        eps = np.finfo(self.X.dtype).eps
-        self.margin = 1.0 - 8.0 * (d + 2) * eps
-
-    def assign(self, C: Any) -> tuple[np.ndarray, np.ndarray]:
-        C = np.ascontiguousarray(C, dtype=self.X.dtype)
-        C64 = C.astype(np.float64)
-        full = self.previous is None or self.previous.shape != C.shape
-        shift, half_gap = hamerly_geometry(C64, None if full else self.previous)
-        min_d2 = np.empty(self.X.shape[0], dtype=self.X.dtype)
-        hamerly.hamerly_assign(
-            self.X,
-            C,
-            np.ascontiguousarray(C.T),
-            shift,
-            half_gap,
-            self.margin,
-            full,
-            self.labels,
-            self.lower,
-            min_d2,
-        )
-        self.previous = C64
-        return self.labels.copy(), min_d2
-
-
-class WideHamerlyAssigner:
-    """Hamerly's bounds for rows of 5 features or more (float32 or float64).
-
-    The first call scans every centre with the dot-product kernels of
-    :meth:`CPUBackend.assign_with_lower`, which also bound each row's
+    The first call scans every centre with the kernels of
+    :meth:`CPUBackend.assign_with_lower` (dot products, or direct
+    differences for few features), which also bound each row's
     distance to its second-nearest centre from below.  Each later call
     computes every row's exact (float64) distance to its current centre
     (``hamerly.hamerly_check``: ``d`` operations a row instead of ``k d``)
     and rescans only the rows whose bound fails, as one gathered block;
-    when more than :data:`WIDE_HAMERLY_RESCAN_ALL` of the rows fail, all
+    when more than :data:`HAMERLY_RESCAN_ALL` of the rows fail, all
     are rescanned in place.  Labels are those of :meth:`CPUBackend.assign`
     (for float64 data exact float64 Lloyd; for float32 data up to the
     rounding of near-ties), so iterations match Lloyd's.
@@ -736,7 +692,7 @@ class WideHamerlyAssigner:
     The test costs a read of ``X``; early in a fit, while centres move far,
     it fails for most rows and is wasted.  So after a test that sent all
     rows to a rescan, the next 1, then 2, 4, ... (at most
-    :data:`WIDE_HAMERLY_MAX_SKIPS`) calls scan in full without testing;
+    :data:`HAMERLY_MAX_SKIPS`) calls scan in full without testing;
     a test that spares most rows resets that.  A fit is never much slower
     than Lloyd's full scans, and is faster once the centres settle.
     """
@@ -768,8 +724,7 @@ class WideHamerlyAssigner:
             min_d2 = np.empty(self.X.shape[0])
             hamerly.hamerly_check(
                 self.X,
-                self.origin,
-                C64 - self.origin,
+                C64,
                 shift,
                 half_gap,
                 self.margin,
@@ -779,12 +734,12 @@ class WideHamerlyAssigner:
                 self.rescan,
             )
             rows = np.flatnonzero(self.rescan)
-            if len(rows) > WIDE_HAMERLY_RESCAN_ALL * len(self.rescan):
+            if len(rows) > HAMERLY_RESCAN_ALL * len(self.rescan):
                 self.labels, min_d2, self.lower = self.backend.assign_with_lower(
                     self.X, C, self.origin
                 )
                 self.skips_left = self.skips_next
-                self.skips_next = min(2 * self.skips_next, WIDE_HAMERLY_MAX_SKIPS)
+                self.skips_next = min(2 * self.skips_next, HAMERLY_MAX_SKIPS)
             else:
                 self.skips_next = 1
                 # gathered in bounded blocks: no copy of a large share of X

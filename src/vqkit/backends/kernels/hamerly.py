@@ -71,11 +71,10 @@ def hamerly_assign(X, C, Ct, shift, half_gap, margin, full, labels, lower, min_d
 
 @launch_safely
 @njit(parallel=True, cache=True, nogil=True)
-def hamerly_check(X, origin, C, shift, half_gap, margin, labels, lower, min_d2, rescan):
+def hamerly_check(X, C, shift, half_gap, margin, labels, lower, min_d2, rescan):
     """The bound test of Hamerly's algorithm, for any width of rows: the
     exact (float64) squared distance of each row to its current centre
-    (``X[i] - origin`` against ``C``, the centres shifted by ``origin``, as
-    the mixed kernels compute it) goes to ``min_d2``; when its root is at
+    (``C`` in float64, as the mixed kernels compute it) goes to ``min_d2``; when its root is at
     most ``max(lower - max shift, half_gap[a]) * margin`` no other centre
     can be closer, the row keeps
     its label and ``lower`` is loosened by the largest centre ``shift``;
@@ -88,7 +87,7 @@ def hamerly_check(X, origin, C, shift, half_gap, margin, labels, lower, min_d2, 
     for chunk in prange(n_chunks):
         for i in range(chunk * ROW_CHUNK, min(n, (chunk + 1) * ROW_CHUNK)):
             a = labels[i]
-            s = sq_dist_exact(X, i, origin, C, a)
+            s = sq_dist_exact(X, i, C, a)
             min_d2[i] = s
             if np.sqrt(s) <= max(lower[i] - max_shift, half_gap[a]) * margin:
                 lower[i] -= max_shift

@@ -15,16 +15,18 @@ from .threads import launch_safely
 
 
 @njit(inline="always")
-def nearest_exact(X, i, origin, C):
-    """Nearest row of ``C`` to ``X[i] - origin`` by direct float64
-    differences (ties to the lowest index): ``(label, squared distance)``."""
+def nearest_exact(X, i, C):
+    """Nearest row of ``C`` to ``X[i]`` by direct float64 differences (ties
+    to the lowest index): ``(label, squared distance)``.  No origin is
+    subtracted: the differences are as accurate as float64 allows, whatever
+    the data's offset and spread."""
     d = X.shape[1]
     best = np.inf
     best_j = -1
     for j in range(C.shape[0]):
         s = 0.0
         for f in range(d):
-            diff = C[j, f] - (X[i, f] - origin[f])
+            diff = C[j, f] - np.float64(X[i, f])
             s += diff * diff
         if s < best:
             best = s
@@ -33,10 +35,11 @@ def nearest_exact(X, i, origin, C):
 
 
 @njit(inline="always")
-def sq_dist_exact(X, i, origin, C, j):
+def sq_dist_exact(X, i, C, j):
+    """Squared distance from ``X[i]`` to ``C[j]`` by float64 differences."""
     s = 0.0
     for f in range(X.shape[1]):
-        diff = C[j, f] - (X[i, f] - origin[f])
+        diff = C[j, f] - np.float64(X[i, f])
         s += diff * diff
     return s
 
@@ -53,7 +56,7 @@ def shifted_float32(X, shift, out):
 
 
 @njit(inline="always")
-def _nearest_exact_near(X, i, origin, C, scores, base, scale, limit):
+def _nearest_exact_near(X, i, C, scores, base, scale, limit):
     """:func:`nearest_exact` over only the centres whose float32-based
     score ``base[j] + scale * scores[j]`` is at most ``limit`` (the best
     score plus twice its error bound): no other centre can be nearest or
@@ -64,12 +67,12 @@ def _nearest_exact_near(X, i, origin, C, scores, base, scale, limit):
     if limit < np.inf:
         for j in range(C.shape[0]):
             if base[j] + scale * np.float64(scores[j]) <= limit:
-                s = sq_dist_exact(X, i, origin, C, j)
+                s = sq_dist_exact(X, i, C, j)
                 if s < best:
                     best = s
                     best_j = j
     if best_j < 0:
-        return nearest_exact(X, i, origin, C)
+        return nearest_exact(X, i, C)
     return best_j, best
 
 
@@ -91,9 +94,10 @@ def _second_lower(x_norm, second, bound, certain):
 def argmin_mixed(G, X, origin, C, c_sq, slack, labels, min_d2, lower):
     """Nearest centre for float64 rows from float32 dot products, exactly.
 
-    ``G[i, j]`` approximates ``(x_i - origin) . c_j`` (float32 product of
-    the shifted rows and the shifted centres ``C``), ``c_sq`` holds
-    ``|c_j|^2``.  The two best scores ``|c|^2 - 2 x.c`` are kept; their
+    ``G[i, j]`` approximates ``(x_i - origin) . (c_j - origin)`` (float32
+    product of the shifted rows and centres), ``c_sq`` holds
+    ``|c_j - origin|^2``; ``C``: the centres themselves (float64), for the
+    exact distances.  The two best scores ``|c|^2 - 2 x.c`` are kept; their
     float32 error is at most ``slack * |x| * (2 max|c| + ...)`` (a
     worst-case rounding bound for dot products of this length).  When the
     gap between them exceeds twice that bound the best centre is certain,
@@ -136,10 +140,8 @@ def argmin_mixed(G, X, origin, C, c_sq, slack, labels, min_d2, lower):
             if bounds:
                 lower[i] = _second_lower(x_norm, second, bound, certain)
             if certain:
-                best = sq_dist_exact(X, i, origin, C, best_j)
+                best = sq_dist_exact(X, i, C, best_j)
             else:
-                best_j, best = _nearest_exact_near(
-                    X, i, origin, C, G[i], c_sq, -2.0, best + 2.0 * bound
-                )
+                best_j, best = _nearest_exact_near(X, i, C, G[i], c_sq, -2.0, best + 2.0 * bound)
             labels[i] = best_j
             min_d2[i] = best

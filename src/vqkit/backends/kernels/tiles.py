@@ -206,8 +206,9 @@ def assign_tiled_mixed(X, Ct32, c_half32, origin, C, c_max, slack, labels, min_d
     ``vqkit.backends.cpu.mixed_slack``) has a certain winner, whose
     distance is then computed in float64; any other row is compared with
     every centre in float64 (ties to the lowest index).  So labels are
-    those of float64 Lloyd.  ``C``: the centres minus ``origin`` in
-    float64; ``c_max``: the largest of their norms.  ``lower`` (length
+    those of float64 Lloyd.  ``C``: the centres in float64 (the exact
+    distances are taken without the origin); ``c_max``: the largest norm
+    of the centres minus ``origin``.  ``lower`` (length
     ``n``, or empty) receives a lower bound on each row's distance to its
     second-nearest centre (Hamerly's bound; 0 where unknown).
     """
@@ -235,6 +236,6 @@ def assign_tiled_mixed(X, Ct32, c_half32, origin, C, c_max, slack, labels, min_d
                     lower[i] = _second_lower(x_norm, 2.0 * sc, bound, certain)
                 if certain:
                     labels[i] = best_j[r]
-                    min_d2[i] = sq_dist_exact(X, i, origin, C, best_j[r])
+                    min_d2[i] = sq_dist_exact(X, i, C, best_j[r])
                 else:
-                    labels[i], min_d2[i] = nearest_exact(X, i, origin, C)
+                    labels[i], min_d2[i] = nearest_exact(X, i, C)
