@@ -60,6 +60,9 @@ def test_the_override_forces_a_kernel_without_measuring(cache_dir, monkeypatch):
     assert kernel_choice.preferred(16, 64, np.float32, measure) == "blocked"
     monkeypatch.setenv(kernel_choice.OVERRIDE_VARIABLE, "tiled")
     assert cpu.choose_kernel(200, 1000, "auto", np.float64) == "tiled_mixed"
+    # beyond what the tiles can count, the others stand in
+    assert cpu.choose_kernel(16, 2**24 + 8, "auto", np.float32) == "blocked"
+    assert cpu.choose_kernel(3, 2**24 + 8, "auto", np.float32) == "direct_t"
     assert calls == []
     assert not (cache_dir / "kernel-choice.json").exists()
 

@@ -92,6 +92,8 @@ def choose_kernel(d: int, k: int, formula: str = "auto", dtype: Any = np.float64
     if formula == "scipy":
         return "direct_t" if d < EXPANDED_MIN_FEATURES else "blocked"
     fastest = kernel_choice.preferred(d, k, dtype, time_kernels)
+    if fastest == "tiled" and k > tiles.MAX_CENTRES:
+        fastest = "blocked" if d >= EXPANDED_MIN_FEATURES else "direct"
     if fastest == "direct":
         return "direct_t"
     double = np.dtype(dtype) == np.float64

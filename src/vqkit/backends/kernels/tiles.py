@@ -7,10 +7,10 @@ is innermost, unit-stride and free of branches: LLVM vectorises it.  Each
 pass over a block takes 4 centres and 4 features at once: the 16 centre
 values stay in registers while every row gets 16 multiply-adds for 4 loads
 of its features and one load and store of each of the 4 running scores.
-After the last group of features the 4 scores are compared with each
-row's best and second-best score (selects, no branches), so the argmin
-costs a few vector operations per 4 centres instead of a branch per
-(row, centre).
+The pass over the last 4 features compares the 4 finished scores with each
+row's best and second-best score at once (selects, no branches), so the
+argmin costs a few vector operations per 4 centres instead of a branch per
+(row, centre), and the finished scores are never stored.
 
 The score of centre ``j`` is ``|c_j|^2 / 2 - x . c_j``, summed feature by
 feature in order, which is what a plain loop computes: results do not
@@ -36,6 +36,10 @@ from .threads import launch_safely
 #: float32, 256 centres): 500,000x16 rows took 192 / 121 / 111 ms with
 #: 64 / 256 / 512 rows a block, 100,000x64 rows 118 / 105 / 115 ms.
 TILE_ROWS = 256
+
+#: Most centres the tiled kernels take: the best centre of a row is held
+#: in the scores' dtype, which counts exactly up to 2**24 in float32.
+MAX_CENTRES = 2**24 - 4
 
 
 def padded_centres(
@@ -72,9 +76,11 @@ def _keep_best(s, jj, b, sc, bj):
 
 
 @njit(inline="always", fastmath={"contract"})
-def _quad_scores(cols, m, Ct, c_half, j, acc):
-    """Scores of centres ``j .. j + 3`` for rows ``0 .. m - 1`` of ``cols``
-    into ``acc[0..3, :m]``, over all (padded) features in order."""
+def _quad_partial(cols, m, Ct, c_half, j, acc):
+    """Partial scores of centres ``j .. j + 3`` for rows ``0 .. m - 1``
+    into ``acc[0..3, :m]``: ``|c|^2 / 2`` less the products over every
+    feature of ``cols`` (all but the last group of 4, which
+    :func:`_quad_finish` adds), in order."""
     a0 = acc[0]
     a1 = acc[1]
     a2 = acc[2]
@@ -108,53 +114,76 @@ def _quad_scores(cols, m, Ct, c_half, j, acc):
                 a3[r] = a3[r] - x0 * c30 - x1 * c31 - x2 * c32 - x3 * c33
 
 
-@njit(inline="always")
-def _quad_select(acc, m, j, best, second, best_j):
-    """Fold the scores of centres ``j .. j + 3`` into each row's best and
-    second-best, in index order."""
-    a0 = acc[0]
-    a1 = acc[1]
-    a2 = acc[2]
-    a3 = acc[3]
-    j0 = np.int32(j)
+@njit(inline="always", fastmath={"contract"})
+def _quad_finish(cols, m, Ct, c_half, j, acc, state, first):
+    """The last group of 4 features of centres ``j .. j + 3`` (``first``:
+    also the first, the scores then start from ``|c|^2 / 2``, else from
+    ``acc``), each score folded at once into the row's best (``state[0]``),
+    second-best (``state[1]``) and best centre (``state[2]``, held as a
+    float: exact below 2**24 centres).  One array holds the state so that
+    the loop has few arrays for LLVM to check for overlap: it stays
+    vectorised."""
+    f = cols.shape[0] - 4
+    c00, c01, c02, c03 = Ct[f, j], Ct[f + 1, j], Ct[f + 2, j], Ct[f + 3, j]
+    c10, c11, c12, c13 = Ct[f, j + 1], Ct[f + 1, j + 1], Ct[f + 2, j + 1], Ct[f + 3, j + 1]
+    c20, c21, c22, c23 = Ct[f, j + 2], Ct[f + 1, j + 2], Ct[f + 2, j + 2], Ct[f + 3, j + 2]
+    c30, c31, c32, c33 = Ct[f, j + 3], Ct[f + 1, j + 3], Ct[f + 2, j + 3], Ct[f + 3, j + 3]
+    h0 = c_half[j]
+    h1 = c_half[j + 1]
+    h2 = c_half[j + 2]
+    h3 = c_half[j + 3]
+    one = state.dtype.type(1)
+    j0 = state.dtype.type(j)
     for r in range(m):
-        b, sc, bj = best[r], second[r], best_j[r]
-        b, sc, bj = _keep_best(a0[r], j0, b, sc, bj)
-        b, sc, bj = _keep_best(a1[r], j0 + np.int32(1), b, sc, bj)
-        b, sc, bj = _keep_best(a2[r], j0 + np.int32(2), b, sc, bj)
-        b, sc, bj = _keep_best(a3[r], j0 + np.int32(3), b, sc, bj)
-        best[r], second[r], best_j[r] = b, sc, bj
+        x0, x1, x2, x3 = cols[f, r], cols[f + 1, r], cols[f + 2, r], cols[f + 3, r]
+        if first:
+            s0, s1, s2, s3 = h0, h1, h2, h3
+        else:
+            s0, s1, s2, s3 = acc[0, r], acc[1, r], acc[2, r], acc[3, r]
+        s0 = s0 - x0 * c00 - x1 * c01 - x2 * c02 - x3 * c03
+        s1 = s1 - x0 * c10 - x1 * c11 - x2 * c12 - x3 * c13
+        s2 = s2 - x0 * c20 - x1 * c21 - x2 * c22 - x3 * c23
+        s3 = s3 - x0 * c30 - x1 * c31 - x2 * c32 - x3 * c33
+        b, sc, bj = state[0, r], state[1, r], state[2, r]
+        b, sc, bj = _keep_best(s0, j0, b, sc, bj)
+        b, sc, bj = _keep_best(s1, j0 + one, b, sc, bj)
+        b, sc, bj = _keep_best(s2, j0 + 2 * one, b, sc, bj)
+        b, sc, bj = _keep_best(s3, j0 + 3 * one, b, sc, bj)
+        state[0, r], state[1, r], state[2, r] = b, sc, bj
 
 
 @njit(inline="always")
 def tile_buffers(d4, dtype):
     """Work arrays of one thread: the feature-major row block (zeroed: the
-    padded features stay 0), the 4 running scores, best, second-best and
-    best centre per row."""
+    padded features stay 0), the 4 running scores, and the per-row state
+    (best, second-best, best centre) of :func:`_quad_finish`."""
     return (
         np.zeros((d4, TILE_ROWS), dtype=dtype),
         np.empty((4, TILE_ROWS), dtype=dtype),
-        np.empty(TILE_ROWS, dtype=dtype),
-        np.empty(TILE_ROWS, dtype=dtype),
-        np.empty(TILE_ROWS, dtype=np.int32),
+        np.empty((3, TILE_ROWS), dtype=dtype),
     )
 
 
 @njit(inline="always")
-def scan_tile(X, i0, m, origin, Ct, c_half, cols, acc, best, second, best_j):
-    """Best and second-best score and best centre of rows ``i0 .. i0 + m - 1``
-    of ``X`` (shifted by ``origin``, rounded to ``cols``' dtype) against the
-    padded centres ``Ct`` (``-1`` and ``inf`` when no score is finite)."""
+def scan_tile(X, i0, m, origin, Ct, c_half, cols, acc, state):
+    """Best and second-best score (``state[0]``, ``state[1]``) and best
+    centre (``state[2]``, a float; ``-1`` with ``inf`` when no score is
+    finite) of rows ``i0 .. i0 + m - 1`` of ``X`` (shifted by ``origin``,
+    rounded to ``cols``' dtype) against the padded centres ``Ct``."""
     d = X.shape[1]
+    d4 = cols.shape[0]
     for r in range(m):
         for f in range(d):
             cols[f, r] = X[i0 + r, f] - origin[f]
-        best[r] = np.inf
-        second[r] = np.inf
-        best_j[r] = -1
+        state[0, r] = np.inf
+        state[1, r] = np.inf
+        state[2, r] = -1
     for j in range(0, Ct.shape[1], 4):
-        _quad_scores(cols, m, Ct, c_half, j, acc)
-        _quad_select(acc, m, j, best, second, best_j)
+        if d4 > 4:
+            _quad_partial(cols[: d4 - 4], m, Ct, c_half, j, acc)
+            _quad_finish(cols, m, Ct, c_half, j, acc, state, False)
+        else:
+            _quad_finish(cols, m, Ct, c_half, j, acc, state, True)
 
 
 @launch_safely
@@ -176,23 +205,24 @@ def assign_tiled(X, Ct, c_half, origin, c_max, slack, labels, min_d2, lower):
     bounds = lower.shape[0] == n
     n_chunks = (n + ROW_CHUNK - 1) // ROW_CHUNK
     for chunk in prange(n_chunks):
-        cols, acc, best, second, best_j = tile_buffers(Ct.shape[0], X.dtype)
+        cols, acc, state = tile_buffers(Ct.shape[0], X.dtype)
         stop = min(n, (chunk + 1) * ROW_CHUNK)
         for i0 in range(chunk * ROW_CHUNK, stop, TILE_ROWS):
             m = min(TILE_ROWS, stop - i0)
-            scan_tile(X, i0, m, origin, Ct, c_half, cols, acc, best, second, best_j)
+            scan_tile(X, i0, m, origin, Ct, c_half, cols, acc, state)
             for r in range(m):
                 x_sq = X.dtype.type(0)
                 for f in range(d):
                     x_sq += cols[f, r] * cols[f, r]
-                value = x_sq + X.dtype.type(2) * best[r]
-                labels[i0 + r] = best_j[r]
+                value = x_sq + X.dtype.type(2) * state[0, r]
+                best_j = np.int32(state[2, r])
+                labels[i0 + r] = best_j
                 min_d2[i0 + r] = value if value > 0 else X.dtype.type(0)
                 if bounds:
                     x_norm = np.sqrt(np.float64(x_sq))
                     bound = slack * (2.0 * x_norm * c_max + c_max * c_max + x_norm * x_norm)
                     lower[i0 + r] = _second_lower(
-                        x_norm, 2.0 * np.float64(second[r]), bound, best_j[r] >= 0
+                        x_norm, 2.0 * np.float64(state[1, r]), bound, best_j >= 0
                     )
 
 
@@ -216,11 +246,11 @@ def assign_tiled_mixed(X, Ct32, c_half32, origin, C, c_max, slack, labels, min_d
     bounds = lower.shape[0] == n
     n_chunks = (n + ROW_CHUNK - 1) // ROW_CHUNK
     for chunk in prange(n_chunks):
-        cols, acc, best, second, best_j = tile_buffers(Ct32.shape[0], np.float32)
+        cols, acc, state = tile_buffers(Ct32.shape[0], np.float32)
         stop = min(n, (chunk + 1) * ROW_CHUNK)
         for i0 in range(chunk * ROW_CHUNK, stop, TILE_ROWS):
             m = min(TILE_ROWS, stop - i0)
-            scan_tile(X, i0, m, origin, Ct32, c_half32, cols, acc, best, second, best_j)
+            scan_tile(X, i0, m, origin, Ct32, c_half32, cols, acc, state)
             for r in range(m):
                 i = i0 + r
                 x_norm = 0.0
@@ -229,13 +259,14 @@ def assign_tiled_mixed(X, Ct32, c_half32, origin, C, c_max, slack, labels, min_d
                     x_norm += v * v
                 x_norm = np.sqrt(x_norm)
                 bound = slack * (2.0 * x_norm * c_max + c_max * c_max + x_norm * x_norm)
-                b = np.float64(best[r])
-                sc = np.float64(second[r])
+                b = np.float64(state[0, r])
+                sc = np.float64(state[1, r])
+                best_j = np.int32(state[2, r])
                 certain = 2.0 * (sc - b) > 2.0 * bound
                 if bounds:
                     lower[i] = _second_lower(x_norm, 2.0 * sc, bound, certain)
                 if certain:
-                    labels[i] = best_j[r]
-                    min_d2[i] = sq_dist_exact(X, i, C, best_j[r])
+                    labels[i] = best_j
+                    min_d2[i] = sq_dist_exact(X, i, C, best_j)
                 else:
                     labels[i], min_d2[i] = nearest_exact(X, i, C)
