@@ -497,3 +497,27 @@ def label_counts(a: Any) -> np.ndarray | None:
     ):
         return None
     return np.bincount(a)
+
+
+def farthest_host_rows(distance: Any, weights: Any, count: int) -> np.ndarray:
+    """Up to ``count`` rows of largest ``distance`` (host arrays), farthest
+    first and ties to the lowest row, leaving out rows of weight zero and
+    rows whose distance is not finite: the rows that empty centres move
+    onto.  The order of a stable sort of all rows, in linear time: a
+    partition finds the ``count``-th largest distance and only the rows at
+    or above it are sorted."""
+    dist = np.asarray(distance, dtype=np.float64)
+    usable = ~np.isnan(dist)
+    if weights is not None:
+        usable &= np.asarray(weights) > 0
+    dist = np.where(usable, dist, -np.inf)
+    count = min(int(count), dist.size)
+    if count <= 0:
+        return np.zeros(0, dtype=np.int64)
+    if count < dist.size:
+        kth = np.partition(dist, dist.size - count)[dist.size - count]
+        rows = np.flatnonzero(dist >= kth)
+    else:
+        rows = np.arange(dist.size)
+    rows = rows[np.argsort(-dist[rows], kind="stable")[:count]]
+    return rows[np.isfinite(dist[rows])].astype(np.int64, copy=False)

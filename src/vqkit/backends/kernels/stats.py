@@ -1,11 +1,51 @@
-"""Sums over rows in a fixed order: per cluster (the centre update), per
-column (mean and variance), and the count of non-finite entries."""
+"""Sums over rows in a fixed order: per cluster (the centre update, alone
+or with the rest of a Lloyd iteration), per column (mean and variance),
+and the count of non-finite entries."""
 
 import numpy as np
 from numba import njit, prange
 
 from .chunks import ROW_CHUNK
 from .threads import launch_safely
+
+
+@njit(cache=True, nogil=True)
+def _sum_rows(X, weights, labels, start, stop, sums, wsums):
+    """Set ``sums`` (k, d) and ``wsums`` (k,) to the float64 sums of the rows
+    ``start:stop`` of ``X`` per label, ``weights[i] * X[i]`` (unit weights
+    when ``weights`` is empty), added in row order.  Rows labelled ``-1``
+    (no centre) are left out."""
+    d = X.shape[1]
+    weighted = weights.shape[0] == X.shape[0]
+    sums[:] = 0.0
+    wsums[:] = 0.0
+    for i in range(start, stop):
+        j = labels[i]
+        if j < 0:
+            continue
+        acc = sums[j]
+        row = X[i]
+        if weighted:
+            w = np.float64(weights[i])
+            wsums[j] += w
+            for f in range(d):
+                acc[f] += w * row[f]
+        else:
+            wsums[j] += 1.0
+            for f in range(d):
+                acc[f] += row[f]
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def _add_parts(part_sums, part_wsums, sums, wsums):
+    """Add the per-range sums into ``sums`` and ``wsums`` in range order
+    (each centre's sums by one thread: the same for any thread count)."""
+    parts, k, d = part_sums.shape
+    for j in prange(k):
+        for p in range(parts):
+            wsums[j] += part_wsums[p, j]
+            for f in range(d):
+                sums[j, f] += part_sums[p, j, f]
 
 
 @launch_safely
@@ -25,27 +65,80 @@ def cluster_sums(X, weights, labels, parts, sums, wsums):
     """
     n, d = X.shape
     k = sums.shape[0]
-    weighted = weights.shape[0] == n
-    part_sums = np.zeros((parts, k, d))
-    part_wsums = np.zeros((parts, k))
+    part_sums = np.empty((parts, k, d))
+    part_wsums = np.empty((parts, k))
+    rows = (n + parts - 1) // parts
+    for p in prange(parts):  # each range's buffer zeroed by the thread that fills it
+        _sum_rows(
+            X, weights, labels, p * rows, min(n, (p + 1) * rows), part_sums[p], part_wsums[p]
+        )
+    _add_parts(part_sums, part_wsums, sums, wsums)
+
+
+@launch_safely
+@njit(parallel=True, cache=True, nogil=True)
+def lloyd_step(X, weights, labels, min_d2, previous, parts, sums, wsums):
+    """Everything a Lloyd iteration needs after the assignment, in one pass.
+
+    Adds the centre sums into ``sums`` and ``wsums`` exactly as
+    :func:`cluster_sums` does (the same ``parts`` row ranges and order,
+    so bitwise the same result) and, over the same ranges, returns
+    ``(inertia, n_changed, n_unassigned, first_unassigned)``:
+
+    * ``inertia``: the sum of ``weights[i] * min_d2[i]`` (of ``min_d2[i]``
+      without weights) in float64, per range in row order, the ranges
+      added in order (the same for any number of threads);
+    * ``n_changed``: rows whose label differs from ``previous`` (every
+      row when ``previous`` is empty);
+    * ``n_unassigned``, ``first_unassigned``: the rows labelled ``-1``
+      (no finite distance to any centre) and the first of them (``-1``
+      when there is none); they add nothing to the sums or the inertia.
+
+    An empty ``weights`` array means unit weights.
+    """
+    n, d = X.shape
+    k = sums.shape[0]
+    weighted = weights.shape[0] == X.shape[0]
+    compare = previous.shape[0] > 0
+    part_sums = np.empty((parts, k, d))
+    part_wsums = np.empty((parts, k))
+    part_inertia = np.zeros(parts)
+    part_changed = np.zeros(parts, dtype=np.int64)
+    part_unassigned = np.zeros(parts, dtype=np.int64)
+    part_first = np.full(parts, -1, dtype=np.int64)
     rows = (n + parts - 1) // parts
     for p in prange(parts):
-        for i in range(p * rows, min(n, (p + 1) * rows)):
+        start, stop = p * rows, min(n, (p + 1) * rows)
+        _sum_rows(X, weights, labels, start, stop, part_sums[p], part_wsums[p])
+        inertia = 0.0
+        changed = 0
+        unassigned = 0
+        first = -1
+        for i in range(start, stop):  # the range's labels, still in cache
             j = labels[i]
-            if weighted:
-                w = np.float64(weights[i])
-                part_wsums[p, j] += w
-                for f in range(d):
-                    part_sums[p, j, f] += w * X[i, f]
+            if compare and j != previous[i]:
+                changed += 1
+            if j < 0:
+                if unassigned == 0:
+                    first = i
+                unassigned += 1
+            elif weighted:
+                inertia += np.float64(weights[i]) * np.float64(min_d2[i])
             else:
-                part_wsums[p, j] += 1.0
-                for f in range(d):
-                    part_sums[p, j, f] += X[i, f]
+                inertia += np.float64(min_d2[i])
+        part_inertia[p] = inertia
+        part_changed[p] = changed
+        part_unassigned[p] = unassigned
+        part_first[p] = first
+    _add_parts(part_sums, part_wsums, sums, wsums)
+    inertia = 0.0
+    first = -1
     for p in range(parts):
-        for j in range(k):
-            wsums[j] += part_wsums[p, j]
-            for f in range(d):
-                sums[j, f] += part_sums[p, j, f]
+        inertia += part_inertia[p]
+        if first < 0:
+            first = part_first[p]
+    n_changed = part_changed.sum() if compare else n
+    return inertia, n_changed, part_unassigned.sum(), first
 
 
 @launch_safely
