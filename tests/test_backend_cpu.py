@@ -363,3 +363,59 @@ def test_farthest_rows_are_those_of_a_stable_sort(count):
         order = np.argsort(-masked, kind="stable")[:count]
         expected = order[np.isfinite(masked[order])]
         assert_array_equal(cpu.farthest_host_rows(distance, weights, count), expected)
+
+
+class _SeparateSteps(CPUBackend):
+    """The CPU backend without the fused step: the core's separate
+    assignment, comparison, inertia and centre sums."""
+
+    capabilities = CPUBackend.capabilities - {"assign_and_sum"}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "d,k,bounds", [(3, 12, True), (3, 12, False), (20, 40, True), (9, 60, False)]
+)
+@pytest.mark.parametrize("empty", ["relocate", "keep"])
+def test_lloyd_gives_the_same_fit_with_the_fused_step(d, k, bounds, empty, dtype):
+    from vqkit.core.lloyd import lloyd
+
+    X = blobs(40_000, d, k // 2, seed=d + k, spread=1.0, dtype=dtype)
+    w = np.random.default_rng(k).uniform(0.2, 2.0, size=len(X))
+    start = X[:k].astype(np.float64)
+    start[: k // 4] += 1e3  # far away: empty clusters, relocated or kept
+    fits = []
+    for b in (backend, _SeparateSteps()):
+        fits.append(
+            lloyd(
+                X,
+                start,
+                backend=b,
+                weights=w,
+                max_iter=60,
+                shift_tol=0.0,
+                stop_when_stable=True,
+                empty=empty,
+                final_assignment=True,
+                origin=X.mean(0),
+                assigner=b.bounded_assigner(X) if bounds else None,
+            )
+        )
+    fused, separate = fits
+    assert_array_equal(fused.centers, separate.centers)
+    assert_array_equal(fused.labels, separate.labels)
+    assert (fused.n_iter, fused.converged) == (separate.n_iter, separate.converged)
+    assert fused.inertia == pytest.approx(separate.inertia, rel=1e-12)
+    for a, b in zip(fused.history, separate.history, strict=True):
+        assert (a.n_changed, a.n_empty, a.center_shift) == (b.n_changed, b.n_empty, b.center_shift)
+        assert a.inertia == pytest.approx(b.inertia, rel=1e-12)
+    assert any(s.n_empty for s in fused.history)
+
+
+def test_lloyd_with_the_fused_step_names_the_first_row_without_a_centre():
+    from vqkit.core.lloyd import lloyd
+
+    X = blobs(1000, 4, 3, seed=1)
+    X[[40, 7]] = np.inf
+    with pytest.raises(ValueError, match=r"2 observation\(s\) \(the first is row 7\)"):
+        lloyd(X, X[100:103], backend=backend, max_iter=5)
