@@ -38,9 +38,10 @@ CAPABILITIES = MappingProxyType(
     {
         "assign_and_sum": (
             "assign_and_sum: one read of X assigns, sums, counts changed labels and "
-            "finds the farthest rows (for data whose every read is costly, and for "
+            "finds the farthest rows (for data whose every read is costly, for "
             "devices where every scalar read stalls: the step's scalars may stay on "
-            "the device until host_values reads them together)"
+            "the device until host_values reads them together, and for compiled "
+            "kernels that do the rest of an iteration in one pass after the assignment)"
         ),
         "compiled_runs": "runs_compiled / lloyd_runs: whole small Lloyd fits in one call",
         "kmeans_plusplus": (
