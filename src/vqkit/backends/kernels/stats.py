@@ -103,9 +103,17 @@ def cluster_sums(X, weights, labels, parts, sums, wsums):
         start = p * rows
         stop = min(n, start + rows)
         _sum_range(
-            X, weights, labels, no_distances, no_labels, start, stop,
-            part_sums[p], part_wsums[p], counts[p],
-        )  # fmt: skip
+            X,
+            weights,
+            labels,
+            no_distances,
+            no_labels,
+            start,
+            stop,
+            part_sums[p],
+            part_wsums[p],
+            counts[p],
+        )
     _add_parts(part_sums, part_wsums, sums, wsums)
 
 
@@ -141,9 +149,17 @@ def lloyd_step(X, weights, labels, min_d2, previous, parts, sums, wsums):
         start = p * rows
         stop = min(n, start + rows)
         part_inertia[p] = _sum_range(
-            X, weights, labels, min_d2, previous, start, stop,
-            part_sums[p], part_wsums[p], counts[p],
-        )  # fmt: skip
+            X,
+            weights,
+            labels,
+            min_d2,
+            previous,
+            start,
+            stop,
+            part_sums[p],
+            part_wsums[p],
+            counts[p],
+        )
     _add_parts(part_sums, part_wsums, sums, wsums)
     inertia = 0.0
     first_unassigned = -1
