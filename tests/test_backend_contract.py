@@ -103,6 +103,7 @@ CASES = {
 #: here instead of skipping its test).
 DECLARED = {
     "cpu": {
+        "assign_and_sum",
         "compiled_runs",
         "kmeans_plusplus",
         "closer_marks",

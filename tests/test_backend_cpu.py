@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from helpers import blobs, nearest_reference
+from helpers import blobs, cluster_sums_reference, nearest_reference
 from vqkit.backends import cpu
 from vqkit.backends.cpu import CPUBackend
 
@@ -226,3 +226,237 @@ def test_tiled_kernels_on_awkward_shapes_and_values(d, k, dtype, monkeypatch):
         numba.set_num_threads(n_threads)
     assert_array_equal(again[0], labels)
     assert_array_equal(again[1], d2)
+
+
+# ----------------------------------------------------------------------
+# the Lloyd step: one pass after the assignment (stats.lloyd_step)
+
+
+def _ordered_sums(X, w, labels, parts, k):
+    """The step's sums in plain NumPy, in the kernel's documented order:
+    rows added in row order within each of ``parts`` fixed ranges (float64),
+    the ranges added in range order; rows labelled -1 left out."""
+    n, d = X.shape
+    ww = np.ones(n) if w is None else w
+    values = ww[:, None] * X.astype(np.float64) if w is not None else X.astype(np.float64)
+    rows = -(-n // parts)
+    sums, wsums = np.zeros((k, d)), np.zeros(k)
+    for p in range(parts):
+        part, wpart = np.zeros((k, d)), np.zeros(k)
+        r = np.arange(p * rows, min(n, (p + 1) * rows))
+        r = r[labels[r] >= 0]
+        np.add.at(part, labels[r], values[r])  # unbuffered: in row order
+        np.add.at(wpart, labels[r], ww[r])
+        sums += part
+        wsums += wpart
+    return sums, wsums
+
+
+def _ordered_rest(w, labels, min_d2, previous, parts):
+    """The step's inertia (in the same order as the sums), changed-label
+    count and unassigned rows, in plain NumPy."""
+    n = len(labels)
+    rows = -(-n // parts)
+    inertia = 0.0
+    for p in range(parts):
+        r = np.arange(p * rows, min(n, (p + 1) * rows))
+        r = r[labels[r] >= 0]
+        terms = min_d2[r].astype(np.float64) * (1.0 if w is None else w[r])
+        if len(terms):
+            inertia += np.cumsum(terms)[-1]  # a cumulative sum adds left to right
+    bad = np.flatnonzero(labels < 0)
+    n_changed = n if previous is None else int(np.count_nonzero(labels != previous))
+    return inertia, n_changed, bad.size, int(bad[0]) if bad.size else -1
+
+
+def _run_step(X, w, labels, min_d2, previous, parts, k):
+    sums, wsums = np.zeros((k, X.shape[1])), np.zeros(k)
+    out = cpu.stats.lloyd_step(
+        X,
+        cpu._NO_WEIGHTS if w is None else w,
+        labels,
+        min_d2,
+        cpu._NO_LABELS if previous is None else previous,
+        parts,
+        sums,
+        wsums,
+    )
+    return (sums, wsums), tuple(out)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize(
+    "n,d,k,parts",
+    [(0, 3, 2, 1), (5, 2, 9, 1), (3001, 7, 40, 1), (40_000, 3, 12, 2), (50_000, 16, 300, 7)],
+)
+def test_lloyd_step_matches_a_plain_reference(n, d, k, parts, weighted, dtype):
+    # k > n, empty clusters (a third of the labels never used), unassigned
+    # rows (-1, with an infinite distance), weights of zero, several ranges
+    rng = np.random.default_rng(n + d)
+    X = (rng.normal(size=(n, d)) * 100).astype(dtype)
+    labels = rng.integers(0, max(1, k // 3), size=n).astype(np.int32) * 3
+    min_d2 = rng.uniform(0, 50, size=n).astype(dtype)
+    unassigned = rng.choice(n, size=min(n, 4), replace=False) if n else []
+    labels[unassigned] = -1
+    min_d2[unassigned] = np.inf
+    w = rng.uniform(0, 3, size=n) if weighted else None
+    if weighted and n:
+        w[: n // 10] = 0.0
+    previous = rng.integers(-1, k, size=n).astype(np.int32)
+    for prev in (previous, None):
+        (sums, wsums), (inertia, n_changed, n_bad, first) = _run_step(
+            X, w, labels, min_d2, prev, parts, k
+        )
+        ref_sums, ref_wsums = _ordered_sums(X, w, labels, parts, k)
+        ref_rest = _ordered_rest(w, labels, min_d2, prev, parts)
+        # the documented order, bitwise; and the plain sums up to rounding
+        assert_array_equal(sums, ref_sums)
+        assert_array_equal(wsums, ref_wsums)
+        assert (inertia, n_changed, n_bad, first) == ref_rest
+        ok = labels >= 0
+        plain_sums, plain_wsums = cluster_sums_reference(
+            X[ok], labels[ok], k, None if w is None else w[ok]
+        )
+        assert_allclose(sums, plain_sums, rtol=1e-12, atol=1e-9)
+        assert_allclose(wsums, plain_wsums, rtol=1e-12)
+        ww = np.ones(n) if w is None else w
+        assert inertia == pytest.approx(float(ww[ok] @ min_d2[ok].astype(np.float64)), rel=1e-12)
+        assert n_bad == len(unassigned) and first == (min(unassigned) if n else -1)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_lloyd_step_sums_are_those_of_cluster_sums(dtype):
+    X = blobs(70_000, 5, 30, seed=2, dtype=dtype)
+    C = X[:30].copy()
+    w = np.random.default_rng(1).uniform(0.5, 2, size=len(X))
+    for weights in (None, w):
+        step = backend.assign_and_sum(X, C, weights)
+        labels, d2 = backend.assign(X, C)
+        sums, wsums = backend.cluster_sums(X, labels, 30, weights)
+        assert_array_equal(step.labels, labels)
+        assert_array_equal(step.min_d2, d2)
+        assert_array_equal(step.sums, sums)
+        assert_array_equal(step.wsums, wsums)
+
+
+def test_lloyd_step_does_not_depend_on_the_number_of_threads():
+    rng = np.random.default_rng(4)
+    n, d, k = 120_000, 6, 50
+    X = rng.normal(size=(n, d)).astype(np.float32)
+    labels = rng.integers(-1, k, size=n).astype(np.int32)
+    min_d2 = rng.uniform(size=n).astype(np.float32)
+    w = rng.uniform(size=n)
+    previous = rng.integers(0, k, size=n).astype(np.int32)
+    parts = cpu.sum_parts(n, k, d)
+    assert parts > 2
+    n_threads = numba.get_num_threads()
+    results = []
+    try:
+        for threads in (1, 2):
+            numba.set_num_threads(threads)
+            results.append(_run_step(X, w, labels, min_d2, previous, parts, k))
+    finally:
+        numba.set_num_threads(n_threads)
+    (sums1, wsums1), rest1 = results[0]
+    (sums2, wsums2), rest2 = results[1]
+    assert_array_equal(sums1, sums2)
+    assert_array_equal(wsums1, wsums2)
+    assert rest1 == rest2
+
+
+def test_assign_and_sum_counts_rows_that_found_no_centre():
+    X = blobs(500, 3, 4, seed=6)
+    X[[17, 300]] = np.nan
+    previous = np.zeros(500, dtype=np.int32)
+    step = backend.assign_and_sum(X, X[:4] + 0.5, None, previous)
+    assert (step.n_unassigned, step.first_unassigned) == (2, 17)
+    assert step.labels[17] == step.labels[300] == -1
+    assert np.isfinite(step.inertia) and np.isfinite(step.sums).all()
+    with pytest.raises(ValueError, match="expected \\(500,\\)"):
+        backend.assign_and_sum(X, X[:4], None, previous[:10])
+
+
+def test_assign_and_sum_with_hamerly_bounds_matches_full_scans():
+    X = blobs(30_000, 4, 20, seed=9, dtype=np.float32)
+    assigner = backend.bounded_assigner(X)
+    previous = None
+    for C in (X[:20], X[:20] + 0.1, X[:20] + 0.12):
+        step = backend.assign_and_sum(X, C, None, previous, assigner=assigner)
+        full = backend.assign_and_sum(X, C, None, previous)
+        assert_array_equal(step.labels, full.labels)
+        assert_array_equal(step.sums, full.sums)
+        assert step.n_changed == full.n_changed
+        assert step.inertia == pytest.approx(full.inertia, rel=1e-5)
+        previous = step.labels
+
+
+@pytest.mark.parametrize("count", [0, 1, 3, 10, 40])
+def test_farthest_rows_are_those_of_a_stable_sort(count):
+    rng = np.random.default_rng(count)
+    distance = rng.integers(0, 6, size=30).astype(np.float64)  # many ties
+    distance[[2, 9]] = np.inf
+    distance[4] = np.nan
+    w = rng.uniform(size=30)
+    w[[0, 5, 11]] = 0.0
+    for weights in (None, w):
+        masked = distance if weights is None else np.where(weights > 0, distance, -np.inf)
+        order = np.argsort(-masked, kind="stable")[:count]
+        expected = order[np.isfinite(masked[order])]
+        assert_array_equal(cpu.farthest_host_rows(distance, weights, count), expected)
+
+
+class _SeparateSteps(CPUBackend):
+    """The CPU backend without the fused step: the core's separate
+    assignment, comparison, inertia and centre sums."""
+
+    capabilities = CPUBackend.capabilities - {"assign_and_sum"}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "d,k,bounds", [(3, 12, True), (3, 12, False), (20, 40, True), (9, 60, False)]
+)
+@pytest.mark.parametrize("empty", ["relocate", "keep"])
+def test_lloyd_gives_the_same_fit_with_the_fused_step(d, k, bounds, empty, dtype):
+    from vqkit.core.lloyd import lloyd
+
+    X = blobs(40_000, d, k // 2, seed=d + k, spread=1.0, dtype=dtype)
+    w = np.random.default_rng(k).uniform(0.2, 2.0, size=len(X))
+    start = X[:k].astype(np.float64)
+    start[: k // 4] += 1e3  # far away: empty clusters, relocated or kept
+    fits = []
+    for b in (backend, _SeparateSteps()):
+        fits.append(
+            lloyd(
+                X,
+                start,
+                backend=b,
+                weights=w,
+                max_iter=60,
+                shift_tol=0.0,
+                stop_when_stable=True,
+                empty=empty,
+                final_assignment=True,
+                origin=X.mean(0),
+                assigner=b.bounded_assigner(X) if bounds else None,
+            )
+        )
+    fused, separate = fits
+    assert_array_equal(fused.centers, separate.centers)
+    assert_array_equal(fused.labels, separate.labels)
+    assert (fused.n_iter, fused.converged) == (separate.n_iter, separate.converged)
+    assert fused.inertia == pytest.approx(separate.inertia, rel=1e-12)
+    for a, b in zip(fused.history, separate.history, strict=True):
+        assert (a.n_changed, a.n_empty, a.center_shift) == (b.n_changed, b.n_empty, b.center_shift)
+        assert a.inertia == pytest.approx(b.inertia, rel=1e-12)
+    assert any(s.n_empty for s in fused.history)
+
+
+def test_lloyd_with_the_fused_step_names_the_first_row_without_a_centre():
+    from vqkit.core.lloyd import lloyd
+
+    X = blobs(1000, 4, 3, seed=1)
+    X[[40, 7]] = np.inf
+    with pytest.raises(ValueError, match=r"2 observation\(s\) \(the first is row 7\)"):
+        lloyd(X, X[100:103], backend=backend, max_iter=5)

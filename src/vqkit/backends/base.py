@@ -38,9 +38,10 @@ CAPABILITIES = MappingProxyType(
     {
         "assign_and_sum": (
             "assign_and_sum: one read of X assigns, sums, counts changed labels and "
-            "finds the farthest rows (for data whose every read is costly, and for "
+            "finds the farthest rows (for data whose every read is costly, for "
             "devices where every scalar read stalls: the step's scalars may stay on "
-            "the device until host_values reads them together)"
+            "the device until host_values reads them together, and for compiled "
+            "kernels that do the rest of an iteration in one pass after the assignment)"
         ),
         "compiled_runs": "runs_compiled / lloyd_runs: whole small Lloyd fits in one call",
         "kmeans_plusplus": (
@@ -497,3 +498,27 @@ def label_counts(a: Any) -> np.ndarray | None:
     ):
         return None
     return np.bincount(a)
+
+
+def farthest_host_rows(distance: Any, weights: Any, count: int) -> np.ndarray:
+    """Up to ``count`` rows of largest ``distance`` (host arrays), farthest
+    first and ties to the lowest row, leaving out rows of weight zero and
+    rows whose distance is not finite: the rows that empty centres move
+    onto.  The order of a stable sort of all rows, in linear time: a
+    partition finds the ``count``-th largest distance and only the rows at
+    or above it are sorted."""
+    dist = np.asarray(distance, dtype=np.float64)
+    usable = ~np.isnan(dist)
+    if weights is not None:
+        usable &= np.asarray(weights) > 0
+    dist = np.where(usable, dist, -np.inf)
+    count = min(int(count), dist.size)
+    if count <= 0:
+        return np.zeros(0, dtype=np.int64)
+    if count < dist.size:
+        kth = np.partition(dist, dist.size - count)[dist.size - count]
+        rows = np.flatnonzero(dist >= kth)
+    else:
+        rows = np.arange(dist.size)
+    rows = rows[np.argsort(-dist[rows], kind="stable")[:count]]
+    return rows[np.isfinite(dist[rows])].astype(np.int64, copy=False)

@@ -9,6 +9,7 @@ bound on temporaries; the core never sees either.
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import Any
 
@@ -16,7 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import kernel_choice
-from .base import Backend
+from .base import Backend, farthest_host_rows
 from .kernels import assign, chunks, hamerly, l1, metrics, mixed, seeding, small_fits, stats, tiles
 from .kernels.assign import assignment_arrays
 from .kernels.threaded_blocks import for_each_block
@@ -37,6 +38,7 @@ SUM_ROWS_PER_PART = 16384
 MAX_SUM_PARTS = 64
 
 _NO_WEIGHTS = np.empty(0, dtype=np.float64)
+_NO_LABELS = np.empty(0, dtype=np.int32)
 _NO_MARKS = np.empty(0, dtype=np.uint8)
 _NO_BOUNDS = np.empty(0, dtype=np.float64)
 
@@ -179,6 +181,7 @@ class CPUBackend(Backend):
     arrays = "NumPy arrays"
     capabilities = frozenset(
         {
+            "assign_and_sum",
             "compiled_runs",
             "kmeans_plusplus",
             "closer_marks",
@@ -442,6 +445,65 @@ class CPUBackend(Backend):
         stats.cluster_sums(X, w, labels, sum_parts(X.shape[0], k, X.shape[1]), sums, wsums)
         return sums, wsums
 
+    def assign_and_sum(
+        self,
+        X: Any,
+        C: Any,
+        weights: Any = None,
+        previous_labels: Any = None,
+        origin: Any = None,
+        formula: str = "auto",
+        n_far: int = 0,
+        assigner: Any = None,
+    ) -> CPUStep:
+        """Capability ``"assign_and_sum"``: a Lloyd step, returned as a
+        :class:`CPUStep`.
+
+        The assignment is :meth:`assign` (or the ``assigner``'s, which
+        carries Hamerly's bounds); everything else comes from one compiled
+        pass over the rows (``stats.lloyd_step``): the centre sums, bitwise
+        those of :meth:`cluster_sums`, the (weighted) inertia in float64,
+        the labels that differ from ``previous_labels`` and the rows that
+        found no centre, all over the fixed row ranges of
+        :func:`sum_parts` (the same for any number of threads).  The
+        ``n_far`` rows farthest from their centre are found when first
+        asked for.
+        """
+        X = np.ascontiguousarray(X)
+        n, d = X.shape
+        k = C.shape[0]
+        if assigner is None:
+            labels, min_d2 = self.assign(X, C, origin, formula)
+        else:
+            labels, min_d2 = assigner.assign(C)
+        # labels of an assignment: -1 marks a row with no centre (the pass
+        # counts it; the core raises)
+        labels, w, sums, wsums = sum_buffers(labels, k, d, weights, checked=False)
+        if previous_labels is None:
+            previous = _NO_LABELS
+        else:
+            previous = np.ascontiguousarray(previous_labels, dtype=np.int32)
+            if previous.shape != labels.shape:
+                raise ValueError(
+                    f"previous_labels has shape {previous.shape}, expected ({n},): "
+                    "the labels of the previous step on the same rows"
+                )
+        inertia, n_changed, n_unassigned, first = stats.lloyd_step(
+            X, w, labels, min_d2, previous, sum_parts(n, k, d), sums, wsums
+        )
+        return CPUStep(
+            labels,
+            min_d2,
+            sums,
+            wsums,
+            float(inertia),
+            int(n_changed),
+            int(n_unassigned),
+            int(first),
+            weights,
+            n_far,
+        )
+
     def sq_distances(self, X: Any, C: Any) -> Any:
         """All squared distances, shape ``(n, k)``: only for callers that
         asked for the full matrix (``KMeans.transform``)."""
@@ -675,6 +737,57 @@ class CPUBackend(Backend):
         ]
 
 
+class CPUStep:
+    """One Lloyd step of :meth:`CPUBackend.assign_and_sum` (see the
+    ``assign_and_sum`` contract in :mod:`vqkit.backends.base`): int32
+    ``labels`` and the squared distances ``min_d2``, float64 ``sums`` and
+    ``wsums``, and the step's numbers; the ``n_far`` rows farthest from
+    their centre are found on the host when first asked for (only when a
+    cluster is empty)."""
+
+    def __init__(
+        self,
+        labels: np.ndarray,
+        min_d2: np.ndarray,
+        sums: np.ndarray,
+        wsums: np.ndarray,
+        inertia: float,
+        n_changed: int,
+        n_unassigned: int,
+        first_unassigned: int,
+        weights: Any,
+        n_far: int,
+    ) -> None:
+        self.labels, self.min_d2, self.sums, self.wsums = labels, min_d2, sums, wsums
+        self.inertia, self.n_changed = inertia, n_changed
+        self.n_unassigned, self.first_unassigned = n_unassigned, first_unassigned
+        self.weights, self.n_far = weights, n_far
+
+    @functools.cached_property
+    def _far(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        rows = farthest_host_rows(self.min_d2, self.weights, self.n_far)
+        labels = self.labels[rows].astype(np.int64)
+        if self.weights is None:
+            return rows, labels, np.ones(rows.size)
+        return rows, labels, np.asarray(self.weights, dtype=np.float64)[rows]
+
+    @property
+    def far_rows(self) -> np.ndarray:
+        """Up to ``n_far`` rows farthest from their centre, farthest first
+        (ties: lowest row), rows of weight zero left out."""
+        return self._far[0]
+
+    @property
+    def far_labels(self) -> np.ndarray:
+        """The labels of :attr:`far_rows` (int64)."""
+        return self._far[1]
+
+    @property
+    def far_weights(self) -> np.ndarray:
+        """The weights of :attr:`far_rows` (float64; ones without weights)."""
+        return self._far[2]
+
+
 class HamerlyAssigner:
     """Exact nearest-centre assignment that carries Hamerly's bounds
     between calls on the same data (float32 or float64 rows of any width).
@@ -810,12 +923,15 @@ class L1Assigner:
 
 
 def sum_buffers(
-    labels: Any, k: int, d: int, weights: Any
+    labels: Any, k: int, d: int, weights: Any, checked: bool = True
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Checked contiguous labels, kernel-ready weights (empty: unit), and
-    zeroed float64 ``sums`` (k, d) and ``wsums`` (k,) for a centre update."""
+    zeroed float64 ``sums`` (k, d) and ``wsums`` (k,) for a centre update.
+    ``checked=False`` for the labels of an assignment, which lie in
+    ``[0, k)`` or are ``-1`` (no centre), which the kernels skip."""
     labels = np.ascontiguousarray(labels)
-    check_labels(labels, k)
+    if checked:
+        check_labels(labels, k)
     w = _NO_WEIGHTS if weights is None else np.ascontiguousarray(weights)
     return labels, w, np.zeros((k, d), dtype=np.float64), np.zeros(k, dtype=np.float64)
 

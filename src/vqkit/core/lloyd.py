@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..backends.base import farthest_host_rows
+
 if TYPE_CHECKING:
     from ..backends import Backend
 
@@ -128,7 +130,8 @@ def fused_step(
     """One read of ``X`` that assigns, sums and measures at once, for
     backends with the ``"assign_and_sum"`` capability (data on a cluster, where a
     second read per iteration would double the time; data on a GPU, where
-    every scalar read stalls the device; an ``assigner`` from the backend's
+    every scalar read stalls the device; NumPy data, where one compiled pass
+    after the assignment replaces several; an ``assigner`` from the backend's
     ``bounded_assigner`` carries bounds between steps).  Returns the
     backend's step; its scalars are read by :func:`read_step`."""
     kwargs = {} if assigner is None else {"assigner": assigner}
@@ -172,11 +175,8 @@ def total_inertia(xp: Any, min_d2: Any, weights: Any) -> float:
 def farthest_rows(backend: Backend, weights: Any, min_d2: Any, count: int) -> np.ndarray:
     """Up to ``count`` rows farthest from their centre (largest distance,
     then lowest index), rows of weight zero excluded."""
-    distance = np.asarray(backend.to_host(min_d2), dtype=np.float64)
-    if weights is not None:
-        distance = np.where(backend.to_host(weights) > 0, distance, -np.inf)
-    order = np.argsort(-distance, kind="stable")[:count]
-    return order[np.isfinite(distance[order])]
+    host_weights = None if weights is None else backend.to_host(weights)
+    return farthest_host_rows(backend.to_host(min_d2), host_weights, count)
 
 
 def relocate_empty(
@@ -304,8 +304,8 @@ def lloyd(
         ``X``'s dtype.
     backend
         Provides ``assign`` and ``cluster_sums`` (see ``vqkit.backends``).
-        A backend with the ``"assign_and_sum"`` capability (Dask, Array
-        API) gets one fused call per iteration instead -- assignment, sums,
+        A backend with the ``"assign_and_sum"`` capability (CPU, Dask,
+        Array API) gets one fused call per iteration instead -- assignment, sums,
         inertia, changed labels and the farthest rows from one read of
         ``X``, with the ``assigner``'s bounds if given -- unless ``medians``
         or ``distortion_tol`` ask for the separate steps.  The update then

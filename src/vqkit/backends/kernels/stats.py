@@ -1,11 +1,79 @@
-"""Sums over rows in a fixed order: per cluster (the centre update), per
-column (mean and variance), and the count of non-finite entries."""
+"""Sums over rows in a fixed order: per cluster (the centre update, alone
+or with the rest of a Lloyd iteration), per column (mean and variance),
+and the count of non-finite entries."""
 
 import numpy as np
 from numba import njit, prange
 
 from .chunks import ROW_CHUNK
 from .threads import launch_safely
+
+
+@njit(cache=True, nogil=True)
+def _sum_range(X, weights, labels, min_d2, previous, start, stop, sums, wsums, counts):
+    """One row range of :func:`cluster_sums` and :func:`lloyd_step`.
+
+    Sets ``sums`` (k, d) and ``wsums`` (k,) to the float64 sums of
+    ``weights[i] * X[i]`` and ``weights[i]`` over the rows ``start:stop``
+    per label (unit weights when ``weights`` is empty), added in row
+    order; rows labelled ``-1`` (no centre) are left out.  Returns the
+    sum of ``weights[i] * min_d2[i]`` over the same rows in the same order
+    (0 when ``min_d2`` is empty), and sets ``counts`` to the rows whose
+    label differs from ``previous`` (0 when ``previous`` is empty), the
+    rows labelled ``-1`` and the first of them (``-1`` for none).
+    """
+    n, d = X.shape
+    weighted = weights.shape[0] == n
+    measured = min_d2.shape[0] == n
+    compare = previous.shape[0] == n
+    sums[:] = 0.0
+    wsums[:] = 0.0
+    inertia = 0.0
+    changed = 0
+    unassigned = 0
+    first = -1
+    for i in range(start, stop):
+        j = labels[i]
+        if compare:
+            changed += j != previous[i]
+        if j < 0:
+            if unassigned == 0:
+                first = i
+            unassigned += 1
+            continue
+        acc = sums[j]
+        row = X[i]
+        if weighted:
+            w = np.float64(weights[i])
+            wsums[j] += w
+            if measured:
+                inertia += w * np.float64(min_d2[i])
+            for f in range(d):
+                acc[f] += w * row[f]
+        else:
+            wsums[j] += 1.0
+            if measured:
+                inertia += np.float64(min_d2[i])
+            for f in range(d):
+                acc[f] += row[f]
+    counts[0] = changed
+    counts[1] = unassigned
+    counts[2] = first
+    return inertia
+
+
+@njit(cache=True, nogil=True)
+def _add_parts(part_sums, part_wsums, sums, wsums):
+    """Add the per-range sums into ``sums`` and ``wsums`` in range order (on
+    one thread: a second parallel region would cost more than it saves)."""
+    parts, k, d = part_sums.shape
+    for p in range(parts):
+        for j in range(k):
+            wsums[j] += part_wsums[p, j]
+            acc = sums[j]
+            part = part_sums[p, j]
+            for f in range(d):
+                acc[f] += part[f]
 
 
 @launch_safely
@@ -25,27 +93,82 @@ def cluster_sums(X, weights, labels, parts, sums, wsums):
     """
     n, d = X.shape
     k = sums.shape[0]
-    weighted = weights.shape[0] == n
-    part_sums = np.zeros((parts, k, d))
-    part_wsums = np.zeros((parts, k))
+    part_sums = np.empty((parts, k, d))  # zeroed by the thread that fills each
+    part_wsums = np.empty((parts, k))
+    counts = np.empty((parts, 3), dtype=np.int64)
+    no_distances = np.empty(0, dtype=X.dtype)
+    no_labels = np.empty(0, dtype=labels.dtype)
     rows = (n + parts - 1) // parts
     for p in prange(parts):
-        for i in range(p * rows, min(n, (p + 1) * rows)):
-            j = labels[i]
-            if weighted:
-                w = np.float64(weights[i])
-                part_wsums[p, j] += w
-                for f in range(d):
-                    part_sums[p, j, f] += w * X[i, f]
-            else:
-                part_wsums[p, j] += 1.0
-                for f in range(d):
-                    part_sums[p, j, f] += X[i, f]
+        start = p * rows
+        stop = min(n, start + rows)
+        _sum_range(
+            X,
+            weights,
+            labels,
+            no_distances,
+            no_labels,
+            start,
+            stop,
+            part_sums[p],
+            part_wsums[p],
+            counts[p],
+        )
+    _add_parts(part_sums, part_wsums, sums, wsums)
+
+
+@launch_safely
+@njit(parallel=True, cache=True, nogil=True)
+def lloyd_step(X, weights, labels, min_d2, previous, parts, sums, wsums):
+    """Everything a Lloyd iteration needs after the assignment, in one pass.
+
+    Adds the centre sums into ``sums`` and ``wsums`` exactly as
+    :func:`cluster_sums` does (the same ``parts`` row ranges and order,
+    so bitwise the same result) and, in the same pass, returns
+    ``(inertia, n_changed, n_unassigned, first_unassigned)``:
+
+    * ``inertia``: the sum of ``weights[i] * min_d2[i]`` (of ``min_d2[i]``
+      without weights) in float64, per range in row order, the ranges
+      added in order (the same for any number of threads);
+    * ``n_changed``: rows whose label differs from ``previous`` (every
+      row when ``previous`` is empty);
+    * ``n_unassigned``, ``first_unassigned``: the rows labelled ``-1``
+      (no finite distance to any centre) and the first of them (``-1``
+      when there is none); they add nothing to the sums or the inertia.
+
+    An empty ``weights`` array means unit weights.
+    """
+    n, d = X.shape
+    k = sums.shape[0]
+    part_sums = np.empty((parts, k, d))
+    part_wsums = np.empty((parts, k))
+    part_inertia = np.empty(parts)
+    counts = np.empty((parts, 3), dtype=np.int64)
+    rows = (n + parts - 1) // parts
+    for p in prange(parts):
+        start = p * rows
+        stop = min(n, start + rows)
+        part_inertia[p] = _sum_range(
+            X,
+            weights,
+            labels,
+            min_d2,
+            previous,
+            start,
+            stop,
+            part_sums[p],
+            part_wsums[p],
+            counts[p],
+        )
+    _add_parts(part_sums, part_wsums, sums, wsums)
+    inertia = 0.0
+    first_unassigned = -1
     for p in range(parts):
-        for j in range(k):
-            wsums[j] += part_wsums[p, j]
-            for f in range(d):
-                sums[j, f] += part_sums[p, j, f]
+        inertia += part_inertia[p]
+        if first_unassigned < 0:
+            first_unassigned = counts[p, 2]
+    n_changed = counts[:, 0].sum() if previous.shape[0] == n else n
+    return inertia, n_changed, counts[:, 1].sum(), first_unassigned
 
 
 @launch_safely
