@@ -345,7 +345,8 @@ class CPUBackend(Backend):
             Xb32 = scratch.array("rows", (rows, d), np.float32)[: stop - start]
             mixed.shifted_float32(X[start:stop], shift, Xb32)
             G = scratch.array("products", (rows, k), np.float32)[: stop - start]
-            np.matmul(Xb32, Ct32, out=G)
+            with np.errstate(over="ignore", invalid="ignore"):  # beyond float32: rechecked
+                np.matmul(Xb32, Ct32, out=G)
             mixed.argmin_mixed(
                 G,
                 X[start:stop],
