@@ -168,6 +168,7 @@ def greedy_kmeans_plusplus(
     weights: Any = None,
     n_local_trials: int | None = None,
     pairwise: bool = False,
+    distances: Any = None,
 ) -> np.ndarray:
     """Greedy, weighted k-means++ seeding.
 
@@ -180,12 +181,15 @@ def greedy_kmeans_plusplus(
     skipped by the triangle inequality, so late steps at large ``k`` touch
     few rows; the result is the same as without pruning.  ``pairwise=True``
     takes the distances from a precomputed matrix instead (for a few
-    thousand rows, as in k-means||).
+    thousand rows, as in k-means||); ``distances`` is that matrix, made
+    once by :func:`shared_distances` for several seedings of the same rows.
 
     Returns a float64 ``(k, d)`` array.  Needs ``k <= n``; with fewer
     distinct rows than ``k`` some centres repeat.
     """
-    chosen = greedy_kmeans_plusplus_rows(X, k, rng, backend, weights, n_local_trials, pairwise)
+    chosen = greedy_kmeans_plusplus_rows(
+        X, k, rng, backend, weights, n_local_trials, pairwise, distances
+    )
     return np.asarray(backend.to_host(backend.dense_rows(X, chosen)), dtype=np.float64)
 
 
@@ -197,6 +201,7 @@ def greedy_kmeans_plusplus_rows(
     weights: Any = None,
     n_local_trials: int | None = None,
     pairwise: bool = False,
+    distances: Any = None,
 ) -> list[int]:
     """The indices of the rows :func:`greedy_kmeans_plusplus` picks, in the
     order it picks them (same arguments, same draws)."""
@@ -204,8 +209,10 @@ def greedy_kmeans_plusplus_rows(
     k = int(k)
     if n_local_trials is None:
         n_local_trials = 2 + int(np.log(k))
-    if pairwise:
-        return _greedy_pairwise(X, k, rng, backend, weights, n_local_trials)
+    if pairwise or distances is not None:
+        if distances is None:
+            distances = _cross_sq_dist(X, X)
+        return _greedy_pairwise(distances, k, rng, backend, weights, n_local_trials)
     if "seeding_distances" in backend.capabilities:  # kept by the backend, on its device
         distances = backend.seeding_distances(X, weights, k)
     else:
@@ -230,18 +237,41 @@ def greedy_kmeans_plusplus_rows(
     return chosen
 
 
-def _greedy_pairwise(X, k, rng, backend, weights, n_local_trials):
-    """:func:`greedy_kmeans_plusplus` on a few thousand host rows: the
-    squared distances between all of them are computed once, and the
-    steps run in one compiled loop (``backend.greedy_pairwise``; the
-    host backend, CPU).  The draws are those of the step-by-step loop:
-    the first row, then ``n_local_trials`` uniforms per step, all drawn
-    up front (when every row sits on a chosen one early, the unused
-    draws are still consumed)."""
-    first = _weighted_index(rng, weights, X.shape[0])
+def _greedy_pairwise(distances, k, rng, backend, weights, n_local_trials):
+    """:func:`greedy_kmeans_plusplus` on a few thousand host rows, from the
+    squared ``distances`` between all of them: the steps run in one
+    compiled loop (``backend.greedy_pairwise``; the host backend, CPU).
+    The draws are those of the step-by-step loop: the first row, then
+    ``n_local_trials`` uniforms per step, all drawn up front (when every
+    row sits on a chosen one early, the unused draws are still consumed)."""
+    first = _weighted_index(rng, weights, distances.shape[0])
     uniforms = rng.uniform(size=(k - 1, n_local_trials))
-    chosen = backend.greedy_pairwise(_cross_sq_dist(X, X), weights, first, uniforms)
+    chosen = backend.greedy_pairwise(distances, weights, first, uniforms)
     return [int(i) for i in chosen]
+
+
+#: Rows up to which :func:`shared_distances` keeps a matrix of the squared
+#: distances between all rows (at most 8 * 2048**2 bytes = 32 MB).
+SHARED_MAX_ROWS = 2048
+
+
+def shared_distances(X: Any, k_max: int) -> np.ndarray | None:
+    """The squared distances between all rows of ``X``, for seeding the
+    same rows with :func:`greedy_kmeans_plusplus` for several k (its
+    ``distances``: one matrix instead of a pass over the rows per step);
+    None where that would change the seeding or not pay: data other than
+    a float64 NumPy array (float32 rows are compared in float32 by the
+    step-by-step loop), more than :data:`SHARED_MAX_ROWS` rows, or fewer
+    than ``k_max`` distinct rows (the loop then stops drawing early).
+
+    On other data the centres are the step-by-step loop's: the same draws,
+    and distances that differ only by rounding (a near-tie between two
+    trial candidates could go the other way)."""
+    if not isinstance(X, np.ndarray) or X.dtype != np.float64 or X.shape[0] > SHARED_MAX_ROWS:
+        return None
+    if np.unique(X, axis=0).shape[0] < k_max:
+        return None
+    return _cross_sq_dist(X, X)
 
 
 class _CumulativeSampler:
