@@ -193,7 +193,7 @@ def reference_log_dispersions(
     for b in range(n_references):
         Z = draw_reference(box, n, rng, dtype)
         # every k seeds the same rows: their distances computed once where small
-        shared = shared_distances(Z, max(fitted)) if fitted else None
+        shared = shared_distances(Z, max(fitted), backend) if fitted else None
         seeds = [greedy_kmeans_plusplus(Z, k, rng, backend, distances=shared) for k in fitted]
         batch.append((b, Z, seeds))
         if (

@@ -97,7 +97,7 @@ def _fit_halves(halves, ks, rng, backend, n_init, max_iter):
     nothing, then run together (:func:`~vqkit.core.fit.fit_starts`)."""
     which = [h for _ in ks for h in range(2) for _ in range(n_init)]
     # every k seeds the same halves: their distances computed once where small
-    shared = [shared_distances(h, max(ks)) if ks else None for h in halves]
+    shared = [shared_distances(h, max(ks), backend) if ks else None for h in halves]
     starts = [
         greedy_kmeans_plusplus(halves[h], k, rng, backend, distances=shared[h])
         for k in ks

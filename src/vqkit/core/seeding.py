@@ -255,19 +255,22 @@ def _greedy_pairwise(distances, k, rng, backend, weights, n_local_trials):
 SHARED_MAX_ROWS = 2048
 
 
-def shared_distances(X: Any, k_max: int) -> np.ndarray | None:
+def shared_distances(X: Any, k_max: int, backend: Backend) -> np.ndarray | None:
     """The squared distances between all rows of ``X``, for seeding the
     same rows with :func:`greedy_kmeans_plusplus` for several k (its
     ``distances``: one matrix instead of a pass over the rows per step);
     None where that would change the seeding or not pay: data other than
-    a float64 NumPy array (float32 rows are compared in float32 by the
-    step-by-step loop), more than :data:`SHARED_MAX_ROWS` rows, or fewer
-    than ``k_max`` distinct rows (the loop then stops drawing early).
+    float64 host arrays (``backend`` is its own host backend; float32 rows
+    are compared in float32 by the step-by-step loop), more than
+    :data:`SHARED_MAX_ROWS` rows, or fewer than ``k_max`` distinct rows
+    (the loop then stops drawing early).
 
     On other data the centres are the step-by-step loop's: the same draws,
     and distances that differ only by rounding (a near-tie between two
     trial candidates could go the other way)."""
-    if not isinstance(X, np.ndarray) or X.dtype != np.float64 or X.shape[0] > SHARED_MAX_ROWS:
+    if backend.host is not backend or backend.numpy_dtype(X) != np.float64:
+        return None
+    if X.shape[0] > SHARED_MAX_ROWS:
         return None
     if np.unique(X, axis=0).shape[0] < k_max:
         return None
