@@ -39,6 +39,7 @@ from vqkit.backends import Backend, UnsupportedByBackend, array_kind, get_backen
 from vqkit.backends.array_api import ArrayAPIBackend, to_numpy
 from vqkit.backends.base import CAPABILITIES
 from vqkit.backends.cpu import CPUBackend
+from vqkit.core.seeding import half_gaps
 
 
 @dataclass
@@ -127,7 +128,7 @@ DECLARED = {
         "nearest_tracker",
     },
     "torch": {"assign_and_sum", "kmeans_plusplus", "seeding_distances", "nearest_tracker"},
-    "dask": {"assign_and_sum", "nearest_tracker", "lazy", "fold_blocks", "hamerly_bounds"},
+    "dask": {"assign_and_sum", "round_passes", "lazy", "fold_blocks", "hamerly_bounds"},
 }
 
 
@@ -397,6 +398,7 @@ CAPABILITY_CALLS = {
     "chunk_draws": lambda b, X: b.sampling_mass(np.ones(3)),
     "seeding_distances": lambda b, X: b.seeding_distances(X, None, 2),
     "nearest_tracker": lambda b, X: b.nearest_tracker(X, None, None),
+    "round_passes": lambda b, X: b.round_tracker(X, None, None),
     "fold_blocks": lambda b, X: b.fold_blocks(lambda x, w, c: c, X, None, 0),
     "manhattan": lambda b, X: b.l1_assigner(X),
 }
@@ -553,6 +555,36 @@ def test_nearest_tracker(case, weighted):
     keep = tracker.sample(rng, 10.0, tracker.potential())
     assert keep.dtype.kind == "i" and ((keep >= 0) & (keep < len(X))).all()
     tracker.release()
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("case", declaring("round_passes"), indirect=True)
+def test_round_tracker(case, weighted):
+    X = blobs(600, 3, 6, seed=11, spread=1.0)  # distinct rows; direct differences
+    w = weights_of(len(X), weighted)
+    if weighted:
+        w[::7] = 0.0  # rows of weight zero are never drawn
+    Xb = case.data(X)
+    origin = X.mean(0)
+    tracker = case.backend.round_tracker(Xb, case.beside(w, Xb), origin)
+    rng = np.random.RandomState(0)
+    first = tracker.weighted_index(rng)
+    assert 0 <= first < len(X)
+    chosen, pending, gaps = [], X[[first]], None
+    for count in (25, 40):
+        new = tracker.round(pending, gaps, rng, count)
+        chosen.append(pending)
+        C = np.vstack(chosen)
+        # drawn: distinct rows of X with positive mass (a row already chosen has none)
+        rows = [int(np.flatnonzero((X == r).all(1))[0]) for r in new]
+        assert len(set(rows)) == len(rows) == count and rows == sorted(rows)
+        mass = sq_distances_reference(X[rows], C).min(1) * (1.0 if w is None else w[rows])
+        assert (mass > 0).all()
+        gaps, pending = half_gaps(C, new, origin), new
+    chosen.append(pending)
+    C = np.vstack(chosen)
+    ref = np.bincount(sq_distances_reference(X, C).argmin(1), weights=w, minlength=len(C))
+    assert_allclose(tracker.finish(pending, gaps, len(C)), ref, rtol=1e-12)
 
 
 @pytest.mark.parametrize("case", declaring("assign_and_sum"), indirect=True)

@@ -615,3 +615,38 @@ def test_kmeans_parallel_keeps_the_best_candidate_reclustering(monkeypatch):
     assert len(runs) == seeding.RECLUSTER_RESTARTS
     assert_array_equal(centres, min(runs, key=lambda r: r.inertia).centers)
     assert len({float(r.inertia) for r in runs}) > 1  # the restarts differ
+
+
+def test_shared_distances_seed_as_the_step_by_step_loop():
+    # choose_k's gap references and prediction-strength halves seed every k
+    # from one matrix of row-to-row distances: the same draws, the same centres
+    from vqkit.core.seeding import shared_distances
+
+    X = blobs(1500, 6, 8, seed=4, spread=1.5)
+    backend = get_backend(X)
+    D = shared_distances(X, 12, backend)
+    assert_allclose(D, ((X[:, None, :] - X[None, :, :]) ** 2).sum(2), rtol=1e-9, atol=1e-9)
+    step_rng, shared_rng = np.random.RandomState(3), np.random.RandomState(3)
+    for k in (2, 5, 12):
+        step = greedy_kmeans_plusplus(X, k, step_rng, backend)
+        shared = greedy_kmeans_plusplus(X, k, shared_rng, backend, distances=D)
+        assert_array_equal(shared, step)
+    assert step_rng.uniform() == shared_rng.uniform()  # as many numbers drawn
+
+
+def test_shared_distances_only_where_the_seeding_stays_the_same():
+    import scipy.sparse
+
+    from vqkit.core.seeding import SHARED_MAX_ROWS, shared_distances
+
+    X = blobs(600, 3, 4, seed=2)
+    cpu = get_backend(X)
+    assert shared_distances(X, 4, cpu) is not None
+    assert shared_distances(X.astype(np.float32), 4, cpu) is None  # compared in float32 there
+    assert shared_distances(blobs(SHARED_MAX_ROWS + 1, 3, 4, seed=2), 4, cpu) is None
+    sparse = get_backend(scipy.sparse.csr_matrix(X))
+    assert shared_distances(scipy.sparse.csr_matrix(X), 4, sparse) is None  # not host rows
+    # 3 distinct rows: the step-by-step loop stops drawing after 3 centres
+    repeated = np.repeat(X[:3], 50, axis=0)
+    assert shared_distances(repeated, 4, cpu) is None
+    assert shared_distances(repeated, 3, cpu) is not None

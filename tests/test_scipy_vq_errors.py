@@ -262,6 +262,25 @@ VQ_ERRORS = [
     case("inf-obs", call("vq", with_value(X, (1, 1), np.inf), X[:2]), ValueError, FINITE),
     case("-inf-book", call("vq", X, with_value(X[:2], (1, 0), -np.inf)), ValueError, FINITE),
     case("nan-1d", call("vq", with_value(X1, 0, np.nan), X1[:2]), ValueError, FINITE),
+    # 2-D float data is counted by a compiled kernel: float32, Fortran order, strided
+    case(
+        "nan-obs-float32",
+        call("vq", with_value(X, (2, 1), np.nan).astype(np.float32), X[:2]),
+        ValueError,
+        FINITE,
+    ),
+    case(
+        "inf-obs-fortran",
+        call("vq", np.asfortranarray(with_value(X, (3, 0), np.inf)), X[:2]),
+        ValueError,
+        FINITE,
+    ),
+    case(
+        "-inf-obs-strided",
+        call("vq", with_value(X, (4, 1), -np.inf)[::2], X[:2]),
+        ValueError,
+        FINITE,
+    ),
     # dtypes of the compiled path
     case(
         "float16-pair",

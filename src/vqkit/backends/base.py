@@ -54,6 +54,10 @@ CAPABILITIES = MappingProxyType(
         "chunk_draws": "sampling_mass / draw_rows: k-means++ draws from per-chunk totals",
         "seeding_distances": "seeding_distances: the greedy k-means++ state kept by the backend",
         "nearest_tracker": "nearest_tracker: the k-means|| state kept by the backend",
+        "round_passes": (
+            "round_tracker: the k-means|| state kept by the backend, one read of X per "
+            "round (distances lowered and the next candidates drawn in the same pass)"
+        ),
         "scipy_formula": "assign(formula='scipy') computes as SciPy's vq does",
         "manhattan": (
             "l1_assigner / assign_l1 / l1_distances / cluster_medians: k-medians in "
@@ -408,6 +412,12 @@ class Backend(ABC):
         kept by the backend (``weighted_index``, ``add``, ``potential``,
         ``sample``, ``candidate_weights``, ``release``)."""
         raise self.unsupported("backend-side k-means|| state")
+
+    def round_tracker(self, X: Any, weights: Any, origin: Any) -> Any:
+        """Capability ``"round_passes"``: the per-row state of k-means||
+        kept by the backend, one read of ``X`` per round (``weighted_index``,
+        ``round(rows, gaps, rng, count)``, ``finish(rows, gaps, m)``)."""
+        raise self.unsupported("backend-side k-means|| rounds")
 
     def fold_blocks(self, fn: Any, X: Any, weights: Any, carry: Any) -> Any:
         """Capability ``"fold_blocks"``: ``carry = fn(block, weight_block,

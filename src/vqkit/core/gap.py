@@ -41,7 +41,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .fit import compiled_runs_fit, fit_kmeans, fit_starts, initial_centers
+from .fit import compiled_runs_fit, fit_kmeans, fit_starts
+from .seeding import greedy_kmeans_plusplus, shared_distances
 
 if TYPE_CHECKING:
     from ..backends import Backend
@@ -177,9 +178,10 @@ def reference_log_dispersions(
     """``log W*_kb`` (shape ``(B, len(ks))``) of ``n_references`` reference
     sets of ``n`` rows drawn in ``box``.
 
-    Each set is drawn, then seeded for every k (k-means++), in that order
-    from ``rng``; the Lloyd fits, which draw nothing, then run together, up
-    to :data:`REFERENCE_BATCH_BYTES` of reference data at a time, in one
+    Each set is drawn, then seeded for every k (k-means++; on a small set
+    from one matrix of its row-to-row distances), in that order from
+    ``rng``; the Lloyd fits, which draw nothing, then run together, up to
+    :data:`REFERENCE_BATCH_BYTES` of reference data at a time, in one
     compiled call where the backend offers one.  The reference sets are
     host arrays: ``backend.host`` computes on them.  ``on_reference(b)`` is
     called for each set once its fits are done.
@@ -190,9 +192,10 @@ def reference_log_dispersions(
     batch = []  # (b, Z, seeds) waiting for their fits
     for b in range(n_references):
         Z = draw_reference(box, n, rng, dtype)
-        batch.append(
-            (b, Z, [initial_centers(Z, k, "k-means++", rng, backend, None, None) for k in fitted])
-        )
+        # every k seeds the same rows: their distances computed once where small
+        shared = shared_distances(Z, max(fitted), backend) if fitted else None
+        seeds = [greedy_kmeans_plusplus(Z, k, rng, backend, distances=shared) for k in fitted]
+        batch.append((b, Z, seeds))
         if (
             b == n_references - 1
             or len(batch) * Z.nbytes >= REFERENCE_BATCH_BYTES

@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .fit import fit_starts, initial_centers
+from .fit import fit_starts
 from .lloyd import assign_checked
+from .seeding import greedy_kmeans_plusplus, shared_distances
 
 if TYPE_CHECKING:
     from ..backends import Backend
@@ -91,11 +92,14 @@ def _fit_halves(halves, ks, rng, backend, n_init, max_iter):
     """For each k, the best of ``n_init`` k-means++ fits of each half.
 
     The seedings are drawn from ``rng`` in the order the fits were always
-    made (k by k, half by half, restart by restart); the fits, which draw
+    made (k by k, half by half, restart by restart; a small half seeded from
+    one matrix of its row-to-row distances); the fits, which draw
     nothing, then run together (:func:`~vqkit.core.fit.fit_starts`)."""
     which = [h for _ in ks for h in range(2) for _ in range(n_init)]
+    # every k seeds the same halves: their distances computed once where small
+    shared = [shared_distances(h, max(ks), backend) if ks else None for h in halves]
     starts = [
-        initial_centers(halves[h], k, "k-means++", rng, backend, None, None)
+        greedy_kmeans_plusplus(halves[h], k, rng, backend, distances=shared[h])
         for k in ks
         for h in range(2)
         for _ in range(n_init)

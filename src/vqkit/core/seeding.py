@@ -168,6 +168,7 @@ def greedy_kmeans_plusplus(
     weights: Any = None,
     n_local_trials: int | None = None,
     pairwise: bool = False,
+    distances: Any = None,
 ) -> np.ndarray:
     """Greedy, weighted k-means++ seeding.
 
@@ -180,12 +181,15 @@ def greedy_kmeans_plusplus(
     skipped by the triangle inequality, so late steps at large ``k`` touch
     few rows; the result is the same as without pruning.  ``pairwise=True``
     takes the distances from a precomputed matrix instead (for a few
-    thousand rows, as in k-means||).
+    thousand rows, as in k-means||); ``distances`` is that matrix, made
+    once by :func:`shared_distances` for several seedings of the same rows.
 
     Returns a float64 ``(k, d)`` array.  Needs ``k <= n``; with fewer
     distinct rows than ``k`` some centres repeat.
     """
-    chosen = greedy_kmeans_plusplus_rows(X, k, rng, backend, weights, n_local_trials, pairwise)
+    chosen = greedy_kmeans_plusplus_rows(
+        X, k, rng, backend, weights, n_local_trials, pairwise, distances
+    )
     return np.asarray(backend.to_host(backend.dense_rows(X, chosen)), dtype=np.float64)
 
 
@@ -197,6 +201,7 @@ def greedy_kmeans_plusplus_rows(
     weights: Any = None,
     n_local_trials: int | None = None,
     pairwise: bool = False,
+    distances: Any = None,
 ) -> list[int]:
     """The indices of the rows :func:`greedy_kmeans_plusplus` picks, in the
     order it picks them (same arguments, same draws)."""
@@ -204,8 +209,10 @@ def greedy_kmeans_plusplus_rows(
     k = int(k)
     if n_local_trials is None:
         n_local_trials = 2 + int(np.log(k))
-    if pairwise:
-        return _greedy_pairwise(X, k, rng, backend, weights, n_local_trials)
+    if pairwise or distances is not None:
+        if distances is None:
+            distances = _cross_sq_dist(X, X)
+        return _greedy_pairwise(distances, k, rng, backend, weights, n_local_trials)
     if "seeding_distances" in backend.capabilities:  # kept by the backend, on its device
         distances = backend.seeding_distances(X, weights, k)
     else:
@@ -230,18 +237,44 @@ def greedy_kmeans_plusplus_rows(
     return chosen
 
 
-def _greedy_pairwise(X, k, rng, backend, weights, n_local_trials):
-    """:func:`greedy_kmeans_plusplus` on a few thousand host rows: the
-    squared distances between all of them are computed once, and the
-    steps run in one compiled loop (``backend.greedy_pairwise``; the
-    host backend, CPU).  The draws are those of the step-by-step loop:
-    the first row, then ``n_local_trials`` uniforms per step, all drawn
-    up front (when every row sits on a chosen one early, the unused
-    draws are still consumed)."""
-    first = _weighted_index(rng, weights, X.shape[0])
+def _greedy_pairwise(distances, k, rng, backend, weights, n_local_trials):
+    """:func:`greedy_kmeans_plusplus` on a few thousand host rows, from the
+    squared ``distances`` between all of them: the steps run in one
+    compiled loop (``backend.greedy_pairwise``; the host backend, CPU).
+    The draws are those of the step-by-step loop: the first row, then
+    ``n_local_trials`` uniforms per step, all drawn up front (when every
+    row sits on a chosen one early, the unused draws are still consumed)."""
+    first = _weighted_index(rng, weights, distances.shape[0])
     uniforms = rng.uniform(size=(k - 1, n_local_trials))
-    chosen = backend.greedy_pairwise(_cross_sq_dist(X, X), weights, first, uniforms)
+    chosen = backend.greedy_pairwise(distances, weights, first, uniforms)
     return [int(i) for i in chosen]
+
+
+#: Rows up to which :func:`shared_distances` keeps a matrix of the squared
+#: distances between all rows (at most 8 * 2048**2 bytes = 32 MB).
+SHARED_MAX_ROWS = 2048
+
+
+def shared_distances(X: Any, k_max: int, backend: Backend) -> np.ndarray | None:
+    """The squared distances between all rows of ``X``, for seeding the
+    same rows with :func:`greedy_kmeans_plusplus` for several k (its
+    ``distances``: one matrix instead of a pass over the rows per step);
+    None where that would change the seeding or not pay: data other than
+    float64 host arrays (``backend`` is its own host backend; float32 rows
+    are compared in float32 by the step-by-step loop), more than
+    :data:`SHARED_MAX_ROWS` rows, or fewer than ``k_max`` distinct rows
+    (the loop then stops drawing early).
+
+    On other data the centres are the step-by-step loop's: the same draws,
+    and distances that differ only by rounding (a near-tie between two
+    trial candidates could go the other way)."""
+    if backend.host is not backend or backend.numpy_dtype(X) != np.float64:
+        return None
+    if X.shape[0] > SHARED_MAX_ROWS:
+        return None
+    if np.unique(X, axis=0).shape[0] < k_max:
+        return None
+    return _cross_sq_dist(X, X)
 
 
 class _CumulativeSampler:
@@ -283,6 +316,21 @@ SKIP_MARGIN = 1e-9
 GATHER_ROWS = 65536
 
 
+def half_gaps(old: Any, new: Any, origin: Any) -> np.ndarray:
+    """Half the distance from each earlier k-means|| candidate (rows of
+    ``old``) to its nearest new one (rows of ``new``), rounded down past the
+    error of the expanded products (taken around ``origin``, where the norms
+    are small): a row whose nearest earlier candidate ``a`` lies within
+    ``half_gaps[a]`` of it is no farther from ``a`` than from any new one."""
+    shift = 0.0 if origin is None else np.asarray(origin, dtype=np.float64)
+    a = np.asarray(old, dtype=np.float64) - shift
+    b = np.asarray(new, dtype=np.float64) - shift
+    d2 = _cross_sq_dist(a, b).min(axis=1)
+    scale = float(np.max((a * a).sum(1)) + np.max((b * b).sum(1)))
+    error = 4.0 * (a.shape[1] + 2) * np.finfo(np.float64).eps * scale
+    return np.sqrt(np.maximum(d2 - error, 0.0)) * (0.5 * (1 - SKIP_MARGIN))
+
+
 class _NearestChosen:
     """Distance from every row to its nearest k-means|| candidate, and that
     candidate's number, as arrays in memory (the default; a backend whose
@@ -312,7 +360,7 @@ class _NearestChosen:
             self.min_d2 = d2.astype(np.float64)
             self.nearest = labels.astype(np.int64)
         else:
-            reach = self._half_gaps(rows64)[self.nearest]
+            reach = half_gaps(np.concatenate(self.chosen), rows64, self.origin)[self.nearest]
             todo = np.flatnonzero(reach * reach <= self.min_d2)
             for start in range(0, len(todo), GATHER_ROWS):  # bounded copies of X
                 part = todo[start : start + GATHER_ROWS]
@@ -325,17 +373,6 @@ class _NearestChosen:
                 self.nearest[part] = self.count + labels[closer]
         self.chosen.append(rows64)
         self.count += rows.shape[0]
-
-    def _half_gaps(self, new):
-        """Half the distance from each earlier candidate to its nearest new
-        one, rounded down past the error of the expanded products (taken
-        around ``origin``, where the norms are small)."""
-        shift = 0.0 if self.origin is None else np.asarray(self.origin, dtype=np.float64)
-        old, new = np.concatenate(self.chosen) - shift, new - shift
-        d2 = _cross_sq_dist(old, new).min(axis=1)
-        scale = (old * old).sum(1).max() + (new * new).sum(1).max()
-        error = 4.0 * (old.shape[1] + 2) * np.finfo(np.float64).eps * scale
-        return np.sqrt(np.maximum(d2 - error, 0.0)) * (0.5 * (1 - SKIP_MARGIN))
 
     def _mass(self):
         return self.min_d2 if self.weights is None else self.weights * self.min_d2
@@ -393,25 +430,12 @@ def kmeans_parallel(
     n, d = X.shape
     k = int(k)
     ell = max(1.0, oversampling * k)
-    if "nearest_tracker" in backend.capabilities:
-        tracker = backend.nearest_tracker(X, weights, origin)
+    if "round_passes" in backend.capabilities:
+        candidates, cand_weights = _rounds_in_passes(
+            backend.round_tracker(X, weights, origin), X, backend, rng, rounds, ell, origin
+        )
     else:
-        tracker = _NearestChosen(X, weights, backend, origin)
-    first = tracker.weighted_index(rng)
-    rows = [np.asarray(backend.to_host(backend.dense_rows(X, [first])))]
-    tracker.add(rows[0])
-    for _ in range(rounds):
-        potential = tracker.potential()
-        if not potential > 0:
-            break
-        keep = tracker.sample(rng, ell, potential)
-        if keep.size == 0:
-            continue
-        rows.append(np.asarray(backend.to_host(backend.dense_rows(X, keep))))
-        tracker.add(rows[-1])
-    candidates = np.concatenate(rows).astype(np.float64)
-    cand_weights = tracker.candidate_weights(len(candidates))
-    tracker.release()
+        candidates, cand_weights = _rounds(X, backend, weights, rng, rounds, ell, origin)
     useful = cand_weights > 0
     # too few candidates: fall back on the full data where the backend can
     # run k-means++ on it (else reduce the few candidates, repeating some)
@@ -440,6 +464,77 @@ def kmeans_parallel(
         if best is None or refined.inertia < best.inertia:
             best = refined
     return np.asarray(best.centers, dtype=np.float64)
+
+
+def _rounds(
+    X: Any, backend: Backend, weights: Any, rng: Any, rounds: int, ell: float, origin: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    """k-means|| rounds as Bahmani et al. draw them: per round every row is
+    kept independently with probability ``min(1, ell w_i D_i^2 / potential)``.
+    Returns the candidates (float64, in draw order) and their weights."""
+    if "nearest_tracker" in backend.capabilities:
+        tracker = backend.nearest_tracker(X, weights, origin)
+    else:
+        tracker = _NearestChosen(X, weights, backend, origin)
+    first = tracker.weighted_index(rng)
+    rows = [np.asarray(backend.to_host(backend.dense_rows(X, [first])))]
+    tracker.add(rows[0])
+    for _ in range(rounds):
+        potential = tracker.potential()
+        if not potential > 0:
+            break
+        keep = tracker.sample(rng, ell, potential)
+        if keep.size == 0:
+            continue
+        rows.append(np.asarray(backend.to_host(backend.dense_rows(X, keep))))
+        tracker.add(rows[-1])
+    candidates = np.concatenate(rows).astype(np.float64)
+    cand_weights = tracker.candidate_weights(len(candidates))
+    tracker.release()
+    return candidates, cand_weights
+
+
+def _rounds_in_passes(
+    tracker: Any, X: Any, backend: Backend, rng: Any, rounds: int, ell: float, origin: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    """k-means|| rounds at one read of ``X`` each, for a backend whose every
+    read is costly (the ``"round_passes"`` capability: data on a cluster).
+
+    A round's pass lowers every row's distance with the previous round's
+    candidates and, from the lowered distances, draws the next round's:
+    ``round(ell)`` distinct rows, in proportion to ``w_i D_i^2`` (weighted
+    sampling without replacement; the rows travel with the draw, so no
+    second read fetches them).  The pass after the last round lowers the
+    distances once more and weighs the candidates.  Rows that no new
+    candidate can be closer to (:func:`half_gaps`) are not compared.  So
+    ``rounds`` rounds read ``X`` ``rounds + 1`` times (the first read
+    compares one row), where :func:`_rounds` reads it about 3 times a round.
+    Returns the candidates (float64, in draw order) and their weights."""
+    count = max(1, int(round(ell)))
+    first = tracker.weighted_index(rng)
+    pending = np.asarray(backend.to_host(backend.dense_rows(X, [first])))
+    rows: list[np.ndarray] = []  # candidates already compared with every row
+    gaps = None
+    for _ in range(rounds):
+        new = tracker.round(pending, gaps, rng, count)
+        gaps, pending = _next_gaps(rows, pending, new, origin)
+        if new.shape[0] == 0:  # every row sits on a candidate
+            break
+    cand_weights = tracker.finish(pending, gaps, sum(len(r) for r in rows) + len(pending))
+    candidates = np.concatenate(rows + [pending]).astype(np.float64)
+    return candidates, cand_weights
+
+
+def _next_gaps(
+    rows: list[np.ndarray], pending: np.ndarray, new: np.ndarray, origin: Any
+) -> tuple[Any, np.ndarray]:
+    """After a round: ``pending`` joins ``rows`` (in place), and ``new``
+    becomes the pending candidates, with the half gaps from every earlier
+    candidate to them (None when there is nothing to compare)."""
+    rows.append(pending)
+    if new.shape[0] == 0:
+        return None, new
+    return half_gaps(np.concatenate(rows), new, origin), new
 
 
 def weighted_random_rows(
