@@ -442,7 +442,8 @@ def test_auto_algorithm_rule():
     from vqkit.estimators.kmeans import resolve_algorithm
 
     cpu = get_backend(np.zeros((1, 1)))
-    assert resolve_algorithm("auto", 3, 64, cpu) == "hamerly"
+    assert resolve_algorithm("auto", 3, 512, cpu) == "hamerly"
+    assert resolve_algorithm("auto", 3, 64, cpu) == "lloyd"  # a scan of 192 multiply-adds
     assert resolve_algorithm("auto", 3, 3, cpu) == "lloyd"
     assert resolve_algorithm("auto", 128, 64, cpu) == "hamerly"
     assert resolve_algorithm("auto", 128, 8, cpu) == "lloyd"
@@ -450,7 +451,7 @@ def test_auto_algorithm_rule():
     import scipy.sparse
 
     sparse = get_backend(scipy.sparse.csr_matrix(np.eye(2)))
-    assert resolve_algorithm("auto", 3, 64, sparse) == "lloyd"  # no bounds for sparse rows
+    assert resolve_algorithm("auto", 3, 512, sparse) == "lloyd"  # no bounds for sparse rows
 
 
 @pytest.mark.parametrize("magnitude", [1e-300, 1e-150, 1e150, 1e160, 1e200])

@@ -789,6 +789,46 @@ class CPUStep:
         return self._far[2]
 
 
+class DirectHamerlyAssigner:
+    """Hamerly's bounds in one compiled pass per call, by direct differences
+    (``hamerly.hamerly_assign``): the bound test and the rescan of the rows
+    that fail it share the pass, so nothing is gathered.  For rows of a few
+    features where direct differences are the faster scan (the machine's
+    kernel choice says so); :class:`HamerlyAssigner` hands such data to it.
+    Results are those of :meth:`CPUBackend.assign` up to ties and rounding
+    at the level of the data's precision.
+    """
+
+    def __init__(self, X: Any) -> None:
+        self.X = X
+        n, d = X.shape
+        self.labels = np.zeros(n, dtype=np.int32)
+        self.lower = np.zeros(n, dtype=np.float64)
+        self.previous: Any = None
+        self.margin = 1.0 - 8.0 * (d + 2) * float(np.finfo(X.dtype).eps)
+
+    def assign(self, C: Any) -> tuple[np.ndarray, np.ndarray]:
+        C = np.ascontiguousarray(C, dtype=self.X.dtype)
+        C64 = C.astype(np.float64)
+        full = self.previous is None or self.previous.shape != C.shape
+        shift, half_gap = hamerly_geometry(C64, None if full else self.previous)
+        min_d2 = np.empty(self.X.shape[0], dtype=self.X.dtype)
+        hamerly.hamerly_assign(
+            self.X,
+            C,
+            np.ascontiguousarray(C.T),
+            shift,
+            half_gap,
+            self.margin,
+            full,
+            self.labels,
+            self.lower,
+            min_d2,
+        )
+        self.previous = C64
+        return self.labels.copy(), min_d2
+
+
 class HamerlyAssigner:
     """Exact nearest-centre assignment that carries Hamerly's bounds
     between calls on the same data (float32 or float64 rows of any width).
@@ -804,6 +844,10 @@ class HamerlyAssigner:
     are rescanned in place.  Labels are those of :meth:`CPUBackend.assign`
     (for float64 data exact float64 Lloyd; for float32 data up to the
     rounding of near-ties), so iterations match Lloyd's.
+
+    Below :data:`EXPANDED_MIN_FEATURES` features, where the machine's kernel
+    choice prefers direct differences to the tiles, the work goes to a
+    :class:`DirectHamerlyAssigner` (test and rescans in one pass).
 
     The test costs a read of ``X``; early in a fit, while centres move far,
     it fails for most rows and is wasted.  So after a test that sent all
@@ -826,8 +870,15 @@ class HamerlyAssigner:
         self.margin = 1.0 - 8.0 * (d + 2) * float(np.finfo(np.float64).eps)
         self.skips_left = 0  # full scans to make before the next test
         self.skips_next = 1  # full scans after the next test that fails for most rows
+        self.direct: Any = None  # a DirectHamerlyAssigner, where direct scans win
 
     def assign(self, C: Any) -> tuple[np.ndarray, np.ndarray]:
+        k, d = C.shape
+        first = self.previous is None and self.direct is None
+        if first and choose_kernel(d, k, "auto", self.X.dtype) in ("direct", "direct_t"):
+            self.direct = DirectHamerlyAssigner(self.X)
+        if self.direct is not None:
+            return self.direct.assign(C)
         C64 = np.ascontiguousarray(C, dtype=np.float64)
         C = np.ascontiguousarray(C, dtype=self.X.dtype)  # scanned in the data's dtype
         if self.previous is None or self.previous.shape != C.shape or self.skips_left:
