@@ -443,7 +443,7 @@ def test_auto_algorithm_rule():
 
     cpu = get_backend(np.zeros((1, 1)))
     assert resolve_algorithm("auto", 3, 512, cpu) == "hamerly"
-    assert resolve_algorithm("auto", 3, 64, cpu) == "lloyd"  # a scan of 192 multiply-adds
+    assert resolve_algorithm("auto", 3, 64, cpu) == "hamerly"
     assert resolve_algorithm("auto", 3, 3, cpu) == "lloyd"
     assert resolve_algorithm("auto", 128, 64, cpu) == "hamerly"
     assert resolve_algorithm("auto", 128, 8, cpu) == "lloyd"

@@ -44,6 +44,7 @@ def block_rows(n: int, k: int, itemsize: int) -> int:
     centres with products of ``itemsize`` bytes."""
     return min(n, BLOCK_MAX_ROWS, max(chunks.ROW_CHUNK, BLOCK_BYTES // (k * itemsize)))
 
+
 #: Upper bound, in bytes, of the per-range buffers of the centre update, and
 #: the rows per range below which the update is not split further.
 SUM_BUFFER_BYTES = 32 * 2**20

@@ -27,26 +27,23 @@ from ._base import CentroidEstimator, check_dask_metric
 from ._params import KMEANS
 
 #: ``algorithm="auto"`` uses Hamerly's bounds from ``HAMERLY_MIN_CLUSTERS``
-#: clusters and ``HAMERLY_MIN_WORK`` multiply-adds per row of a full scan
-#: (clusters x features) on: at any width on a backend with
-#: ``"wide_bounds"`` (bounds from its dot-product kernels), else up to
-#: ``HAMERLY_MAX_FEATURES`` features.  Below that work a row's bound test
-#: and bookkeeping cost about what its full scan does.  Measured (2 cores,
-#: make_blobs, k-means++, fits to convergence, float32 and float64): with
-#: Hamerly 1.2-2.3x faster than Lloyd's full scans where clusters x
-#: features is 1,024 or more (2x1024, 4x256, 16x256, 32x64, 64x256), 3-10%
-#: slower at 2x64 and 8x64; the same iterations either way.
+#: clusters on: at any width on a backend with ``"wide_bounds"`` (bounds
+#: from its dot-product kernels), else up to ``HAMERLY_MAX_FEATURES``
+#: features.  Measured (2 cores, k-means++, fits to convergence): 1.2-2.3x
+#: faster than Lloyd's full scans on make_blobs (8-64 features, 64-1,024
+#: clusters, float32 and float64), 1.2-1.3x on 2-feature blobs and
+#: china.jpg's pixels (float64) with 64 clusters, at par on those pixels in
+#: float32; over only the first 10 iterations from random rows Lloyd is
+#: faster (the shape grid in benchmarks/).
 HAMERLY_MAX_FEATURES = 16
 HAMERLY_MIN_CLUSTERS = 16
-HAMERLY_MIN_WORK = 1024
 
 
 def resolve_algorithm(algorithm: str, n_features: int, n_clusters: int, backend: Backend) -> str:
     """The algorithm ``"auto"`` and ``"elkan"`` stand for, given the
     problem's shape and what the backend's Hamerly bounds cover (none:
     Lloyd; rows of many features only with ``"wide_bounds"``).  ``"auto"``
-    takes Hamerly's bounds from ``HAMERLY_MIN_CLUSTERS`` clusters and
-    ``HAMERLY_MIN_WORK`` clusters x features on;
+    takes Hamerly's bounds from ``HAMERLY_MIN_CLUSTERS`` clusters on;
     ``"elkan"`` (scikit-learn's exact, bound-based algorithm) takes them
     wherever the backend has them, and warns, as scikit-learn does, that
     it means nothing for one cluster."""
@@ -61,9 +58,7 @@ def resolve_algorithm(algorithm: str, n_features: int, n_clusters: int, backend:
         return algorithm
     if "hamerly_bounds" not in backend.capabilities:
         return "lloyd"
-    if algorithm == "auto" and (
-        n_clusters < HAMERLY_MIN_CLUSTERS or n_clusters * n_features < HAMERLY_MIN_WORK
-    ):
+    if algorithm == "auto" and n_clusters < HAMERLY_MIN_CLUSTERS:
         return "lloyd"
     if n_features <= HAMERLY_MAX_FEATURES or "wide_bounds" in backend.capabilities:
         return "hamerly"
