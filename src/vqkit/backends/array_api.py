@@ -26,7 +26,6 @@ float32, so labels are those of the float32 computation.
 from __future__ import annotations
 
 import contextlib
-import functools
 import math
 import os
 import warnings
@@ -45,7 +44,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     ) from exc
 
 from ._low_precision import _matmul_precision, error_slack
-from .base import Backend, array_kind
+from .base import Backend, LazyFarRows, array_kind
 
 #: Upper bound, in bytes, of the temporaries of one assignment chunk (the
 #: centred rows, their squared norms and the chunk x k score matrix).
@@ -1041,7 +1040,7 @@ class ArrayAPIBackend(Backend):
         return SeedingDistances(self, X, weights, k)
 
 
-class DeviceStep:
+class DeviceStep(LazyFarRows):
     """One Lloyd step of :meth:`ArrayAPIBackend.assign_and_sum`: labels,
     float64 sums and the step's scalars as arrays on the device (see the
     ``assign_and_sum`` contract in :mod:`vqkit.backends.base`); the first
@@ -1070,8 +1069,7 @@ class DeviceStep:
         xp = self.backend.xp
         return int(to_numpy(xp.argmax(xp.astype(self.labels < 0, xp.int8))))
 
-    @functools.cached_property
-    def _far(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _find_far(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         backend, xp = self.backend, self.backend.xp
         rows = backend.farthest(self.min_d2, self.weights, self.n_far)
         idx = backend._index(rows, self.labels)
@@ -1079,18 +1077,6 @@ class DeviceStep:
         if self.weights is None:
             return rows, labels, np.ones(rows.size)
         return rows, labels, to_numpy(xp.take(self.weights, idx))
-
-    @property
-    def far_rows(self) -> np.ndarray:
-        return self._far[0]
-
-    @property
-    def far_labels(self) -> np.ndarray:
-        return self._far[1]
-
-    @property
-    def far_weights(self) -> np.ndarray:
-        return self._far[2]
 
 
 class SeedingDistances:

@@ -24,6 +24,7 @@ counts 1) or float64 row weights.
 
 from __future__ import annotations
 
+import functools
 import math
 from abc import ABC, abstractmethod
 from types import MappingProxyType
@@ -532,3 +533,32 @@ def farthest_host_rows(distance: Any, weights: Any, count: int) -> np.ndarray:
         rows = np.arange(dist.size)
     rows = rows[np.argsort(-dist[rows], kind="stable")[:count]]
     return rows[np.isfinite(dist[rows])].astype(np.int64, copy=False)
+
+
+class LazyFarRows:
+    """The ``far_rows``, ``far_labels`` and ``far_weights`` of a Lloyd step
+    (the ``assign_and_sum`` contract), found by the step's ``_find_far()``
+    once, when first asked for (only when a cluster is empty)."""
+
+    def _find_far(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+    @functools.cached_property
+    def _far(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self._find_far()
+
+    @property
+    def far_rows(self) -> np.ndarray:
+        """Up to ``n_far`` rows farthest from their centre, farthest first
+        (ties: lowest row), rows of weight zero left out."""
+        return self._far[0]
+
+    @property
+    def far_labels(self) -> np.ndarray:
+        """The labels of :attr:`far_rows` (int64)."""
+        return self._far[1]
+
+    @property
+    def far_weights(self) -> np.ndarray:
+        """The weights of :attr:`far_rows` (float64; ones without weights)."""
+        return self._far[2]

@@ -9,7 +9,6 @@ bound on temporaries; the core never sees either.
 
 from __future__ import annotations
 
-import functools
 import time
 from typing import Any
 
@@ -17,7 +16,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import kernel_choice
-from .base import Backend, farthest_host_rows
+from .base import Backend, LazyFarRows, farthest_host_rows
 from .kernels import assign, chunks, hamerly, l1, metrics, mixed, seeding, small_fits, stats, tiles
 from .kernels.assign import assignment_arrays
 from .kernels.threaded_blocks import for_each_block
@@ -751,7 +750,7 @@ class CPUBackend(Backend):
         ]
 
 
-class CPUStep:
+class CPUStep(LazyFarRows):
     """One Lloyd step of :meth:`CPUBackend.assign_and_sum` (see the
     ``assign_and_sum`` contract in :mod:`vqkit.backends.base`): int32
     ``labels`` and the squared distances ``min_d2``, float64 ``sums`` and
@@ -777,29 +776,12 @@ class CPUStep:
         self.n_unassigned, self.first_unassigned = n_unassigned, first_unassigned
         self.weights, self.n_far = weights, n_far
 
-    @functools.cached_property
-    def _far(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _find_far(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         rows = farthest_host_rows(self.min_d2, self.weights, self.n_far)
         labels = self.labels[rows].astype(np.int64)
         if self.weights is None:
             return rows, labels, np.ones(rows.size)
         return rows, labels, np.asarray(self.weights, dtype=np.float64)[rows]
-
-    @property
-    def far_rows(self) -> np.ndarray:
-        """Up to ``n_far`` rows farthest from their centre, farthest first
-        (ties: lowest row), rows of weight zero left out."""
-        return self._far[0]
-
-    @property
-    def far_labels(self) -> np.ndarray:
-        """The labels of :attr:`far_rows` (int64)."""
-        return self._far[1]
-
-    @property
-    def far_weights(self) -> np.ndarray:
-        """The weights of :attr:`far_rows` (float64; ones without weights)."""
-        return self._far[2]
 
 
 class DirectHamerlyAssigner:

@@ -77,6 +77,24 @@ def _nearest_exact_near(X, i, C, scores, base, scale, limit):
 
 
 @njit(inline="always")
+def shifted_norm(X, i, origin):
+    """``|X[i] - origin|`` in float64."""
+    s = 0.0
+    for f in range(X.shape[1]):
+        v = X[i, f] - origin[f]
+        s += v * v
+    return np.sqrt(s)
+
+
+@njit(inline="always")
+def score_error(x_norm, c_max, slack):
+    """Worst-case error of a squared distance expanded from a float32 dot
+    product, for a row of norm ``x_norm`` and centres of norm at most
+    ``c_max`` (``slack``: ``vqkit.backends.cpu.mixed_slack``)."""
+    return slack * (2.0 * x_norm * c_max + c_max * c_max + x_norm * x_norm)
+
+
+@njit(inline="always")
 def _second_lower(x_norm, second, bound, certain):
     """A lower bound on a row's distance to its second-nearest centre from
     the mixed kernels' float32 scores: ``second`` (``|c|^2 - 2 x.c`` of the
@@ -109,7 +127,6 @@ def argmin_mixed(G, X, origin, C, c_sq, slack, labels, min_d2, lower):
     distance to its second-nearest centre (see :func:`_second_lower`).
     """
     n, k = G.shape
-    d = X.shape[1]
     bounds = lower.shape[0] == n
     c_max = 0.0
     for j in range(k):
@@ -130,12 +147,8 @@ def argmin_mixed(G, X, origin, C, c_sq, slack, labels, min_d2, lower):
                     best_j = j
                 elif s < second:
                     second = s
-            x_norm = 0.0
-            for f in range(d):
-                v = X[i, f] - origin[f]
-                x_norm += v * v
-            x_norm = np.sqrt(x_norm)
-            bound = slack * (2.0 * x_norm * c_max + c_max * c_max + x_norm * x_norm)
+            x_norm = shifted_norm(X, i, origin)
+            bound = score_error(x_norm, c_max, slack)
             certain = second - best > 2.0 * bound
             if bounds:
                 lower[i] = _second_lower(x_norm, second, bound, certain)

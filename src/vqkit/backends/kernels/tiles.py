@@ -26,7 +26,7 @@ from numba import njit, prange
 from numpy.typing import DTypeLike
 
 from .chunks import ROW_CHUNK
-from .mixed import _second_lower, nearest_exact, sq_dist_exact
+from .mixed import _second_lower, nearest_exact, score_error, shifted_norm, sq_dist_exact
 from .threads import launch_safely
 
 #: Rows whose scores are computed together: their 4 running scores and
@@ -220,7 +220,7 @@ def assign_tiled(X, Ct, c_half, origin, c_max, slack, labels, min_d2, lower):
                 min_d2[i0 + r] = value if value > 0 else X.dtype.type(0)
                 if bounds:
                     x_norm = np.sqrt(np.float64(x_sq))
-                    bound = slack * (2.0 * x_norm * c_max + c_max * c_max + x_norm * x_norm)
+                    bound = score_error(x_norm, c_max, slack)
                     lower[i0 + r] = _second_lower(
                         x_norm, 2.0 * np.float64(state[1, r]), bound, best_j >= 0
                     )
@@ -242,7 +242,7 @@ def assign_tiled_mixed(X, Ct32, c_half32, origin, C, c_max, slack, labels, min_d
     ``n``, or empty) receives a lower bound on each row's distance to its
     second-nearest centre (Hamerly's bound; 0 where unknown).
     """
-    n, d = X.shape
+    n = X.shape[0]
     bounds = lower.shape[0] == n
     n_chunks = (n + ROW_CHUNK - 1) // ROW_CHUNK
     for chunk in prange(n_chunks):
@@ -253,12 +253,8 @@ def assign_tiled_mixed(X, Ct32, c_half32, origin, C, c_max, slack, labels, min_d
             scan_tile(X, i0, m, origin, Ct32, c_half32, cols, acc, state)
             for r in range(m):
                 i = i0 + r
-                x_norm = 0.0
-                for f in range(d):
-                    v = X[i, f] - origin[f]
-                    x_norm += v * v
-                x_norm = np.sqrt(x_norm)
-                bound = slack * (2.0 * x_norm * c_max + c_max * c_max + x_norm * x_norm)
+                x_norm = shifted_norm(X, i, origin)
+                bound = score_error(x_norm, c_max, slack)
                 b = np.float64(state[0, r])
                 sc = np.float64(state[1, r])
                 best_j = np.int32(state[2, r])
