@@ -343,7 +343,6 @@ class CPUBackend(Backend):
         # distance is finite), so no warning is wanted here
         with np.errstate(over="ignore", invalid="ignore"):
             c_sq = (Cs * Cs).sum(axis=1)
-            Ct32 = np.ascontiguousarray(Cs.T, dtype=np.float32)
         slack = mixed_slack(d)
         if tiled:
             Ct32, c_half32 = tiles.padded_centres(C, shift, np.float32)
@@ -352,6 +351,8 @@ class CPUBackend(Backend):
                 X, Ct32, c_half32, shift, C, c_max, slack, labels, min_d2, lower
             )
             return
+        with np.errstate(over="ignore", invalid="ignore"):
+            Ct32 = np.ascontiguousarray(Cs.T, dtype=np.float32)
         rows = block_rows(n, k, 4)
 
         def block(start, stop, scratch):
@@ -455,7 +456,8 @@ class CPUBackend(Backend):
         """
         X = np.ascontiguousarray(X)
         labels, w, sums, wsums = sum_buffers(labels, k, X.shape[1], weights)
-        stats.cluster_sums(X, w, labels, sum_parts(X.shape[0], k, X.shape[1]), sums, wsums)
+        parts = sum_parts(X.shape[0], k, X.shape[1])
+        stats.lloyd_step(X, w, labels, _NO_BOUNDS, _NO_LABELS, parts, sums, wsums)
         return sums, wsums
 
     def assign_and_sum(

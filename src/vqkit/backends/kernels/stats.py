@@ -11,7 +11,7 @@ from .threads import launch_safely
 
 @njit(cache=True, nogil=True)
 def _sum_range(X, weights, labels, min_d2, previous, start, stop, sums, wsums, counts):
-    """One row range of :func:`cluster_sums` and :func:`lloyd_step`.
+    """One row range of :func:`lloyd_step`.
 
     Sets ``sums`` (k, d) and ``wsums`` (k,) to the float64 sums of
     ``weights[i] * X[i]`` and ``weights[i]`` over the rows ``start:stop``
@@ -78,54 +78,19 @@ def _add_parts(part_sums, part_wsums, sums, wsums):
 
 @launch_safely
 @njit(parallel=True, cache=True, nogil=True)
-def cluster_sums(X, weights, labels, parts, sums, wsums):
-    """Add ``weights[i] * X[i]`` into ``sums[labels[i]]`` (float64).
-
-    The rows are cut into ``parts`` contiguous ranges; each range is summed
-    in row order into a buffer of its own, in parallel, and the buffers are
-    then added in range order.  ``parts`` is chosen by the caller from the
-    problem size only, so the result is the same for any number of threads.
-    With ``parts == 1`` and no weights every centre's sum is accumulated in
-    observation order (for float64 data, bitwise what SciPy computes).
-
-    An empty ``weights`` array means unit weights.  Labels are validated by
-    the caller.
-    """
-    n, d = X.shape
-    k = sums.shape[0]
-    part_sums = np.empty((parts, k, d))  # zeroed by the thread that fills each
-    part_wsums = np.empty((parts, k))
-    counts = np.empty((parts, 3), dtype=np.int64)
-    no_distances = np.empty(0, dtype=X.dtype)
-    no_labels = np.empty(0, dtype=labels.dtype)
-    rows = (n + parts - 1) // parts
-    for p in prange(parts):
-        start = p * rows
-        stop = min(n, start + rows)
-        _sum_range(
-            X,
-            weights,
-            labels,
-            no_distances,
-            no_labels,
-            start,
-            stop,
-            part_sums[p],
-            part_wsums[p],
-            counts[p],
-        )
-    _add_parts(part_sums, part_wsums, sums, wsums)
-
-
-@launch_safely
-@njit(parallel=True, cache=True, nogil=True)
 def lloyd_step(X, weights, labels, min_d2, previous, parts, sums, wsums):
     """Everything a Lloyd iteration needs after the assignment, in one pass.
 
-    Adds the centre sums into ``sums`` and ``wsums`` exactly as
-    :func:`cluster_sums` does (the same ``parts`` row ranges and order,
-    so bitwise the same result) and, in the same pass, returns
-    ``(inertia, n_changed, n_unassigned, first_unassigned)``:
+    Adds ``weights[i] * X[i]`` into ``sums[labels[i]]`` and the weights
+    into ``wsums`` (float64).  The rows are cut into ``parts`` contiguous
+    ranges; each range is summed in row order into a buffer of its own, in
+    parallel, and the buffers are then added in range order.  ``parts`` is
+    chosen by the caller from the problem size only, so the result is the
+    same for any number of threads.  With ``parts == 1`` and no weights
+    every centre's sum is accumulated in observation order (for float64
+    data, bitwise what SciPy computes).  In the same pass it returns
+    ``(inertia, n_changed, n_unassigned, first_unassigned)`` (the centre
+    update alone passes empty ``min_d2`` and ``previous``):
 
     * ``inertia``: the sum of ``weights[i] * min_d2[i]`` (of ``min_d2[i]``
       without weights) in float64, per range in row order, the ranges
