@@ -143,27 +143,11 @@ def read_data(
                     "standard input is closed; pipe the data in or give a file name",
                     path=_STDIN_NAME,
                 )
-            return read_text(
-                stream_chunks(stream),
-                _STDIN_NAME,
-                columns,
-                delimiter,
-                header,
-                missing,
-                decimal,
-                id_column,
-            )
-        _check_file(path)
-        return read_text(
-            file_chunks(path, max_expanded_size),
-            path,
-            columns,
-            delimiter,
-            header,
-            missing,
-            decimal,
-            id_column,
-        )
+            chunks, name = stream_chunks(stream), _STDIN_NAME
+        else:
+            _check_file(path)
+            chunks, name = file_chunks(path, max_expanded_size), path
+        return read_text(chunks, name, columns, delimiter, header, missing, decimal, id_column)
     _check_file(path)
     if os.path.getsize(path) == 0:
         raise DataFileError("the file is empty", path=path)
