@@ -1,6 +1,7 @@
 """The kernel choice measured at first use (backends/kernel_choice.py)."""
 
 import json
+import os
 
 import numba
 import numpy as np
@@ -65,6 +66,23 @@ def test_the_override_forces_a_kernel_without_measuring(cache_dir, monkeypatch):
     assert cpu.choose_kernel(3, 2**24 + 8, "auto", np.float32) == "direct_t"
     assert calls == []
     assert not (cache_dir / "kernel-choice.json").exists()
+
+
+@pytest.mark.parametrize("before", [None, "tiled"])
+def test_forcing_holds_within_its_block_and_restores_the_variable(cache_dir, monkeypatch, before):
+    measure, calls = counting({"tiled": 1.0, "blocked": 2.0})
+    if before is None:
+        monkeypatch.delenv(kernel_choice.OVERRIDE_VARIABLE, raising=False)
+    else:
+        monkeypatch.setenv(kernel_choice.OVERRIDE_VARIABLE, before)
+    with kernel_choice.forcing("blocked"):
+        assert kernel_choice.preferred(16, 64, np.float32, measure) == "blocked"
+        assert cpu.choose_kernel(16, 64, "auto", np.float64) == "mixed"
+    assert calls == []
+    assert os.environ.get(kernel_choice.OVERRIDE_VARIABLE) == before
+    with pytest.raises(ValueError, match="kernel must be one of"):
+        with kernel_choice.forcing("fastest"):
+            pass
 
 
 def test_a_corrupt_cache_file_is_measured_again_and_rewritten(cache_dir):

@@ -25,6 +25,7 @@ changes only the speed.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import math
@@ -32,7 +33,7 @@ import os
 import platform
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numba
@@ -95,6 +96,25 @@ def preferred(
             _choices[key] = choice
             _save()
     return choice
+
+
+@contextlib.contextmanager
+def forcing(kernel: str) -> Iterator[None]:
+    """Within the block, every choice is ``kernel`` (one of :data:`KERNELS`),
+    as :data:`OVERRIDE_VARIABLE` would make it; the variable's previous
+    value is restored after.  The warm-up uses it to compile every kernel,
+    whichever the measurement picks for a user's shape later."""
+    if kernel not in KERNELS:
+        raise ValueError(f"kernel must be one of {KERNELS}, got {kernel!r}")
+    previous = os.environ.get(OVERRIDE_VARIABLE)
+    os.environ[OVERRIDE_VARIABLE] = kernel
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(OVERRIDE_VARIABLE, None)
+        else:
+            os.environ[OVERRIDE_VARIABLE] = previous
 
 
 @functools.cache

@@ -132,6 +132,13 @@ def _run_command(arguments: tuple[str, ...], folder: Path) -> None:
         main.main(args=[*paths, "--quiet"], prog_name="vqkit", standalone_mode=False)
 
 
+def _forcing(kernel: str, step: Callable[[], object]) -> object:
+    from ..backends import kernel_choice
+
+    with kernel_choice.forcing(kernel):
+        return step()
+
+
 def warm_up(show_progress: bool) -> int:
     """Run :data:`COMMANDS` and :data:`FITS` (a progress bar on stderr when
     ``show_progress``); returns the number of compilations they caused.
@@ -147,6 +154,17 @@ def warm_up(show_progress: bool) -> int:
             if has_pillow or arguments[0] != "quantize"
         ]
         steps.extend(("KMeans.fit", fit) for fit in FITS)
+        # The assignment kernel is measured per shape class on the machine
+        # (backends.kernel_choice), so a user's shape may get a kernel the
+        # steps above did not: run them again with each kernel forced.
+        from ..backends.kernel_choice import KERNELS
+
+        plain = list(steps)
+        steps.extend(
+            (f"{name} [{kernel} kernel]", functools.partial(_forcing, kernel, step))
+            for kernel in KERNELS
+            for name, step in plain
+        )
         failed = []
         with counting_compiles() as count, _bar(steps, show_progress) as bar:
             for name, step in bar:
