@@ -228,6 +228,49 @@ def test_tiled_kernels_on_awkward_shapes_and_values(d, k, dtype, monkeypatch):
     assert_array_equal(again[1], d2)
 
 
+@pytest.mark.parametrize("d", [2, 6])
+def test_tiled_groups_pass_over_nan_scores_and_keep_the_true_runner_up(d, monkeypatch):
+    # The tiles fold 4 centres at a time (their least score against the
+    # row's best) and settle the centre inside the winning group after.
+    # Centre 1 is so far out that its float32 score for the far rows is
+    # inf - inf = NaN: its group mates 0, 2 and 3 must still be found.
+    # Duplicates straddle a group boundary (3 and 4) and sit inside one
+    # (8 and 9): ties go to the lower index.  The lower bound must stay
+    # below the true distance to the second-nearest centre, and near it.
+    from vqkit.backends.kernels import tiles
+
+    rng = np.random.default_rng(d)
+    k = 14
+    C = rng.integers(-4, 5, size=(k, d)).astype(np.float32)
+    C[1] = 0
+    C[1, 0] = 1e30
+    C[3] = [1e10] + [0] * (d - 1)
+    C[4] = C[3]
+    C[9] = C[8]
+    n = tiles.TILE_ROWS + 9
+    X = rng.integers(-4, 5, size=(n, d)).astype(np.float32)
+    X[::5] = C[3] + 1  # nearest: 3 (its twin 4 in the next group)
+    X[1::5] = C[8]  # nearest: 8 (its twin 9 in the same group)
+    monkeypatch.setattr(cpu, "choose_kernel", lambda *args: "tiled")
+    with np.errstate(over="ignore", invalid="ignore"):
+        labels, d2, lower = backend.assign_with_lower(X, C, np.zeros(d))
+    exact = ((X[:, None, :].astype(np.float64) - C[None].astype(np.float64)) ** 2).sum(-1)
+    assert_array_equal(labels, np.argmin(exact, axis=1))
+    assert (labels[::5] == 3).all() and (labels[1::5] == 8).all()
+    assert (lower == 0).all()  # centres beyond float32's squares: no bound is known
+    # moderate centres, the same duplicates: the bound is known and tight
+    C[1], C[3] = C[0] + 1, C[2] - 1
+    C[4] = C[3]
+    X[::5] = C[3]
+    labels, d2, lower = backend.assign_with_lower(X, C, np.zeros(d))
+    exact = ((X[:, None, :].astype(np.float64) - C[None].astype(np.float64)) ** 2).sum(-1)
+    assert_array_equal(labels, np.argmin(exact, axis=1))
+    second = np.sort(exact, axis=1)[:, 1]
+    assert (lower**2 <= second).all()
+    assert_allclose(lower**2, second, rtol=1e-4, atol=1e-3)
+    assert (lower[::5] == 0).all()  # twins 3 and 4: the runner-up is at distance 0
+
+
 # ----------------------------------------------------------------------
 # the Lloyd step: one pass after the assignment (stats.lloyd_step)
 
