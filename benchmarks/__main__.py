@@ -65,6 +65,13 @@ def main(argv=None):
     parser.add_argument(
         "--repeat", type=int, default=None, help="timed runs per contender (default 5, --quick 2)"
     )
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        default=1,
+        help="speed mode: timed round r fits every contender with seed r %% SEEDS (default 1: "
+        "seed 0 only), so the inertia column compares means over the same seeds",
+    )
     parser.add_argument("--dtype", choices=["float64", "float32"], default="float64")
     parser.add_argument(
         "--json",

@@ -23,7 +23,7 @@ def summarise(name, fits, ref=None, flops_per_iter=None):
         "median_s": statistics.median(times),
         "min_s": min(times),
         "max_s": max(times),
-        "inertia": statistics.median(inertias),
+        "inertia": statistics.fmean(inertias),  # over the runs' seeds (one seed: all equal)
     }
     ref = ref or row
     row["speed_vs_sklearn"] = ref["median_s"] / row["median_s"]

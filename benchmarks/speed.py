@@ -48,8 +48,9 @@ def rotations(items, repeat):
             yield r, item
 
 
-def run_workload(workload, X, k, contenders, repeat):
-    """Warm up each contender once, then ``repeat`` rounds, round-robin."""
+def run_workload(workload, X, k, contenders, repeat, seeds=1):
+    """Warm up each contender once, then ``repeat`` rounds, round-robin;
+    round ``r`` fits every contender with seed ``r % seeds``."""
     n, d = X.shape
     ref = CONTENDERS[REFERENCE]
     t0 = time.perf_counter()
@@ -73,10 +74,11 @@ def run_workload(workload, X, k, contenders, repeat):
         else:
             active.append(c)
     fits = {c.name: [] for c in active}
-    for _, c in rotations(active, repeat):
+    for r, c in rotations(active, repeat):
+        seed = SEED + r % seeds
         if warm[c.name][0] < REWARM_BELOW_S:  # short fit: start from its own state
-            rewarm(lambda: c.run(X, k, SEED, n_iter_hint, MAX_ITER))
-        fits[c.name].append(c.fit(X, k, SEED, n_iter_hint))
+            rewarm(lambda: c.run(X, k, seed, n_iter_hint, MAX_ITER))
+        fits[c.name].append(c.fit(X, k, seed, n_iter_hint))
     flops_per_iter = 2.0 * n * k * d
     ref_row = report.summarise(ref.name, fits[ref.name], flops_per_iter=flops_per_iter)
     for c in active:
@@ -122,7 +124,14 @@ def main(args):
             )
     print(
         f"# {'QUICK (smoke test) ' if args.quick else ''}median of {repeat} runs after one "
-        f"warm-up each, round-robin; data {dtype.name}; seed {SEED}; n_init=1, "
+        f"warm-up each, round-robin; data {dtype.name}; "
+        + (
+            f"seed {SEED}"
+            if args.seeds == 1
+            else f"seeds {SEED}..{SEED + args.seeds - 1}, round r "
+            f"using seed r % {args.seeds} for every contender"
+        )
+        + "; n_init=1, "
         f"max_iter={MAX_ITER}, tol={TOL}"
     )
 
@@ -139,7 +148,7 @@ def main(args):
         workload = WORKLOADS[name]
         X, k = workload.data(dtype, quick=args.quick)
         _progress(f"{name}: {X.shape[0]}x{X.shape[1]} {X.dtype.name}, k={k} ...")
-        results.append(run_workload(workload, X, k, contenders, repeat))
+        results.append(run_workload(workload, X, k, contenders, repeat, args.seeds))
 
     print("\nWorkloads:")
     for w in results:
@@ -158,7 +167,13 @@ def main(args):
             print(f"- {c.name}: {c.note}.")
     print(
         "- Every contender uses random_state/seed "
-        f"{SEED}; faiss cannot take k-means++ and starts from random points."
+        + (
+            f"{SEED}"
+            if args.seeds == 1
+            else f"{SEED}..{SEED + args.seeds - 1} (the same in each round)"
+        )
+        + "; inertia / sklearn is the ratio of mean inertias over the runs; faiss cannot take "
+        "k-means++ and starts from random points."
     )
     lines = report.throughput_lines(results, gemm)
     if lines:
@@ -187,6 +202,7 @@ def main(args):
         "repeat": repeat,
         "dtype": dtype.name,
         "seed": SEED,
+        "seeds": args.seeds,
         "params": {"n_init": 1, "max_iter": MAX_ITER, "tol": TOL},
         "notes": {"fixed_iterations": FIXED, "contenders": {c.name: c.note for c in contenders}},
         "machine": machine,
