@@ -80,9 +80,11 @@ def test_forcing_holds_within_its_block_and_restores_the_variable(cache_dir, mon
         assert cpu.choose_kernel(16, 64, "auto", np.float64) == "mixed"
     assert calls == []
     assert os.environ.get(kernel_choice.OVERRIDE_VARIABLE) == before
-    with pytest.raises(ValueError, match="kernel must be one of"):
-        with kernel_choice.forcing("fastest"):
-            pass
+    with (
+        pytest.raises(ValueError, match="kernel must be one of"),
+        kernel_choice.forcing("fastest"),
+    ):
+        pass
 
 
 def test_a_corrupt_cache_file_is_measured_again_and_rewritten(cache_dir):
@@ -118,3 +120,36 @@ def test_the_real_measurement_times_both_kernels(cache_dir):
     assert chosen in ("tiled_mixed", "mixed")
     (entry,) = json.loads((cache_dir / "kernel-choice.json").read_text()).values()
     assert list(entry) == [f"float64 d=16 k=32 threads={numba.get_num_threads()}"]
+
+
+def test_the_signature_names_numpys_blas_whatever_else_is_loaded(monkeypatch):
+    # faiss and SciPy bring BLAS libraries of their own; loading them, or
+    # loading them in another order, must not make the machine look new
+    import threadpoolctl
+
+    numpy_blas = {
+        "user_api": "blas",
+        "internal_api": "openblas",
+        "version": "0.3.31",
+        "architecture": "SkylakeX",
+        "filepath": "/site/numpy.libs/libscipy_openblas64_-abc.so",
+    }
+    others = [
+        {
+            "user_api": "blas",
+            "internal_api": "openblas",
+            "version": "0.3.15",
+            "architecture": "Prescott",
+            "filepath": "/site/faiss/libopenblas.so",
+        },
+        {"user_api": "openmp", "internal_api": "openmp", "filepath": "/x/libgomp.so"},
+    ]
+    signatures = []
+    for infos in ([numpy_blas], [numpy_blas, *others], [*others[::-1], numpy_blas]):
+        monkeypatch.setattr(threadpoolctl, "threadpool_info", lambda infos=infos: infos)
+        kernel_choice.machine_signature.cache_clear()
+        signatures.append(kernel_choice.machine_signature())
+    kernel_choice.machine_signature.cache_clear()
+    assert len(set(signatures)) == 1
+    assert "openblas-0.3.31-SkylakeX" in signatures[0]
+    assert "Prescott" not in signatures[0]

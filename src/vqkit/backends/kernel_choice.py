@@ -125,11 +125,19 @@ def machine_signature() -> str:
     try:
         from threadpoolctl import threadpool_info
 
-        blas = ";".join(
-            f"{info.get('internal_api')}-{info.get('version')}-{info.get('architecture')}"
+        # NumPy's own BLAS (the one the blocked kernel calls) where it can
+        # be told apart (wheels keep it in numpy.libs), else every BLAS, in
+        # a fixed order: other libraries loaded in the process (SciPy's,
+        # faiss's) must not change the signature, nor the order of loading
+        found = [
+            (
+                "numpy" in Path(str(info.get("filepath", ""))).parent.name,
+                f"{info.get('internal_api')}-{info.get('version')}-{info.get('architecture')}",
+            )
             for info in threadpool_info()
             if info.get("user_api") == "blas"
-        )
+        ]
+        blas = ";".join(sorted({name for own, name in found if own} or {n for _, n in found}))
     except Exception:  # threadpoolctl missing or unable to inspect: no BLAS detail
         pass
     from .. import __version__
