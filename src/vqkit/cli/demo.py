@@ -144,7 +144,7 @@ def demo(output: str, no_plot: bool, no_warm_up: bool) -> None:
     if compiled[0] and not no_warm_up:
         click.echo(
             "Compiling the kernels of the other commands once, into numba's cache "
-            "(a minute or two; later runs start at once) ...",
+            "(a few minutes; later runs start at once) ...",
             err=True,
         )
         warm_up(show_progress=_stderr_is_terminal())
