@@ -45,6 +45,10 @@ TILE_ROWS = 256
 #: in the scores' dtype, which counts exactly up to 2**24 in float32.
 MAX_CENTRES = 2**24 - 4
 
+#: Rows of the per-row state of a block (:func:`tile_buffers`): best score,
+#: second-best score, best centre, and the best group's 4 scores.
+STATE_ROWS = 7
+
 
 def padded_centres(
     C: np.ndarray, origin: np.ndarray, dtype: DTypeLike
@@ -166,7 +170,7 @@ def tile_buffers(d4, dtype):
     return (
         np.zeros((d4, TILE_ROWS), dtype=dtype),
         np.empty((4, TILE_ROWS), dtype=dtype),
-        np.empty((7, TILE_ROWS), dtype=dtype),
+        np.empty((STATE_ROWS, TILE_ROWS), dtype=dtype),
     )
 
 
@@ -181,7 +185,7 @@ def scan_tile(X, i0, m, origin, Ct, c_half, cols, acc, state):
     for r in range(m):
         for f in range(d):
             cols[f, r] = X[i0 + r, f] - origin[f]
-        for q in range(7):
+        for q in range(STATE_ROWS):
             state[q, r] = np.inf
         state[2, r] = -1
     for j in range(0, Ct.shape[1], 4):
