@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import threading
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -52,9 +53,11 @@ ASSIGN_BYTES = 256 * 2**20
 
 #: The same on the CPU: a chunk's temporaries stay in the processor's cache
 #: between the operations that use them in turn (centring, the product, its
-#: minimum, the centre sums), and allocations this small are recycled by the
-#: C allocator instead of being mapped, page by page, anew for every chunk.
-HOST_ASSIGN_BYTES = 8 * 2**20
+#: minimum, the centre sums), and the few that are made anew for each chunk
+#: are small enough for the C allocator to recycle (larger ones are mapped,
+#: page by page, anew each time; the centred rows and the scores live in a
+#: workspace that each thread keeps, see ``ArrayAPIBackend._workspace``).
+HOST_ASSIGN_BYTES = 32 * 2**20
 
 #: Upper bound, in bytes, of the temporaries of one chunk of the centre
 #: update and of the statistics (float64 copies of rows, one-hot blocks).
@@ -105,7 +108,7 @@ def configure(**options: Any) -> dict:
     (``"auto"``, True or False): use the fused Triton kernel on CUDA
     PyTorch.  ``assign_bytes`` / ``update_bytes``: the byte budgets of
     chunk temporaries (``assign_bytes=None``, the default: 256 MiB on a
-    GPU, 8 MiB on the CPU, where a chunk then stays in the cache).
+    GPU, 32 MiB on the CPU, where a chunk then stays in the cache).
     ``portable`` (bool): use only standard Array API operations, no
     library-specific fast path (for tests and benchmarks).
     ``update`` (``"auto"``, ``"scatter"``, ``"onehot"``): how centre sums
@@ -198,6 +201,7 @@ class _ExactRecheck:
 
         self.C64 = Cs.to(torch.float64)
         self.c_sq64 = (self.C64 * self.C64).sum(1)
+        self.C64t = self.C64.t().contiguous()
         self.c_max = c_sq.max().sqrt()  # stays on the device
         self.infinity = torch.full((), math.inf, dtype=Cs.dtype, device=Cs.device)
         # worst-case relative error of a d-term float32 dot product
@@ -208,9 +212,11 @@ class _ExactRecheck:
     ) -> None:
         """Fix ``best`` and ``d2`` in place for the chunk ``B`` (centred
         float32 rows) whose float32 ``scores`` (overwritten) gave ``low`` and
-        ``best``: rows whose margin to the second-best centre is within the
-        error bound get the float64 nearest centre and distance.
-        ``row_numbers``: ``0, 1, ...`` (int64), at least one per row."""
+        ``best``: the rows whose margin to the second-best centre is least
+        compared with its error bound (``RECHECK_FLOOR`` plus one in
+        ``RECHECK_SHARE``; every row within the bound when there are no more)
+        get the float64 nearest centre and distance.  ``row_numbers``:
+        ``0, 1, ...`` (int64), at least one per row."""
         import torch
 
         r = B.shape[0]
@@ -223,12 +229,13 @@ class _ExactRecheck:
         reach = x_sq.sqrt().add_(self.c_max)
         doubt = margin.addcmul_(reach, reach, value=-2.0 * self.slack)  # <= 0: undecided
         rows = torch.topk(doubt, min(r, RECHECK_FLOOR + r // RECHECK_SHARE), largest=False).indices
+        # every row taken is decided in float64: where float32 had decided,
+        # its bound guarantees float64 the same label (and a closer distance)
         sub = B[rows].to(torch.float64)
-        D = (sub * sub).sum(1)[:, None] + self.c_sq64 - 2.0 * (sub @ self.C64.t())
-        near, label = D.min(dim=1)
-        undecided = doubt[rows] <= 0
-        best[rows] = torch.where(undecided, label, best[rows])
-        d2[rows] = torch.where(undecided, near.to(d2.dtype), d2[rows])
+        near, label = torch.addmm(self.c_sq64, sub, self.C64t, beta=1, alpha=-2).min(dim=1)
+        near += (sub * sub).sum(1)
+        best.index_put_((rows,), label)
+        d2.index_put_((rows,), near.to(d2.dtype))
 
 
 def _nearest_torch(
@@ -275,7 +282,7 @@ class _PartialSums:
         self.wpart = xp.zeros((slots,), dtype=like.dtype, device=dev)
         # int64 slot numbers: PyTorch's CPU index_add_ is far slower with int32
         self.offsets = (xp.arange(rows, dtype=xp.int64, device=dev) // group) * k
-        self.ones = None if weighted else xp.ones((rows,), dtype=like.dtype, device=dev)
+        self.ones: Any = None if weighted else xp.ones((rows,), dtype=like.dtype, device=dev)
         self.sums = xp.zeros((k, d), dtype=xp.float64, device=dev)
         self.wsums = xp.zeros((k,), dtype=xp.float64, device=dev)
         self.scatter_add = backend._scatter_add()
@@ -368,6 +375,7 @@ class ArrayAPIBackend(Backend):
         self.is_cupy = compat.is_cupy_namespace(xp)
         self.is_numpy = compat.is_numpy_namespace(xp)
         self._triton = None  # None: not tried yet; False: not available
+        self._host_blocks = threading.local()  # each thread's workspace on the CPU
 
     # ------------------------------------------------------------------
     # conversions
@@ -723,8 +731,9 @@ class ArrayAPIBackend(Backend):
         min_d2 = torch.empty(n, dtype=X.dtype, device=X.device)
         rows = self._torch_rows(X, k)
         # the centred chunk and its scores: buffers that every chunk reuses
-        centred = None if o is None else torch.empty((rows, d), dtype=X.dtype, device=X.device)
-        scores = torch.empty((rows, k), dtype=X.dtype, device=X.device)
+        block = self._workspace(X, rows * (k + d))
+        scores = block[: rows * k].view(rows, k)
+        centred = None if o is None else block[rows * k :].view(rows, d)
         row_numbers = torch.arange(rows, device=X.device) if exact is not None else None
         with _matmul_precision("float32"):
             for s, e in _chunks(n, rows):
@@ -739,6 +748,23 @@ class ArrayAPIBackend(Backend):
                 if totals is not None:
                     totals.add(s, e, B, best, d2, finite)
         return labels, min_d2
+
+    def _workspace(self, X, size):
+        """A 1-D tensor of at least ``size`` elements of ``X``'s dtype on its
+        device.  On the CPU each thread keeps its largest one (at most
+        ``HOST_ASSIGN_BYTES`` with the default budget) for the next
+        assignment: a new block of that size is mapped page by page, which
+        costs as much as the assignment's own work there.  GPUs have caching
+        allocators: a new block each time."""
+        import torch
+
+        if X.device.type != "cpu":
+            return torch.empty(size, dtype=X.dtype, device=X.device)
+        blocks = self._host_blocks.__dict__
+        block = blocks.get(X.dtype)
+        if block is None or block.numel() < size:
+            block = blocks[X.dtype] = torch.empty(size, dtype=X.dtype)
+        return block
 
     def _torch_rows(self, X, k):
         """Rows of a chunk of the PyTorch assignment."""
