@@ -733,7 +733,7 @@ class ArrayAPIBackend(Backend):
         # the centred chunk and its scores: buffers that every chunk reuses
         block = self._workspace(X, rows * (k + d))
         scores = block[: rows * k].view(rows, k)
-        centred = None if o is None else block[rows * k :].view(rows, d)
+        centred = None if o is None else block[rows * k : rows * (k + d)].view(rows, d)
         row_numbers = torch.arange(rows, device=X.device) if exact is not None else None
         with _matmul_precision("float32"):
             for s, e in _chunks(n, rows):
