@@ -217,6 +217,33 @@ def test_partial_sums_keep_float64_accuracy():
     assert_allclose(means, ref_means, rtol=2**-24 * 4, atol=0)
 
 
+def test_threads_keep_their_own_workspace():
+    """On the CPU each thread keeps its own buffers for the centred rows and
+    scores: assignments running at once in several threads each get their
+    own data's labels."""
+    import threading
+
+    datasets = [wandering(n=20_000, d=8 + 4 * i, k=16 * (i + 1), seed=i) for i in range(3)]
+    tensors = [(torch.asarray(X), torch.asarray(C)) for X, C in datasets]
+    backend = get_backend(tensors[0][0])
+    expected = [backend.assign(Xt, Ct)[0].numpy().copy() for Xt, Ct in tensors]
+    results = {i: [] for i in range(len(tensors))}
+
+    def work(i):
+        for _ in range(4):
+            results[i].append(backend.assign(*tensors[i])[0].numpy().copy())
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(tensors))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for i, labels in results.items():
+        assert len(labels) == 4
+        for got in labels:
+            assert_array_equal(got, expected[i])
+
+
 # ----------------------------------------------------------------------------
 # the same answer as NumPy
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import threading
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -47,8 +48,16 @@ from ._low_precision import _matmul_precision, error_slack
 from .base import Backend, LazyFarRows, array_kind
 
 #: Upper bound, in bytes, of the temporaries of one assignment chunk (the
-#: centred rows, their squared norms and the chunk x k score matrix).
+#: centred rows, their squared norms and the chunk x k score matrix) on a GPU.
 ASSIGN_BYTES = 256 * 2**20
+
+#: The same on the CPU: a chunk's temporaries stay in the processor's cache
+#: between the operations that use them in turn (centring, the product, its
+#: minimum, the centre sums), and the few that are made anew for each chunk
+#: are small enough for the C allocator to recycle (larger ones are mapped,
+#: page by page, anew each time; the centred rows and the scores live in a
+#: workspace that each thread keeps, see ``ArrayAPIBackend._workspace``).
+HOST_ASSIGN_BYTES = 32 * 2**20
 
 #: Upper bound, in bytes, of the temporaries of one chunk of the centre
 #: update and of the statistics (float64 copies of rows, one-hot blocks).
@@ -69,7 +78,8 @@ _options: dict[str, Any] = {
     "precision": "float32",
     # "auto": the Triton kernel on CUDA PyTorch when Triton imports
     "triton": "auto",
-    "assign_bytes": ASSIGN_BYTES,
+    # None: ASSIGN_BYTES on a GPU, HOST_ASSIGN_BYTES on the CPU
+    "assign_bytes": None,
     "update_bytes": UPDATE_BYTES,
     # True: only standard Array API operations (no library fast paths), for
     # tests and benchmarks of the portable code
@@ -97,8 +107,10 @@ def configure(**options: Any) -> dict:
     near-ties in float32 (default ``"float32"``).  ``triton``
     (``"auto"``, True or False): use the fused Triton kernel on CUDA
     PyTorch.  ``assign_bytes`` / ``update_bytes``: the byte budgets of
-    chunk temporaries.  ``portable`` (bool): use only standard Array API
-    operations, no library-specific fast path (for tests and benchmarks).
+    chunk temporaries (``assign_bytes=None``, the default: 256 MiB on a
+    GPU, 32 MiB on the CPU, where a chunk then stays in the cache).
+    ``portable`` (bool): use only standard Array API operations, no
+    library-specific fast path (for tests and benchmarks).
     ``update`` (``"auto"``, ``"scatter"``, ``"onehot"``): how centre sums
     are accumulated.
     """
@@ -114,7 +126,11 @@ def configure(**options: Any) -> dict:
             raise ValueError(f"portable must be True or False, got {value!r}")
         if name == "triton" and value not in ("auto", True, False):
             raise ValueError(f"triton must be 'auto', True or False, got {value!r}")
-        if name.endswith("_bytes") and (not isinstance(value, int) or value < 1):
+        if (
+            name.endswith("_bytes")
+            and not (name == "assign_bytes" and value is None)
+            and (not isinstance(value, int) or value < 1)
+        ):
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
         previous[name] = _options[name]
     _options.update(options)
@@ -185,46 +201,155 @@ class _ExactRecheck:
 
         self.C64 = Cs.to(torch.float64)
         self.c_sq64 = (self.C64 * self.C64).sum(1)
+        self.C64t = self.C64.t().contiguous()
         self.c_max = c_sq.max().sqrt()  # stays on the device
+        self.infinity = torch.full((), math.inf, dtype=Cs.dtype, device=Cs.device)
         # worst-case relative error of a d-term float32 dot product
         self.slack = (Cs.shape[1] + 4) * 2.0**-23
 
-    def decide(self, B: Any, scores: Any, low: Any, best: Any, x_sq: Any, d2: Any) -> None:
+    def decide(
+        self, B: Any, scores: Any, low: Any, best: Any, x_sq: Any, d2: Any, row_numbers: Any
+    ) -> None:
         """Fix ``best`` and ``d2`` in place for the chunk ``B`` (centred
         float32 rows) whose float32 ``scores`` (overwritten) gave ``low`` and
-        ``best``: rows whose margin to the second-best centre is within the
-        error bound get the float64 nearest centre and distance."""
+        ``best``: the rows whose margin to the second-best centre is least
+        compared with its error bound (``RECHECK_FLOOR`` plus one in
+        ``RECHECK_SHARE``; every row within the bound when there are no more)
+        get the float64 nearest centre and distance.  ``row_numbers``:
+        ``0, 1, ...`` (int64), at least one per row."""
         import torch
 
-        scores.scatter_(1, best[:, None], math.inf)
-        margin = scores.amin(dim=1) - low
+        r = B.shape[0]
+        # the best score out of the way (an indexed write: scatter_ is slower
+        # on the CPU), then the second best
+        scores.index_put_((row_numbers[:r], best), self.infinity)
+        margin = scores.amin(dim=1).sub_(low)
         # a score is off by at most slack (2 |x| c + c^2 + |x|^2) = slack
         # (|x| + c)^2 (c: the largest centre norm); two of them twice that
         reach = x_sq.sqrt().add_(self.c_max)
-        doubt = torch.addcmul(margin, reach, reach, value=-2.0 * self.slack)  # <= 0: undecided
-        r = B.shape[0]
+        doubt = margin.addcmul_(reach, reach, value=-2.0 * self.slack)  # <= 0: undecided
         rows = torch.topk(doubt, min(r, RECHECK_FLOOR + r // RECHECK_SHARE), largest=False).indices
+        # every row taken is decided in float64: where float32 had decided,
+        # its bound guarantees float64 the same label (and a closer distance)
         sub = B[rows].to(torch.float64)
-        D = (sub * sub).sum(1)[:, None] + self.c_sq64 - 2.0 * (sub @ self.C64.t())
-        near, label = D.min(dim=1)
-        undecided = doubt[rows] <= 0
-        best[rows] = torch.where(undecided, label, best[rows])
-        d2[rows] = torch.where(undecided, near.to(d2.dtype), d2[rows])
+        near, label = torch.addmm(self.c_sq64, sub, self.C64t, beta=1, alpha=-2).min(dim=1)
+        near += (sub * sub).sum(1)
+        best.index_put_((rows,), label)
+        d2.index_put_((rows,), near.to(d2.dtype))
 
 
-def _nearest_torch(B: Any, ct: Any, c_sq: Any, exact: _ExactRecheck | None) -> tuple[Any, Any]:
+def _nearest_torch(
+    B: Any, ct: Any, c_sq: Any, exact: _ExactRecheck | None, scores: Any, row_numbers: Any
+) -> tuple[Any, Any]:
     """Nearest centre (int64, ties to the lowest index) and squared distance
-    of each centred row of ``B``: ``|c|^2 - 2 b.c`` by ``addmm``, its
-    minimum, plus ``|b|^2``; near-ties decided by ``exact`` when given."""
+    of each centred row of ``B``: ``|c|^2 - 2 b.c`` by ``addmm`` into
+    ``scores`` (a ``len(B) x k`` buffer), its minimum, plus ``|b|^2``;
+    near-ties decided by ``exact`` when given."""
     import torch
 
-    scores = torch.addmm(c_sq, B, ct, beta=1, alpha=-2)
+    torch.addmm(c_sq, B, ct, beta=1, alpha=-2, out=scores)
     low, best = scores.min(dim=1)
     x_sq = (B * B).sum(1)
     d2 = x_sq + low
     if exact is not None:
-        exact.decide(B, scores, low, best, x_sq, d2)
+        exact.decide(B, scores, low, best, x_sq, d2, row_numbers)
     return best, d2
+
+
+class _PartialSums:
+    """Weighted sums of rows per cluster, float64, from chunks of rows added
+    in turn, with no float64 array of a chunk's length.
+
+    Each run of ``group`` consecutive rows of a chunk is summed per cluster
+    in the rows' dtype (``index_add_`` / ``scatter_add`` into ``group``-wise
+    slots, so that few clusters do not make all additions collide on few
+    addresses), and those partial sums are added up in float64.  A partial
+    sum holds at most ``group`` rows (``max(PARTIAL_ROWS, 4 k)``, a few per
+    cluster on average), so its rounding error stays within a few units of
+    the data's precision.
+    """
+
+    def __init__(
+        self, backend: ArrayAPIBackend, k: int, like: Any, rows: int, weighted: bool
+    ) -> None:
+        xp = backend.xp
+        dev = compat.device(like)
+        d = like.shape[1]
+        self.backend, self.k, self.d = backend, k, d
+        self.group = group = max(PARTIAL_ROWS, 4 * k)
+        slots = -(-rows // group) * k
+        self.part = xp.zeros((slots, d), dtype=like.dtype, device=dev)
+        self.wpart = xp.zeros((slots,), dtype=like.dtype, device=dev)
+        # int64 slot numbers: PyTorch's CPU index_add_ is far slower with int32
+        self.offsets = (xp.arange(rows, dtype=xp.int64, device=dev) // group) * k
+        self.ones: Any = None if weighted else xp.ones((rows,), dtype=like.dtype, device=dev)
+        self.sums = xp.zeros((k, d), dtype=xp.float64, device=dev)
+        self.wsums = xp.zeros((k,), dtype=xp.float64, device=dev)
+        self.scatter_add = backend._scatter_add()
+
+    def add(self, B: Any, labels: Any, w: Any = None) -> None:
+        """Add the rows ``B`` (at most ``rows`` of them) with their
+        ``labels`` (-1 counts for cluster 0) and weights ``w`` (the rows'
+        dtype, or None)."""
+        xp, k, d = self.backend.xp, self.k, self.d
+        r = B.shape[0]
+        g = -(-r // self.group)
+        idx = self.backend._slots(labels, self.offsets[:r])
+        part, wpart = self.part[: g * k, :], self.wpart[: g * k]
+        part[...] = 0
+        wpart[...] = 0
+        self.scatter_add(part, idx, B if w is None else B * w[:, None])
+        self.scatter_add(wpart, idx, self.ones[:r] if w is None else w)
+        self.sums += xp.sum(xp.reshape(part, (g, k, d)), axis=0, dtype=xp.float64)
+        self.wsums += xp.sum(xp.reshape(wpart, (g, k)), axis=0, dtype=xp.float64)
+
+    def totals(self, origin: Any = None) -> tuple[Any, Any]:
+        """``(sums, wsums)``; ``origin``: what was subtracted from every row
+        added (its weighted count is added back, in float64)."""
+        if origin is None:
+            return self.sums, self.wsums
+        o = self.backend.xp.astype(origin, self.sums.dtype)
+        return self.sums + self.wsums[:, None] * o[None, :], self.wsums
+
+
+class _StepTotals:
+    """What a fused Lloyd step adds up over its assignment's chunks
+    (PyTorch), on the device: the centre sums of the centred rows, which the
+    chunk has at hand (:class:`_PartialSums`), the (weighted) inertia, the
+    labels that changed and the rows that found no centre."""
+
+    def __init__(
+        self, backend: ArrayAPIBackend, X: Any, k: int, w: Any, previous: Any, rows: int
+    ) -> None:
+        import torch
+
+        self.w, self.previous = w, previous
+        self.partial = _PartialSums(backend, k, X, rows, w is not None)
+        zero = torch.zeros((), dtype=torch.float64, device=X.device)
+        self.inertia = zero
+        self.n_changed: Any = X.shape[0] if previous is None else zero.to(torch.int64)
+        self.n_assigned = zero.to(torch.int64)
+
+    def add(self, s: int, e: int, B: Any, labels: Any, d2: Any, finite: Any) -> None:
+        """The chunk of rows ``s:e``: centred rows ``B``, their labels (-1:
+        no centre), squared distances and which of those are finite."""
+        import torch
+
+        w = None if self.w is None else self.w[s:e]
+        self.partial.add(B, labels, w)
+        self.inertia = self.inertia + (d2 if w is None else w * d2).sum(dtype=torch.float64)
+        if self.previous is not None:
+            self.n_changed = self.n_changed + torch.count_nonzero(labels != self.previous[s:e])
+        self.n_assigned = self.n_assigned + torch.count_nonzero(finite)
+
+
+def _assign_budget(X: Any) -> int:
+    """Byte budget of an assignment chunk's temporaries for the rows ``X``."""
+    budget = _options["assign_bytes"]
+    if budget is None:
+        on_cpu = "cpu" in str(compat.device(X)).lower()
+        budget = HOST_ASSIGN_BYTES if on_cpu else ASSIGN_BYTES
+    return int(budget)
 
 
 class ArrayAPIBackend(Backend):
@@ -250,6 +375,7 @@ class ArrayAPIBackend(Backend):
         self.is_cupy = compat.is_cupy_namespace(xp)
         self.is_numpy = compat.is_numpy_namespace(xp)
         self._triton = None  # None: not tried yet; False: not available
+        self._host_blocks = threading.local()  # each thread's workspace on the CPU
 
     # ------------------------------------------------------------------
     # conversions
@@ -509,7 +635,7 @@ class ArrayAPIBackend(Backend):
         labels = xp.empty((n,), dtype=xp.int32, device=dev)
         min_d2 = xp.empty((n,), dtype=dtype, device=dev)
         if rows is None:
-            rows = chunk_rows(n, k + 2 * d + 4, _itemsize(xp, dtype), _options["assign_bytes"])
+            rows = chunk_rows(n, k + 2 * d + 4, _itemsize(xp, dtype), _assign_budget(X))
         for s, e in _chunks(n, rows):
             B = X[s:e, :] if o is None else X[s:e, :] - o
             scores = B @ minus2_ct
@@ -526,11 +652,7 @@ class ArrayAPIBackend(Backend):
         """Library-specific assignment (PyTorch), or None for the portable one."""
         if _options["portable"] or not self.is_torch:
             return None
-        on_cuda = X.device.type == "cuda"
-        # CPU tensors take the Triton and low-precision paths only under
-        # Triton's interpreter (tests)
-        special = on_cuda or os.environ.get("TRITON_INTERPRET", "0") == "1"
-        precision = _options["precision"] if dtype == self.xp.float32 else "float32"
+        special, precision = self._torch_special(X, dtype)
         kernels = self._triton_kernels() if special else None
         if kernels is not None:
             try:
@@ -551,6 +673,23 @@ class ArrayAPIBackend(Backend):
         if special and precision != "float32":
             return self._assign_low_precision(X, Cs, o, precision)
         return self._assign_torch(X, Cs, o)
+
+    def _torch_special(self, X, dtype):
+        """``(special, precision)``: whether PyTorch rows ``X`` may take the
+        Triton and low-precision paths (CUDA; CPU tensors only under
+        Triton's interpreter, for tests), and the precision asked for."""
+        special = X.device.type == "cuda" or os.environ.get("TRITON_INTERPRET", "0") == "1"
+        precision = _options["precision"] if dtype == self.xp.float32 else "float32"
+        return special, precision
+
+    def _fused_torch(self, X, dtype):
+        """Whether a Lloyd step on PyTorch rows ``X`` runs in one chunk loop
+        (:meth:`_assign_torch` with :class:`_StepTotals`): the float32 (or
+        float64) ``addmm`` assignment, group-wise centre sums."""
+        if _options["portable"] or not self.is_torch or _options["update"] == "onehot":
+            return False
+        special, precision = self._torch_special(X, dtype)
+        return not special or (_options["triton"] is not True and precision == "float32")
 
     def _triton_kernels(self):
         """The Triton kernel module when asked for (``triton=True``) and it
@@ -573,12 +712,14 @@ class ArrayAPIBackend(Backend):
             )
         return self._triton
 
-    def _assign_torch(self, X, Cs, o):
-        """PyTorch: per chunk ``addmm`` (one temporary) and ``min``; for float32
-        rows, the rows whose two best scores are within float32 error of
-        each other are decided in float64 (:func:`_nearest_torch`), so the
-        labels are those of float64 arithmetic, as on the NumPy path.
-        Nothing is read back to the host."""
+    def _assign_torch(self, X, Cs, o, totals=None):
+        """PyTorch: per chunk ``addmm`` (into one buffer that every chunk
+        reuses) and ``min``; for float32 rows, the rows whose two best scores
+        are within float32 error of each other are decided in float64
+        (:func:`_nearest_torch`), so the labels are those of float64
+        arithmetic, as on the NumPy path.  Nothing is read back to the host.
+        ``totals`` (a :class:`_StepTotals`): a fused Lloyd step's sums, taken
+        from each chunk while its centred rows are at hand."""
         import torch
 
         n, d = X.shape
@@ -588,15 +729,47 @@ class ArrayAPIBackend(Backend):
         exact = _ExactRecheck(Cs, c_sq) if X.dtype == torch.float32 and k > 1 else None
         labels = torch.empty(n, dtype=torch.int32, device=X.device)
         min_d2 = torch.empty(n, dtype=X.dtype, device=X.device)
-        rows = chunk_rows(n, k + 2 * d + 6, X.element_size(), _options["assign_bytes"])
+        rows = self._torch_rows(X, k)
+        # the centred chunk and its scores: buffers that every chunk reuses
+        block = self._workspace(X, rows * (k + d))
+        scores = block[: rows * k].view(rows, k)
+        centred = None if o is None else block[rows * k : rows * (k + d)].view(rows, d)
+        row_numbers = torch.arange(rows, device=X.device) if exact is not None else None
         with _matmul_precision("float32"):
             for s, e in _chunks(n, rows):
-                B = X[s:e] if o is None else X[s:e] - o
-                best, d2 = _nearest_torch(B, ct, c_sq, exact)
+                r = e - s
+                B = X[s:e] if centred is None else torch.sub(X[s:e], o, out=centred[:r])
+                best, d2 = _nearest_torch(B, ct, c_sq, exact, scores[:r], row_numbers)
                 finite = d2.abs() < math.inf  # two passes; isfinite takes three
-                labels[s:e] = torch.where(finite, best, -1)
-                min_d2[s:e] = torch.where(finite, d2.clamp_min_(0), math.inf)
+                best = torch.where(finite, best, -1)
+                d2 = torch.where(finite, d2.clamp_min_(0), math.inf)
+                labels[s:e] = best
+                min_d2[s:e] = d2
+                if totals is not None:
+                    totals.add(s, e, B, best, d2, finite)
         return labels, min_d2
+
+    def _workspace(self, X, size):
+        """A 1-D tensor of at least ``size`` elements of ``X``'s dtype on its
+        device.  On the CPU each thread keeps its largest one (at most
+        ``HOST_ASSIGN_BYTES`` with the default budget) for the next
+        assignment: a new block of that size is mapped page by page, which
+        costs as much as the assignment's own work there.  GPUs have caching
+        allocators: a new block each time."""
+        import torch
+
+        if X.device.type != "cpu":
+            return torch.empty(size, dtype=X.dtype, device=X.device)
+        blocks = self._host_blocks.__dict__
+        block = blocks.get(X.dtype)
+        if block is None or block.numel() < size:
+            block = blocks[X.dtype] = torch.empty(size, dtype=X.dtype)
+        return block
+
+    def _torch_rows(self, X, k):
+        """Rows of a chunk of the PyTorch assignment."""
+        n, d = X.shape
+        return chunk_rows(n, k + 2 * d + 6, X.element_size(), _assign_budget(X))
 
     def _assign_low_precision(self, X, Cs, o, precision):
         """CUDA PyTorch: products in TF32 or bf16; every row whose margin
@@ -616,7 +789,7 @@ class ArrayAPIBackend(Backend):
         best_all = torch.empty(n, dtype=torch.int64, device=X.device)
         doubtful = torch.zeros(n, dtype=torch.bool, device=X.device)
         slack = error_slack(precision, d)
-        rows = chunk_rows(n, 2 * k + 3 * d + 6, X.element_size(), _options["assign_bytes"])
+        rows = chunk_rows(n, 2 * k + 3 * d + 6, X.element_size(), _assign_budget(X))
         for s, e in _chunks(n, rows):
             B = X[s:e] if o is None else X[s:e] - o
             with _matmul_precision(precision):
@@ -795,37 +968,41 @@ class ArrayAPIBackend(Backend):
         """Capability ``"assign_and_sum"``: one Lloyd step on the device that
         reads nothing back to the host.
 
-        Labels and distances come from :meth:`assign`, the sums from
-        :meth:`_step_sums`; the (weighted) inertia (float64), the changed
-        and the unassigned label counts stay 0-d arrays on the device, for
-        the core to read with the update's own in one :meth:`host_values`.
+        On PyTorch (the ``addmm`` assignment) one loop over row chunks
+        assigns each chunk and, while its centred rows are at hand, adds them
+        to the centre sums and adds up its inertia and label counts
+        (:class:`_StepTotals`); elsewhere labels and distances come from
+        :meth:`assign`, the sums from :meth:`_step_sums`.  The (weighted)
+        inertia (float64), the changed and the unassigned label counts stay
+        0-d arrays on the device, for the core to read with the update's own
+        in one :meth:`host_values`.
         The ``n_far`` rows farthest from their centre (for relocating empty
         clusters) are found when first asked for.  ``formula`` and
         ``assigner`` are accepted for the contract (no bounds here).
         """
         xp = self.xp
-        X, C, _, dtype = self._prepare(X, C, None)
-        labels, min_d2 = self.assign(X, C, origin)
+        X, C, o, dtype = self._prepare(X, C, origin)
         w = None if weights is None else self.asarray(weights, X, xp.float64)
         w_data = None if w is None else xp.astype(w, dtype)
-        sums, wsums = self._step_sums(X, labels, C.shape[0], w_data, w)
-        inertia = xp.sum(min_d2 if w_data is None else w_data * min_d2, dtype=xp.float64)
-        n_changed = (
-            labels.shape[0]
-            if previous_labels is None
-            else xp.count_nonzero(labels != self.like(previous_labels, X))
-        )
+        previous = None if previous_labels is None else self.like(previous_labels, X)
+        k = C.shape[0]
+        if self._fused_torch(X, dtype) and min(X.shape) > 0 and k > 0:
+            # one chunk loop: assignment, sums, inertia and counts
+            totals = _StepTotals(self, X, k, w_data, previous, self._torch_rows(X, k))
+            labels, min_d2 = self._assign_torch(X, C if o is None else C - o, o, totals)
+            sums, wsums = totals.partial.totals(o)
+            inertia, n_changed = totals.inertia, totals.n_changed
+            n_unassigned = X.shape[0] - totals.n_assigned
+        else:
+            labels, min_d2 = self.assign(X, C, origin)
+            sums, wsums = self._step_sums(X, labels, k, w_data, w)
+            inertia = xp.sum(min_d2 if w_data is None else w_data * min_d2, dtype=xp.float64)
+            n_changed = (
+                labels.shape[0] if previous is None else xp.count_nonzero(labels != previous)
+            )
+            n_unassigned = xp.count_nonzero(labels < 0)
         return DeviceStep(
-            self,
-            labels,
-            min_d2,
-            sums,
-            wsums,
-            inertia,
-            n_changed,
-            xp.count_nonzero(labels < 0),
-            w,
-            n_far,
+            self, labels, min_d2, sums, wsums, inertia, n_changed, n_unassigned, w, n_far
         )
 
     def _step_sums(self, X, labels, k, w_data, w):
@@ -846,43 +1023,16 @@ class ArrayAPIBackend(Backend):
 
     def _partial_sums(self, X, labels, k, w):
         """Weighted sums of the rows per cluster, float64 ``(sums, wsums)``,
-        with no float64 array of the data's length.
-
-        Each run of ``group`` consecutive rows is summed per cluster in the
-        data's dtype (``index_add_`` / ``scatter_add`` into ``group``-wise
-        slots, so that few clusters do not make all additions collide on
-        few addresses), and the partial sums are added up in float64.  A
-        partial sum holds at most ``group`` rows (``max(PARTIAL_ROWS, 4 k)``,
-        a few per cluster on average), so its rounding error stays within
-        a few units of the data's precision.  ``w``: row weights in the
-        data's dtype, or None.
+        with no float64 array of the data's length (:class:`_PartialSums`,
+        in chunks of ``update_bytes``).  ``w``: row weights in the data's
+        dtype, or None.
         """
-        xp = self.xp
         n, d = X.shape
-        dev = compat.device(X)
-        group = max(PARTIAL_ROWS, 4 * k)
-        rows = chunk_rows(n, d + 4, _itemsize(xp, X.dtype), _options["update_bytes"])
-        slots = -(-rows // group) * k
-        part = xp.zeros((slots, d), dtype=X.dtype, device=dev)
-        wpart = xp.zeros((slots,), dtype=X.dtype, device=dev)
-        # int64 slot numbers: PyTorch's CPU index_add_ is far slower with int32
-        offsets = (xp.arange(rows, dtype=xp.int64, device=dev) // group) * k
-        ones = xp.ones((rows,), dtype=X.dtype, device=dev) if w is None else None
-        sums = xp.zeros((k, d), dtype=xp.float64, device=dev)
-        wsums = xp.zeros((k,), dtype=xp.float64, device=dev)
-        add = self._scatter_add()
+        rows = chunk_rows(n, d + 4, _itemsize(self.xp, X.dtype), _options["update_bytes"])
+        partial = _PartialSums(self, k, X, rows, w is not None)
         for s, e in _chunks(n, rows):
-            r = e - s
-            g = -(-r // group)
-            idx = self._slots(labels[s:e], offsets[:r])
-            chunk_part, chunk_wpart = part[: g * k, :], wpart[: g * k]
-            chunk_part[...] = 0
-            chunk_wpart[...] = 0
-            add(chunk_part, idx, X[s:e, :] if w is None else X[s:e, :] * w[s:e, None])
-            add(chunk_wpart, idx, ones[:r] if w is None else w[s:e])
-            sums += xp.sum(xp.reshape(chunk_part, (g, k, d)), axis=0, dtype=xp.float64)
-            wsums += xp.sum(xp.reshape(chunk_wpart, (g, k)), axis=0, dtype=xp.float64)
-        return sums, wsums
+            partial.add(X[s:e, :], labels[s:e], None if w is None else w[s:e])
+        return partial.totals()
 
     def _slots(self, labels, offsets):
         """``labels + offsets`` as int64, unassigned rows (-1) at slot 0."""
