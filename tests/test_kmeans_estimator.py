@@ -651,3 +651,27 @@ def test_shared_distances_only_where_the_seeding_stays_the_same():
     repeated = np.repeat(X[:3], 50, axis=0)
     assert shared_distances(repeated, 4, cpu) is None
     assert shared_distances(repeated, 3, cpu) is not None
+
+
+def test_a_restart_that_reaches_the_kept_partition_again_is_not_taken_for_a_better_one():
+    from vqkit.core import fit
+
+    a = np.array([0, 0, 1, 1, 2, 2, 2])
+    assert fit.same_partition(a, np.array([2, 2, 0, 0, 1, 1, 1]))  # renamed clusters
+    assert not fit.same_partition(a, np.array([0, 0, 1, 1, 2, 2, 1]))  # a row moved
+    assert not fit.same_partition(a, np.array([0, 0, 0, 0, 2, 2, 2]))  # two merged
+    assert not fit.same_partition(np.array([0, 0, 0, 0, 2, 2, 2]), a)  # one split
+    assert fit.same_partition(np.array([5, 5, 3]), np.array([0, 0, 1]))  # unused labels
+
+    # two runs of one partition whose inertias differ in the last bits (as
+    # two backends' orders of summation make them): the first run is kept
+    from dataclasses import replace
+
+    X = blobs(300, 3, 4, seed=2)
+    backend = get_backend(X)
+    first = fit.fit_kmeans(X, 4, init=X[:4].copy(), backend=backend, random_state=None)
+    again = replace(first, inertia=np.nextafter(first.inertia, 0), labels=(first.labels + 1) % 4)
+    assert fit._same_run(backend, again, first)
+    moved = replace(again, labels=again.labels.copy())
+    moved.labels[0] = (moved.labels[0] + 1) % 4
+    assert not fit._same_run(backend, moved, first)

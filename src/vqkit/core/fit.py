@@ -48,6 +48,41 @@ def unit_rows(backend: Backend, X: Any) -> Any:
     return backend.divide_rows(X, norms)
 
 
+def same_partition(labels: np.ndarray, other: np.ndarray) -> bool:
+    """Whether two labellings of the same rows group them alike (the names
+    of the clusters aside): every cluster of ``labels`` lies in a single
+    cluster of ``other``, and the other way round.
+
+    Two restarts that reach the same partition report inertias that differ
+    only in their rounding, which a backend's order of summation decides;
+    the first of them is kept, so every backend picks the same run
+    (scikit-learn skips such a run too).
+
+    >>> same_partition(np.array([0, 0, 1, 2]), np.array([2, 2, 0, 1]))
+    True
+    >>> same_partition(np.array([0, 0, 1, 1]), np.array([0, 1, 1, 1]))
+    False
+    """
+    labels = np.asarray(labels).ravel()
+    other = np.asarray(other).ravel()
+    pairs = np.unique(np.stack([labels, other]), axis=1)
+    return bool(np.unique(pairs[0]).size == pairs.shape[1] == np.unique(pairs[1]).size)
+
+
+#: Inertias of one partition reached by two restarts differ by rounding
+#: only (float32 data: a few units of 1e-7); closer than this, relatively,
+#: the labels are compared.  Farther apart, they are different partitions.
+_ROUNDING_ONLY = 1e-5
+
+
+def _same_run(backend: Backend, run: LloydResult, best: LloydResult) -> bool:
+    """Whether ``run`` is ``best``'s partition reached again (the labels are
+    read only when the inertias are that close)."""
+    return run.inertia >= best.inertia * (1 - _ROUNDING_ONLY) and same_partition(
+        backend.to_host(run.labels), backend.to_host(best.labels)
+    )
+
+
 def tolerance(backend: Backend, X: Any, tol: float, weights: Any = None) -> tuple[float, Any]:
     """Absolute centre-shift tolerance: ``tol`` times the mean column variance.
 
@@ -231,7 +266,7 @@ def fit_kmeans(
         )
     best: Any = None
     for run in runs:
-        if best is None or run.inertia < best.inertia:
+        if best is None or (run.inertia < best.inertia and not _same_run(backend, run, best)):
             best = run
     # back to the data's units (inertia may overflow to inf); for cosine,
     # inertia is the sum of (1 - cos) = |x - c|^2 / 2
