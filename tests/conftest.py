@@ -20,3 +20,17 @@ def restore_global_rng():
     state = np.random.get_state()
     yield
     np.random.set_state(state)
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "long: a test file that runs for minutes; collected first so that, with "
+        "pytest-xdist, one worker starts it while the others share the rest",
+    )
+
+
+def pytest_collection_modifyitems(items):
+    # xdist hands out files in collection order: a file that takes minutes
+    # (test_warmup.py) started last would leave the other workers idle at the end
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)

@@ -10,8 +10,12 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 import vqkit
+
+# a new numba cache compiled from nothing: minutes (see tests/conftest.py)
+pytestmark = pytest.mark.long
 
 MESSAGE = "Compiling the kernels of the other commands once"
 
