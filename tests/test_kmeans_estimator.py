@@ -675,3 +675,38 @@ def test_a_restart_that_reaches_the_kept_partition_again_is_not_taken_for_a_bett
     moved = replace(again, labels=again.labels.copy())
     moved.labels[0] = (moved.labels[0] + 1) % 4
     assert not fit._same_run(backend, moved, first)
+
+
+@pytest.mark.parametrize("d", [2, 48])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_hamerly_backs_off_to_plain_scans_while_the_bounds_fail(d, dtype):
+    # centres that jump far make every test fail: the assigner then scans in
+    # full for 1, 2, 4, ... calls, keeping bounds only for the scan before a
+    # test; centres that barely move make tests pass again.  The labels are
+    # those of the plain assignment at every call, on both paths (direct
+    # differences at 2 features, dot products at 48)
+    from vqkit.backends.cpu import CPUBackend
+
+    X = blobs(6000, d, 40, seed=d, spread=8.0).astype(dtype)
+    backend = CPUBackend()
+    assigner = backend.bounded_assigner(X)
+    rng = np.random.default_rng(1)
+    tests, kept_bounds = [], []
+    C = X[rng.choice(len(X), 40, replace=False)]
+    for step in range(14):
+        # far jumps (a new set of rows as centres), then settled
+        C = X[rng.choice(len(X), 40, replace=False)] if step < 9 else C + dtype(1e-4)
+        will_test = assigner.previous is not None and not assigner.skips_left
+        labels, min_d2 = assigner.assign(C)
+        tests.append(will_test)
+        kept_bounds.append(assigner.previous is not None)
+        ref_labels, ref_d2 = backend.assign(X, C)
+        assert_array_equal(labels, ref_labels)
+        assert_allclose(min_d2, ref_d2, rtol=1e-5, atol=1e-5 * float(ref_d2.max()))
+    # calls 0-8 jump: a scan, a failing test, 1 skip, a failing test, 2 skips
+    # (the first without bounds), a failing test, then 4 skips (3 plain)
+    assert tests[:9] == [False, True, False, True, False, False, True, False, False]
+    assert kept_bounds[:9] == [True, True, True, True, False, True, True, False, False]
+    # settled: the skips run out, the last keeps bounds, and tests pass from then on
+    assert tests[9:] == [False, False, True, True, True]
+    assert kept_bounds[9:] == [False, True, True, True, True]

@@ -786,72 +786,34 @@ class CPUStep(LazyFarRows):
         return rows, labels, np.asarray(self.weights, dtype=np.float64)[rows]
 
 
-class DirectHamerlyAssigner:
-    """Hamerly's bounds in one compiled pass per call, by direct differences
-    (``hamerly.hamerly_assign``): the bound test and the rescan of the rows
-    that fail it share the pass, so nothing is gathered.  For rows of a few
-    features where direct differences are the faster scan (the machine's
-    kernel choice says so); :class:`HamerlyAssigner` hands such data to it.
-    Results are those of :meth:`CPUBackend.assign` up to ties and rounding
-    at the level of the data's precision.
-    """
-
-    def __init__(self, X: Any) -> None:
-        self.X = X
-        n, d = X.shape
-        self.labels = np.zeros(n, dtype=np.int32)
-        self.lower = np.zeros(n, dtype=np.float64)
-        self.previous: Any = None
-        self.margin = 1.0 - 8.0 * (d + 2) * float(np.finfo(X.dtype).eps)
-
-    def assign(self, C: Any) -> tuple[np.ndarray, np.ndarray]:
-        C = np.ascontiguousarray(C, dtype=self.X.dtype)
-        C64 = C.astype(np.float64)
-        full = self.previous is None or self.previous.shape != C.shape
-        shift, half_gap = hamerly_geometry(C64, None if full else self.previous)
-        min_d2 = np.empty(self.X.shape[0], dtype=self.X.dtype)
-        hamerly.hamerly_assign(
-            self.X,
-            C,
-            np.ascontiguousarray(C.T),
-            shift,
-            half_gap,
-            self.margin,
-            full,
-            self.labels,
-            self.lower,
-            min_d2,
-        )
-        self.previous = C64
-        return self.labels.copy(), min_d2
-
-
 class HamerlyAssigner:
     """Exact nearest-centre assignment that carries Hamerly's bounds
     between calls on the same data (float32 or float64 rows of any width).
 
-    The first call scans every centre with the kernels of
+    A scan with bounds goes over every centre with the kernels of
     :meth:`CPUBackend.assign_with_lower` (dot products, or direct
-    differences for few features), which also bound each row's
-    distance to its second-nearest centre from below.  Each later call
-    computes every row's exact (float64) distance to its current centre
-    (``hamerly.hamerly_check``: ``d`` operations a row instead of ``k d``)
-    and rescans only the rows whose bound fails, as one gathered block;
-    when more than :data:`HAMERLY_RESCAN_ALL` of the rows fail, all
-    are rescanned in place.  Labels are those of :meth:`CPUBackend.assign`
-    (for float64 data exact float64 Lloyd; for float32 data up to the
-    rounding of near-ties), so iterations match Lloyd's.
-
-    Below :data:`EXPANDED_MIN_FEATURES` features, where the machine's kernel
-    choice prefers direct differences to the tiles, the work goes to a
-    :class:`DirectHamerlyAssigner` (test and rescans in one pass).
+    differences for few features), which also bound each row's distance to
+    its second-nearest centre from below.  A test of the bounds on a later
+    call computes every row's exact distance to its current centre (``d``
+    operations a row instead of ``k d``) and rescans only the rows whose
+    bound fails: as gathered blocks (``hamerly.hamerly_check``), or, below
+    :data:`EXPANDED_MIN_FEATURES` features where the machine's kernel
+    choice prefers direct differences, in the test's own pass
+    (``hamerly.hamerly_assign``).  When more than
+    :data:`HAMERLY_RESCAN_ALL` of the rows fail, all are rescanned.  Labels
+    are those of :meth:`CPUBackend.assign` (for float64 data exact float64
+    Lloyd; for float32 data up to the rounding of near-ties), so iterations
+    match Lloyd's.
 
     The test costs a read of ``X``; early in a fit, while centres move far,
-    it fails for most rows and is wasted.  So after a test that sent all
-    rows to a rescan, the next 1, then 2, 4, ... (at most
-    :data:`HAMERLY_MAX_SKIPS`) calls scan in full without testing;
-    a test that spares most rows resets that.  A fit is never much slower
-    than Lloyd's full scans, and is faster once the centres settle.
+    it fails for most rows and is wasted.  So after a test that failed for
+    most rows, the next 1, then 2, 4, ... (at most
+    :data:`HAMERLY_MAX_SKIPS`) calls scan in full without testing; a test
+    that spares most rows resets that.  Of those full scans, all but the
+    last are the plain assignment (no bounds kept: the next call does not
+    test them); the last keeps bounds for the test that follows.  A fit is
+    never much slower than Lloyd's full scans, and is faster once the
+    centres settle.
     """
 
     def __init__(self, backend: Any, X: Any) -> None:
@@ -860,61 +822,88 @@ class HamerlyAssigner:
         total = np.zeros(d)
         stats.column_sums(X, _NO_WEIGHTS, np.zeros(d), 1, sum_parts(n, 1, d), total)
         self.origin = total / max(n, 1)  # distances are expanded around the mean
-        self.labels: Any = None  # set by the first call
-        self.lower: Any = None
-        self.previous: Any = None
+        self.labels = np.zeros(n, dtype=np.int32)
+        self.lower = np.zeros(n, dtype=np.float64)
+        self.previous: Any = None  # float64 centres the bounds hold for; None: no bounds
         self.rescan = np.empty(n, dtype=np.uint8)
-        self.margin = 1.0 - 8.0 * (d + 2) * float(np.finfo(np.float64).eps)
         self.skips_left = 0  # full scans to make before the next test
         self.skips_next = 1  # full scans after the next test that fails for most rows
-        self.direct: Any = None  # a DirectHamerlyAssigner, where direct scans win
+        self.direct: bool | None = None  # direct differences? (decided on the first call)
 
     def assign(self, C: Any) -> tuple[np.ndarray, np.ndarray]:
         k, d = C.shape
-        first = self.previous is None and self.direct is None
-        if first and choose_kernel(d, k, "auto", self.X.dtype) in ("direct", "direct_t"):
-            self.direct = DirectHamerlyAssigner(self.X)
-        if self.direct is not None:
-            return self.direct.assign(C)
+        if self.direct is None:
+            self.direct = choose_kernel(d, k, "auto", self.X.dtype) in ("direct", "direct_t")
         C64 = np.ascontiguousarray(C, dtype=np.float64)
         C = np.ascontiguousarray(C, dtype=self.X.dtype)  # scanned in the data's dtype
-        if self.previous is None or self.previous.shape != C.shape or self.skips_left:
-            self.skips_left = max(0, self.skips_left - 1)
-            self.labels, min_d2, self.lower = self.backend.assign_with_lower(
-                self.X, C, self.origin
-            )
-        else:
-            shift, half_gap = hamerly_geometry(C64, self.previous)
-            min_d2 = np.empty(self.X.shape[0])
-            hamerly.hamerly_check(
-                self.X,
-                C64,
-                shift,
-                half_gap,
-                self.margin,
-                self.labels,
-                self.lower,
-                min_d2,
-                self.rescan,
-            )
-            rows = np.flatnonzero(self.rescan)
-            if len(rows) > HAMERLY_RESCAN_ALL * len(self.rescan):
-                self.labels, min_d2, self.lower = self.backend.assign_with_lower(
-                    self.X, C, self.origin
-                )
+        bounded = self.previous is not None and self.previous.shape == C.shape
+        if bounded and not self.skips_left:
+            min_d2, failed = self._test(C, C64)
+            if failed > HAMERLY_RESCAN_ALL * self.X.shape[0]:
                 self.skips_left = self.skips_next
                 self.skips_next = min(2 * self.skips_next, HAMERLY_MAX_SKIPS)
             else:
                 self.skips_next = 1
-                # gathered in bounded blocks: no copy of a large share of X
-                for start in range(0, len(rows), GATHER_ROWS):
-                    part = rows[start : start + GATHER_ROWS]
-                    labels, d2, lower = self.backend.assign_with_lower(
-                        np.take(self.X, part, axis=0), C, self.origin
-                    )
-                    self.labels[part], min_d2[part], self.lower[part] = labels, d2, lower
+        else:
+            self.skips_left = max(0, self.skips_left - 1)
+            if self.skips_left:  # the next call scans in full as well: no bounds
+                self.previous = None
+                return self.backend.assign(self.X, C, self.origin)
+            min_d2 = self._scan(C, C64)
         self.previous = C64
         return self.labels.copy(), min_d2
+
+    def _scan(self, C: Any, C64: Any) -> np.ndarray:
+        """Every row against every centre, keeping labels and lower bounds."""
+        if self.direct:
+            return self._direct_pass(C, C64, full=True)[0]
+        self.labels, min_d2, self.lower = self.backend.assign_with_lower(self.X, C, self.origin)
+        return min_d2
+
+    def _test(self, C: Any, C64: Any) -> tuple[np.ndarray, int]:
+        """The bound test, its failing rows rescanned (all rows when more
+        than :data:`HAMERLY_RESCAN_ALL` fail); returns the distances and
+        the number of rows that failed."""
+        if self.direct:
+            return self._direct_pass(C, C64, full=False)
+        shift, half_gap = hamerly_geometry(C64, self.previous)
+        min_d2 = np.empty(self.X.shape[0])
+        margin = 1.0 - 8.0 * (C.shape[1] + 2) * float(np.finfo(np.float64).eps)
+        hamerly.hamerly_check(
+            self.X, C64, shift, half_gap, margin, self.labels, self.lower, min_d2, self.rescan
+        )
+        rows = np.flatnonzero(self.rescan)
+        if len(rows) > HAMERLY_RESCAN_ALL * len(self.rescan):
+            return self._scan(C, C64), len(rows)
+        # gathered in bounded blocks: no copy of a large share of X
+        for start in range(0, len(rows), GATHER_ROWS):
+            part = rows[start : start + GATHER_ROWS]
+            labels, d2, lower = self.backend.assign_with_lower(
+                np.take(self.X, part, axis=0), C, self.origin
+            )
+            self.labels[part], min_d2[part], self.lower[part] = labels, d2, lower
+        return min_d2, len(rows)
+
+    def _direct_pass(self, C: Any, C64: Any, full: bool) -> tuple[np.ndarray, int]:
+        """Test and rescans by direct differences in one compiled pass
+        (``full``: every row rescanned); returns the distances and the
+        number of rows rescanned."""
+        shift, half_gap = hamerly_geometry(C64, None if full else self.previous)
+        min_d2 = np.empty(self.X.shape[0], dtype=self.X.dtype)
+        margin = 1.0 - 8.0 * (C.shape[1] + 2) * float(np.finfo(self.X.dtype).eps)
+        failed = hamerly.hamerly_assign(
+            self.X,
+            C,
+            np.ascontiguousarray(C.T),
+            shift,
+            half_gap,
+            margin,
+            full,
+            self.labels,
+            self.lower,
+            min_d2,
+        )
+        return min_d2, int(failed)
 
 
 def hamerly_geometry(C64: Any, previous: Any) -> tuple[np.ndarray, np.ndarray]:

@@ -29,14 +29,16 @@ from ._params import KMEANS
 #: ``algorithm="auto"`` uses Hamerly's bounds from ``HAMERLY_MIN_CLUSTERS``
 #: clusters on: at any width on a backend with ``"wide_bounds"`` (bounds
 #: from its dot-product kernels), else up to ``HAMERLY_MAX_FEATURES``
-#: features.  Measured (2 cores, k-means++, fits to convergence): 1.2-2.3x
-#: faster than Lloyd's full scans on make_blobs (8-64 features, 64-1,024
-#: clusters, float32 and float64), 1.2-1.3x on 2-feature blobs and
-#: china.jpg's pixels (float64) with 64 clusters, at par on those pixels in
-#: float32; over only the first 10 iterations from random rows Lloyd is
-#: faster (the shape grid in benchmarks/).
+#: features.  Below that a full scan is cheap next to the bound test.
+#: Measured (2-core Xeon, whole fits from the same rows, default tol,
+#: Gaussian noise and blobs, time with bounds / Lloyd's): 32 clusters
+#: 1.00-1.71 (slower), 16 clusters 1.15-1.79; 64 clusters 0.55-0.85 at 32
+#: features, 0.69-0.83 (float64) and 1.00-1.09 (float32) at 8, 1.00-1.09
+#: (float64) and 1.16-1.29 (float32) at 2, 0.67-1.12 at 128; 128 to 256
+#: clusters 0.57-0.90.  Over only the first 10 iterations from random rows
+#: Lloyd is faster (the shape grid in benchmarks/).
 HAMERLY_MAX_FEATURES = 16
-HAMERLY_MIN_CLUSTERS = 16
+HAMERLY_MIN_CLUSTERS = 64
 
 
 def resolve_algorithm(algorithm: str, n_features: int, n_clusters: int, backend: Backend) -> str:
@@ -115,7 +117,7 @@ class KMeans(CentroidEstimator):
         ``"hamerly"``: the same iterations, but each point keeps a lower
         bound on its distance to its second-nearest centre, and points that
         provably keep their centre skip the scan.  ``"auto"`` picks
-        ``"hamerly"`` from 16 clusters on (float32 data: up to 16
+        ``"hamerly"`` from 64 clusters on (float32 data: up to 16
         features), ``"lloyd"`` otherwise.  ``"elkan"``, scikit-learn's name
         for its exact bound-based algorithm, runs ``"hamerly"`` wherever
         the backend keeps Hamerly's bounds (float32 data: up to 16

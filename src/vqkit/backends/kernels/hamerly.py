@@ -31,7 +31,7 @@ def hamerly_assign(X, C, Ct, shift, half_gap, margin, full, labels, lower, min_d
     (:func:`.assign.scan_rows`; ``Ct`` is ``C`` transposed; ties to the
     lowest index, as in Lloyd).  ``margin`` (just below 1) absorbs
     rounding, so a skipped row is one Lloyd would not move.  ``full``
-    scans every row (the first step).
+    scans every row (the first step).  Returns the number of rows scanned.
     """
     n, d = X.shape
     k = C.shape[0]
@@ -39,6 +39,7 @@ def hamerly_assign(X, C, Ct, shift, half_gap, margin, full, labels, lower, min_d
     for j in range(k):
         max_shift = max(max_shift, shift[j])
     n_chunks = (n + ROW_CHUNK - 1) // ROW_CHUNK
+    scanned = 0
     for chunk in prange(n_chunks):
         start = chunk * ROW_CHUNK
         stop = min(n, start + ROW_CHUNK)
@@ -67,6 +68,8 @@ def hamerly_assign(X, C, Ct, shift, half_gap, margin, full, labels, lower, min_d
                 labels[i] = best_j[r]
                 min_d2[i] = best[r]
                 lower[i] = np.sqrt(np.float64(second[r]))
+        scanned += m
+    return scanned
 
 
 @launch_safely
