@@ -510,6 +510,12 @@ def test_out_of_core_sources(one_worker, tmp_path):
             return KMeans(4, init=init, max_iter=3, tol=0).fit(source())
 
         fit, growth = _peak_growth(one_worker, fit_source)
-        assert growth < 0.5 * n * d * 4, (name, growth)
+        # a whole load would take at least the data's size (twice for Parquet,
+        # decoded and then converted); a Parquet block passes through Arrow,
+        # pandas and NumPy copies, and Arrow's memory pool keeps freed blocks
+        # for a while: its growth went just over half the 96 MB in two CI runs
+        # (49.7 MB in one)
+        limit = 0.75 if name == "parquet" else 0.5
+        assert growth < limit * n * d * 4, (name, growth)
         np.testing.assert_allclose(fit.cluster_centers_, reference.cluster_centers_, atol=1e-4)
         assert fit.inertia_ == pytest.approx(reference.inertia_, rel=1e-6)
