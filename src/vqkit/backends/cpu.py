@@ -829,15 +829,25 @@ class HamerlyAssigner:
         self.skips_left = 0  # full scans to make before the next test
         self.skips_next = 1  # full scans after the next test that fails for most rows
         self.direct: bool | None = None  # direct differences? (decided on the first call)
+        # just below 1: a bound test that passes survives rounding (the check
+        # works in float64, the direct pass in the data's dtype)
+        eps = float(np.finfo(np.float64).eps), float(np.finfo(X.dtype).eps)
+        self.check_margin, self.direct_margin = (1.0 - 8.0 * (d + 2) * e for e in eps)
 
     def assign(self, C: Any) -> tuple[np.ndarray, np.ndarray]:
         k, d = C.shape
         if self.direct is None:
             self.direct = choose_kernel(d, k, "auto", self.X.dtype) in ("direct", "direct_t")
-        C64 = np.ascontiguousarray(C, dtype=np.float64)
-        C = np.ascontiguousarray(C, dtype=self.X.dtype)  # scanned in the data's dtype
+        given, C = C, np.ascontiguousarray(C, dtype=self.X.dtype)  # scanned in the data's dtype
         bounded = self.previous is not None and self.previous.shape == C.shape
-        if bounded and not self.skips_left:
+        test = bounded and not self.skips_left
+        if not test:
+            self.skips_left = max(0, self.skips_left - 1)
+            if self.skips_left:  # the next call scans in full as well: no bounds
+                self.previous = None
+                return self.backend.assign(self.X, C, self.origin)
+        C64 = np.ascontiguousarray(given, dtype=np.float64)
+        if test:
             min_d2, failed = self._test(C, C64)
             if failed > HAMERLY_RESCAN_ALL * self.X.shape[0]:
                 self.skips_left = self.skips_next
@@ -845,10 +855,6 @@ class HamerlyAssigner:
             else:
                 self.skips_next = 1
         else:
-            self.skips_left = max(0, self.skips_left - 1)
-            if self.skips_left:  # the next call scans in full as well: no bounds
-                self.previous = None
-                return self.backend.assign(self.X, C, self.origin)
             min_d2 = self._scan(C, C64)
         self.previous = C64
         return self.labels.copy(), min_d2
@@ -868,9 +874,16 @@ class HamerlyAssigner:
             return self._direct_pass(C, C64, full=False)
         shift, half_gap = hamerly_geometry(C64, self.previous)
         min_d2 = np.empty(self.X.shape[0])
-        margin = 1.0 - 8.0 * (C.shape[1] + 2) * float(np.finfo(np.float64).eps)
         hamerly.hamerly_check(
-            self.X, C64, shift, half_gap, margin, self.labels, self.lower, min_d2, self.rescan
+            self.X,
+            C64,
+            shift,
+            half_gap,
+            self.check_margin,
+            self.labels,
+            self.lower,
+            min_d2,
+            self.rescan,
         )
         rows = np.flatnonzero(self.rescan)
         if len(rows) > HAMERLY_RESCAN_ALL * len(self.rescan):
@@ -890,14 +903,13 @@ class HamerlyAssigner:
         number of rows rescanned."""
         shift, half_gap = hamerly_geometry(C64, None if full else self.previous)
         min_d2 = np.empty(self.X.shape[0], dtype=self.X.dtype)
-        margin = 1.0 - 8.0 * (C.shape[1] + 2) * float(np.finfo(self.X.dtype).eps)
         failed = hamerly.hamerly_assign(
             self.X,
             C,
             np.ascontiguousarray(C.T),
             shift,
             half_gap,
-            margin,
+            self.direct_margin,
             full,
             self.labels,
             self.lower,
